@@ -1,0 +1,75 @@
+/**
+ * Configuration every handler reads from its environment. The stack
+ * (infra/) and the local dev server (local/) set the same variables; nothing
+ * here knows where it runs. A missing variable fails fast with its name, when
+ * a handler first asks for it (module load of that handler).
+ */
+import { z } from 'zod';
+import type { Team } from './contracts';
+
+/** Names of the environment variables, shared with infra/ and local/. */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Public base URL of the HTTP API, used to build feedback links (no trailing slash). */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  mailFrom: 'MAIL_FROM',
+  /** JSON: TeamDirectory. */
+  teams: 'TEAMS',
+  /** JSON: partial ScoringWeights (optional; defaults in scoring.ts). */
+  scoringWeights: 'SCORING_WEIGHTS',
+  /** Secrets Manager secret id/ARN holding the bearer key for POST /leads and GET /funnel. */
+  apiKeySecretId: 'API_KEY_SECRET_ID',
+  /** Send a reminder when this fraction of a feedback request's time has passed (default 0.5). */
+  reminderAfterFraction: 'REMINDER_AFTER_FRACTION',
+} as const;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing environment variable ${name}`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+const email = z.string().email();
+const teamSchema = z.object({
+  /** Who escalations go to. */
+  lead: email,
+  /** Round-robin pool for new work. At least one. */
+  members: z.array(email).min(1),
+});
+export const teamDirectorySchema = z.object({
+  marketing: teamSchema,
+  'inside-sales': teamSchema,
+  'field-sales': teamSchema,
+  'customer-success': teamSchema,
+  ops: z.object({ lead: email }),
+});
+export type TeamConfig = z.infer<typeof teamSchema>;
+export type TeamDirectory = z.infer<typeof teamDirectorySchema>;
+
+/** Parses TEAMS; a bad value names the offending path. */
+export function parseTeams(json: string): TeamDirectory {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new Error(`${ENV.teams} is not valid JSON`);
+  }
+  const parsed = teamDirectorySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${ENV.teams}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+export function teamConfig(directory: TeamDirectory, team: Team): TeamConfig {
+  return directory[team];
+}
