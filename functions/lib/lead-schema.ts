@@ -1,0 +1,212 @@
+/**
+ * The edge schema of `POST /leads`: what Marketing's forms and tools may send.
+ * Validation errors name the field (`{ field: 'email', message: ... }`), so a
+ * form can show them next to the input.
+ *
+ * The lead id doubles as the execution name (Step Functions: 1-80 chars, no
+ * whitespace or special characters) and as the idempotency key of the
+ * submit: a client may send its own `id`; otherwise it is derived from the
+ * email and campaign, so the same person submitting the same campaign form
+ * twice yields one lead and one execution.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  BUDGET_STATUSES,
+  COMPANY_SIZE_BANDS,
+  LEAD_SOURCES,
+  TIMELINES,
+  companySizeBand,
+  type BudgetStatus,
+  type CompanySizeBand,
+  type LeadSource,
+  type Timeline,
+} from './scoring';
+
+/** Largest accepted request body (bytes, after base64 decoding). */
+export const MAX_LEAD_BODY_BYTES = 16 * 1024;
+
+/**
+ * Client-supplied ids: letters, digits, '-' and '_', 64 characters at most
+ * (leaves room for the `-x<n>` suffix of expansion leads within the
+ * 80-character execution-name limit).
+ */
+export const LEAD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const FIELD_LIMITS = {
+  id: 64,
+  name: 200,
+  email: 254,
+  company: 200,
+  title: 200,
+  industry: 100,
+  campaign: 100,
+  phone: 40,
+  country: 2,
+  message: 2000,
+  pagesViewed: 100_000,
+  eventsAttended: 1_000,
+  companySize: 10_000_000,
+} as const;
+
+// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Multi-line text may contain \n and \t, nothing else below 0x20.
+const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+function singleLine(max: number) {
+  return z
+    .string()
+    .transform((s) => s.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, 'must not be empty')
+        .max(max, `must be at most ${max} characters`)
+        .refine((s) => !CONTROL.test(s), 'must be a single line without control characters'),
+    );
+}
+
+const leadBodySchema = z.strictObject({
+  id: z.string().regex(LEAD_ID_PATTERN, "must be 1-64 letters, digits, '-' or '_', starting with a letter or digit").optional(),
+  name: singleLine(FIELD_LIMITS.name),
+  email: z
+    .string()
+    .trim()
+    .max(FIELD_LIMITS.email, `must be at most ${FIELD_LIMITS.email} characters`)
+    .pipe(z.email('must be an email address'))
+    .transform((s) => s.toLowerCase()),
+  company: singleLine(FIELD_LIMITS.company),
+  title: singleLine(FIELD_LIMITS.title).optional(),
+  /** Employee count, or one of the bands. Stored as the band. */
+  companySize: z
+    .union([z.int().min(1).max(FIELD_LIMITS.companySize), z.enum(COMPANY_SIZE_BANDS)], {
+      error: `must be a whole number of employees or one of ${COMPANY_SIZE_BANDS.join(', ')}`,
+    })
+    .optional(),
+  industry: singleLine(FIELD_LIMITS.industry).optional(),
+  budget: z.enum(BUDGET_STATUSES, { error: `must be one of ${BUDGET_STATUSES.join(', ')}` }).default('unknown'),
+  timeline: z.enum(TIMELINES, { error: `must be one of ${TIMELINES.join(', ')}` }).default('unknown'),
+  source: z.enum(LEAD_SOURCES, { error: `must be one of ${LEAD_SOURCES.join(', ')}` }).default('other'),
+  campaign: singleLine(FIELD_LIMITS.campaign).optional(),
+  pagesViewed: z.int('must be a whole number').min(0).max(FIELD_LIMITS.pagesViewed).default(0),
+  eventsAttended: z.int('must be a whole number').min(0).max(FIELD_LIMITS.eventsAttended).default(0),
+  /** Consent to be contacted about the offer. Required, so the form must ask. */
+  consent: z.boolean('must be true or false'),
+  phone: z
+    .string()
+    .trim()
+    .max(FIELD_LIMITS.phone, `must be at most ${FIELD_LIMITS.phone} characters`)
+    .regex(/^\+?[0-9 ().-]{3,}$/, 'must be a phone number')
+    .optional(),
+  /** ISO 3166-1 alpha-2. */
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
+    .transform((s) => s.toUpperCase())
+    .optional(),
+  /** What the lead wrote in the form (multi-line). */
+  message: z
+    .string()
+    .transform((s) => s.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .max(FIELD_LIMITS.message, `must be at most ${FIELD_LIMITS.message} characters`)
+        .refine((s) => !CONTROL_EXCEPT_NEWLINE_TAB.test(s), 'must not contain control characters'),
+    )
+    .optional(),
+});
+
+/** A validated lead, ready to be stored. */
+export interface NewLead {
+  id: string;
+  /** Where the id came from: the client, or derived from email + campaign. */
+  idSource: 'client' | 'derived';
+  name: string;
+  email: string;
+  company: string;
+  title?: string | undefined;
+  companySize?: CompanySizeBand | undefined;
+  industry?: string | undefined;
+  budget: BudgetStatus;
+  timeline: Timeline;
+  source: LeadSource;
+  campaign?: string | undefined;
+  pagesViewed: number;
+  eventsAttended: number;
+  consent: boolean;
+  phone?: string | undefined;
+  country?: string | undefined;
+  message?: string | undefined;
+}
+
+export interface FieldError {
+  /** Dotted path of the offending field ('email', 'body' for the whole body). */
+  field: string;
+  message: string;
+}
+
+export type LeadParseResult = { ok: true; lead: NewLead } | { ok: false; errors: FieldError[] };
+
+/**
+ * The deterministic id of a lead without a client id: the same email and
+ * campaign always map to the same id (hex of a SHA-256, 128 bits).
+ */
+export function deriveLeadId(email: string, campaign: string | undefined): string {
+  const key = `${email.trim().toLowerCase()}\n${(campaign ?? '').trim().toLowerCase()}`;
+  return `ld-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
+function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ field: String(key).slice(0, 64), message: 'is not a known field' });
+      continue;
+    }
+    const field = issue.path.length === 0 ? 'body' : issue.path.map(String).join('.');
+    const message =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    out.push({ field, message });
+  }
+  return out;
+}
+
+/** Validates an already JSON-parsed body. */
+export function parseLead(body: unknown): LeadParseResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+  }
+  const parsed = leadBodySchema.safeParse(body);
+  if (!parsed.success) return { ok: false, errors: issuesToFieldErrors(parsed.error.issues) };
+  const { id, companySize, ...rest } = parsed.data;
+  const lead: NewLead = {
+    ...rest,
+    id: id ?? deriveLeadId(rest.email, rest.campaign),
+    idSource: id === undefined ? 'derived' : 'client',
+    companySize: typeof companySize === 'number' ? companySizeBand(companySize) : companySize,
+  };
+  return { ok: true, lead };
+}
+
+/**
+ * Validates a raw HTTP body: size first (before any parsing), then JSON,
+ * then the schema.
+ */
+export function parseLeadBody(raw: string | undefined | null, isBase64Encoded = false): LeadParseResult {
+  if (raw === undefined || raw === null || raw === '') {
+    return { ok: false, errors: [{ field: 'body', message: 'is required' }] };
+  }
+  if (Buffer.byteLength(raw, isBase64Encoded ? 'base64' : 'utf8') > MAX_LEAD_BODY_BYTES) {
+    return { ok: false, errors: [{ field: 'body', message: `must be at most ${MAX_LEAD_BODY_BYTES} bytes` }] };
+  }
+  const text = isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, errors: [{ field: 'body', message: 'must be valid JSON' }] };
+  }
+  return parseLead(json);
+}
