@@ -1,0 +1,295 @@
+/**
+ * Lead repository: the `LEAD#<id>` / `PROFILE` item, its stage-change audit
+ * trail (`EVENT#...` items) and the `FUNNEL` counters.
+ *
+ * No transactions (dynalite lacks them): each write is conditional or
+ * idempotent on its own, so a retried step completes what a crashed one began.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from './clients';
+import type { Stage, Team } from './contracts';
+import { NotFound, asTransient, isConditionalCheckFailed } from './errors';
+import { eventKey, funnelKey, leadKey, stageIndex } from './keys';
+
+/** A won deal as recorded on the profile. */
+export interface Deal {
+  amount: number;
+  currency: string;
+  promises?: string;
+  closedAt?: string;
+}
+
+/** The last unexpected failure, recorded by record-outcome (needs-attention). */
+export interface LeadFailure {
+  step: string;
+  error: string;
+  cause: string;
+  at: string;
+}
+
+/** What the lead (or Marketing) supplied, validated by capture-lead. */
+export interface LeadInput {
+  name: string;
+  email: string;
+  company: string;
+  title?: string;
+  phone?: string;
+  country?: string;
+  industry?: string;
+  employees?: number;
+  message?: string;
+  /** Marketing attribution: the campaign and channel that produced the lead. */
+  campaign?: string;
+  source?: string;
+  /** Free-form signals (page views, downloads...), used by scoring. */
+  attributes?: Record<string, string | number | boolean>;
+}
+
+/** The stored profile (`LEAD#<id>` / `PROFILE`), minus key/GSI attributes. */
+export interface LeadProfile extends LeadInput {
+  leadId: string;
+  stage: Stage;
+  stageChangedAt: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The person owning the lead in each team (round-robin). */
+  owners: Partial<Record<Team, string>>;
+  score?: number;
+  tier?: 'A' | 'B' | 'C' | 'D';
+  deal?: Deal;
+  /** Latest machine-readable reason (nurture, lost, churned...). */
+  reason?: string;
+  lastError?: LeadFailure;
+  /** For expansion opportunities: the customer lead this came from. */
+  expansionOf?: string;
+  /** Number of stage events written (sequence for EVENT sort keys). */
+  eventSeq?: number;
+}
+
+/** A stage change as stored in `LEAD#<id>` / `EVENT#...`. */
+export interface StageEvent {
+  leadId: string;
+  from: Stage | null;
+  to: Stage;
+  reason: string;
+  at: string;
+  /** Milliseconds the lead spent in `from` (0 for the first event). */
+  timeInPreviousStageMs: number;
+}
+
+/** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
+export type LeadPatch = Partial<Omit<LeadProfile, 'leadId' | 'stage' | 'stageChangedAt' | 'createdAt' | 'updatedAt' | 'eventSeq'>>;
+
+const PROFILE_KEYS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
+
+function toProfile(item: Record<string, unknown>): LeadProfile {
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (!PROFILE_KEYS.has(k)) copy[k] = v;
+  }
+  return copy as unknown as LeadProfile;
+}
+
+/** The profile, or undefined. Strongly consistent. */
+export async function getLead(leadId: string): Promise<LeadProfile | undefined> {
+  try {
+    const out = await ddb.send(new GetCommand({ TableName: tableName(), Key: leadKey(leadId), ConsistentRead: true }));
+    return out.Item ? toProfile(out.Item) : undefined;
+  } catch (error) {
+    throw asTransient(error, 'getLead');
+  }
+}
+
+/** The profile, or NotFound. */
+export async function requireLead(leadId: string): Promise<LeadProfile> {
+  const lead = await getLead(leadId);
+  if (!lead) throw new NotFound(`lead ${leadId} not found`, { leadId });
+  return lead;
+}
+
+/**
+ * Writes a new lead in stage `captured` (conditional: only if absent).
+ * Idempotent: a second call with the same id returns the stored lead with
+ * `created: false` (and completes the first EVENT/FUNNEL writes if a crash skipped them).
+ */
+export async function putNewLead(
+  leadId: string,
+  input: LeadInput & { owners?: LeadProfile['owners']; expansionOf?: string },
+  now: Date = new Date(),
+): Promise<{ created: boolean; lead: LeadProfile }> {
+  const at = now.toISOString();
+  const lead: LeadProfile = {
+    ...input,
+    leadId,
+    owners: input.owners ?? {},
+    stage: 'captured',
+    stageChangedAt: at,
+    createdAt: at,
+    updatedAt: at,
+    eventSeq: 1,
+  };
+  let created = true;
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...leadKey(leadId), ...stageIndex('captured', at, leadId), ...lead },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'putNewLead');
+    created = false;
+  }
+  const stored = created ? lead : await requireLead(leadId);
+  // The first event has n = 1 and the creation time: deterministic, so a retry cannot double count.
+  await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1);
+  return { created, lead: stored };
+}
+
+export interface ChangeStageOptions {
+  /** Machine-readable reason stored on the event (and on the profile as `reason`). */
+  reason: string;
+  /** Profile fields to set in the same write. */
+  patch?: LeadPatch;
+  /** Revenue to add to the FUNNEL counter of the new stage (won deals). */
+  revenue?: number;
+  now?: Date;
+}
+
+export interface ChangeStageResult {
+  changed: boolean;
+  from: Stage;
+  lead: LeadProfile;
+}
+
+function patchExpression(patch: LeadPatch, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  const sets: string[] = [];
+  let i = 0;
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined || PROFILE_KEYS.has(k)) continue;
+    names[`#p${i}`] = k;
+    values[`:p${i}`] = v;
+    sets.push(`#p${i} = :p${i}`);
+    i += 1;
+  }
+  return sets;
+}
+
+/**
+ * Moves a lead to stage `to`: updates the profile (stage, stageChangedAt,
+ * byStage GSI attributes, patch), writes an EVENT item and bumps the FUNNEL
+ * counters (`entered`/`revenue` of `to`; `exited`/`timeInStageMs` of the old stage).
+ * If the lead is already in `to` (a retried step), only the patch is applied
+ * and `changed` is false: no second event, no double count.
+ */
+export async function changeStage(leadId: string, to: Stage, options: ChangeStageOptions): Promise<ChangeStageResult> {
+  const at = (options.now ?? new Date()).toISOString();
+  const names: Record<string, string> = { '#stage': 'stage', '#reason': 'reason' };
+  const values: Record<string, unknown> = { ':to': to, ':at': at, ':one': 1, ':reason': options.reason };
+  const { reason: _ignored, ...patch } = options.patch ?? {};
+  const patchSets = patchExpression(patch, names, values);
+  const gsi = stageIndex(to, at, leadId);
+  values[':g1pk'] = gsi.gsi1pk;
+  values[':g1sk'] = gsi.gsi1sk;
+  const sets = ['#stage = :to', 'stageChangedAt = :at', 'updatedAt = :at', '#reason = :reason', 'gsi1pk = :g1pk', 'gsi1sk = :g1sk', ...patchSets];
+  let old: LeadProfile;
+  let seq: number;
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: leadKey(leadId),
+        UpdateExpression: `SET ${sets.join(', ')} ADD eventSeq :one`,
+        ConditionExpression: 'attribute_exists(pk) AND #stage <> :to',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    old = toProfile(out.Attributes ?? {});
+    seq = (old.eventSeq ?? 0) + 1;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'changeStage');
+    const current = await requireLead(leadId);
+    const lead = patchSets.length > 0 ? await patchLead(leadId, patch, at) : current;
+    return { changed: false, from: current.stage, lead };
+  }
+  const timeInPreviousStageMs = Math.max(0, Date.parse(at) - Date.parse(old.stageChangedAt));
+  await recordEvent({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, options.revenue);
+  const lead: LeadProfile = {
+    ...old,
+    ...patch,
+    stage: to,
+    stageChangedAt: at,
+    updatedAt: at,
+    reason: options.reason,
+    eventSeq: seq,
+  };
+  return { changed: true, from: old.stage, lead };
+}
+
+/** Sets profile fields without a stage change. Returns the new profile; NotFound if absent. */
+export async function patchLead(leadId: string, patch: LeadPatch, at: string = new Date().toISOString()): Promise<LeadProfile> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':at': at };
+  const sets = ['updatedAt = :at', ...patchExpression(patch, names, values)];
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: leadKey(leadId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toProfile(out.Attributes ?? {});
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) throw new NotFound(`lead ${leadId} not found`, { leadId });
+    throw asTransient(error, 'patchLead');
+  }
+}
+
+/** EVENT item (conditional on absence) and, only when it is new, the FUNNEL counters. */
+async function recordEvent(event: StageEvent, seq: number, revenue?: number): Promise<void> {
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...eventKey(event.leadId, event.at, seq), type: 'STAGE_EVENT', ...event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return; // already recorded (retry)
+    throw asTransient(error, 'recordEvent');
+  }
+  try {
+    const values: Record<string, unknown> = { ':one': 1, ':rev': revenue ?? 0 };
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: funnelKey(event.to),
+        UpdateExpression: 'SET #stage = :stage ADD #entered :one, #revenue :rev',
+        ExpressionAttributeNames: { '#stage': 'stage', '#entered': 'entered', '#revenue': 'revenue' },
+        ExpressionAttributeValues: { ...values, ':stage': event.to },
+      }),
+    );
+    if (event.from !== null) {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: funnelKey(event.from),
+          UpdateExpression: 'SET #stage = :stage ADD #exited :one, #time :ms',
+          ExpressionAttributeNames: { '#stage': 'stage', '#exited': 'exited', '#time': 'timeInStageMs' },
+          ExpressionAttributeValues: { ':one': 1, ':ms': event.timeInPreviousStageMs, ':stage': event.from },
+        }),
+      );
+    }
+  } catch (error) {
+    throw asTransient(error, 'funnelCounters');
+  }
+}

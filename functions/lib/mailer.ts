@@ -1,0 +1,155 @@
+/**
+ * Idempotent email via SES (SendEmail, HTML + text parts).
+ *
+ * A `MAIL#<idempotencyKey>` marker is written with a conditional put before
+ * sending, so a retried step does not send twice; a failed send deletes the
+ * marker so the retry does send. A marker stuck in `sending` (the process
+ * died mid-send) is taken over after STALE_AFTER_MS.
+ */
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { randomUUID } from 'node:crypto';
+import { ddb, ses, tableName } from './clients';
+import { ENV, requireEnv } from './config';
+import { TransientError, asTransient, isConditionalCheckFailed } from './errors';
+import { stripCrLf, truncate } from './html';
+import { mailKey } from './keys';
+
+export interface Email {
+  to: string | readonly string[];
+  cc?: string | readonly string[];
+  subject: string;
+  html: string;
+  text: string;
+  /** Same key = same email: sent at most once. Use e.g. `${leadId}#${step}#...`. */
+  idempotencyKey: string;
+}
+
+export interface SendResult {
+  /** false when the marker says it was already sent (a retry). */
+  sent: boolean;
+  messageId?: string;
+}
+
+/** After this long, a `sending` marker is considered abandoned. */
+export const STALE_AFTER_MS = 5 * 60 * 1000;
+/** Markers expire (TTL) after this many days. */
+const MARKER_TTL_DAYS = 30;
+
+let mailFrom: string | undefined;
+function from(): string {
+  mailFrom ??= stripCrLf(requireEnv(ENV.mailFrom));
+  return mailFrom;
+}
+
+function addresses(value: string | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const list = typeof value === 'string' ? [value] : [...value];
+  return [...new Set(list.map((a) => stripCrLf(a)).filter((a) => a.length > 0))];
+}
+
+/** Has an email with this key been sent (marker status `sent`)? */
+export async function wasSent(idempotencyKey: string): Promise<boolean> {
+  try {
+    const out = await ddb.send(new GetCommand({ TableName: tableName(), Key: mailKey(idempotencyKey), ConsistentRead: true }));
+    return out.Item?.status === 'sent';
+  } catch (error) {
+    throw asTransient(error, 'mail marker');
+  }
+}
+
+async function claim(idempotencyKey: string, attempt: string, now: Date): Promise<boolean> {
+  const item = {
+    ...mailKey(idempotencyKey),
+    status: 'sending',
+    attempt,
+    startedAt: now.getTime(),
+    expiresAt: Math.floor(now.getTime() / 1000) + MARKER_TTL_DAYS * 86400,
+  };
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    return true;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'mail marker');
+  }
+  // Someone holds the marker: sent already, in flight, or abandoned.
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: mailKey(idempotencyKey),
+        UpdateExpression: 'SET attempt = :attempt, startedAt = :now',
+        ConditionExpression: '#status = :sending AND startedAt < :stale',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':attempt': attempt, ':now': now.getTime(), ':sending': 'sending', ':stale': now.getTime() - STALE_AFTER_MS },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'mail marker');
+  }
+  if (await wasSent(idempotencyKey)) return false;
+  throw new TransientError('mail: another attempt is sending this email');
+}
+
+/**
+ * Sends once per idempotency key. Subject and addresses are stripped of CR/LF.
+ * Throttling becomes TransientError (retried by the state machine).
+ */
+export async function sendEmail(email: Email, now: Date = new Date()): Promise<SendResult> {
+  const to = addresses(email.to);
+  if (to.length === 0) throw new Error('sendEmail: no recipient');
+  const cc = addresses(email.cc).filter((a) => !to.includes(a));
+  const attempt = randomUUID();
+  if (!(await claim(email.idempotencyKey, attempt, now))) return { sent: false };
+  let messageId: string | undefined;
+  try {
+    const out = await ses.send(
+      new SendEmailCommand({
+        Source: from(),
+        Destination: { ToAddresses: to, ...(cc.length > 0 ? { CcAddresses: cc } : {}) },
+        Message: {
+          Subject: { Data: truncate(stripCrLf(email.subject), 200), Charset: 'UTF-8' },
+          Body: {
+            Html: { Data: email.html, Charset: 'UTF-8' },
+            Text: { Data: email.text, Charset: 'UTF-8' },
+          },
+        },
+      }),
+    );
+    messageId = out.MessageId;
+  } catch (error) {
+    await release(email.idempotencyKey, attempt);
+    throw asTransient(error, 'ses');
+  }
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: mailKey(email.idempotencyKey),
+        UpdateExpression: 'SET #status = :sent, sentAt = :now, messageId = :id',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':now': now.toISOString(), ':id': messageId ?? '' },
+      }),
+    );
+  } catch {
+    // The mail is out; a marker left in `sending` only matters to a retry, which then waits STALE_AFTER_MS.
+  }
+  return { sent: true, ...(messageId ? { messageId } : {}) };
+}
+
+/** Deletes our own `sending` marker so a retry can send. */
+async function release(idempotencyKey: string, attempt: string): Promise<void> {
+  try {
+    await ddb.send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: mailKey(idempotencyKey),
+        ConditionExpression: 'attempt = :attempt',
+        ExpressionAttributeValues: { ':attempt': attempt },
+      }),
+    );
+  } catch {
+    // Marker stays; it becomes stale and is taken over later.
+  }
+}

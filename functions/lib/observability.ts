@@ -1,0 +1,47 @@
+/**
+ * Powertools instances shared by every handler (one each per process), and
+ * the middleware that wires them into middy.
+ *
+ * Never log events, emails, task tokens or link ids: log ids of leads, step
+ * names and error names only.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+
+export const METRICS_NAMESPACE = 'TheModelPipeline';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'the-model-pipeline';
+
+export const logger = new Logger({ serviceName });
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+});
+export const tracer = new Tracer({ serviceName });
+
+export { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/**
+ * Tracer, logger context (event NOT logged) and metrics flush, for any handler.
+ * Use first in the middy chain: `middy<E, R>().use(observe())...`.
+ */
+export function observe(): MiddlewareObj[] {
+  return [
+    captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj,
+    injectLambdaContext(logger, { logEvent: false, resetKeys: true }) as MiddlewareObj,
+    logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }) as MiddlewareObj,
+  ];
+}
+
+/** A short, safe description of an error for logs: its name and (SDK) fault, never its payload. */
+export function errorSummary(error: unknown): { errorName: string; errorMessage?: string } {
+  if (error instanceof Error) {
+    return { errorName: error.name, errorMessage: error.message.slice(0, 300) };
+  }
+  return { errorName: typeof error };
+}

@@ -1,0 +1,194 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
+process.env.TABLE_NAME = 'test-table';
+process.env.MAIL_FROM = 'pipeline@example.com';
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const sesMock = mockClient(SESClient);
+
+const { escapeHtml, stripCrLf, truncate } = await import('../../functions/lib/html');
+const { changeStage, putNewLead } = await import('../../functions/lib/leads');
+const { sendEmail } = await import('../../functions/lib/mailer');
+const { html, httpMiddlewares } = await import('../../functions/lib/http');
+const { Conflict, NotFound, TransientError, ValidationError, asTransient } = await import('../../functions/lib/errors');
+
+const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+
+afterEach(() => {
+  ddbMock.reset();
+  sesMock.reset();
+  vi.useRealTimers();
+});
+
+describe('html', () => {
+  it('escapes markup and quotes', () => {
+    expect(escapeHtml(`<script>alert("x")</script>'&\``)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;&#96;');
+  });
+  it('strips CR/LF and control characters for headers', () => {
+    expect(stripCrLf('Hi\r\nBcc: evil@example.com\u2028x')).toBe('Hi Bcc: evil@example.com x');
+  });
+  it('truncates by code point', () => {
+    expect(truncate('😀😀😀', 2)).toBe('😀…');
+    expect(truncate('abc', 3)).toBe('abc');
+  });
+});
+
+describe('errors', () => {
+  it('names TransientError as the state machine retries it', () => {
+    expect(new TransientError('x').name).toBe('Pipeline.TransientError');
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    expect(asTransient(throttled, 'op')).toBeInstanceOf(TransientError);
+    const other = new Error('boom');
+    expect(asTransient(other, 'op')).toBe(other);
+  });
+  it('ValidationError names the field', () => {
+    const e = new ValidationError('answer', 'is not allowed');
+    expect(e.field).toBe('answer');
+    expect(e.message).toContain('answer');
+  });
+});
+
+describe('leads', () => {
+  it('putNewLead is conditional and idempotent', async () => {
+    ddbMock.on(PutCommand).rejectsOnce(ccf()).resolves({});
+    ddbMock.on(GetCommand).resolves({ Item: { pk: 'LEAD#l1', sk: 'PROFILE', leadId: 'l1', stage: 'qualifying', createdAt: '2026-01-01T00:00:00.000Z' } });
+    ddbMock.on(UpdateCommand).resolves({});
+    const out = await putNewLead('l1', { name: 'A', email: 'a@example.com', company: 'C' });
+    expect(out.created).toBe(false);
+    expect(out.lead.stage).toBe('qualifying');
+    const put = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('changeStage updates profile + gsi1, writes an EVENT and bumps FUNNEL counters', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-02-01T10:00:00.000Z'));
+    ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#l1', sk: 'PROFILE' } }).resolves({
+      Attributes: { leadId: 'l1', stage: 'qualifying', stageChangedAt: '2026-02-01T09:00:00.000Z', eventSeq: 2 },
+    });
+    ddbMock.on(PutCommand).resolves({});
+    const out = await changeStage('l1', 'meeting', { reason: 'book-meeting', patch: { owners: { 'field-sales': 'rep@example.com' } } });
+    expect(out.changed).toBe(true);
+    expect(out.from).toBe('qualifying');
+    const updates = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    const profile = updates[0];
+    expect(profile?.ExpressionAttributeValues?.[':g1pk']).toBe('STAGE#meeting');
+    expect(profile?.ExpressionAttributeValues?.[':g1sk']).toBe('2026-02-01T10:00:00.000Z#l1');
+    const event = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(event?.Item?.sk).toBe('EVENT#2026-02-01T10:00:00.000Z#000003');
+    expect(event?.Item?.timeInPreviousStageMs).toBe(3_600_000);
+    expect(updates.map((u) => u?.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting', 'STAGE#qualifying']);
+  });
+
+  it('changeStage to the current stage writes no event (retry)', async () => {
+    ddbMock.on(UpdateCommand).rejects(ccf());
+    ddbMock.on(GetCommand).resolves({ Item: { leadId: 'l1', stage: 'meeting', stageChangedAt: 'x' } });
+    const out = await changeStage('l1', 'meeting', { reason: 'r' });
+    expect(out.changed).toBe(false);
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('changeStage on a missing lead is NotFound', async () => {
+    ddbMock.on(UpdateCommand).rejects(ccf());
+    ddbMock.on(GetCommand).resolves({});
+    await expect(changeStage('nope', 'meeting', { reason: 'r' })).rejects.toBeInstanceOf(NotFound);
+  });
+});
+
+describe('mailer', () => {
+  const email = { to: 'rep@example.com', subject: 'Hello\r\nBcc: x@evil.com', html: '<p>x</p>', text: 'x', idempotencyKey: 'k1' };
+
+  it('sends once with HTML and text parts, subject stripped of CR/LF', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(UpdateCommand).resolves({});
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm1' });
+    const out = await sendEmail(email);
+    expect(out.sent).toBe(true);
+    const input = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input;
+    expect(input?.Message?.Subject?.Data).toBe('Hello Bcc: x@evil.com');
+    expect(input?.Message?.Body?.Html?.Data).toBe('<p>x</p>');
+    expect(input?.Message?.Body?.Text?.Data).toBe('x');
+    expect(input?.Source).toBe('pipeline@example.com');
+    const marker = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(marker?.Item?.pk).toBe('MAIL#k1');
+    expect(marker?.ConditionExpression).toBe('attribute_not_exists(pk)');
+  });
+
+  it('does not send again when the marker says sent', async () => {
+    ddbMock.on(PutCommand).rejects(ccf());
+    ddbMock.on(UpdateCommand).rejects(ccf());
+    ddbMock.on(GetCommand).resolves({ Item: { status: 'sent' } });
+    const out = await sendEmail(email);
+    expect(out.sent).toBe(false);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('a send in flight elsewhere is a TransientError (retry later)', async () => {
+    ddbMock.on(PutCommand).rejects(ccf());
+    ddbMock.on(UpdateCommand).rejects(ccf());
+    ddbMock.on(GetCommand).resolves({ Item: { status: 'sending' } });
+    await expect(sendEmail(email)).rejects.toBeInstanceOf(TransientError);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('a failed send clears the marker so a retry sends', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(DeleteCommand).resolves({});
+    sesMock.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'Throttling' })).resolves({ MessageId: 'm2' });
+    await expect(sendEmail(email)).rejects.toBeInstanceOf(TransientError);
+    const del = ddbMock.commandCalls(DeleteCommand)[0]?.args[0].input;
+    expect(del?.Key).toEqual({ pk: 'MAIL#k1', sk: 'MAIL' });
+    const out = await sendEmail(email);
+    expect(out.sent).toBe(true);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+});
+
+describe('http stack', () => {
+  const ctx = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+  const event = (): APIGatewayProxyEventV2 =>
+    ({ version: '2.0', rawPath: '/x', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET' } }, isBase64Encoded: false }) as unknown as APIGatewayProxyEventV2;
+  let errorToThrow: Error | undefined;
+  const handler = middy<APIGatewayProxyEventV2, ReturnType<typeof html>>()
+    .use(httpMiddlewares())
+    .handler(async () => {
+      if (errorToThrow) throw errorToThrow;
+      return html(200, '<p>ok</p>');
+    });
+  beforeAll(() => {
+    errorToThrow = undefined;
+  });
+
+  it('adds security headers', async () => {
+    errorToThrow = undefined;
+    const res = await handler(event(), ctx);
+    expect(res.headers['Content-Security-Policy']).toContain("default-src 'none'");
+    expect(res.headers['Content-Security-Policy']).toContain("form-action 'self'");
+    expect(res.headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
+    expect(res.headers['Referrer-Policy']).toBe('no-referrer');
+    expect(res.headers['X-Content-Type-Options']).toBe('nosniff');
+    expect(res.headers['Cache-Control']).toBe('no-store');
+  });
+
+  it.each([
+    [new ValidationError('answer', 'not allowed'), 400],
+    [new NotFound('x'), 404],
+    [new Conflict('x'), 409],
+    [new TransientError('x'), 503],
+    [new Error('secret detail'), 500],
+  ])('maps %s to %i', async (error, status) => {
+    errorToThrow = error;
+    const res = await handler(event(), ctx);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['Cache-Control']).toBe('no-store');
+    if (status === 400) expect(JSON.parse(res.body)).toMatchObject({ field: 'answer' });
+    if (status === 500) expect(res.body).not.toContain('secret detail');
+  });
+});
