@@ -36,12 +36,20 @@ export interface LeadInput {
   phone?: string;
   country?: string;
   industry?: string;
-  employees?: number;
+  /** Company size band (see scoring.ts COMPANY_SIZE_BANDS). */
+  companySize?: string;
+  budget?: string;
+  timeline?: string;
   message?: string;
   /** Marketing attribution: the campaign and channel that produced the lead. */
   campaign?: string;
   source?: string;
-  /** Free-form signals (page views, downloads...), used by scoring. */
+  pagesViewed?: number;
+  eventsAttended?: number;
+  consent?: boolean;
+  /** Where the id came from (lead-schema.ts). */
+  idSource?: 'client' | 'derived';
+  /** Other signals, free-form. */
   attributes?: Record<string, string | number | boolean>;
 }
 
