@@ -1,0 +1,298 @@
+/**
+ * The ops console's pages, server-rendered from plain view models (no
+ * build step, no client script). Every value is escaped by `html`.
+ */
+import { html, query, raw, type Html } from './html';
+import { layoutAsl, renderGraphSvg, type GraphLayout } from './graph';
+
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+export interface ExecutionRow {
+  name: string; // the lead id
+  status: string;
+  currentState?: string;
+  stage?: string;
+  startDate: Date;
+  stopDate?: Date;
+}
+
+export interface HistoryRow {
+  id: number;
+  previousEventId: number;
+  type: string;
+  stateName?: string;
+  timestamp: Date;
+  /** A short, non-sensitive detail (error name, resource); never inputs or tokens. */
+  detail?: string;
+}
+
+export interface ExecutionView {
+  name: string;
+  executionArn: string;
+  stateMachineArn: string;
+  status: string;
+  startDate: Date;
+  stopDate?: Date;
+  error?: string;
+  cause?: string;
+  currentStates: string[];
+  /** States entered in order. */
+  path: string[];
+  failedState?: string;
+  definition: unknown;
+  history: HistoryRow[];
+  lead?: LeadCard;
+}
+
+export interface LeadCard {
+  leadId: string;
+  /** What ops recognise the lead by: company and person. */
+  label: string;
+  stage: string;
+  stageChangedAt?: string;
+  facts: [string, string][];
+}
+
+export interface StageColumn {
+  stage: string;
+  leads: LeadCard[];
+}
+
+export interface FunnelView {
+  /** Rows of figures per stage, as the funnel endpoint returns them. */
+  stages: { stage: string; figures: [string, string][] }[];
+  totals: [string, string][];
+  pairs: { from: string; to: string; count: number }[];
+}
+
+export interface FeedbackItem {
+  leadId: string;
+  fromTeam: string;
+  toTeam: string;
+  step: string;
+  answer: string;
+  comment: string;
+  ratings: [string, number][];
+  at: string;
+}
+
+export interface TeamFeedback {
+  team: string;
+  items: FeedbackItem[];
+}
+
+export interface OutboxItem {
+  id: string;
+  to: string[];
+  subject: string;
+  text: string;
+  links: string[];
+  sentAt: string;
+}
+
+export interface Links {
+  sfnEndpoint?: string;
+  mailViewer?: string;
+  dynamodb?: string;
+}
+
+const STYLE = `
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#16191f;background:#f2f3f3}
+header{background:#232f3e;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
+header a{color:#d5dbdb;text-decoration:none}header a:hover,header a.on{color:#fff;text-decoration:underline}
+header .brand{font-weight:700;color:#ff9900}main{padding:20px;max-width:1400px}
+h1{font-size:22px;margin:0 0 14px}h2{font-size:17px;margin:22px 0 10px}
+table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #eaeded;vertical-align:top}th{background:#fafafa;font-weight:600}
+a{color:#0073bb}.muted{color:#687078}.small{font-size:12px}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.RUNNING{background:#e1f0fa;color:#0073bb}.SUCCEEDED{background:#e9f5e9;color:#1d8102}.FAILED,.TIMED_OUT{background:#fde8e8;color:#d13212}.ABORTED{background:#eee;color:#545b64}
+form.filters{display:flex;gap:12px;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
+select,button{font:inherit;padding:4px 8px}
+.cards{display:flex;gap:12px;overflow-x:auto;align-items:flex-start}.col{background:#fff;min-width:210px;padding:8px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+.col h3{font-size:13px;margin:0 0 8px;text-transform:uppercase;color:#545b64}.card{border:1px solid #eaeded;padding:6px;margin-bottom:6px;border-radius:4px}
+.panel{background:#fff;padding:14px;box-shadow:0 1px 1px rgba(0,28,36,.3);margin-bottom:16px}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:#687078}dl.facts dd{margin:0}
+.graphbox{overflow:auto;background:#fff;padding:10px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+svg.graph text{font:12px system-ui,sans-serif;fill:#16191f}
+svg.graph .node rect{fill:#fff;stroke:#aab7b8;stroke-width:1.2}
+svg.graph .node-choice rect{fill:#fdf6e3}svg.graph .node-terminal rect{fill:#f4f4f4}svg.graph .node-wait rect{fill:#f3effa}
+svg.graph .node.visited rect{fill:#e9f5e9;stroke:#1d8102;stroke-width:1.6}
+svg.graph .node.current rect{fill:#e1f0fa;stroke:#0073bb;stroke-width:2.6}
+svg.graph .node.failed rect{fill:#fde8e8;stroke:#d13212;stroke-width:2.6}
+svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{stroke-dasharray:4 3}
+svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}
+pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
+ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
+`;
+
+const NAV: [string, string][] = [
+  ['/', 'Executions'],
+  ['/leads', 'Leads by stage'],
+  ['/funnel-view', 'Funnel'],
+  ['/feedback-view', 'Feedback'],
+  ['/outbox', 'Outbox'],
+];
+
+export function layout(title: string, active: string, body: Html, links: Links = {}): string {
+  const nav = NAV.map(([href, label]) => html`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`);
+  const ext = [
+    links.mailViewer !== undefined ? html`<a href="${links.mailViewer}" target="_blank" rel="noopener">Mail viewer</a>` : '',
+    links.sfnEndpoint !== undefined ? html`<span class="small muted" title="AWS_ENDPOINT_URL_SFN">Step Functions API: ${links.sfnEndpoint}</span>` : '',
+  ];
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title} · The Model pipeline (local)</title><style>${raw(STYLE)}</style></head>
+<body><header><span class="brand">The Model pipeline</span>${nav}${ext}</header>
+<main>${body}</main></body></html>`.value;
+}
+
+function time(d: Date | string | undefined): Html {
+  if (d === undefined) return html`<span class="muted">-</span>`;
+  const date = typeof d === 'string' ? new Date(d) : d;
+  if (Number.isNaN(date.getTime())) return html`<span class="muted">-</span>`;
+  const iso = date.toISOString();
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}</time>`;
+}
+
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+function badge(status: string): Html {
+  return html`<span class="badge ${status}">${status}</span>`;
+}
+
+function execHref(name: string): string {
+  return `/executions/${encodeURIComponent(name)}`;
+}
+
+export function executionsPage(rows: ExecutionRow[], filters: { status?: string; stage?: string }, stages: readonly string[], links?: Links): string {
+  const statusOpts = ['', ...EXECUTION_STATUSES].map((s) => html`<option value="${s}" ${s === (filters.status ?? '') ? raw('selected') : ''}>${s === '' ? 'Any' : s}</option>`);
+  const stageOpts = ['', ...stages].map((s) => html`<option value="${s}" ${s === (filters.stage ?? '') ? raw('selected') : ''}>${s === '' ? 'Any' : s}</option>`);
+  const body = html`<h1>Executions (${rows.length})</h1>
+<form class="filters" method="get" action="/">
+<label>Status<select name="status">${statusOpts}</select></label>
+<label>Stage<select name="stage">${stageOpts}</select></label>
+<button type="submit">Filter</button> <a href="/">Clear</a></form>
+<table class="executions"><thead><tr><th>Name (lead id)</th><th>Status</th><th>Current state</th><th>Stage</th><th>Started</th><th>Ended</th></tr></thead><tbody>
+${rows.length === 0 ? html`<tr><td colspan="6" class="muted">No executions match.</td></tr>` : ''}
+${rows.map(
+  (r) => html`<tr data-execution="${r.name}"><td><a href="${execHref(r.name)}">${r.name}</a></td><td>${badge(r.status)}</td><td>${r.currentState ?? html`<span class="muted">-</span>`}</td><td>${r.stage ?? html`<span class="muted">-</span>`}</td><td>${time(r.startDate)}</td><td>${time(r.stopDate)}</td></tr>`,
+)}
+</tbody></table>`;
+  return layout('Executions', '/', body, links);
+}
+
+const layoutCache = new WeakMap<object, GraphLayout>();
+function graphFor(definition: unknown): GraphLayout {
+  if (typeof definition === 'object' && definition !== null) {
+    const hit = layoutCache.get(definition);
+    if (hit !== undefined) return hit;
+    const l = layoutAsl(definition);
+    layoutCache.set(definition, l);
+    return l;
+  }
+  return layoutAsl(definition);
+}
+
+export function executionPage(view: ExecutionView, links?: Links): string {
+  const svg = renderGraphSvg(graphFor(view.definition), { path: view.path, current: view.currentStates, failed: view.failedState });
+  const lead = view.lead;
+  const start = view.startDate.getTime();
+  const body = html`<p class="small"><a href="/">Executions</a> › ${view.name}</p>
+<h1>${view.name} ${badge(view.status)}</h1>
+<div class="panel"><dl class="facts">
+<dt>Execution ARN</dt><dd class="small">${view.executionArn}</dd>
+<dt>State machine</dt><dd class="small">${view.stateMachineArn}</dd>
+<dt>Current state</dt><dd class="current-state">${view.currentStates.length > 0 ? view.currentStates.join(', ') : html`<span class="muted">-</span>`}</dd>
+<dt>Started</dt><dd>${time(view.startDate)}</dd><dt>Ended</dt><dd>${time(view.stopDate)}</dd>
+${view.error !== undefined ? html`<dt>Error</dt><dd>${view.error}</dd>` : ''}
+${view.cause !== undefined ? html`<dt>Cause</dt><dd>${view.cause}</dd>` : ''}
+${lead !== undefined ? html`<dt>Lead</dt><dd>${lead.label}</dd><dt>Stage</dt><dd class="stage">${lead.stage}</dd>${lead.facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}` : ''}
+</dl></div>
+<h2>Graph</h2>
+<p class="legend small"><span>■ <b style="color:#0073bb">current</b></span><span>■ <b style="color:#1d8102">visited</b></span><span>■ <b style="color:#d13212">failed</b></span><span>dashed: on error</span></p>
+<div class="graphbox">${raw(svg)}</div>
+<h2>Event history (${view.history.length})</h2>
+<table class="history"><thead><tr><th>ID</th><th>Type</th><th>Step</th><th>Elapsed</th><th>Timestamp</th><th>Detail</th></tr></thead><tbody>
+${view.history.map(
+  (h) => html`<tr><td>${h.id}</td><td>${h.type}</td><td>${h.stateName ?? ''}</td><td>${duration(h.timestamp.getTime() - start)}</td><td>${time(h.timestamp)}</td><td class="small">${h.detail ?? ''}</td></tr>`,
+)}
+</tbody></table>`;
+  return layout(view.name, '/', body, links);
+}
+
+export function leadsPage(columns: StageColumn[], links?: Links): string {
+  const total = columns.reduce((n, c) => n + c.leads.length, 0);
+  const body = html`<h1>Leads by stage (${total})</h1><div class="cards">
+${columns.map(
+  (c) => html`<section class="col" data-stage="${c.stage}"><h3>${c.stage} (${c.leads.length})</h3>
+${c.leads.map(
+  (l) => html`<div class="card"><a href="${execHref(l.leadId)}">${l.label}</a><div class="small muted">${l.leadId}</div>${l.stageChangedAt !== undefined ? html`<div class="small muted">since ${time(l.stageChangedAt)}</div>` : ''}</div>`,
+)}
+</section>`,
+)}
+</div>`;
+  return layout('Leads by stage', '/leads', body, links);
+}
+
+export function funnelPage(view: FunnelView, links?: Links): string {
+  const columns = [...new Set(view.stages.flatMap((s) => s.figures.map(([k]) => k)))];
+  const body = html`<h1>Funnel</h1>
+${view.totals.length > 0 ? html`<div class="panel"><dl class="facts">${view.totals.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl></div>` : ''}
+<table class="funnel"><thead><tr><th>Stage</th>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>
+${view.stages.map((s) => {
+  const m = new Map(s.figures);
+  return html`<tr><td>${s.stage}</td>${columns.map((c) => html`<td>${m.get(c) ?? ''}</td>`)}</tr>`;
+})}
+</tbody></table>
+<h2>Feedback between teams</h2>
+<table><thead><tr><th>From</th><th>To</th><th>Feedback items</th></tr></thead><tbody>
+${view.pairs.length === 0 ? html`<tr><td colspan="3" class="muted">None yet.</td></tr>` : ''}
+${view.pairs.map((p) => html`<tr><td>${p.from}</td><td>${p.to}</td><td>${p.count}</td></tr>`)}
+</tbody></table>`;
+  return layout('Funnel', '/funnel-view', body, links);
+}
+
+export function feedbackPage(teams: TeamFeedback[], links?: Links): string {
+  const body = html`<h1>Feedback each team received</h1>
+${teams.map(
+  (t) => html`<h2 id="${t.team}">${t.team} (${t.items.length})</h2>
+<table class="feedback" data-team="${t.team}"><thead><tr><th>When</th><th>From</th><th>Step</th><th>Answer</th><th>Ratings</th><th>Comment</th><th>Lead</th></tr></thead><tbody>
+${t.items.length === 0 ? html`<tr><td colspan="7" class="muted">No feedback yet.</td></tr>` : ''}
+${t.items.map(
+  (f) => html`<tr><td>${time(f.at)}</td><td>${f.fromTeam}</td><td>${f.step}</td><td>${f.answer}</td><td class="small">${f.ratings.map(([k, v]) => html`${k}: ${v}<br>`)}</td><td>${f.comment}</td><td><a href="${execHref(f.leadId)}">${f.leadId}</a></td></tr>`,
+)}
+</tbody></table>`,
+)}`;
+  return layout('Feedback', '/feedback-view', body, links);
+}
+
+export function outboxPage(mails: OutboxItem[], links?: Links): string {
+  const newest = [...mails].reverse();
+  const body = html`<h1>Outbox (${mails.length})</h1>
+<p class="muted">Every email the pipeline sent through the local SES. Click a link to answer as the recipient would.${links?.mailViewer !== undefined ? html` Also in the <a href="${links.mailViewer}">mail viewer</a>.` : ''}</p>
+<table class="outbox"><thead><tr><th>Sent</th><th>To</th><th>Subject and links</th></tr></thead><tbody>
+${newest.length === 0 ? html`<tr><td colspan="3" class="muted">No mail yet.</td></tr>` : ''}
+${newest.map(
+  (m) => html`<tr data-mail="${m.id}"><td>${time(m.sentAt)}</td><td>${m.to.join(', ')}</td><td><b>${m.subject}</b>
+${m.links.length > 0 ? html`<ul class="links">${m.links.map((l) => html`<li><a href="${l}">${l}</a></li>`)}</ul>` : ''}
+<details><summary class="small">Text</summary><pre class="mail">${m.text}</pre></details></td></tr>`,
+)}
+</tbody></table>`;
+  return layout('Outbox', '/outbox', body, links);
+}
+
+export function notFoundPage(what: string, links?: Links): string {
+  return layout('Not found', '', html`<h1>Not found</h1><p>${what}</p><p><a href="/">Executions</a></p>`, links);
+}
+
+export { query };

@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { layoutAsl, renderGraphSvg } from '../../local/console/graph';
+import { esc, html } from '../../local/console/html';
+import { executionPage, executionsPage, feedbackPage, outboxPage } from '../../local/console/pages';
+
+const asl = JSON.parse(readFileSync('statemachines/lead-lifecycle.asl.json', 'utf8')) as { StartAt: string; States: Record<string, unknown> };
+const hostile = '<script>alert("x")</script>';
+
+describe('console rendering', () => {
+  it('escapes everything interpolated', () => {
+    expect(esc(`<a href='x'>&"`)).toBe('&lt;a href=&#39;x&#39;&gt;&amp;&quot;');
+    expect(html`<p>${hostile}</p>`.value).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;</p>');
+    const page = executionsPage([{ name: hostile, status: 'RUNNING', currentState: hostile, stage: 'qualifying', startDate: new Date(0) }], { status: hostile }, ['qualifying'], {});
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('&lt;script&gt;');
+    const mails = outboxPage([{ id: '1', to: [hostile], subject: hostile, text: hostile, links: ['http://x/"onmouseover="a'], sentAt: new Date(0).toISOString() }]);
+    expect(mails).not.toContain('<script>');
+    expect(mails).not.toContain('"onmouseover="');
+    const fb = feedbackPage([{ team: 'marketing', items: [{ leadId: 'l', fromTeam: 'inside-sales', toTeam: 'marketing', step: 'qualification-call', answer: 'a', comment: hostile, ratings: [[hostile, 3]], at: new Date(0).toISOString() }] }]);
+    expect(fb).not.toContain('<script>');
+  });
+
+  it('lays out every state of the real definition in layers from StartAt', () => {
+    const layout = layoutAsl(asl);
+    expect(layout.nodes.map((n) => n.name).sort()).toEqual(Object.keys(asl.States).sort());
+    const start = layout.nodes.find((n) => n.name === asl.StartAt);
+    expect(start?.rank).toBe(0);
+    expect(Math.min(...layout.nodes.filter((n) => n.name !== asl.StartAt).map((n) => n.rank))).toBeGreaterThan(0);
+    // a loop (overdue -> await again) is a back edge, not a layer order violation
+    expect(layout.edges.some((e) => e.back)).toBe(true);
+    for (const e of layout.edges.filter((x) => !x.back)) {
+      const a = layout.nodes.find((n) => n.name === e.from);
+      const b = layout.nodes.find((n) => n.name === e.to);
+      expect((b?.rank ?? 0) > (a?.rank ?? 0)).toBe(true);
+    }
+    // no two nodes overlap
+    for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b && a.rank === b.rank) expect(Math.abs(a.x - b.x)).toBeGreaterThanOrEqual(a.w);
+  });
+
+  it('highlights the path taken and the current state, and escapes state names', () => {
+    const layout = layoutAsl(asl);
+    const svg = renderGraphSvg(layout, { path: ['Qualify lead', 'Route qualified lead', 'Await qualification call'], current: ['Await qualification call'] });
+    expect(svg).toMatch(/<g class="node node-task current" data-state="Await qualification call">/);
+    expect(svg).toMatch(/<g class="node node-task visited" data-state="Qualify lead">/);
+    expect(svg).toMatch(/<g class="node node-choice visited" data-state="Route qualified lead">/);
+    expect(svg.match(/class="edge[^"]* taken"/g)).toHaveLength(2);
+    const evil = renderGraphSvg(layoutAsl({ StartAt: hostile, States: { [hostile]: { Type: 'Succeed' } } }));
+    expect(evil).not.toContain('<script>');
+  });
+
+  it('renders an execution page with its graph and history', () => {
+    const page = executionPage({
+      name: 'lead-1', executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lead-lifecycle:lead-1', stateMachineArn: 'arn:sm', status: 'RUNNING',
+      startDate: new Date('2026-11-27T09:00:00Z'), currentStates: ['Await qualification call'], path: ['Qualify lead', 'Route qualified lead', 'Await qualification call'],
+      definition: asl, history: [{ id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: new Date('2026-11-27T09:00:00Z') }, { id: 2, previousEventId: 1, type: 'TaskStateEntered', stateName: 'Qualify lead', timestamp: new Date('2026-11-27T09:00:01Z') }],
+      lead: { leadId: 'lead-1', label: 'Acme · Ada', stage: 'qualifying', facts: [['Score', '72']] },
+    });
+    expect(page).toContain('<svg class="graph"');
+    expect(page).toContain('<dd class="current-state">Await qualification call</dd>');
+    expect(page).toContain('<td>TaskStateEntered</td><td>Qualify lead</td><td>1s</td>');
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { extractLinks, Outbox, type SesStoreAccess, type SesStoredEmail } from '../../local/outbox';
+
+function fakeSes(): SesStoreAccess & { emails: SesStoredEmail[] } {
+  const emails: SesStoredEmail[] = [];
+  return { emails, getStoreReadonly: () => ({ emails }), saveEmail: (e) => emails.push(e) };
+}
+
+function mail(id: string, text: string, html = ''): SesStoredEmail {
+  return { messageId: id, from: 'pipeline@example.com', replyTo: [], destination: { to: ['rep@example.com'], cc: [], bcc: [] }, subject: `Subject ${id}`, body: { text, html }, attachments: [], at: 1_800_000_000 };
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('outbox', () => {
+  it('extracts http links from the HTML hrefs and the text, decoded and without duplicates', () => {
+    const links = extractLinks('Answer: http://127.0.0.1:3000/feedback/abc?answer=won.\nOr (http://h/x)', '<a href="http://127.0.0.1:3000/feedback/abc?answer=won&amp;x=1">Won</a><a href="mailto:x@y">m</a>');
+    expect(links).toEqual(['http://127.0.0.1:3000/feedback/abc?answer=won&x=1', 'http://127.0.0.1:3000/feedback/abc?answer=won', 'http://h/x']);
+  });
+
+  it('saves new mail to the file and puts it back into a fresh SES store after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const box = new Outbox(file, ses);
+    expect(box.load()).toBe(0);
+    ses.emails.push(mail('m1', 'see http://a/1'), mail('m2', 'see http://a/2'));
+    expect(box.all().map((m) => m.id)).toEqual(['m1', 'm2']);
+    box.sync();
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+    appendFileSync(file, '{"torn');
+
+    const ses2 = fakeSes();
+    const box2 = new Outbox(file, ses2);
+    expect(box2.load()).toBe(2);
+    expect(ses2.emails.map((e) => e.messageId)).toEqual(['m1', 'm2']);
+    expect(box2.all()[1]).toMatchObject({ id: 'm2', to: ['rep@example.com'], links: ['http://a/2'], sentAt: new Date(1_800_000_000_000).toISOString() });
+  });
+});
