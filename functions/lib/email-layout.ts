@@ -52,6 +52,7 @@ export function leadSummary(lead: LeadProfile): SummaryRow[] {
     { label: 'Phone', value: lead.phone },
     { label: 'Country', value: lead.country },
     { label: 'Industry', value: lead.industry },
+    { label: 'Employees', value: lead.employees },
     { label: 'Company size', value: lead.companySize },
     { label: 'Budget', value: lead.budget },
     { label: 'Timeline', value: lead.timeline },

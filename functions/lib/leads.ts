@@ -36,6 +36,7 @@ export interface LeadInput {
   phone?: string;
   country?: string;
   industry?: string;
+  employees?: number;
   /** Company size band (see scoring.ts COMPANY_SIZE_BANDS). */
   companySize?: string;
   budget?: string;
