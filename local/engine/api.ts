@@ -10,6 +10,7 @@
  * only has to translate JSON <-> these objects and map `EngineError` codes.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ExecutionStoreImpl } from './store';
 
 /** Error codes as the Step Functions API names them. */
 export type EngineErrorCode =
@@ -45,6 +46,11 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 /** A clock the engine reads for every timestamp and timer. */
 export interface Clock {
   now(): number; // epoch milliseconds
+  /**
+   * Optional: a clock that jumps (tests) calls the listener after every move,
+   * so timers fire without waiting for real time. See ManualClock.
+   */
+  subscribe?(listener: () => void): () => void;
 }
 
 /** What an in-process Lambda handler receives besides its event. */
@@ -163,6 +169,6 @@ export interface Engine {
  * what a record holds; the store only keeps and lists records atomically.
  * The engine core may extend this interface; keep both stores in step.
  */
-export interface ExecutionStore {
+export interface ExecutionStore extends ExecutionStoreImpl {
   readonly kind: 'memory' | 'dynamodb';
 }
