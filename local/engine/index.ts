@@ -13,3 +13,4 @@ export { ManualClock } from './scheduler';
 export function createEngine(options: EngineOptions = {}): Engine {
   return new EngineImpl(options);
 }
+export { DynamoDBStore, type DynamoDBStoreOptions } from './dynamodb-store';

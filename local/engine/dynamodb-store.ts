@@ -1,0 +1,406 @@
+/**
+ * DynamoDB execution store (works against dynalite: no transactions, so
+ * writes are ordered and conditional instead).
+ *
+ * One table (created if missing), key pk/sk:
+ *   pk 'SM'          sk <stateMachineArn>          d: record JSON
+ *   pk 'D#<id>'      sk 'D'                        t: definition text
+ *   pk 'X#<arn>'     sk 'H'                        the execution head: d (record JSON without cursor),
+ *                                                  st status, gsm/gsk (listing index), run='1' while RUNNING
+ *   pk 'X#<arn>'     sk 'E#<first event id>'       one commit: ev (events JSON), n (event count), c (cursor JSON)
+ * GSIs: 'byMachine' (gsm, gsk) for ListExecutions newest first; 'running' (run, pk) for resuming.
+ *
+ * A commit is a single PutItem of an event chunk carrying the cursor after
+ * it (conditional on the chunk not existing): the latest chunk is the
+ * execution's position. The head is written at creation and when the
+ * execution ends (after its final chunk).
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  BatchWriteItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { listKey, type Cursor, type ExecutionCommit, type ExecutionRecord, type ExecutionStoreImpl, type ListExecutionsQuery, type StateMachineRecord, type StoredEvent } from './store';
+
+export interface DynamoDBStoreOptions {
+  client: DynamoDBClient;
+  /** Default 'sfn-local-engine'. */
+  tableName?: string;
+  /**
+   * Group commit: commits issued in the same tick are written together with
+   * BatchWriteItem (up to 25 at a time) instead of one PutItem each. Default true.
+   */
+  batchWrites?: boolean;
+}
+
+type Item = Record<string, AttributeValue>;
+
+const S = (s: string): AttributeValue => ({ S: s });
+const N = (n: number): AttributeValue => ({ N: String(n) });
+
+function str(item: Item | undefined, key: string): string | undefined {
+  const v = item?.[key];
+  return v && 'S' in v ? v.S : undefined;
+}
+function num(item: Item | undefined, key: string): number | undefined {
+  const v = item?.[key];
+  return v && 'N' in v && v.N !== undefined ? Number(v.N) : undefined;
+}
+
+function chunkKey(firstId: number): string {
+  return `E#${String(firstId).padStart(10, '0')}`;
+}
+
+interface PendingPut {
+  item: Item;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class DynamoDBStore implements ExecutionStoreImpl {
+  readonly kind = 'dynamodb' as const;
+  readonly tableName: string;
+  private readonly client: DynamoDBClient;
+  private readonly batch: boolean;
+  private initialized: Promise<void> | undefined;
+  private queue: PendingPut[] = [];
+  private flushScheduled = false;
+  private inflight = 0;
+
+  constructor(options: DynamoDBStoreOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName ?? 'sfn-local-engine';
+    this.batch = options.batchWrites ?? true;
+  }
+
+  init(): Promise<void> {
+    if (!this.initialized) {
+      this.initialized = this.createTable().catch((err: unknown) => {
+        this.initialized = undefined;
+        throw err;
+      });
+    }
+    return this.initialized;
+  }
+
+  private async createTable(): Promise<void> {
+    try {
+      const d = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      if (d.Table?.TableStatus === 'ACTIVE') return;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ResourceNotFoundException') throw err;
+      try {
+        await this.client.send(
+          new CreateTableCommand({
+            TableName: this.tableName,
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: 'pk', AttributeType: 'S' },
+              { AttributeName: 'sk', AttributeType: 'S' },
+              { AttributeName: 'gsm', AttributeType: 'S' },
+              { AttributeName: 'gsk', AttributeType: 'S' },
+              { AttributeName: 'run', AttributeType: 'S' },
+            ],
+            KeySchema: [
+              { AttributeName: 'pk', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: 'byMachine',
+                KeySchema: [
+                  { AttributeName: 'gsm', KeyType: 'HASH' },
+                  { AttributeName: 'gsk', KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'ALL' },
+              },
+              {
+                IndexName: 'running',
+                KeySchema: [
+                  { AttributeName: 'run', KeyType: 'HASH' },
+                  { AttributeName: 'pk', KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'KEYS_ONLY' },
+              },
+            ],
+          }),
+        );
+      } catch (e) {
+        if ((e as { name?: string }).name !== 'ResourceInUseException') throw e;
+      }
+    }
+    for (let i = 0; i < 200; i++) {
+      const d = await this.client.send(new DescribeTableCommand({ TableName: this.tableName }));
+      const gsisActive = (d.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === undefined || g.IndexStatus === 'ACTIVE');
+      if (d.Table?.TableStatus === 'ACTIVE' && gsisActive) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`table ${this.tableName} did not become ACTIVE`);
+  }
+
+  async close(): Promise<void> {
+    await this.flushAll();
+  }
+
+  // --- state machines and definitions
+
+  async putStateMachine(rec: StateMachineRecord, mode: 'create' | 'replace'): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: S('SM'), sk: S(rec.stateMachineArn), d: S(JSON.stringify(rec)) },
+          ...(mode === 'create' ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  async getStateMachine(arn: string): Promise<StateMachineRecord | undefined> {
+    const r = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S('SM'), sk: S(arn) }, ConsistentRead: true }));
+    const d = str(r.Item, 'd');
+    return d ? (JSON.parse(d) as StateMachineRecord) : undefined;
+  }
+
+  async listStateMachines(): Promise<StateMachineRecord[]> {
+    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('SM') }, ConsistentRead: true });
+    return items.map((i) => JSON.parse(str(i, 'd')!) as StateMachineRecord);
+  }
+
+  async deleteStateMachine(arn: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: S('SM'), sk: S(arn) } }));
+  }
+
+  async putDefinition(id: string, definition: string): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: S(`D#${id}`), sk: S('D'), t: S(definition) } }));
+  }
+
+  async getDefinition(id: string): Promise<string | undefined> {
+    const r = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(`D#${id}`), sk: S('D') } }));
+    return str(r.Item, 't');
+  }
+
+  // --- executions
+
+  private headItem(rec: ExecutionRecord): Item {
+    const { cursor, ...rest } = rec;
+    const item: Item = {
+      pk: S(`X#${rec.executionArn}`),
+      sk: S('H'),
+      d: S(JSON.stringify(rest)),
+      st: S(rec.status),
+      gsm: S(rec.stateMachineArn),
+      gsk: S(listKey(rec.startDate, rec.name)),
+    };
+    if (rec.status === 'RUNNING') item.run = S('1');
+    if (cursor) item.c = S(JSON.stringify(cursor));
+    return item;
+  }
+
+  async createExecution(rec: ExecutionRecord, events: StoredEvent[]): Promise<ExecutionRecord | undefined> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.headItem(rec), ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return this.getExecution(rec.executionArn);
+      throw err;
+    }
+    if (events.length) {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: S(`X#${rec.executionArn}`), sk: S(chunkKey(events[0]!.id)), ev: S(JSON.stringify(events)), n: N(rec.eventCount), ...(rec.cursor ? { c: S(JSON.stringify(rec.cursor)) } : {}) },
+        }),
+      );
+    }
+    return undefined;
+  }
+
+  async commit(executionArn: string, c: ExecutionCommit): Promise<void> {
+    if (c.events.length) {
+      const item: Item = { pk: S(`X#${executionArn}`), sk: S(chunkKey(c.events[0]!.id)), ev: S(JSON.stringify(c.events)), n: N(c.eventCount) };
+      if (c.cursor && !c.final) item.c = S(JSON.stringify(c.cursor));
+      await this.put(item);
+    } else if (c.cursor && !c.final) {
+      // a position change without events (rare): a cursor-only chunk sorting after the last events
+      await this.put({ pk: S(`X#${executionArn}`), sk: S(`${chunkKey(c.eventCount)}~${Date.now()}`), n: N(c.eventCount), c: S(JSON.stringify(c.cursor)) });
+    }
+    if (c.final) {
+      const head = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(`X#${executionArn}`), sk: S('H') }, ConsistentRead: true }));
+      const d = str(head.Item, 'd');
+      if (!d) throw new Error(`commit to unknown execution ${executionArn}`);
+      const rec = { ...(JSON.parse(d) as ExecutionRecord), ...c.final, eventCount: c.eventCount };
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: S(`X#${executionArn}`), sk: S('H') },
+          UpdateExpression: 'SET d = :d, st = :st REMOVE run, c',
+          ConditionExpression: 'st = :running',
+          ExpressionAttributeValues: { ':d': S(JSON.stringify(rec)), ':st': S(c.final.status), ':running': S('RUNNING') },
+        }),
+      );
+    }
+  }
+
+  /** Chunk writes: group-committed with BatchWriteItem when enabled. */
+  private put(item: Item): Promise<void> {
+    if (!this.batch) {
+      return this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })).then(() => undefined);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, 25);
+      this.inflight++;
+      void this.writeBatch(batch).finally(() => this.inflight--);
+    }
+  }
+
+  private async writeBatch(batch: PendingPut[]): Promise<void> {
+    try {
+      let requests = batch.map((p) => ({ PutRequest: { Item: p.item } }));
+      for (let attempt = 0; requests.length; attempt++) {
+        const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (r.UnprocessedItems?.[this.tableName] ?? []).map((w) => ({ PutRequest: { Item: w.PutRequest!.Item! } }));
+        if (requests.length && attempt > 20) throw new Error('BatchWriteItem left unprocessed items');
+        if (requests.length) await new Promise((res) => setTimeout(res, 10 * (attempt + 1)));
+      }
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  private async flushAll(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.queue.length || this.inflight || this.flushScheduled); i++) {
+      if (this.queue.length) await this.flush();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async latestChunk(executionArn: string): Promise<Item | undefined> {
+    const r = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':p': S(`X#${executionArn}`), ':e': S('E#') },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return r.Items?.[0];
+  }
+
+  private async fromHead(head: Item): Promise<ExecutionRecord> {
+    const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
+    if (rec.status === 'RUNNING') {
+      const last = await this.latestChunk(rec.executionArn);
+      const c = str(last, 'c') ?? str(head, 'c');
+      if (c) rec.cursor = JSON.parse(c) as Cursor;
+      const n = num(last, 'n');
+      if (n !== undefined) rec.eventCount = n;
+    }
+    return rec;
+  }
+
+  async getExecution(arn: string): Promise<ExecutionRecord | undefined> {
+    const r = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(`X#${arn}`), sk: S('H') }, ConsistentRead: true }));
+    if (!r.Item) return undefined;
+    return this.fromHead(r.Item);
+  }
+
+  async listExecutions(q: ListExecutionsQuery): Promise<{ items: ExecutionRecord[]; nextToken?: string }> {
+    const items: Item[] = [];
+    let startKey: Item | undefined = q.nextToken ? (JSON.parse(q.nextToken) as Item) : undefined;
+    for (;;) {
+      const input: QueryCommandInput = {
+        TableName: this.tableName,
+        IndexName: 'byMachine',
+        KeyConditionExpression: 'gsm = :m',
+        ExpressionAttributeValues: { ':m': S(q.stateMachineArn) },
+        ScanIndexForward: true,
+        Limit: Math.max(q.maxResults + 1, 50),
+        ExclusiveStartKey: startKey,
+      };
+      if (q.statusFilter) {
+        input.FilterExpression = 'st = :st';
+        input.ExpressionAttributeValues![':st'] = S(q.statusFilter);
+      }
+      const r = await this.client.send(new QueryCommand(input));
+      items.push(...(r.Items ?? []));
+      startKey = r.LastEvaluatedKey;
+      if (!startKey || items.length > q.maxResults) break;
+    }
+    const page = items.slice(0, q.maxResults);
+    const more = items.length > q.maxResults || (startKey !== undefined && page.length === q.maxResults);
+    const last = page[page.length - 1];
+    const nextToken = more && last ? JSON.stringify({ pk: last.pk, sk: last.sk, gsm: last.gsm, gsk: last.gsk }) : undefined;
+    return { items: page.map((i) => JSON.parse(str(i, 'd')!) as ExecutionRecord), nextToken };
+  }
+
+  async listRunning(): Promise<ExecutionRecord[]> {
+    const keys = await this.queryAll({ TableName: this.tableName, IndexName: 'running', KeyConditionExpression: 'run = :r', ExpressionAttributeValues: { ':r': S('1') } });
+    const out: ExecutionRecord[] = [];
+    const concurrency = 16;
+    let i = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (i < keys.length) {
+          const k = keys[i++]!;
+          const arn = str(k, 'pk')!.slice(2);
+          const rec = await this.getExecution(arn);
+          if (rec && rec.status === 'RUNNING') out.push(rec);
+        }
+      }),
+    );
+    return out;
+  }
+
+  async getHistory(arn: string): Promise<StoredEvent[]> {
+    const chunks = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+      ExpressionAttributeValues: { ':p': S(`X#${arn}`), ':e': S('E#') },
+      ProjectionExpression: 'ev',
+      ConsistentRead: true,
+    });
+    const events: StoredEvent[] = [];
+    for (const c of chunks) {
+      const ev = str(c, 'ev');
+      if (ev) for (const e of JSON.parse(ev) as StoredEvent[]) events.push(e);
+    }
+    return events;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const out: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const r = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      out.push(...(r.Items ?? []));
+      startKey = r.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
+}
