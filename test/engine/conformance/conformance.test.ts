@@ -1,0 +1,327 @@
+/**
+ * Conformance runner: every scenario in ./scenarios becomes one test that
+ * creates a fresh engine (in-memory store, in-process Lambda handlers, the
+ * shared dynalite for DynamoDB tasks), creates the state machine, starts an
+ * execution, drives task-token callbacks, waits for the end and compares
+ * status, output, error, cause, history and Lambda invocations with what AWS
+ * Step Functions does. Each test reports every mismatch it finds at once.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, EngineOptions, ExecutionDescription, HistoryEvent, LambdaHandler } from '../../../local/engine/api';
+import { EngineError } from '../../../local/engine/api';
+import { areas } from './scenarios/index';
+import { Probe, TABLE, type CallbackAction, type Expectation, type Scenario } from './types';
+
+type CreateEngine = (options: EngineOptions) => Engine;
+
+let createEngine: CreateEngine | undefined;
+let engineLoadError = '';
+let dynamo: DynamoDBClient | undefined;
+let dynamoServer: Server | undefined;
+
+async function loadEngine(): Promise<void> {
+  // Imported at run time so the suite still collects while the engine is being written.
+  const modulePath = new URL('../../../local/engine/index.ts', import.meta.url).pathname;
+  try {
+    const mod: unknown = await import(/* @vite-ignore */ modulePath);
+    const candidate = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>).createEngine : undefined;
+    if (typeof candidate === 'function') createEngine = candidate as CreateEngine;
+    else engineLoadError = 'local/engine/index.ts does not export createEngine';
+  } catch (error) {
+    engineLoadError = `cannot load local/engine/index.ts: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+async function startDynalite(): Promise<void> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  dynamoServer = server;
+  const { port } = server.address() as AddressInfo;
+  dynamo = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+}
+
+beforeAll(async () => {
+  await Promise.all([loadEngine(), startDynalite()]);
+});
+
+afterAll(async () => {
+  dynamo?.destroy();
+  if (dynamoServer) await new Promise<void>((resolve) => dynamoServer?.close(() => resolve()));
+});
+
+// ---------------------------------------------------------------------------
+// Comparison helpers
+// ---------------------------------------------------------------------------
+
+const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Mismatches of `actual` against the partial `expected` (objects may carry extra keys). */
+function partialMismatches(expected: unknown, actual: unknown, path: string): string[] {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return [`${path}: expected an array ${show(expected)}, got ${show(actual)}`];
+    if (actual.length !== expected.length) return [`${path}: expected ${expected.length} elements ${show(expected)}, got ${show(actual)}`];
+    return expected.flatMap((item, i) => partialMismatches(item, actual[i], `${path}[${i}]`));
+  }
+  if (isRecord(expected)) {
+    if (!isRecord(actual)) return [`${path}: expected an object like ${show(expected)}, got ${show(actual)}`];
+    return Object.entries(expected).flatMap(([key, value]) => partialMismatches(value, actual[key], `${path}.${key}`));
+  }
+  return isDeepStrictEqual(expected, actual) ? [] : [`${path}: expected ${show(expected)}, got ${show(actual)}`];
+}
+
+function parseJson(text: string | undefined): { ok: true; value: unknown } | { ok: false } {
+  if (text === undefined) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function detailName(event: HistoryEvent, field: 'stateEnteredEventDetails' | 'stateExitedEventDetails'): string | undefined {
+  const details = event[field];
+  return isRecord(details) && typeof details.name === 'string' ? details.name : undefined;
+}
+
+function historyMismatches(expected: NonNullable<Expectation['history']>, events: HistoryEvent[]): string[] {
+  const problems: string[] = [];
+  if (expected.statesEntered) {
+    const entered = events.filter((e) => e.type.endsWith('StateEntered')).map((e) => detailName(e, 'stateEnteredEventDetails'));
+    if (!isDeepStrictEqual(entered, expected.statesEntered)) {
+      problems.push(`history states entered: expected ${show(expected.statesEntered)}, got ${show(entered)}`);
+    }
+  }
+  for (const [type, count] of Object.entries(expected.eventCounts ?? {})) {
+    const got = events.filter((e) => e.type === type).length;
+    if (got !== count) problems.push(`history: expected ${count} ${type} event(s), got ${got}`);
+  }
+  if (expected.eventTypesInOrder) {
+    let from = 0;
+    for (const type of expected.eventTypesInOrder) {
+      const at = events.findIndex((e, i) => i >= from && e.type === type);
+      if (at < 0) {
+        problems.push(`history: expected event types in order ${show(expected.eventTypesInOrder)}; missing ${type} after index ${from}; got ${show(events.map((e) => e.type))}`);
+        break;
+      }
+      from = at + 1;
+    }
+  }
+  for (const [state, bound] of Object.entries(expected.stateDurations ?? {})) {
+    const enteredAt = events.findIndex((e) => e.type.endsWith('StateEntered') && detailName(e, 'stateEnteredEventDetails') === state);
+    const exited = events.find((e, i) => i > enteredAt && e.type.endsWith('StateExited') && detailName(e, 'stateExitedEventDetails') === state);
+    const entered = events[enteredAt];
+    if (!entered || !exited) {
+      problems.push(`history: state ${state} was not both entered and exited`);
+      continue;
+    }
+    const seconds = (new Date(exited.timestamp).getTime() - new Date(entered.timestamp).getTime()) / 1000;
+    if ((bound.min !== undefined && seconds < bound.min) || (bound.max !== undefined && seconds > bound.max)) {
+      problems.push(`history: state ${state} lasted ${seconds}s of execution time, expected within [${bound.min ?? '-'}, ${bound.max ?? '-'}]`);
+    }
+  }
+  return problems;
+}
+
+function executionMismatches(expected: Expectation, desc: ExecutionDescription): string[] {
+  const problems: string[] = [];
+  if (expected.status !== undefined && desc.status !== expected.status) {
+    problems.push(`status: expected ${expected.status}, got ${desc.status} (error=${show(desc.error)}, cause=${show(desc.cause)}, output=${show(desc.output)})`);
+  }
+  if (expected.output !== undefined || expected.outputPartial !== undefined) {
+    const parsed = parseJson(desc.output);
+    if (!parsed.ok) problems.push(`output: expected JSON, got ${show(desc.output)}`);
+    else {
+      if (expected.output !== undefined && !isDeepStrictEqual(parsed.value, expected.output)) {
+        problems.push(`output: expected ${show(expected.output)}, got ${show(parsed.value)}`);
+      }
+      if (expected.outputPartial !== undefined) problems.push(...partialMismatches(expected.outputPartial, parsed.value, 'output'));
+    }
+  }
+  if (expected.error !== undefined) {
+    const want = expected.error ?? undefined;
+    if (desc.error !== want && !(want === undefined && desc.error === '')) problems.push(`error: expected ${show(want)}, got ${show(desc.error)}`);
+  }
+  if (expected.cause !== undefined) {
+    const want = expected.cause ?? undefined;
+    if (desc.cause !== want && !(want === undefined && desc.cause === '')) problems.push(`cause: expected ${show(want)}, got ${show(desc.cause)}`);
+  }
+  for (const part of expected.causeContains ?? []) {
+    if (!(desc.cause ?? '').includes(part)) problems.push(`cause: expected to contain ${show(part)}, got ${show(desc.cause)}`);
+  }
+  if (expected.causeJson) {
+    const parsed = parseJson(desc.cause);
+    if (!parsed.ok) problems.push(`cause: expected JSON like ${show(expected.causeJson)}, got ${show(desc.cause)}`);
+    else problems.push(...partialMismatches(expected.causeJson, parsed.value, 'cause'));
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------
+// Running one scenario
+// ---------------------------------------------------------------------------
+
+async function allHistory(engine: Engine, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 100; page += 1) {
+    const result = await engine.getExecutionHistory({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true });
+    events.push(...result.items);
+    nextToken = result.nextToken;
+    if (!nextToken) break;
+  }
+  return events;
+}
+
+async function driveCallbacks(engine: Engine, actions: CallbackAction[], tokens: string[], isDone: () => boolean): Promise<string[]> {
+  const problems: string[] = [];
+  let next = 0;
+  for (const action of actions) {
+    const deadline = Date.now() + 5_000;
+    while (tokens.length <= next && !isDone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const token = tokens[next];
+    if (token === undefined) {
+      problems.push(`callbacks: no task token arrived for ${action.kind} #${next + 1} (TokenSink received ${tokens.length})`);
+      break;
+    }
+    try {
+      if (action.kind === 'success') {
+        await engine.sendTaskSuccess({ taskToken: token, output: JSON.stringify(action.output) });
+        next += 1;
+      } else if (action.kind === 'failure') {
+        await engine.sendTaskFailure({ taskToken: token, error: action.error, cause: action.cause });
+        next += 1;
+      } else {
+        await engine.sendTaskHeartbeat({ taskToken: token });
+      }
+    } catch (error) {
+      problems.push(`callbacks: ${action.kind} rejected: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      break;
+    }
+  }
+  return problems;
+}
+
+async function runScenario(scenario: Scenario, index: number): Promise<string[]> {
+  if (!createEngine) return [engineLoadError || 'engine not loaded'];
+  const probe = new Probe();
+  const tokens: string[] = [];
+  const invocations: Record<string, number> = {};
+  const builtIns: Record<string, LambdaHandler> = {
+    Echo: async (event) => event,
+    TokenSink: async (event) => {
+      if (isRecord(event) && typeof event.token === 'string') tokens.push(event.token);
+      return { received: true };
+    },
+  };
+  const handlers = { ...builtIns, ...(scenario.lambdas?.(probe) ?? {}) };
+  const lambdas = new Map<string, LambdaHandler>();
+  for (const [name, handler] of Object.entries(handlers)) {
+    lambdas.set(name, async (event, context) => {
+      invocations[name] = (invocations[name] ?? 0) + 1;
+      return handler(event, context);
+    });
+  }
+
+  const engine = createEngine({ lambdas, timeScale: scenario.timeScale ?? 100, dynamodb: scenario.dynamodb ? dynamo : undefined });
+  await engine.start();
+  const problems: string[] = [];
+  try {
+    const expected = scenario.expect;
+    const definition = typeof scenario.definition === 'string' ? scenario.definition : JSON.stringify(scenario.definition);
+    let stateMachineArn: string;
+    try {
+      ({ stateMachineArn } = await engine.createStateMachine({
+        name: scenario.stateMachineName ?? `conformance-${index}`,
+        definition,
+        roleArn: 'arn:aws:iam::123456789012:role/conformance',
+      }));
+    } catch (error) {
+      const code = error instanceof EngineError ? error.code : error instanceof Error ? error.name : 'unknown';
+      if (expected.createError === undefined) {
+        return [`createStateMachine rejected the definition: ${code}: ${error instanceof Error ? error.message : String(error)}`];
+      }
+      return code === expected.createError ? [] : [`createStateMachine: expected ${expected.createError}, got ${code}: ${error instanceof Error ? error.message : String(error)}`];
+    }
+    if (expected.createError !== undefined) return [`createStateMachine: expected ${expected.createError}, but the definition was accepted`];
+
+    const { executionArn } = await engine.startExecution({
+      stateMachineArn,
+      name: scenario.executionName ?? `exec-${index}`,
+      input: JSON.stringify(scenario.input ?? {}),
+    });
+    let done = false;
+    const callbackRun = driveCallbacks(engine, scenario.callbacks ?? [], tokens, () => done);
+    let desc: ExecutionDescription;
+    try {
+      desc = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
+    } finally {
+      done = true;
+    }
+    problems.push(...(await callbackRun));
+    if (scenario.afterEnd) {
+      const { send, expectError } = scenario.afterEnd;
+      const token = tokens[0];
+      if (token === undefined) problems.push('afterEnd: no task token was received');
+      else {
+        try {
+          if (send.kind === 'success') await engine.sendTaskSuccess({ taskToken: token, output: JSON.stringify(send.output) });
+          else if (send.kind === 'failure') await engine.sendTaskFailure({ taskToken: token, error: send.error, cause: send.cause });
+          else await engine.sendTaskHeartbeat({ taskToken: token });
+          problems.push(`afterEnd: ${send.kind} on a finished task was accepted; expected ${expectError}`);
+        } catch (error) {
+          const code = error instanceof EngineError ? error.code : error instanceof Error ? error.name : String(error);
+          if (code !== expectError) problems.push(`afterEnd: expected ${expectError}, got ${code}`);
+        }
+        desc = await engine.describeExecution(executionArn);
+      }
+    }
+    problems.push(...executionMismatches(expected, desc));
+    if (expected.history) problems.push(...historyMismatches(expected.history, await allHistory(engine, executionArn)));
+    if (expected.invocations) {
+      for (const [name, count] of Object.entries(expected.invocations)) {
+        if ((invocations[name] ?? 0) !== count) problems.push(`invocations of ${name}: expected ${count}, got ${invocations[name] ?? 0}`);
+      }
+    }
+    for (const [key, value] of Object.entries(expected.probe ?? {})) {
+      const got = probe.values.get(key);
+      if (!isDeepStrictEqual(got, value)) problems.push(`probe ${key}: expected ${show(value)}, got ${show(got)}`);
+    }
+  } finally {
+    await engine.stop();
+  }
+  return problems;
+}
+
+let counter = 0;
+for (const area of areas) {
+  describe(area.name, () => {
+    for (const scenario of area.scenarios) {
+      const index = (counter += 1);
+      it(scenario.name, async () => {
+        const problems = await runScenario(scenario, index);
+        expect(problems, `${area.name} › ${scenario.name} (source: ${[scenario.source].flat().join(', ')})`).toEqual([]);
+      });
+    }
+  });
+}

@@ -1,0 +1,64 @@
+/** Definitions createStateMachine must reject with InvalidDefinition. */
+import { jsonata, type Scenario } from '../types';
+
+const DOC_STRUCTURE = 'https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html';
+const DOC_JSONATA = 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html';
+const DOC_ERRORS = 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html';
+const API_CREATE = 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html';
+/** This engine runs JSONata only (project brief); AWS itself accepts JSONPath states. */
+const ENGINE_SCOPE = 'Engine scope: JSONata-only engine (local/engine/api.ts brief); AWS would accept this JSONPath definition';
+
+const invalid = (name: string, source: string | string[], definition: Record<string, unknown> | string): Scenario => ({
+  name,
+  source,
+  definition,
+  expect: { createError: 'InvalidDefinition' },
+});
+
+export const invalidDefinitionScenarios: Scenario[] = [
+  invalid('A JSONata state using the JSONPath field Parameters', [DOC_JSONATA, API_CREATE], jsonata('P', { P: { Type: 'Pass', Parameters: { a: 1 }, End: true } })),
+  invalid('A JSONata state using InputPath', [DOC_JSONATA, API_CREATE], jsonata('P', { P: { Type: 'Pass', InputPath: '$.a', End: true } })),
+  invalid('A JSONata state using ResultPath', [DOC_JSONATA, API_CREATE], jsonata('P', { P: { Type: 'Pass', ResultPath: '$.r', End: true } })),
+  invalid('A JSONata Task using ResultSelector and OutputPath', [DOC_JSONATA, API_CREATE], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Arguments: { FunctionName: 'Echo' }, ResultSelector: { 'p.$': '$.Payload' }, OutputPath: '$.p', End: true },
+  })),
+  invalid('A state declaring QueryLanguage JSONPath', ENGINE_SCOPE, jsonata('P', { P: { Type: 'Pass', QueryLanguage: 'JSONPath', InputPath: '$', End: true } })),
+  invalid('A machine without QueryLanguage (JSONPath by default) using JSONPath fields', ENGINE_SCOPE, {
+    StartAt: 'P',
+    States: { P: { Type: 'Pass', Result: { a: 1 }, ResultPath: '$.r', End: true } },
+  }),
+  invalid('An unknown Task resource', [DOC_STRUCTURE, 'https://docs.aws.amazon.com/step-functions/latest/dg/integrate-services.html'], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:states:::nosuchservice:doSomething', Arguments: {}, End: true },
+  })),
+  invalid('A Next that names a missing state', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Pass', Next: 'Nowhere' } })),
+  invalid('StartAt names a missing state', DOC_STRUCTURE, jsonata('Missing', { A: { Type: 'Pass', End: true } })),
+  invalid('A Catch Next that names a missing state', [DOC_ERRORS, DOC_STRUCTURE], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Ghost' }], End: true },
+  })),
+  invalid('A Choice rule Next that names a missing state', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html'], jsonata('C', {
+    C: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'Ghost' }], Default: 'D' },
+    D: { Type: 'Succeed' },
+  })),
+  invalid('A missing Next target inside a Parallel branch', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html'], jsonata('P', {
+    P: { Type: 'Parallel', Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', Next: 'Ghost' } } }], End: true },
+  })),
+  invalid('A state with neither Next nor End', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Pass' } })),
+  invalid('An unknown state Type', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Teleport', End: true } })),
+  invalid('An unreachable state', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Pass', End: true }, Orphan: { Type: 'Pass', End: true } })),
+  invalid('States.ALL not alone in ErrorEquals', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['States.ALL', 'Other'] }], End: true },
+  })),
+  invalid('States.ALL retrier not last', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['States.ALL'] }, { ErrorEquals: ['Other'] }], End: true },
+  })),
+  invalid('Malformed JSON', API_CREATE, '{"QueryLanguage": "JSONata", "StartAt": "A", "States": {'),
+  invalid('A JSONata expression with a syntax error', [DOC_JSONATA, API_CREATE], jsonata('P', { P: { Type: 'Pass', Output: '{% $states.input. %}', End: true } })),
+  invalid('Choice with End', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html'], jsonata('C', {
+    C: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'D' }], End: true },
+    D: { Type: 'Succeed' },
+  })),
+  invalid('Fail with Next', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html'], jsonata('F', { F: { Type: 'Fail', Next: 'G' }, G: { Type: 'Succeed' } })),
+  invalid('An unsupported field on a state', [DOC_STRUCTURE, API_CREATE], jsonata('A', { A: { Type: 'Pass', Bogus: 1, End: true } })),
+  invalid('A Task without Resource', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html'], jsonata('T', { T: { Type: 'Task', End: true } })),
+  invalid('An empty States object', DOC_STRUCTURE, jsonata('A', {})),
+];

@@ -1,0 +1,105 @@
+/** TimeoutSeconds / HeartbeatSeconds -> States.Timeout / States.HeartbeatTimeout, and the execution timeout. */
+import { jsonata, lambdaArn, sleep, type Scenario } from '../types';
+
+const DOC_TASK = 'https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html#task-state-fields';
+const DOC_ERRORS = 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html';
+const DOC_ERRORS_ARCHIVE = 'awsdocs/aws-step-functions-developer-guide doc_source/concepts-error-handling.md';
+const LS_TIMEOUTS = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.snapshot.json';
+const LS_HEARTBEATS = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_heartbeats.snapshot.json';
+const LS_CALLBACK = 'localstack/localstack tests/aws/services/stepfunctions/templates/callbacks/statemachines';
+
+const slow = () => ({
+  sleep10: async () => {
+    await sleep(400); // 40 s of execution time at timeScale 100
+    return 'woke up';
+  },
+});
+
+const tokenTask = (extra: Record<string, unknown>): Record<string, unknown> => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  Arguments: { FunctionName: 'TokenSink', Payload: { token: '{% $states.context.Task.Token %}' } },
+  ...extra,
+});
+
+export const timeoutScenarios: Scenario[] = [
+  {
+    name: 'Task TimeoutSeconds on a slow Lambda fails with States.Timeout',
+    source: [DOC_TASK, LS_TIMEOUTS],
+    definition: jsonata('HelloWorld', { HelloWorld: { Type: 'Task', Resource: lambdaArn('sleep10'), TimeoutSeconds: 2, End: true } }),
+    lambdas: slow,
+    expect: { status: 'FAILED', error: 'States.Timeout', history: { stateDurations: { HelloWorld: { min: 2, max: 8 } } } },
+  },
+  {
+    name: 'lambda:invoke with TimeoutSeconds fails with States.Timeout',
+    source: [DOC_TASK, LS_TIMEOUTS],
+    definition: jsonata('Invoke', {
+      Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Arguments: { FunctionName: 'sleep10', Payload: {} }, TimeoutSeconds: 3, End: true },
+    }),
+    lambdas: slow,
+    expect: { status: 'FAILED', error: 'States.Timeout', history: { eventTypesInOrder: ['TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed'] } },
+  },
+  {
+    name: 'Docs: a timing-out task is retried twice, then fails (3 invocations)',
+    source: [DOC_ERRORS, DOC_ERRORS_ARCHIVE],
+    definition: jsonata('HelloWorld', {
+      HelloWorld: {
+        Type: 'Task',
+        Resource: lambdaArn('sleep10'),
+        TimeoutSeconds: 2,
+        Retry: [{ ErrorEquals: ['States.Timeout'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2.0 }],
+        End: true,
+      },
+    }),
+    lambdas: slow,
+    expect: { status: 'FAILED', error: 'States.Timeout', invocations: { sleep10: 3 } },
+  },
+  {
+    name: 'TimeoutSeconds as a JSONata expression',
+    source: [DOC_TASK, 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html'],
+    definition: jsonata('T', { T: { Type: 'Task', Resource: lambdaArn('sleep10'), TimeoutSeconds: '{% $states.input.timeout %}', End: true } }),
+    lambdas: slow,
+    input: { timeout: 5 },
+    expect: { status: 'FAILED', error: 'States.Timeout', history: { stateDurations: { T: { min: 5, max: 11 } } } },
+  },
+  {
+    name: 'A fast task finishes within TimeoutSeconds',
+    source: DOC_TASK,
+    definition: jsonata('T', { T: { Type: 'Task', Resource: lambdaArn('Echo'), Arguments: { ok: true }, TimeoutSeconds: 60, End: true } }),
+    expect: { status: 'SUCCEEDED', output: { ok: true } },
+  },
+  {
+    name: 'waitForTaskToken with no callback times out after TimeoutSeconds',
+    source: [DOC_TASK, `${LS_CALLBACK}/sqs_wait_for_task_token_with_timeout.json5`],
+    definition: jsonata('Wait', { Wait: tokenTask({ TimeoutSeconds: 5, End: true }) }),
+    expect: { status: 'FAILED', error: 'States.Timeout', invocations: { TokenSink: 1 }, history: { stateDurations: { Wait: { min: 5, max: 11 } } } },
+  },
+  {
+    name: 'waitForTaskToken without heartbeats fails with States.HeartbeatTimeout',
+    source: [DOC_TASK, LS_HEARTBEATS, 'localstack/localstack tests/aws/services/stepfunctions/templates/activities/statemachines/base_activity_task_heartbeat.json5'],
+    definition: jsonata('Wait', { Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, End: true }) }),
+    expect: { status: 'FAILED', error: 'States.HeartbeatTimeout', history: { stateDurations: { Wait: { min: 2, max: 8 } } } },
+  },
+  {
+    name: 'A heartbeat timeout can be caught by name',
+    source: [DOC_TASK, DOC_ERRORS],
+    definition: jsonata('Wait', {
+      Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Output: '{% $states.errorOutput.Error %}', Next: 'Late' }], End: true }),
+      Late: { Type: 'Pass', End: true },
+    }),
+    expect: { status: 'SUCCEEDED', output: 'States.HeartbeatTimeout' },
+  },
+  {
+    name: 'sendTaskSuccess after the task timed out is rejected and does not revive the execution',
+    source: [DOC_TASK, 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html'],
+    definition: jsonata('Wait', { Wait: tokenTask({ TimeoutSeconds: 1, End: true }) }),
+    afterEnd: { send: { kind: 'success', output: { late: true } }, expectError: 'TaskTimedOut' },
+    expect: { status: 'FAILED', error: 'States.Timeout' },
+  },
+  {
+    name: 'Execution-level TimeoutSeconds ends the execution as TIMED_OUT',
+    source: ['https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html', 'localstack/localstack tests/aws/services/stepfunctions/templates/base/statemachines/wait_1_min.json5'],
+    definition: jsonata('Long', { Long: { Type: 'Wait', Seconds: 60, End: true } }, { TimeoutSeconds: 5 }),
+    expect: { status: 'TIMED_OUT', error: 'States.Timeout', history: { eventTypesInOrder: ['WaitStateEntered', 'ExecutionTimedOut'] } },
+  },
+];
