@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { LeadInput, LeadProfile } from './leads';
 import {
   BUDGET_STATUSES,
   COMPANY_SIZE_BANDS,
@@ -20,6 +21,7 @@ import {
   type BudgetStatus,
   type CompanySizeBand,
   type LeadSource,
+  type ScoringInput,
   type Timeline,
 } from './scoring';
 
@@ -128,6 +130,8 @@ export interface NewLead {
   company: string;
   title?: string | undefined;
   companySize?: CompanySizeBand | undefined;
+  /** The employee count when the form sent a number (companySize is then its band). */
+  employees?: number | undefined;
   industry?: string | undefined;
   budget: BudgetStatus;
   timeline: Timeline;
@@ -186,6 +190,7 @@ export function parseLead(body: unknown): LeadParseResult {
     id: id ?? deriveLeadId(rest.email, rest.campaign),
     idSource: id === undefined ? 'derived' : 'client',
     companySize: typeof companySize === 'number' ? companySizeBand(companySize) : companySize,
+    employees: typeof companySize === 'number' ? companySize : undefined,
   };
   return { ok: true, lead };
 }
@@ -209,4 +214,58 @@ export function parseLeadBody(raw: string | undefined | null, isBase64Encoded = 
     return { ok: false, errors: [{ field: 'body', message: 'must be valid JSON' }] };
   }
   return parseLead(json);
+}
+
+// ---- storage mapping -----------------------------------------------------
+// leads.ts stores the validated fields as they are; these functions are the
+// only places that read them back for scoring and that mark expansions.
+
+/** Keys under `LeadProfile.attributes` used by this pipeline. */
+export const ATTRIBUTE = {
+  /** 'expansion' for an expansion opportunity (open-expansion). */
+  kind: 'kind',
+  /** Expansion leads: the first lead of the account... */
+  rootLeadId: 'rootLeadId',
+  /** ...and the check-in (its answeredAt) that opened this opportunity. */
+  expansionTrigger: 'expansionTrigger',
+} as const;
+
+/** The profile fields of a validated lead (for leads.putNewLead). */
+export function toLeadInput(lead: NewLead): LeadInput {
+  const { id: _id, ...input } = lead;
+  return input; // undefined optionals are dropped by the document client (removeUndefinedValues)
+}
+
+function oneOf<T extends string>(values: readonly T[], v: unknown): T | undefined {
+  return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : undefined;
+}
+
+function count(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0;
+}
+
+/**
+ * What scoring reads from a stored profile. Tolerant: a signal that is
+ * missing or not one of the known values scores as unknown.
+ */
+export function scoringInputOf(lead: LeadProfile): ScoringInput {
+  return {
+    companySize:
+      oneOf(COMPANY_SIZE_BANDS, lead.companySize) ??
+      (typeof lead.employees === 'number' && lead.employees > 0 ? companySizeBand(lead.employees) : undefined),
+    title: lead.title,
+    industry: lead.industry,
+    budget: oneOf(BUDGET_STATUSES, lead.budget),
+    timeline: oneOf(TIMELINES, lead.timeline),
+    source: oneOf(LEAD_SOURCES, lead.source),
+    campaign: lead.campaign,
+    pagesViewed: count(lead.pagesViewed),
+    eventsAttended: count(lead.eventsAttended),
+    consent: typeof lead.consent === 'boolean' ? lead.consent : undefined,
+  };
+}
+
+/** True for an expansion opportunity (opened by open-expansion for an existing customer). */
+export function isExpansion(lead: LeadProfile): boolean {
+  return lead.attributes?.[ATTRIBUTE.kind] === 'expansion' || (lead.expansionOf !== undefined && lead.expansionOf !== '');
 }

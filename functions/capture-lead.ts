@@ -1,0 +1,49 @@
+/**
+ * `POST /leads` (HTTP API v2; the authorizer in front checks the bearer key).
+ * Validates the lead, writes it (conditional, idempotent) and starts its
+ * execution, named by the lead id.
+ *
+ * 201 `{ leadId, executionArn, created: true }` for a new lead;
+ * 200 `{ leadId, executionArn, created: false }` for a duplicate submit (same
+ * id, or same email + campaign): no second lead, no second execution;
+ * 400 `{ message, field, errors: [{ field, message }] }` naming every bad field;
+ * 409 when a client-supplied id already belongs to another email.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { startLeadExecution } from './lib/executions';
+import { Conflict } from './lib/errors';
+import { httpMiddlewares, json, type HttpResult } from './lib/http';
+import { parseLeadBody, toLeadInput } from './lib/lead-schema';
+import { putNewLead } from './lib/leads';
+import { logger, metrics, MetricUnit } from './lib/observability';
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
+  .use(httpMiddlewares({ body: 'none' }))
+  .handler(async (event) => {
+    const parsed = parseLeadBody(event.body, event.isBase64Encoded);
+    if (!parsed.ok) {
+      const first = parsed.errors[0];
+      logger.info('lead rejected', { fields: parsed.errors.map((e) => e.field) });
+      return json(400, {
+        message: parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        field: first?.field ?? 'body',
+        errors: parsed.errors,
+      });
+    }
+    const input = parsed.lead;
+    const { created, lead } = await putNewLead(input.id, toLeadInput(input));
+    if (!created && lead.email !== input.email) {
+      throw new Conflict('a lead with this id already exists for another contact', { leadId: input.id });
+    }
+    // Start unless the lead has already moved on (its execution ran). For a
+    // lead still 'captured', a previous submit may have crashed before
+    // starting it: starting now completes it, and an execution that is
+    // already there counts as started.
+    const mustStart = created || lead.stage === 'captured';
+    const { executionArn, started } = await startLeadExecution(input.id, { startIfMissing: mustStart });
+    logger.info('lead captured', { leadId: input.id, created, started, idSource: input.idSource });
+    if (created) metrics.addMetric('LeadCaptured', MetricUnit.Count, 1);
+    else metrics.addMetric('LeadDuplicateSubmit', MetricUnit.Count, 1);
+    return json(created ? 201 : 200, { leadId: input.id, executionArn, created });
+  });
