@@ -1,0 +1,217 @@
+/**
+ * Callbacks over the API: a waitForTaskToken task hands its token to a Lambda
+ * handler; the test answers with SendTaskSuccess / SendTaskFailure /
+ * SendTaskHeartbeat through `@aws-sdk/client-sfn`, and checks the errors for
+ * bad, spent and expired tokens.
+ */
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, rejection, startHarness, type Harness } from './fixtures/sfn-harness';
+
+const TIME_SCALE = 100; // 1 s of execution time = 10 ms
+
+function reviewMachine(task: Record<string, unknown>): string {
+  return definition({
+    'Await review': {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Arguments: { FunctionName: lambdaArn('request-review'), Payload: { token: '{% $states.context.Task.Token %}', id: '{% $states.input.id %}' } },
+      Output: '{% $states.result %}',
+      Next: 'Record',
+      ...task,
+    },
+    Record: { Type: 'Pass', Output: { id: '{% $states.input.id %}', verdict: '{% $states.input.verdict %}' }, End: true },
+  });
+}
+
+/** "Await review" waits for a callback (timeout 300 s = 3 s real), then "Record" shapes the answer. */
+const REVIEW_MACHINE = reviewMachine({ TimeoutSeconds: 300 });
+/** The same with a heartbeat: 20 s of execution time = 200 ms real. */
+const HEARTBEAT_MACHINE = reviewMachine({ TimeoutSeconds: 300, HeartbeatSeconds: 20 });
+
+describe('Step Functions API over HTTP: task tokens', () => {
+  let h: Harness;
+  let stateMachineArn: string;
+  let heartbeatMachineArn: string;
+  const events = new Map<string, { token: string; id: string }>();
+
+  beforeAll(async () => {
+    h = await startHarness({
+      timeScale: TIME_SCALE,
+      lambdas: {
+        'request-review': async (event) => {
+          const e = event as { token: string; id: string };
+          expect(typeof e.token).toBe('string');
+          events.set(e.id, e);
+          return { StatusCode: 202 };
+        },
+      },
+    });
+    ({ stateMachineArn = '' } = await h.sfn.send(new CreateStateMachineCommand({ name: 'review', definition: REVIEW_MACHINE, roleArn: ROLE_ARN })));
+    ({ stateMachineArn: heartbeatMachineArn = '' } = await h.sfn.send(new CreateStateMachineCommand({ name: 'review-hb', definition: HEARTBEAT_MACHINE, roleArn: ROLE_ARN })));
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function park(id: string, machineArn = stateMachineArn): Promise<{ executionArn: string; token: string }> {
+    const { executionArn = '' } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: id, input: JSON.stringify({ id }) }));
+    const token = await eventually(`the task token of ${id}`, () => events.get(id)?.token, 5_000);
+    return { executionArn, token };
+  }
+
+  it('resumes an execution with SendTaskSuccess and the token the Lambda received', async () => {
+    const { executionArn, token } = await park('ok-1');
+    expect(token.length).toBeGreaterThan(0);
+    expect(token.length).toBeLessThanOrEqual(2048);
+    const before = await h.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(before.status).toBe('RUNNING');
+
+    const res = await h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ id: 'ok-1', verdict: 'approved' }) }));
+    expect(res.$metadata.httpStatusCode).toBe(200);
+
+    const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual({ id: 'ok-1', verdict: 'approved' });
+
+    const types = (await fullHistory(h.sfn, executionArn)).map((e) => e.type);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskSubmitted',
+      'TaskSucceeded',
+      'TaskStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+    const history = await fullHistory(h.sfn, executionArn);
+    const scheduled = history.find((e) => e.type === 'TaskScheduled');
+    expect(scheduled?.taskScheduledEventDetails).toMatchObject({ resourceType: 'lambda', resource: 'invoke.waitForTaskToken', timeoutInSeconds: 300 });
+    const succeeded = history.find((e) => e.type === 'TaskSucceeded');
+    expect(JSON.parse(succeeded?.taskSucceededEventDetails?.output ?? '')).toEqual({ id: 'ok-1', verdict: 'approved' });
+
+    // The token is spent: AWS answers TaskTimedOut ("the task associated with the token has already been closed").
+    const spent = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })));
+    expect(spent).toMatchObject({ name: 'TaskTimedOut', status: 400 });
+  });
+
+  it('fails the execution with SendTaskFailure error and cause', async () => {
+    const { executionArn, token } = await park('fail-1');
+    await h.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Review.Rejected', cause: 'not a fit' }));
+    const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    expect(done).toMatchObject({ status: 'FAILED', error: 'Review.Rejected', cause: 'not a fit' });
+    const history = await fullHistory(h.sfn, executionArn);
+    expect(history.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails).toMatchObject({ error: 'Review.Rejected', cause: 'not a fit' });
+    expect(history.at(-1)?.type).toBe('ExecutionFailed');
+    expect(history.at(-1)?.executionFailedEventDetails).toMatchObject({ error: 'Review.Rejected', cause: 'not a fit' });
+  });
+
+  it('keeps a task alive with SendTaskHeartbeat and times it out without one', async () => {
+    const { executionArn, token } = await park('beat-1', heartbeatMachineArn);
+    // HeartbeatSeconds 20 = 200 ms real. Beat every 50 ms for over 500 ms: the task must stay open.
+    for (let i = 0; i < 10; i++) {
+      const res = await h.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+      expect(res.$metadata.httpStatusCode).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+
+    // Stop beating: the heartbeat timeout fails the task with States.HeartbeatTimeout.
+    const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    expect(done).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
+    expect((await fullHistory(h.sfn, executionArn)).map((e) => e.type)).toContain('TaskTimedOut');
+
+    // A timed-out task's token: TaskTimedOut for success, failure and heartbeat alike.
+    for (const call of [
+      new SendTaskSuccessCommand({ taskToken: token, output: '{}' }),
+      new SendTaskFailureCommand({ taskToken: token, error: 'Late' }),
+      new SendTaskHeartbeatCommand({ taskToken: token }),
+    ]) {
+      const err = await rejection(h.sfn.send(call as SendTaskSuccessCommand));
+      expect(err).toMatchObject({ name: 'TaskTimedOut', status: 400, fault: 'client' });
+    }
+  });
+
+  it('times a task out after TimeoutSeconds (States.Timeout) and then answers TaskTimedOut', async () => {
+    const { executionArn, token } = await park('late-1', heartbeatMachineArn);
+    // Heartbeats keep the heartbeat timer quiet; TimeoutSeconds 300 (3 s real) still ends the task.
+    const beating = (async () => {
+      for (let i = 0; i < 200; i++) {
+        const r = await h.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token })).then(
+          () => 'ok',
+          (e: Error) => e.name,
+        );
+        if (r !== 'ok') return r;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      return 'still open';
+    })();
+    const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    expect(done).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    expect(await beating).toBe('TaskTimedOut');
+    const late = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"verdict":"late"}' })));
+    expect(late).toMatchObject({ name: 'TaskTimedOut', status: 400 });
+  });
+
+  it('answers TaskTimedOut for the token of a stopped execution', async () => {
+    const { executionArn, token } = await park('stop-1');
+    await h.sfn.send(new StopExecutionCommand({ executionArn }));
+    const err = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })));
+    expect(err).toMatchObject({ name: 'TaskTimedOut', status: 400 });
+  });
+
+  it('rejects malformed tokens with InvalidToken', async () => {
+    for (const taskToken of ['not-a-token', 'x'.repeat(2048), '%%%.%%%']) {
+      const bad = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken, output: '{}' })));
+      expect(bad).toMatchObject({ name: 'InvalidToken', status: 400, fault: 'client' });
+    }
+    const badBeat = await rejection(h.sfn.send(new SendTaskHeartbeatCommand({ taskToken: 'not-a-token' })));
+    expect(badBeat).toMatchObject({ name: 'InvalidToken', status: 400 });
+    const badFail = await rejection(h.sfn.send(new SendTaskFailureCommand({ taskToken: 'not-a-token' })));
+    expect(badFail).toMatchObject({ name: 'InvalidToken', status: 400 });
+  });
+
+  it('answers TaskDoesNotExist for a well-formed token whose task no execution has', async () => {
+    // A real token has the shape of the engine's tokens; point one at an execution that was never started.
+    const { token } = await park('shape-1');
+    const forged = tokenForOtherExecution(token, `arn:aws:states:us-east-1:123456789012:execution:review:never-started`);
+    expect(forged).not.toBe(token);
+    const missing = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken: forged, output: '{}' })));
+    // The real token still works.
+    await h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ verdict: 'ok' }) }));
+    expect(missing).toMatchObject({ name: 'TaskDoesNotExist', status: 400, fault: 'client' });
+  });
+
+  it('rejects output that is not JSON with InvalidOutput and leaves the task open', async () => {
+    const { executionArn, token } = await park('out-1');
+    const err = await rejection(h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{not json' })));
+    expect(err).toMatchObject({ name: 'InvalidOutput', status: 400 });
+    expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    await h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ id: 'out-1', verdict: 'fine' }) }));
+    const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    expect({ status: done.status, error: done.error, cause: done.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  });
+});
+
+/**
+ * The engine's tokens are `<base64url(executionArn)>.<random>`: the same shape for another execution.
+ * (Only this test knows the format; if it changes, this helper fails loudly rather than the assertion silently passing.)
+ */
+function tokenForOtherExecution(token: string, executionArn: string): string {
+  const [head, secret] = token.split('.');
+  if (!head || !secret || !Buffer.from(head, 'base64url').toString('utf8').startsWith('arn:aws:states:')) {
+    throw new Error('unexpected task token format: update tokenForOtherExecution');
+  }
+  return `${Buffer.from(executionArn).toString('base64url')}.${secret}`;
+}
