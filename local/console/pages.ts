@@ -128,9 +128,9 @@ ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
 
 const NAV: [string, string][] = [
   ['/', 'Executions'],
-  ['/leads', 'Leads by stage'],
+  ['/stages', 'Leads by stage'],
   ['/funnel-view', 'Funnel'],
-  ['/feedback-view', 'Feedback'],
+  ['/team-feedback', 'Feedback'],
   ['/outbox', 'Outbox'],
 ];
 
@@ -241,7 +241,7 @@ ${c.leads.map(
 </section>`,
 )}
 </div>`;
-  return layout('Leads by stage', '/leads', body, links);
+  return layout('Leads by stage', '/stages', body, links);
 }
 
 export function funnelPage(view: FunnelView, links?: Links): string {
@@ -273,7 +273,7 @@ ${t.items.map(
 )}
 </tbody></table>`,
 )}`;
-  return layout('Feedback', '/feedback-view', body, links);
+  return layout('Feedback', '/team-feedback', body, links);
 }
 
 export function outboxPage(mails: OutboxItem[], links?: Links): string {

@@ -1,0 +1,402 @@
+/**
+ * What the console and the local JSON endpoints read: executions from the
+ * engine (in-process, the same API the Step Functions endpoint serves), leads,
+ * feedback and pending requests from the table (queries on the GSIs, no
+ * scans), the funnel from the funnel handler, mail from the outbox.
+ */
+import { createHash } from 'node:crypto';
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
+import { lambdaContext, type InvokableHandler } from '../apigw';
+import type { Outbox } from '../outbox';
+import type { ExecutionRow, ExecutionView, FeedbackItem, FunnelView, HistoryRow, LeadCard, OutboxItem, StageColumn, TeamFeedback } from './pages';
+
+export const STAGE_ORDER = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed', 'churned', 'nurture', 'disqualified', 'lost', 'stalled', 'needs-attention'] as const;
+export const TEAM_ORDER = ['marketing', 'inside-sales', 'field-sales', 'customer-success'] as const;
+
+type Item = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function rec(v: unknown): Item {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Item) : {};
+}
+
+export function leadCard(item: Item): LeadCard {
+  const leadId = str(item.leadId) ?? str(item.pk)?.replace(/^LEAD#/, '') ?? '?';
+  const company = str(item.company);
+  const name = str(item.name);
+  const facts: [string, string][] = [];
+  const add = (label: string, v: unknown): void => {
+    if (typeof v === 'string' && v !== '') facts.push([label, v]);
+    else if (typeof v === 'number') facts.push([label, String(v)]);
+  };
+  add('Title', item.title);
+  add('Company size', item.companySize);
+  add('Industry', item.industry);
+  add('Source', item.source);
+  add('Campaign', item.campaign);
+  add('Score', item.score);
+  add('Tier', item.tier);
+  const owners = rec(item.owners);
+  for (const team of TEAM_ORDER) add(`Owner (${team})`, owners[team]);
+  const deal = rec(item.deal);
+  if (num(deal.amount) !== undefined) facts.push(['Deal', `${num(deal.amount) ?? 0} ${str(deal.currency) ?? ''}`.trim()]);
+  add('Reason', item.reason);
+  const lastError = rec(item.lastError);
+  if (str(lastError.error) !== undefined) facts.push(['Last error', `${str(lastError.step) ?? ''}: ${str(lastError.error) ?? ''}`]);
+  return {
+    leadId,
+    label: [company, name].filter((x) => x !== undefined).join(' · ') || leadId,
+    stage: str(item.stage) ?? '?',
+    stageChangedAt: str(item.stageChangedAt),
+    facts,
+  };
+}
+
+/** The console row of a history event: a step name and a short detail, never inputs, outputs or tokens. */
+export function historyRow(e: HistoryEvent): HistoryRow {
+  let stateName: string | undefined;
+  let detail: string | undefined;
+  for (const [k, v] of Object.entries(e)) {
+    if (!k.endsWith('EventDetails')) continue;
+    const d = rec(v);
+    if (k === 'stateEnteredEventDetails' || k === 'stateExitedEventDetails') stateName = str(d.name);
+    const parts: string[] = [];
+    if (str(d.resourceType) !== undefined && str(d.resource) !== undefined) parts.push(`${str(d.resourceType) ?? ''}:${str(d.resource) ?? ''}`);
+    if (str(d.error) !== undefined) parts.push(str(d.error) ?? '');
+    if (num(d.timeoutInSeconds) !== undefined) parts.push(`timeout ${num(d.timeoutInSeconds) ?? 0}s`);
+    if (num(d.waitedSeconds) !== undefined) parts.push(`waited ${num(d.waitedSeconds) ?? 0}s`);
+    if (str(d.timestamp) !== undefined) parts.push(`until ${str(d.timestamp) ?? ''}`);
+    if (parts.length > 0) detail = parts.join(' · ');
+  }
+  const row: HistoryRow = { id: e.id, previousEventId: e.previousEventId, type: e.type, timestamp: new Date(e.timestamp) };
+  if (stateName !== undefined) row.stateName = stateName;
+  if (detail !== undefined) row.detail = detail;
+  return row;
+}
+
+/** States entered, in order, and the state a failed execution ended in. */
+export function pathOf(history: readonly HistoryEvent[]): { path: string[]; open: string[] } {
+  const path: string[] = [];
+  const open = new Map<string, number>();
+  for (const e of history) {
+    const d = rec(e.stateEnteredEventDetails ?? e.stateExitedEventDetails);
+    const name = str(d.name);
+    if (name === undefined) continue;
+    if (e.type.endsWith('StateEntered')) {
+      path.push(name);
+      open.set(name, (open.get(name) ?? 0) + 1);
+    } else if (e.type.endsWith('StateExited')) {
+      const n = (open.get(name) ?? 0) - 1;
+      if (n <= 0) open.delete(name);
+      else open.set(name, n);
+    }
+  }
+  return { path, open: [...open.keys()] };
+}
+
+export interface PendingRequest {
+  leadId: string;
+  step: string;
+  answers: string[];
+  /** The feedback page (GET shows the form; POST answers). */
+  url: string;
+  sentAt: string;
+  to: string[];
+  expiresAt?: string;
+}
+
+export interface ConsoleDataOptions {
+  engine: Engine;
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  stateMachineArn: string;
+  outbox: Outbox;
+  funnel?: InvokableHandler;
+  /** The substituted definition (what the graph draws when the engine has no copy). */
+  definition: string;
+}
+
+export class ConsoleData {
+  constructor(private readonly o: ConsoleDataOptions) {}
+
+  async allExecutions(status?: ExecutionStatus): Promise<ExecutionSummary[]> {
+    const out: ExecutionSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.o.engine.listExecutions({ stateMachineArn: this.o.stateMachineArn, statusFilter: status, maxResults: 1000, nextToken });
+      out.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return out;
+  }
+
+  async profiles(leadIds: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const unique = [...new Set(leadIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Item[] = unique.slice(i, i + 100).map((id) => ({ pk: `LEAD#${id}`, sk: 'PROFILE' }));
+      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
+        const out = await this.o.doc.send(new BatchGetCommand({ RequestItems: { [this.o.tableName]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.o.tableName] ?? []) {
+          const id = str(item.leadId) ?? str(item.pk)?.replace(/^LEAD#/, '');
+          if (id !== undefined) found.set(id, item);
+        }
+        keys = (out.UnprocessedKeys?.[this.o.tableName]?.Keys ?? []) as Item[];
+      }
+    }
+    return found;
+  }
+
+  async executions(filter: { status?: string; stage?: string } = {}): Promise<(ExecutionRow & { executionArn: string })[]> {
+    const status = filter.status !== undefined && filter.status !== '' ? (filter.status as ExecutionStatus) : undefined;
+    const list = await this.allExecutions(status);
+    const profiles = await this.profiles(list.map((e) => e.name));
+    const rows = await Promise.all(
+      list.map(async (e) => {
+        const d = e.status === 'RUNNING' ? await this.o.engine.describeExecution(e.executionArn) : undefined;
+        const row: ExecutionRow & { executionArn: string } = { name: e.name, executionArn: e.executionArn, status: e.status, startDate: e.startDate };
+        const current = d?.currentStates?.join(', ');
+        if (current !== undefined && current !== '') row.currentState = current;
+        const stage = str(profiles.get(e.name)?.stage);
+        if (stage !== undefined) row.stage = stage;
+        if (e.stopDate !== undefined) row.stopDate = e.stopDate;
+        return row;
+      }),
+    );
+    return filter.stage !== undefined && filter.stage !== '' ? rows.filter((r) => r.stage === filter.stage) : rows;
+  }
+
+  async history(executionArn: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.o.engine.getExecutionHistory({ executionArn, maxResults: 1000, nextToken, includeExecutionData: false });
+      events.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return events;
+  }
+
+  executionArnOf(name: string): string {
+    return this.o.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  }
+
+  async execution(name: string): Promise<ExecutionView | undefined> {
+    let d: ExecutionDescription;
+    try {
+      d = await this.o.engine.describeExecution(this.executionArnOf(name));
+    } catch {
+      return undefined;
+    }
+    const events = await this.history(d.executionArn);
+    const { path, open } = pathOf(events);
+    let definitionText = this.o.definition;
+    try {
+      definitionText = (await this.o.engine.describeStateMachine(d.stateMachineArn)).definition;
+    } catch {
+      // fall back to the current definition
+    }
+    const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `LEAD#${name}`, sk: 'PROFILE' } }))).Item;
+    const view: ExecutionView = {
+      name: d.name,
+      executionArn: d.executionArn,
+      stateMachineArn: d.stateMachineArn,
+      status: d.status,
+      startDate: d.startDate,
+      currentStates: d.status === 'RUNNING' ? (d.currentStates ?? open) : [],
+      path,
+      definition: JSON.parse(definitionText) as unknown,
+      history: events.map(historyRow),
+    };
+    if (d.stopDate !== undefined) view.stopDate = d.stopDate;
+    if (d.error !== undefined) view.error = d.error;
+    if (d.cause !== undefined) view.cause = d.cause;
+    if ((d.status === 'FAILED' || d.status === 'TIMED_OUT') && path.length > 0) view.failedState = path[path.length - 1];
+    if (item !== undefined) view.lead = leadCard(item);
+    return view;
+  }
+
+  async queryAll(input: { index: string; pk: string; pkValue: string; forward?: boolean; limit?: number }): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.o.doc.send(
+        new QueryCommand({
+          TableName: this.o.tableName,
+          IndexName: input.index,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': input.pk },
+          ExpressionAttributeValues: { ':pk': input.pkValue },
+          ScanIndexForward: input.forward ?? true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined && (input.limit === undefined || items.length < input.limit));
+    return input.limit === undefined ? items : items.slice(0, input.limit);
+  }
+
+  async leadsByStage(stage?: string): Promise<StageColumn[]> {
+    const stages = stage !== undefined && stage !== '' ? [stage] : [...STAGE_ORDER];
+    return Promise.all(
+      stages.map(async (s) => ({
+        stage: s,
+        leads: (await this.queryAll({ index: 'byStage', pk: 'gsi1pk', pkValue: `STAGE#${s}`, forward: false })).map(leadCard),
+      })),
+    );
+  }
+
+  async teamFeedback(limit = 100): Promise<TeamFeedback[]> {
+    return Promise.all(
+      TEAM_ORDER.map(async (team) => ({
+        team,
+        items: (await this.queryAll({ index: 'byTeamFeedback', pk: 'gsi2pk', pkValue: `FEEDBACK#${team}`, forward: false, limit })).map((i) => feedbackItem(i, team)),
+      })),
+    );
+  }
+
+  /** The funnel handler's JSON (the same figures GET /funnel returns). */
+  async funnelJson(): Promise<unknown> {
+    if (this.o.funnel === undefined) return {};
+    const now = new Date();
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /funnel',
+      rawPath: '/funnel',
+      rawQueryString: '',
+      headers: { accept: 'application/json' },
+      requestContext: {
+        accountId: 'local', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost', requestId: `console-${now.getTime()}`, routeKey: 'GET /funnel', stage: '$default', time: now.toISOString(), timeEpoch: now.getTime(),
+        http: { method: 'GET', path: '/funnel', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'console' },
+        authorizer: { lambda: { caller: 'console' } },
+      },
+      isBase64Encoded: false,
+    };
+    const result = rec(await this.o.funnel(event as never, lambdaContext('the-model-pipeline-funnel', 'us-east-1', '123456789012')));
+    const body = str(result.body);
+    return body === undefined ? result : (JSON.parse(body) as unknown);
+  }
+
+  async funnel(): Promise<FunnelView> {
+    return funnelView(await this.funnelJson());
+  }
+
+  outbox(): OutboxItem[] {
+    return this.o.outbox.all().map((m) => ({ id: m.id, to: m.to, subject: m.subject, text: m.text, links: m.links, sentAt: m.sentAt }));
+  }
+
+  /** Feedback requests still waiting for an answer: the links in the outbox whose LINK item is pending. */
+  async pending(leadId?: string): Promise<PendingRequest[]> {
+    const byPage = new Map<string, { url: string; sentAt: string; to: string[] }>();
+    for (const m of this.o.outbox.all()) {
+      for (const link of m.links) {
+        const u = safeUrl(link);
+        const match = u === undefined ? null : /^\/feedback\/([^/]+)$/.exec(u.pathname);
+        if (u === undefined || match?.[1] === undefined) continue;
+        const id = decodeURIComponent(match[1]);
+        if (!byPage.has(id)) byPage.set(id, { url: `${u.origin}${u.pathname}`, sentAt: m.sentAt, to: m.to });
+      }
+    }
+    const out: PendingRequest[] = [];
+    const now = Date.now();
+    await Promise.all(
+      [...byPage.entries()].map(async ([id, page]) => {
+        const hash = createHash('sha256').update(id).digest('hex');
+        const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `LINK#${hash}`, sk: 'LINK' }, ConsistentRead: true }))).Item;
+        if (item === undefined) return;
+        const status = str(item.status);
+        if (status !== undefined && status !== 'pending') return;
+        const expires = num(item.expiresAt);
+        if (expires !== undefined && expires * 1000 < now) return;
+        const lead = str(item.leadId) ?? '?';
+        if (leadId !== undefined && lead !== leadId) return;
+        const answers = Array.isArray(item.answers) ? item.answers.map((a) => (typeof a === 'string' ? a : (str(rec(a).id) ?? str(rec(a).value) ?? ''))).filter((a) => a !== '') : [];
+        const p: PendingRequest = { leadId: lead, step: str(item.step) ?? '?', answers, url: page.url, sentAt: page.sentAt, to: page.to };
+        if (expires !== undefined) p.expiresAt = new Date(expires * 1000).toISOString();
+        out.push(p);
+      }),
+    );
+    return out.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+  }
+}
+
+function safeUrl(s: string): URL | undefined {
+  try {
+    return new URL(s);
+  } catch {
+    return undefined;
+  }
+}
+
+export function feedbackItem(i: Item, team: string): FeedbackItem {
+  const fb = rec(i.feedback);
+  const pick = (k: string): unknown => i[k] ?? fb[k];
+  const ratings = Object.entries(rec(pick('ratings'))).filter((e): e is [string, number] => typeof e[1] === 'number');
+  const sk = str(i.sk) ?? '';
+  const skParts = sk.split('#');
+  return {
+    leadId: str(i.leadId) ?? str(i.pk)?.replace(/^LEAD#/, '') ?? '?',
+    fromTeam: str(pick('from')) ?? str(pick('fromTeam')) ?? '?',
+    toTeam: str(pick('to')) ?? str(pick('toTeam')) ?? team,
+    step: str(pick('step')) ?? skParts[2] ?? '?',
+    answer: str(pick('answer')) ?? '',
+    comment: str(pick('comment')) ?? '',
+    ratings,
+    at: str(pick('at')) ?? str(pick('givenAt')) ?? str(pick('answeredAt')) ?? skParts[1] ?? '',
+  };
+}
+
+/** Shapes the funnel JSON for the page, tolerating its exact layout: per-stage objects become rows of figures. */
+export function funnelView(json: unknown): FunnelView {
+  const root = rec(json);
+  const stagesRaw = root.stages;
+  const stages: FunnelView['stages'] = [];
+  const figure = (v: unknown): string | undefined => {
+    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
+    if (typeof v === 'string') return v;
+    if (typeof v === 'boolean') return String(v);
+    return undefined;
+  };
+  const flat = (o: Item, prefix = ''): [string, string][] =>
+    Object.entries(o).flatMap(([k, v]): [string, string][] => {
+      if (k === 'stage') return [];
+      const f = figure(v);
+      if (f !== undefined) return [[prefix + k, f]];
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return flat(v as Item, `${prefix}${k}.`);
+      return [];
+    });
+  if (Array.isArray(stagesRaw)) {
+    for (const s of stagesRaw) stages.push({ stage: str(rec(s).stage) ?? '?', figures: flat(rec(s)) });
+  } else if (typeof stagesRaw === 'object' && stagesRaw !== null) {
+    for (const [stage, s] of Object.entries(stagesRaw as Item)) stages.push({ stage, figures: flat(rec(s)) });
+  }
+  const totals: [string, string][] = [];
+  for (const [k, v] of Object.entries(root)) {
+    if (k === 'stages' || k === 'feedback' || k === 'feedbackByTeamPair' || k === 'pairs') continue;
+    const f = figure(v);
+    if (f !== undefined) totals.push([k, f]);
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) totals.push(...flat(v as Item, `${k}.`));
+  }
+  const pairsRaw = root.feedback ?? root.feedbackByTeamPair ?? root.pairs;
+  const pairs: FunnelView['pairs'] = [];
+  if (Array.isArray(pairsRaw)) {
+    for (const p of pairsRaw) {
+      const r = rec(p);
+      pairs.push({ from: str(r.from) ?? '?', to: str(r.to) ?? '?', count: num(r.count) ?? num(r.items) ?? 0 });
+    }
+  } else if (typeof pairsRaw === 'object' && pairsRaw !== null) {
+    for (const [key, v] of Object.entries(pairsRaw as Item)) {
+      const [from, to] = key.includes('->') ? key.split('->') : key.split('>');
+      if (typeof v === 'number') pairs.push({ from: (from ?? key).trim(), to: (to ?? '').trim(), count: v });
+      else if (typeof v === 'object' && v !== null) for (const [t, c] of Object.entries(v as Item)) if (typeof c === 'number') pairs.push({ from: key, to: t, count: c });
+    }
+  }
+  return { stages, totals, pairs };
+}
