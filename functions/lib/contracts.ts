@@ -87,6 +87,9 @@ export interface FeedbackAnswer {
     currency?: string;
     promises?: string; // what was promised to the customer
     missing?: string; // what the hand-off lacked
+    moreOf?: string; // qualification-call: campaigns/content Marketing should do more of
+    difficulties?: string; // onboarding-review: what the customer struggles with (to Marketing)
+    unkeptPromises?: string; // onboarding-review: promises that could not be kept (to Field Sales)
   };
   answeredAt: string; // ISO time
   answeredBy: 'owner' | 'team-lead';

@@ -1,0 +1,54 @@
+/**
+ * The bearer key for POST /leads and GET /funnel: read from Secrets Manager
+ * (API_KEY_SECRET_ID), cached in memory for CACHE_MS, compared in constant time.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secrets } from './clients';
+
+/** How long a fetched key is reused. */
+export const CACHE_MS = 5 * 60 * 1000;
+
+let cached: { key: string; fetchedAt: number; secretId: string } | undefined;
+
+/** Forget the cached key (tests, rotation). */
+export function resetApiKeyCache(): void {
+  cached = undefined;
+}
+
+/**
+ * The key: the secret string itself, or its `apiKey` field when the secret
+ * is a JSON object (as CDK's generated secrets are, with generateStringKey).
+ */
+export async function getApiKey(secretId: string, nowMs: number = Date.now()): Promise<string> {
+  if (cached && cached.secretId === secretId && nowMs - cached.fetchedAt < CACHE_MS) return cached.key;
+  const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  const raw = out.SecretString ?? '';
+  let key = raw.trim();
+  if (key.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(key);
+      if (parsed && typeof parsed === 'object' && 'apiKey' in parsed && typeof parsed.apiKey === 'string') key = parsed.apiKey;
+    } catch {
+      // not JSON: use as is
+    }
+  }
+  if (key.length < 16) throw new Error('API key secret is empty or too short');
+  cached = { key, fetchedAt: nowMs, secretId };
+  return key;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,1024})$/;
+
+/** The token of a well-formed `Authorization: Bearer <token>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  return BEARER.exec(header.trim())?.[1];
+}
+
+/** Constant-time comparison: SHA-256 digests (equal length) through crypto.timingSafeEqual. */
+export function keysMatch(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}

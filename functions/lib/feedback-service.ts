@@ -1,0 +1,258 @@
+/**
+ * The feedback-link machinery behind request-feedback, feedback-page and
+ * remind-pending: who is asked, the request email, answering (one answer
+ * wins, then SendTaskSuccess), and the reminder sweep.
+ */
+import { createHash } from 'node:crypto';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, sfn, tableName } from './clients';
+import type { TeamDirectory } from './config';
+import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from './contracts';
+import { leadSummary, renderEmail, type RenderedEmail } from './email-layout';
+import { Conflict, Gone, NotFound, TransientError, errorName } from './errors';
+import { type FormBody, parseFeedbackForm, stepDefinition } from './feedback-steps';
+import { INDEX, reminderBucket } from './keys';
+import { changeStage, getLead, requireLead, type LeadProfile } from './leads';
+import {
+  type FeedbackRequest,
+  answerLink,
+  clearReminder,
+  createAlias,
+  createLink,
+  deleteLink,
+  forgetTaskToken,
+  hashLinkId,
+  lookupLink,
+  markExpired,
+  revertAnswer,
+} from './links';
+import { sendEmail, wasSent } from './mailer';
+import { errorSummary, logger } from './observability';
+
+export interface FeedbackDeps {
+  teams: TeamDirectory;
+  /** PUBLIC_BASE_URL, no trailing slash. */
+  publicBaseUrl: string;
+  /** REMINDER_AFTER_FRACTION (default 0.5). */
+  remindAfterFraction?: number;
+}
+
+/** The stage a lead is in while a review is pending, when the request itself marks a transition. */
+const STAGE_WHILE_PENDING: Partial<Record<FeedbackStep, Stage>> = {
+  'deal-decision': 'negotiating',
+  'check-in': 'customer',
+};
+
+/** `${base}/feedback/<id>` with an optional `?answer=`. */
+export function feedbackUrl(publicBaseUrl: string, id: string, answer?: string): string {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return `${base}/feedback/${encodeURIComponent(id)}${answer ? `?answer=${encodeURIComponent(answer)}` : ''}`;
+}
+
+/** Who is asked: the lead's owner in the asked team, or its team lead when escalated (or unowned). */
+export function addresseeFor(
+  lead: LeadProfile,
+  team: Team,
+  escalated: boolean,
+  teams: TeamDirectory,
+): { addressee: string; answeredBy: FeedbackAnswer['answeredBy']; cc?: string } {
+  const owner = lead.owners?.[team];
+  const teamLead = teams[team].lead;
+  if (escalated || !owner) {
+    return { addressee: teamLead, answeredBy: 'team-lead', ...(owner && owner !== teamLead ? { cc: owner } : {}) };
+  }
+  return { addressee: owner, answeredBy: 'owner' };
+}
+
+/** The idempotency key of a request: a retried invocation of the same task maps to the same key. */
+export function requestKeyOf(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'escalated' | 'taskToken'>): string {
+  const token = createHash('sha256').update(event.taskToken, 'utf8').digest('hex').slice(0, 24);
+  return `feedback#${event.leadId}#${event.step}#${event.escalated ? 'escalated' : 'owner'}#${token}`;
+}
+
+/** The request (or reminder) email: one button per answer. */
+export function feedbackRequestEmail(args: {
+  lead: LeadProfile;
+  step: FeedbackStep;
+  linkId: string;
+  publicBaseUrl: string;
+  deadline: string;
+  escalated: boolean;
+  reminder?: boolean;
+}): RenderedEmail {
+  const def = stepDefinition(args.step);
+  const prefix = args.reminder ? 'Reminder: ' : args.escalated ? 'Escalated: ' : '';
+  return renderEmail({
+    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})`,
+    heading: `${prefix}${def.title}`,
+    paragraphs: [
+      def.prompt,
+      ...(args.escalated ? ['The owner did not answer in time, so this request now comes to you as team lead.'] : []),
+      `Please answer by ${args.deadline} (UTC). Each button opens a short form; nothing is recorded until you submit it.`,
+    ],
+    summary: leadSummary(args.lead),
+    buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(args.publicBaseUrl, args.linkId, a.value) })),
+    footer: 'This link is personal to this request: please do not forward it.',
+  });
+}
+
+/**
+ * request-feedback: store the token under a fresh link and email the
+ * addressee. Idempotent per (leadId, step, escalated, task token): when the
+ * email for this request already went out, a retry does nothing.
+ */
+export async function requestFeedback(event: RequestFeedbackEvent, deps: FeedbackDeps, now: Date = new Date()): Promise<{ requested: true }> {
+  const requestKey = requestKeyOf(event);
+  if (await wasSent(requestKey)) {
+    logger.info('feedback request already sent', { leadId: event.leadId, step: event.step });
+    return { requested: true };
+  }
+  const lead = await requireLead(event.leadId);
+  const def = stepDefinition(event.step);
+  const pendingStage = STAGE_WHILE_PENDING[event.step];
+  const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}` })).lead : lead;
+  const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
+  const { id, request } = await createLink(
+    {
+      leadId: event.leadId,
+      step: event.step,
+      taskToken: event.taskToken,
+      answers: def.answers.map((a) => a.value),
+      addressee: who.addressee,
+      answeredBy: who.answeredBy,
+      escalated: event.escalated,
+      requestKey,
+      timeoutSeconds: event.timeoutSeconds,
+      remindAfterFraction: deps.remindAfterFraction ?? 0.5,
+    },
+    now,
+  );
+  const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated });
+  let sent: boolean;
+  try {
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey }, now)).sent;
+  } catch (error) {
+    await deleteLink(request.hash).catch(() => undefined);
+    throw error;
+  }
+  if (!sent) await deleteLink(request.hash); // a concurrent attempt sent its own link
+  logger.info('feedback requested', { leadId: event.leadId, step: event.step, escalated: event.escalated });
+  return { requested: true };
+}
+
+/** What GET /feedback/{id} shows: the pending request and its lead. NotFound/Gone/Conflict otherwise. */
+export async function openFeedback(id: string | undefined, now: Date = new Date()): Promise<{ request: FeedbackRequest; lead: LeadProfile | undefined }> {
+  const found = await lookupLink(id, now);
+  assertPending(found);
+  const lead = await getLead(found.request.leadId);
+  return { request: found.request, lead };
+}
+
+function assertPending(found: Awaited<ReturnType<typeof lookupLink>>): asserts found is { state: 'pending'; request: FeedbackRequest } {
+  if (found.state === 'missing') throw new NotFound('feedback link not found');
+  if (found.state === 'expired') throw new Gone('feedback request expired');
+  if (found.state === 'answered') {
+    // Same shape as answerLink's Conflict: the page shows the recorded answer.
+    throw new Conflict('feedback already answered', { recorded: found.request.answer, step: found.request.step });
+  }
+}
+
+const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * POST /feedback/{id}: validate (ValidationError naming the field), record
+ * the answer with a conditional write (exactly one wins), then
+ * SendTaskSuccess. A task that timed out or no longer exists is Gone; a
+ * retryable SendTaskSuccess failure un-records the answer (TransientError).
+ */
+export async function submitFeedback(id: string | undefined, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
+  const found = await lookupLink(id, now);
+  assertPending(found);
+  const { request } = found;
+  const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy });
+  const recorded = await answerLink(request.hash, answer, now);
+  const token = recorded.taskToken ?? request.taskToken;
+  if (!token) throw new Gone('feedback request has no task');
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(answer) }));
+  } catch (error) {
+    if (TASK_GONE.has(errorName(error))) {
+      await markExpired(request.hash);
+      throw new Gone('the task is no longer waiting');
+    }
+    logger.warn('SendTaskSuccess failed; answer reverted', { leadId: request.leadId, step: request.step, ...errorSummary(error) });
+    await revertAnswer(request.hash, answer.answeredAt);
+    throw new TransientError('could not resume the workflow', {}, { cause: error });
+  }
+  await forgetTaskToken(request.hash).catch(() => undefined);
+  logger.info('feedback answered', { leadId: request.leadId, step: request.step, answer: answer.answer });
+  return answer;
+}
+
+export interface SweepResult {
+  reminded: number;
+  skipped: number;
+  failed: number;
+}
+
+/**
+ * remind-pending: Query the byReminderDue buckets of today and yesterday
+ * (UTC) for gsi3sk <= now (no Scan); one reminder per pending request
+ * before its deadline, via a fresh alias link; then drop the gsi3 attributes.
+ */
+export async function remindPending(deps: FeedbackDeps, now: Date = new Date()): Promise<SweepResult> {
+  const result: SweepResult = { reminded: 0, skipped: 0, failed: 0 };
+  const nowIso = now.toISOString();
+  const buckets = [reminderBucket(nowIso), reminderBucket(new Date(now.getTime() - 86_400_000).toISOString())];
+  for (const bucket of buckets) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb.send(
+        new QueryCommand({
+          TableName: tableName(),
+          IndexName: INDEX.byReminderDue,
+          KeyConditionExpression: 'gsi3pk = :bucket AND gsi3sk <= :upper',
+          ExpressionAttributeValues: { ':bucket': bucket, ':upper': `${nowIso}#~` },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const request = item as unknown as FeedbackRequest;
+        try {
+          const outcome = await remindOne(request, deps, now);
+          result[outcome] += 1;
+        } catch (error) {
+          result.failed += 1;
+          logger.warn('reminder failed', { leadId: request.leadId, step: request.step, ...errorSummary(error) });
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return result;
+}
+
+async function remindOne(request: FeedbackRequest, deps: FeedbackDeps, now: Date): Promise<'reminded' | 'skipped'> {
+  if (request.status !== 'pending' || request.deadlineMs <= now.getTime()) {
+    await clearReminder(request.hash, now);
+    return 'skipped';
+  }
+  const lead = await getLead(request.leadId);
+  if (!lead) {
+    await clearReminder(request.hash, now);
+    return 'skipped';
+  }
+  const aliasId = await createAlias(request, now);
+  const email = feedbackRequestEmail({ lead, step: request.step, linkId: aliasId, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: request.escalated, reminder: true });
+  let sent: boolean;
+  try {
+    sent = (await sendEmail({ to: request.addressee, ...email, idempotencyKey: `remind#${request.hash}` }, now)).sent;
+  } catch (error) {
+    await deleteLink(hashLinkId(aliasId)).catch(() => undefined);
+    throw error;
+  }
+  if (!sent) await deleteLink(hashLinkId(aliasId));
+  await clearReminder(request.hash, now);
+  return sent ? 'reminded' : 'skipped';
+}

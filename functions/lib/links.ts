@@ -1,0 +1,271 @@
+/**
+ * Feedback links: capability URLs that carry a Step Functions task token.
+ *
+ * The link id is 256 random bits (base64url, 43 chars). Only its SHA-256
+ * (hex) is stored, as the key `LINK#<hash>`: a table dump yields no usable
+ * link. The request expires with the task's timeout (`deadline`); the item
+ * itself lives on (TTL `expiresAt`, 30 days later) so an old link gets 410,
+ * not 404. Exactly one answer wins: `answerLink` is a conditional write on
+ * `status = pending`.
+ *
+ * Reminders cannot re-send the original id (it is not stored), so they mint
+ * an alias link (`LINK#<hash2>` with `aliasOf`) that resolves to the same request.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from './clients';
+import type { FeedbackAnswer, FeedbackStep } from './contracts';
+import { Conflict, Gone, asTransient, isConditionalCheckFailed } from './errors';
+import { linkKey, reminderIndex } from './keys';
+
+/** Random bytes per link id (256 bits; the design asks for at least 128). */
+export const LINK_ID_BYTES = 32;
+/** How long a link item is kept after its deadline (TTL), so late clicks get 410. */
+export const KEEP_AFTER_DEADLINE_SECONDS = 30 * 86400;
+
+const LINK_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A fresh link id: 256 random bits, base64url without padding. */
+export function newLinkId(): string {
+  return randomBytes(LINK_ID_BYTES).toString('base64url');
+}
+
+/** SHA-256 hex of a link id: the only form stored. */
+export function hashLinkId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
+/** Cheap syntactic check before any table read. */
+export function isWellFormedLinkId(id: string | undefined): id is string {
+  return typeof id === 'string' && LINK_ID_PATTERN.test(id);
+}
+
+export type RequestStatus = 'pending' | 'answered' | 'expired';
+
+/** A pending (or finished) feedback request, `LINK#<hash>` / `LINK`. */
+export interface FeedbackRequest {
+  hash: string;
+  leadId: string;
+  step: FeedbackStep;
+  /** Present while pending; removed once SendTaskSuccess went through. */
+  taskToken?: string;
+  answers: string[];
+  addressee: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  escalated: boolean;
+  /** Idempotency key of the request (leadId, step, escalated, token digest). */
+  requestKey: string;
+  createdAt: string;
+  /** ISO time the task times out; after it the link is Gone. */
+  deadline: string;
+  deadlineMs: number;
+  remindAt?: string;
+  status: RequestStatus;
+  answer?: FeedbackAnswer;
+}
+
+export interface CreateLinkInput {
+  leadId: string;
+  step: FeedbackStep;
+  taskToken: string;
+  answers: readonly string[];
+  addressee: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  escalated: boolean;
+  requestKey: string;
+  /** The task's TimeoutSeconds. */
+  timeoutSeconds: number;
+  /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
+  remindAfterFraction?: number;
+}
+
+const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** Stores a new pending request under a fresh link id; returns the id (to email) and the stored request. */
+export async function createLink(input: CreateLinkInput, now: Date = new Date()): Promise<{ id: string; request: FeedbackRequest }> {
+  const id = newLinkId();
+  const hash = hashLinkId(id);
+  const nowMs = now.getTime();
+  const deadlineMs = nowMs + Math.max(1, input.timeoutSeconds) * 1000;
+  const f = input.remindAfterFraction;
+  const remindAt = f !== undefined && f > 0 && f < 1 ? new Date(nowMs + Math.floor((deadlineMs - nowMs) * f)).toISOString() : undefined;
+  const request: FeedbackRequest = {
+    hash,
+    leadId: input.leadId,
+    step: input.step,
+    taskToken: input.taskToken,
+    answers: [...input.answers],
+    addressee: input.addressee,
+    answeredBy: input.answeredBy,
+    escalated: input.escalated,
+    requestKey: input.requestKey,
+    createdAt: now.toISOString(),
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    status: 'pending',
+    ...(remindAt ? { remindAt } : {}),
+  };
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...linkKey(hash),
+          type: 'LINK',
+          ...request,
+          ...(remindAt ? reminderIndex(remindAt, hash) : {}),
+          expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    throw asTransient(error, 'createLink');
+  }
+  return { id, request };
+}
+
+/** A second link id for the same request (reminders). Expires with it. */
+export async function createAlias(request: Pick<FeedbackRequest, 'hash' | 'deadlineMs'>, now: Date = new Date()): Promise<string> {
+  const id = newLinkId();
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...linkKey(hashLinkId(id)),
+          type: 'LINK_ALIAS',
+          aliasOf: request.hash,
+          createdAt: now.toISOString(),
+          expiresAt: epochSeconds(request.deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    throw asTransient(error, 'createAlias');
+  }
+  return id;
+}
+
+/** Deletes a link item by hash (a request whose email never went out, or an unused alias). */
+export async function deleteLink(hash: string): Promise<void> {
+  try {
+    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: linkKey(hash) }));
+  } catch (error) {
+    throw asTransient(error, 'deleteLink');
+  }
+}
+
+function toRequest(item: Record<string, unknown>): FeedbackRequest {
+  const { pk: _pk, sk: _sk, type: _type, gsi3pk: _g, gsi3sk: _s, expiresAt: _e, ...rest } = item;
+  return rest as unknown as FeedbackRequest;
+}
+
+async function getItem(hash: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const out = await ddb.send(new GetCommand({ TableName: tableName(), Key: linkKey(hash), ConsistentRead: true }));
+    return out.Item;
+  } catch (error) {
+    throw asTransient(error, 'lookupLink');
+  }
+}
+
+export type LinkLookup =
+  | { state: 'missing' }
+  | { state: 'pending' | 'answered' | 'expired'; request: FeedbackRequest };
+
+/** Reads the request behind a link id (resolving an alias). Ill-formed ids are 'missing' without a read. */
+export async function lookupLink(id: string | undefined, now: Date = new Date()): Promise<LinkLookup> {
+  if (!isWellFormedLinkId(id)) return { state: 'missing' };
+  let item = await getItem(hashLinkId(id));
+  if (item && item.type === 'LINK_ALIAS' && typeof item.aliasOf === 'string') {
+    item = await getItem(item.aliasOf);
+  }
+  if (!item || item.type !== 'LINK') return { state: 'missing' };
+  const request = toRequest(item);
+  if (request.status === 'answered') return { state: 'answered', request };
+  if (request.status === 'expired' || request.deadlineMs <= now.getTime()) return { state: 'expired', request };
+  return { state: 'pending', request };
+}
+
+/**
+ * Records the answer: conditional on `status = pending` and the deadline not
+ * passed, so exactly one answer wins. The loser gets Conflict (data.recorded =
+ * the winning answer) or Gone (expired). Also drops the reminder GSI attributes.
+ */
+export async function answerLink(hash: string, answer: FeedbackAnswer, now: Date = new Date()): Promise<FeedbackRequest> {
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :answered, #answer = :answer, answeredAt = :at REMOVE gsi3pk, gsi3sk',
+        ConditionExpression: '#type = :link AND #status = :pending AND deadlineMs > :now',
+        ExpressionAttributeNames: { '#status': 'status', '#answer': 'answer', '#type': 'type' },
+        ExpressionAttributeValues: { ':answered': 'answered', ':answer': answer, ':at': now.toISOString(), ':link': 'LINK', ':pending': 'pending', ':now': now.getTime() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toRequest(out.Attributes ?? {});
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'answerLink');
+  }
+  const item = await getItem(hash);
+  const current = item ? toRequest(item) : undefined;
+  if (current?.status === 'answered' && current.answer) {
+    throw new Conflict('feedback already answered', { recorded: current.answer, step: current.step });
+  }
+  throw new Gone('feedback request expired');
+}
+
+/** Undoes answerLink when SendTaskSuccess failed for a retryable reason (only our own answer). */
+export async function revertAnswer(hash: string, answeredAt: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :pending REMOVE #answer, answeredAt',
+        ConditionExpression: '#status = :answered AND answeredAt = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#answer': 'answer' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':answered': 'answered', ':at': answeredAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'revertAnswer');
+  }
+}
+
+/** After SendTaskSuccess: the token is no longer needed, drop it. */
+export async function forgetTaskToken(hash: string): Promise<void> {
+  await update(hash, 'REMOVE taskToken', {}, {});
+}
+
+/** The task is gone (timed out / finished elsewhere): mark expired, drop token and reminder. */
+export async function markExpired(hash: string): Promise<void> {
+  await update(hash, 'SET #status = :expired REMOVE taskToken, gsi3pk, gsi3sk', { '#status': 'status' }, { ':expired': 'expired' });
+}
+
+/** The reminder went out (or is moot): remove the byReminderDue attributes. */
+export async function clearReminder(hash: string, now: Date = new Date()): Promise<void> {
+  await update(hash, 'SET remindedAt = :now REMOVE gsi3pk, gsi3sk', {}, { ':now': now.toISOString() });
+}
+
+async function update(hash: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return;
+    throw asTransient(error, 'updateLink');
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * record-outcome domain: the stage of each terminal outcome, and who is told.
+ *   nurture / disqualified / lost / churned -> Marketing, with the reason
+ *   stalled -> the asked team's lead, cc ops
+ *   needs-attention -> error + cause recorded on the lead, ops emailed
+ *   renewed -> Customer Success
+ */
+import type { TeamDirectory } from './config';
+import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from './contracts';
+import { type RenderedEmail, leadSummary, renderEmail } from './email-layout';
+import { reasonLabel } from './feedback-steps';
+import { truncate } from './html';
+import { type LeadProfile, changeStage } from './leads';
+import { sendEmail } from './mailer';
+
+export const OUTCOME_STAGE: Readonly<Record<Outcome, Stage>> = {
+  nurture: 'nurture',
+  disqualified: 'disqualified',
+  lost: 'lost',
+  stalled: 'stalled',
+  renewed: 'renewed',
+  churned: 'churned',
+  'needs-attention': 'needs-attention',
+};
+
+/** ASL state names of the waits, to the team that was asked (stalled reason = overdue state name). */
+export const WAIT_STATE_TEAM: Readonly<Record<string, Team>> = {
+  'Await qualification call': 'inside-sales',
+  'Await meeting outcome': 'field-sales',
+  'Await deal decision': 'field-sales',
+  'Await onboarding review': 'customer-success',
+  'Check in with customer': 'customer-success',
+};
+
+/** Human label of a reason code from any review step (raw code when unknown). */
+export function describeReason(code: string): string {
+  for (const step of FEEDBACK_STEPS) {
+    const label = reasonLabel(step, code);
+    if (label !== code) return label;
+  }
+  return code;
+}
+
+interface Mail {
+  to: string;
+  cc?: string[];
+  email: RenderedEmail;
+}
+
+/** Who gets which email for an outcome (none for unknown combinations). */
+export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory): Mail | undefined {
+  const summary = lead ? leadSummary(lead) : [{ label: 'Lead id', value: event.leadId }];
+  const who = lead ? `${lead.name} (${lead.company})` : event.leadId;
+  switch (event.outcome) {
+    case 'nurture':
+    case 'disqualified':
+    case 'lost':
+    case 'churned': {
+      const titles = { nurture: 'returned to nurture', disqualified: 'disqualified', lost: 'lost', churned: 'churned' } as const;
+      return {
+        to: teams.marketing.lead,
+        cc: teams.marketing.members,
+        email: renderEmail({
+          subject: `Lead ${titles[event.outcome]}: ${who}`,
+          heading: `Lead ${titles[event.outcome]}`,
+          paragraphs: [`This lead comes back to Marketing. Reason: ${describeReason(event.reason)}.`],
+          summary,
+        }),
+      };
+    }
+    case 'stalled': {
+      const team = WAIT_STATE_TEAM[event.reason];
+      const to = team ? teams[team].lead : teams.ops.lead;
+      return {
+        to,
+        ...(team ? { cc: [teams.ops.lead] } : {}),
+        email: renderEmail({
+          subject: `Lead stalled at "${event.reason}": ${who}`,
+          heading: 'Lead stalled',
+          paragraphs: [`Nobody answered "${event.reason}", even after escalation. The lead is parked as stalled; please pick it up.`],
+          summary,
+        }),
+      };
+    }
+    case 'needs-attention':
+      return {
+        to: teams.ops.lead,
+        email: renderEmail({
+          subject: `Needs attention: ${who} failed at "${event.reason}"`,
+          heading: 'A lead needs attention',
+          paragraphs: [`The workflow failed at "${event.reason}" and stopped. Check the execution in the Step Functions console.`],
+          summary,
+          sections: [
+            {
+              title: 'Error',
+              rows: [
+                { label: 'Step', value: event.reason },
+                { label: 'Error', value: event.error },
+                { label: 'Cause', value: event.cause },
+              ],
+            },
+          ],
+        }),
+      };
+    case 'renewed': {
+      const owner = lead?.owners?.['customer-success'];
+      return {
+        to: owner ?? teams['customer-success'].lead,
+        ...(owner ? { cc: [teams['customer-success'].lead] } : {}),
+        email: renderEmail({
+          subject: `Renewal due: ${who}`,
+          heading: 'Customer up for renewal',
+          paragraphs: ['The check-in cycle is complete: this customer is due for renewal.'],
+          summary,
+        }),
+      };
+    }
+  }
+}
+
+/** Moves the lead to the outcome's stage and sends the outcome's email (idempotent on retry). */
+export async function recordOutcome(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory, now: Date = new Date()): Promise<Stage> {
+  const stage = OUTCOME_STAGE[event.outcome];
+  let current = lead;
+  let marker = 'no-lead';
+  if (lead) {
+    const patch =
+      event.outcome === 'needs-attention'
+        ? { lastError: { step: event.reason, error: truncate(event.error ?? 'unknown', 200), cause: truncate(event.cause ?? '', 2000), at: now.toISOString() } }
+        : undefined;
+    const changed = await changeStage(lead.leadId, stage, { reason: event.reason, ...(patch ? { patch } : {}), now });
+    current = changed.lead;
+    marker = changed.lead.stageChangedAt;
+  }
+  const mail = outcomeMail(event, current, teams);
+  if (mail) {
+    await sendEmail({ to: mail.to, ...(mail.cc ? { cc: mail.cc } : {}), ...mail.email, idempotencyKey: `outcome#${event.leadId}#${event.outcome}#${marker}` }, now);
+  }
+  return stage;
+}
