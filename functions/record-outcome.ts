@@ -1,0 +1,35 @@
+/** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention). */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { tableName } from './lib/clients';
+import { ENV, parseTeams, requireEnv } from './lib/config';
+import type { RecordOutcomeEvent, RecordOutcomeResult } from './lib/contracts';
+import { getLead } from './lib/leads';
+import { MetricUnit, logger, metrics, observe } from './lib/observability';
+import { recordOutcome } from './lib/outcomes';
+import { parseInput } from './lib/parse';
+
+tableName();
+requireEnv(ENV.mailFrom);
+const teams = parseTeams(requireEnv(ENV.teams));
+
+const eventSchema = z.object({
+  leadId: z.string().min(1).max(80),
+  outcome: z.enum(['nurture', 'disqualified', 'lost', 'stalled', 'renewed', 'churned', 'needs-attention']),
+  reason: z.string().max(500).default('unspecified'),
+  error: z.string().max(10_000).optional(),
+  cause: z.string().max(100_000).optional(),
+});
+
+export const handler = middy<RecordOutcomeEvent, RecordOutcomeResult>()
+  .use(observe())
+  .handler(async (event) => {
+    const input = parseInput(eventSchema, event);
+    const lead = await getLead(input.leadId);
+    if (!lead) logger.warn('outcome for an unknown lead', { leadId: input.leadId, outcome: input.outcome });
+    const stage = await recordOutcome(input, lead, teams);
+    metrics.addDimension('outcome', input.outcome);
+    metrics.addMetric('LeadOutcome', MetricUnit.Count, 1);
+    logger.info('outcome recorded', { leadId: input.leadId, outcome: input.outcome, reason: input.reason });
+    return { stage };
+  });

@@ -1,0 +1,38 @@
+/**
+ * State machine task (lambda:invoke.waitForTaskToken): stores the task token
+ * under a fresh hashed link and emails the addressee one link per answer.
+ * The execution waits until feedback-page calls SendTaskSuccess (or the
+ * task's TimeoutSeconds pass).
+ */
+import middy from '@middy/core';
+import { z } from 'zod';
+import { tableName } from './lib/clients';
+import { ENV, optionalEnv, parseTeams, requireEnv } from './lib/config';
+import type { RequestFeedbackEvent, RequestFeedbackResult } from './lib/contracts';
+import { requestFeedback } from './lib/feedback-service';
+import { MetricUnit, metrics, observe } from './lib/observability';
+import { feedbackStepSchema, leadIdSchema, parseInput } from './lib/parse';
+
+tableName();
+const teams = parseTeams(requireEnv(ENV.teams));
+const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
+requireEnv(ENV.mailFrom);
+const fraction = Number(optionalEnv(ENV.reminderAfterFraction) ?? '0.5');
+if (!(fraction >= 0 && fraction < 1)) throw new Error(`${ENV.reminderAfterFraction} must be a number in [0, 1)`);
+
+const eventSchema = z.object({
+  leadId: leadIdSchema,
+  step: feedbackStepSchema,
+  taskToken: z.string().min(1).max(4096),
+  timeoutSeconds: z.number().int().positive(),
+  escalated: z.boolean(),
+});
+
+export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()
+  .use(observe())
+  .handler(async (event) => {
+    const input = parseInput(eventSchema, event);
+    const result = await requestFeedback(input, { teams, publicBaseUrl, remindAfterFraction: fraction });
+    metrics.addMetric(input.escalated ? 'FeedbackEscalated' : 'FeedbackRequested', MetricUnit.Count, 1);
+    return result;
+  });
