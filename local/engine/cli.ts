@@ -5,12 +5,17 @@
  *   npx tsx local/engine/cli.ts serve [--port 8083] [--data .data/sfn] [--lambdas module.ts]
  *   npx tsx local/engine/cli.ts --help
  */
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Engine, ExecutionDescription, ExecutionStore, LambdaHandler, LambdaRegistry } from './api';
-import { createEngine } from './index';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createEngine, DynamoDBStore } from './index';
 import { startSfnServer, type SfnServer } from './http-server';
 
 export interface DurableStoreHandle {
@@ -18,10 +23,35 @@ export interface DurableStoreHandle {
   close(): Promise<void>;
 }
 
-/** dynalite on `dataDir` (LevelDB files) and the engine's DynamoDB store on it. */
-export async function openDurableStore(dataDir: string): Promise<DurableStoreHandle> {
-  void dataDir;
-  throw new Error('the durable store is not available yet');
+type Dynalite = (options: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+
+/** dynalite in process on `dataDir` (LevelDB files), on a free loopback port, and the engine's DynamoDB store on it. */
+export async function openDurableStore(dataDir: string, options: { tableName?: string } = {}): Promise<DurableStoreHandle> {
+  mkdirSync(dataDir, { recursive: true });
+  const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
+  const server = dynalite({ path: resolve(dataDir), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const store = new DynamoDBStore({ client, tableName: options.tableName });
+  return {
+    store,
+    async close() {
+      await store.close?.();
+      client.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
 }
 
 export const DEFAULT_PORT = 8083;

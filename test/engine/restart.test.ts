@@ -1,0 +1,269 @@
+/**
+ * Kill and restart: executions parked on callbacks, on Wait timers and in
+ * retry back-off survive a SIGKILL of the process hosting the engine (dynalite
+ * on a data directory + the durable store + the HTTP API), and after a restart
+ * on the same data every one of them finishes once, with the right output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, sfnClient } from './fixtures/sfn-harness';
+import { ATTEMPTS_DIR, EFFECTS_FILE, TOKENS_FILE } from './fixtures/restart-lambdas';
+import { openDurableStore } from '../../local/engine/cli';
+import { createEngine } from '../../local/engine/index';
+
+const HOST = fileURLToPath(new URL('./fixtures/restart-host.ts', import.meta.url));
+const TIME_SCALE = 20; // Wait 120 s = 6 s real; retry interval 40 s = 2 s real
+const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
+
+const AFTER = (kind: string) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke',
+  Arguments: { FunctionName: lambdaArn('after'), Payload: { id: '{% $states.input.id %}', kind, result: '{% $states.input.result %}' } },
+  Output: '{% $states.result.Payload %}',
+  End: true,
+});
+
+const MACHINES: Record<string, string> = {
+  callback: definition({
+    'Await callback': {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Arguments: { FunctionName: lambdaArn('capture-token'), Payload: { id: '{% $states.input.id %}', token: '{% $states.context.Task.Token %}' } },
+      TimeoutSeconds: 3600,
+      Output: { id: '{% $states.input.id %}', result: '{% $states.result %}' },
+      Next: 'After',
+    },
+    After: AFTER('callback'),
+  }),
+  timer: definition({
+    'Wait two minutes': { Type: 'Wait', Seconds: 120, Next: 'Stamp' },
+    Stamp: { Type: 'Pass', Output: { id: '{% $states.input.id %}', result: 'waited' }, Next: 'After' },
+    After: AFTER('timer'),
+  }),
+  retry: definition({
+    'Call flaky': {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Arguments: { FunctionName: lambdaArn('flaky'), Payload: { id: '{% $states.input.id %}', failures: 3 } },
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 40, MaxAttempts: 5, BackoffRate: 1, JitterStrategy: 'NONE' }],
+      Output: { id: '{% $states.input.id %}', result: '{% $states.result.Payload %}' },
+      Next: 'After',
+    },
+    After: AFTER('retry'),
+  }),
+};
+
+const CALLBACKS = ['cb-1', 'cb-2', 'cb-3', 'cb-4', 'cb-5'];
+const TIMERS = ['t-1', 't-2', 't-3'];
+const RETRIES = ['r-1', 'r-2'];
+
+interface Host {
+  child: ChildProcess;
+  url: string;
+  sfn: SFNClient;
+  stderr: () => string;
+}
+
+function startHost(testDir: string, dataDir: string): Promise<Host> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HOST], {
+    env: { ...process.env, RESTART_TEST_DIR: testDir, RESTART_DATA_DIR: dataDir, RESTART_TIME_SCALE: String(TIME_SCALE) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`host did not start in 30 s; stderr:\n${err}`));
+    }, 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], sfn: sfnClient(m[1]), stderr: () => err });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited early (${code ?? signal}); stderr:\n${err}`));
+    });
+  });
+}
+
+async function kill(host: Host): Promise<void> {
+  host.sfn.destroy();
+  if (host.child.exitCode !== null || host.child.signalCode !== null) return;
+  const exited = new Promise((r) => host.child.once('exit', r));
+  host.child.kill('SIGKILL');
+  await exited;
+}
+
+function lines(file: string): { id: string; token?: string; kind?: string }[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { id: string; token?: string; kind?: string });
+}
+
+const execArn = (machine: string, name: string) => `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}`;
+
+describe('restart', () => {
+  const testDir = mkdtempSync(join(tmpdir(), 'sfn-restart-'));
+  const dataDir = join(testDir, 'data');
+  const hosts: Host[] = [];
+
+  afterAll(async () => {
+    for (const h of hosts) await kill(h);
+    rmSync(testDir, { recursive: true, force: true });
+  });
+
+  it('loses and duplicates nothing across a SIGKILL: callbacks, Wait timers and retries all finish once', { timeout: 90_000 }, async () => {
+    const first = await startHost(testDir, dataDir);
+    hosts.push(first);
+    for (const [name, def] of Object.entries(MACHINES)) {
+      await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
+    }
+    const startedAt = Date.now();
+    for (const id of CALLBACKS) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}callback`, name: id, input: JSON.stringify({ id }) }));
+    for (const id of TIMERS) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}timer`, name: id, input: JSON.stringify({ id }) }));
+    for (const id of RETRIES) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}retry`, name: id, input: JSON.stringify({ id }) }));
+
+    // Park: every callback task submitted (its Lambda returned), every retry in its first back-off, every timer waiting.
+    await eventually('all callback tasks submitted', async () => {
+      for (const id of CALLBACKS) {
+        const types = (await fullHistory(first.sfn, execArn('callback', id))).map((e) => e.type);
+        if (!types.includes('TaskSubmitted')) return undefined;
+      }
+      return true;
+    });
+    await eventually('every retry execution to fail its first attempt', async () => {
+      for (const id of RETRIES) {
+        const types = (await fullHistory(first.sfn, execArn('retry', id))).map((e) => e.type);
+        if (!types.includes('TaskFailed')) return undefined;
+      }
+      return true;
+    });
+    for (const id of TIMERS) {
+      const types = (await fullHistory(first.sfn, execArn('timer', id))).map((e) => e.type);
+      expect(types).toContain('WaitStateEntered');
+      expect(types).not.toContain('WaitStateExited');
+    }
+    const tokens = new Map(lines(join(testDir, TOKENS_FILE)).map((l) => [l.id, l.token ?? '']));
+    expect([...tokens.keys()].sort()).toEqual([...CALLBACKS].sort());
+    // Still inside the first back-off and the Wait, or the test proves less than it claims.
+    for (const id of RETRIES) expect(readFileSync(join(testDir, ATTEMPTS_DIR, id), 'utf8')).toBe('1');
+    for (const id of TIMERS) expect((await fullHistory(first.sfn, execArn('timer', id))).map((e) => e.type)).not.toContain('WaitStateExited');
+
+    await kill(first);
+
+    const second = await startHost(testDir, dataDir);
+    hosts.push(second);
+    for (const id of CALLBACKS) {
+      await second.sfn.send(new SendTaskSuccessCommand({ taskToken: tokens.get(id)!, output: JSON.stringify({ answer: `yes-${id}` }) }));
+    }
+
+    const all: [machine: string, id: string][] = [
+      ...CALLBACKS.map((id): [string, string] => ['callback', id]),
+      ...TIMERS.map((id): [string, string] => ['timer', id]),
+      ...RETRIES.map((id): [string, string] => ['retry', id]),
+    ];
+    await eventually(
+      'every execution to finish after the restart',
+      async () => {
+        for (const [machine, id] of all) {
+          const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn(machine, id) }));
+          if (d.status === 'RUNNING') return undefined;
+        }
+        return true;
+      },
+      30_000,
+      100,
+    );
+
+    for (const [machine, id] of all) {
+      const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn(machine, id) }));
+      expect({ id, status: d.status, error: d.error }).toEqual({ id, status: 'SUCCEEDED', error: undefined });
+      const output = JSON.parse(d.output ?? 'null') as { id: string; kind: string; result: unknown };
+      expect(output.id).toBe(id);
+      expect(output.kind).toBe(machine);
+      if (machine === 'callback') expect(output.result).toEqual({ answer: `yes-${id}` });
+      if (machine === 'timer') expect(output.result).toBe('waited');
+      if (machine === 'retry') expect(output.result).toEqual({ attempts: 4 });
+
+      // One coherent history: ids 1..n in order, one start, one end, no state run twice.
+      const history = await fullHistory(second.sfn, execArn(machine, id));
+      expect(history.map((e) => e.id)).toEqual(history.map((_, i) => i + 1));
+      const types = history.map((e) => e.type);
+      expect(types.filter((t) => t === 'ExecutionStarted')).toHaveLength(1);
+      expect(types.filter((t) => t === 'ExecutionSucceeded')).toHaveLength(1);
+      expect(types.at(-1)).toBe('ExecutionSucceeded');
+      if (machine === 'timer') {
+        expect(types.filter((t) => t === 'WaitStateExited')).toHaveLength(1);
+        // The Wait is the first state: its 120 s count from the execution's start (see the separate test on WaitStateEntered).
+        const started = history.find((e) => e.type === 'ExecutionStarted')!.timestamp!.getTime();
+        const exited = history.find((e) => e.type === 'WaitStateExited')!.timestamp!.getTime();
+        expect(exited - started).toBeGreaterThanOrEqual(120_000);
+      }
+      if (machine === 'callback') expect(types.filter((t) => t === 'TaskSubmitted')).toHaveLength(1);
+      if (machine === 'retry') {
+        expect(types.filter((t) => t === 'TaskFailed')).toHaveLength(3);
+        expect(types.filter((t) => t === 'TaskSucceeded')).toHaveLength(2); // flaky, then after
+      }
+    }
+    // The timers really waited their two minutes of execution time (6 s real), not less.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(6_000 - 100);
+
+    // Nothing ran twice: the callback Lambda once per execution (no re-invocation after restart),
+    // the flaky Lambda exactly 4 times, the final side effect exactly once per execution.
+    expect(lines(join(testDir, TOKENS_FILE)).map((l) => l.id).sort()).toEqual([...CALLBACKS].sort());
+    for (const id of RETRIES) expect(readFileSync(join(testDir, ATTEMPTS_DIR, id), 'utf8')).toBe('4');
+    const effects = lines(join(testDir, EFFECTS_FILE)).map((l) => `${l.kind}:${l.id}`);
+    expect(effects.sort()).toEqual(all.map(([m, id]) => `${m}:${id}`).sort());
+
+    // Nothing lost or invented: each machine lists exactly its executions.
+    for (const [machine, ids] of [['callback', CALLBACKS], ['timer', TIMERS], ['retry', RETRIES]] as const) {
+      const listed = await second.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${SM}${machine}` }));
+      expect(listed.executions?.map((e) => e.name).sort()).toEqual([...ids].sort());
+      expect(listed.executions?.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    }
+    // The spent tokens stay spent after the restart.
+    const again = await second.sfn.send(new SendTaskSuccessCommand({ taskToken: tokens.get('cb-1')!, output: '{}' })).then(
+      () => 'accepted',
+      (e: Error) => e.name,
+    );
+    expect(again).toBe('TaskTimedOut');
+  });
+
+  it('durable store: a first-state Wait spans its Seconds from WaitStateEntered to WaitStateExited', async () => {
+    const handle = await openDurableStore(join(testDir, 'wait-data'));
+    const engine = createEngine({ store: handle.store, timeScale: TIME_SCALE });
+    try {
+      await engine.start();
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'wait-first', roleArn: ROLE_ARN, definition: definition({ W: { Type: 'Wait', Seconds: 20, End: true } }) });
+      const { executionArn } = await engine.startExecution({ stateMachineArn });
+      expect((await engine.waitForExecution(executionArn, { timeoutMs: 10_000 })).status).toBe('SUCCEEDED');
+      const { items } = await engine.getExecutionHistory({ executionArn });
+      const at = (type: string) => items.find((e) => e.type === type)!.timestamp.getTime();
+      // AWS counts a Wait from entering the state; the history must not show a shorter wait.
+      expect(at('WaitStateExited') - at('WaitStateEntered')).toBeGreaterThanOrEqual(20_000);
+    } finally {
+      await engine.stop();
+      await handle.close();
+    }
+  });
+});
