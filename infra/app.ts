@@ -1,0 +1,23 @@
+/**
+ * The CDK app (cdk.json "app": `npx tsx infra/app.ts`): one stack, checked by
+ * cdk-nag's AwsSolutions rules on every synth. Settings come from CDK context
+ * (`npx cdk deploy -c mailFrom=... -c teams='{"marketing":...}'`); see
+ * infra/settings.ts for the keys and their defaults.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { PipelineStack } from './pipeline-stack';
+
+const app = new App();
+const stackName = String(app.node.tryGetContext('stackName') ?? 'TheModelPipeline');
+
+new PipelineStack(app, stackName, {
+  description: 'The Model pipeline: the sales process of "The Model" as a Step Functions workflow, one execution per lead',
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+
+// cdk-nag v3 is a policy validation plugin (v2 used Aspects): any unacknowledged
+// finding fails the synth; acknowledgements with reasons sit next to the
+// resources (Validations.of(construct).acknowledge).
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));
+app.synth();

@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+export interface PipelineHttpApiProps {
+  /** POST /leads. */
+  readonly captureLead: lambda.IFunction;
+  /** GET /funnel. */
+  readonly funnel: lambda.IFunction;
+  /** GET|POST /feedback/{id} (public: the link id is the capability). */
+  readonly feedbackPage: lambda.IFunction;
+  /** The Lambda authorizer of POST /leads and GET /funnel (simple responses). */
+  readonly authorizer: lambda.IFunction;
+  /** Default stage steady-state rate limit (requests per second). @default 20 */
+  readonly rateLimit?: number;
+  /** Default stage burst limit. @default 40 */
+  readonly burstLimit?: number;
+  /** How long API Gateway caches an authorizer answer per Authorization header. @default Duration.minutes(5) */
+  readonly authorizerCacheTtl?: Duration;
+  /** Retention of the access log group. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Access log fields. `routeKey` (e.g. `GET /feedback/{id}`), never `path`:
+ * the path of a feedback link holds its link id, a capability that must not
+ * reach the logs. No headers either (the bearer key).
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+} as const;
+
+/**
+ * The HTTP API: `POST /leads` and `GET /funnel` behind a Lambda authorizer
+ * (bearer key from Secrets Manager, simple responses, cached per
+ * Authorization header), public `GET|POST /feedback/{id}`, one `$default`
+ * stage with throttling and JSON access logs.
+ *
+ * The bearer key is a generated secret; only the authorizer may read it
+ * (the stack grants that). Read it with
+ * `aws secretsmanager get-secret-value --secret-id <ApiKeySecretArn output>`.
+ */
+export class PipelineHttpApi extends Construct {
+  public readonly api: apigw.HttpApi;
+  public readonly stage: apigw.HttpStage;
+  public readonly apiKey: secretsmanager.Secret;
+  public readonly accessLogs: logs.LogGroup;
+  public readonly authorizer: HttpLambdaAuthorizer;
+  /** `https://<api id>.execute-api.<region>.<suffix>` (no trailing slash; the `$default` stage has no path). */
+  public readonly endpoint: string;
+
+  constructor(scope: Construct, id: string, props: PipelineHttpApiProps) {
+    super(scope, id);
+
+    this.apiKey = new secretsmanager.Secret(this, 'ApiKey', {
+      description: 'Bearer key of POST /leads and GET /funnel (Authorization: Bearer <key>)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'The Model pipeline: lead capture, feedback links, funnel',
+      createDefaultStage: false,
+    });
+    this.endpoint = this.api.apiEndpoint;
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 20, burstLimit: props.burstLimit ?? 40 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', props.authorizer, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+    });
+
+    this.api.addRoutes({
+      path: '/leads',
+      methods: [apigw.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('CaptureLead', props.captureLead),
+      authorizer: this.authorizer,
+    });
+    this.api.addRoutes({
+      path: '/funnel',
+      methods: [apigw.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('Funnel', props.funnel),
+      authorizer: this.authorizer,
+    });
+    const feedbackRoutes = this.api.addRoutes({
+      path: '/feedback/{id}',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('FeedbackPage', props.feedbackPage),
+    });
+
+    for (const route of feedbackRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Feedback links are capability URLs emailed to team members, who never log in (design.md): the unguessable link id (>= 128 random bits, stored only as its SHA-256) is the authorization, checked by feedback-page; the stage is throttled.',
+      });
+    }
+    Validations.of(this.apiKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The bearer key is shared with the systems that post leads; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). Authorizer answers are cached for at most 5 minutes.',
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { ArnFormat, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ASL_FILE } from '../paths';
+
+export interface LeadWorkflowProps {
+  /** The functions the definition invokes, by the ASL placeholder naming their ARN. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The other `${Placeholders}` (numbers as strings). */
+  readonly values: Readonly<Record<string, string>>;
+  /** The ASL file. @default statemachines/lead-lifecycle.asl.json */
+  readonly definitionFile?: string;
+  /** Execution log level (execution data is never logged). @default sfn.LogLevel.ALL (every state transition, without data: AwsSolutions-SF1) */
+  readonly logLevel?: sfn.LogLevel;
+  /** Retention of the execution log group. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The lead lifecycle: a Standard state machine from the one ASL file
+ * (`DefinitionBody.fromFile` + `definitionSubstitutions`), logging to a
+ * `/aws/vendedlogs/states/...` group without execution data (no personal
+ * data or task tokens in logs), X-Ray tracing, and invoke permission on
+ * exactly the functions it calls.
+ *
+ * The name is fixed at synthesis (unique per stack and construct path,
+ * `Names.uniqueResourceName`), so `stateMachineArn` is known without a
+ * reference to the resource: open-expansion is invoked BY the state machine
+ * and starts executions OF it, and a Ref would make a dependency cycle.
+ */
+export class LeadWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachineName: string;
+  /** Built from the name (no Ref): safe to hand to functions the state machine invokes. */
+  public readonly stateMachineArn: string;
+  public readonly logGroup: logs.LogGroup;
+  /** The state machine referenced by its name-built ARN (for grants to functions it invokes). */
+  private readonly byName: sfn.IStateMachine;
+
+  constructor(scope: Construct, id: string, props: LeadWorkflowProps) {
+    super(scope, id);
+    this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: this.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    this.byName = sfn.StateMachine.fromStateMachineArn(this, 'ByName', this.stateMachineArn);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const functionArns: Record<string, string> = {};
+    for (const [placeholder, fn] of Object.entries(props.functions)) {
+      functionArns[placeholder] = fn.functionArn;
+    }
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: this.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(props.definitionFile ?? ASL_FILE),
+      definitionSubstitutions: { ...functionArns, ...props.values },
+      logs: {
+        destination: this.logGroup,
+        level: props.logLevel ?? sfn.LogLevel.ALL,
+        includeExecutionData: false,
+      },
+      tracingEnabled: true,
+    });
+
+    // The definition comes from a file, so CDK cannot derive the invoke
+    // permissions: grant exactly the functions named (unqualified ARNs, as
+    // the definition calls them; no `:*` version wildcard).
+    const invokedArns = Object.values(props.functions).map((fn) => fn.functionArn);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: invokedArns }),
+    );
+
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for logging and tracing: the CloudWatch Logs delivery actions (logs:CreateLogDelivery, logs:PutResourcePolicy, ...) and X-Ray (xray:PutTraceSegments, ...) support no resource-level permissions.',
+    });
+  }
+
+  /** states:StartExecution on this state machine (by its name-built ARN, so it works for functions it invokes too). */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.byName.grantStartExecution(grantee);
+  }
+
+  /** states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat: for whoever completes wait-for-feedback tasks. */
+  grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantTaskResponse(grantee);
+  }
+}

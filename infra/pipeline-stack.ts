@@ -1,0 +1,193 @@
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PipelineHttpApi } from './constructs/http-api';
+import { LeadTable } from './constructs/lead-table';
+import { LeadWorkflow } from './constructs/lead-workflow';
+import { Mail } from './constructs/mail';
+import { Monitoring } from './constructs/monitoring';
+import { PipelineFunction } from './constructs/pipeline-function';
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  MAX_EXECUTION_SECONDS,
+  aslNumbers,
+  functionEnvironment,
+  resolveSettings,
+  senderAddress,
+  pascalCase,
+  worstCaseExecutionSeconds,
+  type AslFunctionPlaceholder,
+  type FunctionName,
+  type PipelineResources,
+  type PipelineSettings,
+} from './settings';
+
+export interface PipelineStackProps extends StackProps {
+  /**
+   * Settings (team addresses, sender, SLAs, ...). A setting not given here is
+   * read from CDK context under the same key (`-c maxCheckIns=6`, or cdk.json
+   * "context"), else its default: see PipelineSettings in infra/settings.ts.
+   * @default {} (context, then defaults)
+   */
+  readonly settings?: Partial<PipelineSettings>;
+  /** Directory of the Lambda entry files. @default `<projectRoot>/functions` */
+  readonly functionsDir?: string;
+  /** Root holding package-lock.json and node_modules (the entries must be under it). @default the repository root */
+  readonly projectRoot?: string;
+  /**
+   * Removal policy of the table (RETAIN also turns deletion protection on).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The Model pipeline: one table, thirteen functions, the lead lifecycle
+ * state machine, the HTTP API, SES sending, the reminder schedule, alarms and
+ * a dashboard.
+ */
+export class PipelineStack extends Stack {
+  public readonly settings: PipelineSettings;
+  public readonly table: LeadTable;
+  public readonly functions: Readonly<Record<FunctionName, PipelineFunction>>;
+  public readonly workflow: LeadWorkflow;
+  public readonly http: PipelineHttpApi;
+  public readonly mail: Mail;
+  public readonly monitoring: Monitoring;
+  public readonly reminderSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
+    super(scope, id, props);
+    const settings = resolveSettings(props.settings, (key): unknown => this.node.tryGetContext(key));
+    this.settings = settings;
+    // Validated against CloudWatch Logs' allowed values in resolveSettings.
+    const logRetention = settings.logRetentionDays as logs.RetentionDays;
+
+    this.table = new LeadTable(this, 'Leads', { removalPolicy: props.tableRemovalPolicy });
+    this.mail = new Mail(this, 'Mail', { identity: settings.mailIdentity, fromAddress: senderAddress(settings.mailFrom) });
+
+    // Dead-letter queue of the reminder sweep (its only asynchronous
+    // invocation): events EventBridge could not deliver and invocations that
+    // failed after Lambda's retries. The next sweep picks up what is still due.
+    const reminderDlq = new sqs.Queue(this, 'RemindPendingDlq', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(reminderDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (of the reminder rule target and of remind-pending); cdk-nag only recognizes queues named in a RedrivePolicy.',
+    });
+    Validations.of(reminderDlq).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter queue: a redrive policy would only move failed events to yet another queue.',
+    });
+    const functions = {} as Record<FunctionName, PipelineFunction>;
+    for (const name of FUNCTION_NAMES) {
+      const spec = FUNCTIONS[name];
+      functions[name] = new PipelineFunction(this, pascalCase(name), {
+        name,
+        description: spec.description,
+        functionsDir: props.functionsDir,
+        projectRoot: props.projectRoot,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        logRetention,
+        deadLetterQueue: spec.trigger === 'schedule' ? reminderDlq : undefined,
+      });
+    }
+    this.functions = functions;
+
+    const invoked: Partial<Record<AslFunctionPlaceholder, PipelineFunction>> = {};
+    for (const name of FUNCTION_NAMES) {
+      const placeholder = FUNCTIONS[name].aslPlaceholder;
+      if (placeholder !== undefined) invoked[placeholder] = functions[name];
+    }
+    this.workflow = new LeadWorkflow(this, 'Workflow', {
+      functions: Object.fromEntries(Object.entries(invoked).map(([p, f]) => [p, f.function])),
+      values: aslNumbers(settings),
+      logRetention,
+    });
+
+    this.http = new PipelineHttpApi(this, 'Http', {
+      captureLead: functions['capture-lead'].function,
+      funnel: functions.funnel.function,
+      feedbackPage: functions['feedback-page'].function,
+      authorizer: functions.authorize.function,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      logRetention,
+    });
+
+    // PUBLIC_BASE_URL (feedback links). A custom domain from the settings
+    // wins. Otherwise the API's own endpoint, `https://<api id>.execute-api...`,
+    // built from the AWS::ApiGatewayV2::Api resource alone: the Api resource
+    // depends on nothing, while routes, integrations and the stage depend on
+    // the Api and the functions. So functions that are API integrations
+    // (feedback-page) or that the state machine invokes (request-feedback)
+    // can reference it without a cycle. (The stage URL or a CfnOutput import
+    // would not be safer; a runtime lookup would need apigateway:GET rights.)
+    // STATE_MACHINE_ARN likewise comes from the state machine's fixed name,
+    // not its Ref: see LeadWorkflow.
+    const resources: PipelineResources = {
+      tableName: this.table.table.tableName,
+      stateMachineArn: this.workflow.stateMachineArn,
+      publicBaseUrl: settings.publicBaseUrl ?? this.http.endpoint,
+      apiKeySecretId: this.http.apiKey.secretArn,
+    };
+
+    // Least privilege, from each function's spec (infra/settings.ts).
+    for (const name of FUNCTION_NAMES) {
+      const spec = FUNCTIONS[name];
+      const fn = functions[name];
+      for (const [key, value] of Object.entries(functionEnvironment(name, settings, resources))) {
+        fn.function.addEnvironment(key, value);
+      }
+      if (spec.table !== 'none') this.table.grant(fn.role, spec.table);
+      if (spec.sendsMail) this.mail.grantSend(fn.role);
+      if (spec.startsExecutions) this.workflow.grantStartExecution(fn.role);
+      if (spec.answersTasks) this.workflow.grantTaskResponse(fn.role);
+      if (spec.readsApiKey) this.http.apiKey.grantRead(fn.role);
+    }
+
+    // Reminders: a sweep every 15 minutes outside the executions (no
+    // reminder loop inside them, which would cost transitions and history).
+    this.reminderSchedule = new events.Rule(this, 'RemindPendingSchedule', {
+      description: 'Runs remind-pending every 15 minutes',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(functions['remind-pending'].function, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(15),
+          deadLetterQueue: reminderDlq,
+        }),
+      ],
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachine: this.workflow.stateMachine,
+      functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functions[name].function])),
+      api: this.http.api,
+      alarmEmail: settings.alarmEmail,
+    });
+
+    const worstCase = worstCaseExecutionSeconds(settings);
+    if (worstCase > MAX_EXECUTION_SECONDS) {
+      Annotations.of(this).addWarningV2(
+        'the-model:execution-length',
+        `With these SLAs and check-ins a lead execution may run ${Math.ceil(worstCase / 86_400)} days, over the one-year limit of Standard executions.`,
+      );
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: resources.publicBaseUrl, description: 'Base URL of the HTTP API (POST /leads, GET /funnel, feedback links)' });
+    new CfnOutput(this, 'ApiKeySecretArn', { value: this.http.apiKey.secretArn, description: 'Secret holding the bearer key of POST /leads and GET /funnel' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachineArn });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}
+
