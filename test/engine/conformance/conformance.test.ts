@@ -104,6 +104,8 @@ function detailName(event: HistoryEvent, field: 'stateEnteredEventDetails' | 'st
   return isRecord(details) && typeof details.name === 'string' ? details.name : undefined;
 }
 
+const TERMINAL_EVENTS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
+
 function historyMismatches(expected: NonNullable<Expectation['history']>, events: HistoryEvent[]): string[] {
   const problems: string[] = [];
   if (expected.statesEntered) {
@@ -129,10 +131,13 @@ function historyMismatches(expected: NonNullable<Expectation['history']>, events
   }
   for (const [state, bound] of Object.entries(expected.stateDurations ?? {})) {
     const enteredAt = events.findIndex((e) => e.type.endsWith('StateEntered') && detailName(e, 'stateEnteredEventDetails') === state);
-    const exited = events.find((e, i) => i > enteredAt && e.type.endsWith('StateExited') && detailName(e, 'stateExitedEventDetails') === state);
+    // A state that fails the execution has no StateExited event; it ends with the execution's terminal event.
+    const exited =
+      events.find((e, i) => i > enteredAt && e.type.endsWith('StateExited') && detailName(e, 'stateExitedEventDetails') === state) ??
+      events.find((e, i) => i > enteredAt && TERMINAL_EVENTS.has(e.type));
     const entered = events[enteredAt];
-    if (!entered || !exited) {
-      problems.push(`history: state ${state} was not both entered and exited`);
+    if (enteredAt < 0 || !entered || !exited) {
+      problems.push(`history: state ${state} was not both entered and exited (nor ended by the execution's end)`);
       continue;
     }
     const seconds = (new Date(exited.timestamp).getTime() - new Date(entered.timestamp).getTime()) / 1000;

@@ -44,7 +44,22 @@ export const invalidDefinitionScenarios: Scenario[] = [
   })),
   invalid('A state with neither Next nor End', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Pass' } })),
   invalid('An unknown state Type', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Teleport', End: true } })),
-  invalid('An unreachable state', DOC_STRUCTURE, jsonata('A', { A: { Type: 'Pass', End: true }, Orphan: { Type: 'Pass', End: true } })),
+  invalid('An unreachable state (MISSING_TRANSITION_TARGET: State "Orphan" is not reachable)', [
+    DOC_STRUCTURE,
+    'AWS error quoted in localstack/localstack PR #12487 and aws-cloudformation/cfn-lint issue #4073: MISSING_TRANSITION_TARGET: State "pass2" is not reachable.',
+  ], jsonata('A', { A: { Type: 'Pass', End: true }, Orphan: { Type: 'Pass', End: true } })),
+  invalid('A workflow with no terminal state (MISSING_END_STATE)', [
+    DOC_STRUCTURE,
+    'AWS diagnostics quoted in floci-io/floci issue #2735: MISSING_END_STATE: Workflow has no terminal state',
+  ], jsonata('A', { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', Next: 'A' } })),
+  invalid('TimeoutSeconds on a Parallel state (only Task supports it)', [
+    'https://docs.aws.amazon.com/step-functions/latest/dg/state-parallel.html',
+    "AWS diagnostics quoted in floci-io/floci issue #2735: SCHEMA_VALIDATION_FAILED: Field 'TimeoutSeconds' is not supported",
+  ], jsonata('P', { P: { Type: 'Parallel', TimeoutSeconds: 5, Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', End: true } } }], End: true } })),
+  invalid('TimeoutSeconds on a Map state (only Task supports it)', [
+    'https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html',
+    "AWS diagnostics quoted in floci-io/floci issue #2735: SCHEMA_VALIDATION_FAILED: Field 'TimeoutSeconds' is not supported",
+  ], jsonata('M', { M: { Type: 'Map', TimeoutSeconds: 5, ItemProcessor: { StartAt: 'B', States: { B: { Type: 'Pass', End: true } } }, End: true } })),
   invalid('States.ALL not alone in ErrorEquals', [DOC_ERRORS], jsonata('T', {
     T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['States.ALL', 'Other'] }], End: true },
   })),

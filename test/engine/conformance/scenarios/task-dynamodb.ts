@@ -43,7 +43,7 @@ export const taskDynamoDbScenarios: Scenario[] = [
     source: [DOC_DDB, LS_DDB],
     dynamodb: true,
     definition: jsonata('Put', {
-      Put: put('ddb-update', { count: { N: '1' } }, { Next: 'Update' }),
+      Put: put('ddb-update', { count: { N: '1' } }, { Output: '{% $states.input %}', Next: 'Update' }),
       Update: {
         Type: 'Task',
         Resource: 'arn:aws:states:::dynamodb:updateItem',
