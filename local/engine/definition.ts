@@ -150,6 +150,10 @@ interface Ctx {
   path: string; // e.g. "" or "Map 'X' > "
   /** Variable names assigned in enclosing scopes (inner scopes may not assign them). */
   outerVars: Set<string>;
+  /** The machine's default query language (states may override it). */
+  language: 'JSONata' | 'JSONPath';
+  /** State names seen so far in the whole definition (they must be unique). */
+  names: Set<string>;
 }
 
 export function parseDefinition(definition: string): CompiledDefinition {
@@ -160,8 +164,8 @@ export function parseDefinition(definition: string): CompiledDefinition {
     invalid(`definition is not valid JSON: ${(err as Error).message}`);
   }
   if (!isObj(doc)) invalid('definition must be a JSON object');
-  if (doc.QueryLanguage !== 'JSONata') {
-    invalid(`top-level QueryLanguage must be "JSONata" (found ${JSON.stringify(doc.QueryLanguage ?? 'JSONPath (default)')}); this engine supports only the JSONata dialect`);
+  if (doc.QueryLanguage !== undefined && doc.QueryLanguage !== 'JSONata' && doc.QueryLanguage !== 'JSONPath') {
+    invalid(`top-level QueryLanguage must be "JSONata" or "JSONPath", found ${JSON.stringify(doc.QueryLanguage)}`);
   }
   let timeoutSeconds: number | undefined;
   if (doc.TimeoutSeconds !== undefined) {
@@ -171,7 +175,7 @@ export function parseDefinition(definition: string): CompiledDefinition {
     timeoutSeconds = doc.TimeoutSeconds;
   }
   const counter = { n: 0 };
-  const machine = parseMachine(doc, { path: '', outerVars: new Set() }, counter);
+  const machine = parseMachine(doc, { path: '', outerVars: new Set(), language: doc.QueryLanguage === 'JSONata' ? 'JSONata' : 'JSONPath', names: new Set() }, counter);
   return { machine, timeoutSeconds, stateCount: counter.n };
 }
 
@@ -197,6 +201,8 @@ function parseMachine(doc: Obj, ctx: Ctx, counter: { n: number }): Machine {
   const states = new Map<string, State>();
   for (const [name, raw] of Object.entries(statesObj)) {
     if (name.length === 0 || name.length > 80) invalid(`${ctx.path}state name ${JSON.stringify(name)} must be 1 to 80 characters`);
+    if (ctx.names.has(name)) invalid(`${ctx.path}state '${name}': state names must be unique within the state machine`);
+    ctx.names.add(name);
     counter.n++;
     states.set(name, parseState(name, raw, ctx, scopeVars, counter));
   }
@@ -213,6 +219,22 @@ function parseMachine(doc: Obj, ctx: Ctx, counter: { n: number }): Machine {
     }
     if (s.type === 'Task' || s.type === 'Parallel' || s.type === 'Map') s.catch.forEach((c, i) => check(c.next, `Catch[${i}].Next`));
   }
+  // every state must be reachable from StartAt
+  const seen = new Set<string>([doc.StartAt]);
+  const todo = [doc.StartAt];
+  while (todo.length) {
+    const s = states.get(todo.pop()!)!;
+    const targets: (string | undefined)[] = [s.next];
+    if (s.type === 'Choice') targets.push(...s.choices.map((r) => r.next), s.default);
+    if (s.type === 'Task' || s.type === 'Parallel' || s.type === 'Map') targets.push(...s.catch.map((c) => c.next));
+    for (const t of targets) {
+      if (t !== undefined && !seen.has(t)) {
+        seen.add(t);
+        todo.push(t);
+      }
+    }
+  }
+  for (const name of states.keys()) if (!seen.has(name)) invalid(`${ctx.path}state '${name}' is not reachable from StartAt`);
   return { startAt: doc.StartAt, states };
 }
 
@@ -332,7 +354,10 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
   if (!isObj(raw)) invalid(`${at} must be an object`);
   const type = raw.Type;
   if (typeof type !== 'string' || !ALLOWED[type]) invalid(`${at}: Type ${JSON.stringify(type)} is not supported`);
-  if (raw.QueryLanguage !== undefined && raw.QueryLanguage !== 'JSONata') invalid(`${at}: QueryLanguage ${JSON.stringify(raw.QueryLanguage)} is not supported (JSONPath states are not supported)`);
+  const language = raw.QueryLanguage ?? ctx.language;
+  if (language !== 'JSONata') {
+    invalid(`${at}: QueryLanguage ${JSON.stringify(language)}${raw.QueryLanguage === undefined ? ' (inherited)' : ''} is not supported; this engine runs JSONata states only (set "QueryLanguage": "JSONata")`);
+  }
   for (const key of Object.keys(raw)) {
     if (JSONPATH_ONLY.includes(key)) invalid(`${at}: ${key} is a JSONPath field, not allowed in a JSONata state`);
     if (!ALLOWED[type]!.includes(key)) invalid(`${at}: field ${key} is not allowed in a ${type} state`);
@@ -402,7 +427,7 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
     }
     case 'Parallel': {
       if (!Array.isArray(raw.Branches) || raw.Branches.length === 0) invalid(`${at}: Branches must be a non-empty array`);
-      const inner: Ctx = { path: '', outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
+      const inner: Ctx = { ...ctx, path: '', outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
       const branches = raw.Branches.map((b, i) => {
         if (!isObj(b)) invalid(`${at}: Branches[${i}] must be an object`);
         return parseMachine(b, { ...inner, path: `${at} Branches[${i}] > ` }, counter);
@@ -423,7 +448,7 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
         invalid(`${at}: ItemProcessor.ProcessorConfig.Mode ${JSON.stringify(proc.ProcessorConfig.Mode)} is not supported (only INLINE)`);
       }
       if (raw.Items !== undefined && !isExpressionString(raw.Items) && !Array.isArray(raw.Items)) invalid(`${at}: Items must be an array or a JSONata expression`);
-      const inner: Ctx = { path: `${at} ItemProcessor > `, outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
+      const inner: Ctx = { ...ctx, path: `${at} ItemProcessor > `, outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
       return {
         ...base,
         type,

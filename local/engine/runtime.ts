@@ -398,7 +398,7 @@ export class EngineImpl implements Engine {
     const definitionId = this.definitionId(sm.definition);
     const def = await this.loadDefinition(definitionId).catch(() => this.compile(sm.definition));
     const startDate = this.clock.now();
-    const cursor: Cursor = { s: def.machine.startAt, in: parsed, v: {}, at: startDate, pe: 1 };
+    const cursor: Cursor = { s: def.machine.startAt, in: parsed, v: {}, at: startDate, pe: 0 };
     const rec: ExecutionRecord = {
       executionArn: arn,
       stateMachineArn: sm.stateMachineArn,
@@ -644,8 +644,8 @@ export class EngineImpl implements Engine {
     run.pending = [];
     await run.chain;
     const now = this.execNow(run);
-    this.emitRaw(run, run.eventCount, 'ExecutionTimedOut', { error: 'States.Timeout', cause: 'The execution timed out (state machine TimeoutSeconds).' });
-    await this.finish(run, { status: 'TIMED_OUT', stopDate: now, error: 'States.Timeout', cause: 'The execution timed out (state machine TimeoutSeconds).' });
+    this.emitRaw(run, run.eventCount, 'ExecutionTimedOut', { error: 'States.Timeout' });
+    await this.finish(run, { status: 'TIMED_OUT', stopDate: now, error: 'States.Timeout' });
   }
 
   private async drive(run: Run): Promise<void> {
@@ -1010,7 +1010,7 @@ export class EngineImpl implements Engine {
       if (to !== undefined) {
         racers.push(
           this.sleepUntil(run, ts, to).then(() => {
-            throw new StatesError('States.Timeout', bare ? 'Lambda function timed out.' : 'The task timed out.');
+            throw new StatesError('States.Timeout', '');
           }),
         );
       }
@@ -1019,11 +1019,11 @@ export class EngineImpl implements Engine {
         const hbMs = hb * 1000;
         let rejectHb: ((e: StatesError) => void) | undefined;
         const hbPromise = new Promise<Json>((_, reject) => (rejectHb = reject));
-        let timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', 'The task did not send a heartbeat in time.')));
+        let timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', '')));
         ts.onCancel(() => this.scheduler.cancel(timer));
         heartbeat = () => {
           this.scheduler.cancel(timer);
-          timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', 'The task did not send a heartbeat in time.')));
+          timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', '')));
         };
         racers.push(hbPromise);
       }

@@ -1,21 +1,32 @@
 /**
- * Structural checks by the `asl-validator` package (duplicate state names,
- * terminal states, unreachable states, schema). Its JSON schema is stricter
- * than AWS in a few places, so values AWS accepts are replaced by neutral
- * placeholders in a copy before validating: non-object `Output` (arrays,
- * numbers, ...), and JSONata expressions in numeric fields.
+ * Structural checks by the `asl-validator` package (terminal states, branch
+ * transitions). It is stricter than AWS in a few places, so values AWS
+ * accepts are replaced by neutral placeholders in a copy before validating:
+ * non-object `Output` (arrays, numbers, ...), JSONata expressions in numeric fields.
  */
 import { createRequire } from 'node:module';
 import { EngineError } from './api';
 
-interface AslValidatorResult {
-  isValid: boolean;
-  errors: { 'Error code'?: string; Message?: string }[];
+interface AslError {
+  'Error code'?: string;
+  Message?: string;
 }
-type AslValidator = (definition: unknown, opts?: { checkPaths?: boolean; checkArn?: boolean }) => AslValidatorResult;
+type Check = (definition: unknown, opts: { checkPaths: boolean; checkArn: boolean }) => AslError[];
 
 const require = createRequire(import.meta.url);
-let validator: AslValidator | undefined;
+let checks: Check[] | undefined;
+
+/**
+ * The package's structural checks. Its full `validator()` also runs its JSON
+ * schema, but compiles all schemas with a new Ajv on every call (1-2 s per
+ * definition), and parseDefinition already checks every field, so only the
+ * cheap graph checks are used.
+ */
+function loadChecks(): Check[] {
+  const terminal = require('asl-validator/dist/src/checks/missing-terminal-state-errors') as { missingTerminalStateErrors: Check };
+  const transitions = require('asl-validator/dist/src/checks/state-transitions-errors') as { stateTransitionsErrors: Check };
+  return [terminal.missingTerminalStateErrors, transitions.stateTransitionsErrors];
+}
 
 const NUMERIC_FIELDS = ['TimeoutSeconds', 'HeartbeatSeconds', 'Seconds', 'MaxConcurrency', 'ToleratedFailurePercentage', 'ToleratedFailureCount'];
 
@@ -52,13 +63,22 @@ function sanitize(node: unknown): void {
   }
 }
 
+const IGNORED = new Set(['MISSING_TRANSITION_TARGET', 'DUPLICATE_STATE_NAMES']);
+
 export function validateWithAslValidator(definition: string): void {
-  validator ??= require('asl-validator') as AslValidator;
-  const doc = JSON.parse(definition) as unknown;
-  sanitize(doc);
-  const result = validator(doc, { checkPaths: false, checkArn: false });
-  if (!result.isValid) {
-    const messages = result.errors.map((e) => e.Message ?? e['Error code'] ?? 'invalid').slice(0, 5);
+  let errors: AslError[] = [];
+  try {
+    checks ??= loadChecks();
+    const doc = JSON.parse(definition) as unknown;
+    sanitize(doc);
+    for (const check of checks) errors.push(...check(doc, { checkPaths: false, checkArn: false }));
+  } catch {
+    return; // the validator itself failed: parseDefinition's checks stand
+  }
+  // Transition targets are checked by parseDefinition (asl-validator mis-reads states named "Next" or "Default").
+  errors = errors.filter((e) => !IGNORED.has(e['Error code'] ?? ''));
+  if (errors.length) {
+    const messages = errors.map((e) => e.Message ?? e['Error code'] ?? 'invalid').slice(0, 5);
     throw new EngineError('InvalidDefinition', `Invalid State Machine Definition: ${messages.join('; ')}`);
   }
 }
