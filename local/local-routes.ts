@@ -52,8 +52,15 @@ export function localRoutes(data: ConsoleData, links: Links, info: RuntimeInfo):
         return page(200, executionsPage(await data.executions(filters), filters, STAGE_ORDER, links));
       case '/stages':
         return page(200, leadsPage(await data.leadsByStage(), links));
-      case '/funnel-view':
-        return page(200, funnelPage(await data.funnel(), links));
+      case '/funnel-view': {
+        let view;
+        try {
+          view = await data.funnel();
+        } catch {
+          return page(503, notFoundPage('The funnel is not available: the funnel function failed (see the server output).', links));
+        }
+        return page(200, funnelPage(view, links));
+      }
       case '/team-feedback':
         return page(200, feedbackPage(await data.teamFeedback(), links));
       case '/outbox':

@@ -1,0 +1,447 @@
+/**
+ * The embedded runtime behind `npm start`: one process, everything on
+ * loopback, data in one folder so a restart loses nothing.
+ *
+ *   dynalite (DynamoDB API, LevelDB files)     the app table + the engine's store
+ *   aws-ses-v2-local (SES v1/v2 + viewer)      mail, copied to <data>/outbox.jsonl
+ *   local Secrets Manager (GetSecretValue)     the bearer key for the authorizer
+ *   local/engine + its HTTP server             the Step Functions API
+ *   the app server                             HTTP API routes, console, /local/*
+ *
+ * The functions reach these only through the standard AWS_ENDPOINT_URL_<SERVICE>
+ * variables and the same environment the stack gives them (infra/settings.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { Engine, LambdaContext, LambdaHandler, LambdaRegistry } from './engine/api';
+import { createEngine, DynamoDBStore } from './engine/index';
+import { startSfnServer, type SfnServer } from './engine/http-server';
+import { lambdaContext, type InvokableHandler, type Route } from './apigw';
+import { startAppServer } from './app-server';
+import { Outbox, type SesStoreAccess } from './outbox';
+import { startSecretsServer, type SecretsServer } from './secrets';
+import { ConsoleData } from './console/data';
+import { localRoutes } from './local-routes';
+import {
+  ASL_FUNCTION_PLACEHOLDERS,
+  FUNCTIONS,
+  FUNCTION_NAMES,
+  aslSubstitutions,
+  functionEnvironment,
+  resolveSettings,
+  substitute,
+  type AslFunctionPlaceholder,
+  type FunctionName,
+  type PipelineSettings,
+  type SettingKey,
+} from '../infra/settings';
+import { createTableInput } from '../infra/table-schema';
+import { ASL_FILE, REPO_ROOT } from '../infra/paths';
+
+export const REGION = 'us-east-1';
+export const ACCOUNT_ID = '123456789012';
+export const TABLE_NAME = 'the-model-pipeline';
+export const ENGINE_TABLE_NAME = 'sfn-local-engine';
+export const STATE_MACHINE_NAME = 'lead-lifecycle';
+export const API_KEY_SECRET_NAME = 'the-model-pipeline/api-key';
+export const FUNCTION_PREFIX = 'the-model-pipeline-';
+
+export interface DevServerOptions {
+  dataDir: string;
+  /** App port (0: any free port). */
+  port: number;
+  /** Ports of the embedded services (0: any free port). */
+  sfnPort?: number;
+  dynamodbPort?: number;
+  sesPort?: number;
+  secretsPort?: number;
+  host?: string;
+  reset?: boolean;
+  demo?: boolean;
+  timeScale?: number;
+  /** Bearer key; default: PIPELINE_API_KEY, else the one kept in the data folder, else a new one. */
+  apiKey?: string;
+  /** Settings overrides, as `cdk deploy -c key=value` would give them. */
+  settings?: Partial<Record<SettingKey, unknown>>;
+  /** Interval of the reminder sweep in real milliseconds. Default: 15 minutes / time scale, between 1 s and 60 s. */
+  reminderIntervalMs?: number;
+  /** Handler log level (Powertools). Default WARN: the console stays readable. */
+  logLevel?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string };
+  apiKey: string;
+  apiKeySource: 'env' | 'data' | 'generated';
+  engine: Engine;
+  stateMachineArn: string;
+  settings: PipelineSettings;
+  dataDir: string;
+  /** Resolves when the demo leads have been seeded (immediately without demo). */
+  demoDone: Promise<void>;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+type Dynalite = (options: DynaliteOptions) => Server;
+type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
+
+function loadDynalite(): Dynalite {
+  return require('dynalite') as Dynalite;
+}
+
+function loadSes(): { start: SesServerFactory; store: SesStoreAccess } {
+  const mod = require('aws-ses-v2-local') as { default: SesServerFactory };
+  const store = require('aws-ses-v2-local/dist/store.js') as SesStoreAccess;
+  return { start: mod.default, store };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
+}
+
+function hostUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The bearer key: PIPELINE_API_KEY, else the one kept in the data folder, else a new one (kept). */
+export function resolveApiKey(dataDir: string, fromEnv: string | undefined): { key: string; source: 'env' | 'data' | 'generated' } {
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!/^[A-Za-z0-9._~+/=-]{16,1024}$/.test(fromEnv)) throw new Error('PIPELINE_API_KEY must be 16 to 1024 characters of A-Z a-z 0-9 . _ ~ + / = -');
+    return { key: fromEnv, source: 'env' };
+  }
+  const file = join(dataDir, 'api-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key !== '') return { key, source: 'data' };
+  }
+  const key = `pk_${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { key, source: 'generated' };
+}
+
+export function functionArn(name: FunctionName): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${FUNCTION_PREFIX}${name}`;
+}
+
+/** The environment of every function at once (they share a process), plus the SDK endpoints. */
+export function processEnvironment(settings: PipelineSettings, resources: { tableName: string; stateMachineArn: string; publicBaseUrl: string; apiKeySecretId: string }, endpoints: { dynamodb: string; sfn: string; ses: string; secrets: string }, logLevel: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of FUNCTION_NAMES) {
+    for (const [k, v] of Object.entries(functionEnvironment(name, settings, resources))) {
+      if (env[k] !== undefined && env[k] !== v) throw new Error(`Functions disagree on ${k}: one process cannot hold both values`);
+      env[k] = v;
+    }
+  }
+  return {
+    ...env,
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_ENDPOINT_URL_SES: endpoints.ses,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: logLevel,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+}
+
+type HandlerModule = { handler?: unknown };
+
+async function importHandler(name: FunctionName, log: (line: string) => void): Promise<InvokableHandler> {
+  const file = join(REPO_ROOT, 'functions', `${name}.ts`);
+  if (!existsSync(file)) {
+    log(`warning: functions/${name}.ts is missing: whatever invokes it fails`);
+    return async () => {
+      throw new Error(`functions/${name}.ts is missing`);
+    };
+  }
+  const mod = (await import(pathToFileURL(file).href)) as HandlerModule;
+  if (typeof mod.handler !== 'function') throw new Error(`functions/${name}.ts does not export a handler`);
+  return mod.handler as InvokableHandler;
+}
+
+/** Wraps a handler for the engine's Lambda registry: a full Lambda context, and errors shaped as Lambda reports them. */
+function forEngine(name: FunctionName, handler: InvokableHandler): LambdaHandler {
+  return async (event: unknown, ctx: LambdaContext) => {
+    const context: Context = { ...lambdaContext(`${FUNCTION_PREFIX}${name}`, REGION, ACCOUNT_ID, FUNCTIONS[name].timeoutSeconds * 1000), awsRequestId: ctx.awsRequestId };
+    return handler(event as never, context);
+  };
+}
+
+/** Routes of the HTTP API (the stack's infra/constructs define the same). */
+function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] {
+  const need = (name: FunctionName): InvokableHandler => {
+    const fn = h[name];
+    if (fn === undefined) throw new Error(`missing handler ${name}`);
+    return fn;
+  };
+  return [
+    { method: 'POST', path: '/leads', functionName: `${FUNCTION_PREFIX}capture-lead`, handler: need('capture-lead'), authorized: true },
+    { method: 'GET', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
+    { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
+    { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel'), authorized: true },
+  ];
+}
+
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return false;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
+  for (let i = 0; i < 100; i += 1) {
+    const d = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (d.Table?.TableStatus === 'ACTIVE' && (d.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** One runtime per data folder (LevelDB allows one opener): a pid file, stale after a crash or SIGKILL. */
+export function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'runtime.pid');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      throw new Error(`another runtime (pid ${pid}) is using the data folder ${dataDir}; stop it or pick another folder with --data`);
+    }
+  }
+  writeFileSync(file, `${process.pid}\n`);
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isEmptyDir(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).length === 0;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir);
+  if (options.reset === true) rmSync(dataDir, { recursive: true, force: true });
+  const fresh = isEmptyDir(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const releaseLock = lockDataDir(dataDir);
+  const timeScale = options.timeScale !== undefined && options.timeScale > 0 ? options.timeScale : 1;
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        // keep closing the rest
+      }
+    }
+    releaseLock();
+  };
+
+  try {
+    const { key: apiKey, source: apiKeySource } = resolveApiKey(dataDir, options.apiKey ?? process.env.PIPELINE_API_KEY);
+
+    // DynamoDB
+    const dynamo = loadDynalite()({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamoPort = await listen(dynamo, options.dynamodbPort ?? 0, host);
+    cleanups.push(() => closeServer(dynamo));
+    const dynamoUrl = hostUrl(host, dynamoPort);
+
+    // SES (+ the outbox file)
+    const ses = loadSes();
+    const sesServer = await ses.start({ host, port: options.sesPort ?? 0 });
+    cleanups.push(() => closeServer(sesServer));
+    const sesUrl = hostUrl(host, (sesServer.address() as AddressInfo).port);
+    const outbox = new Outbox(join(dataDir, 'outbox.jsonl'), ses.store);
+    outbox.load();
+    const outboxTimer = setInterval(() => outbox.sync(), 250);
+    cleanups.push(async () => {
+      clearInterval(outboxTimer);
+      outbox.sync();
+    });
+
+    // Secrets Manager
+    const secrets: SecretsServer = await startSecretsServer({ secrets: [{ name: API_KEY_SECRET_NAME, value: JSON.stringify({ apiKey }) }], region: REGION, accountId: ACCOUNT_ID, port: options.secretsPort ?? 0, host });
+    cleanups.push(() => secrets.close());
+
+    // Settings and the functions' environment: the same code the stack uses.
+    const sfnPortWanted = options.sfnPort ?? 0;
+    const appPortWanted = options.port;
+    const settings = resolveSettings({ ...(options.settings ?? {}) });
+    const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`;
+
+    const ddbClient = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    cleanups.push(async () => ddbClient.destroy());
+    const tableCreated = await ensureTable(ddbClient, TABLE_NAME);
+
+    // The engine on its durable store, its Step Functions API.
+    const lambdas: LambdaRegistry = new Map();
+    // The engine keeps its executions in its own table of the same dynalite (one data folder).
+    const store = new DynamoDBStore({ client: ddbClient, tableName: ENGINE_TABLE_NAME });
+    cleanups.push(async () => store.close?.());
+    const engine = createEngine({ store, lambdas, timeScale, region: REGION, accountId: ACCOUNT_ID, dynamodb: ddbClient });
+    const sfn: SfnServer = await startSfnServer(engine, { port: sfnPortWanted, host });
+    cleanups.push(() => sfn.close());
+
+    // The app server starts now (routes filled in below) so PUBLIC_BASE_URL has its real port.
+    const apiHolder: { routes: Route[]; authorizer?: { functionName: string; handler: InvokableHandler } } = { routes: [] };
+    let localHandler: Parameters<typeof startAppServer>[0]['local'] = async () => undefined;
+    const app = await startAppServer({
+      api: {
+        get routes() {
+          return apiHolder.routes;
+        },
+        get authorizer() {
+          return apiHolder.authorizer;
+        },
+        region: REGION,
+        accountId: ACCOUNT_ID,
+      },
+      local: (req) => localHandler(req),
+      port: appPortWanted,
+      host,
+      onError: (fn, err) => log(`[${fn}] ${err instanceof Error ? err.name : 'Error'}: invocation failed`),
+    });
+    cleanups.push(() => app.close());
+
+    const env = processEnvironment(
+      { ...settings, publicBaseUrl: settings.publicBaseUrl ?? app.url },
+      { tableName: TABLE_NAME, stateMachineArn, publicBaseUrl: app.url, apiKeySecretId: API_KEY_SECRET_NAME },
+      { dynamodb: dynamoUrl, sfn: sfn.url, ses: sesUrl, secrets: secrets.url },
+      options.logLevel ?? 'WARN',
+    );
+    for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[k];
+    Object.assign(process.env, env);
+
+    // Handlers (imported after the environment is set: clients and config load at module load).
+    const handlers: Partial<Record<FunctionName, InvokableHandler>> = {};
+    for (const name of FUNCTION_NAMES) handlers[name] = await importHandler(name, log);
+    const functionArns = {} as Record<AslFunctionPlaceholder, string>;
+    for (const name of FUNCTION_NAMES) {
+      const spec = FUNCTIONS[name];
+      const handler = handlers[name];
+      if (handler === undefined) continue;
+      const wrapped = forEngine(name, handler);
+      lambdas.set(functionArn(name), wrapped);
+      lambdas.set(`${FUNCTION_PREFIX}${name}`, wrapped);
+      if (spec.aslPlaceholder !== undefined) functionArns[spec.aslPlaceholder] = functionArn(name);
+    }
+    for (const p of ASL_FUNCTION_PLACEHOLDERS) if (functionArns[p] === undefined) throw new Error(`no function for \${${p}}`);
+    const authorize = handlers.authorize;
+    if (authorize === undefined) throw new Error('missing handler authorize');
+    apiHolder.routes = apiRoutes(handlers);
+    apiHolder.authorizer = { functionName: `${FUNCTION_PREFIX}authorize`, handler: authorize };
+
+    // The state machine: the ASL file with the same substitutions as the stack.
+    const definition = substitute(readFileSync(ASL_FILE, 'utf8'), aslSubstitutions(settings, functionArns));
+    await engine.start();
+    cleanups.push(() => engine.stop());
+    try {
+      await engine.describeStateMachine(stateMachineArn);
+      await engine.updateStateMachine({ stateMachineArn, definition });
+    } catch (err) {
+      if (!(err instanceof Error) || err.name !== 'StateMachineDoesNotExist') throw err;
+      const created = await engine.createStateMachine({ name: STATE_MACHINE_NAME, definition, roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/${STATE_MACHINE_NAME}` });
+      if (created.stateMachineArn !== stateMachineArn) throw new Error(`state machine ARN ${created.stateMachineArn} differs from STATE_MACHINE_ARN`);
+    }
+
+    // Console and local JSON.
+    const doc = DynamoDBDocumentClient.from(ddbClient, { marshallOptions: { removeUndefinedValues: true } });
+    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, funnel: handlers.funnel, definition });
+    const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
+    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
+
+    // Reminder sweep (EventBridge every 15 minutes on AWS).
+    const remind = handlers['remind-pending'];
+    const sweepMs = options.reminderIntervalMs ?? Math.min(60_000, Math.max(1_000, (15 * 60_000) / timeScale));
+    let sweeping = false;
+    const sweepTimer = setInterval(() => {
+      if (remind === undefined || sweeping) return;
+      sweeping = true;
+      const now = new Date();
+      const event = { version: '0', id: randomBytes(8).toString('hex'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT_ID, time: now.toISOString(), region: REGION, resources: [`arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/remind-pending`], detail: {} };
+      remind(event as never, lambdaContext(`${FUNCTION_PREFIX}remind-pending`, REGION, ACCOUNT_ID, 120_000))
+        .catch((err: unknown) => log(`[remind-pending] ${err instanceof Error ? err.name : 'Error'}: sweep failed`))
+        .finally(() => {
+          sweeping = false;
+        });
+    }, sweepMs);
+    sweepTimer.unref();
+    cleanups.push(async () => clearInterval(sweepTimer));
+
+    let demoDone: Promise<void> = Promise.resolve();
+    if (options.demo !== false && fresh && tableCreated) {
+      const { seedDemo } = await import('./demo');
+      demoDone = seedDemo({ appUrl: app.url, apiKey, log }).catch((err: unknown) => log(`demo: seeding stopped: ${err instanceof Error ? err.message : String(err)}`));
+    }
+
+    let closed = false;
+    return {
+      urls: { app: app.url, console: `${app.url}/`, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, mailViewer: `${sesUrl}/`, secrets: secrets.url },
+      apiKey,
+      apiKeySource,
+      engine,
+      stateMachineArn,
+      settings,
+      dataDir,
+      demoDone,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeAll();
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
