@@ -76,8 +76,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Mismatches of `actual` against the partial `expected` (objects may carry extra keys). */
+/**
+ * Mismatches of `actual` against the partial `expected` (objects may carry extra keys).
+ * History details carry JSON as strings (`input`, `output`, `parameters`, `cause`): an expected
+ * object or array is compared with the parsed string.
+ */
 function partialMismatches(expected: unknown, actual: unknown, path: string): string[] {
+  if (typeof actual === 'string' && typeof expected === 'object' && expected !== null) {
+    const parsed = parseJson(actual);
+    if (parsed.ok) return partialMismatches(expected, parsed.value, `${path}(parsed)`);
+  }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return [`${path}: expected an array ${show(expected)}, got ${show(actual)}`];
     if (actual.length !== expected.length) return [`${path}: expected ${expected.length} elements ${show(expected)}, got ${show(actual)}`];
@@ -129,6 +137,25 @@ function historyMismatches(expected: NonNullable<Expectation['history']>, events
       from = at + 1;
     }
   }
+  if (expected.events) {
+    const comparable = events.map(({ timestamp: _timestamp, ...rest }) => rest);
+    if (comparable.length !== expected.events.length) {
+      problems.push(`history: expected ${expected.events.length} events ${show(expected.events.map((e) => e.type))}, got ${comparable.length} ${show(comparable.map((e) => e.type))}`);
+    }
+    expected.events.forEach((want, i) => problems.push(...partialMismatches(want, comparable[i], `history[${i}]`)));
+  }
+  if (expected.eventsInclude) {
+    let from = 0;
+    for (const want of expected.eventsInclude) {
+      const at = events.findIndex((e, i) => i >= from && partialMismatches(want, e, 'event').length === 0);
+      if (at < 0) {
+        const sameType = events.filter((e, i) => i >= from && e.type === want.type);
+        problems.push(`history: no event like ${show(want)} after index ${from}; events of that type: ${show(sameType)}`);
+        break;
+      }
+      from = at + 1;
+    }
+  }
   for (const [state, bound] of Object.entries(expected.stateDurations ?? {})) {
     const enteredAt = events.findIndex((e) => e.type.endsWith('StateEntered') && detailName(e, 'stateEnteredEventDetails') === state);
     // A state that fails the execution has no StateExited event; it ends with the execution's terminal event.
@@ -145,6 +172,36 @@ function historyMismatches(expected: NonNullable<Expectation['history']>, events
       problems.push(`history: state ${state} lasted ${seconds}s of execution time, expected within [${bound.min ?? '-'}, ${bound.max ?? '-'}]`);
     }
   }
+  return problems;
+}
+
+const TERMINAL_FOR_STATUS: Record<string, string> = {
+  SUCCEEDED: 'ExecutionSucceeded',
+  FAILED: 'ExecutionFailed',
+  TIMED_OUT: 'ExecutionTimedOut',
+  ABORTED: 'ExecutionAborted',
+};
+
+/** Invariants every execution history must satisfy (GetExecutionHistory API reference). */
+function historyInvariantMismatches(events: HistoryEvent[], desc: ExecutionDescription, input: unknown): string[] {
+  const problems: string[] = [];
+  const first = events[0];
+  if (!first || first.type !== 'ExecutionStarted' || first.previousEventId !== 0) {
+    problems.push(`history invariant: first event must be ExecutionStarted with previousEventId 0, got ${show(first && { type: first.type, previousEventId: first.previousEventId })}`);
+  } else {
+    const details = first.executionStartedEventDetails;
+    const started = isRecord(details) && typeof details.input === 'string' ? parseJson(details.input) : { ok: false as const };
+    if (!started.ok || !isDeepStrictEqual(started.value, input)) problems.push(`history invariant: executionStartedEventDetails.input should be the execution input ${show(input)}, got ${show(isRecord(details) ? details.input : details)}`);
+  }
+  const badIds = events.filter((e, i) => e.id !== i + 1).map((e) => e.id);
+  if (badIds.length) problems.push(`history invariant: event ids must be 1..${events.length} in order; out of place: ${show(badIds.slice(0, 5))}`);
+  const badPrevious = events.filter((e) => !(typeof e.previousEventId === 'number' && e.previousEventId >= 0 && e.previousEventId < e.id)).map((e) => e.id);
+  if (badPrevious.length) problems.push(`history invariant: previousEventId must point to an earlier event; wrong for ids ${show(badPrevious.slice(0, 5))}`);
+  const times = events.map((e) => new Date(e.timestamp).getTime());
+  if (times.some((t, i) => Number.isNaN(t) || (i > 0 && t < (times[i - 1] ?? 0)))) problems.push('history invariant: timestamps must be valid and non-decreasing');
+  const last = events[events.length - 1];
+  const terminal = TERMINAL_FOR_STATUS[desc.status];
+  if (terminal && last?.type !== terminal) problems.push(`history invariant: status ${desc.status} must end with ${terminal}, last event is ${show(last?.type)}`);
   return problems;
 }
 
@@ -302,7 +359,9 @@ async function runScenario(scenario: Scenario, index: number): Promise<string[]>
       }
     }
     problems.push(...executionMismatches(expected, desc));
-    if (expected.history) problems.push(...historyMismatches(expected.history, await allHistory(engine, executionArn)));
+    const events = await allHistory(engine, executionArn);
+    problems.push(...historyInvariantMismatches(events, desc, scenario.input ?? {}));
+    if (expected.history) problems.push(...historyMismatches(expected.history, events));
     if (expected.invocations) {
       for (const [name, count] of Object.entries(expected.invocations)) {
         if ((invocations[name] ?? 0) !== count) problems.push(`invocations of ${name}: expected ${count}, got ${invocations[name] ?? 0}`);

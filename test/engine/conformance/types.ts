@@ -50,7 +50,14 @@ export interface HistoryExpectation {
   eventCounts?: Record<string, number>;
   /** These event types appear in this relative order (other events may sit between them). */
   eventTypesInOrder?: string[];
-  /** Time from the first `<X>StateEntered` named S to the next `<X>StateExited` named S. */
+  /** The whole history, event by event (timestamps ignored; each event matched partially, JSON strings parsed). */
+  events?: Array<Record<string, unknown>>;
+  /** Events matching these partial shapes appear in this relative order. */
+  eventsInclude?: Array<Record<string, unknown> & { type: string }>;
+  /**
+   * Time from the first `<X>StateEntered` named S to the next `<X>StateExited` named S (or, for a
+   * state that ends the execution by failing, to the terminal execution event).
+   */
   stateDurations?: Record<string, DurationBound>;
 }
 

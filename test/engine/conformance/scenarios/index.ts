@@ -3,6 +3,7 @@ import type { Scenario } from '../types';
 import { catchScenarios } from './catch';
 import { choiceScenarios } from './choice';
 import { functionScenarios } from './functions';
+import { historyScenarios } from './history';
 import { invalidDefinitionScenarios } from './invalid-definitions';
 import { mapScenarios } from './map';
 import { parallelScenarios } from './parallel';
@@ -41,4 +42,5 @@ export const areas: Area[] = [
   { name: 'Timeouts', scenarios: timeoutScenarios },
   { name: 'States.QueryEvaluationError', scenarios: queryErrorScenarios },
   { name: 'Invalid definitions', scenarios: invalidDefinitionScenarios },
+  { name: 'Execution history', scenarios: historyScenarios },
 ];
