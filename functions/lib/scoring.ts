@@ -30,6 +30,7 @@ export type Timeline = (typeof TIMELINES)[number];
 /** Lead source (the channel the lead came through). */
 export const LEAD_SOURCES = [
   'demo-request',
+  'existing-customer',
   'referral',
   'partner',
   'event',
@@ -171,6 +172,7 @@ export const DEFAULT_SCORING_WEIGHTS: ScoringWeights = deepFreeze({
   timeline: { immediate: 1, '1-3-months': 0.8, '3-6-months': 0.5, '6-12-months': 0.2, 'over-12-months': 0, unknown: 0.2 },
   source: {
     'demo-request': 1,
+    'existing-customer': 1,
     referral: 1,
     partner: 0.8,
     event: 0.8,

@@ -69,3 +69,32 @@ export const HOSTILE = {
   long: 'L'.repeat(5000),
   nonLatin: '山田 太郎 — Ωμέγα — مرحبا',
 };
+
+/** The fields a leads.changeStage / patchLead UpdateItem sets through `#pN = :pN` (name -> value). */
+export function patchValues(input: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [alias, name] of Object.entries(input.ExpressionAttributeNames ?? {})) {
+    const m = /^#p(\d+)$/.exec(alias);
+    if (m) out[name] = input.ExpressionAttributeValues?.[`:p${m[1]}`];
+  }
+  return out;
+}
+
+/** A stored profile item as DynamoDB returns it. */
+export function profileItem(leadId: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    pk: `LEAD#${leadId}`,
+    sk: 'PROFILE',
+    leadId,
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    company: 'Analytical Engines',
+    stage: 'captured',
+    stageChangedAt: '2026-03-01T09:00:00.000Z',
+    createdAt: '2026-03-01T09:00:00.000Z',
+    updatedAt: '2026-03-01T09:00:00.000Z',
+    owners: {},
+    eventSeq: 1,
+    ...fields,
+  };
+}
