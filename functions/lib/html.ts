@@ -21,7 +21,6 @@ export function escapeHtml(value: unknown): string {
  */
 export function stripCrLf(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ').trim();
 }
 

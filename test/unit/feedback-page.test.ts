@@ -1,0 +1,343 @@
+import { createHash } from 'node:crypto';
+import { SFNClient, SendTaskSuccessCommand, TaskTimedOut, TaskDoesNotExist } from '@aws-sdk/client-sfn';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeTable } from './support/fake-link-table';
+import { httpEvent, lambdaContext } from './support/lambda-fixtures';
+
+process.env.TABLE_NAME = 'test-table';
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const sfnMock = mockClient(SFNClient);
+
+const { handler } = await import('../../functions/feedback-page');
+const { hashLinkId, newLinkId, createLink, lookupLink, isWellFormedLinkId, LINK_ID_BYTES } = await import('../../functions/lib/links');
+const { leadKey, linkKey } = await import('../../functions/lib/keys');
+
+const NOW = new Date('2026-03-02T10:00:00.000Z');
+const ctx = lambdaContext('feedback-page');
+let table: FakeTable;
+
+const HOSTILE = {
+  name: '<script>alert("x")</script>',
+  company: `Acme "Quotes" & 'Apostrophes'`,
+  title: 'CEO\r\nBcc: victim@example.com',
+  message: 'A'.repeat(10 * 1024),
+  industry: 'مرحبا بالعالم',
+  country: 'JP',
+  campaign: '日本語キャンペーン <b>bold</b>',
+  source: '\u202Eevil\u202C',
+};
+
+function seedLead(): void {
+  table.put({
+    ...leadKey('lead-1'),
+    leadId: 'lead-1',
+    email: 'lead@example.com',
+    stage: 'qualifying',
+    stageChangedAt: NOW.toISOString(),
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    owners: { 'inside-sales': 'isr1@example.com' },
+    ...HOSTILE,
+  });
+}
+
+async function seedLink(overrides: { timeoutSeconds?: number; step?: 'qualification-call' | 'deal-decision' } = {}): Promise<string> {
+  const { id } = await createLink(
+    {
+      leadId: 'lead-1',
+      step: overrides.step ?? 'qualification-call',
+      taskToken: 'TASK-TOKEN-SECRET',
+      answers: ['book-meeting', 'nurture', 'disqualify'],
+      addressee: 'isr1@example.com',
+      answeredBy: 'owner',
+      escalated: false,
+      requestKey: 'rk',
+      timeoutSeconds: overrides.timeoutSeconds ?? 3600,
+      remindAfterFraction: 0.5,
+    },
+    NOW,
+  );
+  return id;
+}
+
+function post(id: string, form: Record<string, string>) {
+  const ev = httpEvent({
+    method: 'POST',
+    path: `/feedback/${id}`,
+    body: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  return handler({ ...ev, pathParameters: { id } }, ctx);
+}
+
+function withId(ev: APIGatewayProxyEventV2, id: string): APIGatewayProxyEventV2 {
+  return { ...ev, pathParameters: { id } };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  table = new FakeTable();
+  table.install(ddbMock);
+  seedLead();
+});
+
+afterEach(() => {
+  ddbMock.reset();
+  sfnMock.reset();
+  vi.useRealTimers();
+});
+
+describe('link ids', () => {
+  it('have at least 128 bits of entropy, base64url, unique', () => {
+    const ids = new Set(Array.from({ length: 2000 }, () => newLinkId()));
+    expect(ids.size).toBe(2000);
+    for (const id of [...ids].slice(0, 50)) {
+      expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(id, 'base64url').length).toBe(LINK_ID_BYTES);
+    }
+    expect(LINK_ID_BYTES * 8).toBeGreaterThanOrEqual(128);
+  });
+
+  it('are stored only as their SHA-256: no raw id and no raw token key in the table', async () => {
+    const id = await seedLink();
+    const hash = createHash('sha256').update(id).digest('hex');
+    expect(hashLinkId(id)).toBe(hash);
+    const item = table.get(linkKey(hash).pk, 'LINK');
+    expect(item).toBeDefined();
+    const dump = JSON.stringify([...table.items.values()]);
+    expect(dump).not.toContain(id);
+    expect(item?.gsi3pk).toBe('REMIND#2026-03-02');
+    expect(item?.gsi3sk).toBe(`2026-03-02T10:30:00.000Z#${hash}`);
+    expect(item?.deadline).toBe('2026-03-02T11:00:00.000Z');
+  });
+
+  it('ill-formed ids are not looked up', async () => {
+    expect(isWellFormedLinkId('short')).toBe(false);
+    expect(isWellFormedLinkId(`${'a'.repeat(42)}$`)).toBe(false);
+    expect(await lookupLink('../../etc/passwd')).toEqual({ state: 'missing' });
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+  });
+});
+
+describe('GET /feedback/{id}', () => {
+  it('shows the form with the answer preselected and never acts', async () => {
+    const id = await seedLink();
+    const writesBefore = ddbMock.commandCalls(PutCommand).length;
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}`, query: { answer: 'nurture' } }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['Content-Type']).toContain('text/html');
+    expect(res.body).toContain('value="nurture" required checked');
+    expect(res.body).not.toContain('value="book-meeting" required checked');
+    expect(res.body).toContain('name="rating.lead-fit"');
+    expect(res.body).toContain('name="comment"');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(writesBefore);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(DeleteCommand)).toHaveLength(0);
+    expect(table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.status).toBe('pending');
+  });
+
+  it('ignores an unknown ?answer= value', async () => {
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}`, query: { answer: '"><script>' } }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('checked');
+    expect(res.body).not.toContain('"><script>');
+  });
+
+  it('HEAD returns the status without a body and without acting', async () => {
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'HEAD', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('escapes hostile lead fields', async () => {
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.body).not.toContain('<script>');
+    expect(res.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(res.body).toContain('Acme &quot;Quotes&quot; &amp; &#39;Apostrophes&#39;');
+    expect(res.body).not.toContain('<b>bold</b>');
+    expect(res.body).toContain('日本語キャンペーン');
+    expect(res.body).toContain('مرحبا بالعالم');
+    expect(res.body).toContain('dir="auto"');
+    // the 10 KB message is cut
+    expect(res.body).not.toContain('A'.repeat(600));
+    expect(res.body.length).toBeLessThan(20_000);
+    expect(res.headers['Content-Security-Policy']).toContain("default-src 'none'");
+    expect(res.headers['Cache-Control']).toBe('no-store');
+    expect(res.headers['Referrer-Policy']).toBe('no-referrer');
+    expect(res.headers['X-Content-Type-Options']).toBe('nosniff');
+  });
+
+  it('404 for an unknown id, 404 for a malformed one', async () => {
+    const unknown = newLinkId();
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${unknown}` }), unknown), ctx);
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain('Link not found');
+    const bad = await handler(withId(httpEvent({ method: 'GET', path: '/feedback/x' }), 'x'), ctx);
+    expect(bad.statusCode).toBe(404);
+  });
+
+  it('410 once the deadline passed', async () => {
+    const id = await seedLink({ timeoutSeconds: 60 });
+    vi.setSystemTime(new Date(NOW.getTime() + 61_000));
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(410);
+    expect(res.body).toContain('Link expired');
+  });
+});
+
+describe('POST /feedback/{id}', () => {
+  it('records the answer and resumes the execution with a FeedbackAnswer', async () => {
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const id = await seedLink();
+    const res = await post(id, { answer: 'book-meeting', 'rating.lead-fit': '4', comment: 'Great <fit>', moreOf: 'webinars' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Thank you');
+    expect(res.body).toContain('Great &lt;fit&gt;');
+    const call = sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    expect(call?.taskToken).toBe('TASK-TOKEN-SECRET');
+    const output = JSON.parse(call?.output ?? '{}');
+    expect(output).toMatchObject({
+      step: 'qualification-call',
+      answer: 'book-meeting',
+      comment: 'Great <fit>',
+      ratings: { 'lead-fit': 4 },
+      details: { moreOf: 'webinars' },
+      answeredBy: 'owner',
+      answeredAt: NOW.toISOString(),
+    });
+    const item = table.get(linkKey(hashLinkId(id)).pk, 'LINK');
+    expect(item?.status).toBe('answered');
+    expect(item?.taskToken).toBeUndefined();
+    expect(item?.gsi3pk).toBeUndefined();
+  });
+
+  it('one answer wins: a second POST gets 409 showing the recorded answer', async () => {
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const id = await seedLink();
+    const first = await post(id, { answer: 'nurture', reasonCode: 'no-budget' });
+    expect(first.statusCode).toBe(200);
+    const second = await post(id, { answer: 'disqualify', reasonCode: 'no-need' });
+    expect(second.statusCode).toBe(409);
+    expect(second.body).toContain('Already answered');
+    expect(second.body).toContain('Return to nurture');
+    expect(second.body).toContain('No budget');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('one answer wins in a race: both saw pending, the conditional write lets one through', async () => {
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    const id = await seedLink();
+    const [a, b] = await Promise.all([post(id, { answer: 'nurture', reasonCode: 'no-budget' }), post(id, { answer: 'book-meeting' })]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('400 names the field: unknown answer', async () => {
+    const id = await seedLink();
+    const res = await post(id, { answer: 'maybe' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('<strong>answer</strong>');
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.status).toBe('pending');
+  });
+
+  it('400 names the field: rating out of range, missing reason', async () => {
+    const id = await seedLink();
+    const rating = await post(id, { answer: 'book-meeting', 'rating.lead-fit': '9' });
+    expect(rating.statusCode).toBe(400);
+    expect(rating.body).toContain('ratings.lead-fit');
+    const reason = await post(id, { answer: 'disqualify' });
+    expect(reason.statusCode).toBe(400);
+    expect(reason.body).toContain('details.reasonCode');
+  });
+
+  it('400 escapes a hostile field value in the message', async () => {
+    const id = await seedLink({ step: 'deal-decision' });
+    const res = await post(id, { answer: 'won', amount: '<img src=x>', currency: 'EUR' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('details.amount');
+    expect(res.body).not.toContain('<img');
+  });
+
+  it('404 for an unknown id', async () => {
+    const res = await post(newLinkId(), { answer: 'nurture' });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('410 after the deadline', async () => {
+    const id = await seedLink({ timeoutSeconds: 60 });
+    vi.setSystemTime(new Date(NOW.getTime() + 120_000));
+    const res = await post(id, { answer: 'book-meeting' });
+    expect(res.statusCode).toBe(410);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', $metadata: {} })],
+    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', $metadata: {} })],
+  ])('410 when SendTaskSuccess says %s, and the request is marked expired', async (_name, error) => {
+    sfnMock.on(SendTaskSuccessCommand).rejects(error);
+    const id = await seedLink();
+    const res = await post(id, { answer: 'book-meeting' });
+    expect(res.statusCode).toBe(410);
+    const item = table.get(linkKey(hashLinkId(id)).pk, 'LINK');
+    expect(item?.status).toBe('expired');
+    expect(item?.taskToken).toBeUndefined();
+  });
+
+  it('503 and the answer is un-recorded when SendTaskSuccess is throttled; a retry then succeeds', async () => {
+    sfnMock
+      .on(SendTaskSuccessCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({});
+    const id = await seedLink();
+    const res = await post(id, { answer: 'book-meeting' });
+    expect(res.statusCode).toBe(503);
+    expect(table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.status).toBe('pending');
+    const retry = await post(id, { answer: 'book-meeting' });
+    expect(retry.statusCode).toBe(200);
+  });
+
+  it('logs neither the task token nor the link id', async () => {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      sfnMock.on(SendTaskSuccessCommand).resolves({});
+      const id = await seedLink();
+      await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+      await post(id, { answer: 'maybe' });
+      await post(id, { answer: 'book-meeting', comment: 'private comment' });
+      await post(id, { answer: 'nurture', reasonCode: 'no-budget' });
+      const out = writes.join('');
+      expect(out).toContain('feedback answered');
+      expect(out).not.toContain('TASK-TOKEN-SECRET');
+      expect(out).not.toContain(id);
+      expect(out).not.toContain(hashLinkId(id));
+      expect(out).not.toContain('private comment');
+      expect(out).not.toContain('lead@example.com');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('405 for other methods', async () => {
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'DELETE', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.Allow).toBe('GET, HEAD, POST');
+  });
+});
