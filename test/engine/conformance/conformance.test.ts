@@ -389,3 +389,159 @@ for (const area of areas) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------
+// API behaviours the scenarios cannot express (Step Functions API reference)
+// ---------------------------------------------------------------------------
+
+const WAIT_FOREVER = JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
+const TOKEN_TASK = JSON.stringify({
+  QueryLanguage: 'JSONata',
+  StartAt: 'T',
+  States: {
+    T: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Arguments: { FunctionName: 'TokenSink', Payload: { token: '{% $states.context.Task.Token %}' } },
+      End: true,
+    },
+  },
+});
+
+async function withEngine(fn: (engine: Engine, tokens: string[]) => Promise<void>): Promise<void> {
+  if (!createEngine) throw new Error(engineLoadError || 'engine not loaded');
+  const tokens: string[] = [];
+  const lambdas = new Map<string, LambdaHandler>([
+    [
+      'TokenSink',
+      async (event) => {
+        if (isRecord(event) && typeof event.token === 'string') tokens.push(event.token);
+        return {};
+      },
+    ],
+  ]);
+  const engine = createEngine({ lambdas, timeScale: 1 });
+  await engine.start();
+  try {
+    await fn(engine, tokens);
+  } finally {
+    await engine.stop();
+  }
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'accepted';
+  } catch (error) {
+    return error instanceof EngineError ? error.code : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  }
+}
+
+async function waitForToken(tokens: string[]): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  while (tokens.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  const token = tokens[0];
+  if (token === undefined) throw new Error('no task token arrived');
+  return token;
+}
+
+describe('API behaviours', () => {
+  it('StartExecution: same name and input while RUNNING returns the same execution; other input is ExecutionAlreadyExists (API_StartExecution)', async () => {
+    await withEngine(async (engine) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'idem', definition: WAIT_FOREVER });
+      const first = await engine.startExecution({ stateMachineArn, name: 'same', input: '{"a":1}' });
+      const again = await engine.startExecution({ stateMachineArn, name: 'same', input: '{"a":1}' });
+      expect(again.executionArn).toBe(first.executionArn);
+      expect(await codeOf(engine.startExecution({ stateMachineArn, name: 'same', input: '{"a":2}' }))).toBe('ExecutionAlreadyExists');
+      await engine.stopExecution({ executionArn: first.executionArn });
+      expect(await codeOf(engine.startExecution({ stateMachineArn, name: 'same', input: '{"a":1}' }))).toBe('ExecutionAlreadyExists');
+    });
+  });
+
+  it('StartExecution: input that is not JSON is InvalidExecutionInput; a bad name is InvalidName (API_StartExecution)', async () => {
+    await withEngine(async (engine) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'bad-input', definition: WAIT_FOREVER });
+      expect(await codeOf(engine.startExecution({ stateMachineArn, input: '{not json' }))).toBe('InvalidExecutionInput');
+      expect(await codeOf(engine.startExecution({ stateMachineArn, name: 'has space', input: '{}' }))).toBe('InvalidName');
+    });
+  });
+
+  it('CreateStateMachine: same name with another definition is StateMachineAlreadyExists; unknown ARNs are ...DoesNotExist (API_CreateStateMachine, API_DescribeExecution)', async () => {
+    await withEngine(async (engine) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'dup', definition: WAIT_FOREVER });
+      expect(stateMachineArn).toBe('arn:aws:states:us-east-1:123456789012:stateMachine:dup');
+      expect(await codeOf(engine.createStateMachine({ name: 'dup', definition: TOKEN_TASK }))).toBe('StateMachineAlreadyExists');
+      expect(await codeOf(engine.describeStateMachine('arn:aws:states:us-east-1:123456789012:stateMachine:nope'))).toBe('StateMachineDoesNotExist');
+      expect(await codeOf(engine.describeExecution('arn:aws:states:us-east-1:123456789012:execution:dup:nope'))).toBe('ExecutionDoesNotExist');
+    });
+  });
+
+  it('StopExecution: status ABORTED with the given error and cause; history ends with ExecutionAborted (API_StopExecution)', async () => {
+    await withEngine(async (engine) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'stop', definition: WAIT_FOREVER });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'to-stop' });
+      await engine.stopExecution({ executionArn, error: 'Stopped.ByTest', cause: 'enough' });
+      const desc = await engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      expect({ status: desc.status, error: desc.error, cause: desc.cause }).toEqual({ status: 'ABORTED', error: 'Stopped.ByTest', cause: 'enough' });
+      const events = await allHistory(engine, executionArn);
+      const last = events[events.length - 1];
+      expect(last?.type).toBe('ExecutionAborted');
+      expect(last?.executionAbortedEventDetails).toMatchObject({ error: 'Stopped.ByTest', cause: 'enough' });
+    });
+  });
+
+  it('SendTaskSuccess: output that is not JSON is InvalidOutput; a made-up token is InvalidToken; a used token is rejected (API_SendTaskSuccess)', async () => {
+    await withEngine(async (engine, tokens) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'tokens', definition: TOKEN_TASK });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'tok' });
+      const token = await waitForToken(tokens);
+      expect(await codeOf(engine.sendTaskSuccess({ taskToken: token, output: '{oops' }))).toBe('InvalidOutput');
+      expect(await codeOf(engine.sendTaskSuccess({ taskToken: 'not-a-real-token', output: '{}' }))).toBe('InvalidToken');
+      await engine.sendTaskSuccess({ taskToken: token, output: '{"ok":true}' });
+      const desc = await engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      expect(desc.status).toBe('SUCCEEDED');
+      expect(['TaskDoesNotExist', 'InvalidToken', 'TaskTimedOut']).toContain(await codeOf(engine.sendTaskSuccess({ taskToken: token, output: '{}' })));
+    });
+  });
+
+  it('GetExecutionHistory: maxResults pages with nextToken; reverseOrder lists the latest first (API_GetExecutionHistory)', async () => {
+    await withEngine(async (engine) => {
+      const definition = JSON.stringify({
+        QueryLanguage: 'JSONata',
+        StartAt: 'A',
+        States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', Next: 'C' }, C: { Type: 'Pass', End: true } },
+      });
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'pages', definition });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'paged' });
+      await engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      const ids: number[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await engine.getExecutionHistory({ executionArn, maxResults: 3, nextToken });
+        expect(page.items.length).toBeLessThanOrEqual(3);
+        ids.push(...page.items.map((e) => e.id));
+        nextToken = page.nextToken;
+        pages += 1;
+      } while (nextToken && pages < 20);
+      expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      const reversed = await engine.getExecutionHistory({ executionArn, reverseOrder: true });
+      expect(reversed.items.map((e) => e.id)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    });
+  });
+
+  it('ListExecutions filters by status (API_ListExecutions)', async () => {
+    await withEngine(async (engine) => {
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'list', definition: WAIT_FOREVER });
+      const running = await engine.startExecution({ stateMachineArn, name: 'running' });
+      const stopped = await engine.startExecution({ stateMachineArn, name: 'stopped' });
+      await engine.stopExecution({ executionArn: stopped.executionArn });
+      await engine.waitForExecution(stopped.executionArn, { timeoutMs: 5_000 });
+      const runningList = await engine.listExecutions({ stateMachineArn, statusFilter: 'RUNNING' });
+      const abortedList = await engine.listExecutions({ stateMachineArn, statusFilter: 'ABORTED' });
+      expect(runningList.items.map((e) => e.executionArn)).toEqual([running.executionArn]);
+      expect(abortedList.items.map((e) => e.executionArn)).toEqual([stopped.executionArn]);
+    });
+  });
+});
