@@ -135,7 +135,8 @@ describe('Step Functions API over HTTP: state machines and executions', () => {
       'ExecutionSucceeded',
     ]);
     expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(events.map((e) => e.previousEventId)).toEqual([0, 1, 2, 3, 4, 5]);
+    // As in the GetExecutionHistory reference example: the first state's entered event points at 0, not at ExecutionStarted.
+    expect(events.map((e) => e.previousEventId)).toEqual([0, 0, 2, 3, 4, 5]);
     for (const [i, e] of events.entries()) {
       expect(e.timestamp).toBeInstanceOf(Date);
       if (i > 0) expect(e.timestamp!.getTime()).toBeGreaterThanOrEqual(events[i - 1]!.timestamp!.getTime());
