@@ -3,7 +3,7 @@
 // puts, the answer/revert/expire/reminder updates, the mail marker). It lets
 // tests exercise "one answer wins" against real condition semantics.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
@@ -27,6 +27,15 @@ export class FakeTable {
   }
 
   install(mock: DdbMock): void {
+    // Only the byReminderDue query shape: gsi3pk = :bucket AND gsi3sk <= :upper.
+    mock.on(QueryCommand).callsFake((input: { IndexName?: string; ExpressionAttributeValues?: Item }) => {
+      if (input.IndexName !== 'byReminderDue') throw new Error(`FakeTable: unsupported query on ${input.IndexName}`);
+      const v = input.ExpressionAttributeValues ?? {};
+      const items = [...this.items.values()]
+        .filter((i) => i.gsi3pk === v[':bucket'] && typeof i.gsi3sk === 'string' && i.gsi3sk <= String(v[':upper']))
+        .sort((a, b) => String(a.gsi3sk).localeCompare(String(b.gsi3sk)));
+      return { Items: structuredClone(items) };
+    });
     mock.on(GetCommand).callsFake((input: { Key: unknown }) => {
       const item = this.items.get(k(input.Key));
       return item ? { Item: structuredClone(item) } : {};

@@ -1,0 +1,235 @@
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { ScheduledEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import { FakeTable } from './support/fake-link-table';
+import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
+
+process.env.TABLE_NAME = 'test-table';
+process.env.MAIL_FROM = 'pipeline@example.com';
+process.env.PUBLIC_BASE_URL = 'https://api.example.com';
+process.env.TEAMS = TEAMS_JSON;
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const sesMock = mockClient(SESClient);
+const sfnMock = mockClient(SFNClient);
+
+const { handler } = await import('../../functions/request-feedback');
+const { handler: sweep } = await import('../../functions/remind-pending');
+const { hashLinkId, lookupLink } = await import('../../functions/lib/links');
+const { leadKey, linkKey } = await import('../../functions/lib/keys');
+const { TransientError, ValidationError } = await import('../../functions/lib/errors');
+
+const NOW = new Date('2026-03-02T10:00:00.000Z');
+const ctx = lambdaContext('request-feedback');
+let table: FakeTable;
+
+const event = (over: Partial<RequestFeedbackEvent> = {}): RequestFeedbackEvent => ({
+  leadId: 'lead-1',
+  step: 'qualification-call',
+  taskToken: 'TOKEN-1',
+  timeoutSeconds: 7200,
+  escalated: false,
+  ...over,
+});
+
+function seedLead(fields: Record<string, unknown> = {}): void {
+  table.put({
+    ...leadKey('lead-1'),
+    leadId: 'lead-1',
+    name: 'Ada Lovelace',
+    company: 'Engines Ltd',
+    email: 'ada@example.com',
+    stage: 'qualifying',
+    stageChangedAt: NOW.toISOString(),
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    owners: { 'inside-sales': 'isr2@example.com' },
+    ...fields,
+  });
+}
+
+function sentEmails() {
+  return sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+}
+
+function linkIdsIn(text: string): { id: string; answer: string }[] {
+  return [...text.matchAll(/https:\/\/api\.example\.com\/feedback\/([A-Za-z0-9_-]+)\?answer=([a-z-]+)/g)].map((m) => ({ id: m[1] ?? '', answer: m[2] ?? '' }));
+}
+
+const linkItems = () => [...table.items.values()].filter((i) => i.type === 'LINK');
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  table = new FakeTable();
+  table.install(ddbMock);
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+});
+
+afterEach(() => {
+  ddbMock.reset();
+  sesMock.reset();
+  sfnMock.reset();
+  vi.useRealTimers();
+});
+
+describe('request-feedback', () => {
+  it('stores the token under a hashed link and emails the owner one link per answer', async () => {
+    seedLead();
+    await expect(handler(event(), ctx)).resolves.toEqual({ requested: true });
+    const [mail] = sentEmails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['isr2@example.com']);
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    const links = linkIdsIn(text);
+    expect(links.map((l) => l.answer)).toEqual(['book-meeting', 'nurture', 'disqualify']);
+    const ids = new Set(links.map((l) => l.id));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids];
+    const item = table.get(linkKey(hashLinkId(id ?? '')).pk, 'LINK');
+    expect(item).toMatchObject({
+      status: 'pending',
+      taskToken: 'TOKEN-1',
+      leadId: 'lead-1',
+      step: 'qualification-call',
+      answers: ['book-meeting', 'nurture', 'disqualify'],
+      addressee: 'isr2@example.com',
+      answeredBy: 'owner',
+      deadline: '2026-03-02T12:00:00.000Z',
+    });
+    expect(JSON.stringify([...table.items.values()])).not.toContain(id);
+    // HTML buttons carry the same links
+    expect(mail?.Message?.Body?.Html?.Data).toContain(`https://api.example.com/feedback/${id}?answer=book-meeting`);
+  });
+
+  it('escalated: goes to the team lead, cc the owner', async () => {
+    seedLead();
+    await handler(event({ escalated: true }), ctx);
+    const [mail] = sentEmails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['isr-lead@example.com']);
+    expect(mail?.Destination?.CcAddresses).toEqual(['isr2@example.com']);
+    expect(mail?.Message?.Subject?.Data).toMatch(/^Escalated: /);
+    expect(linkItems()[0]?.answeredBy).toBe('team-lead');
+  });
+
+  it('is idempotent on retry of the same task: one email, one link', async () => {
+    seedLead();
+    await handler(event(), ctx);
+    await handler(event(), ctx);
+    expect(sentEmails()).toHaveLength(1);
+    expect(linkItems()).toHaveLength(1);
+    // a new task (new token), e.g. after a reschedule, is a new request
+    await handler(event({ taskToken: 'TOKEN-2' }), ctx);
+    expect(sentEmails()).toHaveLength(2);
+  });
+
+  it('a failed send removes the link and is retryable; the retry sends', async () => {
+    seedLead();
+    sesMock.reset();
+    sesMock.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('Maximum sending rate exceeded'), { name: 'Throttling' })).resolves({ MessageId: 'm-2' });
+    await expect(handler(event(), ctx)).rejects.toBeInstanceOf(TransientError);
+    expect(linkItems()).toHaveLength(0);
+    await handler(event(), ctx);
+    expect(linkItems()).toHaveLength(1);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(2);
+  });
+
+  it('escapes hostile lead fields and strips CR/LF from the subject', async () => {
+    seedLead({
+      name: 'Eve\r\nBcc: victim@example.com <script>alert(1)</script>',
+      company: `"Quote" & 'Co'`,
+      message: 'x'.repeat(10 * 1024),
+      industry: 'שלום עולם',
+      campaign: '中文活动',
+    });
+    await handler(event(), ctx);
+    const [mail] = sentEmails();
+    const subject = mail?.Message?.Subject?.Data ?? '';
+    expect(subject).not.toMatch(/[\r\n]/);
+    expect(subject).toContain('Eve Bcc: victim@example.com');
+    const html = mail?.Message?.Body?.Html?.Data ?? '';
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&quot;Quote&quot; &amp; &#39;Co&#39;');
+    expect(html).toContain('שלום עולם');
+    expect(html).toContain('中文活动');
+    expect(html).not.toContain('x'.repeat(600));
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(text).not.toContain('\r\nBcc');
+  });
+
+  it('rejects a malformed event naming the field', async () => {
+    seedLead();
+    const bad = { ...event(), step: 'coffee' } as unknown as RequestFeedbackEvent;
+    const error = await handler(bad, ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as InstanceType<typeof ValidationError>).field).toBe('step');
+    expect(sentEmails()).toHaveLength(0);
+  });
+});
+
+describe('remind-pending', () => {
+  const scheduled: ScheduledEvent = {
+    version: '0',
+    id: 'e',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: NOW.toISOString(),
+    region: 'eu-west-1',
+    resources: [],
+    detail: {},
+  };
+
+  it('queries today and yesterday on byReminderDue with sk <= now, never scans', async () => {
+    vi.setSystemTime(new Date('2026-03-03T00:10:00.000Z'));
+    await sweep(scheduled, ctx);
+    const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(queries.map((q) => q.IndexName)).toEqual(['byReminderDue', 'byReminderDue']);
+    expect(queries.map((q) => q.ExpressionAttributeValues?.[':bucket'])).toEqual(['REMIND#2026-03-03', 'REMIND#2026-03-02']);
+    expect(queries[0]?.KeyConditionExpression).toBe('gsi3pk = :bucket AND gsi3sk <= :upper');
+    expect(queries[0]?.ExpressionAttributeValues?.[':upper']).toBe('2026-03-03T00:10:00.000Z#~');
+    expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it('sends one reminder per due request with a working alias link, then drops the gsi3 attributes', async () => {
+    seedLead();
+    await handler(event(), ctx); // remindAt = +1h (half of 2h)
+    const original = linkItems()[0];
+    expect(original?.gsi3pk).toBe('REMIND#2026-03-02');
+
+    vi.setSystemTime(new Date('2026-03-02T10:30:00.000Z'));
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 0, failed: 0 }); // not due yet
+
+    vi.setSystemTime(new Date('2026-03-02T11:05:00.000Z'));
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 1, skipped: 0, failed: 0 });
+    const mails = sentEmails();
+    expect(mails).toHaveLength(2);
+    const reminder = mails[1];
+    expect(reminder?.Message?.Subject?.Data).toMatch(/^Reminder: /);
+    expect(reminder?.Destination?.ToAddresses).toEqual(['isr2@example.com']);
+    const [alias] = linkIdsIn(reminder?.Message?.Body?.Text?.Data ?? '');
+    const found = await lookupLink(alias?.id);
+    expect(found.state).toBe('pending');
+    expect(found.state !== 'missing' && found.request.hash).toBe(original?.hash);
+    const after = table.get(`LINK#${String(original?.hash)}`, 'LINK');
+    expect(after?.gsi3pk).toBeUndefined();
+
+    // the next sweep finds nothing
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 0, failed: 0 });
+    expect(sentEmails()).toHaveLength(2);
+  });
+
+  it('skips (and clears) requests already answered or past their deadline', async () => {
+    seedLead();
+    await handler(event({ timeoutSeconds: 600 }), ctx); // remindAt +5 min, deadline +10 min
+    const hash = String(linkItems()[0]?.hash);
+    vi.setSystemTime(new Date('2026-03-02T10:20:00.000Z'));
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 1, failed: 0 });
+    expect(sentEmails()).toHaveLength(1);
+    expect(table.get(`LINK#${hash}`, 'LINK')?.gsi3pk).toBeUndefined();
+  });
+});
