@@ -14,7 +14,8 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, rejection, startHarness, type Harness } from './fixtures/sfn-harness';
+import { startSfnServer } from '../../local/engine/http-server';
+import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, rejection, sfnClient, startHarness, type Harness } from './fixtures/sfn-harness';
 
 const TIME_SCALE = 100; // 1 s of execution time = 10 ms
 
@@ -201,6 +202,33 @@ describe('Step Functions API over HTTP: task tokens', () => {
     await h.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ id: 'out-1', verdict: 'fine' }) }));
     const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
     expect({ status: done.status, error: done.error, cause: done.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  });
+
+  it('logs one line per request without task tokens, inputs or outputs', async () => {
+    const lines: string[] = [];
+    const server = await startSfnServer(h.engine, { port: 0, log: (l) => lines.push(l) });
+    const sfn = sfnClient(server.url);
+    try {
+      const secretInput = 'input-marker-7f3a';
+      const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'log-1', input: JSON.stringify({ id: 'log-1', secretInput }) }));
+      const token = await eventually('the token of log-1', () => events.get('log-1')?.token, 5_000);
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ id: 'log-1', verdict: 'output-marker-91bc' }) }));
+      await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      await rejection(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })));
+      await fetch(server.url, { method: 'POST', headers: { 'X-Amz-Target': `AWSStepFunctions.${token}` }, body: '{}' });
+
+      expect(lines.some((l) => l.includes('StartExecution 200'))).toBe(true);
+      expect(lines.some((l) => l.includes('SendTaskSuccess 200'))).toBe(true);
+      expect(lines.some((l) => l.includes('SendTaskSuccess 400 TaskTimedOut'))).toBe(true);
+      const all = lines.join('\n');
+      expect(all).not.toContain(token);
+      expect(all).not.toContain(token.slice(0, 24));
+      expect(all).not.toContain(secretInput);
+      expect(all).not.toContain('output-marker-91bc');
+    } finally {
+      sfn.destroy();
+      await server.close();
+    }
   });
 });
 
