@@ -1,0 +1,55 @@
+/**
+ * "Close deal" (state machine task), after Field Sales reported the deal.
+ * Won: records amount, currency and what was promised on the lead, moves it
+ * to 'onboarding', adds the amount to the revenue counters (once per lead)
+ * and emits EMF metrics (DealsWon, RevenueWon by currency).
+ * Lost: records the reason code; the stage stays, record-outcome sets 'lost'.
+ */
+import middy from '@middy/core';
+import { z } from 'zod';
+import type { CloseDealEvent, CloseDealResult } from './lib/contracts';
+import { ValidationError } from './lib/errors';
+import { changeStage, patchLead } from './lib/leads';
+import { logger, metrics, MetricUnit, observe } from './lib/observability';
+import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
+import { recordRevenue } from './lib/revenue';
+
+const eventSchema = z.object({ leadId: leadIdSchema, decision: feedbackAnswerSchema });
+
+export async function closeDeal(event: CloseDealEvent): Promise<CloseDealResult> {
+  const { leadId, decision } = parseInput(eventSchema, event);
+  if (decision.step !== 'deal-decision') throw new ValidationError('decision.step', 'must be deal-decision');
+
+  if (decision.answer === 'won') {
+    const amount = decision.details.amount;
+    if (amount === undefined || !(amount > 0)) throw new ValidationError('decision.details.amount', 'is required for a won deal');
+    const currency = (decision.details.currency ?? '').trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) throw new ValidationError('decision.details.currency', 'must be an ISO 4217 code');
+    const promises = decision.details.promises?.trim();
+    await changeStage(leadId, 'onboarding', {
+      reason: 'won',
+      patch: { deal: { amount, currency, ...(promises ? { promises } : {}), closedAt: decision.answeredAt } },
+    });
+    const counted = await recordRevenue(leadId, amount, currency);
+    if (counted) {
+      metrics.addMetric('DealsWon', MetricUnit.Count, 1);
+      const revenue = metrics.singleMetric();
+      revenue.addDimension('currency', currency);
+      revenue.addMetric('RevenueWon', MetricUnit.NoUnit, amount);
+    }
+    logger.info('deal won', { leadId, currency, counted });
+    return { won: true, amount };
+  }
+
+  if (decision.answer === 'lost') {
+    const reason = decision.details.reasonCode?.trim() || 'other';
+    await patchLead(leadId, { reason });
+    metrics.addMetric('DealsLost', MetricUnit.Count, 1);
+    logger.info('deal lost', { leadId, reason });
+    return { won: false, amount: 0 };
+  }
+
+  throw new ValidationError('decision.answer', 'must be won or lost');
+}
+
+export const handler = middy<CloseDealEvent, CloseDealResult>().use(observe()).handler(closeDeal);
