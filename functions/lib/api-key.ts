@@ -38,7 +38,7 @@ export async function getApiKey(secretId: string, nowMs: number = Date.now()): P
   return key;
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,1024})$/;
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,1024})$/i; // scheme is case-insensitive (RFC 7235)
 
 /** The token of a well-formed `Authorization: Bearer <token>` header, else undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
