@@ -222,11 +222,11 @@ function executionMismatches(expected: Expectation, desc: ExecutionDescription):
   }
   if (expected.error !== undefined) {
     const want = expected.error ?? undefined;
-    if (desc.error !== want && !(want === undefined && desc.error === '')) problems.push(`error: expected ${show(want)}, got ${show(desc.error)}`);
+    if (desc.error !== want && !(want === undefined && desc.error === '')) problems.push(`error: expected ${want === undefined ? 'no error' : show(want)}, got ${show(desc.error)}`);
   }
   if (expected.cause !== undefined) {
     const want = expected.cause ?? undefined;
-    if (desc.cause !== want && !(want === undefined && desc.cause === '')) problems.push(`cause: expected ${show(want)}, got ${show(desc.cause)}`);
+    if (desc.cause !== want && !(want === undefined && desc.cause === '')) problems.push(`cause: expected ${want === undefined ? 'no cause' : show(want)}, got ${show(desc.cause)}`);
   }
   for (const part of expected.causeContains ?? []) {
     if (!(desc.cause ?? '').includes(part)) problems.push(`cause: expected to contain ${show(part)}, got ${show(desc.cause)}`);

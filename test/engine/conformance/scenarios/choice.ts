@@ -207,4 +207,15 @@ export const choiceScenarios: Scenario[] = [
     }),
     expect: { status: 'SUCCEEDED', output: 3, history: { statesEntered: ['Init', 'Inc', 'Check', 'Inc', 'Check', 'Inc', 'Check', 'Done'] } },
   },
+  {
+    name: 'A comparison with a missing field is false, not an error',
+    source: ['https://docs.jsonata.org/comparison-operators', DOC_CHOICE],
+    definition: jsonata('C', {
+      C: { Type: 'Choice', Choices: [{ Condition: '{% $states.input.missing = 1 %}', Next: 'Yes' }], Default: 'No' },
+      Yes: { Type: 'Succeed' },
+      No: { Type: 'Succeed' },
+    }),
+    input: { present: 1 },
+    expect: { status: 'SUCCEEDED', history: { statesEntered: ['C', 'No'] } },
+  },
 ];

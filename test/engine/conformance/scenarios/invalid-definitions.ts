@@ -76,4 +76,35 @@ export const invalidDefinitionScenarios: Scenario[] = [
   invalid('An unsupported field on a state', [DOC_STRUCTURE, API_CREATE], jsonata('A', { A: { Type: 'Pass', Bogus: 1, End: true } })),
   invalid('A Task without Resource', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html'], jsonata('T', { T: { Type: 'Task', End: true } })),
   invalid('An empty States object', DOC_STRUCTURE, jsonata('A', {})),
+  invalid('A JSONata Pass using the JSONPath field Result', [DOC_JSONATA, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-pass.html'], jsonata('P', { P: { Type: 'Pass', Result: { a: 1 }, End: true } })),
+  invalid('A JSONata Map using ItemsPath', [DOC_JSONATA, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html'], jsonata('M', {
+    M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true },
+  })),
+  invalid('A JSONata Choice rule using Variable/StringEquals', [DOC_JSONATA, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html'], jsonata('C', {
+    C: { Type: 'Choice', Choices: [{ Variable: '$.type', StringEquals: 'a', Next: 'D' }], Default: 'D' },
+    D: { Type: 'Succeed' },
+  })),
+  invalid('A JSONata Wait using SecondsPath', [DOC_JSONATA, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html'], jsonata('W', { W: { Type: 'Wait', SecondsPath: '$.s', End: true } })),
+  invalid('A JSONata Fail using ErrorPath', [DOC_JSONATA, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html'], jsonata('F', { F: { Type: 'Fail', ErrorPath: '$.e' } })),
+  invalid('A Wait with both Seconds and Timestamp', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html'], jsonata('W', { W: { Type: 'Wait', Seconds: 1, Timestamp: '2016-03-14T01:59:00Z', End: true } })),
+  invalid('A Wait with neither Seconds nor Timestamp', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html'], jsonata('W', { W: { Type: 'Wait', End: true } })),
+  invalid('A Map without ItemProcessor', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html'], jsonata('M', { M: { Type: 'Map', Items: [1], End: true } })),
+  invalid('A Choice with an empty Choices array', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html'], jsonata('C', { C: { Type: 'Choice', Choices: [], Default: 'D' }, D: { Type: 'Succeed' } })),
+  invalid('A catcher without Next', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Catch: [{ ErrorEquals: ['States.ALL'] }], End: true },
+  })),
+  invalid('A retrier with BackoffRate below 1.0', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['X'], BackoffRate: 0.5 }], End: true },
+  })),
+  invalid('A retrier with negative MaxAttempts', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['X'], MaxAttempts: -1 }], End: true },
+  })),
+  invalid('A retrier with IntervalSeconds 0 (must be a positive integer)', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['X'], IntervalSeconds: 0 }], End: true },
+  })),
+  invalid('A retrier with an unknown JitterStrategy', [DOC_ERRORS], jsonata('T', {
+    T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Retry: [{ ErrorEquals: ['X'], JitterStrategy: 'SOMETIMES' }], End: true },
+  })),
+  invalid('Output on a Fail state (Fail supports only Error and Cause)', ['https://docs.aws.amazon.com/step-functions/latest/dg/state-fail.html'], jsonata('F', { F: { Type: 'Fail', Error: 'E', Output: { a: 1 } } })),
+  invalid('Assign on a Succeed state (Assign is for Pass, Task, Map, Parallel, Choice, Wait)', ['https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html'], jsonata('S', { S: { Type: 'Succeed', Assign: { a: 1 } } })),
 ];

@@ -314,4 +314,24 @@ export const mapScenarios: Scenario[] = [
     input: { rows: [['a', 'b'], ['c']] },
     expect: { status: 'SUCCEEDED', output: [['0,0=a', '0,1=b'], ['1,0=c']] },
   },
+  {
+    name: 'A Succeed state ends one iteration with its output',
+    source: [DOC_MAP, 'https://docs.aws.amazon.com/step-functions/latest/dg/state-succeed.html'],
+    definition: jsonata('M', {
+      M: {
+        Type: 'Map',
+        Items: [1, 2, 3],
+        ItemProcessor: {
+          StartAt: 'C',
+          States: {
+            C: { Type: 'Choice', Choices: [{ Condition: '{% $states.input = 2 %}', Next: 'Early' }], Default: 'Normal' },
+            Early: { Type: 'Succeed', Output: 'early' },
+            Normal: { Type: 'Pass', Output: '{% $states.input * 10 %}', End: true },
+          },
+        },
+        End: true,
+      },
+    }),
+    expect: { status: 'SUCCEEDED', output: [10, 'early', 30] },
+  },
 ];

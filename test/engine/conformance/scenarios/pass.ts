@@ -171,4 +171,20 @@ export const passScenarios: Scenario[] = [
     input: { name: 'widget', tags: ['a', 'b'], items: [{ sku: 'x', price: 5, qty: 2 }, { sku: 'y', price: 20, qty: 1 }] },
     expect: { status: 'SUCCEEDED', output: { upper: 'WIDGET', joined: 'a, b', total: 30, expensive: 'y' } },
   },
+  {
+    name: 'Inside a JSONata object constructor an undefined value drops the key (only a top-level undefined is an error)',
+    source: ['https://docs.jsonata.org/construction', 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html'],
+    definition: jsonata('P', { P: { Type: 'Pass', Output: "{% {'a': $states.input.missing, 'b': 1} %}", End: true } }),
+    input: { present: true },
+    expect: { status: 'SUCCEEDED', output: { b: 1 } },
+  },
+  {
+    name: 'Expressions nested in arrays and objects of a template are evaluated',
+    source: 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html',
+    definition: jsonata('P', {
+      P: { Type: 'Pass', Output: { list: ['{% $states.input.a %}', 2, { x: '{% $states.input.b %}', y: ['{% $states.input.a + $states.input.b %}'] }] }, End: true },
+    }),
+    input: { a: 1, b: 2 },
+    expect: { status: 'SUCCEEDED', output: { list: [1, 2, { x: 2, y: [3] }] } },
+  },
 ];

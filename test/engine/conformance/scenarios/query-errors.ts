@@ -115,4 +115,14 @@ export const queryErrorScenarios: Scenario[] = [
     }),
     expect: { status: 'SUCCEEDED', output: 'States.QueryEvaluationError', invocations: { Echo: 1 } },
   },
+  {
+    name: 'A Choice Condition that evaluates to nothing',
+    source: [DOC_JSONATA, AWS_UNDEFINED_CAUSE],
+    definition: jsonata('C', {
+      C: { Type: 'Choice', Choices: [{ Condition: '{% $states.input.missing %}', Next: 'D' }], Default: 'D' },
+      D: { Type: 'Succeed' },
+    }),
+    input: { present: 1 },
+    expect: { status: 'FAILED', error: 'States.QueryEvaluationError' },
+  },
 ];

@@ -1,5 +1,5 @@
 /** Retry: IntervalSeconds, MaxAttempts, BackoffRate, MaxDelaySeconds, JitterStrategy; attempts counted per Lambda. */
-import { failsThenSucceeds, jsonata, lambdaArn, sleep, throwsSequence, type Scenario } from '../types';
+import { failsThenSucceeds, jsonata, lambdaArn, namedError, sleep, throwsSequence, type Scenario } from '../types';
 
 const DOC_ERRORS = 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html';
 const DOC_ERRORS_ARCHIVE = 'awsdocs/aws-step-functions-developer-guide doc_source/concepts-error-handling.md';
@@ -225,5 +225,54 @@ export const retryScenarios: Scenario[] = [
     }),
     lambdas: () => ({ Flaky: failsThenSucceeds(2, 'Transient') }),
     expect: { status: 'SUCCEEDED', outputPartial: [{ attempt: 3 }], invocations: { Flaky: 3 } },
+  },
+  {
+    name: 'Retry counts start afresh each time the state is entered',
+    source: [DOC_ERRORS, DOC_ERRORS_ARCHIVE],
+    definition: jsonata('Init', {
+      Init: { Type: 'Pass', Assign: { round: 0 }, Next: 'T' },
+      T: {
+        Type: 'Task',
+        Resource: lambdaArn('OddFails'),
+        Retry: [{ ErrorEquals: ['Odd'], IntervalSeconds: 1, MaxAttempts: 1 }],
+        Assign: { round: '{% $round + 1 %}' },
+        Next: 'Again',
+      },
+      Again: { Type: 'Choice', Choices: [{ Condition: '{% $round < 2 %}', Next: 'T' }], Default: 'Done' },
+      Done: { Type: 'Pass', Output: '{% $round %}', End: true },
+    }),
+    lambdas: () => {
+      let calls = 0;
+      return {
+        OddFails: async () => {
+          calls += 1;
+          if (calls % 2 === 1) throw namedError('Odd', `call ${calls}`);
+          return calls;
+        },
+      };
+    },
+    expect: { status: 'SUCCEEDED', output: 2, invocations: { OddFails: 4 } },
+  },
+  {
+    name: '$states.context.State.RetryCount counts the retries of the current state',
+    source: ['https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html', DOC_ERRORS],
+    definition: jsonata('T', {
+      T: {
+        Type: 'Task',
+        Resource: lambdaArn('Recorder'),
+        Arguments: { retryCount: '{% $states.context.State.RetryCount %}' },
+        Retry: [{ ErrorEquals: ['Again'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 1 }],
+        End: true,
+      },
+    }),
+    lambdas: (probe) => ({
+      Recorder: async (event) => {
+        const retryCount = (event as { retryCount?: unknown }).retryCount;
+        probe.push('retryCounts', retryCount);
+        if (probe.inc('calls') < 3) throw namedError('Again', 'retry me');
+        return { retryCount };
+      },
+    }),
+    expect: { status: 'SUCCEEDED', output: { retryCount: 2 }, probe: { retryCounts: [0, 1, 2] } },
   },
 ];

@@ -125,6 +125,6 @@ export const taskCallbackScenarios: Scenario[] = [
     }),
     input: { orderId: 'o-1' },
     // No callback: the machine-level TimeoutSeconds (5 s) ends the execution.
-    expect: { status: 'TIMED_OUT', error: 'States.Timeout', probe: { orderId: 'o-1', tokenIsString: true } },
+    expect: { status: 'TIMED_OUT', error: null, cause: null, probe: { orderId: 'o-1', tokenIsString: true } },
   },
 ];

@@ -207,4 +207,19 @@ export const taskLambdaScenarios: Scenario[] = [
     lambdas: () => ({ WhoAmI: async (_event, context) => ({ functionName: context.functionName }) }),
     expect: { status: 'SUCCEEDED', output: { functionName: 'WhoAmI' } },
   },
+  {
+    name: 'Arguments given as one JSONata expression that builds the whole object',
+    source: 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html',
+    definition: jsonata('Invoke', {
+      Invoke: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Arguments: "{% {'FunctionName': 'Echo', 'Payload': {'wrapped': $states.input}} %}",
+        Output: '{% $states.result.Payload %}',
+        End: true,
+      },
+    }),
+    input: { k: 'v' },
+    expect: { status: 'SUCCEEDED', output: { wrapped: { k: 'v' } } },
+  },
 ];

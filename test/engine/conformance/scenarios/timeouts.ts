@@ -4,8 +4,9 @@ import { jsonata, lambdaArn, sleep, type Scenario } from '../types';
 const DOC_TASK = 'https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html#task-state-fields';
 const DOC_ERRORS = 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html';
 const DOC_ERRORS_ARCHIVE = 'awsdocs/aws-step-functions-developer-guide doc_source/concepts-error-handling.md';
-const LS_TIMEOUTS = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.snapshot.json';
+const LS_TIMEOUTS = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.snapshot.json (test_fixed_timeout_lambda, test_fixed_timeout_service_lambda)';
 const LS_HEARTBEATS = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_heartbeats.snapshot.json';
+const LS_GLOBAL_TIMEOUT = 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.snapshot.json (test_global_timeout: describe_execution has status TIMED_OUT and no error or cause)';
 const LS_CALLBACK = 'localstack/localstack tests/aws/services/stepfunctions/templates/callbacks/statemachines';
 
 const slow = () => ({
@@ -28,7 +29,19 @@ export const timeoutScenarios: Scenario[] = [
     source: [DOC_TASK, LS_TIMEOUTS],
     definition: jsonata('HelloWorld', { HelloWorld: { Type: 'Task', Resource: lambdaArn('sleep10'), TimeoutSeconds: 2, End: true } }),
     lambdas: slow,
-    expect: { status: 'FAILED', error: 'States.Timeout', history: { stateDurations: { HelloWorld: { min: 2, max: 8 } } } },
+    expect: {
+      status: 'FAILED',
+      error: 'States.Timeout',
+      history: {
+        stateDurations: { HelloWorld: { min: 2, max: 8 } },
+        eventsInclude: [
+          { type: 'LambdaFunctionScheduled', lambdaFunctionScheduledEventDetails: { resource: lambdaArn('sleep10'), timeoutInSeconds: 2 } },
+          { type: 'LambdaFunctionStarted' },
+          { type: 'LambdaFunctionTimedOut', lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } },
+          { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
+        ],
+      },
+    },
   },
   {
     name: 'lambda:invoke with TimeoutSeconds fails with States.Timeout',
@@ -37,7 +50,18 @@ export const timeoutScenarios: Scenario[] = [
       Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Arguments: { FunctionName: 'sleep10', Payload: {} }, TimeoutSeconds: 3, End: true },
     }),
     lambdas: slow,
-    expect: { status: 'FAILED', error: 'States.Timeout', history: { eventTypesInOrder: ['TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed'] } },
+    expect: {
+      status: 'FAILED',
+      error: 'States.Timeout',
+      history: {
+        eventsInclude: [
+          { type: 'TaskScheduled', taskScheduledEventDetails: { resource: 'invoke', resourceType: 'lambda', timeoutInSeconds: 3 } },
+          { type: 'TaskStarted' },
+          { type: 'TaskTimedOut', taskTimedOutEventDetails: { error: 'States.Timeout', resource: 'invoke', resourceType: 'lambda' } },
+          { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
+        ],
+      },
+    },
   },
   {
     name: 'Docs: a timing-out task is retried twice, then fails (3 invocations)',
@@ -97,9 +121,53 @@ export const timeoutScenarios: Scenario[] = [
     expect: { status: 'FAILED', error: 'States.Timeout' },
   },
   {
-    name: 'Execution-level TimeoutSeconds ends the execution as TIMED_OUT',
-    source: ['https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html', 'localstack/localstack tests/aws/services/stepfunctions/templates/base/statemachines/wait_1_min.json5'],
+    name: 'Execution-level TimeoutSeconds ends the execution as TIMED_OUT, with no error or cause in DescribeExecution',
+    source: ['https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html', LS_GLOBAL_TIMEOUT],
     definition: jsonata('Long', { Long: { Type: 'Wait', Seconds: 60, End: true } }, { TimeoutSeconds: 5 }),
-    expect: { status: 'TIMED_OUT', error: 'States.Timeout', history: { eventTypesInOrder: ['WaitStateEntered', 'ExecutionTimedOut'] } },
+    expect: { status: 'TIMED_OUT', error: null, cause: null, history: { eventTypesInOrder: ['WaitStateEntered', 'ExecutionTimedOut'] } },
+  },
+  {
+    name: 'A timed-out Map iteration fails the Map and aborts the other running iterations (MapIterationAborted, TaskStateAborted)',
+    source: 'localstack/localstack tests/aws/services/stepfunctions/v2/timeouts/test_timeouts.snapshot.json (test_service_lambda_map_timeout)',
+    definition: jsonata('MapWait', {
+      MapWait: {
+        Type: 'Map',
+        Items: '{% $states.input.Inputs %}',
+        ItemProcessor: {
+          StartAt: 'LambdaInvoke',
+          States: {
+            LambdaInvoke: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Arguments: { FunctionName: '{% $states.input.FunctionName %}', Payload: '{% $states.input.Payload %}' },
+              TimeoutSeconds: '{% $states.input.Timeout %}',
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    }),
+    lambdas: slow,
+    input: {
+      Inputs: [
+        { FunctionName: 'sleep10', Payload: null, Timeout: 1 },
+        { FunctionName: 'sleep10', Payload: null, Timeout: 30 },
+        { FunctionName: 'sleep10', Payload: null, Timeout: 30 },
+      ],
+    },
+    expect: {
+      status: 'FAILED',
+      error: 'States.Timeout',
+      history: {
+        eventCounts: { MapIterationAborted: 2, TaskStateAborted: 2, MapIterationFailed: 1 },
+        eventsInclude: [
+          { type: 'TaskTimedOut', taskTimedOutEventDetails: { error: 'States.Timeout' } },
+          { type: 'MapIterationFailed', mapIterationFailedEventDetails: { index: 0, name: 'MapWait' } },
+          { type: 'MapStateFailed' },
+          { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
+        ],
+      },
+    },
   },
 ];

@@ -203,4 +203,14 @@ export const variableScenarios: Scenario[] = [
     }),
     expect: { status: 'FAILED', error: 'Rejected', cause: 'rejected because of budget' },
   },
+  {
+    name: 'Expressions nested inside an Assign object value are evaluated',
+    source: DOC_VARS,
+    definition: jsonata('A', {
+      A: { Type: 'Pass', Assign: { obj: { sum: '{% 1 + 1 %}', list: ['{% $states.input.x %}', 'literal'] } }, Next: 'B' },
+      B: { Type: 'Pass', Output: '{% $obj %}', End: true },
+    }),
+    input: { x: 'from input' },
+    expect: { status: 'SUCCEEDED', output: { sum: 2, list: ['from input', 'literal'] } },
+  },
 ];
