@@ -4,7 +4,8 @@ import { jsonata, type Scenario } from '../types';
 const DOC_JSONATA = 'https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html';
 const DOC_ERRORS = 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html';
 /** A real AWS error recorded in a public repository's code comment (umccr): cause wording for an undefined field. */
-const AWS_UNDEFINED_CAUSE = 'AWS execution error quoted in a public repo: "The JSONata expression \'$states.input.pushLocation\' specified for the field \'Arguments/Input/pushLocation\' returned nothing (undefined)."';
+const AWS_UNDEFINED_CAUSE =
+  'AWS execution error quoted in a public repo (umccr): "An error occurred while executing the state \'Run S3 Data Push\' (entered at the event id #6). The JSONata expression \'$states.input.pushLocation\' specified for the field \'Arguments/Input/pushLocation\' returned nothing (undefined)."';
 const LS_ASSIGN = 'localstack/localstack tests/aws/services/stepfunctions/templates/assign/statemachines';
 
 export const queryErrorScenarios: Scenario[] = [
@@ -16,7 +17,7 @@ export const queryErrorScenarios: Scenario[] = [
     expect: {
       status: 'FAILED',
       error: 'States.QueryEvaluationError',
-      causeContains: ["The JSONata expression '$states.input.absent' specified for the field 'Output/v' returned nothing (undefined)."],
+      cause: "An error occurred while executing the state 'P' (entered at the event id #2). The JSONata expression '$states.input.absent' specified for the field 'Output/v' returned nothing (undefined).",
     },
   },
   {
@@ -34,7 +35,8 @@ export const queryErrorScenarios: Scenario[] = [
     expect: {
       status: 'FAILED',
       error: 'States.QueryEvaluationError',
-      causeContains: ["specified for the field 'Arguments/Payload/pushLocation' returned nothing (undefined)"],
+      cause:
+        "An error occurred while executing the state 'T' (entered at the event id #2). The JSONata expression '$states.input.pushLocation' specified for the field 'Arguments/Payload/pushLocation' returned nothing (undefined).",
       invocations: { Echo: 0 },
     },
   },
