@@ -1,0 +1,190 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '../../functions/lib/contracts';
+import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues } from './support/lambda-fixtures';
+
+process.env.TABLE_NAME = 'test-table';
+process.env.MAIL_FROM = 'pipeline@example.com';
+process.env.TEAMS = TEAMS_JSON;
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const sesMock = mockClient(SESClient);
+
+const { handler: share } = await import('../../functions/share-feedback');
+const { handler: outcome } = await import('../../functions/record-outcome');
+
+const NOW = new Date('2026-04-01T09:00:00.000Z');
+const ctx = lambdaContext();
+
+const LEAD = {
+  pk: 'LEAD#lead-9',
+  sk: 'PROFILE',
+  leadId: 'lead-9',
+  name: HOSTILE.script,
+  company: HOSTILE.quotes,
+  email: 'buyer@example.com',
+  campaign: 'Spring <webinar>',
+  stage: 'onboarding',
+  stageChangedAt: '2026-03-31T09:00:00.000Z',
+  createdAt: '2026-03-01T09:00:00.000Z',
+  updatedAt: '2026-03-31T09:00:00.000Z',
+  owners: { 'customer-success': 'csm2@example.com', 'field-sales': 'ae1@example.com' },
+  eventSeq: 4,
+};
+
+const review: FeedbackAnswer = {
+  step: 'onboarding-review',
+  answer: 'needs-help',
+  comment: `Comment ${HOSTILE.crlf} ${HOSTILE.script}`,
+  ratings: { 'expectations-set-right': 2, 'message-match': 4 },
+  details: { difficulties: 'Setting up SSO', unkeptPromises: 'Offline mode by Q2' },
+  answeredAt: '2026-04-01T08:59:00.000Z',
+  answeredBy: 'owner',
+};
+
+const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  ddbMock.on(GetCommand).resolves({ Item: LEAD });
+  ddbMock.on(PutCommand).resolves({});
+  ddbMock.on(UpdateCommand).resolves({});
+  ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).resolves({ Attributes: LEAD });
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+});
+
+afterEach(() => {
+  ddbMock.reset();
+  sesMock.reset();
+  vi.useRealTimers();
+});
+
+const feedbackPuts = () =>
+  ddbMock
+    .commandCalls(PutCommand)
+    .map((c) => c.args[0].input.Item ?? {})
+    .filter((i) => i.type === 'FEEDBACK');
+const mails = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+
+describe('share-feedback', () => {
+  const event: ShareFeedbackEvent = { leadId: 'lead-9', step: 'onboarding-review', from: 'customer-success', to: ['marketing', 'field-sales'], feedback: review };
+
+  it('stores one FEEDBACK item per receiving team, with only what concerns it', async () => {
+    await expect(share(event, ctx)).resolves.toEqual({ shared: 2 });
+    const [mkt, fs] = feedbackPuts();
+    expect(mkt).toMatchObject({
+      pk: 'LEAD#lead-9',
+      sk: 'FEEDBACK#2026-04-01T08:59:00.000Z#onboarding-review#marketing',
+      gsi2pk: 'FEEDBACK#marketing',
+      gsi2sk: '2026-04-01T08:59:00.000Z#lead-9',
+      pair: 'customer-success->marketing',
+      campaign: 'Spring <webinar>',
+      owner: 'csm2@example.com',
+      ratings: { 'message-match': 4 },
+      details: { difficulties: 'Setting up SSO' },
+      answer: 'needs-help',
+    });
+    expect(fs).toMatchObject({
+      sk: 'FEEDBACK#2026-04-01T08:59:00.000Z#onboarding-review#field-sales',
+      gsi2pk: 'FEEDBACK#field-sales',
+      ratings: { 'expectations-set-right': 2 },
+      details: { unkeptPromises: 'Offline mode by Q2' },
+    });
+    expect(mkt?.details).not.toHaveProperty('unkeptPromises');
+  });
+
+  it('emails each upstream team a readable, escaped summary', async () => {
+    await share(event, ctx);
+    const [toMkt, toFs] = mails();
+    expect(toMkt?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
+    expect(toMkt?.Destination?.CcAddresses).toEqual(['mkt1@example.com', 'mkt2@example.com']);
+    expect(toFs?.Destination?.ToAddresses).toEqual(['ae-lead@example.com']);
+    const html = toMkt?.Message?.Body?.Html?.Data ?? '';
+    expect(html).toContain('Setting up SSO');
+    expect(html).not.toContain('Offline mode by Q2');
+    expect(html).toContain('Did the marketing message match the product?');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('Spring &lt;webinar&gt;');
+    expect(toMkt?.Message?.Subject?.Data).not.toMatch(/[\r\n]/);
+  });
+
+  it('uses deterministic mail keys, so a retried step does not email twice', async () => {
+    await share(event, ctx);
+    const keys = ddbMock
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input.Item?.pk)
+      .filter((pk): pk is string => typeof pk === 'string' && pk.startsWith('MAIL#'));
+    expect(keys).toEqual([
+      'MAIL#share#lead-9#onboarding-review#marketing#2026-04-01T08:59:00.000Z',
+      'MAIL#share#lead-9#onboarding-review#field-sales#2026-04-01T08:59:00.000Z',
+    ]);
+  });
+});
+
+describe('record-outcome', () => {
+  const run = (e: RecordOutcomeEvent) => outcome(e, ctx);
+  const stageUpdate = () => ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } })[0]?.args[0].input;
+
+  it('lost: moves the lead to lost and tells Marketing the reason', async () => {
+    await expect(run({ leadId: 'lead-9', outcome: 'lost', reason: 'price' })).resolves.toEqual({ stage: 'lost' });
+    expect(stageUpdate()?.ExpressionAttributeValues?.[':to']).toBe('lost');
+    expect(stageUpdate()?.ExpressionAttributeValues?.[':reason']).toBe('price');
+    const [mail] = mails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
+    expect(mail?.Message?.Body?.Text?.Data).toContain('Reason: Price.');
+  });
+
+  it('nurture with a scoring reason keeps the raw code', async () => {
+    await run({ leadId: 'lead-9', outcome: 'nurture', reason: 'score-below-threshold' });
+    expect(mails()[0]?.Message?.Body?.Text?.Data).toContain('score-below-threshold');
+  });
+
+  it('stalled: emails the asked team lead and ops', async () => {
+    await expect(run({ leadId: 'lead-9', outcome: 'stalled', reason: 'Await meeting outcome' })).resolves.toEqual({ stage: 'stalled' });
+    const [mail] = mails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['ae-lead@example.com']);
+    expect(mail?.Destination?.CcAddresses).toEqual(['ops@example.com']);
+  });
+
+  it('needs-attention: records error and cause on the lead and emails ops, escaped', async () => {
+    const cause = `${HOSTILE.script} ${'c'.repeat(5000)}`;
+    await run({ leadId: 'lead-9', outcome: 'needs-attention', reason: 'Close deal', error: 'Lambda.Unknown', cause });
+    const patch = patchValues(stageUpdate() ?? {});
+    expect(patch.lastError).toMatchObject({ step: 'Close deal', error: 'Lambda.Unknown', at: NOW.toISOString() });
+    expect(String((patch.lastError as { cause: string }).cause).length).toBeLessThanOrEqual(2000);
+    const [mail] = mails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['ops@example.com']);
+    expect(mail?.Message?.Body?.Html?.Data).toContain('Lambda.Unknown');
+    expect(mail?.Message?.Body?.Html?.Data).not.toContain('<script>');
+  });
+
+  it('needs-attention for an unknown lead still tells ops', async () => {
+    ddbMock.on(GetCommand).resolves({});
+    await run({ leadId: 'ghost', outcome: 'needs-attention', reason: 'Qualify lead', error: 'States.TaskFailed', cause: 'x' });
+    expect(ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#ghost', sk: 'PROFILE' } })).toHaveLength(0);
+    expect(mails()[0]?.Destination?.ToAddresses).toEqual(['ops@example.com']);
+  });
+
+  it('renewed: emails the CSM, cc the Customer Success lead', async () => {
+    await run({ leadId: 'lead-9', outcome: 'renewed', reason: 'renewal-due' });
+    const [mail] = mails();
+    expect(mail?.Destination?.ToAddresses).toEqual(['csm2@example.com']);
+    expect(mail?.Destination?.CcAddresses).toEqual(['cs-lead@example.com']);
+  });
+
+  it('a retry after the stage changed writes no second event and sends no second email', async () => {
+    ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).rejects(ccf());
+    ddbMock.on(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).resolves({ Item: { ...LEAD, stage: 'lost' } });
+    ddbMock.on(PutCommand, { Item: { pk: 'MAIL#outcome#lead-9#lost#2026-03-31T09:00:00.000Z' } }).rejects(ccf());
+    ddbMock.on(UpdateCommand, { Key: { pk: 'MAIL#outcome#lead-9#lost#2026-03-31T09:00:00.000Z', sk: 'MAIL' } }).rejects(ccf());
+    ddbMock.on(GetCommand, { Key: { pk: 'MAIL#outcome#lead-9#lost#2026-03-31T09:00:00.000Z', sk: 'MAIL' } }).resolves({ Item: { status: 'sent' } });
+    await run({ leadId: 'lead-9', outcome: 'lost', reason: 'competitor' });
+    expect(ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('EVENT#'))).toHaveLength(0);
+    expect(mails()).toHaveLength(0);
+  });
+});
