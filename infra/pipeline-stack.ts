@@ -123,15 +123,15 @@ export class PipelineStack extends Stack {
     });
 
     // PUBLIC_BASE_URL (feedback links). A custom domain from the settings
-    // wins. Otherwise the API's own endpoint, `https://<api id>.execute-api...`,
-    // built from the AWS::ApiGatewayV2::Api resource alone: the Api resource
-    // depends on nothing, while routes, integrations and the stage depend on
-    // the Api and the functions. So functions that are API integrations
-    // (feedback-page) or that the state machine invokes (request-feedback)
-    // can reference it without a cycle. (The stage URL or a CfnOutput import
-    // would not be safer; a runtime lookup would need apigateway:GET rights.)
-    // STATE_MACHINE_ARN likewise comes from the state machine's fixed name,
-    // not its Ref: see LeadWorkflow.
+    // wins (`-c publicBaseUrl=https://...`, mapped to the API outside this
+    // stack). Otherwise the API's own endpoint `https://<id>.execute-api...`
+    // (Fn::GetAtt Api.ApiEndpoint): the AWS::ApiGatewayV2::Api resource
+    // depends on nothing, while routes, integrations, the authorizer and the
+    // stage depend on it and on the functions. So request-feedback and
+    // remind-pending (and any API integration) can reference it without a
+    // cycle; the `$default` stage adds no path. STATE_MACHINE_ARN likewise
+    // comes from the state machine's fixed name, not its Ref (see
+    // LeadWorkflow): open-expansion is both invoked by it and starting it.
     const resources: PipelineResources = {
       tableName: this.table.table.tableName,
       stateMachineArn: this.workflow.stateMachineArn,
@@ -146,7 +146,7 @@ export class PipelineStack extends Stack {
       for (const [key, value] of Object.entries(functionEnvironment(name, settings, resources))) {
         fn.function.addEnvironment(key, value);
       }
-      if (spec.table !== 'none') this.table.grant(fn.role, spec.table);
+      this.table.grant(fn.role, spec.table);
       if (spec.sendsMail) this.mail.grantSend(fn.role);
       if (spec.startsExecutions) this.workflow.grantStartExecution(fn.role);
       if (spec.answersTasks) this.workflow.grantTaskResponse(fn.role);

@@ -331,6 +331,10 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 export type EnvKey = keyof typeof ENV;
 
+/** DynamoDB item operations a function may be granted. */
+export const TABLE_OPERATIONS = ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
+export type TableOperation = (typeof TABLE_OPERATIONS)[number];
+
 export interface FunctionSpec {
   /** What it does (the Lambda description). */
   readonly description: string;
@@ -338,8 +342,8 @@ export interface FunctionSpec {
   readonly trigger: 'http' | 'authorizer' | 'state-machine' | 'schedule';
   /** The ASL placeholder naming its ARN (state-machine functions). */
   readonly aslPlaceholder?: AslFunctionPlaceholder;
-  /** Table access: read-only functions get no write action. */
-  readonly table: 'none' | 'read' | 'read-write';
+  /** The table operations it performs (granted exactly; Query covers the table and its indexes). */
+  readonly table: readonly TableOperation[];
   /** Sends email through SES. */
   readonly sendsMail: boolean;
   /** Starts executions of the state machine. */
@@ -355,12 +359,16 @@ export interface FunctionSpec {
 }
 
 const MAIL_ENV = ['tableName', 'mailFrom', 'teams'] as const satisfies readonly EnvKey[];
+/** Reads and writes items; no Query, no Delete. */
+const READ_WRITE = ['GetItem', 'PutItem', 'UpdateItem'] as const satisfies readonly TableOperation[];
+/** Mail senders also delete their idempotency marker when a send fails. */
+const READ_WRITE_DELETE = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableOperation[];
 
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'capture-lead': {
     description: 'POST /leads: validates and stores a lead, starts its execution (name = lead id)',
     trigger: 'http',
-    table: 'read-write',
+    table: READ_WRITE,
     sendsMail: false,
     startsExecutions: true,
     answersTasks: false,
@@ -371,7 +379,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   authorize: {
     description: 'HTTP API Lambda authorizer: bearer key from Secrets Manager, constant-time compare',
     trigger: 'authorizer',
-    table: 'none',
+    table: [],
     sendsMail: false,
     startsExecutions: false,
     answersTasks: false,
@@ -383,7 +391,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Qualify lead: fit + engagement score, tier, Inside Sales owner by round-robin',
     trigger: 'state-machine',
     aslPlaceholder: 'QualifyLeadFunctionArn',
-    table: 'read-write',
+    table: READ_WRITE,
     sendsMail: false,
     startsExecutions: false,
     answersTasks: false,
@@ -395,7 +403,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Wait-for-feedback tasks: stores the task token under a hashed link id and emails the links',
     trigger: 'state-machine',
     aslPlaceholder: 'RequestFeedbackFunctionArn',
-    table: 'read-write',
+    table: READ_WRITE_DELETE,
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
@@ -406,19 +414,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'feedback-page': {
     description: 'GET|POST /feedback/{id}: shows the feedback form; a POST records the answer and completes the task',
     trigger: 'http',
-    table: 'read-write',
+    table: ['GetItem', 'UpdateItem'],
     sendsMail: false,
     startsExecutions: false,
     answersTasks: true,
     readsApiKey: false,
-    env: ['tableName', 'publicBaseUrl'],
+    env: ['tableName'],
     timeoutSeconds: 10,
   },
   'share-feedback': {
     description: 'Share feedback: stores it per receiving team and emails it upstream',
     trigger: 'state-machine',
     aslPlaceholder: 'ShareFeedbackFunctionArn',
-    table: 'read-write',
+    table: READ_WRITE_DELETE,
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
@@ -430,7 +438,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Schedule meeting: assigns a Field Sales rep and emails the hand-off brief',
     trigger: 'state-machine',
     aslPlaceholder: 'ScheduleMeetingFunctionArn',
-    table: 'read-write',
+    table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
@@ -442,19 +450,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Close deal: records revenue or the loss',
     trigger: 'state-machine',
     aslPlaceholder: 'CloseDealFunctionArn',
-    table: 'read-write',
-    sendsMail: true,
+    table: READ_WRITE,
+    sendsMail: false,
     startsExecutions: false,
     answersTasks: false,
     readsApiKey: false,
-    env: MAIL_ENV,
+    env: ['tableName'],
     timeoutSeconds: 15,
   },
   'onboard-customer': {
     description: 'Onboard customer: assigns a CSM and emails the brief with what was promised',
     trigger: 'state-machine',
     aslPlaceholder: 'OnboardCustomerFunctionArn',
-    table: 'read-write',
+    table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
@@ -466,19 +474,19 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Open expansion opportunity: a new lead for the customer and its own execution',
     trigger: 'state-machine',
     aslPlaceholder: 'OpenExpansionFunctionArn',
-    table: 'read-write',
-    sendsMail: true,
+    table: READ_WRITE,
+    sendsMail: false,
     startsExecutions: true,
     answersTasks: false,
     readsApiKey: false,
-    env: [...MAIL_ENV, 'stateMachineArn'],
+    env: ['tableName', 'stateMachineArn'],
     timeoutSeconds: 15,
   },
   'record-outcome': {
     description: 'Records an end state (nurture, disqualified, lost, stalled, renewed, churned, needs-attention) and notifies',
     trigger: 'state-machine',
     aslPlaceholder: 'RecordOutcomeFunctionArn',
-    table: 'read-write',
+    table: READ_WRITE_DELETE,
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
@@ -489,18 +497,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'remind-pending': {
     description: 'Every 15 minutes: reminds addressees of feedback requests that are due',
     trigger: 'schedule',
-    table: 'read-write',
+    table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
     startsExecutions: false,
     answersTasks: false,
     readsApiKey: false,
-    env: [...MAIL_ENV, 'publicBaseUrl', 'reminderAfterFraction'],
+    env: [...MAIL_ENV, 'publicBaseUrl'],
     timeoutSeconds: 120,
   },
   funnel: {
     description: 'GET /funnel: counts, conversion, time in stage, revenue, feedback per team pair',
     trigger: 'http',
-    table: 'read',
+    table: ['Query'],
     sendsMail: false,
     startsExecutions: false,
     answersTasks: false,

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { TableOperation } from '../settings';
 import { TABLE_SCHEMA, type AttributeType, type KeyAttribute, type TableSchema } from '../table-schema';
 
 export interface LeadTableProps {
@@ -21,10 +22,6 @@ const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
 };
 
 const attribute = (key: KeyAttribute): dynamodb.Attribute => ({ name: key.name, type: ATTRIBUTE_TYPES[key.type] });
-
-/** Table access levels the functions get (narrower than grantReadWriteData: no Scan, no batch or transact calls). */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
-export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'] as const;
 
 /**
  * The pipeline's one DynamoDB table (single-table design, docs/HELPERS.md):
@@ -58,30 +55,25 @@ export class LeadTable extends Construct {
   }
 
   /**
-   * Grants item reads (GetItem, Query on the table and its indexes) and, for
-   * 'read-write', item writes (Put/Update/Delete/ConditionCheck) on the table.
-   * Index ARNs are listed by name, so the policy has no wildcard.
+   * Grants exactly the given item operations: Query on the table and its
+   * indexes (listed by name, so the policy has no wildcard), the others on
+   * the table. No Scan, batch or transaction actions exist in the pipeline.
    */
-  grant(grantee: iam.IGrantable, access: 'read' | 'read-write'): iam.Grant {
+  grant(grantee: iam.IGrantable, operations: readonly TableOperation[]): iam.Grant | undefined {
     const indexArns = this.schema.globalSecondaryIndexes.map((i) => `${this.table.tableArn}/index/${i.indexName}`);
-    const read = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem'],
-      resourceArns: [this.table.tableArn],
-    }).combine(
-      iam.Grant.addToPrincipal({
+    const itemActions = operations.filter((op) => op !== 'Query').map((op) => `dynamodb:${op}`);
+    let grant: iam.Grant | undefined;
+    if (itemActions.length > 0) {
+      grant = iam.Grant.addToPrincipal({ grantee, actions: itemActions, resourceArns: [this.table.tableArn] });
+    }
+    if (operations.includes('Query')) {
+      const query = iam.Grant.addToPrincipal({
         grantee,
         actions: ['dynamodb:Query'],
         resourceArns: [this.table.tableArn, ...indexArns],
-      }),
-    );
-    if (access === 'read') return read;
-    return read.combine(
-      iam.Grant.addToPrincipal({
-        grantee,
-        actions: [...TABLE_WRITE_ACTIONS],
-        resourceArns: [this.table.tableArn],
-      }),
-    );
+      });
+      grant = grant === undefined ? query : grant.combine(query);
+    }
+    return grant;
   }
 }

@@ -11,19 +11,30 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../settings';
 
-/** The funnel metrics the functions emit with EMF (namespace TheModelPipeline, dimension service). */
-export const FUNNEL_METRICS = [
-  { metricName: 'LeadsCaptured', label: 'Leads captured' },
-  { metricName: 'LeadsQualified', label: 'Qualified (sales-ready)' },
-  { metricName: 'MeetingsScheduled', label: 'Meetings' },
+export interface FunnelMetric {
+  readonly metricName: string;
+  readonly label: string;
+  /** Dimensions besides `service` (Powertools adds `service` to every metric). */
+  readonly dimensions?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The funnel metrics the functions emit with EMF (namespace
+ * TheModelPipeline, dimension `service` = POWERTOOLS_SERVICE_NAME), with the
+ * extra dimension some of them carry.
+ */
+export const FUNNEL_METRICS: readonly FunnelMetric[] = [
+  { metricName: 'LeadCaptured', label: 'Leads captured' },
+  { metricName: 'LeadsQualified', label: 'Qualified (sales-ready)', dimensions: { route: 'sales-ready' } },
+  { metricName: 'MeetingsScheduled', label: 'Meetings scheduled' },
   { metricName: 'DealsWon', label: 'Deals won' },
   { metricName: 'CustomersOnboarded', label: 'Onboarded' },
-  { metricName: 'CustomersRenewed', label: 'Renewed' },
-  { metricName: 'CustomersChurned', label: 'Churned' },
+  { metricName: 'LeadOutcome', label: 'Renewed', dimensions: { outcome: 'renewed' } },
+  { metricName: 'LeadOutcome', label: 'Churned', dimensions: { outcome: 'churned' } },
   { metricName: 'FeedbackShared', label: 'Feedback shared' },
-] as const;
-/** Revenue of won deals (sum). */
-export const REVENUE_METRIC = { metricName: 'Revenue', label: 'Revenue (won deals)' } as const;
+];
+/** Revenue of won deals, one series per `currency` dimension value. */
+export const REVENUE_METRIC = { metricName: 'RevenueWon', label: 'Revenue won', dimension: 'currency' } as const;
 
 export interface MonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -101,15 +112,23 @@ export class Monitoring extends Construct {
       alarm('Api5xx', apiErrors, 'The HTTP API answered with 5xx errors.');
     }
 
-    const funnelMetric = (metricName: string, label: string, statistic = 'Sum'): cloudwatch.Metric =>
+    const namespace = POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE;
+    const service = POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME;
+    const funnelMetric = (m: FunnelMetric): cloudwatch.Metric =>
       new cloudwatch.Metric({
-        namespace: POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME },
-        statistic,
-        label,
+        namespace,
+        metricName: m.metricName,
+        dimensionsMap: { service, ...m.dimensions },
+        statistic: 'Sum',
+        label: m.label,
         period: Duration.days(1),
       });
+    // Revenue is emitted per currency: one series per currency found.
+    const revenue = new cloudwatch.MathExpression({
+      expression: `SEARCH('{${namespace},${REVENUE_METRIC.dimension},service} MetricName="${REVENUE_METRIC.metricName}" service="${service}"', 'Sum', 86400)`,
+      label: REVENUE_METRIC.label,
+      period: Duration.days(1),
+    });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(30),
@@ -125,7 +144,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.SingleValueWidget({
         title: 'Funnel (dashboard period)',
-        metrics: FUNNEL_METRICS.map((m) => funnelMetric(m.metricName, m.label)),
+        metrics: FUNNEL_METRICS.map(funnelMetric),
         setPeriodToTimeRange: true,
         width: 24,
         height: 4,
@@ -134,13 +153,13 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Funnel per day',
-        left: FUNNEL_METRICS.map((m) => funnelMetric(m.metricName, m.label)),
+        left: FUNNEL_METRICS.map(funnelMetric),
         width: 16,
         height: 6,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Revenue per day',
-        left: [funnelMetric(REVENUE_METRIC.metricName, REVENUE_METRIC.label)],
+        title: 'Revenue won per day (by currency)',
+        left: [revenue],
         width: 8,
         height: 6,
       }),

@@ -1,0 +1,198 @@
+/**
+ * infra/settings.ts and infra/table-schema.ts: plain modules the stack and
+ * the local dev server share (no synth here).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ENV, parseTeams } from '../../functions/lib/config';
+import { INDEX } from '../../functions/lib/keys';
+import { ASL_FILE } from '../../infra/paths';
+import {
+  ASL_FUNCTION_PLACEHOLDERS,
+  DEFAULT_SETTINGS,
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  MAX_EXECUTION_SECONDS,
+  SETTING_KEYS,
+  SettingsError,
+  aslNumbers,
+  aslSubstitutions,
+  functionEnvironment,
+  resolveSettings,
+  senderAddress,
+  worstCaseExecutionSeconds,
+  type AslFunctionPlaceholder,
+  type PipelineResources,
+} from '../../infra/settings';
+import { INDEX_NAMES, TABLE_SCHEMA, attributeDefinitions, createTableInput, timeToLiveInput } from '../../infra/table-schema';
+
+const RESOURCES: PipelineResources = {
+  tableName: 'pipeline',
+  stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:lead-lifecycle',
+  publicBaseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+  apiKeySecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key',
+};
+
+/** A context reader over a plain object, as `-c key=value` gives strings. */
+const context =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+describe('resolveSettings', () => {
+  it('has documented defaults: 4 h speed to lead, example.com teams, a sender', () => {
+    const s = resolveSettings();
+    expect(s.qualificationCallSlaSeconds).toBe(4 * 3600);
+    expect(s.maxCheckIns).toBe(DEFAULT_SETTINGS.maxCheckIns);
+    expect(s.maxReschedules).toBe(2);
+    expect(s.mailFrom).toBe('The Model pipeline <pipeline@example.com>');
+    expect(s.mailIdentity).toBe('pipeline@example.com');
+    expect(s.teams['inside-sales'].members.length).toBeGreaterThan(0);
+    expect(s.publicBaseUrl).toBeUndefined();
+    expect(s.scoringWeights).toBeUndefined();
+    // The defaults fit in one Standard execution even if every wait times out once.
+    expect(worstCaseExecutionSeconds(s)).toBeLessThanOrEqual(MAX_EXECUTION_SECONDS);
+  });
+
+  it('reads CDK context strings (numbers and JSON) and lets explicit props win', () => {
+    const teams = {
+      marketing: { lead: 'm@corp.test', members: ['m1@corp.test'] },
+      'inside-sales': { lead: 'i@corp.test', members: ['i1@corp.test'] },
+      'field-sales': { lead: 'f@corp.test', members: ['f1@corp.test'] },
+      'customer-success': { lead: 'c@corp.test', members: ['c1@corp.test'] },
+      ops: { lead: 'ops@corp.test' },
+    };
+    const s = resolveSettings(
+      { maxReschedules: 1 },
+      context({ maxCheckIns: '6', maxReschedules: '5', teams: JSON.stringify(teams), scoringWeights: '{"otherIndustry":0.1}', alarmEmail: 'ops@corp.test' }),
+    );
+    expect(s.maxCheckIns).toBe(6);
+    expect(s.maxReschedules).toBe(1);
+    expect(s.teams).toEqual(teams);
+    expect(s.scoringWeights).toEqual({ otherIndustry: 0.1 });
+    expect(s.alarmEmail).toBe('ops@corp.test');
+  });
+
+  it('fails naming the setting', () => {
+    expect(() => resolveSettings({}, context({ maxCheckIns: 'many' }))).toThrow(/maxCheckIns/);
+    expect(() => resolveSettings({}, context({ qualificationCallSlaSeconds: '10' }))).toThrow(/qualificationCallSlaSeconds/);
+    expect(() => resolveSettings({}, context({ teams: '{not json' }))).toThrow(/teams is not valid JSON/);
+    expect(() => resolveSettings({}, context({ teams: '{"marketing":{"lead":"x","members":[]}}' }))).toThrow(/Setting teams\.marketing/);
+    expect(() => resolveSettings({}, context({ mailFrom: 'nobody' }))).toThrow(/mailFrom/);
+    expect(() => resolveSettings({}, context({ mailFrom: 'a@b.test\r\nBcc: x@y.test' }))).toThrow(/mailFrom/);
+    expect(() => resolveSettings({}, context({ logRetentionDays: '42' }))).toThrow(/logRetentionDays/);
+    expect(() => resolveSettings({}, context({ publicBaseUrl: 'https://x.test/' }))).toThrow(/publicBaseUrl/);
+    expect(() => resolveSettings({}, context({ scoringWeights: '{"nope":1}' }))).toThrow(SettingsError);
+    expect(() => resolveSettings({}, context({ scoringWeights: '{"nope":1}' }))).toThrow(/scoringWeights/);
+  });
+
+  it('reads every documented key', () => {
+    const seen: string[] = [];
+    resolveSettings({}, (key) => {
+      seen.push(key);
+      return undefined;
+    });
+    expect(seen).toEqual([...SETTING_KEYS]);
+  });
+
+  it('takes the sender address out of a display name', () => {
+    expect(senderAddress('The Model <sales@corp.test>')).toBe('sales@corp.test');
+    expect(senderAddress('sales@corp.test')).toBe('sales@corp.test');
+    expect(resolveSettings({ mailFrom: 'Sales <sales@corp.test>', mailIdentity: 'corp.test' }).mailIdentity).toBe('corp.test');
+  });
+
+  it('estimates the worst-case execution length (for the one-year warning)', () => {
+    const s = resolveSettings({ checkInIntervalSeconds: 90 * 86_400, maxCheckIns: 4 });
+    expect(worstCaseExecutionSeconds(s)).toBeGreaterThan(MAX_EXECUTION_SECONDS);
+  });
+});
+
+describe('ASL substitutions', () => {
+  it('substitutes the numbers as strings and the function ARNs as given', () => {
+    const arns = Object.fromEntries(ASL_FUNCTION_PLACEHOLDERS.map((p) => [p, `arn:local:${p}`])) as Record<AslFunctionPlaceholder, string>;
+    const values = aslSubstitutions(resolveSettings({ checkInSlaSeconds: 3600 }), arns);
+    expect(values.CheckInSlaSeconds).toBe('3600');
+    expect(values.QualificationCallSlaSeconds).toBe('14400');
+    expect(values.QualifyLeadFunctionArn).toBe('arn:local:QualifyLeadFunctionArn');
+    const placeholders = new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect(new Set(Object.keys(values))).toEqual(placeholders);
+    for (const v of Object.values(aslNumbers(resolveSettings()))) expect(v).toMatch(/^\d+$/);
+  });
+
+  it('each state-machine function has a placeholder, and each placeholder one function', () => {
+    const mapped = FUNCTION_NAMES.map((n) => FUNCTIONS[n].aslPlaceholder).filter((p) => p !== undefined);
+    expect(new Set(mapped)).toEqual(new Set(ASL_FUNCTION_PLACEHOLDERS));
+    expect(mapped).toHaveLength(ASL_FUNCTION_PLACEHOLDERS.length);
+    for (const n of FUNCTION_NAMES) expect(FUNCTIONS[n].aslPlaceholder !== undefined, n).toBe(FUNCTIONS[n].trigger === 'state-machine');
+  });
+});
+
+describe('functionEnvironment', () => {
+  it('gives each function Powertools settings plus exactly the variables it reads', () => {
+    const s = resolveSettings();
+    const authorize = functionEnvironment('authorize', s, RESOURCES);
+    expect(authorize).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'the-model-pipeline',
+      POWERTOOLS_METRICS_NAMESPACE: 'TheModelPipeline',
+      API_KEY_SECRET_ID: RESOURCES.apiKeySecretId,
+    });
+    const request = functionEnvironment('request-feedback', s, RESOURCES);
+    expect(request[ENV.publicBaseUrl]).toBe(RESOURCES.publicBaseUrl);
+    expect(request[ENV.mailFrom]).toBe(s.mailFrom);
+    expect(request[ENV.reminderAfterFraction]).toBe('0.5');
+    expect(parseTeams(request[ENV.teams] ?? '')).toEqual(s.teams);
+    expect(functionEnvironment('capture-lead', s, RESOURCES)[ENV.stateMachineArn]).toBe(RESOURCES.stateMachineArn);
+    expect(functionEnvironment('funnel', s, RESOURCES)).not.toHaveProperty(ENV.mailFrom);
+  });
+
+  it('passes SCORING_WEIGHTS only when set, and prefers a custom domain for links', () => {
+    expect(functionEnvironment('qualify-lead', resolveSettings(), RESOURCES)).not.toHaveProperty(ENV.scoringWeights);
+    const weighted = resolveSettings({ scoringWeights: { otherIndustry: 0.1 }, publicBaseUrl: 'https://pipeline.corp.test' });
+    expect(JSON.parse(functionEnvironment('qualify-lead', weighted, RESOURCES)[ENV.scoringWeights] ?? '')).toEqual({ otherIndustry: 0.1 });
+    expect(functionEnvironment('remind-pending', weighted, RESOURCES)[ENV.publicBaseUrl]).toBe('https://pipeline.corp.test');
+  });
+
+  it('mail senders get MAIL_FROM and TEAMS; starters get STATE_MACHINE_ARN', () => {
+    const s = resolveSettings();
+    for (const name of FUNCTION_NAMES) {
+      const env = functionEnvironment(name, s, RESOURCES);
+      if (FUNCTIONS[name].sendsMail) {
+        expect(env, name).toHaveProperty(ENV.mailFrom);
+        expect(env, name).toHaveProperty(ENV.teams);
+      }
+      expect(ENV.stateMachineArn in env, name).toBe(FUNCTIONS[name].startsExecutions);
+      if (FUNCTIONS[name].table.length > 0) expect(env, name).toHaveProperty(ENV.tableName);
+    }
+  });
+});
+
+describe('table schema', () => {
+  it('names the same indexes the functions query', () => {
+    expect(INDEX_NAMES).toEqual(INDEX);
+    expect(TABLE_SCHEMA.globalSecondaryIndexes.map((i) => i.indexName)).toEqual(Object.values(INDEX));
+  });
+
+  it('gives a CreateTable input for the identical table', () => {
+    const input = createTableInput('pipeline');
+    expect(input.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(input.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(input.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.map((k) => k.AttributeName), i.Projection?.ProjectionType])).toEqual([
+      ['byStage', ['gsi1pk', 'gsi1sk'], 'ALL'],
+      ['byTeamFeedback', ['gsi2pk', 'gsi2sk'], 'ALL'],
+      ['byReminderDue', ['gsi3pk', 'gsi3sk'], 'ALL'],
+    ]);
+    expect(input.AttributeDefinitions).toHaveLength(8);
+    expect(timeToLiveInput('pipeline').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('rejects an attribute declared with two types', () => {
+    const bad = {
+      ...TABLE_SCHEMA,
+      globalSecondaryIndexes: [{ indexName: 'x', partitionKey: { name: 'pk', type: 'N' as const }, sortKey: { name: 'sk', type: 'S' as const }, projection: 'ALL' as const }],
+    };
+    expect(() => attributeDefinitions(bad)).toThrow(/pk/);
+  });
+});

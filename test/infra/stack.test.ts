@@ -1,0 +1,516 @@
+/**
+ * The synthesized pipeline stack, asserted resource by resource (no
+ * snapshot). One synth for the whole file: bundling the functions is slow.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api';
+import { FUNNEL_METRICS } from '../../infra/constructs/monitoring';
+import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
+import {
+  ASL_FUNCTION_PLACEHOLDERS,
+  ASL_NUMBER_PLACEHOLDERS,
+  DEFAULT_SETTINGS,
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  aslNumbers,
+  resolveSettings,
+  substitute,
+  type FunctionName,
+} from '../../infra/settings';
+import { TABLE_SCHEMA } from '../../infra/table-schema';
+import { ENV } from '../../functions/lib/config';
+import { SYNTH_TIMEOUT_MS, resourcesOf, synthesize, type CfnResource, type Synthesized } from './synth';
+
+let s: Synthesized;
+const fnId = {} as Record<FunctionName, string>;
+const roleId = {} as Record<FunctionName, string>;
+
+beforeAll(() => {
+  s = synthesize();
+  for (const name of FUNCTION_NAMES) {
+    const fn = s.stack.functions[name];
+    fnId[name] = s.stack.getLogicalId(fn.function.node.defaultChild as CfnElement);
+    roleId[name] = s.stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
+  }
+}, SYNTH_TIMEOUT_MS);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Statements of every policy attached to a role (by logical id). */
+function statementsOfRole(role: string): Statement[] {
+  return resourcesOf(s.json, 'AWS::IAM::Policy')
+    .filter(([, p]) => asArray(p.Properties?.['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .flatMap(([, p]) => (p.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
+
+function actionsOfRole(role: string): Set<string> {
+  return new Set(statementsOfRole(role).flatMap((st) => asArray(st.Action)));
+}
+
+function allPolicyActions(): { role: string; action: string }[] {
+  return resourcesOf(s.json, 'AWS::IAM::Policy').flatMap(([, p]) =>
+    (p.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement.flatMap((st) =>
+      asArray(st.Action).flatMap((action) =>
+        asArray(p.Properties?.['Roles'] as { Ref: string }[]).map((r) => ({ role: r.Ref, action })),
+      ),
+    ),
+  );
+}
+
+function functionResource(name: FunctionName): CfnResource {
+  const r = s.json.Resources[fnId[name]];
+  if (r === undefined) throw new Error(`no resource for ${name}`);
+  return r;
+}
+
+/** The esbuild bundle of a function, from the cloud assembly. */
+function bundleOf(name: FunctionName): string {
+  const code = functionResource(name).Properties?.['Code'] as { S3Key: string };
+  const file = path.join(s.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+  return readFileSync(file, 'utf8');
+}
+
+/**
+ * AWS SDK v3 operations a bundle can send: each command class that survives
+ * tree-shaking is built as `class extends <builder>(<client>, <config>, "<Operation>", ...)`.
+ */
+const CHECKED_OPERATIONS = {
+  GetItem: 'dynamodb:GetItem',
+  PutItem: 'dynamodb:PutItem',
+  UpdateItem: 'dynamodb:UpdateItem',
+  DeleteItem: 'dynamodb:DeleteItem',
+  BatchGetItem: 'dynamodb:BatchGetItem',
+  BatchWriteItem: 'dynamodb:BatchWriteItem',
+  TransactWriteItems: 'dynamodb:TransactWriteItems',
+  TransactGetItems: 'dynamodb:TransactGetItems',
+  SendEmail: 'ses:SendEmail',
+  SendRawEmail: 'ses:SendRawEmail',
+  StartExecution: 'states:StartExecution',
+  SendTaskSuccess: 'states:SendTaskSuccess',
+  SendTaskFailure: 'states:SendTaskFailure',
+  SendTaskHeartbeat: 'states:SendTaskHeartbeat',
+  GetSecretValue: 'secretsmanager:GetSecretValue',
+} as const;
+type CheckedOperation = keyof typeof CHECKED_OPERATIONS;
+
+function operationsInBundle(name: FunctionName): Set<CheckedOperation> {
+  const text = bundleOf(name);
+  const found = new Set<CheckedOperation>();
+  for (const op of Object.keys(CHECKED_OPERATIONS) as CheckedOperation[]) {
+    if (new RegExp(`extends [\\w$]+\\([\\w$]+,[\\w$]+,"${op}"`).test(text)) found.add(op);
+  }
+  return found;
+}
+
+describe('table', () => {
+  it('is one on-demand table with PITR, TTL, deletion protection and RETAIN', () => {
+    s.template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    s.template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('has the three GSIs of table-schema.ts, projecting ALL', () => {
+    const [, table] = resourcesOf(s.json, 'AWS::DynamoDB::GlobalTable')[0] ?? [];
+    const indexes = table?.Properties?.['GlobalSecondaryIndexes'] as {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: string }[];
+      Projection: { ProjectionType: string };
+    }[];
+    expect(indexes.map((i) => i.IndexName).sort()).toEqual(['byReminderDue', 'byStage', 'byTeamFeedback']);
+    for (const index of TABLE_SCHEMA.globalSecondaryIndexes) {
+      expect(indexes).toContainEqual({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      });
+    }
+    const attributes = table?.Properties?.['AttributeDefinitions'] as { AttributeName: string; AttributeType: string }[];
+    expect(attributes.map((a) => a.AttributeName).sort()).toEqual(['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'pk', 'sk']);
+  });
+});
+
+describe('functions', () => {
+  it('exist once per entry file, each bundled from functions/<name>.ts', () => {
+    s.template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length);
+    for (const name of FUNCTION_NAMES) {
+      expect(existsSync(path.join(REPO_ROOT, 'functions', `${name}.ts`)), name).toBe(true);
+      expect(bundleOf(name).length, name).toBeGreaterThan(1000);
+    }
+  });
+
+  it('run Node.js 22 or newer on arm64 with active tracing, JSON logs to their own group, explicit memory and timeout', () => {
+    for (const name of FUNCTION_NAMES) {
+      const p = functionResource(name).Properties ?? {};
+      const runtime = String(p['Runtime']);
+      expect(runtime, name).toMatch(/^nodejs(\d+)\.x$/);
+      expect(Number(/^nodejs(\d+)/.exec(runtime)?.[1]), name).toBeGreaterThanOrEqual(22);
+      expect(p['Architectures'], name).toEqual(['arm64']);
+      expect(p['TracingConfig'], name).toEqual({ Mode: 'Active' });
+      expect(p['MemorySize'], name).toBe(512);
+      expect(p['Timeout'], name).toBe(FUNCTIONS[name].timeoutSeconds);
+      expect(p['Handler'], name).toBe('index.handler');
+      const logging = p['LoggingConfig'] as { LogFormat: string; LogGroup: unknown };
+      expect(logging.LogFormat, name).toBe('JSON');
+      expect(logging.LogGroup, name).toEqual({ Ref: expect.stringMatching(/Logs/) as unknown });
+    }
+    const groups = resourcesOf(s.json, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(FUNCTION_NAMES.length + 2);
+    for (const [, g] of groups) expect(g.Properties?.['RetentionInDays']).toBe(DEFAULT_SETTINGS.logRetentionDays);
+  });
+
+  it('are minified ESM bundles with a createRequire banner and source maps enabled', () => {
+    for (const name of FUNCTION_NAMES) {
+      const text = bundleOf(name);
+      expect(text.startsWith("import { createRequire as __pipelineCreateRequire } from 'node:module';"), name).toBe(true);
+      expect(text, name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      const code = functionResource(name).Properties?.['Code'] as { S3Key: string };
+      expect(existsSync(path.join(s.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs.map')), name).toBe(true);
+      const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      expect(env['NODE_OPTIONS'], name).toBe('--enable-source-maps');
+      expect(env['POWERTOOLS_SERVICE_NAME'], name).toBe('the-model-pipeline');
+      expect(env['POWERTOOLS_METRICS_NAMESPACE'], name).toBe('TheModelPipeline');
+    }
+  });
+
+  it('get the environment variables their entry files require at load', () => {
+    for (const name of FUNCTION_NAMES) {
+      const source = readFileSync(path.join(REPO_ROOT, 'functions', `${name}.ts`), 'utf8');
+      const required = [...source.matchAll(/requireEnv\(ENV\.(\w+)\)/g)].map((m) => m[1] as keyof typeof ENV);
+      const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      for (const key of required) expect(env, `${name} needs ${ENV[key]}`).toHaveProperty(ENV[key]);
+      // Lazily required by the shared modules, when the function uses them:
+      const ops = operationsInBundle(name);
+      if (ops.has('SendEmail')) expect(env, `${name} sends mail`).toHaveProperty(ENV.mailFrom);
+      if (ops.has('StartExecution')) expect(env, `${name} starts executions`).toHaveProperty(ENV.stateMachineArn);
+      if ([...ops].some((op) => CHECKED_OPERATIONS[op].startsWith('dynamodb:'))) expect(env, name).toHaveProperty(ENV.tableName);
+    }
+  });
+
+  it('get the same PUBLIC_BASE_URL: the HTTP API endpoint built from the Api resource', () => {
+    const apiId = s.stack.getLogicalId(s.stack.http.api.node.defaultChild as CfnElement);
+    for (const name of ['request-feedback', 'remind-pending'] as const) {
+      const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      // The Api resource depends on nothing (routes, integrations and the stage
+      // depend on it), so referencing it from functions makes no cycle.
+      expect(env[ENV.publicBaseUrl], name).toEqual({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+      expect(s.json.Resources[apiId]?.DependsOn, name).toBeUndefined();
+    }
+  });
+
+  it('with a custom domain, PUBLIC_BASE_URL is that domain', () => {
+    // Cheap: the settings decide the value; the stack passes it through unchanged.
+    const settings = resolveSettings({}, (key) => (key === 'publicBaseUrl' ? 'https://pipeline.example.com' : undefined));
+    expect(settings.publicBaseUrl).toBe('https://pipeline.example.com');
+  });
+});
+
+describe('least privilege', () => {
+  it('each function is granted exactly the SDK operations its bundle sends (and the table operations of its spec)', () => {
+    let sawAny = false;
+    for (const name of FUNCTION_NAMES) {
+      const used = operationsInBundle(name);
+      if (used.size > 0) sawAny = true;
+      const granted = actionsOfRole(roleId[name]);
+      for (const op of used) expect(granted, `${name} sends ${op}`).toContain(CHECKED_OPERATIONS[op]);
+      for (const [op, action] of Object.entries(CHECKED_OPERATIONS)) {
+        // Granted as a pair (Mail.grantSend) or a triple (grantTaskResponse).
+        const companion =
+          (action === 'ses:SendRawEmail' && used.has('SendEmail')) ||
+          ((action === 'states:SendTaskFailure' || action === 'states:SendTaskHeartbeat') && used.has('SendTaskSuccess'));
+        if (!used.has(op as CheckedOperation) && !companion) {
+          expect(granted, `${name} does not send ${op}`).not.toContain(action);
+        }
+      }
+      const tableActions = [...granted].filter((a) => a.startsWith('dynamodb:')).sort();
+      expect(tableActions, name).toEqual(FUNCTIONS[name].table.map((op) => `dynamodb:${op}`).sort());
+    }
+    expect(sawAny).toBe(true);
+    expect(operationsInBundle('capture-lead')).toContain('StartExecution');
+    expect(operationsInBundle('feedback-page')).toContain('SendTaskSuccess');
+  });
+
+  it('only feedback-page may answer tasks (grantTaskResponse)', () => {
+    const taskActions = allPolicyActions().filter((a) => /^states:SendTask/.test(a.action));
+    expect(new Set(taskActions.map((a) => a.action))).toEqual(new Set(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']));
+    expect(new Set(taskActions.map((a) => a.role))).toEqual(new Set([roleId['feedback-page']]));
+  });
+
+  it('only capture-lead and open-expansion may start executions, on this state machine only', () => {
+    const starts = allPolicyActions().filter((a) => a.action === 'states:StartExecution');
+    expect(new Set(starts.map((a) => a.role))).toEqual(new Set([roleId['capture-lead'], roleId['open-expansion']]));
+    for (const name of ['capture-lead', 'open-expansion'] as const) {
+      const st = statementsOfRole(roleId[name]).find((x) => asArray(x.Action).includes('states:StartExecution'));
+      expect(JSON.stringify(st?.Resource)).toContain(`:stateMachine:${s.stack.workflow.stateMachineName}`);
+    }
+  });
+
+  it('only the authorizer may read the API key secret', () => {
+    const reads = allPolicyActions().filter((a) => a.action.startsWith('secretsmanager:'));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(new Set(reads.map((a) => a.role))).toEqual(new Set([roleId.authorize]));
+    const env = (functionResource('authorize').Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ENV.apiKeySecretId]).toEqual({ Ref: s.stack.getLogicalId(s.stack.http.apiKey.node.defaultChild as CfnElement) });
+  });
+
+  it('mail senders may send only from the configured identity and address', () => {
+    for (const name of FUNCTION_NAMES) {
+      const st = statementsOfRole(roleId[name]).find((x) => asArray(x.Action).includes('ses:SendEmail'));
+      if (!FUNCTIONS[name].sendsMail) {
+        expect(st, name).toBeUndefined();
+        continue;
+      }
+      expect(st?.Condition, name).toEqual({ StringEquals: { 'ses:FromAddress': 'pipeline@example.com' } });
+      expect(JSON.stringify(st?.Resource), name).toContain(':identity/pipeline@example.com');
+      expect(JSON.stringify(st?.Resource), name).not.toContain('identity/*');
+    }
+  });
+
+  it('no policy grants Scan, a wildcard action, or the table to the authorizer', () => {
+    const actions = allPolicyActions();
+    expect(actions.filter((a) => a.action === 'dynamodb:Scan')).toEqual([]);
+    expect(actions.filter((a) => a.action.endsWith('*') && !a.action.startsWith('kms:'))).toEqual([]);
+    expect([...actionsOfRole(roleId.authorize)].filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('the state machine may invoke exactly the functions its definition names', () => {
+    const smRole = s.stack.getLogicalId(s.stack.workflow.stateMachine.role.node.defaultChild as CfnElement);
+    const invoke = statementsOfRole(smRole).filter((x) => asArray(x.Action).includes('lambda:InvokeFunction'));
+    const resources = invoke.flatMap((x) => asArray(x.Resource as unknown[]));
+    const invoked = FUNCTION_NAMES.filter((n) => FUNCTIONS[n].aslPlaceholder !== undefined);
+    expect(resources).toHaveLength(invoked.length);
+    for (const name of invoked) expect(resources).toContainEqual({ 'Fn::GetAtt': [fnId[name], 'Arn'] });
+  });
+});
+
+describe('state machine', () => {
+  it('is one STANDARD state machine with ALL-level logs without execution data to a vended log group, and tracing', () => {
+    s.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      StateMachineName: s.stack.workflow.stateMachineName,
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        IncludeExecutionData: false,
+        Level: Match.anyValue(),
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
+    });
+    const [, sm] = resourcesOf(s.json, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+    const level = (sm?.Properties?.['LoggingConfiguration'] as { Level: string }).Level;
+    expect(['ALL', 'ERROR']).toContain(level);
+    s.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/vendedlogs/states/${s.stack.workflow.stateMachineName}`,
+    });
+    expect(s.stack.workflow.stateMachineName.length).toBeLessThanOrEqual(80);
+  });
+
+  it('is the ASL file unchanged, with every placeholder substituted: function ARNs and the SLA numbers', () => {
+    const [, sm] = resourcesOf(s.json, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+    const location = sm?.Properties?.['DefinitionS3Location'] as { Key: string };
+    const uploaded = readFileSync(path.join(s.outdir, `asset.${location.Key}`), 'utf8');
+    const file = readFileSync(ASL_FILE, 'utf8');
+    expect(uploaded).toBe(file);
+
+    const substitutions = sm?.Properties?.['DefinitionSubstitutions'] as Record<string, unknown>;
+    const placeholders = new Set([...file.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect(new Set(Object.keys(substitutions))).toEqual(placeholders);
+    expect(placeholders).toEqual(new Set([...ASL_FUNCTION_PLACEHOLDERS, ...ASL_NUMBER_PLACEHOLDERS]));
+
+    // Numbers: the defaults, as strings.
+    const numbers = aslNumbers(s.stack.settings);
+    for (const key of ASL_NUMBER_PLACEHOLDERS) expect(substitutions[key], key).toBe(numbers[key]);
+    expect(substitutions['QualificationCallSlaSeconds']).toBe('14400');
+
+    // ARNs: GetAtt of the function named by the placeholder.
+    const expected: Record<string, string> = { ...numbers };
+    for (const name of FUNCTION_NAMES) {
+      const placeholder = FUNCTIONS[name].aslPlaceholder;
+      if (placeholder === undefined) continue;
+      expect(substitutions[placeholder], placeholder).toEqual({ 'Fn::GetAtt': [fnId[name], 'Arn'] });
+      expected[placeholder] = `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
+    }
+
+    // What CloudFormation deploys: the file with the placeholders replaced.
+    const deployed = JSON.parse(substitute(file, expected)) as {
+      States: Record<string, { Type: string; Arguments?: { FunctionName?: string }; TimeoutSeconds?: unknown }>;
+    };
+    expect(deployed.States['Qualify lead']?.Arguments?.FunctionName).toBe(expected['QualifyLeadFunctionArn']);
+    expect(deployed.States['Await qualification call']?.TimeoutSeconds).toBe("{% $number('14400') %}");
+    expect(deployed.States['Needs attention']?.Arguments?.FunctionName).toContain('function:record-outcome');
+    for (const [name, state] of Object.entries(deployed.States)) {
+      if (state.Type === 'Task') expect(state.Arguments?.FunctionName, name).toMatch(/^arn:aws:lambda:/);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('routes POST /leads and GET /funnel through the Lambda authorizer, feedback publicly', () => {
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+    const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
+    const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
+    expect([...byKey.keys()].sort()).toEqual(['GET /feedback/{id}', 'GET /funnel', 'POST /feedback/{id}', 'POST /leads']);
+    for (const key of ['POST /leads', 'GET /funnel']) {
+      expect(byKey.get(key)?.['AuthorizationType'], key).toBe('CUSTOM');
+      expect(byKey.get(key)?.['AuthorizerId'], key).toBeDefined();
+    }
+    for (const key of ['GET /feedback/{id}', 'POST /feedback/{id}']) {
+      expect(byKey.get(key)?.['AuthorizationType'] ?? 'NONE', key).toBe('NONE');
+    }
+  });
+
+  it('has one REQUEST authorizer with simple responses, the Authorization header and caching', () => {
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerUri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([{ 'Fn::GetAtt': [fnId.authorize, 'Arn'] }])]) }),
+    });
+  });
+
+  it('integrates the right functions', () => {
+    const integrations = resourcesOf(s.json, 'AWS::ApiGatewayV2::Integration').map(([, r]) => JSON.stringify(r.Properties));
+    expect(integrations).toHaveLength(3);
+    for (const name of ['capture-lead', 'funnel', 'feedback-page'] as const) {
+      expect(integrations.some((i) => i.includes(`"${fnId[name]}"`)), name).toBe(true);
+    }
+  });
+
+  it('throttles the $default stage and writes access logs without paths or headers', () => {
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: DEFAULT_SETTINGS.apiRateLimit, ThrottlingBurstLimit: DEFAULT_SETTINGS.apiBurstLimit },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: JSON.stringify(ACCESS_LOG_FIELDS) },
+    });
+    const format = JSON.stringify(ACCESS_LOG_FIELDS);
+    expect(format).toContain('$context.routeKey');
+    expect(format).not.toContain('$context.path');
+    expect(format).not.toMatch(/header/i);
+  });
+
+  it('keeps the bearer key in a generated secret', () => {
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+    });
+  });
+});
+
+describe('mail', () => {
+  it('verifies the sender identity with a configuration set that requires TLS and tracks no clicks', () => {
+    s.template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'pipeline@example.com',
+      ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
+    });
+    s.template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+    });
+    const [, configSet] = resourcesOf(s.json, 'AWS::SES::ConfigurationSet')[0] ?? [];
+    expect(configSet?.Properties?.['TrackingOptions']).toBeUndefined();
+    expect(configSet?.Properties?.['VdmOptions']).toBeUndefined();
+  });
+});
+
+describe('operations', () => {
+  it('alarms on failed, timed-out and throttled executions, every function, and API 5xx, to one SNS topic', () => {
+    const alarms = resourcesOf(s.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+    const smAlarms = alarms.filter((a) => a['Namespace'] === 'AWS/States');
+    expect(smAlarms.map((a) => a['MetricName']).sort()).toEqual(['ExecutionThrottled', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    const fnAlarms = alarms.filter((a) => a['Namespace'] === 'AWS/Lambda' && a['MetricName'] === 'Errors');
+    expect(fnAlarms).toHaveLength(FUNCTION_NAMES.length);
+    expect(alarms.some((a) => a['Namespace'] === 'AWS/ApiGateway' && a['MetricName'] === '5xx')).toBe(true);
+    s.template.resourceCountIs('AWS::SNS::Topic', 1);
+    const topicId = s.stack.getLogicalId(s.stack.monitoring.topic.node.defaultChild as CfnElement);
+    for (const a of alarms) expect(a['AlarmActions']).toEqual([{ Ref: topicId }]);
+    s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('has a dashboard with the funnel metrics in namespace TheModelPipeline', () => {
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const [, dashboard] = resourcesOf(s.json, 'AWS::CloudWatch::Dashboard')[0] ?? [];
+    const body = JSON.stringify(dashboard?.Properties?.['DashboardBody']);
+    for (const m of FUNNEL_METRICS) expect(body, m.metricName).toContain(m.metricName);
+    expect(body).toContain('TheModelPipeline');
+    expect(body).toContain('RevenueWon');
+    expect(body).toContain('ExecutionsFailed');
+  });
+
+  it('runs remind-pending every 15 minutes, with retries and a dead-letter queue', () => {
+    s.template.resourceCountIs('AWS::Events::Rule', 1);
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [fnId['remind-pending'], 'Arn'] },
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }),
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    expect(functionResource('remind-pending').Properties?.['DeadLetterConfig']).toBeDefined();
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions reports nothing unacknowledged', () => {
+    const open = s.nag.awsSolutions.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(open).toEqual([]);
+    expect(s.nag.awsSolutions.success).toBe(true);
+  });
+
+  it('Serverless reports nothing unacknowledged', () => {
+    const open = s.nag.serverless.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(open).toEqual([]);
+  });
+
+  it('every acknowledgement has a written reason', () => {
+    const acknowledged: { path: string; id: string; reason: string }[] = [];
+    for (const c of s.stack.node.findAll()) {
+      for (const entry of c.node.metadata) {
+        if (entry.type !== 'aws:cdk:acknowledged-rules') continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+          acknowledged.push({ path: c.node.path, id, reason: String(reason) });
+        }
+      }
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const a of acknowledged) expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(40);
+  });
+});
