@@ -55,12 +55,25 @@ function num(item: Item | undefined, key: string): number | undefined {
   return v && 'N' in v && v.N !== undefined ? Number(v.N) : undefined;
 }
 
+/** One item for consecutive event chunks of an execution: all their events, the last cursor. */
+function chunkItem(group: PendingPut[]): Item {
+  const first = group[0]!.chunk!;
+  const last = group[group.length - 1]!.chunk!;
+  const events = group.length === 1 ? first.events : group.flatMap((g) => g.chunk!.events);
+  const item: Item = { pk: S(`X#${first.arn}`), sk: S(chunkKey(events[0]!.id)), ev: S(JSON.stringify(events)), n: N(last.n) };
+  const cursor = [...group].reverse().find((g) => g.chunk!.cursor)?.chunk!.cursor;
+  if (cursor) item.c = S(JSON.stringify(cursor));
+  return item;
+}
+
 function chunkKey(firstId: number): string {
   return `E#${String(firstId).padStart(10, '0')}`;
 }
 
 interface PendingPut {
-  item: Item;
+  /** A finished item, or an event chunk kept open so later chunks of the same execution can join it. */
+  item?: Item;
+  chunk?: { arn: string; events: StoredEvent[]; n: number; cursor?: Cursor };
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -216,50 +229,51 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return this.getExecution(rec.executionArn);
       throw err;
     }
-    if (events.length) {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: { pk: S(`X#${rec.executionArn}`), sk: S(chunkKey(events[0]!.id)), ev: S(JSON.stringify(events)), n: N(rec.eventCount), ...(rec.cursor ? { c: S(JSON.stringify(rec.cursor)) } : {}) },
-        }),
-      );
-    }
+    if (events.length) await this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } });
     return undefined;
   }
 
   async commit(executionArn: string, c: ExecutionCommit): Promise<void> {
+    const pk = S(`X#${executionArn}`);
+    let written: Promise<void> | undefined;
     if (c.events.length) {
-      const item: Item = { pk: S(`X#${executionArn}`), sk: S(chunkKey(c.events[0]!.id)), ev: S(JSON.stringify(c.events)), n: N(c.eventCount) };
-      if (c.cursor && !c.final) item.c = S(JSON.stringify(c.cursor));
-      await this.put(item);
+      // the cursor rides along even on the final chunk: if the head write below is lost, a resume repeats only the last step
+      written = this.enqueue({ chunk: { arn: executionArn, events: c.events, n: c.eventCount, cursor: c.cursor } });
+      if (!c.final) return written;
     } else if (c.cursor && !c.final) {
       // a position change without events (rare): a cursor-only chunk sorting after the last events
-      await this.put({ pk: S(`X#${executionArn}`), sk: S(`${chunkKey(c.eventCount)}~${Date.now()}`), n: N(c.eventCount), c: S(JSON.stringify(c.cursor)) });
+      await this.put({ pk, sk: S(`${chunkKey(c.eventCount)}~${Date.now()}`), n: N(c.eventCount), c: S(JSON.stringify(c.cursor)) });
     }
     if (c.final) {
-      const head = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(`X#${executionArn}`), sk: S('H') }, ConsistentRead: true }));
-      const d = str(head.Item, 'd');
-      if (!d) throw new Error(`commit to unknown execution ${executionArn}`);
-      const rec = { ...(JSON.parse(d) as ExecutionRecord), ...c.final, eventCount: c.eventCount };
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { pk: S(`X#${executionArn}`), sk: S('H') },
-          UpdateExpression: 'SET d = :d, st = :st REMOVE run, c',
-          ConditionExpression: 'st = :running',
-          ExpressionAttributeValues: { ':d': S(JSON.stringify(rec)), ':st': S(c.final.status), ':running': S('RUNNING') },
-        }),
-      );
+      let head = c.head;
+      if (!head) {
+        const r = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk, sk: S('H') }, ConsistentRead: true }));
+        const d = str(r.Item, 'd');
+        if (!d) throw new Error(`commit to unknown execution ${executionArn}`);
+        head = JSON.parse(d) as ExecutionRecord;
+      }
+      const rec: ExecutionRecord = { ...head, ...c.final, eventCount: c.eventCount };
+      delete rec.cursor;
+      await Promise.all([written, this.put(this.headItem(rec))]);
     }
   }
 
-  /** Chunk writes: group-committed with BatchWriteItem when enabled. */
   private put(item: Item): Promise<void> {
+    return this.enqueue({ item });
+  }
+
+  /**
+   * Group commit: writes queued in the same tick go out together with
+   * BatchWriteItem (25 items per request); consecutive event chunks of one
+   * execution are merged into a single item first.
+   */
+  private enqueue(entry: Omit<PendingPut, 'resolve' | 'reject'>): Promise<void> {
     if (!this.batch) {
+      const item = entry.item ?? chunkItem([entry as PendingPut]);
       return this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item })).then(() => undefined);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ ...entry, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => void this.flush());
@@ -269,25 +283,45 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, 25);
+    const queue = this.queue;
+    this.queue = [];
+    // merge chunks per execution, keeping the order of everything else
+    const groups: PendingPut[][] = [];
+    const open = new Map<string, PendingPut[]>();
+    for (const e of queue) {
+      if (e.chunk) {
+        const g = open.get(e.chunk.arn);
+        if (g) {
+          g.push(e);
+          continue;
+        }
+        const ng = [e];
+        open.set(e.chunk.arn, ng);
+        groups.push(ng);
+      } else {
+        groups.push([e]);
+      }
+    }
+    for (let i = 0; i < groups.length; i += 25) {
+      const batch = groups.slice(i, i + 25);
       this.inflight++;
       void this.writeBatch(batch).finally(() => this.inflight--);
     }
   }
 
-  private async writeBatch(batch: PendingPut[]): Promise<void> {
+  private async writeBatch(batch: PendingPut[][]): Promise<void> {
+    const all = batch.flat();
     try {
-      let requests = batch.map((p) => ({ PutRequest: { Item: p.item } }));
+      let requests = batch.map((g) => ({ PutRequest: { Item: g[0]!.item ?? chunkItem(g) } }));
       for (let attempt = 0; requests.length; attempt++) {
         const r = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (r.UnprocessedItems?.[this.tableName] ?? []).map((w) => ({ PutRequest: { Item: w.PutRequest!.Item! } }));
         if (requests.length && attempt > 20) throw new Error('BatchWriteItem left unprocessed items');
         if (requests.length) await new Promise((res) => setTimeout(res, 10 * (attempt + 1)));
       }
-      for (const p of batch) p.resolve();
+      for (const p of all) p.resolve();
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      for (const p of all) p.reject(err);
     }
   }
 

@@ -79,6 +79,7 @@ interface Run {
   startDate: number;
   input: string;
   roleArn: string;
+  definitionId: string;
   def: CompiledDefinition;
   cursor: Cursor;
   eventCount: number;
@@ -89,6 +90,8 @@ interface Run {
   finished: boolean;
   waiters: (() => void)[];
   ctxExecution?: Record<string, Json>;
+  /** First failed store write of a non-durable commit (rethrown at the next durable point). */
+  writeError?: unknown;
 }
 
 interface Frame {
@@ -99,6 +102,8 @@ interface Frame {
   outer?: Record<string, Json>;
   prev: number;
   mapItem?: { Index: number; Value: Json };
+  /** Id of the StateEntered event of the current state. */
+  enteredId?: number;
 }
 
 interface Outcome {
@@ -154,6 +159,10 @@ export class EngineImpl implements Engine {
   private runs = new Map<string, Run>();
   private tokens = new Map<string, TokenEntry>();
   private compiled = new Map<string, CompiledDefinition>();
+  /** Descriptions of recently finished executions (immutable), so waiters need no store read. */
+  private finishedCache = new Map<string, ExecutionDescription>();
+  /** Write-through cache of state machine records (this engine is the store's only writer). */
+  private machines = new Map<string, StateMachineRecord>();
   private started: Promise<void> | undefined;
 
   constructor(options: EngineOptions = {}) {
@@ -201,6 +210,7 @@ export class EngineImpl implements Engine {
     await Promise.all(runs.map((r) => r.chain));
     this.runs.clear();
     this.tokens.clear();
+    this.finishedCache.clear();
     this.started = undefined;
     await this.store.close?.();
   }
@@ -290,7 +300,8 @@ export class EngineImpl implements Engine {
     };
     await this.store.putDefinition(this.definitionId(input.definition), input.definition);
     const created = await this.store.putStateMachine(rec, 'create');
-    if (!created) {
+    if (created) this.machines.set(arn, rec);
+    else {
       const existing = await this.store.getStateMachine(arn);
       if (existing && existing.definition === rec.definition && existing.roleArn === rec.roleArn && existing.type === rec.type) {
         return { stateMachineArn: arn, creationDate: new Date(existing.creationDate) };
@@ -302,8 +313,11 @@ export class EngineImpl implements Engine {
 
   private async getMachine(arn: string): Promise<StateMachineRecord> {
     this.checkArn(arn, 'stateMachine');
+    const cached = this.machines.get(arn);
+    if (cached) return cached;
     const rec = await this.store.getStateMachine(arn);
     if (!rec) throw new EngineError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    this.machines.set(arn, rec);
     return rec;
   }
 
@@ -321,6 +335,7 @@ export class EngineImpl implements Engine {
       updateDate: this.clock.now(),
     };
     await this.store.putStateMachine(updated, 'replace');
+    this.machines.set(updated.stateMachineArn, updated);
     return { updateDate: new Date(updated.updateDate!) };
   }
 
@@ -360,6 +375,7 @@ export class EngineImpl implements Engine {
   async deleteStateMachine(stateMachineArn: string): Promise<void> {
     await this.ready();
     this.checkArn(stateMachineArn, 'stateMachine');
+    this.machines.delete(stateMachineArn);
     await this.store.deleteStateMachine(stateMachineArn);
   }
 
@@ -393,8 +409,8 @@ export class EngineImpl implements Engine {
       throw new EngineError('InvalidExecutionInput', `Invalid State Machine Execution Input: 'input' is not valid JSON`);
     }
     const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${sm.name}:${name}`;
-    const existing = await this.store.getExecution(arn);
-    if (existing) return this.idempotent(existing, inputText);
+    const live = this.runs.get(arn);
+    if (live) return this.idempotent({ executionArn: arn, status: 'RUNNING', input: live.input, startDate: live.startDate }, inputText);
     const definitionId = this.definitionId(sm.definition);
     const def = await this.loadDefinition(definitionId).catch(() => this.compile(sm.definition));
     const startDate = this.clock.now();
@@ -426,7 +442,7 @@ export class EngineImpl implements Engine {
     return { executionArn: arn, startDate: new Date(startDate) };
   }
 
-  private idempotent(existing: ExecutionRecord, inputText: string): { executionArn: string; startDate: Date } {
+  private idempotent(existing: Pick<ExecutionRecord, 'executionArn' | 'status' | 'input' | 'startDate'>, inputText: string): { executionArn: string; startDate: Date } {
     if (existing.status === 'RUNNING' && sameJson(existing.input, inputText)) {
       return { executionArn: existing.executionArn, startDate: new Date(existing.startDate) };
     }
@@ -459,6 +475,7 @@ export class EngineImpl implements Engine {
       events: [{ id, previousEventId: rec.eventCount, timestamp: stopDate, type: 'ExecutionAborted', executionAbortedEventDetails: details }],
       eventCount: id,
       final: { status: 'ABORTED', stopDate, ...details },
+      head: rec,
     });
     return { stopDate: new Date(stopDate) };
   }
@@ -466,6 +483,20 @@ export class EngineImpl implements Engine {
   async describeExecution(executionArn: string): Promise<ExecutionDescription> {
     await this.ready();
     this.checkArn(executionArn, 'execution');
+    const run = this.runs.get(executionArn);
+    if (run && !run.finished) {
+      return {
+        executionArn,
+        stateMachineArn: run.smArn,
+        name: run.name,
+        status: 'RUNNING',
+        startDate: new Date(run.startDate),
+        input: run.input,
+        currentStates: [...run.current.keys()],
+      };
+    }
+    const done = this.finishedCache.get(executionArn);
+    if (done) return { ...done };
     const rec = await this.store.getExecution(executionArn);
     if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     const d: ExecutionDescription = {
@@ -617,6 +648,7 @@ export class EngineImpl implements Engine {
       startDate: rec.startDate,
       input: rec.input,
       roleArn: rec.roleArn,
+      definitionId: rec.definitionId,
       def,
       cursor,
       eventCount: rec.eventCount,
@@ -645,12 +677,12 @@ export class EngineImpl implements Engine {
     await run.chain;
     const now = this.execNow(run);
     this.emitRaw(run, run.eventCount, 'ExecutionTimedOut', { error: 'States.Timeout' });
-    await this.finish(run, { status: 'TIMED_OUT', stopDate: now, error: 'States.Timeout' });
+    await this.finish(run, { status: 'TIMED_OUT', stopDate: now });
   }
 
   private async drive(run: Run): Promise<void> {
     const c = run.cursor;
-    const frame: Frame = { run, scope: run.scope, top: true, vars: c.v, prev: c.pe };
+    const frame: Frame = { run, scope: run.scope, top: true, vars: c.v, prev: c.pe, enteredId: c.ei };
     try {
       const output = await this.runMachine(frame, run.def.machine, c.s, c.in, c.p ? c : undefined, c.at);
       const text = JSON.stringify(output);
@@ -676,10 +708,36 @@ export class EngineImpl implements Engine {
     run.scope.cancel();
     const events = run.pending;
     run.pending = [];
-    const p = run.chain.then(() => this.store.commit(run.arn, { events, eventCount: run.eventCount, final }));
-    run.chain = p.catch(() => undefined);
+    const head: ExecutionRecord = {
+      executionArn: run.arn,
+      stateMachineArn: run.smArn,
+      name: run.name,
+      status: final.status,
+      input: run.input,
+      startDate: run.startDate,
+      definitionId: run.definitionId,
+      roleArn: run.roleArn,
+      eventCount: run.eventCount,
+    };
+    const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: run.cursor, final, head });
+    const all = Promise.all([run.chain, p]).then(() => undefined);
+    run.chain = all.catch(() => undefined);
     try {
-      await p;
+      await all;
+      const d: ExecutionDescription = {
+        executionArn: run.arn,
+        stateMachineArn: run.smArn,
+        name: run.name,
+        status: final.status,
+        startDate: new Date(run.startDate),
+        stopDate: new Date(final.stopDate),
+        input: run.input,
+      };
+      if (final.output !== undefined) d.output = final.output;
+      if (final.error !== undefined) d.error = final.error;
+      if (final.cause !== undefined) d.cause = final.cause;
+      this.finishedCache.set(run.arn, d);
+      if (this.finishedCache.size > 2000) this.finishedCache.delete(this.finishedCache.keys().next().value!);
     } finally {
       if (this.runs.get(run.arn) === run) this.runs.delete(run.arn);
       for (const [token, entry] of this.tokens) if (entry.run === run) this.tokens.delete(token);
@@ -703,24 +761,41 @@ export class EngineImpl implements Engine {
     return id;
   }
 
-  /** Persists pending events (and, on the top-level path, the new cursor) before going on. */
-  private async commit(frame: Frame, cursor?: Cursor): Promise<void> {
+  /**
+   * Hands the pending events (and, on the top-level path, the new cursor) to
+   * the store, which applies commits in call order. With `durable` (the
+   * default) it waits until this and every earlier write of the run is
+   * stored: states call it before anything outside the engine can see their
+   * effect (a task invocation, a timer, the end). Transitions between pure
+   * states (Pass, Choice) are not awaited one by one, so the DynamoDB store
+   * can group them into one write.
+   */
+  private async commit(frame: Frame, cursor?: Cursor, durable = true): Promise<void> {
     const run = frame.run;
     frame.scope.check();
     const events = run.pending;
     run.pending = [];
     const c = frame.top ? cursor : undefined;
     if (c) run.cursor = c;
-    if (events.length === 0 && !c) return;
-    const eventCount = run.eventCount;
-    const p = run.chain.then(() => this.store.commit(run.arn, { events, eventCount, cursor: c ?? run.cursor }));
-    run.chain = p.catch(() => undefined);
-    await p;
-    frame.scope.check();
+    if (events.length || c) {
+      const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: c ?? run.cursor });
+      p.catch((err: unknown) => {
+        run.writeError ??= err;
+      });
+      const all = Promise.all([run.chain, p]).then(() => undefined);
+      run.chain = all.catch(() => undefined);
+    }
+    if (durable) {
+      await run.chain;
+      if (run.writeError) throw run.writeError;
+      frame.scope.check();
+    }
   }
 
   private cursorAt(frame: Frame, s: string, input: Json, at: number, extra?: Partial<Cursor>): Cursor {
-    return { s, in: input, v: frame.vars, at, pe: frame.prev, ...extra };
+    const c: Cursor = { s, in: input, v: frame.vars, at, pe: frame.prev, ...extra };
+    if (extra && frame.enteredId !== undefined) c.ei = frame.enteredId;
+    return c;
   }
 
   // ---------------------------------------------------------------------------
@@ -739,6 +814,12 @@ export class EngineImpl implements Engine {
       let outcome: Outcome;
       try {
         outcome = await this.runState(frame, state, inp, at, res);
+      } catch (err) {
+        // a sibling branch failed: this branch is cut short (not when the whole run stops)
+        if (err instanceof Halt && !frame.top && frame.scope.cancelled && !run.scope.cancelled) {
+          frame.prev = this.emitRaw(run, frame.prev, `${state.type}StateAborted`);
+        }
+        throw this.qualify(err, frame, state);
       } finally {
         const n = (run.current.get(name) ?? 1) - 1;
         if (n <= 0) run.current.delete(name);
@@ -749,7 +830,7 @@ export class EngineImpl implements Engine {
       name = outcome.next;
       inp = outcome.output;
       at = this.execNow(frame.run);
-      await this.commit(frame, this.cursorAt(frame, name, inp, at));
+      await this.commit(frame, this.cursorAt(frame, name, inp, at), false);
     }
   }
 
@@ -797,6 +878,13 @@ export class EngineImpl implements Engine {
 
   private entered(frame: Frame, state: State, input: Json): void {
     this.emit(frame, `${state.type}StateEntered`, { name: state.name, input: JSON.stringify(input), inputDetails: { truncated: false } });
+    frame.enteredId = frame.prev;
+  }
+
+  /** AWS prefixes the cause of errors raised by the engine itself with the state and its entry event. */
+  private qualify(err: unknown, frame: Frame, state: State): unknown {
+    if (!(err instanceof StatesError) || err.error !== 'States.QueryEvaluationError' || err.cause_.startsWith('An error occurred while executing the state')) return err;
+    return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`);
   }
 
   private runState(frame: Frame, state: State, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
@@ -930,7 +1018,7 @@ export class EngineImpl implements Engine {
         if (err instanceof Halt) throw err;
         frame.scope.check();
         resume = undefined;
-        const se = toStatesError(err);
+        const se = toStatesError(this.qualify(err, frame, state));
         if (se.error === 'States.Runtime') throw se;
         const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true));
         const r = ri >= 0 ? state.retry[ri] : undefined;
@@ -1027,6 +1115,7 @@ export class EngineImpl implements Engine {
         };
         racers.push(hbPromise);
       }
+      racers.push(new Promise<Json>((_, reject) => ts.onCancel(() => reject(new Halt()))));
       racers.push(this.invokeTask(frame, ts, state, args, token, to, submitted, heartbeat, input, at, rc, hb));
       result = await Promise.race(racers);
     } catch (err) {
@@ -1115,19 +1204,19 @@ export class EngineImpl implements Engine {
     const branchInput = state.arguments ? await evaluateTemplate(state.arguments, b) : input;
     const scope = frame.scope.child();
     const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
+    const branches = state.branches.map(async (m) => {
+      const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev };
+      const out = await this.runMachine(f, m, m.startAt, branchInput, undefined);
+      await this.commit(f);
+      return out;
+    });
     try {
-      const results = await Promise.all(
-        state.branches.map(async (m) => {
-          const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev };
-          const out = await this.runMachine(f, m, m.startAt, branchInput, undefined);
-          await this.commit(f);
-          return out;
-        }),
-      );
+      const results = await Promise.all(branches);
       this.emit(frame, 'ParallelStateSucceeded');
       return results;
     } catch (err) {
       scope.cancel();
+      await Promise.allSettled(branches);
       if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
       this.emit(frame, 'ParallelStateFailed');
       throw err;
@@ -1153,29 +1242,35 @@ export class EngineImpl implements Engine {
         const value = items[i]!;
         const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev, mapItem: { Index: i, Value: value } };
         this.emit(f, 'MapIterationStarted', { name: state.name, index: i });
+        let iterFrame: Frame | undefined;
         try {
           let itemInput: Json = value;
           if (state.itemSelector) itemInput = await evaluateTemplate(state.itemSelector, this.bindings(f, state.name, input, at, { retryCount }));
-          const iterFrame: Frame = { ...f, mapItem: undefined };
+          iterFrame = { ...f, mapItem: undefined };
           results[i] = await this.runMachine(iterFrame, state.processor, state.processor.startAt, itemInput, undefined);
           f.prev = iterFrame.prev;
           this.emit(f, 'MapIterationSucceeded', { name: state.name, index: i });
           await this.commit(f);
         } catch (err) {
+          if (iterFrame) f.prev = iterFrame.prev;
           if (!(err instanceof Halt) && !scope.cancelled) {
             this.emit(f, 'MapIterationFailed', { name: state.name, index: i });
+          } else if (err instanceof Halt && !frame.scope.cancelled) {
+            f.prev = this.emitRaw(f.run, f.prev, 'MapIterationAborted', { name: state.name, index: i });
           }
           throw err;
         }
       }
     };
     const n = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
+    const workers = Array.from({ length: Math.max(n, 0) }, () => worker());
     try {
-      await Promise.all(Array.from({ length: Math.max(n, 0) }, () => worker()));
+      await Promise.all(workers);
       this.emit(frame, 'MapStateSucceeded');
       return results;
     } catch (err) {
       scope.cancel();
+      await Promise.allSettled(workers);
       if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
       this.emit(frame, 'MapStateFailed');
       throw err;

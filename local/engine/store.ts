@@ -51,6 +51,8 @@ export interface Cursor {
   args?: Json;
   /** Last event id of the top-level path (previousEventId of the next event). */
   pe: number;
+  /** Id of the current state's StateEntered event (once entered). */
+  ei?: number;
 }
 
 /** A history event as stored: timestamp in epoch ms. */
@@ -92,6 +94,8 @@ export interface ExecutionCommit {
   cursor?: Cursor;
   /** When the execution ends. */
   final?: { status: ExecutionStatus; stopDate: number; output?: string; error?: string; cause?: string };
+  /** With `final`: the complete record after it (so the store can write it without reading first). */
+  head?: ExecutionRecord;
 }
 
 export interface ListExecutionsQuery {
@@ -191,7 +195,7 @@ export class MemoryStore implements ExecutionStoreImpl {
     let rec: ExecutionRecord = { ...e.rec, eventCount: c.eventCount };
     if (c.cursor) rec.cursor = c.cursor;
     if (c.final) {
-      rec = { ...rec, ...c.final };
+      rec = { ...(c.head ?? rec), ...c.final, eventCount: c.eventCount };
       delete rec.cursor;
     }
     e.rec = rec;
