@@ -26,7 +26,7 @@ import { createEngine, DynamoDBStore } from './engine/index';
 import { startSfnServer, type SfnServer } from './engine/http-server';
 import { lambdaContext, type InvokableHandler, type Route } from './apigw';
 import { startAppServer } from './app-server';
-import { Outbox, type SesStoreAccess } from './outbox';
+import { Outbox, type SesStoreModule } from './outbox';
 import { startSecretsServer, type SecretsServer } from './secrets';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
@@ -106,9 +106,9 @@ function loadDynalite(): Dynalite {
   return require('dynalite') as Dynalite;
 }
 
-function loadSes(): { start: SesServerFactory; store: SesStoreAccess } {
+function loadSes(): { start: SesServerFactory; store: SesStoreModule } {
   const mod = require('aws-ses-v2-local') as { default: SesServerFactory };
-  const store = require('aws-ses-v2-local/dist/store.js') as SesStoreAccess;
+  const store = require('aws-ses-v2-local/dist/store.js') as SesStoreModule;
   return { start: mod.default, store };
 }
 
@@ -303,9 +303,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const sesUrl = hostUrl(host, (sesServer.address() as AddressInfo).port);
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'), ses.store);
     outbox.load();
-    const outboxTimer = setInterval(() => outbox.sync(), 250);
+    const detach = outbox.attach(ses.store);
     cleanups.push(async () => {
-      clearInterval(outboxTimer);
+      detach();
       outbox.sync();
     });
 

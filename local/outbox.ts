@@ -83,6 +83,9 @@ export interface SesStoreAccess {
   saveEmail(email: SesStoredEmail): void;
 }
 
+/** The store module's exports object, whose saveEmail the SES server calls through (writable). */
+export type SesStoreModule = SesStoreAccess & Record<string, unknown>;
+
 /** Reads and keeps the outbox file in step with the SES store. */
 export class Outbox {
   private readonly mails: OutboxMail[] = [];
@@ -111,6 +114,24 @@ export class Outbox {
       if (!inStore.has(mail.id)) this.ses.saveEmail(toSes(mail));
     }
     return this.mails.length;
+  }
+
+  /**
+   * Saves every mail to the file as the SES server stores it, before it
+   * answers SendEmail: a crash right after a send cannot lose the mail (and
+   * its links). The server calls `store.saveEmail` through the module's
+   * exports, so wrapping that property is enough. Returns the undo.
+   */
+  attach(module: SesStoreModule): () => void {
+    const original = module.saveEmail;
+    const wrapped = (email: SesStoredEmail): void => {
+      original(email);
+      this.sync();
+    };
+    module.saveEmail = wrapped;
+    return () => {
+      if (module.saveEmail === wrapped) module.saveEmail = original;
+    };
   }
 
   /** Appends the mails the SES store has and the file lacks. Synchronous, so a reader sees only saved mail. */

@@ -84,6 +84,7 @@ export interface TeamFeedback {
 export interface OutboxItem {
   id: string;
   to: string[];
+  cc?: string[];
   subject: string;
   text: string;
   links: string[];
@@ -283,7 +284,7 @@ export function outboxPage(mails: OutboxItem[], links?: Links): string {
 <table class="outbox"><thead><tr><th>Sent</th><th>To</th><th>Subject and links</th></tr></thead><tbody>
 ${newest.length === 0 ? html`<tr><td colspan="3" class="muted">No mail yet.</td></tr>` : ''}
 ${newest.map(
-  (m) => html`<tr data-mail="${m.id}"><td>${time(m.sentAt)}</td><td>${m.to.join(', ')}</td><td><b>${m.subject}</b>
+  (m) => html`<tr data-mail="${m.id}"><td>${time(m.sentAt)}</td><td>${m.to.join(', ')}${m.cc !== undefined && m.cc.length > 0 ? html`<div class="small muted">cc ${m.cc.join(', ')}</div>` : ''}</td><td><b>${m.subject}</b>
 ${m.links.length > 0 ? html`<ul class="links">${m.links.map((l) => html`<li><a href="${l}">${l}</a></li>`)}</ul>` : ''}
 <details><summary class="small">Text</summary><pre class="mail">${m.text}</pre></details></td></tr>`,
 )}

@@ -24,6 +24,21 @@ describe('outbox', () => {
     expect(links).toEqual(['http://127.0.0.1:3000/feedback/abc?answer=won&x=1', 'http://127.0.0.1:3000/feedback/abc?answer=won', 'http://h/x']);
   });
 
+  it('writes each mail to the file as the SES store saves it, once attached', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const module = { ...ses, saveEmail: ses.saveEmail } as SesStoreAccess & Record<string, unknown>;
+    const box = new Outbox(file, module);
+    const detach = box.attach(module);
+    module.saveEmail(mail('m1', 'see http://a/1'));
+    expect(readFileSync(file, 'utf8')).toContain('"id":"m1"');
+    detach();
+    module.saveEmail(mail('m2', 'x'));
+    expect(readFileSync(file, 'utf8')).not.toContain('"id":"m2"');
+  });
+
   it('saves new mail to the file and puts it back into a fresh SES store after a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
     dirs.push(dir);
