@@ -22,7 +22,6 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
-  UpdateItemCommand,
   BatchWriteItemCommand,
   type AttributeValue,
   type DynamoDBClient,
