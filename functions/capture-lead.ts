@@ -14,7 +14,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLeadExecution } from './lib/executions';
 import { Conflict } from './lib/errors';
 import { httpMiddlewares, json, type HttpResult } from './lib/http';
-import { parseLeadBody, toLeadInput } from './lib/lead-schema';
+import { LEAD_FIELDS, parseLeadBody, toLeadInput } from './lib/lead-schema';
 import { putNewLead } from './lib/leads';
 import { logger, metrics, MetricUnit } from './lib/observability';
 
@@ -24,7 +24,8 @@ export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
     const parsed = parseLeadBody(event.body, event.isBase64Encoded);
     if (!parsed.ok) {
       const first = parsed.errors[0];
-      logger.info('lead rejected', { fields: parsed.errors.map((e) => e.field) });
+      // Field names only, and only ours: an unknown key is client data, not logged.
+      logger.info('lead rejected', { fields: parsed.errors.map((e) => (LEAD_FIELDS.has(e.field) ? e.field : 'unknown-field')) });
       return json(400, {
         message: parsed.errors.map((e) => `${e.field}: ${e.message}`).join('; '),
         field: first?.field ?? 'body',

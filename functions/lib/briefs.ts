@@ -69,7 +69,9 @@ export function handoffBrief(input: HandoffBriefInput): RenderedEmail {
         ? { title: 'What Customer Success saw', rows: [{ label: 'Check-in notes', value: lead.message ?? 'No notes were recorded.' }, { label: 'Customer since (lead)', value: lead.expansionOf }] }
         : { title: 'What Inside Sales learned on the call', rows: [{ label: 'Inside Sales owner', value: isOwner }, ...learnedRows('qualification-call', call)] },
     ],
-    footer: 'Sent by The Model pipeline. Reply to the Inside Sales owner with questions.',
+    footer: expansion
+      ? 'Sent by The Model pipeline. The account\'s Customer Success Manager knows the customer best.'
+      : 'Sent by The Model pipeline. Reply to the Inside Sales owner with questions.',
   });
 }
 

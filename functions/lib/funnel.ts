@@ -30,7 +30,7 @@ export interface StageFigures extends StageCounters {
   stage: Stage;
   /** Leads in the stage now. */
   current: number;
-  /** Mean time spent in the stage by leads that left it (hours, 1 decimal), null before any exit. */
+  /** Mean time spent in the stage by leads that left it (hours, 2 decimals), null before any exit. */
   avgHoursInStage: number | null;
   /** For main-path stages: the next stage, and entered(next) / entered(this) (null when nothing entered). */
   next?: Stage;
@@ -95,7 +95,7 @@ export function buildFunnel(args: {
       entered: entered(stage),
       exited,
       timeInStageMs,
-      avgHoursInStage: exited > 0 ? Math.round((timeInStageMs / exited / 3_600_000) * 10) / 10 : null,
+      avgHoursInStage: exited > 0 ? Math.round((timeInStageMs / exited / 3_600_000) * 100) / 100 : null,
     };
     const i = MAIN_PATH.indexOf(stage);
     const next = i >= 0 ? MAIN_PATH[i + 1] : undefined;

@@ -120,6 +120,9 @@ const leadBodySchema = z.strictObject({
     .optional(),
 });
 
+/** The accepted field names (plus 'body' for the request as a whole). */
+export const LEAD_FIELDS: ReadonlySet<string> = new Set([...Object.keys(leadBodySchema.shape), 'body']);
+
 /** A validated lead, ready to be stored. */
 export interface NewLead {
   id: string;
