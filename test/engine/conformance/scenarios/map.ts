@@ -334,4 +334,18 @@ export const mapScenarios: Scenario[] = [
     }),
     expect: { status: 'SUCCEEDED', output: [10, 'early', 30] },
   },
+  {
+    name: 'A Map over 200 items with unlimited concurrency keeps item order',
+    source: DOC_MAP,
+    definition: jsonata('M', {
+      M: {
+        Type: 'Map',
+        Items: '{% $range(1, 200, 1) %}',
+        ItemProcessor: { StartAt: 'Sq', States: { Sq: { Type: 'Pass', Output: '{% $states.input * $states.input %}', End: true } } },
+        Output: { count: '{% $count($states.result) %}', first: '{% $states.result[0] %}', last: '{% $states.result[199] %}', sum: '{% $sum($states.result) %}' },
+        End: true,
+      },
+    }),
+    expect: { status: 'SUCCEEDED', output: { count: 200, first: 1, last: 40000, sum: 2686700 } },
+  },
 ];

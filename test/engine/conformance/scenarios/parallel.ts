@@ -44,7 +44,7 @@ export const parallelScenarios: Scenario[] = [
         End: true,
       },
     }),
-    expect: { status: 'SUCCEEDED', output: ['slow', 'fast', 'mid'], history: { stateDurations: { P: { min: 20, max: 28 } } } },
+    expect: { status: 'SUCCEEDED', output: ['slow', 'fast', 'mid'], history: { stateDurations: { P: { min: 20, max: 32 } } } },
   },
   {
     name: 'Every branch receives the Parallel state input by default',

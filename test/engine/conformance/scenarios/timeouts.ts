@@ -33,7 +33,7 @@ export const timeoutScenarios: Scenario[] = [
       status: 'FAILED',
       error: 'States.Timeout',
       history: {
-        stateDurations: { HelloWorld: { min: 2, max: 8 } },
+        stateDurations: { HelloWorld: { min: 2, max: 12 } },
         eventsInclude: [
           { type: 'LambdaFunctionScheduled', lambdaFunctionScheduledEventDetails: { resource: lambdaArn('sleep10'), timeoutInSeconds: 2 } },
           { type: 'LambdaFunctionStarted' },
@@ -84,7 +84,7 @@ export const timeoutScenarios: Scenario[] = [
     definition: jsonata('T', { T: { Type: 'Task', Resource: lambdaArn('sleep10'), TimeoutSeconds: '{% $states.input.timeout %}', End: true } }),
     lambdas: slow,
     input: { timeout: 5 },
-    expect: { status: 'FAILED', error: 'States.Timeout', history: { stateDurations: { T: { min: 5, max: 11 } } } },
+    expect: { status: 'FAILED', error: 'States.Timeout', history: { stateDurations: { T: { min: 5, max: 15 } } } },
   },
   {
     name: 'A fast task finishes within TimeoutSeconds',
@@ -96,13 +96,13 @@ export const timeoutScenarios: Scenario[] = [
     name: 'waitForTaskToken with no callback times out after TimeoutSeconds',
     source: [DOC_TASK, `${LS_CALLBACK}/sqs_wait_for_task_token_with_timeout.json5`],
     definition: jsonata('Wait', { Wait: tokenTask({ TimeoutSeconds: 5, End: true }) }),
-    expect: { status: 'FAILED', error: 'States.Timeout', invocations: { TokenSink: 1 }, history: { stateDurations: { Wait: { min: 5, max: 11 } } } },
+    expect: { status: 'FAILED', error: 'States.Timeout', invocations: { TokenSink: 1 }, history: { stateDurations: { Wait: { min: 5, max: 15 } } } },
   },
   {
     name: 'waitForTaskToken without heartbeats fails with States.HeartbeatTimeout',
     source: [DOC_TASK, LS_HEARTBEATS, 'localstack/localstack tests/aws/services/stepfunctions/templates/activities/statemachines/base_activity_task_heartbeat.json5'],
     definition: jsonata('Wait', { Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, End: true }) }),
-    expect: { status: 'FAILED', error: 'States.HeartbeatTimeout', history: { stateDurations: { Wait: { min: 2, max: 8 } } } },
+    expect: { status: 'FAILED', error: 'States.HeartbeatTimeout', history: { stateDurations: { Wait: { min: 2, max: 12 } } } },
   },
   {
     name: 'A heartbeat timeout can be caught by name',
@@ -168,6 +168,21 @@ export const timeoutScenarios: Scenario[] = [
           { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
         ],
       },
+    },
+  },
+  {
+    name: 'TaskScheduled records timeoutInSeconds and heartbeatInSeconds, also when given as JSONata (HEARTBEAT_SECONDS)',
+    source: [
+      'localstack/localstack tests/aws/services/stepfunctions/v2/evaluate_jsonata/test_base_evaluate_expressions.py (test_base_task_from_input)',
+      'https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskScheduledEventDetails.html',
+    ],
+    definition: jsonata('Wait', { Wait: tokenTask({ HeartbeatSeconds: '{% $states.input.hb %}', TimeoutSeconds: 600, End: true }) }),
+    input: { hb: 30 },
+    callbacks: [{ kind: 'success', output: 'ok' }],
+    expect: {
+      status: 'SUCCEEDED',
+      output: 'ok',
+      history: { eventsInclude: [{ type: 'TaskScheduled', taskScheduledEventDetails: { resource: 'invoke.waitForTaskToken', resourceType: 'lambda', heartbeatInSeconds: 30, timeoutInSeconds: 600 } }] },
     },
   },
 ];

@@ -213,4 +213,35 @@ export const variableScenarios: Scenario[] = [
     input: { x: 'from input' },
     expect: { status: 'SUCCEEDED', output: { sum: 2, list: ['from input', 'literal'] } },
   },
+  {
+    name: 'Docs pattern: Assign product and currentPrice from a Task result, read them several states later',
+    source: [DOC_VARS, 'https://sst.dev/docs/component/aws/step-functions/fail'],
+    definition: jsonata('GetPrice', {
+      GetPrice: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Arguments: { FunctionName: 'Pricing', Payload: { product: '{% $states.input.order.product %}' } },
+        Assign: { product: '{% $states.input.order.product %}', currentPrice: '{% $states.result.Payload.current_price %}' },
+        Output: { price: '{% $states.result.Payload.current_price %}' },
+        Next: 'Step2',
+      },
+      Step2: { Type: 'Pass', Output: 'unrelated', Next: 'Step3' },
+      Step3: { Type: 'Wait', Seconds: 1, Next: 'Step4' },
+      Step4: { Type: 'Pass', Output: { product: '{% $product %}', currentPrice: '{% $currentPrice %}', total: '{% $currentPrice * 2 %}' }, End: true },
+    }),
+    lambdas: () => ({ Pricing: async (event) => ({ product: (event as { product: string }).product, current_price: 12.5 }) }),
+    input: { order: { product: 'widget' } },
+    expect: { status: 'SUCCEEDED', output: { product: 'widget', currentPrice: 12.5, total: 25 } },
+  },
+  {
+    name: 'A long loop of 300 iterations over variables completes (about 1,200 history events)',
+    source: [DOC_VARS, 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html'],
+    definition: jsonata('Init', {
+      Init: { Type: 'Pass', Assign: { i: 0, acc: 0 }, Next: 'Step' },
+      Step: { Type: 'Pass', Assign: { i: '{% $i + 1 %}', acc: '{% $acc + $i %}' }, Next: 'Check' },
+      Check: { Type: 'Choice', Choices: [{ Condition: '{% $i < 300 %}', Next: 'Step' }], Default: 'Done' },
+      Done: { Type: 'Pass', Output: { i: '{% $i %}', acc: '{% $acc %}' }, End: true },
+    }),
+    expect: { status: 'SUCCEEDED', output: { i: 300, acc: 44850 } },
+  },
 ];

@@ -17,7 +17,7 @@ export const waitScenarios: Scenario[] = [
     expect: {
       status: 'SUCCEEDED',
       output: { keep: 1 },
-      history: { statesEntered: ['wait_ten_seconds', 'NextState'], stateDurations: { wait_ten_seconds: { min: 10, max: 16 } } },
+      history: { statesEntered: ['wait_ten_seconds', 'NextState'], stateDurations: { wait_ten_seconds: { min: 10, max: 20 } } },
     },
   },
   {
@@ -25,7 +25,7 @@ export const waitScenarios: Scenario[] = [
     source: [DOC_WAIT, LS_EVAL, LS_WAIT],
     definition: jsonata('W', { W: { Type: 'Wait', Seconds: '{% $states.input.waitSeconds %}', End: true } }),
     input: { waitSeconds: 20 },
-    expect: { status: 'SUCCEEDED', output: { waitSeconds: 20 }, history: { stateDurations: { W: { min: 20, max: 26 } } } },
+    expect: { status: 'SUCCEEDED', output: { waitSeconds: 20 }, history: { stateDurations: { W: { min: 20, max: 30 } } } },
   },
   {
     name: 'Seconds computed from a variable',
@@ -34,14 +34,14 @@ export const waitScenarios: Scenario[] = [
       Init: { Type: 'Pass', Assign: { base: 3 }, Next: 'W' },
       W: { Type: 'Wait', Seconds: '{% $base * 4 %}', End: true },
     }),
-    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { min: 12, max: 18 } } } },
+    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { min: 12, max: 22 } } } },
   },
   {
     name: 'Timestamp in the past does not wait (wait_until 2016-03-14T01:59:00Z)',
     source: DOC_WAIT,
     definition: jsonata('wait_until', { wait_until: { Type: 'Wait', Timestamp: '2016-03-14T01:59:00Z', End: true } }),
     input: { x: 1 },
-    expect: { status: 'SUCCEEDED', output: { x: 1 }, history: { stateDurations: { wait_until: { min: 0, max: 5 } } } },
+    expect: { status: 'SUCCEEDED', output: { x: 1 }, history: { stateDurations: { wait_until: { min: 0, max: 8 } } } },
   },
   {
     name: 'Timestamp expression: execution start + 30 s',
@@ -53,14 +53,14 @@ export const waitScenarios: Scenario[] = [
         End: true,
       },
     }),
-    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { min: 28, max: 36 } } } },
+    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { min: 28, max: 40 } } } },
   },
   {
     name: 'Timestamp expression from the input in the past',
     source: [DOC_WAIT, LS_WAIT],
     definition: jsonata('W', { W: { Type: 'Wait', Timestamp: '{% $states.input.expirydate %}', End: true } }),
     input: { expirydate: '2016-03-14T01:59:00Z' },
-    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { max: 5 } } } },
+    expect: { status: 'SUCCEEDED', history: { stateDurations: { W: { max: 8 } } } },
   },
   {
     name: 'Wait with Assign and Output (variables read before the state)',
@@ -81,6 +81,6 @@ export const waitScenarios: Scenario[] = [
       W2: { Type: 'Wait', Seconds: 7, Next: 'Done' },
       Done: { Type: 'Succeed' },
     }),
-    expect: { status: 'SUCCEEDED', history: { stateDurations: { W1: { min: 5, max: 10 }, W2: { min: 7, max: 12 } } } },
+    expect: { status: 'SUCCEEDED', history: { stateDurations: { W1: { min: 5, max: 12 }, W2: { min: 7, max: 14 } } } },
   },
 ];
