@@ -353,50 +353,34 @@ export function feedbackItem(i: Item, team: string): FeedbackItem {
   };
 }
 
-/** Shapes the funnel JSON for the page, tolerating its exact layout: per-stage objects become rows of figures. */
+/** Shapes GET /funnel's JSON for the page; unknown or missing members read as empty. */
 export function funnelView(json: unknown): FunnelView {
   const root = rec(json);
-  const stagesRaw = root.stages;
-  const stages: FunnelView['stages'] = [];
-  const figure = (v: unknown): string | undefined => {
-    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
-    if (typeof v === 'string') return v;
-    if (typeof v === 'boolean') return String(v);
-    return undefined;
-  };
-  const flat = (o: Item, prefix = ''): [string, string][] =>
-    Object.entries(o).flatMap(([k, v]): [string, string][] => {
-      if (k === 'stage') return [];
-      const f = figure(v);
-      if (f !== undefined) return [[prefix + k, f]];
-      if (typeof v === 'object' && v !== null && !Array.isArray(v)) return flat(v as Item, `${prefix}${k}.`);
-      return [];
-    });
-  if (Array.isArray(stagesRaw)) {
-    for (const s of stagesRaw) stages.push({ stage: str(rec(s).stage) ?? '?', figures: flat(rec(s)) });
-  } else if (typeof stagesRaw === 'object' && stagesRaw !== null) {
-    for (const [stage, s] of Object.entries(stagesRaw as Item)) stages.push({ stage, figures: flat(rec(s)) });
-  }
-  const totals: [string, string][] = [];
-  for (const [k, v] of Object.entries(root)) {
-    if (k === 'stages' || k === 'feedback' || k === 'feedbackByTeamPair' || k === 'pairs') continue;
-    const f = figure(v);
-    if (f !== undefined) totals.push([k, f]);
-    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) totals.push(...flat(v as Item, `${k}.`));
-  }
-  const pairsRaw = root.feedback ?? root.feedbackByTeamPair ?? root.pairs;
-  const pairs: FunnelView['pairs'] = [];
-  if (Array.isArray(pairsRaw)) {
-    for (const p of pairsRaw) {
-      const r = rec(p);
-      pairs.push({ from: str(r.from) ?? '?', to: str(r.to) ?? '?', count: num(r.count) ?? num(r.items) ?? 0 });
-    }
-  } else if (typeof pairsRaw === 'object' && pairsRaw !== null) {
-    for (const [key, v] of Object.entries(pairsRaw as Item)) {
-      const [from, to] = key.includes('->') ? key.split('->') : key.split('>');
-      if (typeof v === 'number') pairs.push({ from: (from ?? key).trim(), to: (to ?? '').trim(), count: v });
-      else if (typeof v === 'object' && v !== null) for (const [t, c] of Object.entries(v as Item)) if (typeof c === 'number') pairs.push({ from: key, to: t, count: c });
-    }
-  }
-  return { stages, totals, pairs };
+  const list = (v: unknown): Item[] => (Array.isArray(v) ? v.map(rec) : []);
+  const stages = list(root.stages).map((s) => {
+    const exited = num(s.exited) ?? 0;
+    const time = num(s.timeInStageMs);
+    const conversion = num(s.conversionToNext);
+    return {
+      stage: str(s.stage) ?? '?',
+      current: num(s.current) ?? 0,
+      entered: num(s.entered) ?? 0,
+      exited,
+      conversion: conversion === undefined ? null : conversion,
+      avgTimeMs: exited > 0 && time !== undefined ? time / exited : null,
+    };
+  });
+  const overall = Object.entries(rec(root.overall)).filter((e): e is [string, number] => typeof e[1] === 'number');
+  const revenue = list(root.revenue).map((r) => ({ currency: str(r.currency) ?? '', amount: num(r.amount) ?? 0, deals: num(r.deals) ?? 0 }));
+  const pairs = list(rec(root.feedback).pairs).map((p) => ({
+    step: str(p.step) ?? '',
+    from: str(p.from) ?? '?',
+    to: str(p.to) ?? '?',
+    count: num(p.count) ?? 0,
+    ratings: Object.entries(rec(p.averageRatings)).filter((e): e is [string, number] => typeof e[1] === 'number'),
+  }));
+  const view: FunnelView = { stages, overall, revenue, pairs };
+  const generatedAt = str(root.generatedAt);
+  if (generatedAt !== undefined) view.generatedAt = generatedAt;
+  return view;
 }

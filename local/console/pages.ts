@@ -58,11 +58,24 @@ export interface StageColumn {
   leads: LeadCard[];
 }
 
+export interface FunnelStageRow {
+  stage: string;
+  current: number;
+  entered: number;
+  exited: number;
+  /** Share of those who left for the next main-path stage, 0..1; null when not applicable. */
+  conversion: number | null;
+  /** Mean time in the stage of those who left it, ms; null when nobody left yet. */
+  avgTimeMs: number | null;
+}
+
 export interface FunnelView {
-  /** Rows of figures per stage, as the funnel endpoint returns them. */
-  stages: { stage: string; figures: [string, string][] }[];
-  totals: [string, string][];
-  pairs: { from: string; to: string; count: number }[];
+  stages: FunnelStageRow[];
+  /** Overall conversion figures (0..1) by name. */
+  overall: [string, number][];
+  revenue: { currency: string; amount: number; deals: number }[];
+  pairs: { step: string; from: string; to: string; count: number; ratings: [string, number][] }[];
+  generatedAt?: string;
 }
 
 export interface FeedbackItem {
@@ -110,7 +123,7 @@ a{color:#0073bb}.muted{color:#687078}.small{font-size:12px}
 .RUNNING{background:#e1f0fa;color:#0073bb}.SUCCEEDED{background:#e9f5e9;color:#1d8102}.FAILED,.TIMED_OUT{background:#fde8e8;color:#d13212}.ABORTED{background:#eee;color:#545b64}
 form.filters{display:flex;gap:12px;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
 select,button{font:inherit;padding:4px 8px}
-.cards{display:flex;gap:12px;overflow-x:auto;align-items:flex-start}.col{background:#fff;min-width:210px;padding:8px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+.cards{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.col{background:#fff;flex:1 1 200px;max-width:320px;padding:8px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
 .col h3{font-size:13px;margin:0 0 8px;text-transform:uppercase;color:#545b64}.card{border:1px solid #eaeded;padding:6px;margin-bottom:6px;border-radius:4px}
 .panel{background:#fff;padding:14px;box-shadow:0 1px 1px rgba(0,28,36,.3);margin-bottom:16px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:#687078}dl.facts dd{margin:0}
@@ -245,21 +258,31 @@ ${c.leads.map(
   return layout('Leads by stage', '/stages', body, links);
 }
 
+function percent(v: number | null): string {
+  return v === null ? '-' : `${(v * 100).toFixed(1).replace(/\.0$/, '')}%`;
+}
+
+function money(amount: number, currency: string): string {
+  return `${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
+}
+
 export function funnelPage(view: FunnelView, links?: Links): string {
-  const columns = [...new Set(view.stages.flatMap((s) => s.figures.map(([k]) => k)))];
   const body = html`<h1>Funnel</h1>
-${view.totals.length > 0 ? html`<div class="panel"><dl class="facts">${view.totals.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl></div>` : ''}
-<table class="funnel"><thead><tr><th>Stage</th>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>
-${view.stages.map((s) => {
-  const m = new Map(s.figures);
-  return html`<tr><td>${s.stage}</td>${columns.map((c) => html`<td>${m.get(c) ?? ''}</td>`)}</tr>`;
-})}
+<div class="panel"><dl class="facts">
+${view.revenue.length === 0 ? html`<dt>Revenue won</dt><dd class="muted">none yet</dd>` : view.revenue.map((r) => html`<dt>Revenue won (${r.currency})</dt><dd class="revenue">${money(r.amount, r.currency)} from ${r.deals} deal${r.deals === 1 ? '' : 's'}</dd>`)}
+${view.overall.map(([k, v]) => html`<dt>${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}</dt><dd>${percent(v)}</dd>`)}
+</dl></div>
+<table class="funnel"><thead><tr><th>Stage</th><th>Now</th><th>Entered</th><th>Left</th><th>Conversion to next stage</th><th>Average time in stage</th></tr></thead><tbody>
+${view.stages.map(
+  (s) => html`<tr data-stage="${s.stage}"><td>${s.stage}</td><td>${s.current}</td><td>${s.entered}</td><td>${s.exited}</td><td>${percent(s.conversion)}</td><td>${s.avgTimeMs === null ? '-' : duration(s.avgTimeMs)}</td></tr>`,
+)}
 </tbody></table>
 <h2>Feedback between teams</h2>
-<table><thead><tr><th>From</th><th>To</th><th>Feedback items</th></tr></thead><tbody>
-${view.pairs.length === 0 ? html`<tr><td colspan="3" class="muted">None yet.</td></tr>` : ''}
-${view.pairs.map((p) => html`<tr><td>${p.from}</td><td>${p.to}</td><td>${p.count}</td></tr>`)}
-</tbody></table>`;
+<table class="pairs"><thead><tr><th>Step</th><th>From</th><th>To</th><th>Items</th><th>Average ratings (1-5)</th></tr></thead><tbody>
+${view.pairs.length === 0 ? html`<tr><td colspan="5" class="muted">None yet.</td></tr>` : ''}
+${view.pairs.map((p) => html`<tr><td>${p.step}</td><td>${p.from}</td><td>${p.to}</td><td>${p.count}</td><td class="small">${p.ratings.map(([k, v]) => html`${k}: ${v.toFixed(1)}<br>`)}</td></tr>`)}
+</tbody></table>
+${view.generatedAt !== undefined ? html`<p class="small muted">From GET /funnel at ${view.generatedAt}.</p>` : ''}`;
   return layout('Funnel', '/funnel-view', body, links);
 }
 

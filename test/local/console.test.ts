@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { layoutAsl, renderGraphSvg } from '../../local/console/graph';
 import { esc, html } from '../../local/console/html';
-import { executionPage, executionsPage, feedbackPage, outboxPage } from '../../local/console/pages';
+import { executionPage, executionsPage, feedbackPage, funnelPage, outboxPage } from '../../local/console/pages';
+import { funnelView } from '../../local/console/data';
 
 const asl = JSON.parse(readFileSync('statemachines/lead-lifecycle.asl.json', 'utf8')) as { StartAt: string; States: Record<string, unknown> };
 const hostile = '<script>alert("x")</script>';
@@ -59,5 +60,31 @@ describe('console rendering', () => {
     expect(page).toContain('<svg class="graph"');
     expect(page).toContain('<dd class="current-state">Await qualification call</dd>');
     expect(page).toContain('<td>TaskStateEntered</td><td>Qualify lead</td><td>1s</td>');
+  });
+});
+
+describe('funnel page', () => {
+  const json = {
+    generatedAt: '2026-11-27T10:02:07.751Z',
+    stages: [
+      { stage: 'captured', current: 0, entered: 7, exited: 7, timeInStageMs: 7000, next: 'qualifying', conversionToNext: 0.7143 },
+      { stage: 'onboarding', current: 1, entered: 1, exited: 0, timeInStageMs: 0, conversionToNext: 0 },
+      { stage: 'lost', current: 1, entered: 1, exited: 0, timeInStageMs: 0 },
+    ],
+    overall: { leadToWon: 0.1429, leadToCustomer: 0 },
+    revenue: [{ currency: 'EUR', amount: 120000, deals: 1, averageDeal: 120000 }],
+    feedback: { since: null, pairs: [{ step: 'qualification-call', from: 'inside-sales', to: 'marketing', count: 4, averageRatings: { 'lead-fit': 4.5 } }] },
+  };
+
+  it('shapes GET /funnel for the page: conversion, mean time in stage, revenue, team pairs', () => {
+    const view = funnelView(json);
+    expect(view.stages[0]).toEqual({ stage: 'captured', current: 0, entered: 7, exited: 7, conversion: 0.7143, avgTimeMs: 1000 });
+    expect(view.stages[2]).toMatchObject({ conversion: null, avgTimeMs: null });
+    expect(view.revenue).toEqual([{ currency: 'EUR', amount: 120000, deals: 1 }]);
+    expect(view.pairs[0]).toEqual({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', count: 4, ratings: [['lead-fit', 4.5]] });
+    const page = funnelPage(view);
+    expect(page).toContain('<dd class="revenue">120,000 EUR from 1 deal</dd>');
+    expect(page).toContain('<tr data-stage="captured"><td>captured</td><td>0</td><td>7</td><td>7</td><td>71.4%</td><td>1s</td></tr>');
+    expect(funnelView({ nonsense: true })).toEqual({ stages: [], overall: [], revenue: [], pairs: [] });
   });
 });
