@@ -5,7 +5,7 @@
  * on the same data every one of them finishes once, with the right output.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { openDurableStore } from '../../local/engine/cli';
 import { createEngine } from '../../local/engine/index';
 
 const HOST = fileURLToPath(new URL('./fixtures/restart-host.ts', import.meta.url));
-const TIME_SCALE = 20; // Wait 120 s = 6 s real; retry interval 40 s = 2 s real
+const TIME_SCALE = 20; // Wait 240 s = 12 s real; retry interval 60 s = 3 s real
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
 
 const AFTER = (kind: string) => ({
@@ -43,12 +43,13 @@ const MACHINES: Record<string, string> = {
       Arguments: { FunctionName: lambdaArn('capture-token'), Payload: { id: '{% $states.input.id %}', token: '{% $states.context.Task.Token %}' } },
       TimeoutSeconds: 3600,
       Output: { id: '{% $states.input.id %}', result: '{% $states.result %}' },
-      Next: 'After',
+      Next: 'Cool down',
     },
+    'Cool down': { Type: 'Wait', Seconds: 60, Next: 'After' },
     After: AFTER('callback'),
   }),
   timer: definition({
-    'Wait two minutes': { Type: 'Wait', Seconds: 120, Next: 'Stamp' },
+    'Wait four minutes': { Type: 'Wait', Seconds: 240, Next: 'Stamp' },
     Stamp: { Type: 'Pass', Output: { id: '{% $states.input.id %}', result: 'waited' }, Next: 'After' },
     After: AFTER('timer'),
   }),
@@ -57,7 +58,7 @@ const MACHINES: Record<string, string> = {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Arguments: { FunctionName: lambdaArn('flaky'), Payload: { id: '{% $states.input.id %}', failures: 3 } },
-      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 40, MaxAttempts: 5, BackoffRate: 1, JitterStrategy: 'NONE' }],
+      Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 60, MaxAttempts: 5, BackoffRate: 1, JitterStrategy: 'NONE' }],
       Output: { id: '{% $states.input.id %}', result: '{% $states.result.Payload %}' },
       Next: 'After',
     },
@@ -132,7 +133,7 @@ describe('restart', () => {
     rmSync(testDir, { recursive: true, force: true });
   });
 
-  it('loses and duplicates nothing across a SIGKILL: callbacks, Wait timers and retries all finish once', { timeout: 90_000 }, async () => {
+  it('loses and duplicates nothing across a SIGKILL: callbacks, Wait timers and retries all finish once', { timeout: 120_000 }, async () => {
     const first = await startHost(testDir, dataDir);
     hosts.push(first);
     for (const [name, def] of Object.entries(MACHINES)) {
@@ -143,31 +144,23 @@ describe('restart', () => {
     for (const id of TIMERS) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}timer`, name: id, input: JSON.stringify({ id }) }));
     for (const id of RETRIES) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}retry`, name: id, input: JSON.stringify({ id }) }));
 
-    // Park: every callback task submitted (its Lambda returned), every retry in its first back-off, every timer waiting.
-    await eventually('all callback tasks submitted', async () => {
+    // Park: every callback task submitted (its Lambda returned), every retry failed at least once.
+    await eventually('all callback tasks submitted and every retry execution failed once', async () => {
+      for (const id of RETRIES) {
+        const types = (await fullHistory(first.sfn, execArn('retry', id))).map((e) => e.type);
+        if (!types.includes('TaskFailed')) return undefined;
+      }
       for (const id of CALLBACKS) {
         const types = (await fullHistory(first.sfn, execArn('callback', id))).map((e) => e.type);
         if (!types.includes('TaskSubmitted')) return undefined;
       }
       return true;
     });
-    await eventually('every retry execution to fail its first attempt', async () => {
-      for (const id of RETRIES) {
-        const types = (await fullHistory(first.sfn, execArn('retry', id))).map((e) => e.type);
-        if (!types.includes('TaskFailed')) return undefined;
-      }
-      return true;
-    });
-    for (const id of TIMERS) {
-      const types = (await fullHistory(first.sfn, execArn('timer', id))).map((e) => e.type);
-      expect(types).toContain('WaitStateEntered');
-      expect(types).not.toContain('WaitStateExited');
-    }
     const tokens = new Map(lines(join(testDir, TOKENS_FILE)).map((l) => [l.id, l.token ?? '']));
     expect([...tokens.keys()].sort()).toEqual([...CALLBACKS].sort());
-    // Still inside the first back-off and the Wait, or the test proves less than it claims.
-    for (const id of RETRIES) expect(readFileSync(join(testDir, ATTEMPTS_DIR, id), 'utf8')).toBe('1');
+    // Still waiting and still retrying, or the test proves less than it claims.
     for (const id of TIMERS) expect((await fullHistory(first.sfn, execArn('timer', id))).map((e) => e.type)).not.toContain('WaitStateExited');
+    for (const id of RETRIES) expect(Number(readFileSync(join(testDir, ATTEMPTS_DIR, id), 'utf8'))).toBeLessThan(4);
 
     await kill(first);
 
@@ -182,18 +175,30 @@ describe('restart', () => {
       ...TIMERS.map((id): [string, string] => ['timer', id]),
       ...RETRIES.map((id): [string, string] => ['retry', id]),
     ];
-    await eventually(
-      'every execution to finish after the restart',
-      async () => {
-        for (const [machine, id] of all) {
-          const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn(machine, id) }));
-          if (d.status === 'RUNNING') return undefined;
-        }
-        return true;
-      },
-      30_000,
-      100,
-    );
+    let pending: string[] = [];
+    try {
+      await eventually(
+        'every execution to finish after the restart',
+        async () => {
+          pending = [];
+          for (const [machine, id] of all) {
+            const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn(machine, id) }));
+            if (d.status === 'RUNNING') pending.push(`${machine}:${id}`);
+          }
+          return pending.length === 0 ? true : undefined;
+        },
+        30_000,
+        100,
+      );
+    } catch (err) {
+      const details: string[] = [];
+      for (const p of pending) {
+        const [machine, id] = p.split(':') as [string, string];
+        const types = (await fullHistory(second.sfn, execArn(machine, id))).map((e) => e.type);
+        details.push(`${p}: ${types.join(' > ')}`);
+      }
+      throw new Error(`${(err as Error).message}; still RUNNING:\n${details.join('\n')}`);
+    }
 
     for (const [machine, id] of all) {
       const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn(machine, id) }));
@@ -214,10 +219,10 @@ describe('restart', () => {
       expect(types.at(-1)).toBe('ExecutionSucceeded');
       if (machine === 'timer') {
         expect(types.filter((t) => t === 'WaitStateExited')).toHaveLength(1);
-        // The Wait is the first state: its 120 s count from the execution's start (see the separate test on WaitStateEntered).
+        // The Wait is the first state: its 240 s count from the execution's start (see the separate test on WaitStateEntered).
         const started = history.find((e) => e.type === 'ExecutionStarted')!.timestamp!.getTime();
         const exited = history.find((e) => e.type === 'WaitStateExited')!.timestamp!.getTime();
-        expect(exited - started).toBeGreaterThanOrEqual(120_000);
+        expect(exited - started).toBeGreaterThanOrEqual(240_000);
       }
       if (machine === 'callback') expect(types.filter((t) => t === 'TaskSubmitted')).toHaveLength(1);
       if (machine === 'retry') {
@@ -225,8 +230,8 @@ describe('restart', () => {
         expect(types.filter((t) => t === 'TaskSucceeded')).toHaveLength(2); // flaky, then after
       }
     }
-    // The timers really waited their two minutes of execution time (6 s real), not less.
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(6_000 - 100);
+    // The timers really waited their four minutes of execution time (12 s real), not less.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(12_000 - 100);
 
     // Nothing ran twice: the callback Lambda once per execution (no re-invocation after restart),
     // the flaky Lambda exactly 4 times, the final side effect exactly once per execution.
@@ -247,6 +252,49 @@ describe('restart', () => {
       (e: Error) => e.name,
     );
     expect(again).toBe('TaskTimedOut');
+  });
+
+  it('keeps a callback that SendTaskSuccess acknowledged, even when the process dies right after the answer', { timeout: 120_000 }, async () => {
+    const dir = join(testDir, 'ack');
+    const data = join(dir, 'data');
+    mkdirSync(dir, { recursive: true });
+    const first = await startHost(dir, data);
+    hosts.push(first);
+    await first.sfn.send(new CreateStateMachineCommand({ name: 'callback', definition: MACHINES.callback!, roleArn: ROLE_ARN }));
+    const ids = ['ack-1', 'ack-2', 'ack-3'];
+    for (const id of ids) await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}callback`, name: id, input: JSON.stringify({ id }) }));
+    await eventually('all callback tasks submitted', async () => {
+      for (const id of ids) {
+        if (!(await fullHistory(first.sfn, execArn('callback', id))).some((e) => e.type === 'TaskSubmitted')) return undefined;
+      }
+      return true;
+    });
+    const tokens = new Map(lines(join(dir, TOKENS_FILE)).map((l) => [l.id, l.token ?? '']));
+    // Answer all three; SIGKILL the moment the last answer is acknowledged (HTTP 200).
+    for (const id of ids) {
+      const res = await first.sfn.send(new SendTaskSuccessCommand({ taskToken: tokens.get(id)!, output: JSON.stringify({ answer: `yes-${id}` }) }));
+      expect(res.$metadata.httpStatusCode).toBe(200);
+    }
+    await kill(first);
+
+    const second = await startHost(dir, data);
+    hosts.push(second);
+    const states = async () =>
+      Promise.all(
+        ids.map(async (id) => {
+          const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: execArn('callback', id) }));
+          const types = (await fullHistory(second.sfn, execArn('callback', id))).map((e) => e.type);
+          return { id, status: d.status, output: d.output === undefined ? undefined : (JSON.parse(d.output) as unknown), last: types.at(-1) };
+        }),
+      );
+    // The "Cool down" Wait takes 3 s real; give it 15 s, then show where each execution stands.
+    const deadline = Date.now() + 15_000;
+    let seen = await states();
+    while (seen.some((x) => x.status === 'RUNNING') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      seen = await states();
+    }
+    expect(seen).toEqual(ids.map((id) => ({ id, status: 'SUCCEEDED', output: { id, kind: 'callback', result: { answer: `yes-${id}` } }, last: 'ExecutionSucceeded' })));
   });
 
   it('durable store: a first-state Wait spans its Seconds from WaitStateEntered to WaitStateExited', async () => {
