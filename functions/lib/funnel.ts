@@ -30,6 +30,8 @@ export interface StageFigures extends StageCounters {
   stage: Stage;
   /** Leads in the stage now. */
   current: number;
+  /** entered(this) / entered('captured'): e.g. the nurture or win rate of all captured leads. */
+  shareOfCaptured: number | null;
   /** Mean time spent in the stage by leads that left it (hours, 2 decimals), null before any exit. */
   avgHoursInStage: number | null;
   /** For main-path stages: the next stage, and entered(next) / entered(this) (null when nothing entered). */
@@ -95,6 +97,7 @@ export function buildFunnel(args: {
       entered: entered(stage),
       exited,
       timeInStageMs,
+      shareOfCaptured: ratio(entered(stage), entered('captured')),
       avgHoursInStage: exited > 0 ? Math.round((timeInStageMs / exited / 3_600_000) * 100) / 100 : null,
     };
     const i = MAIN_PATH.indexOf(stage);

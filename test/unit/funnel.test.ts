@@ -61,7 +61,8 @@ describe('GET /funnel', () => {
     const body = JSON.parse(res.body) as FunnelReport;
     const stage = (s: string) => body.stages.find((x) => x.stage === s);
     expect(stage('qualifying')).toMatchObject({ current: 5, entered: 40, exited: 35, avgHoursInStage: 24, next: 'meeting', conversionToNext: 0.5 });
-    expect(stage('captured')).toMatchObject({ entered: 100, avgHoursInStage: 2, conversionToNext: 0.4 });
+    expect(stage('captured')).toMatchObject({ entered: 100, avgHoursInStage: 2, conversionToNext: 0.4, shareOfCaptured: 1 });
+    expect(stage('negotiating')?.shareOfCaptured).toBe(0.12);
     expect(stage('meeting')).toMatchObject({ current: 2, avgHoursInStage: 0, conversionToNext: 0.6 });
     expect(stage('negotiating')).toMatchObject({ avgHoursInStage: null });
     expect(stage('customer')?.conversionToNext).toBeNull();

@@ -168,3 +168,41 @@ describe('scoring weights', () => {
     expect(Object.values(DEFAULT_SCORING_WEIGHTS.points).reduce((a, b) => a + b, 0)).toBe(100);
   });
 });
+
+describe('scoring properties', () => {
+  it('always scores 0-100 with the tier of its band and a route consistent with the thresholds', async () => {
+    const fc = await import('fast-check');
+    const { BUDGET_STATUSES, COMPANY_SIZE_BANDS, LEAD_SOURCES, TIMELINES } = await import('../../functions/lib/scoring');
+    const w = DEFAULT_SCORING_WEIGHTS;
+    const input = fc.record(
+      {
+        companySize: fc.constantFrom(...COMPANY_SIZE_BANDS),
+        title: fc.string({ maxLength: 40 }),
+        industry: fc.constantFrom('Software', 'Mining', '', 'saas'),
+        budget: fc.constantFrom(...BUDGET_STATUSES),
+        timeline: fc.constantFrom(...TIMELINES),
+        source: fc.constantFrom(...LEAD_SOURCES),
+        campaign: fc.string({ maxLength: 10 }),
+        pagesViewed: fc.nat(1000),
+        eventsAttended: fc.nat(50),
+        consent: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(input, (lead) => {
+        const r = scoreLead(lead);
+        expect(r.score).toBeGreaterThanOrEqual(0);
+        expect(r.score).toBeLessThanOrEqual(100);
+        expect(r.tier).toBe(tierFor(r.score, w.tiers));
+        if (r.route === 'sales-ready') {
+          expect(r.score).toBeGreaterThanOrEqual(w.routing.salesReadyMinScore);
+          expect(r.fit).toBeGreaterThanOrEqual(w.routing.salesReadyMinFit * 100 - 0.5);
+          expect(lead.consent).not.toBe(false);
+        }
+        if (r.score < w.routing.disqualifyBelowScore) expect(r.route).toBe('disqualify');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
