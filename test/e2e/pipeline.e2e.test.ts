@@ -1,0 +1,227 @@
+/**
+ * The pipeline end to end on `npm start`'s runtime, driven only over HTTP:
+ * capture leads, read the emails from the outbox, open the links (nothing
+ * changes), post the answers, and follow each lead to its end: renewed
+ * customer, lost, nurture, disqualified. Time scale 60 with a 60 s check-in
+ * interval, so check-ins come a second apart.
+ */
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, DevServerProcess, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+
+let server: DevServerProcess;
+const run = Date.now().toString(36);
+
+beforeAll(async () => {
+  server = await DevServerProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 2 } });
+}, 150_000);
+
+afterAll(async () => {
+  if (server === undefined) return;
+  const code = await server.stop();
+  server.removeData();
+  expect(code).toBe(0);
+}, 60_000);
+
+const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`) || m.subject.includes(`, ${company} `) || m.subject.includes(`: ${company} `);
+
+describe('HTTP API', () => {
+  it('rejects a missing or wrong key, names bad fields, and is idempotent for a duplicate submit', async () => {
+    const noKey = await fetch(`${server.appUrl}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(noKey.status).toBe(401);
+    expect((await server.postLead(lead(`k-${run}`, 'Keyless'), 'wrong-key-0123456789abcdef')).status).toBe(403);
+    const bad = await server.postLead({ name: 'X', email: 'not-an-email', company: 'Y', consent: true, pagesViewed: -1 });
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['email', 'pagesViewed']);
+    const first = await server.postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
+    const again = await server.postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, executionArn: first.body.executionArn });
+    const funnel = await fetch(`${server.appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(funnel.status).toBe(200);
+    expect((await fetch(`${server.appUrl}/funnel`)).status).toBe(401);
+  }, 60_000);
+});
+
+describe('a lead through every stage to a renewed customer', () => {
+  const id = `happy-${run}`;
+  const company = `Happy Path ${run}`;
+  const is = about(company);
+
+  it('captures, qualifies, meets, closes, onboards, checks in and renews, with feedback upstream at each hand-off', async () => {
+    const captured = await server.postLead(lead(id, company));
+    expect(captured.status).toBe(201);
+    const executionArn = String(captured.body.executionArn);
+
+    // Inside Sales: the qualification call request, one link per answer.
+    const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect(TEAM.insideSales).toContain(call.to[0]);
+    expect(call.links).toHaveLength(3);
+    await server.until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call' && e.stage === 'qualifying');
+
+    // Opening a link (as a mail scanner or a person would) shows the form and changes nothing.
+    const before = await server.history(executionArn);
+    const page = await fetch(answerLink(call, 'book-meeting'));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<form method="post">');
+    expect(html).toContain(company);
+    expect(await server.history(executionArn)).toHaveLength(before.length);
+    expect((await server.execution(id))?.currentState).toBe('Await qualification call');
+
+    // A bad answer is refused and changes nothing; the real one is recorded once.
+    expect((await submit(answerLink(call, 'book-meeting'), { answer: 'maybe' })).status).toBe(400);
+    const booked = await submit(answerLink(call, 'book-meeting'), {
+      answer: 'book-meeting',
+      'rating.campaign-reaction': '5',
+      'rating.lead-fit': '4',
+      moreOf: 'Launch webinars',
+      comment: 'Loved the launch webinar',
+    });
+    expect(booked.status).toBe(200);
+    const twice = await submit(answerLink(call, 'book-meeting'), { answer: 'nurture', reasonCode: 'bad-timing' });
+    expect(twice.status).toBe(409);
+
+    // Marketing hears how the lead responded; Field Sales gets the hand-off and the meeting request.
+    const toMarketing = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    expect(toMarketing.to).toEqual([TEAM.marketingLead]);
+    expect(toMarketing.text).toContain('Loved the launch webinar');
+    await server.mail('hand-off brief', (m) => is(m) && m.subject.startsWith('New meeting'));
+    const meeting = await server.mail('meeting outcome request', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    expect(TEAM.fieldSales).toContain(meeting.to[0]);
+    await server.until(id, 'in meeting', (e) => e.stage === 'meeting' && e.currentState === 'Await meeting outcome');
+
+    expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed', 'rating.budget-accuracy': '2', missing: 'The real budget owner' })).status).toBe(200);
+    const toInsideSales = await server.mail('feedback to Inside Sales', (m) => is(m) && m.subject.startsWith('Feedback from Field Sales'));
+    expect(toInsideSales.to).toEqual([TEAM.insideSalesLead]);
+    expect(toInsideSales.text).toContain('The real budget owner');
+
+    const deal = await server.mail('deal decision request', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    await server.until(id, 'negotiating', (e) => e.stage === 'negotiating');
+    expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '120000', currency: 'EUR', promises: 'SSO by Q3' })).status).toBe(200);
+
+    const brief = await server.mail('onboarding brief', (m) => is(m) && m.subject.startsWith('New customer to onboard'));
+    expect(TEAM.customerSuccess).toContain(brief.to[0]);
+    expect(brief.text).toContain('SSO by Q3');
+    const review = await server.mail('onboarding review request', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    await server.until(id, 'onboarding', (e) => e.stage === 'onboarding');
+    expect(
+      (await submit(answerLink(review, 'on-track'), { answer: 'on-track', 'rating.expectations-set-right': '3', 'rating.message-match': '4', difficulties: 'Importing legacy data', unkeptPromises: 'None yet' })).status,
+    ).toBe(200);
+    const fromCs = await server.mail('feedback from Customer Success to Field Sales', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.fieldSalesLead));
+    expect(fromCs.text).toContain('None yet');
+    const fromCsToMarketing = await server.mail('feedback from Customer Success to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.marketingLead));
+    expect(fromCsToMarketing.text).toContain('Importing legacy data');
+
+    // Check-ins (60 s apart at x60): two healthy ones, then the renewal.
+    for (let n = 1; n <= 2; n += 1) {
+      const checkIn = await server.nthMail(`check-in ${n}`, (m) => is(m) && m.subject.startsWith('Customer check-in'), n);
+      await server.until(id, 'customer', (e) => e.stage === 'customer' && e.currentState === 'Check in with customer');
+      expect((await submit(answerLink(checkIn, 'healthy'), { answer: 'healthy', 'rating.health': '5' })).status).toBe(200);
+    }
+    const done = await server.until(id, 'renewed', (e) => e.status !== 'RUNNING', 20_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'renewed' });
+
+    // The execution, read through the Step Functions API.
+    const sfn = server.sfn();
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    sfn.destroy();
+    expect(described).toMatchObject({ name: id, status: 'SUCCEEDED' });
+    const history = await server.history(executionArn);
+    expect(history[0]?.type).toBe('ExecutionStarted');
+    expect(history[history.length - 1]?.type).toBe('ExecutionSucceeded');
+    const path = statesEntered(history);
+    const expected = [
+      'Qualify lead', 'Route qualified lead', 'Await qualification call', 'Share feedback with Marketing', 'Qualification call outcome',
+      'Schedule meeting', 'Await meeting outcome', 'Share feedback with Inside Sales', 'Meeting outcome', 'Await deal decision', 'Close deal',
+      'Onboard customer', 'Await onboarding review', 'Share feedback with Marketing and Field Sales', 'Onboarding outcome',
+      'Wait for next check-in', 'Check in with customer', 'Check-in outcome', 'Wait for next check-in', 'Check in with customer', 'Check-in outcome',
+      'Renew customer', 'Customer renewed',
+    ];
+    // In this order (Choice states between them may differ), each once per visit.
+    let at = 0;
+    for (const state of expected) {
+      const found = path.indexOf(state, at);
+      expect(found, `${state} after position ${at} in ${path.join(' > ')}`).toBeGreaterThanOrEqual(at);
+      at = found + 1;
+    }
+    expect(path.filter((s) => s === 'Await qualification call')).toHaveLength(1);
+    expect(history.some((e) => e.type === 'TaskTimedOut')).toBe(false);
+    // No token, address or lead data in the history the console shows.
+    const text = JSON.stringify(history);
+    expect(text).not.toContain(`${id}@example.org`);
+  }, 120_000);
+});
+
+describe('paths back to Marketing', () => {
+  it('a lost deal returns to Marketing with the reason', async () => {
+    const id = `lost-${run}`;
+    const company = `Lost Deal ${run}`;
+    const is = about(company);
+    expect((await server.postLead(lead(id, company))).status).toBe(201);
+    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
+    const meeting = await server.mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(200);
+    const deal = await server.mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    expect((await submit(answerLink(deal, 'lost'), { answer: 'lost' })).status).toBe(400); // the reason is required
+    expect((await submit(answerLink(deal, 'lost'), { answer: 'lost', reasonCode: 'price', comment: 'Chose a cheaper tool' })).status).toBe(200);
+    const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING');
+    expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'lost' });
+    const notice = await server.mail('lost notice', (m) => is(m) && m.subject.startsWith('Lead lost'));
+    expect(notice.to).toContain(TEAM.marketingLead);
+    expect(statesEntered(await server.history(done.executionArn)).slice(-2)).toEqual(['Return lead to Marketing', 'Lead returned to Marketing']);
+  }, 60_000);
+
+  it('Inside Sales returns a lead to nurture, and scoring nurtures a lead without budget', async () => {
+    const id = `nurture-${run}`;
+    const company = `Nurture Call ${run}`;
+    const is = about(company);
+    expect((await server.postLead(lead(id, company))).status).toBe(201);
+    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await submit(answerLink(call, 'nurture'), { answer: 'nurture', reasonCode: 'bad-timing', 'rating.content-relevance': '2', comment: 'Content too technical' })).status).toBe(200);
+    const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING');
+    expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
+    const feedback = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    expect(feedback.text).toContain('Content too technical');
+    await server.mail('nurture notice', (m) => is(m) && m.subject.startsWith('Lead returned to nurture'));
+
+    const cold = `cold-${run}`;
+    expect((await server.postLead(lead(cold, `Cold ${run}`, { budget: 'none' }))).status).toBe(201);
+    const coldDone = await server.until(cold, 'ended', (e) => e.status !== 'RUNNING');
+    expect(coldDone).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
+    expect(statesEntered(await server.history(coldDone.executionArn))).not.toContain('Await qualification call');
+  }, 60_000);
+
+  it('Inside Sales disqualifies a lead, and scoring disqualifies one without consent', async () => {
+    const id = `disq-${run}`;
+    const company = `Disqualified ${run}`;
+    const is = about(company);
+    expect((await server.postLead(lead(id, company))).status).toBe(201);
+    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await submit(answerLink(call, 'disqualify'), { answer: 'disqualify', reasonCode: 'no-need' })).status).toBe(200);
+    expect(await server.until(id, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
+    await server.mail('disqualified notice', (m) => is(m) && m.subject.startsWith('Lead disqualified'));
+
+    const noConsent = `nocon-${run}`;
+    expect((await server.postLead(lead(noConsent, `No Consent ${run}`, { consent: false }))).status).toBe(201);
+    expect(await server.until(noConsent, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
+  }, 60_000);
+});
+
+describe('console and local JSON', () => {
+  it('lists executions with filters and renders the pages', async () => {
+    const running = await server.getJson<{ status: string }[]>('/local/executions?status=SUCCEEDED');
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.every((e) => e.status === 'SUCCEEDED')).toBe(true);
+    for (const path of ['/', '/?status=RUNNING&stage=qualifying', '/stages', '/funnel-view', '/team-feedback', '/outbox']) {
+      const res = await fetch(`${server.appUrl}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+    }
+    const feedback = await (await fetch(`${server.appUrl}/team-feedback`)).text();
+    expect(feedback).toContain('Content too technical');
+    expect((await fetch(`${server.appUrl}/executions/nope-${run}`)).status).toBe(404);
+  }, 60_000);
+});

@@ -1,0 +1,81 @@
+/**
+ * Nobody answers: each wait has an SLA; the first timeout escalates the
+ * request to the team lead, the second parks the lead as stalled (the
+ * execution fails visibly with Lead.Stalled and ops get an email). At time
+ * scale 60, a 180 s SLA passes in 3 s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DevServerProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
+
+let server: DevServerProcess;
+const run = Date.now().toString(36);
+
+beforeAll(async () => {
+  server = await DevServerProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180 } });
+}, 150_000);
+
+afterAll(async () => {
+  if (server === undefined) return;
+  expect(await server.stop()).toBe(0);
+  server.removeData();
+}, 60_000);
+
+describe('no answer', () => {
+  it('escalates the qualification call to the team lead, then parks the lead as stalled', async () => {
+    const id = `stall-${run}`;
+    const company = `Silent ${run}`;
+    const is = (m: { subject: string }): boolean => m.subject.includes(`(${company})`);
+    expect((await server.postLead(lead(id, company))).status).toBe(201);
+    const first = await server.mail('request to the owner', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect(TEAM.insideSales).toContain(first.to[0]);
+    const escalated = await server.mail('escalation', (m) => is(m) && m.subject.startsWith('Escalated: Qualification call'), 20_000);
+    expect(escalated.to).toEqual([TEAM.insideSalesLead]);
+
+    const done = await server.until(id, 'stalled', (e) => e.status !== 'RUNNING', 20_000);
+    expect(done).toMatchObject({ status: 'FAILED', stage: 'stalled' });
+    const ops = await server.mail('stalled notice', (m) => m.subject.startsWith('Lead stalled at') && m.subject.includes(company));
+    expect(ops.to).toEqual([TEAM.insideSalesLead]);
+    expect(ops.cc).toEqual([TEAM.ops]);
+
+    const history = await server.history(done.executionArn);
+    expect(history.filter((e) => e.type === 'TaskTimedOut')).toHaveLength(2);
+    expect(statesEntered(history)).toEqual([
+      'Qualify lead',
+      'Route qualified lead',
+      'Await qualification call',
+      'Qualification call overdue',
+      'Await qualification call',
+      'Qualification call overdue',
+      'Park stalled lead',
+      'Lead stalled',
+    ]);
+    const failed = history[history.length - 1];
+    expect(failed?.type).toBe('ExecutionFailed');
+    expect(failed?.executionFailedEventDetails?.error).toBe('Lead.Stalled');
+
+    // The owner's link, clicked too late: the task is gone.
+    expect((await submit(answerLink(first, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(410);
+  }, 60_000);
+
+  it('lets the team lead answer after an escalation, then stalls at the next silent step', async () => {
+    const id = `esc-${run}`;
+    const company = `Escalated ${run}`;
+    const is = (m: { subject: string }): boolean => m.subject.includes(`(${company})`);
+    expect((await server.postLead(lead(id, company))).status).toBe(201);
+    const escalated = await server.mail('escalation', (m) => is(m) && m.subject.startsWith('Escalated: Qualification call'), 20_000);
+    expect((await submit(answerLink(escalated, 'book-meeting'), { answer: 'book-meeting', comment: 'Caught it as team lead' })).status).toBe(200);
+    const toMarketing = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    expect(toMarketing.text).toContain('Caught it as team lead');
+    await server.until(id, 'meeting', (e) => e.stage === 'meeting' || e.status !== 'RUNNING');
+
+    // Field Sales stays silent too: escalation to its lead, then stalled at the meeting.
+    const meetingEscalation = await server.mail('meeting escalation', (m) => m.subject.startsWith('Escalated: Meeting outcome') && m.subject.includes(company), 20_000);
+    expect(meetingEscalation.to).toEqual([TEAM.fieldSalesLead]);
+    const done = await server.until(id, 'stalled', (e) => e.status !== 'RUNNING', 20_000);
+    expect(done).toMatchObject({ status: 'FAILED', stage: 'stalled' });
+    const path = statesEntered(await server.history(done.executionArn));
+    expect(path.filter((s) => s === 'Await qualification call')).toHaveLength(2);
+    expect(path.filter((s) => s === 'Await meeting outcome')).toHaveLength(2);
+    expect(path.slice(-2)).toEqual(['Park stalled lead', 'Lead stalled']);
+  }, 60_000);
+});
