@@ -70,7 +70,10 @@ afterAll(async () => {
 // Comparison helpers
 // ---------------------------------------------------------------------------
 
-const show = (value: unknown): string => (value === undefined ? 'undefined' : JSON.stringify(value));
+const show = (value: unknown): string => {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length > 400 ? `${text.slice(0, 400)}… (${text.length} chars)` : text;
+};
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

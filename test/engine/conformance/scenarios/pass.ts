@@ -187,4 +187,17 @@ export const passScenarios: Scenario[] = [
     input: { a: 1, b: 2 },
     expect: { status: 'SUCCEEDED', output: { list: [1, 2, { x: 2, y: [3] }] } },
   },
+  {
+    name: 'State names with spaces, punctuation and non-ASCII letters',
+    source: ['https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html', 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html'],
+    definition: jsonata('Step 1: fetch (v2)', {
+      'Step 1: fetch (v2)': { Type: 'Pass', Output: { from: '{% $states.context.State.Name %}' }, Next: 'Étape 2 — ünïcode' },
+      'Étape 2 — ünïcode': { Type: 'Pass', Output: { first: '{% $states.input.from %}', second: '{% $states.context.State.Name %}' }, End: true },
+    }),
+    expect: {
+      status: 'SUCCEEDED',
+      output: { first: 'Step 1: fetch (v2)', second: 'Étape 2 — ünïcode' },
+      history: { statesEntered: ['Step 1: fetch (v2)', 'Étape 2 — ünïcode'] },
+    },
+  },
 ];

@@ -222,4 +222,27 @@ export const taskLambdaScenarios: Scenario[] = [
     input: { k: 'v' },
     expect: { status: 'SUCCEEDED', output: { wrapped: { k: 'v' } } },
   },
+  {
+    name: 'A Lambda returning nothing yields Payload null',
+    source: [DOC_LAMBDA, 'https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html'],
+    definition: jsonata('Invoke', {
+      Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Arguments: { FunctionName: 'Void', Payload: {} }, Output: { payload: '{% $states.result.Payload %}' }, End: true },
+    }),
+    lambdas: () => ({ Void: async () => undefined }),
+    expect: { status: 'SUCCEEDED', output: { payload: null } },
+  },
+  {
+    name: 'A task result over 256 KiB fails with States.DataLimitExceeded',
+    source: [
+      'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-task-executions',
+      'AWS error quoted in public write-ups: {"error": "States.DataLimitExceeded", "cause": "The state/task \'Uppers\' returned a result with a size exceeding the maximum number of bytes service limit."}',
+    ],
+    definition: jsonata('Big', { Big: { Type: 'Task', Resource: lambdaArn('Big'), End: true } }),
+    lambdas: () => ({ Big: async () => ({ blob: 'x'.repeat(300 * 1024) }) }),
+    expect: {
+      status: 'FAILED',
+      error: 'States.DataLimitExceeded',
+      causeContains: ["The state/task 'Big' returned a result with a size exceeding the maximum number of bytes service limit."],
+    },
+  },
 ];
