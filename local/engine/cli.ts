@@ -145,6 +145,22 @@ export function summarize(ex: ExecutionDescription): Record<string, unknown> {
   return { status: ex.status, error: ex.error ?? null, cause: ex.cause ?? null };
 }
 
+/** Waits until the execution leaves RUNNING, or until `deadline` (epoch ms) passes: then undefined. */
+async function waitUntilDone(engine: Engine, executionArn: string, deadline: number | undefined): Promise<ExecutionDescription | undefined> {
+  const slice = 60 * 60 * 1000; // waitForExecution takes a finite timeout; wait in slices of an hour
+  for (;;) {
+    const remaining = deadline === undefined ? slice : Math.min(slice, deadline - Date.now());
+    if (remaining <= 0) return undefined;
+    try {
+      return await engine.waitForExecution(executionArn, { timeoutMs: remaining });
+    } catch {
+      // waitForExecution gives up after timeoutMs; unless it ended meanwhile, go on until the deadline.
+      const current = await engine.describeExecution(executionArn);
+      if (current.status !== 'RUNNING') return current;
+    }
+  }
+}
+
 async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -178,11 +194,8 @@ async function runCommand(argv: string[]): Promise<number> {
   try {
     const { stateMachineArn } = await engine.createStateMachine({ name: stateMachineNameFor(file), definition, roleArn: LOCAL_ROLE_ARN });
     const { executionArn } = await engine.startExecution({ stateMachineArn, name: values.name, input });
-    let result: ExecutionDescription;
-    try {
-      result = await engine.waitForExecution(executionArn, { timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
-    } catch (err) {
-      if (timeoutSeconds === undefined) throw err;
+    const result = await waitUntilDone(engine, executionArn, timeoutSeconds === undefined ? undefined : Date.now() + timeoutSeconds * 1000);
+    if (!result) {
       const current = await engine.describeExecution(executionArn);
       process.stdout.write(`${JSON.stringify({ status: current.status, currentStates: current.currentStates ?? [] }, null, 2)}\n`);
       process.stderr.write(`Gave up after ${timeoutSeconds}s of real time\n`);

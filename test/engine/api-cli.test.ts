@@ -64,6 +64,13 @@ describe('engine CLI: run', { timeout: 90_000 }, () => {
     expect(unknown.stderr).toContain('frobnicate');
   });
 
+  it('gives up after --timeout seconds with exit 124, showing where the execution stands', async () => {
+    const r = await runCli(['run', HELLO, '--input', '{"who":"Ada"}', '--lambdas', LAMBDAS, '--sub', 'GreetFunctionArn=greet', '--timeout', '1']);
+    expect(r.code).toBe(124);
+    expect(JSON.parse(r.stdout)).toEqual({ status: 'RUNNING', currentStates: ['Short wait'] });
+    expect(r.stderr).toContain('Gave up after 1s');
+  });
+
   it('prints usage with --help', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
