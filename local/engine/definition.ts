@@ -88,8 +88,6 @@ export interface MapState extends Base {
   itemSelector?: Template;
   processor: Machine;
   maxConcurrency?: NumOrExpr;
-  toleratedFailurePercentage?: NumOrExpr;
-  toleratedFailureCount?: NumOrExpr;
   retry: Retrier[];
   catch: Catcher[];
 }
@@ -136,6 +134,9 @@ const ALLOWED: Record<string, string[]> = {
     'MaxConcurrency',
     'ToleratedFailurePercentage',
     'ToleratedFailureCount',
+    'ItemReader',
+    'ItemBatcher',
+    'ResultWriter',
     'Retry',
     'Catch',
     'Label',
@@ -448,6 +449,9 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
         invalid(`${at}: ItemProcessor.ProcessorConfig.Mode ${JSON.stringify(proc.ProcessorConfig.Mode)} is not supported (only INLINE)`);
       }
       if (raw.Items !== undefined && !isExpressionString(raw.Items) && !Array.isArray(raw.Items)) invalid(`${at}: Items must be an array or a JSONata expression`);
+      for (const f of ['ToleratedFailurePercentage', 'ToleratedFailureCount', 'ItemReader', 'ItemBatcher', 'ResultWriter']) {
+        if (raw[f] !== undefined) invalid(`${at}: ${f} is a Distributed Map field; this engine runs inline Map states only`);
+      }
       const inner: Ctx = { ...ctx, path: `${at} ItemProcessor > `, outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
       return {
         ...base,
@@ -456,8 +460,6 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
         itemSelector: raw.ItemSelector === undefined ? undefined : template(raw.ItemSelector, `${at}: ItemSelector`),
         processor: parseMachine(proc, inner, counter),
         maxConcurrency: numOrExpr(raw.MaxConcurrency, `${at}: MaxConcurrency`, { min: 0, integer: true }),
-        toleratedFailurePercentage: numOrExpr(raw.ToleratedFailurePercentage, `${at}: ToleratedFailurePercentage`, { min: 0 }),
-        toleratedFailureCount: numOrExpr(raw.ToleratedFailureCount, `${at}: ToleratedFailureCount`, { min: 0, integer: true }),
         retry: parseRetry(raw.Retry, `${at}: Retry`),
         catch: parseCatch(raw.Catch, `${at}: Catch`, ctx),
       };

@@ -92,6 +92,8 @@ interface Run {
   ctxExecution?: Record<string, Json>;
   /** First failed store write of a non-durable commit (rethrown at the next durable point). */
   writeError?: unknown;
+  /** Resolved after the next durable commit (SendTaskSuccess/Failure answer then). */
+  commitWaiters: (() => void)[];
 }
 
 interface Frame {
@@ -124,6 +126,9 @@ interface StateExtras {
   token?: string;
   retryCount?: number;
 }
+
+/** Step Functions' payload limit (256 KiB) for task results and execution input. */
+const MAX_PAYLOAD = 262_144;
 
 const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 
@@ -204,7 +209,10 @@ export class EngineImpl implements Engine {
 
   async stop(): Promise<void> {
     const runs = [...this.runs.values()];
-    for (const run of runs) run.scope.cancel();
+    for (const run of runs) {
+      run.scope.cancel();
+      this.notifyCommitted(run);
+    }
     this.scheduler.stop();
     this.schedulerAlive = false;
     await Promise.all(runs.map((r) => r.chain));
@@ -402,6 +410,7 @@ export class EngineImpl implements Engine {
     const name = input.name ?? randomUUID();
     if (!NAME_RE.test(name)) throw new EngineError('InvalidName', `Invalid Name: '${name}'`);
     const inputText = input.input ?? '{}';
+    if (Buffer.byteLength(inputText, 'utf8') > MAX_PAYLOAD) throw new EngineError('InvalidExecutionInput', 'Invalid State Machine Execution Input: the input exceeds the 262144 bytes limit');
     let parsed: Json;
     try {
       parsed = JSON.parse(inputText) as Json;
@@ -432,7 +441,7 @@ export class EngineImpl implements Engine {
       previousEventId: 0,
       timestamp: startDate,
       type: 'ExecutionStarted',
-      executionStartedEventDetails: { input: inputText, inputDetails: { truncated: false }, roleArn: sm.roleArn, stateMachineArn: sm.stateMachineArn },
+      executionStartedEventDetails: { input: inputText, inputDetails: { truncated: false }, roleArn: sm.roleArn },
     };
     const raced = await this.store.createExecution(rec, [started]);
     if (raced) return this.idempotent(raced, inputText);
@@ -615,8 +624,10 @@ export class EngineImpl implements Engine {
     const entry = this.tokens.get(input.taskToken);
     if (!entry) return this.closedOrInvalid(input.taskToken);
     this.tokens.delete(input.taskToken);
+    // answer once the task's result is stored (or the run ends / stops)
+    const stored = this.nextDurableCommit(entry.run);
     entry.resolve(output);
-    await entry.run.chain;
+    await stored;
   }
 
   async sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Promise<void> {
@@ -624,8 +635,9 @@ export class EngineImpl implements Engine {
     const entry = this.tokens.get(input.taskToken);
     if (!entry) return this.closedOrInvalid(input.taskToken);
     this.tokens.delete(input.taskToken);
+    const stored = this.nextDurableCommit(entry.run);
     entry.reject(new StatesError(input.error ?? '', input.cause ?? ''));
-    await entry.run.chain;
+    await stored;
   }
 
   async sendTaskHeartbeat(input: { taskToken: string }): Promise<void> {
@@ -658,6 +670,7 @@ export class EngineImpl implements Engine {
       current: new Map(),
       finished: false,
       waiters: [],
+      commitWaiters: [],
     };
   }
 
@@ -741,6 +754,7 @@ export class EngineImpl implements Engine {
     } finally {
       if (this.runs.get(run.arn) === run) this.runs.delete(run.arn);
       for (const [token, entry] of this.tokens) if (entry.run === run) this.tokens.delete(token);
+      this.notifyCommitted(run);
       const ws = run.waiters;
       run.waiters = [];
       for (const w of ws) w();
@@ -788,8 +802,20 @@ export class EngineImpl implements Engine {
     if (durable) {
       await run.chain;
       if (run.writeError) throw run.writeError;
+      this.notifyCommitted(run);
       frame.scope.check();
     }
+  }
+
+  private nextDurableCommit(run: Run): Promise<void> {
+    if (run.finished || run.scope.cancelled) return run.chain;
+    return new Promise<void>((resolve) => run.commitWaiters.push(resolve));
+  }
+
+  private notifyCommitted(run: Run): void {
+    const ws = run.commitWaiters;
+    run.commitWaiters = [];
+    for (const w of ws) w();
   }
 
   private cursorAt(frame: Frame, s: string, input: Json, at: number, extra?: Partial<Cursor>): Cursor {
@@ -830,7 +856,8 @@ export class EngineImpl implements Engine {
       name = outcome.next;
       inp = outcome.output;
       at = this.execNow(frame.run);
-      await this.commit(frame, this.cursorAt(frame, name, inp, at), false);
+      // Pass and Choice only move data inside the engine: their transitions are stored in order but not awaited one by one
+      await this.commit(frame, this.cursorAt(frame, name, inp, at), !(state.type === 'Pass' || state.type === 'Choice'));
     }
   }
 
@@ -1134,6 +1161,9 @@ export class EngineImpl implements Engine {
     }
     frame.scope.check();
     const out = JSON.stringify(result);
+    if (out.length > MAX_PAYLOAD && Buffer.byteLength(out, 'utf8') > MAX_PAYLOAD) {
+      throw new StatesError('States.DataLimitExceeded', `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+    }
     if (bare) this.emit(frame, 'LambdaFunctionSucceeded', { output: out, outputDetails: { truncated: false } });
     else this.emit(frame, 'TaskSucceeded', { resourceType, resource, output: out, outputDetails: { truncated: false } });
     return result;
