@@ -245,4 +245,14 @@ export const taskLambdaScenarios: Scenario[] = [
       causeContains: ["The state/task 'Big' returned a result with a size exceeding the maximum number of bytes service limit."],
     },
   },
+  {
+    name: 'States.DataLimitExceeded is terminal: a States.ALL catcher does not catch it',
+    source: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.ALL cannot catch the States.DataLimitExceeded terminal error)',
+    definition: jsonata('Big', {
+      Big: { Type: 'Task', Resource: lambdaArn('Big'), Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true },
+      Caught: { Type: 'Pass', End: true },
+    }),
+    lambdas: () => ({ Big: async () => ({ blob: 'x'.repeat(300 * 1024) }) }),
+    expect: { status: 'FAILED', error: 'States.DataLimitExceeded', history: { statesEntered: ['Big'] } },
+  },
 ];

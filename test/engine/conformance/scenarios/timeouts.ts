@@ -99,19 +99,44 @@ export const timeoutScenarios: Scenario[] = [
     expect: { status: 'FAILED', error: 'States.Timeout', invocations: { TokenSink: 1 }, history: { stateDurations: { Wait: { min: 5, max: 15 } } } },
   },
   {
-    name: 'waitForTaskToken without heartbeats fails with States.HeartbeatTimeout',
-    source: [DOC_TASK, LS_HEARTBEATS, 'localstack/localstack tests/aws/services/stepfunctions/templates/activities/statemachines/base_activity_task_heartbeat.json5'],
+    name: 'waitForTaskToken without heartbeats times out after HeartbeatSeconds: TaskTimedOut and execution error States.Timeout (AWS-recorded)',
+    source: [
+      DOC_TASK,
+      `${LS_HEARTBEATS} (test_heartbeat_timeout: HeartbeatSeconds 5, TimeoutSeconds 600 -> TaskTimedOut error States.Timeout, ExecutionFailed error States.Timeout)`,
+      'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.HeartbeatTimeout is only available inside Catch and Retry)',
+    ],
     definition: jsonata('Wait', { Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, End: true }) }),
-    expect: { status: 'FAILED', error: 'States.HeartbeatTimeout', history: { stateDurations: { Wait: { min: 2, max: 12 } } } },
+    expect: {
+      status: 'FAILED',
+      error: 'States.Timeout',
+      history: {
+        stateDurations: { Wait: { min: 2, max: 12 } },
+        eventsInclude: [
+          { type: 'TaskScheduled', taskScheduledEventDetails: { heartbeatInSeconds: 2, timeoutInSeconds: 600 } },
+          { type: 'TaskSubmitted' },
+          { type: 'TaskTimedOut', taskTimedOutEventDetails: { error: 'States.Timeout', resource: 'invoke.waitForTaskToken', resourceType: 'lambda' } },
+          { type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Timeout' } },
+        ],
+      },
+    },
   },
   {
-    name: 'A heartbeat timeout can be caught by name',
-    source: [DOC_TASK, DOC_ERRORS],
+    name: 'A heartbeat timeout can be caught with States.HeartbeatTimeout in ErrorEquals',
+    source: [DOC_TASK, 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.HeartbeatTimeout is only available inside Catch and Retry)'],
     definition: jsonata('Wait', {
-      Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Output: '{% $states.errorOutput.Error %}', Next: 'Late' }], End: true }),
+      Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Output: 'caught', Next: 'Late' }], End: true }),
       Late: { Type: 'Pass', End: true },
     }),
-    expect: { status: 'SUCCEEDED', output: 'States.HeartbeatTimeout' },
+    expect: { status: 'SUCCEEDED', output: 'caught', history: { statesEntered: ['Wait', 'Late'] } },
+  },
+  {
+    name: 'A heartbeat timeout is also a States.Timeout for catchers',
+    source: 'https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (States.Timeout: ran longer than TimeoutSeconds or failed to send a heartbeat for longer than HeartbeatSeconds)',
+    definition: jsonata('Wait', {
+      Wait: tokenTask({ HeartbeatSeconds: 2, TimeoutSeconds: 600, Catch: [{ ErrorEquals: ['States.Timeout'], Output: 'caught', Next: 'Late' }], End: true }),
+      Late: { Type: 'Pass', End: true },
+    }),
+    expect: { status: 'SUCCEEDED', output: 'caught', history: { statesEntered: ['Wait', 'Late'] } },
   },
   {
     name: 'sendTaskSuccess after the task timed out is rejected and does not revive the execution',
