@@ -2,13 +2,14 @@
  * The engine's command line (`run`, `--help`) and the AWS CLI pointed at the
  * protocol server with --endpoint-url.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { CreateStateMachineCommand, ListStateMachinesCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_ARN, definition, startHarness, type Harness } from './fixtures/sfn-harness';
+import { ROLE_ARN, definition, sfnClient, startHarness, type Harness } from './fixtures/sfn-harness';
 
 const CLI = fileURLToPath(new URL('../../local/engine/cli.ts', import.meta.url));
 const HELLO = fileURLToPath(new URL('./fixtures/hello.asl.json', import.meta.url));
@@ -77,6 +78,46 @@ describe('engine CLI: run', { timeout: 90_000 }, () => {
     expect(r.stdout).toContain('run <definition.json>');
     expect(r.stdout).toContain('serve');
     expect(r.stdout).toContain('AWS_ENDPOINT_URL_SFN');
+  });
+});
+
+describe('engine CLI: serve', () => {
+  it('serves the API on a data directory, logs requests without bodies, stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfn-serve-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', '0', '--data', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start; stderr:\n${err}`)), 60_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /AWS_ENDPOINT_URL_SFN=(\S+)/.exec(out);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const sfn = sfnClient(url);
+      const def = definition({ Only: { Type: 'Pass', End: true } });
+      const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name: 'served', definition: def, roleArn: ROLE_ARN }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'one', input: '{"marker":"serve-input-5d2e"}' }));
+      const listed = await sfn.send(new ListStateMachinesCommand({}));
+      expect(listed.stateMachines?.map((m) => m.name)).toEqual(['served']);
+      sfn.destroy();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(err).toMatch(/CreateStateMachine 200/);
+      expect(err).toMatch(/StartExecution 200/);
+      expect(err).not.toContain('serve-input-5d2e');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
