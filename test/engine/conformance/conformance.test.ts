@@ -12,30 +12,14 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineOptions, ExecutionDescription, HistoryEvent, LambdaHandler } from '../../../local/engine/api';
+import type { Engine, ExecutionDescription, HistoryEvent, LambdaHandler } from '../../../local/engine/api';
 import { EngineError } from '../../../local/engine/api';
+import { createEngine } from '../../../local/engine/index';
 import { areas } from './scenarios/index';
 import { Probe, TABLE, type CallbackAction, type Expectation, type Scenario } from './types';
 
-type CreateEngine = (options: EngineOptions) => Engine;
-
-let createEngine: CreateEngine | undefined;
-let engineLoadError = '';
 let dynamo: DynamoDBClient | undefined;
 let dynamoServer: Server | undefined;
-
-async function loadEngine(): Promise<void> {
-  // Imported at run time so the suite still collects while the engine is being written.
-  const modulePath = new URL('../../../local/engine/index.ts', import.meta.url).pathname;
-  try {
-    const mod: unknown = await import(/* @vite-ignore */ modulePath);
-    const candidate = typeof mod === 'object' && mod !== null ? (mod as Record<string, unknown>).createEngine : undefined;
-    if (typeof candidate === 'function') createEngine = candidate as CreateEngine;
-    else engineLoadError = 'local/engine/index.ts does not export createEngine';
-  } catch (error) {
-    engineLoadError = `cannot load local/engine/index.ts: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
 
 async function startDynalite(): Promise<void> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -58,7 +42,7 @@ async function startDynalite(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await Promise.all([loadEngine(), startDynalite()]);
+  await startDynalite();
 });
 
 afterAll(async () => {
@@ -288,7 +272,6 @@ async function driveCallbacks(engine: Engine, actions: CallbackAction[], tokens:
 }
 
 async function runScenario(scenario: Scenario, index: number): Promise<string[]> {
-  if (!createEngine) return [engineLoadError || 'engine not loaded'];
   const probe = new Probe();
   const tokens: string[] = [];
   const invocations: Record<string, number> = {};
@@ -412,7 +395,6 @@ const TOKEN_TASK = JSON.stringify({
 });
 
 async function withEngine(fn: (engine: Engine, tokens: string[]) => Promise<void>): Promise<void> {
-  if (!createEngine) throw new Error(engineLoadError || 'engine not loaded');
   const tokens: string[] = [];
   const lambdas = new Map<string, LambdaHandler>([
     [
