@@ -171,6 +171,7 @@ export class PipelineStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       functions: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functions[name].function])),
       api: this.http.api,
+      deadLetterQueues: [reminderDlq],
       alarmEmail: settings.alarmEmail,
     });
 

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -42,6 +43,8 @@ export interface MonitoringProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The HTTP API (5xx alarm, dashboard). */
   readonly api?: apigw.IHttpApi;
+  /** Dead-letter queues: any message in them raises an alarm. @default [] */
+  readonly deadLetterQueues?: readonly sqs.IQueue[];
   /** Address subscribed to the alarm topic. @default no subscription */
   readonly alarmEmail?: string;
 }
@@ -105,6 +108,14 @@ export class Monitoring extends Construct {
       errorMetrics.push(errors);
       alarm(`${pascalCase(name)}Errors`, errors, `Lambda ${name} reported errors.`);
     }
+
+    (props.deadLetterQueues ?? []).forEach((queue, i) => {
+      alarm(
+        `DeadLetters${i + 1}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        `Events failed for good and wait in dead-letter queue ${queue.queueName}.`,
+      );
+    });
 
     let apiErrors: cloudwatch.IMetric | undefined;
     if (props.api !== undefined) {

@@ -2,11 +2,13 @@
  * infra/settings.ts and infra/table-schema.ts: plain modules the stack and
  * the local dev server share (no synth here).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV, parseTeams } from '../../functions/lib/config';
 import { INDEX } from '../../functions/lib/keys';
-import { ASL_FILE } from '../../infra/paths';
+import { FUNNEL_METRICS, REVENUE_METRIC } from '../../infra/constructs/monitoring';
+import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
 import {
   ASL_FUNCTION_PLACEHOLDERS,
   DEFAULT_SETTINGS,
@@ -194,5 +196,26 @@ describe('table schema', () => {
       globalSecondaryIndexes: [{ indexName: 'x', partitionKey: { name: 'pk', type: 'N' as const }, sortKey: { name: 'sk', type: 'S' as const }, projection: 'ALL' as const }],
     };
     expect(() => attributeDefinitions(bad)).toThrow(/pk/);
+  });
+});
+
+describe('dashboard metrics', () => {
+  /** Emitted by no function yet: the dashboard shows "no data" for them until schedule-meeting / onboard-customer emit them. */
+  const PENDING = new Set(['MeetingsScheduled', 'CustomersOnboarded']);
+
+  it('are metrics the functions emit, with the dimensions the dashboard selects', () => {
+    const dir = path.join(REPO_ROOT, 'functions');
+    const sources = [...readdirSync(dir), ...readdirSync(path.join(dir, 'lib')).map((f) => `lib/${f}`)]
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n');
+    const emitted = new Set([...sources.matchAll(/addMetric\(\s*'(\w+)'/g)].map((m) => m[1]));
+    const dimensions = new Set([...sources.matchAll(/addDimension\(\s*'(\w+)'/g)].map((m) => m[1]));
+    for (const m of [...FUNNEL_METRICS, { metricName: REVENUE_METRIC.metricName, dimensions: { [REVENUE_METRIC.dimension]: '' } }]) {
+      if (PENDING.has(m.metricName)) continue;
+      expect(emitted, m.metricName).toContain(m.metricName);
+      for (const key of Object.keys(m.dimensions ?? {})) expect(dimensions, `${m.metricName} by ${key}`).toContain(key);
+    }
+    expect(readFileSync(path.join(dir, 'lib', 'observability.ts'), 'utf8')).toContain("'TheModelPipeline'");
   });
 });

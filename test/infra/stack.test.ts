@@ -455,6 +455,7 @@ describe('operations', () => {
     const fnAlarms = alarms.filter((a) => a['Namespace'] === 'AWS/Lambda' && a['MetricName'] === 'Errors');
     expect(fnAlarms).toHaveLength(FUNCTION_NAMES.length);
     expect(alarms.some((a) => a['Namespace'] === 'AWS/ApiGateway' && a['MetricName'] === '5xx')).toBe(true);
+    expect(alarms.some((a) => a['Namespace'] === 'AWS/SQS' && a['MetricName'] === 'ApproximateNumberOfMessagesVisible')).toBe(true);
     s.template.resourceCountIs('AWS::SNS::Topic', 1);
     const topicId = s.stack.getLogicalId(s.stack.monitoring.topic.node.defaultChild as CfnElement);
     for (const a of alarms) expect(a['AlarmActions']).toEqual([{ Ref: topicId }]);

@@ -54,11 +54,4 @@ export function resourcesOf(json: CfnTemplate, type: string): [string, CfnResour
   return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
 }
 
-/** The logical id of a construct's default CloudFormation resource. */
-export function logicalIdOf(stack: PipelineStack, construct: { node: { defaultChild?: unknown } }): string {
-  const child = construct.node.defaultChild;
-  if (child === undefined) throw new Error('construct has no default child');
-  return stack.getLogicalId(child as import('aws-cdk-lib').CfnElement);
-}
-
 export const SYNTH_TIMEOUT_MS = 240_000;
