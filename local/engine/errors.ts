@@ -3,6 +3,8 @@ export class StatesError extends Error {
   constructor(
     readonly error: string,
     readonly cause_: string,
+    /** Other names Retry/Catch match this error by (a heartbeat timeout is States.Timeout, also caught as States.HeartbeatTimeout). */
+    readonly alsoMatches: readonly string[] = [],
   ) {
     super(`${error}: ${cause_}`);
     this.name = error;
@@ -13,9 +15,9 @@ export class StatesError extends Error {
 const NOT_CAUGHT_BY_ALL = new Set(['States.Runtime', 'States.DataLimitExceeded']);
 
 /** Does an ErrorEquals list match an error name (AWS semantics for States.ALL and States.TaskFailed)? */
-export function errorMatches(errorEquals: readonly string[], error: string, fromTask: boolean): boolean {
+export function errorMatches(errorEquals: readonly string[], error: string, fromTask: boolean, alsoMatches: readonly string[] = []): boolean {
   for (const name of errorEquals) {
-    if (name === error) return true;
+    if (name === error || alsoMatches.includes(name)) return true;
     if (name === 'States.ALL' && !NOT_CAUGHT_BY_ALL.has(error)) return true;
     if (name === 'States.TaskFailed' && fromTask && error !== 'States.Timeout' && !NOT_CAUGHT_BY_ALL.has(error)) return true;
   }

@@ -608,7 +608,11 @@ export class EngineImpl implements Engine {
     const dot = taskToken.indexOf('.');
     if (dot > 0) {
       const arn = Buffer.from(taskToken.slice(0, dot), 'base64url').toString('utf8');
-      if (/^arn:aws:states:/.test(arn) && (await this.store.getExecution(arn))) throw new EngineError('TaskTimedOut', 'Task Timed Out');
+      if (/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/.test(arn)) {
+        // a token of this engine's shape: closed task (TaskTimedOut, as AWS answers for finished tasks) or no such execution
+        if (await this.store.getExecution(arn)) throw new EngineError('TaskTimedOut', 'Task Timed Out');
+        throw new EngineError('TaskDoesNotExist', 'Task Does Not Exist');
+      }
     }
     throw new EngineError('InvalidToken', 'Invalid token');
   }
@@ -697,7 +701,7 @@ export class EngineImpl implements Engine {
     const c = run.cursor;
     const frame: Frame = { run, scope: run.scope, top: true, vars: c.v, prev: c.pe, enteredId: c.ei };
     try {
-      const output = await this.runMachine(frame, run.def.machine, c.s, c.in, c.p ? c : undefined, c.at);
+      const output = await this.runMachine(frame, run.def.machine, c.s, c.in, c.p ? c : undefined);
       const text = JSON.stringify(output);
       this.emit(frame, 'ExecutionSucceeded', { output: text, outputDetails: { truncated: false } });
       await this.finish(run, { status: 'SUCCEEDED', stopDate: this.execNow(run), output: text });
@@ -827,12 +831,13 @@ export class EngineImpl implements Engine {
   // ---------------------------------------------------------------------------
   // interpreter
 
-  private async runMachine(frame: Frame, machine: Machine, startName: string, input: Json, resume: Cursor | undefined, enteredAt?: number): Promise<Json> {
+  private async runMachine(frame: Frame, machine: Machine, startName: string, input: Json, resume: Cursor | undefined): Promise<Json> {
     let name = startName;
     let inp = input;
     let res = resume;
-    let at = enteredAt ?? this.execNow(frame.run);
     for (;;) {
+      // a resumed state keeps its original entry time; a state entered now starts now (Wait counts from here)
+      const at = res?.at ?? this.execNow(frame.run);
       const state = machine.states.get(name);
       if (!state) throw new StatesError('States.Runtime', `state ${name} does not exist`);
       const run = frame.run;
@@ -855,9 +860,8 @@ export class EngineImpl implements Engine {
       if (outcome.next === undefined) return outcome.output;
       name = outcome.next;
       inp = outcome.output;
-      at = this.execNow(frame.run);
       // Pass and Choice only move data inside the engine: their transitions are stored in order but not awaited one by one
-      await this.commit(frame, this.cursorAt(frame, name, inp, at), !(state.type === 'Pass' || state.type === 'Choice'));
+      await this.commit(frame, this.cursorAt(frame, name, inp, this.execNow(frame.run)), !(state.type === 'Pass' || state.type === 'Choice'));
     }
   }
 
@@ -1047,7 +1051,7 @@ export class EngineImpl implements Engine {
         resume = undefined;
         const se = toStatesError(this.qualify(err, frame, state));
         if (se.error === 'States.Runtime') throw se;
-        const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true));
+        const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true, se.alsoMatches));
         const r = ri >= 0 ? state.retry[ri] : undefined;
         if (r && rc[ri]! < r.maxAttempts) {
           let delay = r.intervalSeconds * Math.pow(r.backoffRate, rc[ri]!);
@@ -1060,7 +1064,7 @@ export class EngineImpl implements Engine {
           await this.sleepUntil(frame.run, frame.scope, due);
           continue;
         }
-        const catcher = state.catch.find((c) => errorMatches(c.errorEquals, se.error, true));
+        const catcher = state.catch.find((c) => errorMatches(c.errorEquals, se.error, true, se.alsoMatches));
         if (!catcher) throw se;
         return this.caught(frame, state, input, at, catcher, se);
       }
@@ -1134,11 +1138,11 @@ export class EngineImpl implements Engine {
         const hbMs = hb * 1000;
         let rejectHb: ((e: StatesError) => void) | undefined;
         const hbPromise = new Promise<Json>((_, reject) => (rejectHb = reject));
-        let timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', '')));
+        let timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.Timeout', '', ['States.HeartbeatTimeout'])));
         ts.onCancel(() => this.scheduler.cancel(timer));
         heartbeat = () => {
           this.scheduler.cancel(timer);
-          timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.HeartbeatTimeout', '')));
+          timer = this.scheduler.at(this.realAt(run, this.execNow(run) + hbMs), () => rejectHb?.(new StatesError('States.Timeout', '', ['States.HeartbeatTimeout'])));
         };
         racers.push(hbPromise);
       }
