@@ -529,4 +529,55 @@ describe('API behaviours', () => {
       expect(abortedList.items.map((e) => e.executionArn)).toEqual([stopped.executionArn]);
     });
   });
+
+  it('StartExecution without a name uses a UUID; DescribeExecution of a finished run has stopDate and output (API_StartExecution, API_DescribeExecution)', async () => {
+    await withEngine(async (engine) => {
+      const definition = JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: { ok: true }, End: true } } });
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'describe', definition });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, input: '{"in":1}' });
+      const desc = await engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      expect(desc.name).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(desc.executionArn).toBe(`arn:aws:states:us-east-1:123456789012:execution:describe:${desc.name}`);
+      expect(desc.stateMachineArn).toBe(stateMachineArn);
+      expect(JSON.parse(desc.input)).toEqual({ in: 1 });
+      expect(JSON.parse(desc.output ?? 'null')).toEqual({ ok: true });
+      expect(desc.stopDate).toBeInstanceOf(Date);
+      expect((desc.stopDate?.getTime() ?? 0) >= desc.startDate.getTime()).toBe(true);
+    });
+  });
+
+  it('UpdateStateMachine: a running execution keeps the definition it started with; new executions use the update (API_UpdateStateMachine)', async () => {
+    await withEngine(async (engine, tokens) => {
+      const v1 = JSON.stringify({
+        QueryLanguage: 'JSONata',
+        StartAt: 'T',
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Arguments: { FunctionName: 'TokenSink', Payload: { token: '{% $states.context.Task.Token %}' } }, Next: 'V' },
+          V: { Type: 'Pass', Output: 'v1', End: true },
+        },
+      });
+      const v2 = JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'V', States: { V: { Type: 'Pass', Output: 'v2', End: true } } });
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'versions', definition: v1 });
+      const first = await engine.startExecution({ stateMachineArn, name: 'first' });
+      const token = await waitForToken(tokens);
+      await engine.updateStateMachine({ stateMachineArn, definition: v2 });
+      const second = await engine.startExecution({ stateMachineArn, name: 'second' });
+      expect(JSON.parse((await engine.waitForExecution(second.executionArn, { timeoutMs: 5_000 })).output ?? 'null')).toBe('v2');
+      await engine.sendTaskSuccess({ taskToken: token, output: '{}' });
+      expect(JSON.parse((await engine.waitForExecution(first.executionArn, { timeoutMs: 5_000 })).output ?? 'null')).toBe('v1');
+    });
+  });
+
+  it('GetExecutionHistory with includeExecutionData false leaves out inputs and outputs (API_GetExecutionHistory)', async () => {
+    await withEngine(async (engine) => {
+      const definition = JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', Output: { secret: 's' }, End: true } } });
+      const { stateMachineArn } = await engine.createStateMachine({ name: 'nodata', definition });
+      const { executionArn } = await engine.startExecution({ stateMachineArn, name: 'nodata', input: '{"x":1}' });
+      await engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+      const page = await engine.getExecutionHistory({ executionArn, includeExecutionData: false });
+      const withData = page.items.filter((e) => JSON.stringify(e).includes('"input"') || JSON.stringify(e).includes('"output"'));
+      expect(withData.map((e) => e.type)).toEqual([]);
+      expect(page.items.map((e) => e.type)).toEqual(['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+    });
+  });
 });
