@@ -18,17 +18,17 @@ import {
   ExecutionAlreadyExists,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_ARN, definition, rejection, startHarness, type Harness } from './fixtures/sfn-harness';
+import { ROLE_ARN, definition, rejection, startHarness, type Harness, type StoreKind } from './fixtures/sfn-harness';
 
 const SM_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
 const EX_ARN = 'arn:aws:states:us-east-1:123456789012:execution:';
 const PARK = definition({ Park: { Type: 'Wait', Seconds: 3600, End: true } });
 
-describe('Step Functions API over HTTP: errors', () => {
+describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: errors (%s store)', (store) => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ store });
     await h.sfn.send(new CreateStateMachineCommand({ name: 'errors', definition: PARK, roleArn: ROLE_ARN }));
   });
   afterAll(async () => {

@@ -16,7 +16,7 @@ import {
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, rejection, startHarness, type Harness } from './fixtures/sfn-harness';
+import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, rejection, startHarness, type Harness, type StoreKind } from './fixtures/sfn-harness';
 
 const PASS_MACHINE = definition({
   Greet: { Type: 'Pass', Output: { greeting: "{% 'hello ' & $states.input.who %}" }, Next: 'Done' },
@@ -34,12 +34,13 @@ const CALLBACK_MACHINE = definition({
   },
 });
 
-describe('Step Functions API over HTTP: state machines and executions', () => {
+describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: state machines and executions (%s store)', (store) => {
   let h: Harness;
   const tokens = new Map<string, string>(); // execution input id -> task token
 
   beforeAll(async () => {
     h = await startHarness({
+      store,
       lambdas: {
         park: async (event) => {
           const e = event as { token: string; input: { id: string } };
