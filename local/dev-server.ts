@@ -23,6 +23,8 @@ const HELP = `npm start -- [options]   The Model pipeline on this machine (no AW
   --dynamodb-port <n>   DynamoDB API (default 8000)
   --ses-port <n>        SES API and mail viewer (default 8005)
   --secrets-port <n>    Secrets Manager API (default 8007)
+  --reminder-interval <s>  Seconds between reminder sweeps (EventBridge runs it every 15 minutes
+                        on AWS; default 15 min / time scale, between 1 and 60 s)
   --verbose             Handler logs at INFO (default WARN)
 
 The bearer key for POST /leads and GET /funnel is PIPELINE_API_KEY when set,
@@ -50,6 +52,7 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
       'dynamodb-port': { type: 'string' },
       'ses-port': { type: 'string' },
       'secrets-port': { type: 'string' },
+      'reminder-interval': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -63,8 +66,11 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
     if (!(SETTING_KEYS as readonly string[]).includes(key)) throw new Error(`--set expects key=value with a key among ${SETTING_KEYS.join(', ')}; got "${pair}"`);
     settings[key as SettingKey] = pair.slice(eq + 1);
   }
+  const reminderSeconds = values['reminder-interval'] === undefined ? undefined : Number(values['reminder-interval']);
+  if (reminderSeconds !== undefined && (!Number.isFinite(reminderSeconds) || reminderSeconds < 0.1)) throw new Error(`--reminder-interval expects seconds (at least 0.1), got "${values['reminder-interval']}"`);
   return {
     help: values.help === true,
+    ...(reminderSeconds !== undefined ? { reminderIntervalMs: reminderSeconds * 1000 } : {}),
     dataDir: values.data ?? '.data',
     port: port('--port', values.port ?? process.env.PORT, 3000),
     sfnPort: port('--sfn-port', values['sfn-port'], 8083),

@@ -49,6 +49,8 @@ export interface ServerOptions {
   timeScale?: number;
   settings?: Record<string, string | number>;
   demo?: boolean;
+  /** Seconds between reminder sweeps. */
+  reminderInterval?: number;
 }
 
 export class DevServerProcess {
@@ -74,6 +76,7 @@ export class DevServerProcess {
     const args = ['--import', 'tsx', 'local/dev-server.ts', '--data', dataDir, '--port', String(port), '--sfn-port', '0', '--dynamodb-port', '0', '--ses-port', '0', '--secrets-port', '0'];
     if (options.demo !== true) args.push('--no-demo');
     if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
+    if (options.reminderInterval !== undefined) args.push('--reminder-interval', String(options.reminderInterval));
     for (const [k, v] of Object.entries(options.settings ?? {})) args.push('--set', `${k}=${v}`);
     const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, PIPELINE_API_KEY: API_KEY, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new DevServerProcess(child, dataDir, port);

@@ -5,9 +5,12 @@
  * customer, lost, nurture, disqualified. Time scale 60 with a 60 s check-in
  * interval, so check-ins come a second apart.
  */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, DevServerProcess, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { API_KEY, DevServerProcess, REPO, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
 
 let server: DevServerProcess;
 const run = Date.now().toString(36);
@@ -224,4 +227,59 @@ describe('console and local JSON', () => {
     expect(feedback).toContain('Content too technical');
     expect((await fetch(`${server.appUrl}/executions/nope-${run}`)).status).toBe(404);
   }, 60_000);
+});
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args, '--url', server.appUrl, '--key', API_KEY], { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI', () => {
+  it('adds leads from flags and from a CSV file (bad rows reported by line), lists them and answers a request', async () => {
+    const id = `cli-${run}`;
+    const added = await cli(['add', '--id', id, '--name', 'Cli Person', '--email', `${id}@example.org`, '--company', `Cli Co ${run}`, '--title', 'CTO', '--company-size', '300', '--industry', 'Software', '--budget', 'approved', '--timeline', 'immediate', '--source', 'referral', '--pages-viewed', '20', '--events-attended', '1']);
+    expect(added.stdout).toContain(`Added: lead ${id}`);
+    expect(added.code).toBe(0);
+
+    const csv = join(server.dataDir, 'leads.csv');
+    writeFileSync(
+      csv,
+      [
+        'id,name,email,company,title,companySize,industry,budget,timeline,source,pagesViewed,eventsAttended,consent',
+        `csv1-${run},Ann One,csv1-${run}@example.org,"Csv One, Inc.",VP Sales,250,Software,approved,1-3-months,demo-request,12,1,yes`,
+        `csv2-${run},Bo Two,not-an-email,Csv Two,CEO,80,Software,planned,immediate,referral,3,0,true`,
+        `csv3-${run},Cy Three,csv3-${run}@example.org,Csv Three,Head of IT,1200,SaaS,approved,immediate,webinar,many,0,true`,
+        `csv4-${run},Di Four,csv4-${run}@example.org,Csv Four,Student,10,Education,none,unknown,other,1,0,true`,
+      ].join('\n'),
+    );
+    const imported = await cli(['import', csv]);
+    expect(imported.code).toBe(1); // some rows were skipped
+    expect(imported.stdout).toContain('Added 2 lead(s), skipped 2 row(s).');
+    expect(imported.stdout).toContain('line 3: email: must be an email address');
+    expect(imported.stdout).toContain('line 4: pagesViewed: must be a whole number');
+    expect(imported.stderr).toContain('4/4 rows, 2 bad');
+    await server.until(`csv1-${run}`, 'qualified', (e) => e.currentState === 'Await qualification call');
+    await server.until(`csv4-${run}`, 'disqualified', (e) => e.stage === 'disqualified');
+
+    await server.until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call');
+    const listed = await cli(['list', '--stage', 'qualifying']);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain(`csv1-${run}`);
+    const pending = await cli(['pending', '--lead', id]);
+    expect(pending.stdout).toContain('qualification-call');
+    expect(pending.stdout).toContain('book-meeting|nurture|disqualify');
+
+    const wrong = await cli(['answer', id, 'maybe']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('Not recorded (HTTP 400)');
+    const answered = await cli(['answer', id, 'book-meeting', '--rating', 'campaign-reaction=4', '--comment', 'Answered from the terminal']);
+    expect(answered.stdout).toContain(`Recorded qualification-call = book-meeting for lead ${id}.`);
+    await server.until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
+    const feedback = await server.mail('feedback to Marketing', (m) => m.subject.startsWith('Feedback from Inside Sales') && m.subject.includes(`Cli Co ${run}`));
+    expect(feedback.text).toContain('Answered from the terminal');
+  }, 120_000);
 });

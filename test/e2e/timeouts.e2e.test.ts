@@ -2,7 +2,9 @@
  * Nobody answers: each wait has an SLA; the first timeout escalates the
  * request to the team lead, the second parks the lead as stalled (the
  * execution fails visibly with Lead.Stalled and ops get an email). At time
- * scale 60, a 180 s SLA passes in 3 s.
+ * scale 30, a 180 s SLA passes in 6 s. Reminders come from the scheduled
+ * sweep (every 0.5 s here) once 1% of a request's time has passed (1.8 s:
+ * link expiry and reminders run on the real clock).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevServerProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
@@ -11,7 +13,7 @@ let server: DevServerProcess;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await DevServerProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180 } });
+  server = await DevServerProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01 } });
 }, 150_000);
 
 afterAll(async () => {
@@ -28,8 +30,11 @@ describe('no answer', () => {
     expect((await server.postLead(lead(id, company))).status).toBe(201);
     const first = await server.mail('request to the owner', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect(TEAM.insideSales).toContain(first.to[0]);
+    const reminder = await server.mail('reminder', (m) => is(m) && m.subject.startsWith('Reminder: Qualification call'), 20_000);
+    expect(reminder.to).toEqual(first.to);
     const escalated = await server.mail('escalation', (m) => is(m) && m.subject.startsWith('Escalated: Qualification call'), 20_000);
     expect(escalated.to).toEqual([TEAM.insideSalesLead]);
+    expect(Date.parse(reminder.sentAt)).toBeLessThanOrEqual(Date.parse(escalated.sentAt));
 
     const done = await server.until(id, 'stalled', (e) => e.status !== 'RUNNING', 20_000);
     expect(done).toMatchObject({ status: 'FAILED', stage: 'stalled' });
