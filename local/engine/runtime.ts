@@ -30,7 +30,7 @@ import {
 } from './api';
 import { parseDefinition, type Catcher, type ChoiceState, type CompiledDefinition, type FailState, type Machine, type MapState, type NumOrExpr, type ParallelState, type PassState, type State, type SucceedState, type TaskState, type WaitState } from './definition';
 import { errorMatches, StatesError, toStatesError } from './errors';
-import { evaluateExpression, evaluateTemplate, type Bindings, type Json, type Template } from './jsonata-eval';
+import { compileExpression, evaluateExpression, evaluateTemplate, type Bindings, type CompiledExpression, type Json, type Template } from './jsonata-eval';
 import { Scheduler } from './scheduler';
 import { MemoryStore, type Cursor, type ExecutionRecord, type ExecutionStoreImpl, type StateMachineRecord, type StoredEvent } from './store';
 import { dynamodbTask, invokeHandler, lambdaInvokeResult, lambdaNotFound, resolveLambda } from './tasks';
@@ -134,6 +134,13 @@ const NAME_RE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+let fromMillis: CompiledExpression | undefined;
+/** JSONata's own $fromMillis, for $now(picture, timezone). */
+function formatMillis(t: number, picture: string | undefined, timezone: string | undefined): Promise<Json> {
+  fromMillis ??= compileExpression('{% $fromMillis($t, $p, $z) %}', 'now');
+  return evaluateExpression(fromMillis, { t, p: picture, z: timezone });
 }
 
 function detailsKey(type: string): string {
@@ -887,7 +894,10 @@ export class EngineImpl implements Engine {
     const states: Record<string, unknown> = { input, context };
     if (extra.result !== undefined) states.result = extra.result;
     if (extra.errorOutput !== undefined) states.errorOutput = extra.errorOutput;
-    return frame.outer ? { ...frame.outer, ...frame.vars, states } : { ...frame.vars, states };
+    // $now() and $millis() read the engine clock in execution time (so they follow timeScale and an injected clock)
+    const t = this.execNow(run);
+    const clock = { millis: () => t, now: (picture?: string, timezone?: string) => (picture === undefined && timezone === undefined ? iso(t) : formatMillis(t, picture, timezone)) };
+    return frame.outer ? { ...clock, ...frame.outer, ...frame.vars, states } : { ...clock, ...frame.vars, states };
   }
 
   private async evalAssign(t: Template | undefined, b: Bindings): Promise<Record<string, Json> | undefined> {

@@ -338,3 +338,112 @@ describe('executions API', () => {
     await engine.stop();
   });
 });
+
+describe('more resume and clock cases', () => {
+  it('$now() and $millis() read the engine clock in execution time', async () => {
+    const clock = new ManualClock(Date.UTC(2030, 0, 2, 3, 4, 5));
+    const engine = createEngine({ clock });
+    const arn = await setup(engine, machine({ P: { Type: 'Pass', Output: { now: '{% $now() %}', ms: '{% $millis() %}', year: "{% $now('[Y0001]') %}" }, End: true } }));
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn });
+    const d = await engine.waitForExecution(executionArn);
+    expect(JSON.parse(d.output!)).toEqual({ now: '2030-01-02T03:04:05.000Z', ms: Date.UTC(2030, 0, 2, 3, 4, 5), year: '2030' });
+    await engine.stop();
+  });
+
+  it('a Retry back-off resumes at its original time after a restart', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const store = new MemoryStore();
+    let calls = 0;
+    const flaky: LambdaHandler = async () => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('try later'), { name: 'Transient' });
+      return 'ok';
+    };
+    const def = machine({ T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Flaky', Retry: [{ ErrorEquals: ['Transient'], IntervalSeconds: 100 }], End: true } });
+    const e1 = createEngine({ clock, store, lambdas: new Map([['Flaky', flaky]]) });
+    const arn = await setup(e1, def);
+    const { executionArn } = await e1.startExecution({ stateMachineArn: arn });
+    await until(() => calls === 1);
+    await flush();
+    clock.advance(60_000);
+    await e1.stop();
+    const e2 = createEngine({ clock, store, lambdas: new Map([['Flaky', flaky]]) });
+    await e2.start();
+    clock.advance(39_000);
+    await flush();
+    expect(calls).toBe(1);
+    clock.advance(1000);
+    const d = await e2.waitForExecution(executionArn, { timeoutMs: 2000 });
+    expect(d).toMatchObject({ status: 'SUCCEEDED', output: '"ok"' });
+    expect(calls).toBe(2);
+    const types = (await e2.getExecutionHistory({ executionArn })).items.map((e) => e.type);
+    expect(types.filter((t) => t === 'LambdaFunctionScheduled')).toHaveLength(2);
+    expect(types).toContain('LambdaFunctionFailed');
+    await e2.stop();
+  });
+
+  it('a Map state is resumed by running the whole Map again (documented at-least-once for branches)', async () => {
+    const store = new MemoryStore();
+    const seen: number[] = [];
+    const tokens: string[] = [];
+    const ask: LambdaHandler = async (e) => {
+      const { n, token } = e as { n: number; token: string };
+      seen.push(n);
+      tokens.push(token);
+      return {};
+    };
+    const def = machine({
+      M: {
+        Type: 'Map',
+        Items: '{% $states.input.items %}',
+        ItemProcessor: { StartAt: 'Ask', States: { Ask: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Arguments: { FunctionName: 'Ask', Payload: { n: '{% $states.input %}', token: '{% $states.context.Task.Token %}' } }, End: true } } },
+        End: true,
+      },
+    });
+    const e1 = createEngine({ store, lambdas: new Map([['Ask', ask]]) });
+    const arn = await setup(e1, def);
+    const { executionArn } = await e1.startExecution({ stateMachineArn: arn, input: '{"items":[1,2]}' });
+    await until(() => seen.length === 2);
+    await e1.stop();
+    const e2 = createEngine({ store, lambdas: new Map([['Ask', ask]]) });
+    await e2.start();
+    await until(() => seen.length === 4);
+    expect(seen.slice(2).sort()).toEqual([1, 2]);
+    await expect(e2.sendTaskSuccess({ taskToken: tokens[0]!, output: '"old"' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+    for (const t of tokens.slice(2)) await e2.sendTaskSuccess({ taskToken: t, output: '"answer"' });
+    expect(await e2.waitForExecution(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '["answer","answer"]' });
+    await e2.stop();
+  });
+
+  it('HeartbeatSeconds on a manual clock: heartbeats keep the task open, silence times it out as States.Timeout', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const tokens: string[] = [];
+    const engine = createEngine({ clock, lambdas: new Map([['Sink', async (e: unknown) => void tokens.push((e as { t: string }).t)]]) });
+    const arn = await setup(
+      engine,
+      machine({
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Arguments: { FunctionName: 'Sink', Payload: { t: '{% $states.context.Task.Token %}' } },
+          HeartbeatSeconds: 60,
+          Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Output: '{% $states.errorOutput.Error %}', Next: 'Late' }],
+          End: true,
+        },
+        Late: { Type: 'Pass', End: true },
+      }),
+    );
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn });
+    await until(() => tokens.length === 1);
+    await flush();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(50_000);
+      await engine.sendTaskHeartbeat({ taskToken: tokens[0]! });
+    }
+    await flush();
+    expect((await engine.describeExecution(executionArn)).status).toBe('RUNNING');
+    clock.advance(60_000);
+    expect(await engine.waitForExecution(executionArn, { timeoutMs: 2000 })).toMatchObject({ status: 'SUCCEEDED', output: '"States.Timeout"' });
+    await engine.stop();
+  });
+});
