@@ -178,6 +178,38 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: s
     expect(bare.events?.[5]?.executionSucceededEventDetails?.output).toBeUndefined();
   });
 
+  it('pages through a long history the same forwards and backwards, at any page size', async () => {
+    const states: Record<string, Record<string, unknown>> = {};
+    for (let i = 1; i <= 15; i++) states[`Step ${i}`] = { Type: 'Pass', Output: { i }, ...(i < 15 ? { Next: `Step ${i + 1}` } : { End: true }) };
+    const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'long-history', definition: definition(states), roleArn: ROLE_ARN }));
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+    await h.engine.waitForExecution(executionArn!, { timeoutMs: 10_000 });
+    const all = await fullHistory(h.sfn, executionArn!, 1000);
+    expect(all).toHaveLength(32); // started + 15 x (entered, exited) + succeeded
+    expect(all.map((e) => e.id)).toEqual(all.map((_, i) => i + 1));
+    for (const size of [1, 5, 7, 31, 32]) {
+      expect((await fullHistory(h.sfn, executionArn!, size)).map((e) => e.id)).toEqual(all.map((e) => e.id));
+      const backwards: number[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: size, reverseOrder: true, nextToken }));
+        expect(page.events!.length).toBeLessThanOrEqual(size);
+        backwards.push(...(page.events ?? []).map((e) => e.id ?? 0));
+        nextToken = page.nextToken;
+      } while (nextToken);
+      expect(backwards).toEqual(all.map((e) => e.id).reverse());
+    }
+    // A token from another execution's history: the same position there, or a client error; never a server error.
+    const page = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 5 }));
+    const other = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+    await h.engine.waitForExecution(other.executionArn!, { timeoutMs: 10_000 });
+    const misuse = await h.sfn.send(new GetExecutionHistoryCommand({ executionArn: other.executionArn, maxResults: 5, nextToken: page.nextToken })).then(
+      (r) => r.events?.map((e) => e.id),
+      (e: Error) => e.name,
+    );
+    expect([[6, 7, 8, 9, 10], 'InvalidToken', 'ValidationException']).toContainEqual(misuse);
+  });
+
   it('lists executions newest first, filtered by status and paginated', async () => {
     const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'listing', definition: CALLBACK_MACHINE, roleArn: ROLE_ARN }));
     const names = ['l1', 'l2', 'l3', 'l4', 'l5'];
