@@ -160,4 +160,30 @@ export const catchScenarios: Scenario[] = [
     lambdas: () => ({ Fail: thrower('CustomValidationError') }),
     expect: { status: 'SUCCEEDED', output: 'CustomValidationError' },
   },
+  {
+    name: 'A Node.js Lambda error Cause carries errorType, errorMessage and a trace array',
+    source: ['https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html', DOC_ERRORS],
+    definition: jsonata('T', {
+      T: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Arguments: { FunctionName: 'Fail', Payload: {} },
+        Catch: [
+          {
+            ErrorEquals: ['States.ALL'],
+            Output: {
+              errorType: '{% $parse($states.errorOutput.Cause).errorType %}',
+              errorMessage: '{% $parse($states.errorOutput.Cause).errorMessage %}',
+              traceType: '{% $type($parse($states.errorOutput.Cause).trace) %}',
+            },
+            Next: 'C',
+          },
+        ],
+        End: true,
+      },
+      C: { Type: 'Pass', End: true },
+    }),
+    lambdas: () => ({ Fail: thrower('ReferenceError', 'x is not defined') }),
+    expect: { status: 'SUCCEEDED', output: { errorType: 'ReferenceError', errorMessage: 'x is not defined', traceType: 'array' } },
+  },
 ];

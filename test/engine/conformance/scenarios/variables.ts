@@ -244,4 +244,41 @@ export const variableScenarios: Scenario[] = [
     }),
     expect: { status: 'SUCCEEDED', output: { i: 300, acc: 44850 } },
   },
+  {
+    name: 'Nested scopes: a Map inside a Parallel branch inside a Map reads the top-level variable and its own enclosing ones',
+    source: DOC_VARS,
+    definition: jsonata('Init', {
+      Init: { Type: 'Pass', Assign: { top: 'T' }, Next: 'Outer' },
+      Outer: {
+        Type: 'Map',
+        Items: ['a', 'b'],
+        ItemProcessor: {
+          StartAt: 'SetOuter',
+          States: {
+            SetOuter: { Type: 'Pass', Assign: { outer: '{% $states.input %}' }, Next: 'Par' },
+            Par: {
+              Type: 'Parallel',
+              Branches: [
+                {
+                  StartAt: 'Inner',
+                  States: {
+                    Inner: {
+                      Type: 'Map',
+                      Items: [1, 2],
+                      ItemProcessor: { StartAt: 'Leaf', States: { Leaf: { Type: 'Pass', Output: "{% $top & $outer & $string($states.input) %}", End: true } } },
+                      End: true,
+                    },
+                  },
+                },
+              ],
+              Output: '{% $states.result[0] %}',
+              End: true,
+            },
+          },
+        },
+        End: true,
+      },
+    }),
+    expect: { status: 'SUCCEEDED', output: [['Ta1', 'Ta2'], ['Tb1', 'Tb2']] },
+  },
 ];
