@@ -341,7 +341,15 @@ export function feedbackItem(i: Item, team: string): FeedbackItem {
   const ratings = Object.entries(rec(pick('ratings'))).filter((e): e is [string, number] => typeof e[1] === 'number');
   const sk = str(i.sk) ?? '';
   const skParts = sk.split('#');
+  const details = Object.entries(rec(pick('details')))
+    .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
+    .map(([k, v]): [string, string] => [k, String(v)]);
+  const campaign = str(pick('campaign'));
+  const answeredBy = str(pick('answeredBy'));
   return {
+    details,
+    ...(campaign !== undefined ? { campaign } : {}),
+    ...(answeredBy !== undefined ? { answeredBy } : {}),
     leadId: str(i.leadId) ?? str(i.pk)?.replace(/^LEAD#/, '') ?? '?',
     fromTeam: str(pick('from')) ?? str(pick('fromTeam')) ?? '?',
     toTeam: str(pick('to')) ?? str(pick('toTeam')) ?? team,

@@ -18,7 +18,7 @@ describe('console rendering', () => {
     const mails = outboxPage([{ id: '1', to: [hostile], subject: hostile, text: hostile, links: ['http://x/"onmouseover="a'], sentAt: new Date(0).toISOString() }]);
     expect(mails).not.toContain('<script>');
     expect(mails).not.toContain('"onmouseover="');
-    const fb = feedbackPage([{ team: 'marketing', items: [{ leadId: 'l', fromTeam: 'inside-sales', toTeam: 'marketing', step: 'qualification-call', answer: 'a', comment: hostile, ratings: [[hostile, 3]], at: new Date(0).toISOString() }] }]);
+    const fb = feedbackPage([{ team: 'marketing', items: [{ leadId: 'l', fromTeam: 'inside-sales', toTeam: 'marketing', step: 'qualification-call', answer: 'a', comment: hostile, ratings: [[hostile, 3]], details: [[hostile, hostile]], at: new Date(0).toISOString() }] }]);
     expect(fb).not.toContain('<script>');
   });
 
