@@ -2,11 +2,11 @@
  * The synthesized pipeline stack, asserted resource by resource (no
  * snapshot). One synth for the whole file: bundling the functions is slow.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api';
 import { FUNNEL_METRICS } from '../../infra/constructs/monitoring';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
@@ -37,6 +37,10 @@ beforeAll(() => {
     roleId[name] = s.stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
   }
 }, SYNTH_TIMEOUT_MS);
+
+afterAll(() => {
+  if (s !== undefined) rmSync(s.outdir, { recursive: true, force: true });
+});
 
 interface Statement {
   Effect: string;
