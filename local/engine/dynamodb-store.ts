@@ -221,7 +221,14 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     return item;
   }
 
-  async createExecution(rec: ExecutionRecord, events: StoredEvent[]): Promise<ExecutionRecord | undefined> {
+  async createExecution(rec: ExecutionRecord, events: StoredEvent[], options: { fresh?: boolean } = {}): Promise<ExecutionRecord | undefined> {
+    if (options.fresh && this.batch) {
+      // an engine-generated UUID name cannot exist yet: head and first events go out with the next group commit
+      const writes = [this.put(this.headItem(rec))];
+      if (events.length) writes.push(this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } }));
+      await Promise.all(writes);
+      return undefined;
+    }
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.headItem(rec), ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (err) {

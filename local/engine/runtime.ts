@@ -450,7 +450,7 @@ export class EngineImpl implements Engine {
       type: 'ExecutionStarted',
       executionStartedEventDetails: { input: inputText, inputDetails: { truncated: false }, roleArn: sm.roleArn },
     };
-    const raced = await this.store.createExecution(rec, [started]);
+    const raced = await this.store.createExecution(rec, [started], { fresh: input.name === undefined });
     if (raced) return this.idempotent(raced, inputText);
     const run = this.newRun(rec, def, cursor);
     this.runs.set(arn, run);
