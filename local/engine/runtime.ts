@@ -205,7 +205,13 @@ export class EngineImpl implements Engine {
     const running = await this.store.listRunning();
     for (const rec of running) {
       if (this.runs.has(rec.executionArn) || !rec.cursor) continue;
-      const def = await this.loadDefinition(rec.definitionId);
+      let def: CompiledDefinition;
+      try {
+        def = await this.loadDefinition(rec.definitionId);
+      } catch (err) {
+        console.error(`engine: cannot resume ${rec.executionArn}: ${(err as Error).message}`);
+        continue;
+      }
       const run = this.newRun(rec, def, rec.cursor);
       this.runs.set(run.arn, run);
       this.launch(run);
@@ -698,10 +704,14 @@ export class EngineImpl implements Engine {
     if (run.finished || run.scope.cancelled) return;
     run.scope.cancel();
     run.pending = [];
-    await run.chain;
-    const now = this.execNow(run);
-    this.emitRaw(run, run.eventCount, 'ExecutionTimedOut', { error: 'States.Timeout' });
-    await this.finish(run, { status: 'TIMED_OUT', stopDate: now });
+    try {
+      await run.chain;
+      const now = this.execNow(run);
+      this.emitRaw(run, run.eventCount, 'ExecutionTimedOut', { error: 'States.Timeout' });
+      await this.finish(run, { status: 'TIMED_OUT', stopDate: now });
+    } catch (err) {
+      console.error(`engine: could not record the timeout of ${run.arn}:`, (err as Error).message);
+    }
   }
 
   private async drive(run: Run): Promise<void> {
