@@ -262,18 +262,20 @@ export function lockDataDir(dataDir: string): () => void {
   };
 }
 
-function isEmptyDir(dir: string): boolean {
-  return !existsSync(dir) || readdirSync(dir).length === 0;
-}
-
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
-  if (options.reset === true) rmSync(dataDir, { recursive: true, force: true });
-  const fresh = isEmptyDir(dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const releaseLock = lockDataDir(dataDir);
+  // Lock first: --reset must not wipe the folder of a runtime that is running.
+  let releaseLock = lockDataDir(dataDir);
+  if (options.reset === true) {
+    releaseLock();
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    releaseLock = lockDataDir(dataDir);
+  }
+  const fresh = readdirSync(dataDir).every((f) => f === 'runtime.pid');
   const timeScale = options.timeScale !== undefined && options.timeScale > 0 ? options.timeScale : 1;
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {

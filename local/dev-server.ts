@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === 'EADDRINUSE') process.stderr.write(`error: a port is in use (${e.message ?? ''}). Pick others with --port, --sfn-port, --dynamodb-port, --ses-port, --secrets-port (0: any free port).\n`);
-    else process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    else process.stderr.write(`error: ${err instanceof Error ? (options.logLevel === 'INFO' ? (err.stack ?? err.message) : err.message) : String(err)}\n`);
     return 1;
   }
   log(banner(server, options.timeScale ?? 1));
