@@ -83,4 +83,21 @@ export const waitScenarios: Scenario[] = [
     }),
     expect: { status: 'SUCCEEDED', history: { stateDurations: { W1: { min: 5, max: 12 }, W2: { min: 7, max: 14 } } } },
   },
+  {
+    name: 'Waits (first state, after a Pass, after a Task) last at least Seconds from their WaitStateEntered event (timeScale 1000)',
+    source: DOC_WAIT,
+    definition: jsonata('Pause0', {
+      Pause0: { Type: 'Wait', Seconds: 10, Next: 'Step' },
+      Step: { Type: 'Pass', Next: 'Pause1' },
+      Pause1: { Type: 'Wait', Seconds: 10, Next: 'Work' },
+      Work: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Arguments: { n: 1 }, Next: 'Pause' },
+      Pause: { Type: 'Wait', Seconds: 10, Next: 'Work2' },
+      Work2: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:Echo', Arguments: { n: 2 }, Next: 'Pause2' },
+      Pause2: { Type: 'Wait', Seconds: 10, End: true },
+    }),
+    // A high timeScale magnifies any gap between the time the engine bases the deadline on and
+    // the WaitStateEntered timestamp (1 ms of real time is 1 s of execution time here).
+    timeScale: 1000,
+    expect: { status: 'SUCCEEDED', history: { stateDurations: { Pause0: { min: 10 }, Pause1: { min: 10 }, Pause: { min: 10 }, Pause2: { min: 10 } } } },
+  },
 ];
