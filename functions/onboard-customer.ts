@@ -11,7 +11,7 @@ import { ENV, parseTeams, requireEnv } from './lib/config';
 import type { OnboardCustomerEvent, OnboardCustomerResult } from './lib/contracts';
 import { changeStage, requireLead } from './lib/leads';
 import { sendEmail } from './lib/mailer';
-import { logger, observe } from './lib/observability';
+import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
 import { nextOwner } from './lib/routing';
 
@@ -30,6 +30,7 @@ export async function onboardCustomer(event: OnboardCustomerEvent): Promise<Onbo
   const brief = csmBrief({ lead, csm });
   const { to, cc } = briefRecipients(csm, lead.owners?.['field-sales']);
   const { sent } = await sendEmail({ to, ...(cc ? { cc } : {}), ...brief, idempotencyKey: `${leadId}#onboard-customer#csm-brief` });
+  metrics.addMetric('CustomersOnboarded', MetricUnit.Count, 1);
   logger.info('customer onboarding', { leadId, briefSent: sent });
   return { csm };
 }

@@ -14,7 +14,7 @@ import { latestFeedback } from './lib/handoff';
 import { isExpansion } from './lib/lead-schema';
 import { changeStage, requireLead } from './lib/leads';
 import { sendEmail } from './lib/mailer';
-import { logger, observe } from './lib/observability';
+import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
 import { nextOwner } from './lib/routing';
 
@@ -35,6 +35,7 @@ export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<Sche
   const brief = handoffBrief({ lead, rep, call, reschedules, expansion });
   const { to, cc } = briefRecipients(rep, lead.owners?.['inside-sales']);
   const { sent } = await sendEmail({ to, ...(cc ? { cc } : {}), ...brief, idempotencyKey: `${leadId}#schedule-meeting#handoff#${reschedules}` });
+  metrics.addMetric('MeetingsScheduled', MetricUnit.Count, 1);
   logger.info('meeting scheduled', { leadId, reschedules, expansion, briefSent: sent });
   return { rep };
 }
