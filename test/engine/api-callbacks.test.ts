@@ -53,6 +53,9 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: t
           const e = event as { token: string; id: string };
           expect(typeof e.token).toBe('string');
           events.set(e.id, e);
+          // Some workers answer before their Lambda even returns (AWS allows it): ids starting with "inline-".
+          if (e.id.startsWith('inline-fail')) await h.sfn.send(new SendTaskFailureCommand({ taskToken: e.token, error: 'Inline.Rejected', cause: 'answered at once' }));
+          if (e.id.startsWith('inline-ok')) await h.sfn.send(new SendTaskSuccessCommand({ taskToken: e.token, output: JSON.stringify({ id: e.id, verdict: 'at once' }) }));
           return { StatusCode: 202 };
         },
       },
@@ -66,7 +69,8 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: t
 
   async function park(id: string, machineArn = stateMachineArn): Promise<{ executionArn: string; token: string }> {
     const { executionArn = '' } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: id, input: JSON.stringify({ id }) }));
-    const token = await eventually(`the task token of ${id}`, () => events.get(id)?.token, 5_000);
+    // Poll tightly: answers then often arrive while the engine is still recording TaskSubmitted, as fast workers' do.
+    const token = await eventually(`the task token of ${id}`, () => events.get(id)?.token, 5_000, 1);
     return { executionArn, token };
   }
 
@@ -108,10 +112,40 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: t
     expect(spent).toMatchObject({ name: 'TaskTimedOut', status: 400 });
   });
 
+  it('takes an answer sent before the Lambda that received the token has returned, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const failed = await h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'inline-fail-1', input: JSON.stringify({ id: 'inline-fail-1' }) }));
+      const ok = await h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'inline-ok-1', input: JSON.stringify({ id: 'inline-ok-1' }) }));
+      const f = await h.engine.waitForExecution(failed.executionArn!, { timeoutMs: 5_000 });
+      const o = await h.engine.waitForExecution(ok.executionArn!, { timeoutMs: 5_000 });
+      await new Promise((r) => setTimeout(r, 50)); // let Node report a late unhandled rejection, if any
+      expect({ status: f.status, error: f.error, cause: f.cause }).toEqual({ status: 'FAILED', error: 'Inline.Rejected', cause: 'answered at once' });
+      expect({ status: o.status, output: JSON.parse(o.output ?? 'null') as unknown }).toEqual({ status: 'SUCCEEDED', output: { id: 'inline-ok-1', verdict: 'at once' } });
+      // In a plain Node process an unhandled rejection kills the engine (and `cli.ts serve` with it).
+      expect(unhandled.map((r) => String(r))).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('fails the execution with SendTaskFailure error and cause', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
     const { executionArn, token } = await park('fail-1');
     await h.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Review.Rejected', cause: 'not a fit' }));
     const done = await h.engine.waitForExecution(executionArn, { timeoutMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    process.off('unhandledRejection', onUnhandled);
+    // In a plain Node process an unhandled rejection kills the engine (and `cli.ts serve` with it).
+    expect(unhandled.map((r) => String(r))).toEqual([]);
     expect(done).toMatchObject({ status: 'FAILED', error: 'Review.Rejected', cause: 'not a fit' });
     const history = await fullHistory(h.sfn, executionArn);
     expect(history.find((e) => e.type === 'TaskFailed')?.taskFailedEventDetails).toMatchObject({ error: 'Review.Rejected', cause: 'not a fit' });

@@ -61,22 +61,22 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: e
 
   it('ExecutionDoesNotExist for describe, history and stop', async () => {
     for (const call of [
-      h.sfn.send(new DescribeExecutionCommand({ executionArn: `${EX_ARN}errors:nope` })),
-      h.sfn.send(new GetExecutionHistoryCommand({ executionArn: `${EX_ARN}errors:nope` })),
-      h.sfn.send(new StopExecutionCommand({ executionArn: `${EX_ARN}errors:nope` })),
+      () => h.sfn.send(new DescribeExecutionCommand({ executionArn: `${EX_ARN}errors:nope` })),
+      () => h.sfn.send(new GetExecutionHistoryCommand({ executionArn: `${EX_ARN}errors:nope` })),
+      () => h.sfn.send(new StopExecutionCommand({ executionArn: `${EX_ARN}errors:nope` })),
     ]) {
-      expect(await rejection(call)).toMatchObject({ name: 'ExecutionDoesNotExist', status: 400, fault: 'client' });
+      expect(await rejection(call())).toMatchObject({ name: 'ExecutionDoesNotExist', status: 400, fault: 'client' });
     }
   });
 
   it('StateMachineDoesNotExist for start, describe, update and list', async () => {
     for (const call of [
-      h.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM_ARN}missing` })),
-      h.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `${SM_ARN}missing` })),
-      h.sfn.send(new UpdateStateMachineCommand({ stateMachineArn: `${SM_ARN}missing`, definition: PARK })),
-      h.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${SM_ARN}missing` })),
+      () => h.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM_ARN}missing` })),
+      () => h.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `${SM_ARN}missing` })),
+      () => h.sfn.send(new UpdateStateMachineCommand({ stateMachineArn: `${SM_ARN}missing`, definition: PARK })),
+      () => h.sfn.send(new ListExecutionsCommand({ stateMachineArn: `${SM_ARN}missing` })),
     ]) {
-      expect(await rejection(call)).toMatchObject({ name: 'StateMachineDoesNotExist', status: 400 });
+      expect(await rejection(call())).toMatchObject({ name: 'StateMachineDoesNotExist', status: 400 });
     }
   });
 
