@@ -1235,16 +1235,23 @@ export class EngineImpl implements Engine {
         ts.onCancel(() => this.tokens.delete(tok));
         if (!submitted) {
           if (!target) throw lambdaNotFound(a.FunctionName, this.region, this.accountId);
-          const payload = await invokeHandler(target, a.Payload === undefined ? {} : a.Payload, deadlineReal, now);
-          ts.check();
-          if (this.tokens.has(tok)) {
+          // The handler may answer (SendTaskSuccess/Failure) and even wait for that answer before it returns:
+          // the task completes with the first of the callback or a failure of the handler.
+          let answered = false;
+          const answer = callback.finally(() => {
+            answered = true;
+          });
+          const submit = (async () => {
+            const payload = await invokeHandler(target, a.Payload === undefined ? {} : a.Payload, deadlineReal, now);
+            if (answered || ts.cancelled || !this.tokens.has(tok)) return;
             const { resourceType, resource } = resourceParts(state);
             this.emit(frame, 'TaskSubmitted', { resourceType, resource, output: JSON.stringify(lambdaInvokeResult(payload)), outputDetails: { truncated: false } });
             const extra: Partial<Cursor> = { p: 'task', rc, args, tk: tok, sub: 1 };
             if (to !== undefined) extra.to = to;
             if (hbSeconds !== undefined) extra.hb = hbSeconds;
             await this.commit(frame, this.cursorAt(frame, state.name, input, at, extra));
-          }
+          })();
+          return Promise.race([answer, submit.then(() => answer)]);
         }
         return callback;
       }

@@ -260,6 +260,35 @@ describe.each<StoreKind>(['memory', 'durable'])('Step Functions API over HTTP: s
     expect(history.at(-1)?.executionAbortedEventDetails).toMatchObject({ error: 'Operator.Stop', cause: 'test' });
   });
 
+  it('keeps names unique under concurrent starts: one execution per name, the same ARN for the same input', async () => {
+    const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'racing', definition: CALLBACK_MACHINE, roleArn: ROLE_ARN }));
+    const same = JSON.stringify({ id: 'race-same' });
+    const sameInput = await Promise.all(Array.from({ length: 10 }, () => h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'race-same', input: same }))));
+    expect(new Set(sameInput.map((r) => r.executionArn)).size).toBe(1);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'race-other', input: JSON.stringify({ id: `race-other-${i}` }) })).then(
+          () => 'started',
+          (e: Error) => e.name,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'started')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'ExecutionAlreadyExists')).toHaveLength(9);
+
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => h.sfn.send(new StartExecutionCommand({ stateMachineArn, name: `race-${i}`, input: JSON.stringify({ id: `race-${i}` }) }))));
+    expect(new Set(many.map((r) => r.executionArn)).size).toBe(50);
+    const listed: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 20, nextToken }));
+      listed.push(...(page.executions ?? []).map((e) => e.name ?? ''));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(listed.sort()).toEqual(['race-other', 'race-same', ...Array.from({ length: 50 }, (_, i) => `race-${i}`)].sort());
+  });
+
   it('starts idempotently: same name and input returns the same execution, other input is ExecutionAlreadyExists', async () => {
     const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'idem', definition: CALLBACK_MACHINE, roleArn: ROLE_ARN }));
     const input = JSON.stringify({ id: 'idem-1' });

@@ -156,7 +156,11 @@ function historyMismatches(expected: NonNullable<Expectation['history']>, events
     }
     const seconds = (new Date(exited.timestamp).getTime() - new Date(entered.timestamp).getTime()) / 1000;
     if ((bound.min !== undefined && seconds < bound.min) || (bound.max !== undefined && seconds > bound.max)) {
-      problems.push(`history: state ${state} lasted ${seconds}s of execution time, expected within [${bound.min ?? '-'}, ${bound.max ?? '-'}]`);
+      problems.push(
+        `history: state ${state} lasted ${seconds}s of execution time, expected within [${bound.min ?? '-'}, ${bound.max ?? '-'}] ` +
+          `(${entered.type} #${entered.id} at ${new Date(entered.timestamp).toISOString()}, ${exited.type} #${exited.id} at ${new Date(exited.timestamp).toISOString()}; ` +
+          `execution started ${events[0] ? new Date(events[0].timestamp).toISOString() : '?'})`,
+      );
     }
   }
   return problems;
