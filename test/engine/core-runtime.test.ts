@@ -447,3 +447,19 @@ describe('more resume and clock cases', () => {
     await engine.stop();
   });
 });
+
+describe('callbacks answered from inside the handler', () => {
+  it('a handler may await SendTaskSuccess for its own token before it returns', async () => {
+    const box: { engine?: Engine } = {};
+    const selfAnswer: LambdaHandler = async (e) => {
+      await box.engine!.sendTaskSuccess({ taskToken: (e as { t: string }).t, output: '{"self":true}' });
+      return 'submitted';
+    };
+    const engine = createEngine({ lambdas: new Map([['Self', selfAnswer]]) });
+    box.engine = engine;
+    const arn = await setup(engine, machine({ Ask: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Arguments: { FunctionName: 'Self', Payload: { t: '{% $states.context.Task.Token %}' } }, TimeoutSeconds: 5, End: true } }));
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn });
+    expect(await engine.waitForExecution(executionArn, { timeoutMs: 3000 })).toMatchObject({ status: 'SUCCEEDED', output: '{"self":true}' });
+    await engine.stop();
+  });
+});
