@@ -36,6 +36,8 @@ afterAll(async () => {
 const stores: [string, () => ExecutionStore][] = [
   ['memory', () => new MemoryStore()],
   ['dynamodb', () => new DynamoDBStore({ client, tableName: `engine-test-${++tables}` })],
+  // the same, finding running executions by a table scan (the path for many parked executions)
+  ['dynamodb-scan', () => new DynamoDBStore({ client, tableName: `engine-test-${++tables}`, scanResumeThreshold: 0 })],
 ];
 
 const def = (states: Record<string, unknown>, startAt = Object.keys(states)[0]!): string => JSON.stringify({ QueryLanguage: 'JSONata', StartAt: startAt, States: states });
@@ -156,6 +158,7 @@ describe('parity', () => {
   it('memory and dynamodb produced the same histories and listings', () => {
     expect(results.get('dynamodb:workflow')).toEqual(results.get('memory:workflow'));
     expect(results.get('dynamodb:resume')).toEqual(results.get('memory:resume'));
+    expect(results.get('dynamodb-scan:resume')).toEqual(results.get('memory:resume'));
     expect(results.get('memory:resume')).toBeDefined();
   });
 });
