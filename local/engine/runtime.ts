@@ -2,15 +2,29 @@
  * The interpreter and runtime of the embedded Step Functions engine.
  *
  * One `Run` per RUNNING execution lives in memory; its top-level position is
- * the `Cursor` persisted at every transition (see store.ts). Map and Parallel
- * branches are not checkpointed: after a restart the whole Map/Parallel state
- * runs again (its earlier branch events stay in the history).
+ * the `Cursor` persisted at every transition (see store.ts), together with
+ * the history events of that transition. A state's writes are awaited before
+ * anything outside the engine sees its effect (a Lambda or DynamoDB call, a
+ * timer, the answer to SendTaskSuccess, the end of the execution); the
+ * transitions out of Pass and Choice states are handed to the store in order
+ * without waiting for each, so the DynamoDB store can group them.
+ *
+ * Resuming after a restart (start()):
+ * - a Wait or a Retry back-off fires at its original time;
+ * - a callback task (waitForTaskToken) whose Lambda had returned keeps its
+ *   token and waits again, with its TimeoutSeconds deadline unchanged and a
+ *   fresh HeartbeatSeconds window; one whose Lambda had not returned yet is
+ *   invoked again with the same token;
+ * - any other task that was in flight runs again (at-least-once);
+ * - Map and Parallel branches are not checkpointed: the whole Map/Parallel
+ *   state runs again from its input (its earlier branch events stay in the
+ *   history, and task tokens handed out inside it are closed).
  *
  * Time: each execution has its own "execution time", which starts at its
  * start date and runs `timeScale` times faster than the clock. Every
- * timestamp in history, `$states.context` and every Wait/timeout deadline is
- * in execution time; timers fire at the matching clock time, so they keep
- * their original schedule across restarts.
+ * timestamp in history, `$states.context`, `$now()`/`$millis()` and every
+ * Wait/timeout deadline is in execution time; timers fire at the matching
+ * clock time, so they keep their original schedule across restarts.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
