@@ -184,10 +184,16 @@ export class MemoryStore implements ExecutionStoreImpl {
     this.executions.set(rec.executionArn, e);
     let list = this.byMachine.get(rec.stateMachineArn);
     if (!list) this.byMachine.set(rec.stateMachineArn, (list = []));
-    // keep sorted by key (newest first): new executions are usually the newest
-    let i = 0;
-    while (i < list.length && list[i]!.key < e.key) i++;
-    list.splice(i, 0, e);
+    // kept sorted by key descending (oldest first), so the usual newest execution is appended
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.key > e.key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === list.length) list.push(e);
+    else list.splice(lo, 0, e);
     return undefined;
   }
 
@@ -214,8 +220,20 @@ export class MemoryStore implements ExecutionStoreImpl {
     const items: ExecutionRecord[] = [];
     let lastKey: string | undefined;
     let more = false;
-    for (const e of list) {
-      if (after !== undefined && e.key <= after) continue;
+    // newest first: from the end; after a token, only keys greater than it
+    let start = list.length - 1;
+    if (after !== undefined) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.key > after) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo - 1;
+    }
+    for (let i = start; i >= 0; i--) {
+      const e = list[i]!;
       if (q.statusFilter && e.rec.status !== q.statusFilter) continue;
       if (items.length >= q.maxResults) {
         more = true;
