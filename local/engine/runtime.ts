@@ -788,7 +788,6 @@ export class EngineImpl implements Engine {
       if (this.finishedCache.size > 2000) this.finishedCache.delete(this.finishedCache.keys().next().value!);
     } finally {
       if (this.runs.get(run.arn) === run) this.runs.delete(run.arn);
-      for (const [token, entry] of this.tokens) if (entry.run === run) this.tokens.delete(token);
       this.notifyCommitted(run);
       const ws = run.waiters;
       run.waiters = [];
