@@ -158,10 +158,17 @@ describe('restart', () => {
     });
     const tokens = new Map(lines(join(testDir, TOKENS_FILE)).map((l) => [l.id, l.token ?? '']));
     expect([...tokens.keys()].sort()).toEqual([...CALLBACKS].sort());
-    // Still waiting and still retrying, or the test proves less than it claims.
+    // Still waiting, or the test proves less than it claims.
     for (const id of TIMERS) expect((await fullHistory(first.sfn, execArn('timer', id))).map((e) => e.type)).not.toContain('WaitStateExited');
+    // Kill in a retry back-off (3 s real), not while an attempt is being recorded: the last event must be a TaskFailed.
+    await eventually('every retry execution in a back-off', async () => {
+      for (const id of RETRIES) {
+        const history = await fullHistory(first.sfn, execArn('retry', id));
+        if (history.at(-1)?.type !== 'TaskFailed') return undefined;
+      }
+      return true;
+    }, 10_000, 5);
     for (const id of RETRIES) expect(Number(readFileSync(join(testDir, ATTEMPTS_DIR, id), 'utf8'))).toBeLessThan(4);
-
     await kill(first);
 
     const second = await startHost(testDir, dataDir);
