@@ -4,7 +4,8 @@
  * A `MAIL#<idempotencyKey>` marker is written with a conditional put before
  * sending, so a retried step does not send twice; a failed send deletes the
  * marker so the retry does send. A marker stuck in `sending` (the process
- * died mid-send) is taken over after STALE_AFTER_MS.
+ * died mid-send) is taken over after STALE_AFTER_MS: then the email may go
+ * out twice, which beats a lost feedback request.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-ses';
@@ -31,8 +32,16 @@ export interface SendResult {
   messageId?: string;
 }
 
-/** After this long, a `sending` marker is considered abandoned. */
-export const STALE_AFTER_MS = 5 * 60 * 1000;
+/**
+ * After this long, a `sending` marker is considered abandoned (its sender
+ * crashed between SES and the marker update): longer than any mail-sending
+ * Lambda's timeout (15 s), short enough that the state machine's retries
+ * (with IN_FLIGHT_WAIT_MS waits each) outlast it.
+ */
+export const STALE_AFTER_MS = 20_000;
+/** How long one call waits on a marker held by another attempt before giving up with TransientError. */
+export const IN_FLIGHT_WAIT_MS = 8_000;
+const IN_FLIGHT_POLL_MS = 500;
 /** Markers expire (TTL) after this many days. */
 const MARKER_TTL_DAYS = 30;
 
@@ -58,13 +67,14 @@ export async function wasSent(idempotencyKey: string): Promise<boolean> {
   }
 }
 
-async function claim(idempotencyKey: string, attempt: string, now: Date): Promise<boolean> {
+async function tryClaim(idempotencyKey: string, attempt: string): Promise<boolean> {
+  const nowMs = Date.now();
   const item = {
     ...mailKey(idempotencyKey),
     status: 'sending',
     attempt,
-    startedAt: now.getTime(),
-    expiresAt: Math.floor(now.getTime() / 1000) + MARKER_TTL_DAYS * 86400,
+    startedAt: nowMs,
+    expiresAt: Math.floor(nowMs / 1000) + MARKER_TTL_DAYS * 86400,
   };
   try {
     await ddb.send(new PutCommand({ TableName: tableName(), Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
@@ -72,7 +82,7 @@ async function claim(idempotencyKey: string, attempt: string, now: Date): Promis
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'mail marker');
   }
-  // Someone holds the marker: sent already, in flight, or abandoned.
+  // Someone holds the marker: sent already, in flight, or abandoned (its sender died mid-send).
   try {
     await ddb.send(
       new UpdateCommand({
@@ -81,27 +91,42 @@ async function claim(idempotencyKey: string, attempt: string, now: Date): Promis
         UpdateExpression: 'SET attempt = :attempt, startedAt = :now',
         ConditionExpression: '#status = :sending AND startedAt < :stale',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':attempt': attempt, ':now': now.getTime(), ':sending': 'sending', ':stale': now.getTime() - STALE_AFTER_MS },
+        ExpressionAttributeValues: { ':attempt': attempt, ':now': nowMs, ':sending': 'sending', ':stale': nowMs - STALE_AFTER_MS },
       }),
     );
     return true;
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'mail marker');
   }
-  if (await wasSent(idempotencyKey)) return false;
-  throw new TransientError('mail: another attempt is sending this email');
+  return false;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Takes the marker, or returns false when the email was already sent. A
+ * marker held by another attempt is waited on (up to `waitMs`) until it is
+ * sent, released or stale; then TransientError (the state machine retries).
+ */
+async function claim(idempotencyKey: string, attempt: string, waitMs: number): Promise<boolean> {
+  for (let waited = 0; ; waited += IN_FLIGHT_POLL_MS) {
+    if (await tryClaim(idempotencyKey, attempt)) return true;
+    if (await wasSent(idempotencyKey)) return false;
+    if (waited >= waitMs) throw new TransientError('mail: another attempt is sending this email');
+    await sleep(IN_FLIGHT_POLL_MS);
+  }
 }
 
 /**
  * Sends once per idempotency key. Subject and addresses are stripped of CR/LF.
  * Throttling becomes TransientError (retried by the state machine).
  */
-export async function sendEmail(email: Email, now: Date = new Date()): Promise<SendResult> {
+export async function sendEmail(email: Email, now: Date = new Date(), options: { inFlightWaitMs?: number } = {}): Promise<SendResult> {
   const to = addresses(email.to);
   if (to.length === 0) throw new Error('sendEmail: no recipient');
   const cc = addresses(email.cc).filter((a) => !to.includes(a));
   const attempt = randomUUID();
-  if (!(await claim(email.idempotencyKey, attempt, now))) return { sent: false };
+  if (!(await claim(email.idempotencyKey, attempt, options.inFlightWaitMs ?? IN_FLIGHT_WAIT_MS))) return { sent: false };
   let messageId: string | undefined;
   try {
     const out = await ses.send(

@@ -14,7 +14,7 @@ const sesMock = mockClient(SESClient);
 
 const { escapeHtml, stripCrLf, truncate } = await import('../../functions/lib/html');
 const { changeStage, putNewLead } = await import('../../functions/lib/leads');
-const { sendEmail } = await import('../../functions/lib/mailer');
+const { STALE_AFTER_MS, sendEmail } = await import('../../functions/lib/mailer');
 const { html, httpMiddlewares } = await import('../../functions/lib/http');
 const { Conflict, NotFound, TransientError, ValidationError, asTransient } = await import('../../functions/lib/errors');
 
@@ -134,8 +134,29 @@ describe('mailer', () => {
     ddbMock.on(PutCommand).rejects(ccf());
     ddbMock.on(UpdateCommand).rejects(ccf());
     ddbMock.on(GetCommand).resolves({ Item: { status: 'sending' } });
-    await expect(sendEmail(email)).rejects.toBeInstanceOf(TransientError);
+    await expect(sendEmail(email, new Date(), { inFlightWaitMs: 0 })).rejects.toBeInstanceOf(TransientError);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('waits for a send in flight elsewhere and does not send when it completes', async () => {
+    ddbMock.on(PutCommand).rejects(ccf());
+    ddbMock.on(UpdateCommand).rejects(ccf());
+    ddbMock.on(GetCommand).resolvesOnce({ Item: { status: 'sending' } }).resolves({ Item: { status: 'sent' } });
+    await expect(sendEmail(email, new Date(), { inFlightWaitMs: 2000 })).resolves.toEqual({ sent: false });
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it('takes over a marker abandoned mid-send (older than STALE_AFTER_MS) and sends', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-02-01T10:00:00.000Z'));
+    ddbMock.on(PutCommand).rejects(ccf());
+    ddbMock.on(UpdateCommand).resolves({});
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm3' });
+    await expect(sendEmail(email)).resolves.toMatchObject({ sent: true });
+    const takeover = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(takeover?.ConditionExpression).toBe('#status = :sending AND startedAt < :stale');
+    expect(takeover?.ExpressionAttributeValues?.[':stale']).toBe(Date.parse('2026-02-01T10:00:00.000Z') - STALE_AFTER_MS);
+    expect(STALE_AFTER_MS).toBeGreaterThan(15_000); // longer than any mail-sending Lambda's timeout
   });
 
   it('a failed send clears the marker so a retry sends', async () => {
