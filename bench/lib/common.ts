@@ -1,0 +1,49 @@
+/** Shared helpers of the benchmarks: statistics, the machine, the results file. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BENCH_DIR = resolve(import.meta.dirname, '..');
+export const RESULTS_FILE = join(BENCH_DIR, 'results.json');
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] as number;
+}
+
+export function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+export function machine(): { cpu: string; cores: number; memoryGB: number; node: string; platform: string } {
+  const c = cpus();
+  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+/** Merges figures into bench/results.json (each benchmark writes its own keys). */
+export function writeResults(figures: Record<string, unknown>, file = RESULTS_FILE): Record<string, unknown> {
+  const before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const merged = { ...before, ...figures, machine: machine(), updatedAt: new Date().toISOString() };
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  return merged;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resident set size of a process, in MB (Linux /proc). */
+export function rssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 'NaN');
+  return round(kb / 1024, 1);
+}
