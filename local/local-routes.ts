@@ -17,7 +17,7 @@
 import type { LocalReply, LocalRoute } from './app-server';
 import type { ConsoleData } from './console/data';
 import { STAGE_ORDER } from './console/data';
-import { executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type Links } from './console/pages';
+import { EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type Links } from './console/pages';
 
 export interface RuntimeInfo {
   app: string;
@@ -46,7 +46,15 @@ function param(q: URLSearchParams, name: string): string | undefined {
 export function localRoutes(data: ConsoleData, links: Links, info: RuntimeInfo): LocalRoute {
   return async ({ method, path, query }) => {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
-    const filters = { status: param(query, 'status'), stage: param(query, 'stage') };
+    const status = param(query, 'status');
+    const stage = param(query, 'stage');
+    const badStatus = status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status);
+    const badStage = stage !== undefined && !(STAGE_ORDER as readonly string[]).includes(stage);
+    if ((badStatus || badStage) && path.startsWith('/local/')) {
+      return json({ message: badStatus ? `status must be one of ${EXECUTION_STATUSES.join(', ')}` : `stage must be one of ${STAGE_ORDER.join(', ')}`, field: badStatus ? 'status' : 'stage' }, 400);
+    }
+    // Pages ignore a filter they do not know.
+    const filters = { status: badStatus ? undefined : status, stage: badStage ? undefined : stage };
     switch (path) {
       case '/':
         return page(200, executionsPage(await data.executions(filters), filters, STAGE_ORDER, links));

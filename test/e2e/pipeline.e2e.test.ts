@@ -226,6 +226,9 @@ describe('console and local JSON', () => {
     const feedback = await (await fetch(`${server.appUrl}/team-feedback`)).text();
     expect(feedback).toContain('Content too technical');
     expect((await fetch(`${server.appUrl}/executions/nope-${run}`)).status).toBe(404);
+    const badFilter = await fetch(`${server.appUrl}/local/executions?status=SOMETIMES`);
+    expect(badFilter.status).toBe(400);
+    expect(await badFilter.json()).toMatchObject({ field: 'status' });
   }, 60_000);
 });
 
