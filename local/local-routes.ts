@@ -43,9 +43,17 @@ function param(q: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
-export function localRoutes(data: ConsoleData, links: Links, info: RuntimeInfo): LocalRoute {
+export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo): LocalRoute {
   return async ({ method, path, query }) => {
     if (method !== 'GET' && method !== 'HEAD') return undefined;
+    const refresh = Number(query.get('refresh'));
+    const rest = new URLSearchParams(query);
+    rest.delete('refresh');
+    const links: Links = {
+      ...baseLinks,
+      self: `${path}${rest.toString() === '' ? '' : `?${rest.toString()}`}`,
+      ...(Number.isInteger(refresh) && refresh >= 1 && refresh <= 300 ? { refreshSeconds: refresh } : {}),
+    };
     const status = param(query, 'status');
     const stage = param(query, 'stage');
     const badStatus = status !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(status);

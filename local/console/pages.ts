@@ -112,6 +112,10 @@ export interface Links {
   sfnEndpoint?: string;
   mailViewer?: string;
   dynamodb?: string;
+  /** Reload the page every n seconds (meta refresh, no script). */
+  refreshSeconds?: number;
+  /** The page's own path and query without `refresh`, for the auto-refresh toggle. */
+  self?: string;
 }
 
 const STYLE = `
@@ -154,12 +158,20 @@ const NAV: [string, string][] = [
 
 export function layout(title: string, active: string, body: Html, links: Links = {}): string {
   const nav = NAV.map(([href, label]) => html`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`);
+  const self = links.self ?? active;
+  const withRefresh = `${self}${self.includes('?') ? '&' : '?'}refresh=5`;
   const ext = [
     links.mailViewer !== undefined ? html`<a href="${links.mailViewer}" target="_blank" rel="noopener">Mail viewer</a>` : '',
     links.sfnEndpoint !== undefined ? html`<span class="small muted" title="AWS_ENDPOINT_URL_SFN">Step Functions API: ${links.sfnEndpoint}</span>` : '',
+    self !== ''
+      ? links.refreshSeconds !== undefined
+        ? html`<a class="small" href="${self}">Stop auto-refresh (${links.refreshSeconds} s)</a>`
+        : html`<a class="small" href="${withRefresh}">Auto-refresh</a>`
+      : '',
   ];
+  const refresh = links.refreshSeconds !== undefined ? html`<meta http-equiv="refresh" content="${links.refreshSeconds}">` : '';
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}
 <title>${title} · The Model pipeline (local)</title><style>${raw(STYLE)}</style></head>
 <body><header><span class="brand">The Model pipeline</span>${nav}${ext}</header>
 <main>${body}</main></body></html>`.value;
@@ -196,7 +208,7 @@ export function executionsPage(rows: ExecutionRow[], filters: { status?: string;
   const statusOpts = ['', ...EXECUTION_STATUSES].map((s) => html`<option value="${s}" ${s === (filters.status ?? '') ? raw('selected') : ''}>${s === '' ? 'Any' : s}</option>`);
   const stageOpts = ['', ...stages].map((s) => html`<option value="${s}" ${s === (filters.stage ?? '') ? raw('selected') : ''}>${s === '' ? 'Any' : s}</option>`);
   const body = html`<h1>Executions (${rows.length})</h1>
-<form class="filters" method="get" action="/">
+<form class="filters" method="get" action="/">${links?.refreshSeconds !== undefined ? html`<input type="hidden" name="refresh" value="${links.refreshSeconds}">` : ''}
 <label>Status<select name="status">${statusOpts}</select></label>
 <label>Stage<select name="stage">${stageOpts}</select></label>
 <button type="submit">Filter</button> <a href="/">Clear</a></form>

@@ -88,3 +88,16 @@ describe('funnel page', () => {
     expect(funnelView({ nonsense: true })).toEqual({ stages: [], overall: [], revenue: [], pairs: [] });
   });
 });
+
+describe('auto-refresh', () => {
+  it('reloads with a meta refresh (no script) and keeps the filters', () => {
+    const on = executionsPage([], { status: 'RUNNING' }, [], { refreshSeconds: 5, self: '/?status=RUNNING' });
+    expect(on).toContain('<meta http-equiv="refresh" content="5">');
+    expect(on).toContain('<a class="small" href="/?status=RUNNING">Stop auto-refresh (5 s)</a>');
+    expect(on).toContain('<input type="hidden" name="refresh" value="5">');
+    expect(on).not.toContain('<script');
+    const off = executionsPage([], {}, [], { self: '/?stage="><x' });
+    expect(off).not.toContain('http-equiv');
+    expect(off).toContain('href="/?stage=&quot;&gt;&lt;x&refresh=5"');
+  });
+});
