@@ -98,6 +98,6 @@ describe('auto-refresh', () => {
     expect(on).not.toContain('<script');
     const off = executionsPage([], {}, [], { self: '/?stage="><x' });
     expect(off).not.toContain('http-equiv');
-    expect(off).toContain('href="/?stage=&quot;&gt;&lt;x&refresh=5"');
+    expect(off).toContain('href="/?stage=&quot;&gt;&lt;x&amp;refresh=5"');
   });
 });
