@@ -73,6 +73,9 @@ export interface LeadProfile extends LeadInput {
   expansionOf?: string;
   /** Number of stage events written (sequence for EVENT sort keys). */
   eventSeq?: number;
+  /** The stage before the current one, and when it began (set by changeStage). */
+  previousStage?: Stage;
+  previousStageChangedAt?: string;
 }
 
 /** A stage change as stored in `LEAD#<id>` / `EVENT#...`. */
@@ -87,7 +90,9 @@ export interface StageEvent {
 }
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
-export type LeadPatch = Partial<Omit<LeadProfile, 'leadId' | 'stage' | 'stageChangedAt' | 'createdAt' | 'updatedAt' | 'eventSeq'>>;
+export type LeadPatch = Partial<
+  Omit<LeadProfile, 'leadId' | 'stage' | 'stageChangedAt' | 'createdAt' | 'updatedAt' | 'eventSeq' | 'previousStage' | 'previousStageChangedAt'>
+>;
 
 const PROFILE_KEYS = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk']);
 
@@ -190,7 +195,8 @@ function patchExpression(patch: LeadPatch, names: Record<string, string>, values
  * byStage GSI attributes, patch), writes an EVENT item and bumps the FUNNEL
  * counters (`entered`/`revenue` of `to`; `exited`/`timeInStageMs` of the old stage).
  * If the lead is already in `to` (a retried step), only the patch is applied
- * and `changed` is false: no second event, no double count.
+ * and `changed` is false: no second event, no double count (the event of the
+ * first attempt is written now if that attempt died before writing it).
  */
 export async function changeStage(leadId: string, to: Stage, options: ChangeStageOptions): Promise<ChangeStageResult> {
   const at = (options.now ?? new Date()).toISOString();
@@ -201,7 +207,19 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
   const gsi = stageIndex(to, at, leadId);
   values[':g1pk'] = gsi.gsi1pk;
   values[':g1sk'] = gsi.gsi1sk;
-  const sets = ['#stage = :to', 'stageChangedAt = :at', 'updatedAt = :at', '#reason = :reason', 'gsi1pk = :g1pk', 'gsi1sk = :g1sk', ...patchSets];
+  // previousStage/previousStageChangedAt read the values before this update (DynamoDB resolves SET operands first),
+  // so a retry can rebuild the EVENT if the first attempt died before writing it.
+  const sets = [
+    'previousStage = #stage',
+    'previousStageChangedAt = stageChangedAt',
+    '#stage = :to',
+    'stageChangedAt = :at',
+    'updatedAt = :at',
+    '#reason = :reason',
+    'gsi1pk = :g1pk',
+    'gsi1sk = :g1sk',
+    ...patchSets,
+  ];
   let old: LeadProfile;
   let seq: number;
   try {
@@ -221,6 +239,7 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'changeStage');
     const current = await requireLead(leadId);
+    if (current.stage === to) await completeEvent(current, options.revenue);
     const lead = patchSets.length > 0 ? await patchLead(leadId, patch, at) : current;
     return { changed: false, from: current.stage, lead };
   }
@@ -236,6 +255,22 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
     eventSeq: seq,
   };
   return { changed: true, from: old.stage, lead };
+}
+
+/**
+ * A retried changeStage found the lead already in the target stage: make sure
+ * the EVENT of that change exists (and so its FUNNEL counts), in case the
+ * first attempt died between the profile update and the event write.
+ */
+async function completeEvent(lead: LeadProfile, revenue?: number): Promise<void> {
+  if (lead.eventSeq === undefined || lead.previousStage === undefined) return;
+  const from = lead.previousStage;
+  const timeInPreviousStageMs = lead.previousStageChangedAt ? Math.max(0, Date.parse(lead.stageChangedAt) - Date.parse(lead.previousStageChangedAt)) : 0;
+  await recordEvent(
+    { leadId: lead.leadId, from, to: lead.stage, reason: lead.reason ?? '', at: lead.stageChangedAt, timeInPreviousStageMs },
+    lead.eventSeq,
+    revenue,
+  );
 }
 
 /** Sets profile fields without a stage change. Returns the new profile; NotFound if absent. */

@@ -95,6 +95,42 @@ describe('leads', () => {
     expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
   });
 
+  it('a retry rebuilds the EVENT the first attempt did not write (and counts it once)', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#l1', sk: 'PROFILE' } }).rejects(ccf());
+    ddbMock.on(GetCommand).resolves({
+      Item: {
+        leadId: 'l1',
+        stage: 'meeting',
+        stageChangedAt: '2026-02-01T10:00:00.000Z',
+        previousStage: 'qualifying',
+        previousStageChangedAt: '2026-02-01T09:30:00.000Z',
+        reason: 'book-meeting',
+        eventSeq: 3,
+      },
+    });
+    ddbMock.on(PutCommand).resolvesOnce({}).rejects(ccf());
+    const out = await changeStage('l1', 'meeting', { reason: 'book-meeting' });
+    expect(out.changed).toBe(false);
+    const event = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(event?.Item).toMatchObject({ sk: 'EVENT#2026-02-01T10:00:00.000Z#000003', from: 'qualifying', to: 'meeting', timeInPreviousStageMs: 1_800_000 });
+    expect(event?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting', 'STAGE#qualifying']);
+    // a further retry finds the event and counts nothing
+    const before = ddbMock.commandCalls(UpdateCommand).length;
+    await changeStage('l1', 'meeting', { reason: 'book-meeting' });
+    expect(ddbMock.commandCalls(UpdateCommand).slice(before).map((c) => c.args[0].input.Key?.sk)).toEqual(['PROFILE']);
+  });
+
+  it('changeStage copies the old stage into previousStage in the same write', async () => {
+    ddbMock.on(UpdateCommand).resolves({ Attributes: { leadId: 'l1', stage: 'captured', stageChangedAt: '2026-02-01T09:00:00.000Z' } });
+    ddbMock.on(PutCommand).resolves({});
+    await changeStage('l1', 'qualifying', { reason: 'scored' });
+    const expr = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression ?? '';
+    expect(expr).toContain('previousStage = #stage');
+    expect(expr).toContain('previousStageChangedAt = stageChangedAt');
+  });
+
   it('changeStage on a missing lead is NotFound', async () => {
     ddbMock.on(UpdateCommand).rejects(ccf());
     ddbMock.on(GetCommand).resolves({});
