@@ -1,0 +1,313 @@
+/**
+ * Cost per lead on AWS, from a real local run: each path is driven through
+ * the dev server (child process, temp data folder, time scale) over HTTP,
+ * answers posted after realistic delays in execution time, and counted:
+ *   - state transitions: StateEntered events of GetExecutionHistory;
+ *   - Lambda invocations and billed ms: the history's Task events (duration
+ *     from TaskStarted to TaskSubmitted/TaskSucceeded, divided back by the
+ *     time scale) plus the HTTP-triggered functions (authorize, capture-lead,
+ *     feedback-page), timed as the HTTP request;
+ *   - DynamoDB requests and request units: every request the dynalite
+ *     endpoint receives for the app table (bench/lib/ddb-counter.mjs, preloaded
+ *     into the server), priced by requestUnits();
+ *   - emails: the outbox; HTTP requests: the ones this driver sends.
+ * The baseline (bench/baseline/, reminders as a Wait loop inside each wait)
+ * runs the same paths, on a second server of the same run.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DevServerProcess, lead, statesEntered, type OutboxMail } from '../test/e2e/harness';
+import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
+import { functionArn } from '../local/dev-runtime';
+import { buildBaseline } from './baseline/make-baseline';
+import { median, round, sleep } from './lib/common';
+import { PRICES, PRICES_DATE, ZERO_USAGE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
+
+const DAY = 86_400;
+const HOUR = 3_600;
+const COUNTER = join(import.meta.dirname, 'lib', 'ddb-counter.mjs');
+const APP_TABLE = 'the-model-pipeline';
+
+export const PATHS = ['won', 'lost', 'nurture', 'disqualified', 'stalled'] as const;
+export type PathName = (typeof PATHS)[number];
+
+/** A realistic mix of 1,000 captured leads (assumption, see docs/performance.md). */
+export const MIX: Record<PathName, number> = { won: 0.1, lost: 0.15, nurture: 0.4, disqualified: 0.3, stalled: 0.05 };
+
+interface Step {
+  subject: string;
+  answer: string;
+  fields: Record<string, string>;
+  /** When the person answers, seconds of execution time after the request. */
+  delaySeconds: number;
+  /** The step's SLA setting (seconds), for the reminder the sweep sends at reminderAfterFraction of it. */
+  slaSeconds: number;
+}
+
+/** Settings of both servers: one check-in a day after onboarding (a Wait's cost does not depend on its length). */
+export const SETTINGS = { checkInIntervalSeconds: DAY, maxCheckIns: 1 };
+const S = resolveSettings(SETTINGS);
+
+const QC = (answer: string, fields: Record<string, string> = {}): Step => ({ subject: 'Qualification call', answer, fields, delaySeconds: 1 * HOUR, slaSeconds: S.qualificationCallSlaSeconds });
+const MEETING: Step = { subject: 'Meeting outcome', answer: 'held-proceed', fields: { 'rating.budget-accuracy': '4', missing: 'Timeline owner' }, delaySeconds: 3 * DAY, slaSeconds: S.meetingOutcomeSlaSeconds };
+const steps: Record<PathName, Step[]> = {
+  won: [
+    QC('book-meeting', { 'rating.campaign-reaction': '4', comment: 'Liked the webinar' }),
+    MEETING,
+    { subject: 'Deal decision', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
+    { subject: 'Onboarding review', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4', difficulties: 'Data import', unkeptPromises: 'None' }, delaySeconds: 5 * DAY, slaSeconds: S.onboardingReviewSlaSeconds },
+    { subject: 'Customer check-in', answer: 'healthy', fields: { 'rating.health': '5' }, delaySeconds: 1 * DAY, slaSeconds: S.checkInSlaSeconds },
+  ],
+  lost: [QC('book-meeting'), MEETING, { subject: 'Deal decision', answer: 'lost', fields: { reasonCode: 'price', comment: 'Cheaper tool' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds }],
+  nurture: [QC('nurture', { reasonCode: 'bad-timing' })],
+  disqualified: [QC('disqualify', { reasonCode: 'no-need' })],
+  stalled: [],
+};
+
+export interface PathMeasure {
+  usage: Usage;
+  cost: Cost;
+  states: string[];
+  status: string;
+  /** Reminders the design sends on this path (the sweep's, or the loop's): priced identically in both designs. */
+  reminders: number;
+  ddbByOp: Record<string, number>;
+}
+
+async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: DevServerProcess; log: string }> {
+  const log = join(tmpdir(), `bench-ddb-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.jsonl`);
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_DDB_LOG: process.env.BENCH_DDB_LOG };
+  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${COUNTER}`.trim();
+  process.env.BENCH_DDB_LOG = log;
+  try {
+    const server = await DevServerProcess.start({ timeScale, settings: { ...SETTINGS, ...extraSettings } });
+    return { server, log };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+function readDdb(log: string): DdbRecord[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as DdbRecord);
+}
+
+const secondsOf = (e: HistoryEvent): number => (e.timestamp instanceof Date ? e.timestamp.getTime() : new Date(String(e.timestamp)).getTime());
+
+/** Lambda invocations of the history and their real durations (ms). */
+export function lambdaDurations(history: readonly HistoryEvent[], timeScale: number): number[] {
+  const out: number[] = [];
+  let started: number | undefined;
+  let submitted = false;
+  let isLambda = false;
+  for (const e of history) {
+    if (e.type === 'TaskScheduled') isLambda = (e.taskScheduledEventDetails?.resourceType ?? '') === 'lambda';
+    else if (e.type === 'TaskStarted') {
+      started = secondsOf(e);
+      submitted = false;
+    } else if (e.type === 'TaskSubmitted' && started !== undefined) {
+      if (isLambda) out.push((secondsOf(e) - started) / timeScale);
+      submitted = true;
+    } else if ((e.type === 'TaskSucceeded' || e.type === 'TaskFailed' || e.type === 'TaskTimedOut') && started !== undefined) {
+      if (!submitted && isLambda) out.push((secondsOf(e) - started) / timeScale);
+      started = undefined;
+    }
+  }
+  return out;
+}
+
+/** Polls the outbox every 10 ms (the harness polls every 150 ms: too slow for a 4-hour SLA at a day per second). */
+async function waitForMail(server: DevServerProcess, match: (m: OutboxMail) => boolean, what: string, timeoutMs = 60_000): Promise<OutboxMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = (await server.outbox()).find(match);
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error(`no "${what}" mail within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t = performance.now();
+  const value = await f();
+  return { value, ms: performance.now() - t };
+}
+
+/** Drives one lead along a path; returns what it used. */
+async function drive(server: DevServerProcess, log: string, path: PathName, tag: string, timeScale: number): Promise<PathMeasure> {
+  const id = `${tag}-${path}-${Date.now().toString(36)}`;
+  const company = `Bench ${tag} ${path} ${Date.now().toString(36)}`;
+  const mine = (m: OutboxMail) => m.subject.includes(company);
+  const mailsBefore = (await server.outbox()).length;
+  const ddbBefore = readDdb(log).length;
+  const httpMs: number[] = [];
+  let http = 0;
+  let httpLambdas = 0;
+
+  const captured = await timed(() => server.postLead(lead(id, company)));
+  if (captured.value.status !== 201) throw new Error(`POST /leads: HTTP ${captured.value.status}`);
+  http += 1;
+  httpLambdas += 2; // authorize (cached 5 min on AWS: counted once per lead, conservatively) + capture-lead
+  httpMs.push(captured.ms, captured.ms);
+  const executionArn = String(captured.value.body.executionArn);
+
+  let reminders = 0;
+  for (const step of steps[path]) {
+    const first = await waitForMail(server, (m) => mine(m) && m.subject.startsWith(step.subject), step.subject);
+    const firstAt = Date.now();
+    if (step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) reminders += 1;
+    await sleep(Math.max(0, (step.delaySeconds * 1000) / timeScale - (Date.now() - firstAt)));
+    // The newest request for this step (a re-request would carry a new link).
+    const mails = await server.mails((m) => mine(m) && m.subject.startsWith(step.subject));
+    const mail = mails[mails.length - 1] ?? first;
+    const link = mail.links.find((l) => new URL(l).searchParams.get('answer') === step.answer);
+    if (link === undefined) throw new Error(`${path}: no ${step.answer} link in "${step.subject}"`);
+    const u = new URL(link);
+    const opened = await timed(() => fetch(link).then((r) => r.text()));
+    const posted = await timed(() =>
+      fetch(`${u.origin}${u.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ answer: step.answer, ...step.fields }).toString() }).then(async (r) => ({ status: r.status, body: await r.text() })),
+    );
+    if (posted.value.status !== 200 && process.env.BENCH_DEBUG === '1') {
+      const h = await server.history(executionArn);
+      process.stderr.write(`${h.map((e) => `${e.type} ${e.stateEnteredEventDetails?.name ?? ''} ${String(e.timestamp instanceof Date ? e.timestamp.toISOString() : e.timestamp)}`).join('\n')}\nnow ${new Date().toISOString()} firstAt ${new Date(firstAt).toISOString()}\n`);
+    }
+    if (posted.value.status !== 200) throw new Error(`${path}: answer ${step.answer} to "${step.subject}": HTTP ${posted.value.status} ${posted.value.body.replace(/<style[\s\S]*?<\/style>/, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").slice(0, 400)}`);
+    http += 2;
+    httpLambdas += 2;
+    httpMs.push(opened.ms, posted.ms);
+  }
+  if (path === 'stalled') reminders += 2; // the request and its escalation each get one reminder before their timeout
+  const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING', 120_000);
+  await sleep(300); // writes after the last state (none expected) and the outbox file
+  const history = await server.history(executionArn);
+  const states = statesEntered(history);
+  const durations = [...lambdaDurations(history, timeScale), ...httpMs];
+  const emails = (await server.outbox()).length - mailsBefore;
+  const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === 'byReminderDue'));
+  let wru = 0;
+  let rru = 0;
+  const ddbByOp: Record<string, number> = {};
+  for (const r of ddb) {
+    const u = requestUnits(r);
+    wru += u.wru;
+    rru += u.rru;
+    ddbByOp[r.op] = (ddbByOp[r.op] ?? 0) + 1;
+  }
+  const usage: Usage = {
+    transitions: states.length,
+    lambdaInvocations: lambdaDurations(history, timeScale).length + httpLambdas,
+    lambdaBilledMs: durations.reduce((s, d) => s + Math.max(1, Math.ceil(d)), 0),
+    ddbRequests: ddb.length,
+    wru,
+    rru,
+    emails,
+    httpRequests: http,
+  };
+  return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, ddbByOp };
+}
+
+/**
+ * One reminder, as the sweep (remind-pending) sends it: a Lambda invocation's
+ * share, one email, and the table work of remindOne() in
+ * functions/lib/feedback-service.ts (GSI query share, lead read, alias link
+ * put, mail marker read + put, reminder cleared on the request and its
+ * index). Reminders fall on real-clock dates, so a time-scaled run cannot
+ * trigger them; both designs send the same reminders, priced with this.
+ */
+export const REMINDER_USAGE: Partial<Usage> = { lambdaInvocations: 1, lambdaBilledMs: 50, emails: 1, ddbRequests: 6, rru: 2.5, wru: 5 };
+
+export function baselineDefinition(): string {
+  const main = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'statemachines', 'lead-lifecycle.asl.json'), 'utf8')) as Record<string, unknown>;
+  const arns = {} as Record<AslFunctionPlaceholder, string>;
+  for (const [name, spec] of Object.entries(FUNCTIONS)) if (spec.aslPlaceholder !== undefined) arns[spec.aslPlaceholder] = functionArn(name as FunctionName);
+  for (const p of ASL_FUNCTION_PLACEHOLDERS) if (arns[p] === undefined) throw new Error(`no function for ${p}`);
+  return substitute(JSON.stringify(buildBaseline(main)), {
+    ...aslSubstitutions(S, arns),
+    ReminderPollSeconds: String(HOUR),
+    ReminderAfterFraction: String(S.reminderAfterFraction),
+    RemindPendingFunctionArn: functionArn('remind-pending'),
+  });
+}
+
+export interface CostResult {
+  pricesDate: string;
+  prices: typeof PRICES;
+  timeScale: number;
+  mix: Record<PathName, number>;
+  pipeline: Record<PathName, PathMeasure>;
+  baseline: Record<PathName, PathMeasure>;
+  /** Dollars per 1,000 leads, reminders included, by path and for the mix. */
+  costPer1000Leads: Record<PathName | 'mix', number>;
+  baselineCostPer1000Leads: Record<PathName | 'mix', number>;
+  reminderLoopCostRatio: number;
+  reminderLoopCostRatioByPath: Record<PathName, number>;
+}
+
+function per1000(measures: Record<PathName, PathMeasure>): Record<PathName | 'mix', number> {
+  const out = {} as Record<PathName | 'mix', number>;
+  let mix = 0;
+  for (const p of PATHS) {
+    const m = measures[p];
+    const withReminders = price(addUsage(m.usage, Object.fromEntries(Object.entries(REMINDER_USAGE).map(([k, v]) => [k, (v ?? 0) * m.reminders]))));
+    out[p] = round(withReminders.total * 1000, 4);
+    mix += MIX[p] * withReminders.total * 1000;
+  }
+  out.mix = round(mix, 4);
+  return out;
+}
+
+export async function runCost(options: { timeScale?: number; paths?: readonly PathName[] } = {}): Promise<CostResult> {
+  const timeScale = options.timeScale ?? 6 * HOUR;
+  const paths = options.paths ?? PATHS;
+  // Two servers of the same run: the pipeline as deployed, and the baseline definition.
+  // One after the other: each spawn reads the environment that names its request log.
+  const a = await startCounting(timeScale);
+  const b = await startCounting(timeScale);
+  try {
+    const sfn = b.server.sfn();
+    const info = await b.server.getJson<{ stateMachineArn: string }>('/local/info');
+    await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: info.stateMachineArn, definition: baselineDefinition() }));
+    sfn.destroy();
+    // Warm-up (not counted): the first request of each handler loads modules and opens connections.
+    await Promise.all([drive(a.server, a.log, 'nurture', 'warm', timeScale), drive(b.server, b.log, 'nurture', 'warm', timeScale)]);
+    const pipeline = {} as Record<PathName, PathMeasure>;
+    const baseline = {} as Record<PathName, PathMeasure>;
+    for (const p of paths) {
+      const [x, y] = await Promise.all([drive(a.server, a.log, p, 'cost', timeScale), drive(b.server, b.log, p, 'base', timeScale)]);
+      pipeline[p] = x;
+      baseline[p] = y;
+    }
+    for (const p of PATHS) {
+      pipeline[p] ??= pipeline[paths[0] as PathName];
+      baseline[p] ??= baseline[paths[0] as PathName];
+    }
+    const costPer1000Leads = per1000(pipeline);
+    const baselineCostPer1000Leads = per1000(baseline);
+    const byPath = Object.fromEntries(PATHS.map((p) => [p, round(baselineCostPer1000Leads[p] / costPer1000Leads[p], 2)])) as Record<PathName, number>;
+    return {
+      pricesDate: PRICES_DATE,
+      prices: PRICES,
+      timeScale,
+      mix: MIX,
+      pipeline,
+      baseline,
+      costPer1000Leads,
+      baselineCostPer1000Leads,
+      reminderLoopCostRatio: round(baselineCostPer1000Leads.mix / costPer1000Leads.mix, 2),
+      reminderLoopCostRatioByPath: byPath,
+    };
+  } finally {
+    for (const s of [a, b]) {
+      await s.server.stop();
+      s.server.removeData();
+      rmSync(s.log, { force: true });
+    }
+  }
+}
+
+export { median };
