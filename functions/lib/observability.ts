@@ -38,10 +38,18 @@ export function observe(): MiddlewareObj[] {
   ];
 }
 
-/** A short, safe description of an error for logs: its name and (SDK) fault, never its payload. */
+const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+/g;
+const LONG_TOKEN = /[A-Za-z0-9_\-+/=.]{32,}/g;
+
+/** Masks what may be personal or secret in a free-text message: email addresses and long token-like strings. */
+export function redact(text: string): string {
+  return text.replace(EMAIL, '<email>').replace(LONG_TOKEN, '<redacted>');
+}
+
+/** A short, safe description of an error for logs: its name and a redacted, cut message; never its payload. */
 export function errorSummary(error: unknown): { errorName: string; errorMessage?: string } {
   if (error instanceof Error) {
-    return { errorName: error.name, errorMessage: error.message.slice(0, 300) };
+    return { errorName: error.name, errorMessage: redact(error.message.slice(0, 300)) };
   }
   return { errorName: typeof error };
 }

@@ -54,6 +54,16 @@ describe('errors', () => {
   });
 });
 
+describe('observability', () => {
+  it('errorSummary redacts emails and token-like strings from messages', async () => {
+    const { errorSummary } = await import('../../functions/lib/observability');
+    const error = Object.assign(new Error('Email address is not verified: ada@example.com; token AAAAbbbbCCCCdddd-eeee_ffffGGGGhhhh1234'), { name: 'MessageRejected' });
+    const summary = errorSummary(error);
+    expect(summary.errorName).toBe('MessageRejected');
+    expect(summary.errorMessage).toBe('Email address is not verified: <email>; token <redacted>');
+  });
+});
+
 describe('leads', () => {
   it('putNewLead is conditional and idempotent', async () => {
     ddbMock.on(PutCommand).rejectsOnce(ccf()).resolves({});
