@@ -314,6 +314,10 @@ export function parseFeedbackForm(
   return { step, answer, comment, ratings, details, answeredAt: meta.answeredAt, answeredBy: meta.answeredBy };
 }
 
+function copyDetail<K extends DetailField>(to: FeedbackAnswer['details'], from: FeedbackAnswer['details'], key: K): void {
+  to[key] = from[key];
+}
+
 /**
  * The part of an answer meant for one receiving team: ratings and details
  * about that team (or about nobody in particular), plus the comment.
@@ -325,10 +329,9 @@ export function feedbackFor(team: Team, answer: FeedbackAnswer): { ratings: Reco
     const v = answer.ratings[q.id];
     if (v !== undefined && q.about === team) ratings[q.id] = v;
   }
-  const details: Record<string, string | number> = {};
+  const details: FeedbackAnswer['details'] = {};
   for (const d of def.details) {
-    const v = answer.details[d.field];
-    if (v !== undefined && (d.about === undefined || d.about === team)) details[d.field] = v;
+    if (answer.details[d.field] !== undefined && (d.about === undefined || d.about === team)) copyDetail(details, answer.details, d.field);
   }
-  return { ratings, details: details as FeedbackAnswer['details'] };
+  return { ratings, details };
 }
