@@ -9,7 +9,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient 
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
 import type { Outbox } from '../outbox';
-import type { ExecutionRow, ExecutionView, FeedbackItem, FunnelView, HistoryRow, LeadCard, OutboxItem, StageColumn, TeamFeedback } from './pages';
+import type { ExecutionRow, ExecutionView, FeedbackItem, FunnelView, HistoryRow, LeadCard, OutboxItem, StageColumn, StageEventRow, TeamFeedback } from './pages';
 
 export const STAGE_ORDER = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed', 'churned', 'nurture', 'disqualified', 'lost', 'stalled', 'needs-attention'] as const;
 export const TEAM_ORDER = ['marketing', 'inside-sales', 'field-sales', 'customer-success'] as const;
@@ -218,8 +218,23 @@ export class ConsoleData {
     if (d.error !== undefined) view.error = d.error;
     if (d.cause !== undefined) view.cause = d.cause;
     if ((d.status === 'FAILED' || d.status === 'TIMED_OUT') && path.length > 0) view.failedState = path[path.length - 1];
-    if (item !== undefined) view.lead = leadCard(item);
+    if (item !== undefined) {
+      view.lead = leadCard(item);
+      view.stageEvents = await this.stageEvents(name);
+    }
     return view;
+  }
+
+  /** `LEAD#<id>` / `EVENT#...`: the lead's stage changes, oldest first (one partition, no scan). */
+  async stageEvents(leadId: string): Promise<StageEventRow[]> {
+    const out = await this.o.doc.send(
+      new QueryCommand({
+        TableName: this.o.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':prefix': 'EVENT#' },
+      }),
+    );
+    return (out.Items ?? []).map(stageEventRow);
   }
 
   async queryAll(input: { index: string; pk: string; pkValue: string; forward?: boolean; limit?: number }): Promise<Item[]> {
@@ -333,6 +348,16 @@ function safeUrl(s: string): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+export function stageEventRow(i: Item): StageEventRow {
+  return {
+    at: str(i.at) ?? (str(i.sk) ?? '').split('#')[1] ?? '',
+    from: str(i.from) ?? null,
+    to: str(i.to) ?? '?',
+    reason: str(i.reason) ?? '',
+    timeInPreviousStageMs: num(i.timeInPreviousStageMs) ?? 0,
+  };
 }
 
 export function feedbackItem(i: Item, team: string): FeedbackItem {

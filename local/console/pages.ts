@@ -42,6 +42,16 @@ export interface ExecutionView {
   definition: unknown;
   history: HistoryRow[];
   lead?: LeadCard;
+  /** The lead's stage changes (its audit trail), oldest first. */
+  stageEvents?: StageEventRow[];
+}
+
+export interface StageEventRow {
+  at: string;
+  from: string | null;
+  to: string;
+  reason: string;
+  timeInPreviousStageMs: number;
 }
 
 export interface LeadCard {
@@ -248,6 +258,12 @@ ${view.error !== undefined ? html`<dt>Error</dt><dd>${view.error}</dd>` : ''}
 ${view.cause !== undefined ? html`<dt>Cause</dt><dd>${view.cause}</dd>` : ''}
 ${lead !== undefined ? html`<dt>Lead</dt><dd>${lead.label}</dd><dt>Stage</dt><dd class="stage">${lead.stage}</dd>${lead.facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}` : ''}
 </dl></div>
+${view.stageEvents !== undefined && view.stageEvents.length > 0
+    ? html`<h2>Stage changes (${view.stageEvents.length})</h2>
+<table class="stage-events"><thead><tr><th>When</th><th>From</th><th>To</th><th>Reason</th><th>Time in previous stage</th></tr></thead><tbody>
+${view.stageEvents.map((e) => html`<tr data-to="${e.to}"><td>${time(e.at)}</td><td>${e.from ?? html`<span class="muted">-</span>`}</td><td>${e.to}</td><td>${e.reason}</td><td>${e.from === null ? '-' : duration(e.timeInPreviousStageMs)}</td></tr>`)}
+</tbody></table>`
+    : ''}
 <h2>Graph</h2>
 <p class="legend small"><span>■ <b style="color:#0073bb">current</b></span><span>■ <b style="color:#1d8102">visited</b></span><span>■ <b style="color:#d13212">failed</b></span><span>dashed: on error</span></p>
 <div class="graphbox">${raw(svg)}</div>

@@ -220,12 +220,14 @@ export function answerLink(mail: OutboxMail, answer: string): string {
 }
 
 /** Submits the feedback form of a link as a browser would (urlencoded POST to the page). */
-export async function submit(link: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
+export async function submit(link: string, fields: Readonly<Record<string, string | undefined>>): Promise<{ status: number; body: string }> {
   const u = new URL(link);
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.append(k, v);
   const res = await fetch(`${u.origin}${u.pathname}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
+    body: form.toString(),
   });
   return { status: res.status, body: await res.text() };
 }

@@ -151,6 +151,12 @@ describe('a lead through every stage to a renewed customer', () => {
     }
     expect(path.filter((s) => s === 'Await qualification call')).toHaveLength(1);
     expect(history.some((e) => e.type === 'TaskTimedOut')).toBe(false);
+    // The console's execution page: the graph with the path, the lead's stage changes.
+    const pageHtml = await (await fetch(`${server.appUrl}/executions/${id}`)).text();
+    expect(pageHtml).toContain('<g class="node node-terminal visited" data-state="Customer renewed">');
+    const stageTable = pageHtml.slice(pageHtml.indexOf('<table class="stage-events">'), pageHtml.indexOf('</table>', pageHtml.indexOf('<table class="stage-events">')));
+    const stagesSeen = [...stageTable.matchAll(/<tr data-to="([a-z-]+)">/g)].map((m) => m[1]);
+    expect(stagesSeen).toEqual(['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed']);
     // No token, address or lead data in the history the console shows.
     const text = JSON.stringify(history);
     expect(text).not.toContain(`${id}@example.org`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../local/engine/api';
-import { feedbackItem, historyRow, leadCard, pathOf } from '../../local/console/data';
+import { feedbackItem, historyRow, leadCard, pathOf, stageEventRow } from '../../local/console/data';
 
 const at = new Date('2026-11-27T10:00:00Z');
 const ev = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent => ({ id, previousEventId: id - 1, timestamp: at, type, ...details });
@@ -43,5 +43,12 @@ describe('console data shaping', () => {
       leadId: 'l1', fromTeam: 'field-sales', toTeam: 'inside-sales', step: 'meeting-outcome', answer: 'held-proceed', comment: '', ratings: [['budget-accuracy', 2]],
       details: [['missing', 'The budget owner']], campaign: 'spring', answeredBy: 'team-lead', at: '2026-11-27T10:16:20.830Z',
     });
+  });
+
+  it('reads stage events (the audit trail)', () => {
+    expect(stageEventRow({ pk: 'LEAD#l1', sk: 'EVENT#2026-11-27T10:00:00.000Z#000002', type: 'STAGE_EVENT', leadId: 'l1', from: 'captured', to: 'qualifying', reason: 'sales-ready', at: '2026-11-27T10:00:00.000Z', timeInPreviousStageMs: 1500 })).toEqual({
+      at: '2026-11-27T10:00:00.000Z', from: 'captured', to: 'qualifying', reason: 'sales-ready', timeInPreviousStageMs: 1500,
+    });
+    expect(stageEventRow({ sk: 'EVENT#2026-11-27T09:00:00.000Z#000001', from: null, to: 'captured' })).toMatchObject({ at: '2026-11-27T09:00:00.000Z', from: null, reason: '' });
   });
 });
