@@ -89,7 +89,7 @@ export const DEMO_LEADS: DemoLead[] = [
       ['deal-decision', 'won', { amount: '120000', currency: 'EUR', promises: 'SSO in Q3' }],
       ['onboarding-review', 'on-track', { 'rating.expectations-set-right': '4', difficulties: 'Data import' }],
     ],
-    expect: 'customer',
+    expect: 'onboarding, waiting for its first check-in',
   },
   {
     lead: hotLead('demo-hooli', { name: 'Gavin Hooli', company: 'Hooli Cloud', industry: 'SaaS' }),

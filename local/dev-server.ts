@@ -87,6 +87,7 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
 
 function banner(s: DevServer, timeScale: number): string {
   const dataShown = relative(process.cwd(), s.dataDir) || '.';
+  const cliFlags = `${s.urls.app === 'http://127.0.0.1:3000' ? '' : ` --url ${s.urls.app}`}${dataShown === '.data' || s.apiKeySource === 'env' ? '' : ` --data ${dataShown}`}`;
   const key =
     s.apiKeySource === 'env' ? '(from PIPELINE_API_KEY)' : `${s.apiKey}   (${s.apiKeySource === 'generated' ? 'new, ' : ''}kept in ${dataShown}/api-key)`;
   return [
@@ -103,7 +104,8 @@ function banner(s: DevServer, timeScale: number): string {
     `  API key (Bearer)     ${key}`,
     timeScale !== 1 ? `  Time scale           x${timeScale} (an hour of SLA passes in ${(3600 / timeScale).toFixed(timeScale >= 3600 ? 1 : 0)} s)` : '',
     '',
-    `  Add a lead:  npx tsx local/cli.ts add --name "Ada Lovelace" --email ada@example.com --company "Analytical Engines" --url ${s.urls.app}`,
+    `  Add a lead:  npx tsx local/cli.ts add --name "Ada Lovelace" --email ada@example.com --company "Analytical Engines"${cliFlags}`,
+    `  Answer one:  npx tsx local/cli.ts pending${cliFlags}   then   npx tsx local/cli.ts answer <lead id> <answer>${cliFlags}`,
     '',
     'Ctrl-C stops it.',
     '',
