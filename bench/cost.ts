@@ -74,6 +74,8 @@ export interface PathMeasure {
   /** Reminders the design sends on this path (the sweep's, or the loop's): priced identically in both designs. */
   reminders: number;
   ddbByOp: Record<string, number>;
+  /** Subjects of the emails sent (the company replaced by <company>). */
+  emailSubjects: string[];
 }
 
 async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: DevServerProcess; log: string }> {
@@ -187,7 +189,9 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
   const history = await server.history(executionArn);
   const states = statesEntered(history);
   const durations = [...lambdaDurations(history, timeScale), ...httpMs];
-  const emails = (await server.outbox()).length - mailsBefore;
+  const sent = (await server.outbox()).slice(mailsBefore);
+  const emails = sent.length;
+  const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>'));
   const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === 'byReminderDue'));
   let wru = 0;
   let rru = 0;
@@ -208,7 +212,7 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
     emails,
     httpRequests: http,
   };
-  return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, ddbByOp };
+  return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, ddbByOp, emailSubjects };
 }
 
 /**
@@ -248,12 +252,15 @@ export interface CostResult {
   reminderLoopCostRatioByPath: Record<PathName, number>;
 }
 
-function per1000(measures: Record<PathName, PathMeasure>): Record<PathName | 'mix', number> {
+/** The baseline's reminder Lambda ran in the measured run ("Send reminder: X"): only its email and table work are added. */
+const BASELINE_REMINDER_USAGE: Partial<Usage> = { ...REMINDER_USAGE, lambdaInvocations: 0, lambdaBilledMs: 0 };
+
+function per1000(measures: Record<PathName, PathMeasure>, reminder: Partial<Usage>): Record<PathName | 'mix', number> {
   const out = {} as Record<PathName | 'mix', number>;
   let mix = 0;
   for (const p of PATHS) {
     const m = measures[p];
-    const withReminders = price(addUsage(m.usage, Object.fromEntries(Object.entries(REMINDER_USAGE).map(([k, v]) => [k, (v ?? 0) * m.reminders]))));
+    const withReminders = price(addUsage(m.usage, Object.fromEntries(Object.entries(reminder).map(([k, v]) => [k, (v ?? 0) * m.reminders]))));
     out[p] = round(withReminders.total * 1000, 4);
     mix += MIX[p] * withReminders.total * 1000;
   }
@@ -286,8 +293,8 @@ export async function runCost(options: { timeScale?: number; paths?: readonly Pa
       pipeline[p] ??= pipeline[paths[0] as PathName];
       baseline[p] ??= baseline[paths[0] as PathName];
     }
-    const costPer1000Leads = per1000(pipeline);
-    const baselineCostPer1000Leads = per1000(baseline);
+    const costPer1000Leads = per1000(pipeline, REMINDER_USAGE);
+    const baselineCostPer1000Leads = per1000(baseline, BASELINE_REMINDER_USAGE);
     const byPath = Object.fromEntries(PATHS.map((p) => [p, round(baselineCostPer1000Leads[p] / costPer1000Leads[p], 2)])) as Record<PathName, number>;
     return {
       pricesDate: PRICES_DATE,

@@ -1,0 +1,20 @@
+// Preloaded into the dev server (NODE_OPTIONS=--import; node refuses --cpu-prof
+// there) by bench/lib/profile.ts: the same V8 CPU profile `node --cpu-prof`
+// writes, started at load and saved on exit to $BENCH_CPU_PROF_DIR.
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.env.BENCH_CPU_PROF_DIR;
+if (dir) {
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    // In-process inspector sessions answer synchronously, so this works in 'exit'.
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) writeFileSync(join(dir, `server-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    });
+  });
+}

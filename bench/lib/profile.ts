@@ -1,0 +1,102 @@
+/**
+ * CPU profiles of the dev server: start it with the V8 profiler running
+ * (bench/lib/cpu-profiler.mjs through NODE_OPTIONS, as `node --cpu-prof` would;
+ * the harness is reused unchanged), run a workload, stop it
+ * (the profile is written on exit) and summarise where the time went: self
+ * time by package / source area and the hottest functions.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DevServerProcess, type ServerOptions } from '../../test/e2e/harness';
+import { round } from './common';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileSummary {
+  /** Share of sampled time (excluding idle) by area: a package name, a repo folder, or (gc)/(program). */
+  byArea: { area: string; percent: number }[];
+  /** Hottest functions by self time. */
+  topFunctions: { fn: string; percent: number }[];
+  busyPercent: number;
+}
+
+export function areaOf(url: string, fn: string): string {
+  if (url === '') return fn.startsWith('(') ? fn : '(native)';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m?.[1] !== undefined) return m[1];
+  const repo = /\/work\/main\/([^/]+(?:\/[^/]+)?)\//.exec(url) ?? /\/(local\/engine|local|functions\/lib|functions|infra)\//.exec(url);
+  if (repo?.[1] !== undefined) return repo[1];
+  if (url.startsWith('node:')) return 'node:' + (url.slice(5).split('/')[0] ?? '');
+  return url.split('/').slice(-2).join('/');
+}
+
+export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let total = 0;
+  let idle = 0;
+  const areas = new Map<string, number>();
+  const fns = new Map<string, number>();
+  for (const [id, us] of self) {
+    const node = byId.get(id);
+    if (node === undefined) continue;
+    total += us;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    const area = areaOf(url, functionName);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    const key = `${functionName || '(anonymous)'} ${url === '' ? '' : `${url.replace(/^.*\/(node_modules\/)?/, '')}:${lineNumber + 1}`}`.trim();
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const busy = total - idle;
+  const pct = (us: number) => round((100 * us) / Math.max(1, busy), 1);
+  return {
+    byArea: [...areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([area, us]) => ({ area, percent: pct(us) })),
+    topFunctions: [...fns.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, us]) => ({ fn, percent: pct(us) })),
+    busyPercent: round((100 * busy) / Math.max(1, total), 1),
+  };
+}
+
+/** Runs `work` against a dev server started under --cpu-prof; returns its result and the profile summary. */
+export async function profiled<T>(options: ServerOptions, work: (server: DevServerProcess) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_CPU_PROF_DIR: process.env.BENCH_CPU_PROF_DIR };
+  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${join(import.meta.dirname, 'cpu-profiler.mjs')}`.trim();
+  process.env.BENCH_CPU_PROF_DIR = dir;
+  let server: DevServerProcess;
+  try {
+    server = await DevServerProcess.start(options);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  try {
+    const result = await work(server);
+    await server.stop();
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    // The largest profile is the server's (tsx may start a helper process too).
+    const biggest = files.map((f) => join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+    if (biggest === undefined) throw new Error('no CPU profile written');
+    return { result, profile: summarise(JSON.parse(readFileSync(biggest, 'utf8')) as CpuProfile) };
+  } finally {
+    await server.stop();
+    server.removeData();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
