@@ -1,0 +1,28 @@
+/** Short run of the cost benchmark (two quick paths on both designs): well-formed, positive figures. */
+import { describe, expect, it } from 'vitest';
+import { runCost } from '../../bench/cost';
+
+describe('cost benchmark', () => {
+  it('counts and prices real runs of the pipeline and of the reminder-loop baseline', async () => {
+    // A slower clock than the full run (an hour per second): no answer misses its scaled SLA on a busy machine.
+    const r = await runCost({ paths: ['disqualified', 'stalled'], timeScale: 3600 });
+    for (const design of [r.pipeline, r.baseline]) {
+      for (const p of ['disqualified', 'stalled'] as const) {
+        const u = design[p].usage;
+        expect(u.transitions, p).toBeGreaterThan(0);
+        expect(u.lambdaInvocations, p).toBeGreaterThan(0);
+        expect(u.lambdaBilledMs, p).toBeGreaterThan(0);
+        expect(u.ddbRequests, p).toBeGreaterThan(0);
+        expect(u.wru, p).toBeGreaterThan(0);
+        expect(u.emails, p).toBeGreaterThan(0);
+        expect(u.httpRequests, p).toBeGreaterThan(0);
+      }
+    }
+    expect(r.pipeline.disqualified.status).toBe('SUCCEEDED/disqualified');
+    expect(r.pipeline.stalled.status).toBe('FAILED/stalled');
+    expect(r.baseline.stalled.status).toBe('FAILED/stalled');
+    expect(r.baseline.stalled.states).toContain('Reminder due? Await qualification call');
+    expect(Object.keys(r.costPer1000Leads).sort()).toEqual(['disqualified', 'lost', 'mix', 'nurture', 'stalled', 'won']);
+    for (const v of [...Object.values(r.costPer1000Leads), ...Object.values(r.baselineCostPer1000Leads), r.reminderLoopCostRatio]) expect(v).toBeGreaterThan(0);
+  }, 180_000);
+});

@@ -1,0 +1,39 @@
+/** Short runs of the throughput, latency and scale benchmarks: well-formed figures (no timing assertion). */
+import { describe, expect, it } from 'vitest';
+import { runLatency } from '../../bench/latency';
+import { runScale } from '../../bench/scale';
+import { runThroughput } from '../../bench/throughput';
+
+describe('throughput benchmark', () => {
+  it('carries leads through the whole lifecycle and profiles the server', async () => {
+    const r = await runThroughput({ leads: 2, runs: 1, profile: true });
+    expect(r.runs[0]).toMatchObject({ leads: 2, failed: 0, answers: 10 });
+    expect(r.leadsPerSecond).toBeGreaterThan(0);
+    expect(r.answerP99Ms).toBeGreaterThan(0);
+    expect(r.profile?.byArea.length).toBeGreaterThan(0);
+    expect(r.profile?.topFunctions.length).toBeGreaterThan(0);
+  }, 180_000);
+});
+
+describe('latency benchmark', () => {
+  it('measures p50, p99 and requests per second of the three endpoints', async () => {
+    const r = await runLatency({ runs: 1, durationSeconds: 1, connections: 5, profile: false });
+    for (const f of [r.getFeedback, r.postFeedback, r.postLeads]) {
+      expect(f.p50Ms).toBeGreaterThan(0);
+      expect(f.p99Ms).toBeGreaterThanOrEqual(f.p50Ms);
+      expect(f.requestsPerSecond).toBeGreaterThan(0);
+    }
+    expect(Object.keys(r.getFeedback.statusCodes)).toEqual(['200']);
+    expect(r.postFeedback.statusCodes['409']).toBeGreaterThan(0);
+    expect(r.feedbackPageP99Ms).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('scale benchmark', () => {
+  it('parks leads, restarts the server and resumes them', async () => {
+    const r = await runScale({ leads: 4, sample: 2 });
+    expect(r).toMatchObject({ leads: 4, sample: 2 });
+    for (const v of [r.ingestLeadsPerSecond, r.parkedMemoryMB, r.resumedMemoryMB, r.restartSeconds, r.resumeSeconds]) expect(v).toBeGreaterThan(0);
+    expect(r.resumeSeconds).toBeGreaterThanOrEqual(r.restartSeconds);
+  }, 180_000);
+});
