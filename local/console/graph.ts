@@ -25,6 +25,8 @@ export interface GraphEdge {
   /** Catch of States.ALL (drawn only when taken, or every task would point at the error handler). */
   catchAll: boolean;
   back: boolean;
+  /** Choice rules: the condition (JSONata, without the {% %}); 'Default' for the default branch. */
+  label?: string;
 }
 
 export interface GraphLayout {
@@ -57,11 +59,13 @@ export function aslEdges(definition: unknown): { start: string; states: Map<stri
     states.set(name, typeof s.Type === 'string' ? s.Type : '?');
     if (Array.isArray(s.Choices)) {
       for (const c of s.Choices) {
-        const next = asRecord(c).Next;
-        if (typeof next === 'string') edges.push({ from: name, to: next, kind: 'choice', catchAll: false });
+        const rule = asRecord(c);
+        const next = rule.Next;
+        const condition = typeof rule.Condition === 'string' ? rule.Condition.replace(/^\s*\{%\s*/, '').replace(/\s*%\}\s*$/, '') : undefined;
+        if (typeof next === 'string') edges.push({ from: name, to: next, kind: 'choice', catchAll: false, ...(condition !== undefined ? { label: condition } : {}) });
       }
     }
-    if (typeof s.Default === 'string') edges.push({ from: name, to: s.Default, kind: 'default', catchAll: false });
+    if (typeof s.Default === 'string') edges.push({ from: name, to: s.Default, kind: 'default', catchAll: false, label: 'Default' });
     if (typeof s.Next === 'string') edges.push({ from: name, to: s.Next, kind: 'next', catchAll: false });
     if (Array.isArray(s.Catch)) {
       for (const c of s.Catch) {
@@ -202,6 +206,8 @@ export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { pat
   const current = new Set(highlight.current);
   const taken = takenTransitions(highlight.path);
   const parts: string[] = [];
+  const labels: string[] = [];
+  const labelsFrom = new Map<string, number>();
   let lane = 0;
   const laneX0 = Math.max(0, ...layout.nodes.map((n) => n.x + n.w)) + LOOP_LANE;
   for (const e of layout.edges) {
@@ -226,7 +232,19 @@ export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { pat
       d = b.rank === a.rank + 1 ? `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}` : `M${x1},${y1} C${x1},${y1 + 40} ${x2},${y2 - 40} ${x2},${y2}`;
     }
     const cls = ['edge', `edge-${e.kind}`, isTaken ? 'taken' : ''].filter((c) => c !== '').join(' ');
-    parts.push(`<path class="${cls}" d="${d}" marker-end="url(#${isTaken ? 'arrow-taken' : 'arrow'})"><title>${esc(e.from)} → ${esc(e.to)}</title></path>`);
+    const hover = `${esc(e.from)} → ${esc(e.to)}${e.label !== undefined ? `: ${esc(e.label)}` : ''}`;
+    parts.push(`<path class="${cls}" d="${d}" marker-end="url(#${isTaken ? 'arrow-taken' : 'arrow'})"><title>${hover}</title></path>`);
+    if (e.label !== undefined && !e.back && b.rank > a.rank) {
+      const short = e.label.length > 30 ? `${e.label.slice(0, 29)}…` : e.label;
+      // Near the source, a third of the way to the target; stacked when one state has several.
+      const n = labelsFrom.get(e.from) ?? 0;
+      labelsFrom.set(e.from, n + 1);
+      const x1 = a.x + a.w / 2;
+      const x2 = b.x + b.w / 2;
+      const lx = x1 + (x2 - x1) * 0.35 + 4;
+      const ly = a.y + a.h + 12 + n * 11;
+      labels.push(`<text class="edge-label" x="${lx}" y="${ly}"><title>${hover}</title>${esc(short)}</text>`);
+    }
   }
   for (const n of layout.nodes) {
     const state = n.name === highlight.failed ? 'failed' : current.has(n.name) ? 'current' : visited.has(n.name) ? 'visited' : 'idle';
@@ -246,6 +264,7 @@ export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { pat
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#98a2b3"/></marker>` +
     `<marker id="arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#2e7d32"/></marker></defs>` +
     parts.join('') +
+    labels.join('') +
     `</svg>`
   );
 }

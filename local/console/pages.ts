@@ -153,7 +153,7 @@ svg.graph .node.visited rect{fill:#e9f5e9;stroke:#1d8102;stroke-width:1.6}
 svg.graph .node.current rect{fill:#e1f0fa;stroke:#0073bb;stroke-width:2.6}
 svg.graph .node.failed rect{fill:#fde8e8;stroke:#d13212;stroke-width:2.6}
 svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{stroke-dasharray:4 3}
-svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}
+svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#687078}
 pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
 ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
 `;

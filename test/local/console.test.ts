@@ -46,6 +46,9 @@ describe('console rendering', () => {
     expect(svg).toMatch(/<g class="node node-task visited" data-state="Qualify lead">/);
     expect(svg).toMatch(/<g class="node node-choice visited" data-state="Route qualified lead">/);
     expect(svg.match(/class="edge[^"]* taken"/g)).toHaveLength(2);
+    expect(svg).toContain(`<text class="edge-label"`);
+    expect(svg).toContain('$route = &#39;sales-ready&#39;</text>');
+    expect(svg).toContain('>Default</text>');
     const evil = renderGraphSvg(layoutAsl({ StartAt: hostile, States: { [hostile]: { Type: 'Succeed' } } }));
     expect(evil).not.toContain('<script>');
   });
