@@ -32,7 +32,7 @@ const profileLines = (p: ProfileSummary | undefined): void => {
 };
 
 const m = machine();
-out(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node.js ${m.node}, ${m.platform}`);
+out(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, Node.js ${m.node}, ${m.platform}, load average ${m.loadAverage1m} at start`);
 
 if (only.has('coldstart')) {
   out('\n== Lambda cold start (esbuild bundles as NodejsFunction builds them; init = fresh node importing the bundle, median of 10)');

@@ -1,6 +1,6 @@
 /** Shared helpers of the benchmarks: statistics, the machine, the results file. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const BENCH_DIR = resolve(import.meta.dirname, '..');
@@ -24,9 +24,9 @@ export function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
-export function machine(): { cpu: string; cores: number; memoryGB: number; node: string; platform: string } {
+export function machine(): { cpu: string; cores: number; memoryGB: number; node: string; platform: string; loadAverage1m: number } {
   const c = cpus();
-  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { cpu: c[0]?.model ?? 'unknown', cores: c.length, memoryGB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage1m: round(loadavg()[0] ?? 0, 2) };
 }
 
 /** Merges figures into bench/results.json (each benchmark writes its own keys). */
