@@ -249,7 +249,7 @@ export function lockDataDir(dataDir: string): () => void {
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-      throw new Error(`another runtime (pid ${pid}) is using the data folder ${dataDir}; stop it or pick another folder with --data`);
+      throw new Error(`another runtime (pid ${pid}) is using the data folder ${dataDir}; stop it or pick another folder with --data (if no runtime is running, delete ${file})`);
     }
   }
   writeFileSync(file, `${process.pid}\n`);
