@@ -124,6 +124,17 @@ describe('share-feedback', () => {
       'MAIL#share#lead-9#onboarding-review#field-sales#2026-04-01T08:59:00.000Z',
     ]);
   });
+
+  it('an onboarding review makes the lead a customer, unless the customer churned', async () => {
+    const toCustomer = () =>
+      ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[':to'] === 'customer');
+    await share(event, ctx);
+    expect(toCustomer()).toHaveLength(1);
+
+    ddbMock.resetHistory();
+    await share({ ...event, feedback: { ...review, answer: 'churned', details: { reasonCode: 'budget-cut' } } }, ctx);
+    expect(toCustomer()).toHaveLength(0);
+  });
 });
 
 describe('record-outcome', () => {
