@@ -74,7 +74,7 @@ export interface PathMeasure {
   /** Reminders the design sends on this path (the sweep's, or the loop's): priced identically in both designs. */
   reminders: number;
   ddbByOp: Record<string, number>;
-  /** Subjects of the emails sent (the company replaced by <company>). */
+  /** Subjects of the emails sent (company and name replaced by <company> and <name>). */
   emailSubjects: string[];
 }
 
@@ -191,7 +191,7 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
   const durations = [...lambdaDurations(history, timeScale), ...httpMs];
   const sent = (await server.outbox()).slice(mailsBefore);
   const emails = sent.length;
-  const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>'));
+  const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>').replaceAll(String(lead(id, company).name), '<name>'));
   const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === 'byReminderDue'));
   let wru = 0;
   let rru = 0;

@@ -53,7 +53,7 @@ if (only.has('cost')) {
   out(`  mix ${JSON.stringify(r.mix)}: $${r.costPer1000Leads.mix.toFixed(3)} per 1,000 leads, baseline $${r.baselineCostPer1000Leads.mix.toFixed(3)}, ratio ${r.reminderLoopCostRatio}`);
   out(`  baseline transitions: ${PATHS.map((p) => `${p} ${r.baseline[p].usage.transitions}`).join(', ')}`);
   out(`  won path: $${r.costPer1000Leads.won.toFixed(3)} (${verdict(r.costPer1000Leads.won < 1.5)} < $1.50); reminder loop ${r.reminderLoopCostRatioByPath.won}x on won, ${r.reminderLoopCostRatio}x on the mix (${verdict(r.reminderLoopCostRatio >= 5)} >= 5x)`);
-  out(`  emails of the won path: ${r.pipeline.won.emailSubjects.map((s) => s.split(/[:(]/)[0]?.trim()).join(' | ')}`);
+  out(`  emails of the won path: ${r.pipeline.won.emailSubjects.map((s) => s.split(/ for |[:(]/)[0]?.trim()).join(' | ')}`);
   writeResults({ costPer1000Leads: r.costPer1000Leads, baselineCostPer1000Leads: r.baselineCostPer1000Leads, reminderLoopCostRatio: r.reminderLoopCostRatio, reminderLoopCostRatioByPath: r.reminderLoopCostRatioByPath, cost: r });
 }
 
