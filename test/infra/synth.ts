@@ -34,7 +34,7 @@ export interface CfnTemplate {
 export function synthesize(props: PipelineStackProps = {}, context: Record<string, unknown> = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), 'pipeline-cdk-'));
   // The CDK's built-in CloudFormation schema validation adds ~20 s per synth;
-  // `cdk synth` (infra/app.ts) runs it, the tests check the template themselves.
+  // infra/app.ts runs it only with CDK_VALIDATION=true; the tests check the template themselves.
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   const stack = new PipelineStack(app, 'TestPipeline', {
     env: { account: '123456789012', region: 'eu-west-1' },
