@@ -60,7 +60,7 @@ if (only.has('cost')) {
 if (only.has('throughput')) {
   out('\n== Throughput: leads through the whole won lifecycle, answers posted over HTTP as soon as each request mail lands');
   const r = await runThroughput({ leads: Number(process.env.BENCH_THROUGHPUT_LEADS ?? '100'), runs: 3 });
-  for (const run of r.runs) out(`  run: ${run.leads} leads in ${run.seconds} s = ${run.leadsPerSecond} leads/s, ${run.answers} answers (p50 ${run.answerP50Ms} ms, p99 ${run.answerP99Ms} ms), ${run.failed} not renewed`);
+  for (const run of r.runs) out(`  run: ${run.leads} leads in ${run.seconds} s = ${run.leadsPerSecond} leads/s, ${run.answers} answers (p50 ${run.answerP50Ms} ms, p99 ${run.answerP99Ms} ms), ${run.failed} not renewed ${JSON.stringify(run.outcomes)}`);
   out(`  median ${r.leadsPerSecond} leads/s (${verdict(r.leadsPerSecond >= 20)} >= 20)`);
   profileLines(r.profile);
   writeResults({ leadsPerSecond: r.leadsPerSecond, throughput: r });

@@ -52,6 +52,8 @@ export interface ThroughputRun {
   answerP50Ms: number;
   answerP99Ms: number;
   failed: number;
+  /** Ends of the leads: status/stage -> count. */
+  outcomes: Record<string, number>;
 }
 
 export async function driveLeads(server: DevServerProcess, leads: number, concurrency = 10): Promise<ThroughputRun> {
@@ -110,6 +112,9 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
   await pump;
   await Promise.all([...inflight]);
   const ok = ended.filter((e) => e.status === 'SUCCEEDED' && e.stage === 'renewed').length;
+  const outcomes: Record<string, number> = {};
+  for (const e of ended) outcomes[`${e.status}/${e.stage ?? ''}/${e.currentState ?? ''}`] = (outcomes[`${e.status}/${e.stage ?? ''}/${e.currentState ?? ''}`] ?? 0) + 1;
+  if (ended.length < leads) outcomes.RUNNING = leads - ended.length;
   return {
     leads,
     seconds: round(seconds, 2),
@@ -118,6 +123,7 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
     answerP50Ms: round(percentile(answerMs, 50), 1),
     answerP99Ms: round(percentile(answerMs, 99), 1),
     failed: leads - ok,
+    outcomes,
   };
 }
 
