@@ -14,7 +14,7 @@ const outdir = mkdtempSync(path.join(tmpdir(), 'pipeline-cdk-cli-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 it('npx cdk synth succeeds offline, without AWS credentials', () => {
-  const env = { ...process.env, CI: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
   for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[name];
   const started = Date.now();
   const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
