@@ -36,6 +36,8 @@ export interface Figures {
   leadsSubmitted?: number;
   leadsLost?: number;
   answersLost?: number;
+  /** Leads that ended in Needs attention (visible, ops told) rather than running on. */
+  needsAttention?: number;
 }
 
 /**
