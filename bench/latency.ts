@@ -111,12 +111,20 @@ export async function runLatency(options: { runs?: number; durationSeconds?: num
   }
   if (options.profile !== false) {
     result.getFeedbackProfile = (
-      await profiled({}, async (s) => {
+      await profiled({}, async (s, reset) => {
         const pageUrl = await feedbackPage(s);
+        await cannon({ url: `${pageUrl}?answer=nurture`, connections: 5, amount: 50 });
+        await reset(); // start-up and warm-up left out
         await cannon({ url: `${pageUrl}?answer=nurture`, connections, duration });
       })
     ).profile;
-    result.postLeadsProfile = (await profiled({}, async (s) => cannon(leadsRequest(s, connections, duration)))).profile;
+    result.postLeadsProfile = (
+      await profiled({}, async (s, reset) => {
+        await feedbackPage(s);
+        await reset();
+        await cannon(leadsRequest(s, connections, duration));
+      })
+    ).profile;
   }
   return result;
 }

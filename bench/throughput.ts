@@ -150,8 +150,9 @@ export async function runThroughput(options: { leads?: number; runs?: number; pr
   }
   let profile: ProfileSummary | undefined;
   if (options.profile !== false) {
-    profile = (await profiled(SERVER_OPTIONS, async (server) => {
+    profile = (await profiled(SERVER_OPTIONS, async (server, reset) => {
       await driveLeads(server, 3);
+      await reset(); // profile the measured run only, not start-up and warm-up
       return driveLeads(server, leads);
     })).profile;
   }

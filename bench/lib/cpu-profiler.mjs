@@ -1,6 +1,7 @@
 // Preloaded into the dev server (NODE_OPTIONS=--import; node refuses --cpu-prof
 // there) by bench/lib/profile.ts: the same V8 CPU profile `node --cpu-prof`
-// writes, started at load and saved on exit to $BENCH_CPU_PROF_DIR.
+// writes, saved on exit to $BENCH_CPU_PROF_DIR. SIGUSR2 restarts it, so a
+// benchmark can leave start-up and warm-up out of the profile.
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ if (dir) {
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.start');
+  process.on('SIGUSR2', () => {
+    session.post('Profiler.stop', () => session.post('Profiler.start'));
+  });
   process.on('exit', () => {
     // In-process inspector sessions answer synchronously, so this works in 'exit'.
     session.post('Profiler.stop', (err, result) => {

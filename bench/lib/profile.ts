@@ -71,8 +71,12 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
   };
 }
 
-/** Runs `work` against a dev server started under --cpu-prof; returns its result and the profile summary. */
-export async function profiled<T>(options: ServerOptions, work: (server: DevServerProcess) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
+/**
+ * Runs `work` against a dev server started with the profiler; returns its
+ * result and the profile summary. `work` may call `reset()` after its
+ * warm-up: the profile then covers only what follows.
+ */
+export async function profiled<T>(options: ServerOptions, work: (server: DevServerProcess, reset: () => Promise<void>) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_CPU_PROF_DIR: process.env.BENCH_CPU_PROF_DIR };
   process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${join(import.meta.dirname, 'cpu-profiler.mjs')}`.trim();
@@ -87,7 +91,11 @@ export async function profiled<T>(options: ServerOptions, work: (server: DevServ
     }
   }
   try {
-    const result = await work(server);
+    const reset = async (): Promise<void> => {
+      server.child.kill('SIGUSR2');
+      await new Promise((r) => setTimeout(r, 200));
+    };
+    const result = await work(server, reset);
     await server.stop();
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     // The largest profile is the server's (tsx may start a helper process too).
