@@ -59,9 +59,23 @@ function withDuplicates(ids: string[]): string[] {
 
 const waitsForToken = (e: HistoryEvent): boolean => e.type === 'TaskSucceeded' && (e.taskSucceededEventDetails?.resource ?? '').includes('waitForTaskToken');
 
+/**
+ * Executions per lead id, as distinct execution ARNs in ListExecutions. After a kill -9 the listing can
+ * show one execution twice (an index entry of a head write the crash cut off: dynalite updates an index
+ * before its item); those entries are counted apart and printed, not as a second execution.
+ */
+let phantoms = 0;
 async function executionsByName(): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const e of await stack.sfnExecutions()) counts.set(e.name ?? '', (counts.get(e.name ?? '') ?? 0) + 1);
+  const arns = new Map<string, Set<string>>();
+  let listed = 0;
+  for (const e of await stack.sfnExecutions()) {
+    listed += 1;
+    const set = arns.get(e.name ?? '') ?? new Set<string>();
+    set.add(e.executionArn ?? '');
+    arns.set(e.name ?? '', set);
+  }
+  const counts = new Map([...arns.entries()].map(([name, set]) => [name, set.size]));
+  phantoms = listed - [...counts.values()].reduce((a, b) => a + b, 0);
   return counts;
 }
 
@@ -205,14 +219,18 @@ describe(`${LEADS} leads under load, with a kill -9 in the middle`, () => {
     const retried = await pool(second, 32, (id) => submitLead(id));
     for (const o of retried) expect([200, 201], `${o.id}: ${JSON.stringify(o)}`).toContain(o.status);
     const after = await executionsByName();
-    const doubled = [...after.entries()].filter(([, n]) => n > 1).map(([id]) => id);
-    if (doubled.length > 0) {
-      const list = (await stack.sfnExecutions()).filter((e) => doubled.includes(e.name ?? ''));
-      console.log(`executions listed twice after the restart:\n${list.map((e) => `  ${e.name} ${e.executionArn} ${e.status} ${e.startDate?.toISOString()} ${e.stopDate?.toISOString() ?? ''}`).join('\n')}`);
-      const local = (await stack.localExecutions()).filter((e) => doubled.includes(e.name));
-      console.log(`console JSON for them: ${JSON.stringify(local)}`);
+    if (phantoms > 0) {
+      const seen = new Map<string, number>();
+      for (const e of await stack.sfnExecutions()) seen.set(e.name ?? '', (seen.get(e.name ?? '') ?? 0) + 1);
+      const twice = [...seen.entries()].filter(([, n]) => n > 1).map(([id]) => id);
+      console.log(`ListExecutions after the restart lists ${phantoms} execution(s) twice (same ARN, a stale index entry): ${twice.join(', ')}`);
     }
     for (const id of [...first, ...second]) expect(after.get(id), id).toBe(1);
+    // One execution per lead, also by its own history: started once.
+    for (const id of second.filter((_, i) => i % 10 === 0)) {
+      const e = await stack.server.execution(id);
+      expect((await stack.server.history(e?.executionArn ?? '')).filter((x) => x.type === 'ExecutionStarted'), id).toHaveLength(1);
+    }
 
     // Answers: retry those cut off (a 409 means it was recorded before the crash); each delivered exactly once.
     const answerRetries = await pool(answerOutcomes.filter((o) => o.status === 'cut'), 16, (o) => answer(o.id));
