@@ -2,7 +2,7 @@
  * The one table's keys, indexes and TTL attribute, as plain data (no CDK
  * import). The stack builds its TableV2 from this (infra/constructs/lead-table.ts)
  * and the local dev server creates the identical table with CreateTable
- * (`createTableInput`), so the two cannot drift. Layout: docs/HELPERS.md.
+ * (`createTableInput`), so the two cannot drift. Layout: docs/architecture.md.
  */
 import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 

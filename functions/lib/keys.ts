@@ -1,5 +1,5 @@
 /**
- * Key builders for the single table (layout: docs/HELPERS.md). Every pk/sk and
+ * Key builders for the single table (layout: docs/architecture.md). Every pk/sk and
  * GSI key attribute in the code comes from here.
  */
 import type { FeedbackStep, Stage, Team } from './contracts';

@@ -24,7 +24,7 @@ const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
 const attribute = (key: KeyAttribute): dynamodb.Attribute => ({ name: key.name, type: ATTRIBUTE_TYPES[key.type] });
 
 /**
- * The pipeline's one DynamoDB table (single-table design, docs/HELPERS.md):
+ * The pipeline's one DynamoDB table (single-table design, docs/architecture.md):
  * on-demand, point-in-time recovery, TTL, the GSIs of infra/table-schema.ts,
  * deletion protection and RETAIN.
  */
