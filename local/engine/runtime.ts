@@ -1038,8 +1038,10 @@ export class EngineImpl implements Engine {
     if (res?.p === 'wait' && res.due !== undefined) due = res.due;
     else {
       this.entered(frame, state, input);
+      // AWS counts Seconds from the WaitStateEntered event: a first state's `at` is the execution's start, earlier than that
+      const enteredAt = Math.max(at, frame.run.pending.at(-1)?.timestamp ?? at);
       const b = this.bindings(frame, state.name, input, at);
-      if (state.seconds) due = at + (await this.number(state.seconds, b, 'Seconds', 0)) * 1000;
+      if (state.seconds) due = enteredAt + (await this.number(state.seconds, b, 'Seconds', 0)) * 1000;
       else {
         const ts = state.timestamp!;
         const text = 's' in ts ? ts.s : await evaluateExpression(ts.e, b);
