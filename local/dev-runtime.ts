@@ -28,6 +28,7 @@ import { lambdaContext, type InvokableHandler, type Route } from './apigw';
 import { startAppServer } from './app-server';
 import { Outbox, type SesStoreModule } from './outbox';
 import { startSecretsServer, type SecretsServer } from './secrets';
+import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
 import {
@@ -355,10 +356,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     cleanups.push(() => app.close());
 
+    // Fault injection (PIPELINE_FAULTS, see faults.ts): the functions' DynamoDB and SES calls go through a proxy.
+    const faultSpec = process.env.PIPELINE_FAULTS;
+    const faults = faultSpec !== undefined && faultSpec !== '' ? new FaultInjector(parseFaultRules(faultSpec), join(dataDir, 'faults.jsonl')) : undefined;
+    let functionDynamoUrl = dynamoUrl;
+    let functionSesUrl = sesUrl;
+    if (faults !== undefined) {
+      log(`warning: fault injection on (PIPELINE_FAULTS): ${faults.rules.map((r) => r.target).join(', ')}`);
+      if (faults.has('dynamodb')) {
+        const proxy = await startFaultProxy('dynamodb', dynamoUrl, faults, host);
+        cleanups.push(() => closeServer(proxy.server));
+        functionDynamoUrl = proxy.url;
+      }
+      if (faults.has('ses')) {
+        const proxy = await startFaultProxy('ses', sesUrl, faults, host);
+        cleanups.push(() => closeServer(proxy.server));
+        functionSesUrl = proxy.url;
+      }
+    }
+
     const env = processEnvironment(
       { ...settings, publicBaseUrl: settings.publicBaseUrl ?? app.url },
       { tableName: TABLE_NAME, stateMachineArn, publicBaseUrl: app.url, apiKeySecretId: API_KEY_SECRET_NAME },
-      { dynamodb: dynamoUrl, sfn: sfn.url, ses: sesUrl, secrets: secrets.url },
+      { dynamodb: functionDynamoUrl, sfn: sfn.url, ses: functionSesUrl, secrets: secrets.url },
       options.logLevel ?? 'WARN',
     );
     for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[k];
@@ -372,7 +392,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       const spec = FUNCTIONS[name];
       const handler = handlers[name];
       if (handler === undefined) continue;
-      const wrapped = forEngine(name, handler);
+      const wrapped = forEngine(name, faults === undefined ? handler : withLambdaFaults(name, handler, faults));
       lambdas.set(functionArn(name), wrapped);
       lambdas.set(`${FUNCTION_PREFIX}${name}`, wrapped);
       if (spec.aslPlaceholder !== undefined) functionArns[spec.aslPlaceholder] = functionArn(name);
