@@ -114,7 +114,7 @@ export class PipelineHttpApi extends Construct {
     });
     const feedbackRoutes = this.api.addRoutes({
       path: '/feedback/{id}',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
       integration: new HttpLambdaIntegration('FeedbackPage', props.feedbackPage),
     });
 

@@ -381,15 +381,15 @@ describe('HTTP API', () => {
   it('routes POST /leads and GET /funnel through the Lambda authorizer, feedback publicly', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 4);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
     const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
     const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
-    expect([...byKey.keys()].sort()).toEqual(['GET /feedback/{id}', 'GET /funnel', 'POST /feedback/{id}', 'POST /leads']);
+    expect([...byKey.keys()].sort()).toEqual(['GET /feedback/{id}', 'GET /funnel', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads']);
     for (const key of ['POST /leads', 'GET /funnel']) {
       expect(byKey.get(key)?.['AuthorizationType'], key).toBe('CUSTOM');
       expect(byKey.get(key)?.['AuthorizerId'], key).toBeDefined();
     }
-    for (const key of ['GET /feedback/{id}', 'POST /feedback/{id}']) {
+    for (const key of ['GET /feedback/{id}', 'HEAD /feedback/{id}', 'POST /feedback/{id}']) {
       expect(byKey.get(key)?.['AuthorizationType'] ?? 'NONE', key).toBe('NONE');
     }
   });

@@ -74,6 +74,9 @@ describe('feedback links', () => {
       scans.push(fetch(l, { headers: { purpose: 'prefetch', 'sec-purpose': 'prefetch', 'user-agent': 'Mozilla/5.0 (compatible; SafeLinks scanner)' } }).then(async (r) => (await r.text(), r.status)));
     }
     const statuses = await Promise.all(scans);
+    // HEAD is answered like GET (same status, no body), so link checkers see a working link.
+    const heads = await Promise.all(links.map(async (l) => [(await fetch(l, { method: 'HEAD' })).status, (await fetch(l)).status]));
+    for (const [head, get] of heads) expect(head).toBe(get);
     for (const s of statuses) expect(s).toBeLessThan(500);
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(await historyLengths()).toEqual(histories);
@@ -168,6 +171,7 @@ describe('feedback links', () => {
     const path = new URL(url).pathname;
     const pages: [string, Promise<Response>][] = [
       ['form (GET)', fetch(url)],
+      ['form (HEAD)', fetch(url, { method: 'HEAD' })],
       ['404', fetch(`${stack.url}/feedback/${'x'.repeat(43)}`)],
       ['404 ill-formed', fetch(`${stack.url}/feedback/short`)],
       ['400', fetch(`${stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=nope' })],
