@@ -128,8 +128,19 @@ describe('POST /leads', () => {
     );
   }, 120_000);
 
-  it('bodies over 1 MB get 413; nothing changed', async () => {
+  it('bodies over the 16 KB limit get 413 naming the body; over 1 MB too; nothing changed', async () => {
     const before = await stack.fingerprint();
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 16 * 1024 + 1, max: 64 * 1024 }), fc.boolean(), async (size, asForm) => {
+        tried += 1;
+        const filler = 'x'.repeat(Math.max(0, size - JSON.stringify(VALID('big')).length - 20));
+        const body = JSON.stringify({ ...VALID('big'), message: filler }).padEnd(size, ' ');
+        const r = await stack.postLeadBody(body, asForm ? { 'content-type': 'application/x-www-form-urlencoded' } : {});
+        const json = expectJsonRejection(r, [413]);
+        expect(String(json.message)).toMatch(/body|too large/i);
+      }),
+      { numRuns: 10 },
+    );
     const huge = await stack.postLeadBody('{"name":"' + 'x'.repeat(1024 * 1024 + 10) + '"}');
     tried += 1;
     expectJsonRejection(huge, [413]);

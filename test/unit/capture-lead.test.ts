@@ -75,12 +75,12 @@ describe('POST /leads', () => {
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
-  it('400 for malformed JSON and for an oversized body, as field "body"', async () => {
+  it('400 for malformed JSON and 413 for an oversized body, as field "body"', async () => {
     const bad = await post('{"name":');
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ field: 'body' });
     const big = await post({ ...lead, message: 'x'.repeat(20_000) });
-    expect(big.statusCode).toBe(400);
+    expect(big.statusCode).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ field: 'body' });
     expect(ddbMock.calls()).toHaveLength(0);
   });
