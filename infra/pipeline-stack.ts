@@ -115,6 +115,7 @@ export class PipelineStack extends Stack {
     this.http = new PipelineHttpApi(this, 'Http', {
       captureLead: functions['capture-lead'].function,
       funnel: functions.funnel.function,
+      deleteLead: functions['delete-lead'].function,
       feedbackPage: functions['feedback-page'].function,
       authorizer: functions.authorize.function,
       rateLimit: settings.apiRateLimit,
@@ -150,6 +151,13 @@ export class PipelineStack extends Stack {
       if (spec.sendsMail) this.mail.grantSend(fn.role);
       if (spec.startsExecutions) this.workflow.grantStartExecution(fn.role);
       if (spec.answersTasks) this.workflow.grantTaskResponse(fn.role);
+      if (spec.stopsExecutions === true) {
+        this.workflow.grantStopExecution(fn.role);
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${this.workflow.stateMachineName}:*]`,
+          reason: "Erasure stops the execution of the lead named in the request: execution ARNs are <state machine>:<lead id>, so the grant is states:StopExecution on this state machine's executions only.",
+        });
+      }
       if (spec.readsApiKey) this.http.apiKey.grantRead(fn.role);
     }
 

@@ -326,6 +326,7 @@ export const FUNCTION_NAMES = [
   'record-outcome',
   'remind-pending',
   'funnel',
+  'delete-lead',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -350,6 +351,8 @@ export interface FunctionSpec {
   readonly startsExecutions: boolean;
   /** Answers wait-for-feedback tasks (SendTaskSuccess/Failure/Heartbeat). */
   readonly answersTasks: boolean;
+  /** Stops executions of the state machine (lead erasure). */
+  readonly stopsExecutions?: boolean;
   /** Reads the API key secret. */
   readonly readsApiKey: boolean;
   /** Environment variables it reads (names in functions/lib/config.ts ENV). */
@@ -515,6 +518,18 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     readsApiKey: false,
     env: ['tableName'],
     timeoutSeconds: 10,
+  },
+  'delete-lead': {
+    description: "DELETE /leads/{id}: erases the lead's personal data, stops its execution, invalidates its links",
+    trigger: 'http',
+    table: ['Query', 'UpdateItem'],
+    sendsMail: false,
+    startsExecutions: false,
+    answersTasks: false,
+    stopsExecutions: true,
+    readsApiKey: false,
+    env: ['tableName', 'stateMachineArn'],
+    timeoutSeconds: 15,
   },
 };
 

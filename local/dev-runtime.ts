@@ -213,6 +213,7 @@ function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] 
   };
   return [
     { method: 'POST', path: '/leads', functionName: `${FUNCTION_PREFIX}capture-lead`, handler: need('capture-lead'), authorized: true },
+    { method: 'DELETE', path: '/leads/{id}', functionName: `${FUNCTION_PREFIX}delete-lead`, handler: need('delete-lead'), authorized: true },
     { method: 'GET', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
     { method: 'HEAD', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
     { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },

@@ -146,6 +146,7 @@ export async function openFeedback(id: string | undefined, now: Date = new Date(
   const found = await lookupLink(id, now);
   assertPending(found);
   const lead = await getLead(found.request.leadId);
+  if (lead?.erasedAt !== undefined) throw new Gone('the lead was erased');
   return { request: found.request, lead };
 }
 
@@ -170,6 +171,7 @@ export async function submitFeedback(id: string | undefined, form: FormBody, now
   const found = await lookupLink(id, now);
   assertPending(found);
   const { request } = found;
+  if ((await getLead(request.leadId))?.erasedAt !== undefined) throw new Gone('the lead was erased');
   const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy });
   const recorded = await answerLink(request.hash, answer, now);
   const token = recorded.taskToken ?? request.taskToken;

@@ -71,6 +71,8 @@ export interface LeadProfile extends LeadInput {
   lastError?: LeadFailure;
   /** For expansion opportunities: the customer lead this came from. */
   expansionOf?: string;
+  /** Set when the lead's personal data was erased (DELETE /leads/{id}). */
+  erasedAt?: string;
   /** Number of stage events written (sequence for EVENT sort keys). */
   eventSeq?: number;
   /** The stage before the current one, and when it began (set by changeStage). */

@@ -13,6 +13,8 @@ export interface PipelineHttpApiProps {
   readonly captureLead: lambda.IFunction;
   /** GET /funnel. */
   readonly funnel: lambda.IFunction;
+  /** DELETE /leads/{id}. */
+  readonly deleteLead: lambda.IFunction;
   /** GET|POST /feedback/{id} (public: the link id is the capability). */
   readonly feedbackPage: lambda.IFunction;
   /** The Lambda authorizer of POST /leads and GET /funnel (simple responses). */
@@ -104,6 +106,12 @@ export class PipelineHttpApi extends Construct {
       path: '/leads',
       methods: [apigw.HttpMethod.POST],
       integration: new HttpLambdaIntegration('CaptureLead', props.captureLead),
+      authorizer: this.authorizer,
+    });
+    this.api.addRoutes({
+      path: '/leads/{id}',
+      methods: [apigw.HttpMethod.DELETE],
+      integration: new HttpLambdaIntegration('DeleteLead', props.deleteLead),
       authorizer: this.authorizer,
     });
     this.api.addRoutes({

@@ -1,4 +1,4 @@
-import { ArnFormat, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -94,6 +94,16 @@ export class LeadWorkflow extends Construct {
   /** states:StartExecution on this state machine (by its name-built ARN, so it works for functions it invokes too). */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.byName.grantStartExecution(grantee);
+  }
+
+  /** states:StopExecution on this state machine's executions (lead erasure). */
+  grantStopExecution(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:StopExecution'], resourceArns: [this.executionArnPattern] });
+  }
+
+  /** The ARNs of this state machine's executions (pseudo parameters, so the form is the same in every environment). */
+  get executionArnPattern(): string {
+    return `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${this.stateMachineName}:*`;
   }
 
   /** states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat: for whoever completes wait-for-feedback tasks. */

@@ -154,7 +154,7 @@ describe('functionEnvironment', () => {
     expect(functionEnvironment('remind-pending', weighted, RESOURCES)[ENV.publicBaseUrl]).toBe('https://pipeline.corp.test');
   });
 
-  it('mail senders get MAIL_FROM and TEAMS; starters get STATE_MACHINE_ARN', () => {
+  it('mail senders get MAIL_FROM and TEAMS; starters and stoppers get STATE_MACHINE_ARN', () => {
     const s = resolveSettings();
     for (const name of FUNCTION_NAMES) {
       const env = functionEnvironment(name, s, RESOURCES);
@@ -162,7 +162,7 @@ describe('functionEnvironment', () => {
         expect(env, name).toHaveProperty(ENV.mailFrom);
         expect(env, name).toHaveProperty(ENV.teams);
       }
-      expect(ENV.stateMachineArn in env, name).toBe(FUNCTIONS[name].startsExecutions);
+      expect(ENV.stateMachineArn in env, name).toBe(FUNCTIONS[name].startsExecutions || FUNCTIONS[name].stopsExecutions === true);
       if (FUNCTIONS[name].table.length > 0) expect(env, name).toHaveProperty(ENV.tableName);
     }
   });

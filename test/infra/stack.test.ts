@@ -378,14 +378,14 @@ describe('state machine', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes POST /leads and GET /funnel through the Lambda authorizer, feedback publicly', () => {
+  it('routes POST /leads, DELETE /leads/{id} and GET /funnel through the Lambda authorizer, feedback publicly', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 5);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
     const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
     const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
-    expect([...byKey.keys()].sort()).toEqual(['GET /feedback/{id}', 'GET /funnel', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads']);
-    for (const key of ['POST /leads', 'GET /funnel']) {
+    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'GET /feedback/{id}', 'GET /funnel', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads']);
+    for (const key of ['POST /leads', 'DELETE /leads/{id}', 'GET /funnel']) {
       expect(byKey.get(key)?.['AuthorizationType'], key).toBe('CUSTOM');
       expect(byKey.get(key)?.['AuthorizerId'], key).toBeDefined();
     }
@@ -408,8 +408,8 @@ describe('HTTP API', () => {
 
   it('integrates the right functions', () => {
     const integrations = resourcesOf(s.json, 'AWS::ApiGatewayV2::Integration').map(([, r]) => JSON.stringify(r.Properties));
-    expect(integrations).toHaveLength(3);
-    for (const name of ['capture-lead', 'funnel', 'feedback-page'] as const) {
+    expect(integrations).toHaveLength(4);
+    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead'] as const) {
       expect(integrations.some((i) => i.includes(`"${fnId[name]}"`)), name).toBe(true);
     }
   });

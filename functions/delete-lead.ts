@@ -1,0 +1,29 @@
+/**
+ * `DELETE /leads/{id}` (HTTP API v2; the authorizer in front checks the
+ * bearer key): erases the lead's personal data, stops its execution and
+ * invalidates its feedback links, keeping the anonymous funnel counts.
+ *
+ * 200 `{ leadId, erased, executionStopped, feedbackItemsCleaned }` (erased:
+ * false when it already was); 400 naming `id`; 404 for an unknown lead.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { eraseLead } from './lib/erasure';
+import { ValidationError } from './lib/errors';
+import { httpMiddlewares, json, type HttpResult } from './lib/http';
+import { LEAD_ID_PATTERN } from './lib/lead-schema';
+import { logger, metrics, MetricUnit } from './lib/observability';
+
+/** Client ids, derived ids (`ld-<hex>`) and expansion ids (`<id>-x<n>`): what an execution name can be. */
+const ERASABLE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+
+export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
+  .use(httpMiddlewares({ body: 'none' }))
+  .handler(async (event) => {
+    const id = event.pathParameters?.id;
+    if (id === undefined || !(LEAD_ID_PATTERN.test(id) || ERASABLE_ID.test(id))) throw new ValidationError('id', 'must be a lead id');
+    const result = await eraseLead(id);
+    logger.info('lead erased', { leadId: id, erased: result.erased, executionStopped: result.executionStopped, feedbackItemsCleaned: result.feedbackItemsCleaned });
+    if (result.erased) metrics.addMetric('LeadErased', MetricUnit.Count, 1);
+    return json(200, result);
+  });
