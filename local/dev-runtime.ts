@@ -196,12 +196,36 @@ async function importHandler(name: FunctionName, log: (line: string) => void): P
   return mod.handler as InvokableHandler;
 }
 
+/**
+ * How many state-machine invocations run at once (LOCAL_LAMBDA_CONCURRENCY,
+ * default 16): Lambda runs each invocation in its own sandbox, one process
+ * does not; without a bound, hundreds of executions starting together share
+ * one CPU and one dynalite, and every handler overruns its timeout. Waiting
+ * for a slot does not count against the timeout (the invocation has not
+ * started, as a throttled one on AWS has not).
+ */
+const LAMBDA_SLOTS = Math.max(1, Number(process.env.LOCAL_LAMBDA_CONCURRENCY ?? 16) || 16);
+let lambdaRunning = 0;
+const lambdaQueue: (() => void)[] = [];
+async function lambdaSlot<T>(run: () => Promise<T>): Promise<T> {
+  if (lambdaRunning >= LAMBDA_SLOTS) await new Promise<void>((go) => lambdaQueue.push(go));
+  else lambdaRunning += 1;
+  try {
+    return await run();
+  } finally {
+    const next = lambdaQueue.shift();
+    if (next !== undefined) next();
+    else lambdaRunning -= 1;
+  }
+}
+
 /** Wraps a handler for the engine's Lambda registry: a full Lambda context, and errors shaped as Lambda reports them. */
 function forEngine(name: FunctionName, handler: InvokableHandler): LambdaHandler {
-  return async (event: unknown, ctx: LambdaContext) => {
-    const context: Context = { ...lambdaContext(`${FUNCTION_PREFIX}${name}`, REGION, ACCOUNT_ID, FUNCTIONS[name].timeoutSeconds * 1000), awsRequestId: ctx.awsRequestId };
-    return handler(event as never, context);
-  };
+  return async (event: unknown, ctx: LambdaContext) =>
+    lambdaSlot(() => {
+      const context: Context = { ...lambdaContext(`${FUNCTION_PREFIX}${name}`, REGION, ACCOUNT_ID, FUNCTIONS[name].timeoutSeconds * 1000), awsRequestId: ctx.awsRequestId };
+      return handler(event as never, context);
+    });
 }
 
 /** Routes of the HTTP API (the stack's infra/constructs define the same). */
