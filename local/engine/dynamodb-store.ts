@@ -401,7 +401,20 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     const more = items.length > q.maxResults || (startKey !== undefined && page.length === q.maxResults);
     const last = page[page.length - 1];
     const nextToken = more && last ? JSON.stringify({ pk: last.pk, sk: last.sk, gsm: last.gsm, gsk: last.gsk }) : undefined;
-    return { items: page.map((i) => JSON.parse(str(i, 'd')!) as ExecutionRecord), nextToken };
+    // dynalite can keep a stale index entry for an execution after a kill -9 (the
+    // index and the item are separate writes): list each execution once, as its record says
+    const seen = new Map<string, number>();
+    for (const i of page) seen.set(str(i, 'pk')!, (seen.get(str(i, 'pk')!) ?? 0) + 1);
+    const records: ExecutionRecord[] = [];
+    const listed = new Set<string>();
+    for (const i of page) {
+      const pk = str(i, 'pk')!;
+      if (listed.has(pk)) continue;
+      listed.add(pk);
+      const rec = seen.get(pk)! > 1 ? await this.getExecution(pk.slice(2)) : (JSON.parse(str(i, 'd')!) as ExecutionRecord);
+      if (rec && (!q.statusFilter || rec.status === q.statusFilter)) records.push(rec);
+    }
+    return { items: records, nextToken };
   }
 
   async listRunning(): Promise<ExecutionRecord[]> {
