@@ -10,22 +10,14 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import type { OutboxMail } from '../../local/outbox';
 import { API_KEY, DevServerProcess, type LocalExecution } from '../e2e/harness';
 
 export const TABLE = 'the-model-pipeline';
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:lead-lifecycle';
 
 /** A mail as the outbox file keeps it (with its HTML part). */
-export interface StoredMail {
-  id: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  html: string;
-  links: string[];
-  sentAt: string;
-}
+export type StoredMail = OutboxMail;
 
 export interface Figures {
   inputsTried?: number;
