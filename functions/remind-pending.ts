@@ -1,9 +1,13 @@
-/** EventBridge schedule (every 15 min): one reminder per pending feedback request, via the byReminderDue GSI (no scans). */
+/**
+ * EventBridge schedule (every 15 min): the feedback requests due for a
+ * reminder, via the byReminderDue GSI (no scans); one email per person
+ * listing all of theirs (functions/lib/reminders.ts).
+ */
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { tableName } from './lib/clients';
 import { ENV, parseTeams, requireEnv } from './lib/config';
-import { type SweepResult, remindPending } from './lib/feedback-service';
+import { type SweepResult, remindPending } from './lib/reminders';
 import { MetricUnit, logger, metrics, observe } from './lib/observability';
 
 tableName();
@@ -16,6 +20,7 @@ export const handler = middy<ScheduledEvent, SweepResult>()
   .handler(async () => {
     const result = await remindPending({ teams, publicBaseUrl });
     metrics.addMetric('RemindersSent', MetricUnit.Count, result.reminded);
+    metrics.addMetric('ReminderEmails', MetricUnit.Count, result.emails);
     if (result.failed > 0) metrics.addMetric('RemindersFailed', MetricUnit.Count, result.failed);
     logger.info('reminder sweep', { ...result });
     return result;

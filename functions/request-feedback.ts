@@ -26,6 +26,8 @@ const eventSchema = z.object({
   taskToken: z.string().min(1).max(4096),
   timeoutSeconds: z.number().int().positive(),
   escalated: z.boolean(),
+  reschedules: z.number().int().min(0).max(100).optional(),
+  renewalDue: z.boolean().optional(),
 });
 
 export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()

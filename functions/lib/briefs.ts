@@ -1,14 +1,19 @@
 /**
  * The hand-off briefs: what the next team needs to pick a lead up without
- * asking again. Field Sales gets who, company, score and what Inside Sales
- * learned on the call; Customer Success gets the deal and what was promised.
- * Pure functions over F1's email layout, which escapes every value (callers
- * pass raw lead data).
+ * asking again. They travel in the request email that follows the hand-off
+ * (request-feedback), so the new owner gets ONE email with the facts and the
+ * links to report on them: Field Sales gets who, company, score and what
+ * Inside Sales learned on the call with the meeting-outcome links; Customer
+ * Success gets the deal and what was promised with the onboarding-review
+ * links; the last check-in says the renewal is due. The builders are pure
+ * over the email layout, which escapes every value (callers pass raw lead
+ * data); requestBrief reads the call notes.
  */
-import type { FeedbackStep } from './contracts';
-import { leadSummary, renderEmail, type RenderedEmail, type SummaryRow } from './email-layout';
+import type { FeedbackStep, RequestFeedbackEvent } from './contracts';
+import type { EmailSection, SummaryRow } from './email-layout';
 import { answerLabel, reasonLabel, stepDefinition } from './feedback-steps';
-import type { Learned } from './handoff';
+import { latestFeedback, type Learned } from './handoff';
+import { isExpansion } from './lead-schema';
 import type { LeadProfile } from './leads';
 
 function scoringRows(lead: LeadProfile): SummaryRow[] {
@@ -39,60 +44,59 @@ function learnedRows(step: FeedbackStep, learned: Learned | undefined): SummaryR
   ];
 }
 
-export interface HandoffBriefInput {
+/** What a request email adds when it hands a lead over (or announces the renewal). */
+export interface RequestBrief {
+  /** Appended to the request's subject, e.g. "new meeting, hand-off brief inside". */
+  subjectNote: string;
+  heading: string;
+  /** Shown before the request's own prompt. */
+  paragraphs: string[];
+  sections: EmailSection[];
+}
+
+export interface MeetingBriefInput {
   lead: LeadProfile;
-  rep: string;
   /** The qualification call's feedback (undefined for expansions or when none was stored). */
   call: Learned | undefined;
   reschedules: number;
   expansion: boolean;
 }
 
-/** schedule-meeting: the brief to the Field Sales rep. */
-export function handoffBrief(input: HandoffBriefInput): RenderedEmail {
+/** The meeting-outcome request: the hand-off from Inside Sales (or Customer Success, for an expansion) to the rep. */
+export function meetingBrief(input: MeetingBriefInput): RequestBrief {
   const { lead, call, reschedules, expansion } = input;
   const isOwner = lead.owners?.['inside-sales'];
-  const intro = expansion
-    ? `${lead.company} is an existing customer and Customer Success sees an expansion opportunity. Please set up a meeting.`
-    : `Inside Sales qualified ${lead.name} at ${lead.company} and booked a meeting with you. Here is what they learned.`;
-  const paragraphs = [intro];
+  const paragraphs = [
+    expansion
+      ? `${lead.company} is an existing customer and Customer Success sees an expansion opportunity. Please set up a meeting; the account's Customer Success Manager knows the customer best.`
+      : `Inside Sales qualified ${lead.name} at ${lead.company} and booked a meeting with you. Here is what they learned${isOwner ? `; questions go to ${isOwner}` : ''}.`,
+  ];
   if (reschedules > 0) paragraphs.push(`The previous meeting was a no-show: this is reschedule number ${reschedules}.`);
-  paragraphs.push('After the meeting you will get a link to report how it went and whether these facts were right.');
-  return renderEmail({
-    subject: `${reschedules > 0 ? 'Reschedule: ' : ''}${expansion ? 'Expansion' : 'New meeting'}: ${lead.name}, ${lead.company} (score ${lead.score ?? 'n/a'})`,
+  paragraphs.push('After the meeting, report how it went with the buttons at the end of this email.');
+  return {
+    subjectNote: reschedules > 0 ? `rescheduled meeting ${reschedules}, brief inside` : expansion ? 'expansion meeting, brief inside' : 'new meeting, hand-off brief inside',
     heading: expansion ? 'Expansion opportunity hand-off' : 'Meeting hand-off from Inside Sales',
     paragraphs,
-    summary: leadSummary(lead),
     sections: [
       { title: 'Qualification', rows: scoringRows(lead) },
       expansion
         ? { title: 'What Customer Success saw', rows: [{ label: 'Check-in notes', value: lead.message ?? 'No notes were recorded.' }, { label: 'Customer since (lead)', value: lead.expansionOf }] }
         : { title: 'What Inside Sales learned on the call', rows: [{ label: 'Inside Sales owner', value: isOwner }, ...learnedRows('qualification-call', call)] },
     ],
-    footer: expansion
-      ? 'Sent by The Model pipeline. The account\'s Customer Success Manager knows the customer best.'
-      : 'Sent by The Model pipeline. Reply to the Inside Sales owner with questions.',
-  });
+  };
 }
 
-export interface CsmBriefInput {
-  lead: LeadProfile;
-  csm: string;
-}
-
-/** onboard-customer: the brief to the CSM, with what was promised in the sale. */
-export function csmBrief(input: CsmBriefInput): RenderedEmail {
-  const { lead } = input;
+/** The onboarding-review request: the brief to the CSM, with what was promised in the sale. */
+export function onboardingBrief(lead: LeadProfile): RequestBrief {
   const deal = lead.deal;
   const rep = lead.owners?.['field-sales'];
-  return renderEmail({
-    subject: `New customer to onboard: ${lead.company} (${lead.name})`,
+  return {
+    subjectNote: 'new customer, onboarding brief inside',
     heading: 'New customer: onboarding brief',
     paragraphs: [
-      `${lead.company} signed. You are their Customer Success Manager.`,
-      'Please read what was promised in the sale: onboarding should deliver exactly that. You will be asked for an onboarding review.',
+      `${lead.company} signed. You are their Customer Success Manager${rep ? `; ${rep} closed the deal` : ''}.`,
+      'Please read what was promised in the sale: onboarding should deliver exactly that. Once onboarding is under way, send your review with the buttons at the end of this email.',
     ],
-    summary: leadSummary(lead),
     sections: [
       {
         title: 'The deal',
@@ -104,15 +108,34 @@ export function csmBrief(input: CsmBriefInput): RenderedEmail {
       },
       { title: 'What was promised', rows: [{ label: 'Promises', value: deal?.promises ?? 'Nothing specific was recorded: ask the rep.' }] },
     ],
-    footer: 'Sent by The Model pipeline.',
-  });
+  };
+}
+
+/** The last check-in of the cycle: it also says the renewal is due (no separate "Renewal due" email). */
+export const RENEWAL_BRIEF: RequestBrief = {
+  subjectNote: 'last check-in, renewal due',
+  heading: 'Last check-in: renewal due',
+  paragraphs: ['This is the last check-in of the cycle: unless the customer churned, their renewal is due after your answer. Please start the renewal conversation.'],
+  sections: [],
+};
+
+/** The brief a request email carries, by step (none for the other steps). */
+export async function requestBrief(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'reschedules' | 'renewalDue'>, lead: LeadProfile): Promise<RequestBrief | undefined> {
+  switch (event.step) {
+    case 'meeting-outcome': {
+      const expansion = isExpansion(lead);
+      const call = expansion ? undefined : await latestFeedback(event.leadId, 'qualification-call');
+      return meetingBrief({ lead, call, reschedules: event.reschedules ?? 0, expansion });
+    }
+    case 'onboarding-review':
+      return onboardingBrief(lead);
+    case 'check-in':
+      return event.renewalDue === true ? RENEWAL_BRIEF : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function formatAmount(amount: number): string {
   return amount.toLocaleString('en-US', { maximumFractionDigits: 2 });
-}
-
-/** Who gets a hand-off brief: the new owner, with the previous owner in copy (questions go to the right person). */
-export function briefRecipients(to: string, previousOwner: string | undefined): { to: string; cc?: string } {
-  return previousOwner && previousOwner !== to ? { to, cc: previousOwner } : { to };
 }

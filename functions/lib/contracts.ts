@@ -65,6 +65,10 @@ export interface RequestFeedbackEvent {
   timeoutSeconds: number;
   /** true after the first timeout: the request goes to the team lead. */
   escalated: boolean;
+  /** meeting-outcome: no-show reschedules so far (the hand-off brief in the request says so). */
+  reschedules?: number;
+  /** check-in: this is the last check-in of the cycle, the renewal is due after it. */
+  renewalDue?: boolean;
 }
 export interface RequestFeedbackResult {
   requested: true;

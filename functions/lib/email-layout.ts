@@ -20,6 +20,8 @@ export interface EmailButton {
 export interface EmailSection {
   title: string;
   rows: SummaryRow[];
+  /** Buttons shown under this section's rows (e.g. one reminder's links in a list of several). */
+  buttons?: EmailButton[];
 }
 
 export interface EmailContent {
@@ -78,6 +80,23 @@ function safeUrl(url: string): string | undefined {
   }
 }
 
+function safeButtons(buttons: EmailButton[] | undefined): EmailButton[] {
+  return (buttons ?? []).flatMap((b) => {
+    const url = safeUrl(b.url);
+    return url ? [{ label: b.label, url }] : [];
+  });
+}
+
+function buttonsHtml(buttons: EmailButton[], margin: string): string {
+  if (buttons.length === 0) return '';
+  return `<p style="margin:${margin}">${buttons
+    .map(
+      (b) =>
+        `<a href="${escapeHtml(b.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#1f5fbf;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(b.label)}</a>`,
+    )
+    .join('')}</p>`;
+}
+
 function rowsHtml(rows: SummaryRow[]): string {
   return rows
     .map(
@@ -96,11 +115,8 @@ function rowsText(rows: SummaryRow[]): string {
 export function renderEmail(content: EmailContent): RenderedEmail {
   const subject = truncate(stripCrLf(content.subject), 200);
   const summary = present(content.summary);
-  const sections = (content.sections ?? []).map((s) => ({ title: s.title, rows: present(s.rows) })).filter((s) => s.rows.length > 0);
-  const buttons = (content.buttons ?? []).flatMap((b) => {
-    const url = safeUrl(b.url);
-    return url ? [{ label: b.label, url }] : [];
-  });
+  const sections = (content.sections ?? []).map((s) => ({ title: s.title, rows: present(s.rows), buttons: safeButtons(s.buttons) })).filter((s) => s.rows.length > 0 || s.buttons.length > 0);
+  const buttons = safeButtons(content.buttons);
 
   const html = [
     '<!doctype html><html><head><meta charset="utf-8">',
@@ -110,15 +126,13 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(content.heading)}</h1>`,
     ...content.paragraphs.map((p) => `<p dir="auto" style="margin:0 0 12px">${escapeHtml(p)}</p>`),
     summary.length > 0 ? `<h2 style="font-size:16px;margin:20px 0 8px">Lead summary</h2><table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(summary)}</table>` : '',
-    ...sections.map((s) => `<h2 style="font-size:16px;margin:20px 0 8px">${escapeHtml(s.title)}</h2><table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(s.rows)}</table>`),
-    buttons.length > 0
-      ? `<p style="margin:24px 0 0">${buttons
-          .map(
-            (b) =>
-              `<a href="${escapeHtml(b.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#1f5fbf;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(b.label)}</a>`,
-          )
-          .join('')}</p>`
-      : '',
+    ...sections.map(
+      (s) =>
+        `<h2 style="font-size:16px;margin:20px 0 8px">${escapeHtml(s.title)}</h2>` +
+        (s.rows.length > 0 ? `<table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(s.rows)}</table>` : '') +
+        buttonsHtml(s.buttons, '12px 0 0'),
+    ),
+    buttonsHtml(buttons, '24px 0 0'),
     content.footer ? `<p style="margin:24px 0 0;font-size:12px;color:#777">${escapeHtml(content.footer)}</p>` : '',
     '</div></body></html>',
   ].join('');
@@ -128,8 +142,8 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     '',
     ...content.paragraphs.flatMap((p) => [p, '']),
     ...(summary.length > 0 ? ['Lead summary:', rowsText(summary), ''] : []),
-    ...sections.flatMap((s) => [`${s.title}:`, rowsText(s.rows), '']),
-    ...buttons.flatMap((b) => [`${b.label}: ${b.url}`]),
+    ...sections.flatMap((s) => [`${s.title}:`, ...(s.rows.length > 0 ? [rowsText(s.rows)] : []), ...s.buttons.map((b) => `  ${b.label}: ${b.url}`), '']),
+    ...buttons.map((b) => `${b.label}: ${b.url}`),
     ...(content.footer ? ['', content.footer] : []),
   ].join('\n');
 

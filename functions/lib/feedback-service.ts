@@ -1,28 +1,25 @@
 /**
- * The feedback-link machinery behind request-feedback, feedback-page and
- * remind-pending: who is asked, the request email, answering (one answer
- * wins, then SendTaskSuccess), and the reminder sweep.
+ * The feedback-link machinery behind request-feedback and feedback-page:
+ * who is asked, the request email (with the hand-off brief, when the request
+ * follows a hand-off), answering (one answer wins, then SendTaskSuccess).
+ * The reminder sweep is in reminders.ts.
  */
 import { createHash } from 'node:crypto';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, sfn, tableName } from './clients';
+import { type RequestBrief, requestBrief } from './briefs';
+import { sfn } from './clients';
 import type { TeamDirectory } from './config';
 import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from './contracts';
 import { leadSummary, renderEmail, type RenderedEmail } from './email-layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from './errors';
 import { type FormBody, parseFeedbackForm, stepDefinition } from './feedback-steps';
-import { INDEX, reminderBucket } from './keys';
 import { changeStage, getLead, requireLead, type LeadProfile } from './leads';
 import {
   type FeedbackRequest,
   answerLink,
-  clearReminder,
-  createAlias,
   createLink,
   deleteLink,
   forgetTaskToken,
-  hashLinkId,
   lookupLink,
   markExpired,
   revertAnswer,
@@ -80,18 +77,23 @@ export function feedbackRequestEmail(args: {
   deadline: string;
   escalated: boolean;
   reminder?: boolean;
+  /** The hand-off brief the request carries (requestBrief), so the new owner gets one email. */
+  brief?: RequestBrief;
 }): RenderedEmail {
   const def = stepDefinition(args.step);
   const prefix = args.reminder ? 'Reminder: ' : args.escalated ? 'Escalated: ' : '';
+  const brief = args.brief;
   return renderEmail({
-    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})`,
-    heading: `${prefix}${def.title}`,
+    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief ? `: ${brief.subjectNote}` : ''}`,
+    heading: `${prefix}${brief?.heading ?? def.title}`,
     paragraphs: [
-      def.prompt,
       ...(args.escalated ? ['The owner did not answer in time, so this request now comes to you as team lead.'] : []),
+      ...(brief?.paragraphs ?? []),
+      def.prompt,
       `Please answer by ${args.deadline} (UTC). Each button opens a short form; nothing is recorded until you submit it.`,
     ],
     summary: leadSummary(args.lead),
+    ...(brief ? { sections: brief.sections } : {}),
     buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(args.publicBaseUrl, args.linkId, a.value) })),
     footer: 'This link is personal to this request: please do not forward it.',
   });
@@ -113,6 +115,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   const pendingStage = STAGE_WHILE_PENDING[event.step];
   const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}` })).lead : lead;
   const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
+  const brief = await requestBrief(event, current);
   const { id, request } = await createLink(
     {
       leadId: event.leadId,
@@ -128,7 +131,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
     },
     now,
   );
-  const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated });
+  const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated, ...(brief ? { brief } : {}) });
   let sent: boolean;
   try {
     sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey }, now)).sent;
@@ -190,71 +193,4 @@ export async function submitFeedback(id: string | undefined, form: FormBody, now
   await forgetTaskToken(request.hash).catch(() => undefined);
   logger.info('feedback answered', { leadId: request.leadId, step: request.step, answer: answer.answer });
   return answer;
-}
-
-export interface SweepResult {
-  reminded: number;
-  skipped: number;
-  failed: number;
-}
-
-/**
- * remind-pending: Query the byReminderDue buckets of today and yesterday
- * (UTC) for gsi3sk <= now (no Scan); one reminder per pending request
- * before its deadline, via a fresh alias link; then drop the gsi3 attributes.
- */
-export async function remindPending(deps: FeedbackDeps, now: Date = new Date()): Promise<SweepResult> {
-  const result: SweepResult = { reminded: 0, skipped: 0, failed: 0 };
-  const nowIso = now.toISOString();
-  const buckets = [reminderBucket(nowIso), reminderBucket(new Date(now.getTime() - 86_400_000).toISOString())];
-  for (const bucket of buckets) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await ddb.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: INDEX.byReminderDue,
-          KeyConditionExpression: 'gsi3pk = :bucket AND gsi3sk <= :upper',
-          ExpressionAttributeValues: { ':bucket': bucket, ':upper': `${nowIso}#~` },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const request = item as unknown as FeedbackRequest;
-        try {
-          const outcome = await remindOne(request, deps, now);
-          result[outcome] += 1;
-        } catch (error) {
-          result.failed += 1;
-          logger.warn('reminder failed', { leadId: request.leadId, step: request.step, ...errorSummary(error) });
-        }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
-  return result;
-}
-
-async function remindOne(request: FeedbackRequest, deps: FeedbackDeps, now: Date): Promise<'reminded' | 'skipped'> {
-  if (request.status !== 'pending' || request.deadlineMs <= now.getTime()) {
-    await clearReminder(request.hash, now);
-    return 'skipped';
-  }
-  const lead = await getLead(request.leadId);
-  if (!lead) {
-    await clearReminder(request.hash, now);
-    return 'skipped';
-  }
-  const aliasId = await createAlias(request, now);
-  const email = feedbackRequestEmail({ lead, step: request.step, linkId: aliasId, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: request.escalated, reminder: true });
-  let sent: boolean;
-  try {
-    sent = (await sendEmail({ to: request.addressee, ...email, idempotencyKey: `remind#${request.hash}` }, now)).sent;
-  } catch (error) {
-    await deleteLink(hashLinkId(aliasId)).catch(() => undefined);
-    throw error;
-  }
-  if (!sent) await deleteLink(hashLinkId(aliasId));
-  await clearReminder(request.hash, now);
-  return sent ? 'reminded' : 'skipped';
 }

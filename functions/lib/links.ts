@@ -60,6 +60,8 @@ export interface FeedbackRequest {
   deadline: string;
   deadlineMs: number;
   remindAt?: string;
+  /** Idempotency key of the reminder email this request went into (set just before it is sent). */
+  reminderBatch?: string;
   status: RequestStatus;
   answer?: FeedbackAnswer;
 }
@@ -250,6 +252,11 @@ export async function markExpired(hash: string): Promise<void> {
 /** The reminder went out (or is moot): remove the byReminderDue attributes. */
 export async function clearReminder(hash: string, now: Date = new Date()): Promise<void> {
   await update(hash, 'SET remindedAt = :now REMOVE gsi3pk, gsi3sk', {}, { ':now': now.toISOString() });
+}
+
+/** Notes the reminder email a due request goes into, before it is sent: a retried sweep checks that email's marker. */
+export async function markReminding(hash: string, reminderBatch: string): Promise<void> {
+  await update(hash, 'SET reminderBatch = :batch', {}, { ':batch': reminderBatch });
 }
 
 async function update(hash: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {

@@ -3,7 +3,7 @@
  *   nurture / disqualified / lost / churned -> Marketing, with the reason
  *   stalled -> the asked team's lead, cc ops
  *   needs-attention -> error + cause recorded on the lead, ops emailed
- *   renewed -> Customer Success
+ *   renewed -> nobody: the last check-in's request said the renewal is due
  */
 import type { TeamDirectory } from './config';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from './contracts';
@@ -102,19 +102,9 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
           ],
         }),
       };
-    case 'renewed': {
-      const owner = lead?.owners?.['customer-success'];
-      return {
-        to: owner ?? teams['customer-success'].lead,
-        ...(owner ? { cc: [teams['customer-success'].lead] } : {}),
-        email: renderEmail({
-          subject: `Renewal due: ${who}`,
-          heading: 'Customer up for renewal',
-          paragraphs: ['The check-in cycle is complete: this customer is due for renewal.'],
-          summary,
-        }),
-      };
-    }
+    case 'renewed':
+      // No email: the last check-in's request already told the CSM the renewal is due (briefs.ts, RENEWAL_BRIEF).
+      return undefined;
   }
 }
 

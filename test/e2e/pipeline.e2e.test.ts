@@ -86,13 +86,15 @@ describe('a lead through every stage to a renewed customer', () => {
     const twice = await submit(answerLink(call, 'book-meeting'), { answer: 'nurture', reasonCode: 'bad-timing' });
     expect(twice.status).toBe(409);
 
-    // Marketing hears how the lead responded; Field Sales gets the hand-off and the meeting request.
+    // Marketing hears how the lead responded; Field Sales gets ONE email: the hand-off brief with the meeting-outcome links.
     const toMarketing = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
     expect(toMarketing.to).toEqual([TEAM.marketingLead]);
     expect(toMarketing.text).toContain('Loved the launch webinar');
-    await server.mail('hand-off brief', (m) => is(m) && m.subject.startsWith('New meeting'));
-    const meeting = await server.mail('meeting outcome request', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    const meeting = await server.mail('meeting outcome request with the hand-off brief', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
     expect(TEAM.fieldSales).toContain(meeting.to[0]);
+    expect(meeting.subject).toContain('new meeting, hand-off brief inside');
+    expect(meeting.text).toContain('Loved the launch webinar');
+    expect(meeting.links.map((l) => new URL(l).searchParams.get('answer'))).toEqual(['held-proceed', 'no-fit', 'no-show']);
     await server.until(id, 'in meeting', (e) => e.stage === 'meeting' && e.currentState === 'Await meeting outcome');
 
     expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed', 'rating.budget-accuracy': '2', missing: 'The real budget owner' })).status).toBe(200);
@@ -104,10 +106,10 @@ describe('a lead through every stage to a renewed customer', () => {
     await server.until(id, 'negotiating', (e) => e.stage === 'negotiating');
     expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '120000', currency: 'EUR', promises: 'SSO by Q3' })).status).toBe(200);
 
-    const brief = await server.mail('onboarding brief', (m) => is(m) && m.subject.startsWith('New customer to onboard'));
-    expect(TEAM.customerSuccess).toContain(brief.to[0]);
-    expect(brief.text).toContain('SSO by Q3');
-    const review = await server.mail('onboarding review request', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    // Customer Success gets ONE email: the onboarding brief with what was promised, and the review links.
+    const review = await server.mail('onboarding review request with the brief', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    expect(TEAM.customerSuccess).toContain(review.to[0]);
+    expect(review.text).toContain('SSO by Q3');
     await server.until(id, 'onboarding', (e) => e.stage === 'onboarding');
     expect(
       (await submit(answerLink(review, 'on-track'), { answer: 'on-track', 'rating.expectations-set-right': '3', 'rating.message-match': '4', difficulties: 'Importing legacy data', unkeptPromises: 'None yet' })).status,
@@ -117,14 +119,18 @@ describe('a lead through every stage to a renewed customer', () => {
     const fromCsToMarketing = await server.mail('feedback from Customer Success to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.marketingLead));
     expect(fromCsToMarketing.text).toContain('Importing legacy data');
 
-    // Check-ins (60 s apart at x60): two healthy ones, then the renewal.
+    // Check-ins (60 s apart at x60): two healthy ones, the last one saying the renewal is due.
     for (let n = 1; n <= 2; n += 1) {
       const checkIn = await server.nthMail(`check-in ${n}`, (m) => is(m) && m.subject.startsWith('Customer check-in'), n);
+      expect(checkIn.subject.endsWith('last check-in, renewal due'), checkIn.subject).toBe(n === 2);
       await server.until(id, 'customer', (e) => e.stage === 'customer' && e.currentState === 'Check in with customer');
       expect((await submit(answerLink(checkIn, 'healthy'), { answer: 'healthy', 'rating.health': '5' })).status).toBe(200);
     }
     const done = await server.until(id, 'renewed', (e) => e.status !== 'RUNNING', 20_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'renewed' });
+    // No separate brief or renewal emails: the hand-offs travel in the requests.
+    const subjects = (await server.mails(is)).map((m) => m.subject);
+    expect(subjects.filter((s) => /^(New meeting|New customer to onboard|Renewal due)/.test(s))).toEqual([]);
 
     // The execution, read through the Step Functions API.
     const sfn = server.sfn();

@@ -4,7 +4,8 @@
  * execution fails visibly with Lead.Stalled and ops get an email). At time
  * scale 30, a 180 s SLA passes in 6 s. Reminders come from the scheduled
  * sweep (every 0.5 s here) once 1% of a request's time has passed (1.8 s:
- * link expiry and reminders run on the real clock).
+ * link expiry and reminders run on the real clock). A person with several
+ * requests due in the same sweep gets one reminder listing all of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevServerProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
@@ -13,7 +14,7 @@ let server: DevServerProcess;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await DevServerProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01 } });
+  server = await DevServerProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
 }, 150_000);
 
 afterAll(async () => {
@@ -83,4 +84,58 @@ describe('no answer', () => {
     expect(path.filter((s) => s === 'Await meeting outcome')).toHaveLength(2);
     expect(path.slice(-2)).toEqual(['Park stalled lead', 'Lead stalled']);
   }, 60_000);
+});
+
+describe('reminders, batched per person', () => {
+  let quiet: DevServerProcess;
+  beforeAll(async () => {
+    // A sweep every 4 s and reminders 3 s after each request (0.5% of 600 s): requests made together are due in the same sweep.
+    quiet = await DevServerProcess.start({ timeScale: 30, reminderInterval: 4, settings: { qualificationCallSlaSeconds: 600, reminderAfterFraction: 0.005 } });
+  }, 150_000);
+  afterAll(async () => {
+    if (quiet === undefined) return;
+    expect(await quiet.stop()).toBe(0);
+    quiet.removeData();
+  }, 60_000);
+
+  it('sends each Inside Sales rep one email listing all of their due requests, each reminded once, with working links', async () => {
+    const companies = [1, 2, 3, 4].map((n) => `Batch ${n} ${run}`);
+    const statuses = await Promise.all(companies.map((c, i) => quiet.postLead(lead(`batch-${i}-${run}`, c)).then((r) => r.status)));
+    expect(statuses).toEqual([201, 201, 201, 201]);
+    const mine = (m: { subject: string; text: string }): boolean => companies.some((c) => m.subject.includes(c) || m.text.includes(c));
+    const requests = await Promise.all(companies.map((c) => quiet.mail(`request ${c}`, (m) => m.subject.startsWith('Qualification call') && m.subject.includes(c))));
+    expect(new Set(requests.map((m) => m.to[0])).size).toBe(2); // round-robin: two leads per rep
+
+    // Wait until every lead was reminded, then count.
+    const remindedIn = async () => {
+      const reminders = (await quiet.mails((m) => m.subject.startsWith('Reminder: ') && mine(m)));
+      return { reminders, covered: companies.filter((c) => reminders.some((m) => m.subject.includes(c) || m.text.includes(c))) };
+    };
+    const deadline = Date.now() + 30_000;
+    let seen = await remindedIn();
+    while (seen.covered.length < companies.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      seen = await remindedIn();
+    }
+    expect(seen.covered.sort()).toEqual([...companies].sort());
+    // Each lead is in exactly one reminder, and each reminder goes to the owner of every lead in it.
+    for (const c of companies) expect(seen.reminders.filter((m) => m.subject.includes(c) || m.text.includes(c)), c).toHaveLength(1);
+    for (const m of seen.reminders) {
+      for (const c of companies.filter((x) => m.subject.includes(x) || m.text.includes(x))) expect(m.to, c).toEqual(requests.find((r) => r.subject.includes(c))?.to);
+    }
+    // Fewer emails than requests: a rep's two requests went out together.
+    const batched = seen.reminders.filter((m) => m.subject === 'Reminder: 2 requests waiting for your answer');
+    expect(batched.length).toBeGreaterThan(0);
+    expect(seen.reminders.length).toBeLessThan(companies.length);
+    // Each request's links in a batched email answer that request.
+    const [batch] = batched;
+    expect(batch?.links).toHaveLength(6);
+    const first = batch?.links.find((l) => new URL(l).searchParams.get('answer') === 'nurture') ?? '';
+    const page = await (await fetch(first)).text();
+    const company = companies.find((c) => page.includes(c));
+    expect(company).toBeDefined();
+    expect((await submit(first, { answer: 'nurture', reasonCode: 'bad-timing' })).status).toBe(200);
+    const done = await quiet.until(`batch-${companies.indexOf(company ?? '')}-${run}`, 'nurture', (e) => e.status !== 'RUNNING', 20_000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
+  }, 90_000);
 });

@@ -202,10 +202,10 @@ describe('remind-pending', () => {
     expect(original?.gsi3pk).toBe('REMIND#2026-03-02');
 
     vi.setSystemTime(new Date('2026-03-02T10:30:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 0, failed: 0 }); // not due yet
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 }); // not due yet
 
     vi.setSystemTime(new Date('2026-03-02T11:05:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 1, skipped: 0, failed: 0 });
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 1, emails: 1, skipped: 0, failed: 0 });
     const mails = sentEmails();
     expect(mails).toHaveLength(2);
     const reminder = mails[1];
@@ -219,7 +219,7 @@ describe('remind-pending', () => {
     expect(after?.gsi3pk).toBeUndefined();
 
     // the next sweep finds nothing
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 0, failed: 0 });
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
     expect(sentEmails()).toHaveLength(2);
   });
 
@@ -228,7 +228,7 @@ describe('remind-pending', () => {
     await handler(event({ timeoutSeconds: 600 }), ctx); // remindAt +5 min, deadline +10 min
     const hash = String(linkItems()[0]?.hash);
     vi.setSystemTime(new Date('2026-03-02T10:20:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, skipped: 1, failed: 0 });
+    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 1, failed: 0 });
     expect(sentEmails()).toHaveLength(1);
     expect(table.get(`LINK#${hash}`, 'LINK')?.gsi3pk).toBeUndefined();
   });

@@ -181,11 +181,10 @@ describe('record-outcome', () => {
     expect(mails()[0]?.Destination?.ToAddresses).toEqual(['ops@example.com']);
   });
 
-  it('renewed: emails the CSM, cc the Customer Success lead', async () => {
+  it('renewed: moves the lead to renewed and sends nothing (the last check-in request said the renewal is due)', async () => {
     await run({ leadId: 'lead-9', outcome: 'renewed', reason: 'renewal-due' });
-    const [mail] = mails();
-    expect(mail?.Destination?.ToAddresses).toEqual(['csm2@example.com']);
-    expect(mail?.Destination?.CcAddresses).toEqual(['cs-lead@example.com']);
+    expect(ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } })[0]?.args[0].input.ExpressionAttributeValues?.[':to']).toBe('renewed');
+    expect(mails()).toHaveLength(0);
   });
 
   it('a retry after the stage changed writes no second event and sends no second email', async () => {

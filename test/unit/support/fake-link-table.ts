@@ -27,10 +27,17 @@ export class FakeTable {
   }
 
   install(mock: DdbMock): void {
-    // Only the byReminderDue query shape: gsi3pk = :bucket AND gsi3sk <= :upper.
-    mock.on(QueryCommand).callsFake((input: { IndexName?: string; ExpressionAttributeValues?: Item }) => {
-      if (input.IndexName !== 'byReminderDue') throw new Error(`FakeTable: unsupported query on ${input.IndexName}`);
+    // Two query shapes: byReminderDue (gsi3pk = :bucket AND gsi3sk <= :upper) and a lead's
+    // partition by sort key prefix (pk = :pk AND begins_with(sk, :prefix)), newest first.
+    mock.on(QueryCommand).callsFake((input: { IndexName?: string; ExpressionAttributeValues?: Item; ScanIndexForward?: boolean }) => {
       const v = input.ExpressionAttributeValues ?? {};
+      if (input.IndexName === undefined && typeof v[':pk'] === 'string' && typeof v[':prefix'] === 'string') {
+        const items = [...this.items.values()]
+          .filter((i) => i.pk === v[':pk'] && String(i.sk).startsWith(String(v[':prefix'])))
+          .sort((a, b) => String(a.sk).localeCompare(String(b.sk)) * (input.ScanIndexForward === false ? -1 : 1));
+        return { Items: structuredClone(items) };
+      }
+      if (input.IndexName !== 'byReminderDue') throw new Error(`FakeTable: unsupported query on ${input.IndexName}`);
       const items = [...this.items.values()]
         .filter((i) => i.gsi3pk === v[':bucket'] && typeof i.gsi3sk === 'string' && i.gsi3sk <= String(v[':upper']))
         .sort((a, b) => String(a.gsi3sk).localeCompare(String(b.gsi3sk)));
@@ -89,6 +96,8 @@ export class FakeTable {
         item.remindedAt = v[':now'];
         delete item.gsi3pk;
         delete item.gsi3sk;
+      } else if (expr.startsWith('SET reminderBatch')) {
+        item.reminderBatch = v[':batch'];
       } else if (expr.startsWith('SET #status = :sent')) {
         Object.assign(item, { status: 'sent', sentAt: v[':now'], messageId: v[':id'] });
       } else if (expr.startsWith('SET attempt = :attempt')) {

@@ -1,0 +1,158 @@
+/**
+ * The hand-off brief travels in the request that follows the hand-off: the
+ * Field Sales rep gets ONE email with the brief and the meeting-outcome
+ * links, the CSM ONE email with the onboarding brief and the review links,
+ * and the last check-in says the renewal is due.
+ */
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import { FakeTable } from './support/fake-link-table';
+import { HOSTILE, TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
+
+process.env.TABLE_NAME = 'test-table';
+process.env.MAIL_FROM = 'pipeline@example.com';
+process.env.PUBLIC_BASE_URL = 'https://api.example.com';
+process.env.TEAMS = TEAMS_JSON;
+
+const ddbMock = mockClient(DynamoDBDocumentClient);
+const sesMock = mockClient(SESClient);
+const { handler } = await import('../../functions/request-feedback');
+const { leadKey } = await import('../../functions/lib/keys');
+
+const NOW = new Date('2026-03-03T10:00:00.000Z');
+const ctx = lambdaContext('request-feedback');
+let table: FakeTable;
+
+const event = (over: Partial<RequestFeedbackEvent>): RequestFeedbackEvent => ({ leadId: 'l1', step: 'meeting-outcome', taskToken: 'TOKEN-1', timeoutSeconds: 432000, escalated: false, ...over });
+
+function seedLead(fields: Record<string, unknown> = {}): void {
+  table.put({
+    ...leadKey('l1'),
+    leadId: 'l1',
+    name: 'Ada Lovelace',
+    company: 'Analytical Engines',
+    email: 'ada@example.com',
+    stage: 'meeting',
+    stageChangedAt: NOW.toISOString(),
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+    score: 82,
+    tier: 'A',
+    owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae2@example.com' },
+    ...fields,
+  });
+}
+
+function seedCallNotes(comment: string): void {
+  table.put({
+    pk: 'LEAD#l1',
+    sk: 'FEEDBACK#2026-03-02T10:00:00.000Z#qualification-call#marketing',
+    leadId: 'l1',
+    step: 'qualification-call',
+    answer: 'book-meeting',
+    comment,
+    ratings: { 'campaign-reaction': 4 },
+    answeredAt: '2026-03-02T10:00:00.000Z',
+    answeredBy: 'owner',
+  });
+}
+
+const sent = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+const answersIn = (text: string) => [...text.matchAll(/https:\/\/api\.example\.com\/feedback\/[A-Za-z0-9_-]+\?answer=([a-z-]+)/g)].map((m) => m[1]);
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  table = new FakeTable();
+  table.install(ddbMock);
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+});
+afterEach(() => {
+  ddbMock.reset();
+  sesMock.reset();
+  vi.useRealTimers();
+});
+
+describe('meeting-outcome request with the hand-off brief', () => {
+  it('sends the rep one email: what Inside Sales learned, the score, and the meeting-outcome links', async () => {
+    seedLead();
+    seedCallNotes('Budget approved for Q3; the CFO signs. Wants SSO.');
+    await handler(event({ reschedules: 0 }), ctx);
+    expect(sent()).toHaveLength(1);
+    const [mail] = sent();
+    expect(mail?.Destination?.ToAddresses).toEqual(['ae2@example.com']);
+    expect(mail?.Destination?.CcAddresses).toBeUndefined(); // the links are the rep's alone
+    expect(mail?.Message?.Subject?.Data).toBe('Meeting outcome for Ada Lovelace (Analytical Engines): new meeting, hand-off brief inside');
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toContain('Meeting hand-off from Inside Sales');
+    expect(text).toContain('Budget approved for Q3; the CFO signs. Wants SSO.');
+    expect(text).toContain('Book a meeting with Field Sales');
+    expect(text).toContain('82 / 100, tier A');
+    expect(text).toContain('questions go to isr1@example.com');
+    expect(answersIn(text)).toEqual(['held-proceed', 'no-fit', 'no-show']);
+  });
+
+  it('says which reschedule it is, and that no notes were left', async () => {
+    seedLead();
+    await handler(event({ reschedules: 1 }), ctx);
+    const [mail] = sent();
+    expect(mail?.Message?.Subject?.Data).toMatch(/: rescheduled meeting 1, brief inside$/);
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toContain('reschedule number 1');
+    expect(text).toContain('No notes were recorded.');
+  });
+
+  it('is sent once when the task is retried', async () => {
+    seedLead();
+    await handler(event({}), ctx);
+    await handler(event({}), ctx);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it('escapes hostile lead fields and call notes in the brief and keeps them out of headers', async () => {
+    seedLead({ name: HOSTILE.crlf, company: HOSTILE.script, title: HOSTILE.quotes, industry: HOSTILE.nonLatin, message: HOSTILE.long });
+    seedCallNotes(`${HOSTILE.script}\r\n${HOSTILE.quotes}`);
+    await handler(event({}), ctx);
+    const [mail] = sent();
+    const subject = mail?.Message?.Subject?.Data ?? '';
+    expect(subject).not.toMatch(/[\r\n]/);
+    const html = mail?.Message?.Body?.Html?.Data ?? '';
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).not.toContain('<img');
+    expect(html).toContain(HOSTILE.nonLatin);
+    expect(html).not.toContain(HOSTILE.long);
+  });
+});
+
+describe('onboarding-review request with the CSM brief', () => {
+  it('sends the CSM one email: the deal, what was promised, and the review links', async () => {
+    seedLead({ stage: 'onboarding', deal: { amount: 48000, currency: 'EUR', promises: 'SSO by June', closedAt: '2026-04-01T12:00:00.000Z' }, owners: { 'field-sales': 'ae1@example.com', 'customer-success': 'csm2@example.com' } });
+    await handler(event({ step: 'onboarding-review', timeoutSeconds: 604800 }), ctx);
+    expect(sent()).toHaveLength(1);
+    const [mail] = sent();
+    expect(mail?.Destination?.ToAddresses).toEqual(['csm2@example.com']);
+    expect(mail?.Message?.Subject?.Data).toBe('Onboarding review for Ada Lovelace (Analytical Engines): new customer, onboarding brief inside');
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toContain('SSO by June');
+    expect(text).toContain('48,000 EUR');
+    expect(text).toContain('ae1@example.com closed the deal');
+    expect(answersIn(text)).toEqual(['on-track', 'needs-help', 'churned']);
+  });
+});
+
+describe('check-in request', () => {
+  it('the last one says the renewal is due; the others do not', async () => {
+    seedLead({ stage: 'customer', owners: { 'customer-success': 'csm1@example.com' } });
+    await handler(event({ step: 'check-in', timeoutSeconds: 259200, renewalDue: false }), ctx);
+    await handler(event({ step: 'check-in', timeoutSeconds: 259200, taskToken: 'TOKEN-2', renewalDue: true }), ctx);
+    const [first, last] = sent();
+    expect(first?.Message?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines)');
+    expect(first?.Message?.Body?.Text?.Data).not.toContain('renewal');
+    expect(last?.Message?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): last check-in, renewal due');
+    expect(last?.Message?.Body?.Text?.Data).toContain('start the renewal conversation');
+  });
+});
