@@ -10,7 +10,6 @@
  * twice yields one lead and one execution.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { LeadInput, LeadProfile } from './leads';
 import {
   BUDGET_STATUSES,
@@ -24,6 +23,7 @@ import {
   type ScoringInput,
   type Timeline,
 } from './scoring';
+import * as z from './zod';
 
 /** Largest accepted request body (bytes, after base64 decoding). */
 export const MAX_LEAD_BODY_BYTES = 16 * 1024;
@@ -56,68 +56,77 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // Multi-line text may contain \n and \t, nothing else below 0x20.
 const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
+/** NFC, trimmed (transform), then checked. */
+function normalized(checked: z.ZodMiniString<string>) {
+  return z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s: string) => s.normalize('NFC').trim()),
+    ),
+    checked,
+  );
+}
+
 function singleLine(max: number) {
-  return z
-    .string()
-    .transform((s) => s.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1, 'must not be empty')
-        .max(max, `must be at most ${max} characters`)
-        .refine((s) => !CONTROL.test(s), 'must be a single line without control characters'),
-    );
+  return normalized(
+    z.string().check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+      z.refine((s) => !CONTROL.test(s), 'must be a single line without control characters'),
+    ),
+  );
 }
 
 const leadBodySchema = z.strictObject({
-  id: z.string().regex(LEAD_ID_PATTERN, "must be 1-64 letters, digits, '-' or '_', starting with a letter or digit").optional(),
+  id: z.optional(z.string().check(z.regex(LEAD_ID_PATTERN, "must be 1-64 letters, digits, '-' or '_', starting with a letter or digit"))),
   name: singleLine(FIELD_LIMITS.name),
-  email: z
-    .string()
-    .trim()
-    .max(FIELD_LIMITS.email, `must be at most ${FIELD_LIMITS.email} characters`)
-    .pipe(z.email('must be an email address'))
-    .transform((s) => s.toLowerCase()),
+  email: z.pipe(
+    z.pipe(
+      z.string().check(z.trim(), z.maxLength(FIELD_LIMITS.email, `must be at most ${FIELD_LIMITS.email} characters`)),
+      z.email('must be an email address'),
+    ),
+    z.transform((s: string) => s.toLowerCase()),
+  ),
   company: singleLine(FIELD_LIMITS.company),
-  title: singleLine(FIELD_LIMITS.title).optional(),
+  title: z.optional(singleLine(FIELD_LIMITS.title)),
   /** Employee count, or one of the bands. Stored as the band. */
-  companySize: z
-    .union([z.int().min(1).max(FIELD_LIMITS.companySize), z.enum(COMPANY_SIZE_BANDS)], {
+  companySize: z.optional(
+    z.union([z.int().check(z.gte(1), z.lte(FIELD_LIMITS.companySize)), z.enum(COMPANY_SIZE_BANDS)], {
       error: `must be a whole number of employees or one of ${COMPANY_SIZE_BANDS.join(', ')}`,
-    })
-    .optional(),
-  industry: singleLine(FIELD_LIMITS.industry).optional(),
-  budget: z.enum(BUDGET_STATUSES, { error: `must be one of ${BUDGET_STATUSES.join(', ')}` }).default('unknown'),
-  timeline: z.enum(TIMELINES, { error: `must be one of ${TIMELINES.join(', ')}` }).default('unknown'),
-  source: z.enum(LEAD_SOURCES, { error: `must be one of ${LEAD_SOURCES.join(', ')}` }).default('other'),
-  campaign: singleLine(FIELD_LIMITS.campaign).optional(),
-  pagesViewed: z.int('must be a whole number').min(0).max(FIELD_LIMITS.pagesViewed).default(0),
-  eventsAttended: z.int('must be a whole number').min(0).max(FIELD_LIMITS.eventsAttended).default(0),
+    }),
+  ),
+  industry: z.optional(singleLine(FIELD_LIMITS.industry)),
+  budget: z._default(z.enum(BUDGET_STATUSES, { error: `must be one of ${BUDGET_STATUSES.join(', ')}` }), 'unknown'),
+  timeline: z._default(z.enum(TIMELINES, { error: `must be one of ${TIMELINES.join(', ')}` }), 'unknown'),
+  source: z._default(z.enum(LEAD_SOURCES, { error: `must be one of ${LEAD_SOURCES.join(', ')}` }), 'other'),
+  campaign: z.optional(singleLine(FIELD_LIMITS.campaign)),
+  pagesViewed: z._default(z.int('must be a whole number').check(z.gte(0), z.lte(FIELD_LIMITS.pagesViewed)), 0),
+  eventsAttended: z._default(z.int('must be a whole number').check(z.gte(0), z.lte(FIELD_LIMITS.eventsAttended)), 0),
   /** Consent to be contacted about the offer. Required, so the form must ask. */
   consent: z.boolean('must be true or false'),
-  phone: z
-    .string()
-    .trim()
-    .max(FIELD_LIMITS.phone, `must be at most ${FIELD_LIMITS.phone} characters`)
-    .regex(/^\+?[0-9 ().-]{3,}$/, 'must be a phone number')
-    .optional(),
+  phone: z.optional(
+    z.string().check(
+      z.trim(),
+      z.maxLength(FIELD_LIMITS.phone, `must be at most ${FIELD_LIMITS.phone} characters`),
+      z.regex(/^\+?[0-9 ().-]{3,}$/, 'must be a phone number'),
+    ),
+  ),
   /** ISO 3166-1 alpha-2. */
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
-    .transform((s) => s.toUpperCase())
-    .optional(),
+  country: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')),
+      z.transform((s: string) => s.toUpperCase()),
+    ),
+  ),
   /** What the lead wrote in the form (multi-line). */
-  message: z
-    .string()
-    .transform((s) => s.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .max(FIELD_LIMITS.message, `must be at most ${FIELD_LIMITS.message} characters`)
-        .refine((s) => !CONTROL_EXCEPT_NEWLINE_TAB.test(s), 'must not contain control characters'),
-    )
-    .optional(),
+  message: z.optional(
+    normalized(
+      z.string().check(
+        z.maxLength(FIELD_LIMITS.message, `must be at most ${FIELD_LIMITS.message} characters`),
+        z.refine((s) => !CONTROL_EXCEPT_NEWLINE_TAB.test(s), 'must not contain control characters'),
+      ),
+    ),
+  ),
 });
 
 /** The accepted field names (plus 'body' for the request as a whole). */
