@@ -1,0 +1,23 @@
+// dynalite (the DynamoDB API on LevelDB) on its own thread, started by
+// local/dev-runtime.ts: the handlers, the engine and the HTTP routes keep the
+// main thread; dynalite's HTTP parsing, expression evaluation and LevelDB work
+// run on the second core. A thread, not a child process: a kill -9 of the
+// runtime also ends it, so its LevelDB lock never outlives the runtime.
+// Plain JavaScript: worker threads do not get tsx's loader.
+//
+// workerData { path, port, host }; posts { port } once listening, or
+// { error: { message, code } }; on the message 'close' closes the server (and
+// LevelDB) and posts 'closed'.
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { path, port, host } = workerData;
+const dynalite = createRequire(import.meta.url)('dynalite');
+const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.once('error', (err) => parentPort.postMessage({ error: { message: err.message, code: err.code } }));
+server.listen(port, host, () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (msg) => {
+  if (msg !== 'close') return;
+  server.closeAllConnections();
+  server.close(() => parentPort.postMessage('closed'));
+});
