@@ -13,17 +13,26 @@
  *   - emails: the outbox; HTTP requests: the ones this driver sends.
  * The baseline (bench/baseline/, reminders as a Wait loop inside each wait)
  * runs the same paths, on a second server of the same run.
+ *
+ * Two costs fall outside one lead's run and are amortized per lead, with the
+ * assumptions in ASSUMPTIONS (docs/performance.md section 1):
+ *   - reminders: the sweep sends one email per person per sweep listing all
+ *     their due requests, so an email carries on average mu / (1 - e^-mu)
+ *     requests when a person has mu due per sweep (Poisson arrivals), from
+ *     the weekly volume, the mix, the team sizes and the working-hour sweeps;
+ *   - the weekly per-team feedback digest: its emails divided by the week's leads.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { DevServerProcess, lead, statesEntered, type OutboxMail } from '../test/e2e/harness';
-import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, FUNCTION_NAMES, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
 import { functionArn } from '../local/dev-runtime';
 import { buildBaseline } from './baseline/make-baseline';
 import { round, sleep } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
+import type { Team } from '../functions/lib/contracts';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -36,8 +45,22 @@ export type PathName = (typeof PATHS)[number];
 /** A realistic mix of 1,000 captured leads (assumption, see docs/performance.md). */
 export const MIX: Record<PathName, number> = { won: 0.1, lost: 0.15, nurture: 0.4, disqualified: 0.3, stalled: 0.05 };
 
+/** What the amortized costs assume (docs/performance.md section 1). */
+export const ASSUMPTIONS = {
+  /** Leads captured per week, in the MIX. */
+  weeklyLeads: 1000,
+  /** People answering requests, per team (the round-robin pools). */
+  teamSizes: { 'inside-sales': 5, 'field-sales': 5, 'customer-success': 3 } as Partial<Record<Team, number>>,
+  /** Reminder sweeps (every 15 minutes) in the 50 working hours of a week, when reminders come due. */
+  sweepsPerWeek: 200,
+  /** Weekly digest emails: one per team that receives feedback (Marketing, Inside Sales, Field Sales, Customer Success). */
+  digestEmailsPerWeek: 4,
+} as const;
+
 interface Step {
   subject: string;
+  /** The team asked (and reminded). */
+  team: Team;
   answer: string;
   fields: Record<string, string>;
   /** When the person answers, seconds of execution time after the request. */
@@ -50,17 +73,27 @@ interface Step {
 export const SETTINGS = { checkInIntervalSeconds: DAY, maxCheckIns: 1 };
 const S = resolveSettings(SETTINGS);
 
-const QC = (answer: string, fields: Record<string, string> = {}): Step => ({ subject: 'Qualification call', answer, fields, delaySeconds: 1 * HOUR, slaSeconds: S.qualificationCallSlaSeconds });
-const MEETING: Step = { subject: 'Meeting outcome', answer: 'held-proceed', fields: { 'rating.budget-accuracy': '4', missing: 'Timeline owner' }, delaySeconds: 3 * DAY, slaSeconds: S.meetingOutcomeSlaSeconds };
+const QC = (answer: string, fields: Record<string, string> = {}): Step => ({ subject: 'Qualification call', team: 'inside-sales', answer, fields, delaySeconds: 1 * HOUR, slaSeconds: S.qualificationCallSlaSeconds });
+const MEETING = (fields: Record<string, string>): Step => ({ subject: 'Meeting outcome', team: 'field-sales', answer: 'held-proceed', fields, delaySeconds: 3 * DAY, slaSeconds: S.meetingOutcomeSlaSeconds });
+/**
+ * The won path is a smooth one: good ratings and no problem reported at any
+ * hand-off, so its feedback goes to the weekly digests, not into emails at
+ * once (share-feedback's default policy 'flagged'). The lost path reports
+ * what was missing from the hand-off (emailed at once).
+ */
 const steps: Record<PathName, Step[]> = {
   won: [
-    QC('book-meeting', { 'rating.campaign-reaction': '4', comment: 'Liked the webinar' }),
-    MEETING,
-    { subject: 'Deal decision', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
-    { subject: 'Onboarding review', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4', difficulties: 'Data import', unkeptPromises: 'None' }, delaySeconds: 5 * DAY, slaSeconds: S.onboardingReviewSlaSeconds },
-    { subject: 'Customer check-in', answer: 'healthy', fields: { 'rating.health': '5' }, delaySeconds: 1 * DAY, slaSeconds: S.checkInSlaSeconds },
+    QC('book-meeting', { 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar' }),
+    MEETING({ 'rating.budget-accuracy': '4' }),
+    { subject: 'Deal decision', team: 'field-sales', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
+    { subject: 'Onboarding review', team: 'customer-success', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4' }, delaySeconds: 5 * DAY, slaSeconds: S.onboardingReviewSlaSeconds },
+    { subject: 'Customer check-in', team: 'customer-success', answer: 'healthy', fields: { 'rating.health': '5' }, delaySeconds: 1 * DAY, slaSeconds: S.checkInSlaSeconds },
   ],
-  lost: [QC('book-meeting'), MEETING, { subject: 'Deal decision', answer: 'lost', fields: { reasonCode: 'price', comment: 'Cheaper tool' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds }],
+  lost: [
+    QC('book-meeting'),
+    MEETING({ 'rating.budget-accuracy': '3', missing: 'Timeline owner' }),
+    { subject: 'Deal decision', team: 'field-sales', answer: 'lost', fields: { reasonCode: 'price', comment: 'Cheaper tool' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
+  ],
   nurture: [QC('nurture', { reasonCode: 'bad-timing' })],
   disqualified: [QC('disqualify', { reasonCode: 'no-need' })],
   stalled: [],
@@ -71,8 +104,9 @@ export interface PathMeasure {
   cost: Cost;
   states: string[];
   status: string;
-  /** Reminders the design sends on this path (the sweep's, or the loop's): priced identically in both designs. */
+  /** Reminders the design sends on this path (the sweep's, or the loop's), in total and by team reminded. */
   reminders: number;
+  remindersByTeam: Partial<Record<Team, number>>;
   ddbByOp: Record<string, number>;
   /** Subjects of the emails sent (company and name replaced by <company> and <name>). */
   emailSubjects: string[];
@@ -154,15 +188,19 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
   const captured = await timed(() => server.postLead(lead(id, company)));
   if (captured.value.status !== 201) throw new Error(`POST /leads: HTTP ${captured.value.status}`);
   http += 1;
-  httpLambdas += 2; // authorize (cached 5 min on AWS: counted once per lead, conservatively) + capture-lead
-  httpMs.push(captured.ms, captured.ms);
+  // capture-lead, and the authorizer where the stack has one (cached 5 min on AWS: counted once per lead, conservatively)
+  httpLambdas += AUTHORIZER ? 2 : 1;
+  httpMs.push(...(AUTHORIZER ? [captured.ms, captured.ms] : [captured.ms]));
   const executionArn = String(captured.value.body.executionArn);
 
-  let reminders = 0;
+  const remindersByTeam: Partial<Record<Team, number>> = {};
+  const remind = (team: Team, n = 1): void => {
+    remindersByTeam[team] = (remindersByTeam[team] ?? 0) + n;
+  };
   for (const step of steps[path]) {
     const first = await waitForMail(server, (m) => mine(m) && m.subject.startsWith(step.subject), step.subject);
     const firstAt = Date.now();
-    if (step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) reminders += 1;
+    if (step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) remind(step.team);
     await sleep(Math.max(0, (step.delaySeconds * 1000) / timeScale - (Date.now() - firstAt)));
     // The newest request for this step (a re-request would carry a new link).
     const mails = await server.mails((m) => mine(m) && m.subject.startsWith(step.subject));
@@ -183,7 +221,8 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
     httpLambdas += 2;
     httpMs.push(opened.ms, posted.ms);
   }
-  if (path === 'stalled') reminders += 2; // the request and its escalation each get one reminder before their timeout
+  if (path === 'stalled') remind('inside-sales', 2); // the request and its escalation each get one reminder before their timeout
+  const reminders = Object.values(remindersByTeam).reduce((a, b) => a + b, 0);
   const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING', 120_000);
   await sleep(300); // writes after the last state (none expected) and the outbox file
   const history = await server.history(executionArn);
@@ -212,7 +251,7 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
     emails,
     httpRequests: http,
   };
-  return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, ddbByOp, emailSubjects };
+  return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, remindersByTeam, ddbByOp, emailSubjects };
 }
 
 /**
@@ -231,15 +270,47 @@ async function driveRetrying(server: DevServerProcess, log: string, path: PathNa
   }
 }
 
+/** Does the deployed stack have an HTTP API Lambda authorizer (one more invocation per POST /leads)? */
+const AUTHORIZER = (FUNCTION_NAMES as readonly string[]).includes('authorize');
+
 /**
- * One reminder, as the sweep (remind-pending) sends it: a Lambda invocation's
- * share, one email, and the table work of remindOne() in
- * functions/lib/feedback-service.ts (GSI query share, lead read, alias link
- * put, mail marker read + put, reminder cleared on the request and its
- * index). Reminders fall on real-clock dates, so a time-scaled run cannot
- * trigger them; both designs send the same reminders, priced with this.
+ * The sweep's work per reminded request (functions/lib/reminders.ts): its
+ * share of the GSI query, the lead read, the request marked with its email,
+ * the alias link put, the request leaving the index (LINK writes also write
+ * the byReminderDue index while the request is in it).
  */
-export const REMINDER_USAGE: Partial<Usage> = { lambdaInvocations: 1, lambdaBilledMs: 50, emails: 1, ddbRequests: 6, rru: 2.5, wru: 5 };
+export const REMINDER_PER_REQUEST: Partial<Usage> = { ddbRequests: 5, rru: 1.5, wru: 6 };
+/**
+ * The sweep's work per reminder email, whatever the number of requests in it:
+ * the email, the mail marker (conditional put, then marked sent), and (so as
+ * to be conservative) one Lambda invocation each, though the sweep runs every
+ * 15 minutes anyway. Reminders fall on real-clock dates, so a time-scaled run
+ * cannot trigger them: both designs' reminders are priced with these.
+ */
+export const REMINDER_PER_EMAIL: Partial<Usage> = { lambdaInvocations: 1, lambdaBilledMs: 50, emails: 1, ddbRequests: 2, wru: 2 };
+
+const scale = (u: Partial<Usage>, k: number): Partial<Usage> => Object.fromEntries(Object.entries(u).map(([key, v]) => [key, (v ?? 0) * k]));
+
+/**
+ * Requests per reminder email, by team: a person with mu requests due per
+ * sweep (Poisson) gets an email in a sweep with probability 1 - e^-mu, so an
+ * email carries mu / (1 - e^-mu) requests on average. mu comes from the
+ * measured reminders per path, the MIX, the weekly volume, the team sizes and
+ * the working-hour sweeps (ASSUMPTIONS).
+ */
+export function requestsPerReminderEmail(measures: Record<PathName, Pick<PathMeasure, 'remindersByTeam'>>): Partial<Record<Team, number>> {
+  const weekly: Partial<Record<Team, number>> = {};
+  for (const p of PATHS) for (const [team, n] of Object.entries(measures[p].remindersByTeam) as [Team, number][]) weekly[team] = (weekly[team] ?? 0) + MIX[p] * ASSUMPTIONS.weeklyLeads * n;
+  const out: Partial<Record<Team, number>> = {};
+  for (const [team, n] of Object.entries(weekly) as [Team, number][]) {
+    const mu = n / (ASSUMPTIONS.teamSizes[team] ?? 1) / ASSUMPTIONS.sweepsPerWeek;
+    out[team] = mu > 0 ? round(mu / (1 - Math.exp(-mu)), 3) : 1;
+  }
+  return out;
+}
+
+/** The weekly digests' share of one lead: their emails divided by the week's leads. */
+export const DIGEST_PER_LEAD: Partial<Usage> = { emails: ASSUMPTIONS.digestEmailsPerWeek / ASSUMPTIONS.weeklyLeads };
 
 export function baselineDefinition(): string {
   const main = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'statemachines', 'lead-lifecycle.asl.json'), 'utf8')) as Record<string, unknown>;
@@ -259,26 +330,36 @@ export interface CostResult {
   prices: typeof PRICES;
   timeScale: number;
   mix: Record<PathName, number>;
+  assumptions: typeof ASSUMPTIONS;
+  /** Reminder requests per email the sweep sends, by team (1 = no batching). */
+  requestsPerReminderEmail: Partial<Record<Team, number>>;
   pipeline: Record<PathName, PathMeasure>;
   baseline: Record<PathName, PathMeasure>;
-  /** Dollars per 1,000 leads, reminders included, by path and for the mix. */
+  /** Dollars per 1,000 leads, reminders and digests included, by path and for the mix. */
   costPer1000Leads: Record<PathName | 'mix', number>;
   baselineCostPer1000Leads: Record<PathName | 'mix', number>;
   reminderLoopCostRatio: number;
   reminderLoopCostRatioByPath: Record<PathName, number>;
 }
 
-/** The baseline's reminder Lambda ran in the measured run ("Send reminder: X"): only its email and table work are added. */
-const BASELINE_REMINDER_USAGE: Partial<Usage> = { ...REMINDER_USAGE, lambdaInvocations: 0, lambdaBilledMs: 0 };
-
-function per1000(measures: Record<PathName, PathMeasure>, reminder: Partial<Usage>): Record<PathName | 'mix', number> {
+/**
+ * Dollars per 1,000 leads: the measured run, plus its reminders (batched per
+ * person by the sweep: requestsPerEmail; the baseline's loop sends one email
+ * per request from its own measured Lambda), plus the digests' share.
+ */
+function per1000(measures: Record<PathName, PathMeasure>, reminders: { perEmail: Partial<Usage>; requestsPerEmail: Partial<Record<Team, number>> }): Record<PathName | 'mix', number> {
   const out = {} as Record<PathName | 'mix', number>;
   let mix = 0;
   for (const p of PATHS) {
     const m = measures[p];
-    const withReminders = price(addUsage(m.usage, Object.fromEntries(Object.entries(reminder).map(([k, v]) => [k, (v ?? 0) * m.reminders]))));
-    out[p] = round(withReminders.total * 1000, 4);
-    mix += MIX[p] * withReminders.total * 1000;
+    let usage = addUsage(m.usage, DIGEST_PER_LEAD);
+    for (const [team, n] of Object.entries(m.remindersByTeam) as [Team, number][]) {
+      usage = addUsage(usage, scale(REMINDER_PER_REQUEST, n));
+      usage = addUsage(usage, scale(reminders.perEmail, n / (reminders.requestsPerEmail[team] ?? 1)));
+    }
+    const total = price(usage).total;
+    out[p] = round(total * 1000, 4);
+    mix += MIX[p] * total * 1000;
   }
   out.mix = round(mix, 4);
   return out;
@@ -309,14 +390,18 @@ export async function runCost(options: { timeScale?: number; paths?: readonly Pa
       pipeline[p] ??= pipeline[paths[0] as PathName];
       baseline[p] ??= baseline[paths[0] as PathName];
     }
-    const costPer1000Leads = per1000(pipeline, REMINDER_USAGE);
-    const baselineCostPer1000Leads = per1000(baseline, BASELINE_REMINDER_USAGE);
+    const batching = requestsPerReminderEmail(pipeline);
+    const costPer1000Leads = per1000(pipeline, { perEmail: REMINDER_PER_EMAIL, requestsPerEmail: batching });
+    // The baseline's reminder Lambda ran in the measured run ("Send reminder: X"): only its email and marker work are added, one email per request.
+    const baselineCostPer1000Leads = per1000(baseline, { perEmail: { ...REMINDER_PER_EMAIL, lambdaInvocations: 0, lambdaBilledMs: 0 }, requestsPerEmail: {} });
     const byPath = Object.fromEntries(PATHS.map((p) => [p, round(baselineCostPer1000Leads[p] / costPer1000Leads[p], 2)])) as Record<PathName, number>;
     return {
       pricesDate: PRICES_DATE,
       prices: PRICES,
       timeScale,
       mix: MIX,
+      assumptions: ASSUMPTIONS,
+      requestsPerReminderEmail: batching,
       pipeline,
       baseline,
       costPer1000Leads,

@@ -22,6 +22,10 @@ describe('cost benchmark', () => {
     expect(r.pipeline.stalled.status).toBe('FAILED/stalled');
     expect(r.baseline.stalled.status).toBe('FAILED/stalled');
     expect(r.baseline.stalled.states).toContain('Reminder due? Await qualification call');
+    // The stalled lead's request and escalation are each reminded (Inside Sales); reminders are batched per person, never split.
+    expect(r.pipeline.stalled.remindersByTeam).toEqual({ 'inside-sales': 2 });
+    expect(r.requestsPerReminderEmail['inside-sales']).toBeGreaterThanOrEqual(1);
+    expect(r.assumptions.weeklyLeads).toBeGreaterThan(0);
     expect(Object.keys(r.costPer1000Leads).sort()).toEqual(['disqualified', 'lost', 'mix', 'nurture', 'stalled', 'won']);
     for (const v of [...Object.values(r.costPer1000Leads), ...Object.values(r.baselineCostPer1000Leads), r.reminderLoopCostRatio]) expect(v).toBeGreaterThan(0);
   }, 180_000);

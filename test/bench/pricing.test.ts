@@ -1,7 +1,7 @@
 /** The cost model's arithmetic: request units as DynamoDB bills them, and dollars from usage. */
 import { describe, expect, it } from 'vitest';
 import { PRICES, ZERO_USAGE, price, requestUnits, type DdbRecord } from '../../bench/lib/pricing';
-import { lambdaDurations } from '../../bench/cost';
+import { lambdaDurations, requestsPerReminderEmail, type PathName } from '../../bench/cost';
 import { buildBaseline } from '../../bench/baseline/make-baseline';
 import { readFileSync } from 'node:fs';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
@@ -59,5 +59,19 @@ describe('baseline definition', () => {
     }
     const committed = JSON.parse(readFileSync('bench/baseline/lead-lifecycle-reminder-loop.asl.json', 'utf8')) as unknown;
     expect(committed).toEqual(base);
+  });
+});
+
+describe('reminder batching', () => {
+  const measures = (fieldSalesWon: number) =>
+    Object.fromEntries((['won', 'lost', 'nurture', 'disqualified', 'stalled'] as PathName[]).map((p) => [p, { remindersByTeam: p === 'won' ? { 'field-sales': fieldSalesWon } : {} }])) as Record<PathName, { remindersByTeam: { 'field-sales'?: number } }>;
+
+  it('carries mu / (1 - e^-mu) requests per email: about one at low volume, more as a person has more due per sweep', () => {
+    const low = requestsPerReminderEmail(measures(0.01))['field-sales'] ?? 0;
+    const high = requestsPerReminderEmail(measures(50))['field-sales'] ?? 0;
+    expect(low).toBeGreaterThanOrEqual(1);
+    expect(low).toBeLessThan(1.01);
+    expect(high).toBeGreaterThan(low);
+    expect(requestsPerReminderEmail(measures(0))).toEqual({ 'field-sales': 1 });
   });
 });
