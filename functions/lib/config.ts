@@ -4,8 +4,8 @@
  * here knows where it runs. A missing variable fails fast with its name, when
  * a handler first asks for it (module load of that handler).
  */
-import { z } from 'zod';
 import type { Team } from './contracts';
+import * as z from './zod';
 
 /** Names of the environment variables, shared with infra/ and local/. */
 export const ENV = {
@@ -37,12 +37,12 @@ export function optionalEnv(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-const email = z.string().email();
+const email = z.email();
 const teamSchema = z.object({
   /** Who escalations go to. */
   lead: email,
   /** Round-robin pool for new work. At least one. */
-  members: z.array(email).min(1),
+  members: z.array(email).check(z.minLength(1)),
 });
 export const teamDirectorySchema = z.object({
   marketing: teamSchema,

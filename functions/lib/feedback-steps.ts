@@ -4,9 +4,9 @@
  * and the detail fields; and the parser that turns a submitted form into a
  * FeedbackAnswer (ValidationError naming the field on bad input).
  */
-import { z } from 'zod';
 import type { FeedbackAnswer, FeedbackStep, Team } from './contracts';
 import { ValidationError } from './errors';
+import * as z from './zod';
 
 export interface Option {
   value: string;
@@ -247,7 +247,7 @@ function text(value: string | undefined, field: string): string | undefined {
   return t;
 }
 
-const amountSchema = z.coerce.number().finite().positive().max(1e12);
+const amountSchema = z.coerce.number().check(z.positive(), z.lte(1e12));
 
 /**
  * Validates a submitted form for `step`. Field names: `answer`, `comment`,

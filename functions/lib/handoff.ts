@@ -5,20 +5,20 @@
  * first; no scans.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { ddb, tableName } from './clients';
 import type { FeedbackStep } from './contracts';
 import { asTransient } from './errors';
 import { FEEDBACK_SK_PREFIX, leadPk } from './keys';
+import * as z from './zod';
 
 /** The parts of a FeedbackAnswer a brief shows; tolerant of older or partial items. */
 const learnedSchema = z.object({
-  answer: z.string().max(100),
-  comment: z.string().max(10_000).optional(),
-  ratings: z.record(z.string(), z.number()).optional(),
-  details: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  answeredAt: z.string().optional(),
-  answeredBy: z.string().optional(),
+  answer: z.string().check(z.maxLength(100)),
+  comment: z.optional(z.string().check(z.maxLength(10_000))),
+  ratings: z.optional(z.record(z.string(), z.number())),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number()]))),
+  answeredAt: z.optional(z.string()),
+  answeredBy: z.optional(z.string()),
 });
 export type Learned = z.infer<typeof learnedSchema>;
 

@@ -11,7 +11,7 @@
  * overrides DEFAULT_SCORING_WEIGHTS (objects merge key by key, lists
  * replace). It is validated with zod; a bad value names the offending path.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 // ---- vocabularies (shared with the POST /leads schema) ------------------
 
@@ -64,9 +64,9 @@ export function companySizeBand(employees: number): CompanySizeBand {
 
 // ---- weights -------------------------------------------------------------
 
-const fraction = z.number().min(0).max(1);
-const points = z.number().min(0).max(1000);
-const label = z.string().trim().min(1).max(100);
+const fraction = z.number().check(z.gte(0), z.lte(1));
+const points = z.number().check(z.gte(0), z.lte(1000));
+const label = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 
 function tableOf<K extends string>(keys: readonly [K, ...K[]]) {
   return z.strictObject(Object.fromEntries(keys.map((k) => [k, fraction])) as Record<K, typeof fraction>);
@@ -86,20 +86,20 @@ const pointsSchema = z.strictObject({
 
 const tiersSchema = z.strictObject({
   /** Lowest score of tier A (B, C likewise); below C is D. */
-  A: z.number().min(0).max(100),
-  B: z.number().min(0).max(100),
-  C: z.number().min(0).max(100),
+  A: z.number().check(z.gte(0), z.lte(100)),
+  B: z.number().check(z.gte(0), z.lte(100)),
+  C: z.number().check(z.gte(0), z.lte(100)),
 });
 
 const routingSchema = z.strictObject({
   /** Score at or above which a lead is sales-ready (the MQL threshold)... */
-  salesReadyMinScore: z.number().min(0).max(100),
+  salesReadyMinScore: z.number().check(z.gte(0), z.lte(100)),
   /** ...provided its fit is at least this share of the fit points. */
   salesReadyMinFit: fraction,
   /** ...and its engagement at least this share of the engagement points (fit alone is not interest). */
   salesReadyMinEngagement: fraction,
   /** Below this score the lead is disqualified, not nurtured. */
-  disqualifyBelowScore: z.number().min(0).max(100),
+  disqualifyBelowScore: z.number().check(z.gte(0), z.lte(100)),
   /** Below this share of the fit points the lead is disqualified (not our customer). */
   disqualifyBelowFit: fraction,
 });
@@ -111,7 +111,7 @@ export const scoringWeightsSchema = z
     companySize: tableOf(COMPANY_SIZE_BANDS),
     seniority: tableOf(SENIORITIES),
     /** Industries of the ideal customer profile (case-insensitive match). */
-    targetIndustries: z.array(label).max(200),
+    targetIndustries: z.array(label).check(z.maxLength(200)),
     /** Fraction for an industry that is given but not a target, and for none given. */
     otherIndustry: fraction,
     unknownIndustry: fraction,
@@ -119,11 +119,11 @@ export const scoringWeightsSchema = z
     timeline: tableOf(TIMELINES),
     source: tableOf(LEAD_SOURCES),
     /** Campaigns that earn full campaign points (case-insensitive); any other campaign earns `otherCampaign`. */
-    priorityCampaigns: z.array(label).max(200),
+    priorityCampaigns: z.array(label).check(z.maxLength(200)),
     otherCampaign: fraction,
     /** Pages viewed / events attended that earn the full points (linear below). */
-    pagesViewedForFullPoints: z.number().int().min(1).max(10_000),
-    eventsForFullPoints: z.number().int().min(1).max(1_000),
+    pagesViewedForFullPoints: z.number().check(z.int(), z.gte(1), z.lte(10_000)),
+    eventsForFullPoints: z.number().check(z.int(), z.gte(1), z.lte(1_000)),
     tiers: tiersSchema,
     routing: routingSchema,
   })
