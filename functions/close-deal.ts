@@ -1,8 +1,9 @@
 /**
  * "Close deal" (state machine task), after Field Sales reported the deal.
  * Won: records amount, currency and what was promised on the lead, moves it
- * to 'onboarding', adds the amount to the revenue counters (once per lead)
- * and emits EMF metrics (DealsWon, RevenueWon by currency).
+ * to 'onboarding' and counts the revenue with that stage change (once per
+ * lead, by currency, campaign and owner: funnel-counters.ts), and emits EMF
+ * metrics (DealsWon, RevenueWon by currency).
  * Lost: records the reason code; the stage stays, record-outcome sets 'lost'.
  */
 import middy from '@middy/core';
@@ -10,9 +11,9 @@ import { z } from 'zod';
 import type { CloseDealEvent, CloseDealResult } from './lib/contracts';
 import { ValidationError } from './lib/errors';
 import { changeStage, patchLead } from './lib/leads';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC } from './lib/funnel-metrics';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
-import { recordRevenue } from './lib/revenue';
 
 const eventSchema = z.object({ leadId: leadIdSchema, decision: feedbackAnswerSchema });
 
@@ -26,16 +27,16 @@ export async function closeDeal(event: CloseDealEvent): Promise<CloseDealResult>
     const currency = (decision.details.currency ?? '').trim().toUpperCase();
     if (!/^[A-Z]{3}$/.test(currency)) throw new ValidationError('decision.details.currency', 'must be an ISO 4217 code');
     const promises = decision.details.promises?.trim();
-    await changeStage(leadId, 'onboarding', {
+    const { counted } = await changeStage(leadId, 'onboarding', {
       reason: 'won',
       patch: { deal: { amount, currency, ...(promises ? { promises } : {}), closedAt: decision.answeredAt } },
+      revenue: { amount, currency },
     });
-    const counted = await recordRevenue(leadId, amount, currency);
     if (counted) {
       metrics.addMetric('DealsWon', MetricUnit.Count, 1);
       const revenue = metrics.singleMetric();
-      revenue.addDimension('currency', currency);
-      revenue.addMetric('RevenueWon', MetricUnit.NoUnit, amount);
+      revenue.addDimension(FUNNEL_DIMENSION.currency, currency);
+      revenue.addMetric(FUNNEL_METRIC.revenueWon, MetricUnit.NoUnit, amount);
     }
     logger.info('deal won', { leadId, currency, counted });
     return { won: true, amount };

@@ -9,6 +9,7 @@ import type { FeedbackAnswer, FeedbackStep, Team } from './contracts';
 import { type RenderedEmail, type SummaryRow, leadSummary, renderEmail } from './email-layout';
 import { asTransient } from './errors';
 import { answerLabel, feedbackFor, reasonLabel, stepDefinition } from './feedback-steps';
+import { countFeedback } from './funnel-counters';
 import { feedbackKey, teamFeedbackIndex } from './keys';
 import type { LeadProfile } from './leads';
 import { sendEmail } from './mailer';
@@ -59,10 +60,11 @@ export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, 
   };
 }
 
-/** Deterministic key (answeredAt, step, team): a retried step overwrites the same item. */
+/** Deterministic key (answeredAt, step, team): a retried step overwrites the same item (and counts it in the funnel only the first time). */
 export async function storeFeedback(item: FeedbackItem): Promise<void> {
+  let created: boolean;
   try {
-    await ddb.send(
+    const out = await ddb.send(
       new PutCommand({
         TableName: tableName(),
         Item: {
@@ -71,11 +73,14 @@ export async function storeFeedback(item: FeedbackItem): Promise<void> {
           ...item,
           ...teamFeedbackIndex(item.to, item.answeredAt, item.leadId),
         },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    created = out.Attributes === undefined;
   } catch (error) {
     throw asTransient(error, 'storeFeedback');
   }
+  if (created) await countFeedback(item);
 }
 
 export function feedbackEmail(lead: LeadProfile, item: FeedbackItem): RenderedEmail {

@@ -9,7 +9,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
 import type { Stage, Team } from './contracts';
 import { NotFound, asTransient, isConditionalCheckFailed } from './errors';
-import { eventKey, funnelKey, leadKey, stageIndex } from './keys';
+import { countStageChange } from './funnel-counters';
+import { eventKey, leadKey, stageIndex } from './keys';
 
 /** A won deal as recorded on the profile. */
 export interface Deal {
@@ -159,7 +160,7 @@ export async function putNewLead(
   }
   const stored = created ? lead : await requireLead(leadId);
   // The first event has n = 1 and the creation time: deterministic, so a retry cannot double count.
-  await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1);
+  await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1, stored);
   return { created, lead: stored };
 }
 
@@ -168,13 +169,15 @@ export interface ChangeStageOptions {
   reason: string;
   /** Profile fields to set in the same write. */
   patch?: LeadPatch;
-  /** Revenue to add to the FUNNEL counter of the new stage (won deals). */
-  revenue?: number;
+  /** A won deal's revenue, counted in the funnel with this change (once, like the change itself). */
+  revenue?: { amount: number; currency: string };
   now?: Date;
 }
 
 export interface ChangeStageResult {
   changed: boolean;
+  /** This call counted the change in the funnel (false on a retry that found it counted). */
+  counted: boolean;
   from: Stage;
   lead: LeadProfile;
 }
@@ -194,8 +197,8 @@ function patchExpression(patch: LeadPatch, names: Record<string, string>, values
 
 /**
  * Moves a lead to stage `to`: updates the profile (stage, stageChangedAt,
- * byStage GSI attributes, patch), writes an EVENT item and bumps the FUNNEL
- * counters (`entered`/`revenue` of `to`; `exited`/`timeInStageMs` of the old stage).
+ * byStage GSI attributes, patch), writes an EVENT item and counts the change
+ * in `FUNNEL` / `STAGE#<to>` (funnel-counters.ts): three DynamoDB requests.
  * If the lead is already in `to` (a retried step), only the patch is applied
  * and `changed` is false: no second event, no double count (the event of the
  * first attempt is written now if that attempt died before writing it).
@@ -241,12 +244,12 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'changeStage');
     const current = await requireLead(leadId);
-    if (current.stage === to) await completeEvent(current, options.revenue);
+    const counted = current.stage === to ? await completeEvent(current, options.revenue) : false;
     const lead = patchSets.length > 0 ? await patchLead(leadId, patch, at) : current;
-    return { changed: false, from: current.stage, lead };
+    return { changed: false, counted, from: current.stage, lead };
   }
   const timeInPreviousStageMs = Math.max(0, Date.parse(at) - Date.parse(old.stageChangedAt));
-  await recordEvent({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, options.revenue);
+  const counted = await recordEvent({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, { ...old, ...patch }, options.revenue);
   const lead: LeadProfile = {
     ...old,
     ...patch,
@@ -256,7 +259,7 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
     reason: options.reason,
     eventSeq: seq,
   };
-  return { changed: true, from: old.stage, lead };
+  return { changed: true, counted, from: old.stage, lead };
 }
 
 /**
@@ -264,13 +267,14 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
  * the EVENT of that change exists (and so its FUNNEL counts), in case the
  * first attempt died between the profile update and the event write.
  */
-async function completeEvent(lead: LeadProfile, revenue?: number): Promise<void> {
-  if (lead.eventSeq === undefined || lead.previousStage === undefined) return;
+async function completeEvent(lead: LeadProfile, revenue?: ChangeStageOptions['revenue']): Promise<boolean> {
+  if (lead.eventSeq === undefined || lead.previousStage === undefined) return false;
   const from = lead.previousStage;
   const timeInPreviousStageMs = lead.previousStageChangedAt ? Math.max(0, Date.parse(lead.stageChangedAt) - Date.parse(lead.previousStageChangedAt)) : 0;
-  await recordEvent(
+  return recordEvent(
     { leadId: lead.leadId, from, to: lead.stage, reason: lead.reason ?? '', at: lead.stageChangedAt, timeInPreviousStageMs },
     lead.eventSeq,
+    lead,
     revenue,
   );
 }
@@ -299,8 +303,17 @@ export async function patchLead(leadId: string, patch: LeadPatch, at: string = n
   }
 }
 
-/** EVENT item (conditional on absence) and, only when it is new, the FUNNEL counters. */
-async function recordEvent(event: StageEvent, seq: number, revenue?: number): Promise<void> {
+/**
+ * EVENT item (conditional on absence) and, only when it is new, the FUNNEL
+ * counters (one UpdateItem, funnel-counters.ts). `lead`: the profile as the
+ * change leaves it (campaign, owners, expansion). Returns whether it counted.
+ */
+async function recordEvent(
+  event: StageEvent,
+  seq: number,
+  lead: Pick<LeadProfile, 'campaign' | 'owners' | 'expansionOf'>,
+  revenue?: ChangeStageOptions['revenue'],
+): Promise<boolean> {
   try {
     await ddb.send(
       new PutCommand({
@@ -310,32 +323,19 @@ async function recordEvent(event: StageEvent, seq: number, revenue?: number): Pr
       }),
     );
   } catch (error) {
-    if (isConditionalCheckFailed(error)) return; // already recorded (retry)
+    if (isConditionalCheckFailed(error)) return false; // already recorded (retry)
     throw asTransient(error, 'recordEvent');
   }
-  try {
-    const values: Record<string, unknown> = { ':one': 1, ':rev': revenue ?? 0 };
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: funnelKey(event.to),
-        UpdateExpression: 'SET #stage = :stage ADD #entered :one, #revenue :rev',
-        ExpressionAttributeNames: { '#stage': 'stage', '#entered': 'entered', '#revenue': 'revenue' },
-        ExpressionAttributeValues: { ...values, ':stage': event.to },
-      }),
-    );
-    if (event.from !== null) {
-      await ddb.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: funnelKey(event.from),
-          UpdateExpression: 'SET #stage = :stage ADD #exited :one, #time :ms',
-          ExpressionAttributeNames: { '#stage': 'stage', '#exited': 'exited', '#time': 'timeInStageMs' },
-          ExpressionAttributeValues: { ':one': 1, ':ms': event.timeInPreviousStageMs, ':stage': event.from },
-        }),
-      );
-    }
-  } catch (error) {
-    throw asTransient(error, 'funnelCounters');
-  }
+  await countStageChange({
+    from: event.from,
+    to: event.to,
+    reason: event.reason,
+    at: event.at,
+    timeInPreviousStageMs: event.timeInPreviousStageMs,
+    campaign: lead.campaign,
+    owners: lead.owners,
+    expansion: lead.expansionOf !== undefined && lead.expansionOf !== '',
+    revenue,
+  });
+  return true;
 }

@@ -1,6 +1,9 @@
 /**
  * record-outcome domain: the stage of each terminal outcome, and who is told.
- *   nurture / disqualified / lost / churned -> Marketing, with the reason
+ *   nurture / disqualified / lost / churned -> Marketing, with the reason;
+ *     for a nurture-worthy reason (reasons.ts: timing, budget, not ready)
+ *     the email asks Marketing to nurture the lead again (a win-back for a
+ *     churned customer); the reason stays on the profile and in the funnel
  *   stalled -> the asked team's lead, cc ops
  *   needs-attention -> error + cause recorded on the lead, ops emailed
  *   renewed -> nobody: the last check-in's request said the renewal is due
@@ -11,6 +14,7 @@ import { type RenderedEmail, leadSummary, renderEmail } from './email-layout';
 import { reasonLabel } from './feedback-steps';
 import { truncate } from './html';
 import { type LeadProfile, changeStage } from './leads';
+import { isNurtureWorthy } from './reasons';
 import { sendEmail } from './mailer';
 
 export const OUTCOME_STAGE: Readonly<Record<Outcome, Stage>> = {
@@ -63,7 +67,14 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
         email: renderEmail({
           subject: `Lead ${titles[event.outcome]}: ${who}`,
           heading: `Lead ${titles[event.outcome]}`,
-          paragraphs: [`This lead comes back to Marketing. Reason: ${describeReason(event.reason)}.`],
+          paragraphs: [
+            `This lead comes back to Marketing. Reason: ${describeReason(event.reason)}.`,
+            isNurtureWorthy(event.reason)
+              ? event.outcome === 'churned'
+                ? 'The reason is timing or budget, not the product: worth a win-back campaign. Please put this customer into nurture.'
+                : 'The reason is timing or budget, not fit: please put this lead back into nurture.'
+              : 'No further nurture is suggested for this reason.',
+          ],
           summary,
         }),
       };

@@ -53,23 +53,23 @@ describe('close-deal', () => {
       deal: { amount: 48000, currency: 'EUR', promises: 'SSO by June; onboarding in 4 weeks', closedAt: '2026-04-01T12:00:00.000Z' },
     });
 
-    const marker = ddbMock.commandCalls(PutCommand).find((c) => c.args[0].input.Item?.['sk'] === 'REVENUE')?.args[0].input;
-    expect(marker?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    const revenue = updates().find((u) => u.Key?.['sk'] === 'REVENUE#EUR');
-    expect(revenue?.Key).toEqual({ pk: 'FUNNEL', sk: 'REVENUE#EUR' });
-    expect(revenue?.UpdateExpression).toContain('ADD #amount :amount, deals :one');
-    expect(revenue?.ExpressionAttributeValues?.[':amount']).toBe(48000);
+    // The revenue is counted with the stage change, in the same FUNNEL update: by currency, campaign and owner.
+    const funnel = updates().find((u) => u.Key?.['sk'] === 'STAGE#onboarding');
+    expect(funnel?.Key).toEqual({ pk: 'FUNNEL', sk: 'STAGE#onboarding' });
+    const added = Object.fromEntries(Object.entries(funnel?.ExpressionAttributeNames ?? {}).map(([k, name]) => [name, funnel?.ExpressionAttributeValues?.[k.replace('#a', ':v')]]));
+    expect(added).toMatchObject({ entered: 1, 'rev#EUR': 48000, 'deals#EUR': 1 });
+    expect(ddbMock.commandCalls(PutCommand).some((c) => c.args[0].input.Item?.['sk'] === 'REVENUE')).toBe(false);
     expect(addMetric).toHaveBeenCalledWith('DealsWon', 'Count', 1);
   });
 
-  it('won, retried: the revenue marker exists, so revenue is not counted again', async () => {
-    given(profileItem('l1', { stage: 'onboarding' }));
-    ddbMock.on(PutCommand, { Item: { sk: 'REVENUE' } }).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} }));
+  it('won, retried: the stage change was counted, so revenue is not counted again', async () => {
+    given(profileItem('l1', { stage: 'onboarding', previousStage: 'negotiating', eventSeq: 5 }));
+    ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} })); // the EVENT exists
     ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#l1', sk: 'PROFILE' } }).rejectsOnce(new ConditionalCheckFailedException({ message: 'x', $metadata: {} })).resolves({ Attributes: profileItem('l1') });
     const addMetric = vi.spyOn(metrics, 'addMetric');
     const out = await handler({ leadId: 'l1', decision: won }, lambdaContext());
     expect(out.won).toBe(true);
-    expect(updates().some((u) => u.Key?.['sk'] === 'REVENUE#EUR')).toBe(false);
+    expect(updates().some((u) => u.Key?.['pk'] === 'FUNNEL')).toBe(false);
     expect(addMetric).not.toHaveBeenCalledWith('DealsWon', 'Count', 1);
   });
 

@@ -76,7 +76,7 @@ describe('leads', () => {
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
   });
 
-  it('changeStage updates profile + gsi1, writes an EVENT and bumps FUNNEL counters', async () => {
+  it('changeStage updates profile + gsi1, writes an EVENT and counts it in one FUNNEL update (three requests)', async () => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date('2026-02-01T10:00:00.000Z'));
     ddbMock.on(UpdateCommand).resolves({});
@@ -94,7 +94,11 @@ describe('leads', () => {
     const event = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
     expect(event?.Item?.sk).toBe('EVENT#2026-02-01T10:00:00.000Z#000003');
     expect(event?.Item?.timeInPreviousStageMs).toBe(3_600_000);
-    expect(updates.map((u) => u?.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting', 'STAGE#qualifying']);
+    expect(updates.map((u) => u?.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting']);
+    expect(ddbMock.calls()).toHaveLength(3);
+    const names = Object.values(updates[1]?.ExpressionAttributeNames ?? {});
+    expect(names).toEqual(expect.arrayContaining(['entered', 'o#field-sales#rep@example.com', 'x#qualifying#n', 'x#qualifying#ms']));
+    expect(out.counted).toBe(true);
   });
 
   it('changeStage to the current stage writes no event (retry)', async () => {
@@ -125,7 +129,8 @@ describe('leads', () => {
     const event = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
     expect(event?.Item).toMatchObject({ sk: 'EVENT#2026-02-01T10:00:00.000Z#000003', from: 'qualifying', to: 'meeting', timeInPreviousStageMs: 1_800_000 });
     expect(event?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting', 'STAGE#qualifying']);
+    expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['PROFILE', 'STAGE#meeting']);
+    expect(out.counted).toBe(true);
     // a further retry finds the event and counts nothing
     const before = ddbMock.commandCalls(UpdateCommand).length;
     await changeStage('l1', 'meeting', { reason: 'book-meeting' });
