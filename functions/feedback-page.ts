@@ -3,16 +3,20 @@
  * capability). GET/HEAD only show the form and never act (mail scanners
  * prefetch links). POST validates, records the answer (one wins) and
  * resumes the execution. Error pages: 400, 404, 409 (recorded answer), 410.
+ * A reply link (kind `reply`) gets the reply form instead: POST records the
+ * receiving team's reply on the FEEDBACK item (once) and resumes nothing.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { tableName } from './lib/clients';
 import { leadSummary } from './lib/email-layout';
 import { ValidationError } from './lib/errors';
-import { feedbackErrorResponse, renderConfirmationPage, renderFormPage } from './lib/feedback-pages';
+import { feedbackErrorResponse, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from './lib/feedback-pages';
+import { openReply, submitReply } from './lib/feedback-replies';
 import { openFeedback, submitFeedback } from './lib/feedback-service';
 import type { FormBody } from './lib/feedback-steps';
 import { type HttpResult, html, httpMiddlewares } from './lib/http';
+import { lookupLink } from './lib/links';
 import { MetricUnit, metrics } from './lib/observability';
 
 tableName();
@@ -36,23 +40,39 @@ export const handler = middy<FeedbackEvent, HttpResult>()
   .use(httpMiddlewares({ body: 'form', renderError: feedbackErrorResponse }))
   .handler(async (event) => {
     const method = event.requestContext.http.method.toUpperCase();
-    const id = event.pathParameters?.id;
-    if (method === 'GET' || method === 'HEAD') {
-      const { request, lead } = await openFeedback(id);
-      const page = renderFormPage({
-        step: request.step,
-        summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
-        ...(event.queryStringParameters?.answer ? { preselect: event.queryStringParameters.answer } : {}),
-        deadline: request.deadline,
-        answeredBy: request.answeredBy,
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      const notAllowed = feedbackErrorResponse(405, undefined);
+      return { ...notAllowed, headers: { ...notAllowed.headers, Allow: 'GET, HEAD, POST' } };
+    }
+    const link = await lookupLink(event.pathParameters?.id);
+    const query = event.queryStringParameters ?? {};
+    if (link.state === 'reply') {
+      if (method === 'POST') {
+        const { item, reply } = await submitReply(link.link, formBody(event.body));
+        metrics.addMetric('FeedbackReplied', MetricUnit.Count, 1);
+        return html(200, renderReplyConfirmationPage(item, reply));
+      }
+      const { item, lead } = await openReply(link.link);
+      const page = renderReplyPage({
+        item,
+        summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: item.leadId }],
+        ...(query.status ? { preselect: query.status } : {}),
+        deadline: link.link.deadline,
       });
       return html(200, method === 'HEAD' ? '' : page);
     }
     if (method === 'POST') {
-      const answer = await submitFeedback(id, formBody(event.body));
+      const answer = await submitFeedback(link, formBody(event.body));
       metrics.addMetric('FeedbackAnswered', MetricUnit.Count, 1);
       return html(200, renderConfirmationPage(answer));
     }
-    const notAllowed = feedbackErrorResponse(405, undefined);
-    return { ...notAllowed, headers: { ...notAllowed.headers, Allow: 'GET, HEAD, POST' } };
+    const { request, lead } = await openFeedback(link);
+    const page = renderFormPage({
+      step: request.step,
+      summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
+      ...(query.answer ? { preselect: query.answer } : {}),
+      deadline: request.deadline,
+      answeredBy: request.answeredBy,
+    });
+    return html(200, method === 'HEAD' ? '' : page);
   });

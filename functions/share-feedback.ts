@@ -1,11 +1,13 @@
 /**
- * State machine task: stores the review's feedback for each upstream team and
- * emails it to them. After an onboarding review the lead becomes a customer.
+ * State machine task: stores the review's feedback for each upstream team
+ * (it goes into their weekly digest) and emails it at once, with reply links,
+ * as INSTANT_FEEDBACK_EMAILS says (default: only feedback that needs
+ * attention). After an onboarding review the lead becomes a customer.
  */
 import middy from '@middy/core';
 import { z } from 'zod';
 import { tableName } from './lib/clients';
-import { ENV, parseTeams, requireEnv } from './lib/config';
+import { ENV, optionalEnv, parseInstantFeedbackEmails, parseTeams, requireEnv } from './lib/config';
 import type { ShareFeedbackEvent, ShareFeedbackResult } from './lib/contracts';
 import { shareFeedback } from './lib/feedback-sharing';
 import { changeStage, requireLead } from './lib/leads';
@@ -14,7 +16,11 @@ import { feedbackAnswerSchema, feedbackStepSchema, leadIdSchema, parseInput, tea
 
 tableName();
 requireEnv(ENV.mailFrom);
-const teams = parseTeams(requireEnv(ENV.teams));
+const deps = {
+  teams: parseTeams(requireEnv(ENV.teams)),
+  publicBaseUrl: requireEnv(ENV.publicBaseUrl),
+  instantEmails: parseInstantFeedbackEmails(optionalEnv(ENV.instantFeedbackEmails) ?? 'flagged'),
+};
 
 const eventSchema = z.object({
   leadId: leadIdSchema,
@@ -29,13 +35,14 @@ export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
     const lead = await requireLead(input.leadId);
-    const shared = await shareFeedback(lead, input, teams);
+    const { shared, emailed } = await shareFeedback(lead, input, deps);
     // The onboarding review closes onboarding: unless the customer churned
     // (the state machine records that next), the lead is now a customer.
     if (input.step === 'onboarding-review' && input.feedback.answer !== 'churned') {
       await changeStage(input.leadId, 'customer', { reason: 'onboarded' });
     }
     metrics.addMetric('FeedbackShared', MetricUnit.Count, shared);
-    logger.info('feedback shared', { leadId: input.leadId, step: input.step, shared });
+    metrics.addMetric('FeedbackEmailedAtOnce', MetricUnit.Count, emailed);
+    logger.info('feedback shared', { leadId: input.leadId, step: input.step, shared, emailed });
     return { shared };
   });

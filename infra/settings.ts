@@ -12,7 +12,7 @@
  *   and environment variables.
  */
 import { z } from 'zod';
-import { ENV, teamDirectorySchema, type TeamDirectory } from '../functions/lib/config';
+import { ENV, INSTANT_FEEDBACK_EMAILS, teamDirectorySchema, type InstantFeedbackEmails, type TeamDirectory } from '../functions/lib/config';
 import { resolveScoringWeights } from '../functions/lib/scoring';
 
 const HOUR = 3600;
@@ -69,6 +69,14 @@ export interface PipelineSettings {
   readonly maxReschedules: number;
   /** A reminder goes out when this fraction of a request's time has passed (REMINDER_AFTER_FRACTION). @default 0.5 */
   readonly reminderAfterFraction: number;
+  /**
+   * Which feedback is emailed to the receiving team at once (INSTANT_FEEDBACK_EMAILS):
+   * `all`, `flagged` (a rating of 2 or below, or what was missing / promises
+   * that could not be kept / the customer's difficulties filled in), or
+   * `none`. Every feedback is stored and goes into the weekly digest anyway.
+   * @default 'flagged'
+   */
+  readonly instantFeedbackEmails: InstantFeedbackEmails;
   /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default undefined (defaults of functions/lib/scoring.ts) */
   readonly scoringWeights?: Record<string, unknown>;
   /** Address subscribed to the ops alarm topic. @default undefined (no subscription) */
@@ -101,6 +109,7 @@ export const DEFAULT_SETTINGS = {
   maxCheckIns: 4,
   maxReschedules: 2,
   reminderAfterFraction: 0.5,
+  instantFeedbackEmails: 'flagged',
   logRetentionDays: 90,
   apiRateLimit: 20,
   apiBurstLimit: 40,
@@ -121,6 +130,7 @@ export const SETTING_KEYS = [
   'maxCheckIns',
   'maxReschedules',
   'reminderAfterFraction',
+  'instantFeedbackEmails',
   'scoringWeights',
   'alarmEmail',
   'logRetentionDays',
@@ -173,6 +183,7 @@ const settingsSchema = z.object({
   maxCheckIns: count(1, 100),
   maxReschedules: count(0, 20),
   reminderAfterFraction: z.coerce.number().gt(0).lt(1),
+  instantFeedbackEmails: z.enum(INSTANT_FEEDBACK_EMAILS),
   scoringWeights: z.preprocess(jsonValue('scoringWeights'), z.record(z.string(), z.unknown())).optional(),
   alarmEmail: bareEmail.optional(),
   logRetentionDays: z.coerce
@@ -426,7 +437,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeoutSeconds: 10,
   },
   'share-feedback': {
-    description: 'Share feedback: stores it per receiving team and emails it upstream',
+    description: 'Share feedback: stores it per receiving team (weekly digest) and emails it upstream at once when flagged',
     trigger: 'state-machine',
     aslPlaceholder: 'ShareFeedbackFunctionArn',
     table: READ_WRITE_DELETE,
@@ -434,7 +445,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     startsExecutions: false,
     answersTasks: false,
     readsApiKey: false,
-    env: MAIL_ENV,
+    env: [...MAIL_ENV, 'publicBaseUrl', 'instantFeedbackEmails'],
     timeoutSeconds: 15,
   },
   'schedule-meeting': {
@@ -575,6 +586,8 @@ function envValue(key: EnvKey, s: PipelineSettings, r: PipelineResources): strin
       return r.apiKeySecretId;
     case 'reminderAfterFraction':
       return String(s.reminderAfterFraction);
+    case 'instantFeedbackEmails':
+      return s.instantFeedbackEmails;
   }
 }
 

@@ -22,7 +22,24 @@ export const ENV = {
   apiKeySecretId: 'API_KEY_SECRET_ID',
   /** Send a reminder when this fraction of a feedback request's time has passed (default 0.5). */
   reminderAfterFraction: 'REMINDER_AFTER_FRACTION',
+  /** Which feedback share-feedback emails at once: all | flagged | none (see INSTANT_FEEDBACK_EMAILS). */
+  instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
 } as const;
+
+/**
+ * Which feedback is emailed to the receiving team at once (every feedback is
+ * stored and goes into the weekly digest either way): `all`, only `flagged`
+ * (needs attention: functions/lib/feedback-sharing.ts `needsAttention`), or `none`.
+ */
+export const INSTANT_FEEDBACK_EMAILS = ['all', 'flagged', 'none'] as const;
+export type InstantFeedbackEmails = (typeof INSTANT_FEEDBACK_EMAILS)[number];
+
+/** Parses INSTANT_FEEDBACK_EMAILS; a bad value names the variable. */
+export function parseInstantFeedbackEmails(value: string): InstantFeedbackEmails {
+  const hit = INSTANT_FEEDBACK_EMAILS.find((v) => v === value);
+  if (hit === undefined) throw new Error(`${ENV.instantFeedbackEmails} must be one of ${INSTANT_FEEDBACK_EMAILS.join(', ')}`);
+  return hit;
+}
 
 export function requireEnv(name: string): string {
   const value = process.env[name];

@@ -1,6 +1,7 @@
 /**
  * Server-rendered pages of `GET|POST /feedback/{id}`: the form, the
- * confirmation, and the 400/404/409/410/5xx pages. No scripts; inline
+ * confirmation, the reply form and its confirmation (reply links), and the
+ * 400/404/409/410/5xx pages. No scripts; inline
  * styles only (CSP: default-src 'none'; style-src 'unsafe-inline').
  * Every lead-supplied or submitted value is escaped.
  */
@@ -8,7 +9,9 @@ import type { FeedbackAnswer } from './contracts';
 import type { SummaryRow } from './email-layout';
 import { MAX_VALUE_CHARS } from './email-layout';
 import { Conflict, ValidationError } from './errors';
-import { type FeedbackStepDefinition, answerLabel, reasonLabel, stepDefinition, MAX_TEXT } from './feedback-steps';
+import { type FeedbackStepDefinition, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './feedback-steps';
+import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './feedback-replies';
+import type { FeedbackItem } from './feedback-sharing';
 import { escapeHtml, truncate } from './html';
 import { type HttpResult, html } from './http';
 
@@ -111,26 +114,64 @@ export function renderFormPage(input: FormPageInput): string {
 
 /** What a recorded answer looks like (confirmation and 409 pages). */
 export function answerRows(answer: FeedbackAnswer): SummaryRow[] {
-  const def = stepDefinition(answer.step);
-  const out: SummaryRow[] = [{ label: 'Answer', value: answerLabel(answer.step, answer.answer) }];
-  for (const q of def.ratings) {
-    const v = answer.ratings[q.id];
-    if (v !== undefined) out.push({ label: q.label, value: `${v} / 5` });
-  }
-  for (const d of def.details) {
-    const v = answer.details[d.field];
-    if (v === undefined) continue;
-    out.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(answer.step, v) : v });
-  }
-  out.push({ label: 'Comment', value: answer.comment });
-  out.push({ label: 'Answered at', value: answer.answeredAt });
-  return out;
+  return [...answerSummaryRows(answer.step, answer), { label: 'Answered at', value: answer.answeredAt }];
 }
 
 /** 200: the answer was recorded. */
 export function renderConfirmationPage(answer: FeedbackAnswer): string {
   const def = stepDefinition(answer.step);
   return page(`${def.title}: thank you`, `<h1>Thank you</h1><p class="ok">Your answer was recorded. You can close this page.</p>${rows(answerRows(answer))}`);
+}
+
+export interface ReplyPageInput {
+  /** The feedback being answered. */
+  item: FeedbackItem;
+  /** Lead facts to show (raw values; escaped here). */
+  summary: readonly SummaryRow[];
+  /** Status preselected from ?status= (ignored unless allowed). */
+  preselect?: string;
+  deadline: string;
+}
+
+/** The rows of a recorded reply (confirmation and 409 pages, and the console). */
+export function replyRows(reply: FeedbackReply): SummaryRow[] {
+  return [
+    { label: 'Reply', value: REPLY_STATUS_LABELS[reply.status] },
+    { label: 'Note', value: reply.note },
+    { label: 'Replied at', value: reply.repliedAt },
+  ];
+}
+
+/** The reply form of a reply link: the feedback received, the lead, a status and a note. Posts to itself. */
+export function renderReplyPage(input: ReplyPageInput): string {
+  const { item } = input;
+  const def = stepDefinition(item.step);
+  const from = TEAM_NAMES[item.from];
+  const pre = REPLY_STATUSES.find((s) => s === input.preselect);
+  const statuses = REPLY_STATUSES.map(
+    (s) => `<label><input type="radio" name="status" value="${escapeHtml(s)}" required${s === pre ? ' checked' : ''}> ${escapeHtml(REPLY_STATUS_LABELS[s])}</label>`,
+  ).join('');
+  const body = [
+    `<h1>Reply to ${escapeHtml(from)}</h1>`,
+    `<p>${escapeHtml(from)} gave ${escapeHtml(TEAM_NAMES[item.to])} this feedback after the ${escapeHtml(def.title.toLowerCase())}. Tell them you read it, or what you will do about it.</p>`,
+    `<p class="hint">This link works until ${escapeHtml(input.deadline)} (UTC). Nothing is recorded until you submit; the first reply counts.</p>`,
+    `<h2>Feedback</h2>${rows([...answerSummaryRows(item.step, item, 'Outcome'), { label: 'Given at', value: item.answeredAt }])}`,
+    `<h2>Lead</h2>${rows(input.summary)}`,
+    '<form method="post">',
+    `<fieldset><legend>Your reply</legend>${statuses}</fieldset>`,
+    `<label>Note <span class="hint">(required for "Acting on it": what will you do?)</span><textarea name="note" maxlength="${MAX_TEXT}"></textarea></label>`,
+    '<button type="submit">Send reply</button>',
+    '</form>',
+  ].join('');
+  return page(`Reply to ${from}`, body);
+}
+
+/** 200: the reply was recorded. */
+export function renderReplyConfirmationPage(item: FeedbackItem, reply: FeedbackReply): string {
+  return page(
+    'Reply recorded',
+    `<h1>Thank you</h1><p class="ok">Your reply was recorded; ${escapeHtml(TEAM_NAMES[item.from])} will see it. You can close this page.</p>${rows(replyRows(reply))}`,
+  );
 }
 
 /** Error pages by status. 409 shows the recorded answer; 400 names the field. */
@@ -147,6 +188,10 @@ export function renderErrorPage(status: number, error: unknown): string {
     case 404:
       return page('Link not found', '<h1>Link not found</h1><p>This feedback link does not exist. Check that you opened the whole link from the email.</p>');
     case 409: {
+      const recordedReply = error instanceof Conflict ? (error.data.recordedReply as FeedbackReply | undefined) : undefined;
+      if (recordedReply) {
+        return page('Already replied', `<h1>Already replied</h1><p>This feedback was already answered; the first reply counts.</p><h2>Recorded reply</h2>${rows(replyRows(recordedReply))}`);
+      }
       const recorded = error instanceof Conflict ? (error.data.recorded as FeedbackAnswer | undefined) : undefined;
       return page(
         'Already answered',

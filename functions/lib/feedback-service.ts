@@ -20,7 +20,7 @@ import {
   createLink,
   deleteLink,
   forgetTaskToken,
-  lookupLink,
+  type LinkLookup,
   markExpired,
   revertAnswer,
 } from './links';
@@ -144,17 +144,16 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   return { requested: true };
 }
 
-/** What GET /feedback/{id} shows: the pending request and its lead. NotFound/Gone/Conflict otherwise. */
-export async function openFeedback(id: string | undefined, now: Date = new Date()): Promise<{ request: FeedbackRequest; lead: LeadProfile | undefined }> {
-  const found = await lookupLink(id, now);
+/** What GET /feedback/{id} shows for a request link (`lookupLink`): the pending request and its lead. NotFound/Gone/Conflict otherwise. */
+export async function openFeedback(found: LinkLookup): Promise<{ request: FeedbackRequest; lead: LeadProfile | undefined }> {
   assertPending(found);
   const lead = await getLead(found.request.leadId);
   if (lead?.erasedAt !== undefined) throw new Gone('the lead was erased');
   return { request: found.request, lead };
 }
 
-function assertPending(found: Awaited<ReturnType<typeof lookupLink>>): asserts found is { state: 'pending'; request: FeedbackRequest } {
-  if (found.state === 'missing') throw new NotFound('feedback link not found');
+function assertPending(found: LinkLookup): asserts found is { state: 'pending'; request: FeedbackRequest } {
+  if (found.state === 'missing' || found.state === 'reply') throw new NotFound('feedback link not found');
   if (found.state === 'expired') throw new Gone('feedback request expired');
   if (found.state === 'answered') {
     // Same shape as answerLink's Conflict: the page shows the recorded answer.
@@ -165,13 +164,12 @@ function assertPending(found: Awaited<ReturnType<typeof lookupLink>>): asserts f
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /**
- * POST /feedback/{id}: validate (ValidationError naming the field), record
+ * POST /feedback/{id} of a request link (`lookupLink`): validate (ValidationError naming the field), record
  * the answer with a conditional write (exactly one wins), then
  * SendTaskSuccess. A task that timed out or no longer exists is Gone; a
  * retryable SendTaskSuccess failure un-records the answer (TransientError).
  */
-export async function submitFeedback(id: string | undefined, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
-  const found = await lookupLink(id, now);
+export async function submitFeedback(found: LinkLookup, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
   assertPending(found);
   const { request } = found;
   if ((await getLead(request.leadId))?.erasedAt !== undefined) throw new Gone('the lead was erased');

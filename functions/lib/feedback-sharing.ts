@@ -1,25 +1,24 @@
 /**
  * share-feedback domain: one FEEDBACK item per receiving team (GSI
- * byTeamFeedback), and a readable summary email to that team.
+ * byTeamFeedback). Every item goes into the receiving team's weekly digest;
+ * it is also emailed at once, with reply links, when the INSTANT_FEEDBACK_EMAILS
+ * policy says so (by default only when it `needsAttention`).
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
-import type { TeamDirectory } from './config';
+import type { InstantFeedbackEmails, TeamDirectory } from './config';
 import type { FeedbackAnswer, FeedbackStep, Team } from './contracts';
-import { type RenderedEmail, type SummaryRow, leadSummary, renderEmail } from './email-layout';
+import { type EmailButton, type RenderedEmail, leadSummary, renderEmail } from './email-layout';
 import { asTransient } from './errors';
-import { answerLabel, feedbackFor, reasonLabel, stepDefinition } from './feedback-steps';
+import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS, feedbackSkOf, replyUrl } from './feedback-replies';
+import { TEAM_NAMES, answerSummaryRows, feedbackFor, stepDefinition } from './feedback-steps';
 import { countFeedback } from './funnel-counters';
 import { feedbackKey, teamFeedbackIndex } from './keys';
 import type { LeadProfile } from './leads';
+import { createReplyLink, deleteLink } from './links';
 import { sendEmail } from './mailer';
 
-export const TEAM_NAMES: Record<Team, string> = {
-  marketing: 'Marketing',
-  'inside-sales': 'Inside Sales',
-  'field-sales': 'Field Sales',
-  'customer-success': 'Customer Success',
-};
+export { TEAM_NAMES } from './feedback-steps';
 
 /** The stored FEEDBACK item (minus keys). */
 export interface FeedbackItem {
@@ -32,17 +31,22 @@ export interface FeedbackItem {
   campaign?: string;
   /** Owner of the lead in the giving team. */
   owner?: string;
+  /** Owner of the lead in the receiving team (lead.owners[to]), when it has one. */
+  toOwner?: string;
   answer: string;
   ratings: Record<string, number>;
   details: FeedbackAnswer['details'];
   comment: string;
   answeredAt: string;
   answeredBy: FeedbackAnswer['answeredBy'];
+  /** The receiving team's answer, set once from a reply link (functions/lib/feedback-replies.ts). */
+  reply?: FeedbackReply;
 }
 
 export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, to: Team, feedback: FeedbackAnswer): FeedbackItem {
   const part = feedbackFor(to, feedback);
   const owner = lead.owners?.[from];
+  const toOwner = lead.owners?.[to];
   return {
     leadId: lead.leadId,
     step,
@@ -51,6 +55,7 @@ export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, 
     pair: `${from}->${to}`,
     ...(lead.campaign ? { campaign: lead.campaign } : {}),
     ...(owner ? { owner } : {}),
+    ...(toOwner ? { toOwner } : {}),
     answer: feedback.answer,
     ratings: part.ratings,
     details: part.details,
@@ -83,47 +88,82 @@ export async function storeFeedback(item: FeedbackItem): Promise<void> {
   if (created) await countFeedback(item);
 }
 
-export function feedbackEmail(lead: LeadProfile, item: FeedbackItem): RenderedEmail {
+/** A rating at or below this needs attention. */
+export const LOW_RATING = 2;
+/** Details that report a problem: filled in, the feedback needs attention. */
+export const PROBLEM_DETAILS = ['missing', 'unkeptPromises', 'difficulties'] as const;
+
+/**
+ * Feedback that needs the receiving team's attention now, not in next week's
+ * digest: any rating of LOW_RATING (2) or below, or a filled problem detail
+ * (what was missing from the hand-off, promises that could not be kept, the
+ * difficulties the customer faces). Judged on the part for that team.
+ */
+export function needsAttention(item: Pick<FeedbackItem, 'ratings' | 'details'>): boolean {
+  return Object.values(item.ratings).some((r) => r <= LOW_RATING) || PROBLEM_DETAILS.some((d) => (item.details[d] ?? '') !== '');
+}
+
+/** Whether share-feedback emails this item at once under the policy (it is stored and digested either way). */
+export function emailsAtOnce(policy: InstantFeedbackEmails, item: Pick<FeedbackItem, 'ratings' | 'details'>): boolean {
+  return policy === 'all' || (policy === 'flagged' && needsAttention(item));
+}
+
+/** The instant email: the feedback, the lead, and one reply button per status (all opening the same reply link). */
+export function feedbackEmail(lead: LeadProfile, item: FeedbackItem, replyLink?: string): RenderedEmail {
   const def = stepDefinition(item.step);
-  const rows: SummaryRow[] = [{ label: 'Outcome', value: answerLabel(item.step, item.answer) }];
-  for (const q of def.ratings) {
-    const v = item.ratings[q.id];
-    if (v !== undefined) rows.push({ label: q.label, value: `${v} / 5` });
-  }
-  for (const d of def.details) {
-    const v = item.details[d.field];
-    if (v === undefined) continue;
-    rows.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(item.step, v) : v });
-  }
-  rows.push({ label: 'Comment', value: item.comment });
+  const buttons: EmailButton[] = replyLink ? REPLY_STATUSES.map((s) => ({ label: `Reply: ${REPLY_STATUS_LABELS[s]}`, url: `${replyLink}?status=${s}` })) : [];
   return renderEmail({
     subject: `Feedback from ${TEAM_NAMES[item.from]}: ${def.title} for ${lead.name} (${lead.company})`,
     heading: `Feedback from ${TEAM_NAMES[item.from]} to ${TEAM_NAMES[item.to]}`,
-    paragraphs: [`${def.title} of this lead${item.campaign ? ` from campaign "${item.campaign}"` : ''}. Here is what ${TEAM_NAMES[item.from]} reported for you.`],
+    paragraphs: [
+      `${def.title} of this lead${item.campaign ? ` from campaign "${item.campaign}"` : ''}. Here is what ${TEAM_NAMES[item.from]} reported for you.`,
+      ...(replyLink ? [`Let ${TEAM_NAMES[item.from]} know you read it: reply "acknowledged", or "acting on it" with what you will do.`] : []),
+    ],
     summary: leadSummary(lead),
-    sections: [{ title: 'Feedback', rows }],
-    footer: 'Sent by The Model pipeline after each hand-off review.',
+    sections: [{ title: 'Feedback', rows: answerSummaryRows(item.step, item, 'Outcome') }],
+    buttons,
+    footer: 'Sent by The Model pipeline after each hand-off review. All feedback also goes into your weekly digest.',
   });
 }
 
-/** Stores and emails the feedback for every receiving team. Returns the number stored. */
+export interface ShareDeps {
+  teams: TeamDirectory;
+  /** PUBLIC_BASE_URL (reply links). */
+  publicBaseUrl: string;
+  /** INSTANT_FEEDBACK_EMAILS. */
+  instantEmails: InstantFeedbackEmails;
+}
+
+/** Stores the feedback for every receiving team; emails it at once (with a reply link) where the policy says so. */
 export async function shareFeedback(
   lead: LeadProfile,
   input: { step: FeedbackStep; from: Team; to: readonly Team[]; feedback: FeedbackAnswer },
-  teams: TeamDirectory,
-): Promise<number> {
+  deps: ShareDeps,
+): Promise<{ shared: number; emailed: number }> {
   let shared = 0;
+  let emailed = 0;
   for (const to of new Set(input.to)) {
     const item = feedbackItem(lead, input.step, input.from, to, input.feedback);
     await storeFeedback(item);
     shared += 1;
-    const email = feedbackEmail(lead, item);
-    await sendEmail({
-      to: teams[to].lead,
-      cc: teams[to].members,
-      ...email,
-      idempotencyKey: `share#${lead.leadId}#${input.step}#${to}#${input.feedback.answeredAt}`,
-    });
+    if (!emailsAtOnce(deps.instantEmails, item)) continue;
+    const { id, link } = await createReplyLink({ leadId: item.leadId, feedbackSk: feedbackSkOf(item) });
+    let sent: boolean;
+    try {
+      sent = (
+        await sendEmail({
+          to: deps.teams[to].lead,
+          cc: deps.teams[to].members,
+          ...feedbackEmail(lead, item, replyUrl(deps.publicBaseUrl, id)),
+          idempotencyKey: `share#${lead.leadId}#${input.step}#${to}#${input.feedback.answeredAt}`,
+        })
+      ).sent;
+    } catch (error) {
+      await deleteLink(link.hash).catch(() => undefined);
+      throw error;
+    }
+    if (sent) emailed += 1;
+    else await deleteLink(link.hash); // a retried step: the first attempt's email (and link) went out
   }
-  return shared;
+  return { shared, emailed };
 }

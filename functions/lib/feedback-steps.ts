@@ -5,6 +5,7 @@
  * FeedbackAnswer (ValidationError naming the field on bad input).
  */
 import type { FeedbackAnswer, FeedbackStep, Team } from './contracts';
+import type { SummaryRow } from './email-layout';
 import { ValidationError } from './errors';
 import * as z from './zod';
 
@@ -51,6 +52,14 @@ export interface FeedbackStepDefinition {
   ratings: readonly RatingQuestion[];
   details: readonly DetailQuestion[];
 }
+
+/** The teams' display names. */
+export const TEAM_NAMES: Readonly<Record<Team, string>> = {
+  marketing: 'Marketing',
+  'inside-sales': 'Inside Sales',
+  'field-sales': 'Field Sales',
+  'customer-success': 'Customer Success',
+};
 
 const QUALIFICATION_REASONS: readonly Option[] = [
   { value: 'not-ready-to-buy', label: 'Not ready to buy yet' },
@@ -227,7 +236,8 @@ export const MAX_TEXT = 2000;
 /** A parsed form body: single or repeated fields. */
 export type FormBody = Record<string, string | string[] | undefined>;
 
-function single(form: FormBody, field: string, name = field): string | undefined {
+/** The one value of a form field; a repeated field is a ValidationError naming `name`. */
+export function single(form: FormBody, field: string, name = field): string | undefined {
   const v = form[field];
   if (Array.isArray(v)) {
     if (v.length > 1) throw new ValidationError(name, 'must be given once');
@@ -238,7 +248,8 @@ function single(form: FormBody, field: string, name = field): string | undefined
 
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
-function text(value: string | undefined, field: string): string | undefined {
+/** Free text as stored: NFC, trimmed, '' as undefined, at most MAX_TEXT characters, no control characters. */
+export function text(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined;
   const t = value.normalize('NFC').trim();
   if (t === '') return undefined;
@@ -312,6 +323,27 @@ export function parseFeedbackForm(
 
   const comment = text(single(form, 'comment'), 'comment') ?? '';
   return { step, answer, comment, ratings, details, answeredAt: meta.answeredAt, answeredBy: meta.answeredBy };
+}
+
+/** What an answer (or the part of it for one team) says, as labelled rows: outcome, ratings, details, comment. */
+export function answerSummaryRows(
+  step: FeedbackStep,
+  answer: Pick<FeedbackAnswer, 'answer' | 'ratings' | 'details' | 'comment'>,
+  outcomeLabel = 'Answer',
+): SummaryRow[] {
+  const def = stepDefinition(step);
+  const out: SummaryRow[] = [{ label: outcomeLabel, value: answerLabel(step, answer.answer) }];
+  for (const q of def.ratings) {
+    const v = answer.ratings[q.id];
+    if (v !== undefined) out.push({ label: q.label, value: `${v} / 5` });
+  }
+  for (const d of def.details) {
+    const v = answer.details[d.field];
+    if (v === undefined) continue;
+    out.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(step, v) : v });
+  }
+  out.push({ label: 'Comment', value: answer.comment });
+  return out;
 }
 
 function copyDetail<K extends DetailField>(to: FeedbackAnswer['details'], from: FeedbackAnswer['details'], key: K): void {

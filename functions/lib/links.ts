@@ -10,6 +10,12 @@
  *
  * Reminders cannot re-send the original id (it is not stored), so they mint
  * an alias link (`LINK#<hash2>` with `aliasOf`) that resolves to the same request.
+ *
+ * A reply link (`type: 'REPLY_LINK'`, kind `reply`) is the same kind of
+ * capability for answering received feedback: it points at a FEEDBACK item
+ * (`LEAD#<id>` / `FEEDBACK#...`, where the reply itself is stored), carries
+ * no task token, never enters the reminder index, and expires after
+ * REPLY_LINK_SECONDS.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -127,6 +133,68 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
   return { id, request };
 }
 
+/** How long a reply link works (30 days: the receiving team may answer from a weekly digest). */
+export const REPLY_LINK_SECONDS = 30 * 86400;
+const REPLY_LINK_TYPE = 'REPLY_LINK';
+
+/** A reply link (`LINK#<hash>` / `LINK`, type REPLY_LINK): lets the receiving team answer one FEEDBACK item. */
+export interface ReplyLink {
+  kind: 'reply';
+  hash: string;
+  leadId: string;
+  /** Sort key of the FEEDBACK item (`FEEDBACK#<ISO>#<step>#<to team>`) under `LEAD#<leadId>`. */
+  feedbackSk: string;
+  createdAt: string;
+  deadline: string;
+  deadlineMs: number;
+  /** The deadline has passed (the page answers 410). */
+  expired: boolean;
+}
+
+/** Stores a reply link to the FEEDBACK item `LEAD#<leadId>` / `feedbackSk`; returns the id (to email). No reminder, no token. */
+export async function createReplyLink(target: { leadId: string; feedbackSk: string }, now: Date = new Date()): Promise<{ id: string; link: ReplyLink }> {
+  const id = newLinkId();
+  const hash = hashLinkId(id);
+  const deadlineMs = now.getTime() + REPLY_LINK_SECONDS * 1000;
+  const link: ReplyLink = {
+    kind: 'reply',
+    hash,
+    leadId: target.leadId,
+    feedbackSk: target.feedbackSk,
+    createdAt: now.toISOString(),
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    expired: false,
+  };
+  const { expired: _expired, ...stored } = link;
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...linkKey(hash), type: REPLY_LINK_TYPE, ...stored, expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    throw asTransient(error, 'createReplyLink');
+  }
+  return { id, link };
+}
+
+function toReplyLink(item: Record<string, unknown>, now: Date): ReplyLink {
+  const deadlineMs = Number(item.deadlineMs);
+  return {
+    kind: 'reply',
+    hash: String(item.hash),
+    leadId: String(item.leadId),
+    feedbackSk: String(item.feedbackSk),
+    createdAt: String(item.createdAt),
+    deadline: String(item.deadline),
+    deadlineMs,
+    expired: !(deadlineMs > now.getTime()),
+  };
+}
+
 /** A second link id for the same request (reminders). Expires with it. */
 export async function createAlias(request: Pick<FeedbackRequest, 'hash' | 'deadlineMs'>, now: Date = new Date()): Promise<string> {
   const id = newLinkId();
@@ -175,15 +243,21 @@ async function getItem(hash: string): Promise<Record<string, unknown> | undefine
 
 export type LinkLookup =
   | { state: 'missing' }
-  | { state: 'pending' | 'answered' | 'expired'; request: FeedbackRequest };
+  | { state: 'pending' | 'answered' | 'expired'; request: FeedbackRequest }
+  | { state: 'reply'; link: ReplyLink };
 
-/** Reads the request behind a link id (resolving an alias). Ill-formed ids are 'missing' without a read. */
+/**
+ * Reads what a link id points at: a feedback request (resolving an alias) or,
+ * for a reply link, the FEEDBACK item to answer. Ill-formed ids are 'missing'
+ * without a read.
+ */
 export async function lookupLink(id: string | undefined, now: Date = new Date()): Promise<LinkLookup> {
   if (!isWellFormedLinkId(id)) return { state: 'missing' };
   let item = await getItem(hashLinkId(id));
   if (item && item.type === 'LINK_ALIAS' && typeof item.aliasOf === 'string') {
     item = await getItem(item.aliasOf);
   }
+  if (item?.type === REPLY_LINK_TYPE) return { state: 'reply', link: toReplyLink(item, now) };
   if (!item || item.type !== 'LINK') return { state: 'missing' };
   const request = toRequest(item);
   if (request.status === 'answered') return { state: 'answered', request };

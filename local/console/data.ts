@@ -325,7 +325,7 @@ export class ConsoleData {
       [...byPage.entries()].map(async ([id, page]) => {
         const hash = createHash('sha256').update(id).digest('hex');
         const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `LINK#${hash}`, sk: 'LINK' }, ConsistentRead: true }))).Item;
-        if (item === undefined) return;
+        if (item === undefined || item.type !== 'LINK') return; // reply links answer feedback, not a request
         const status = str(item.status);
         if (status !== undefined && status !== 'pending') return;
         const expires = num(item.expiresAt);
@@ -371,8 +371,11 @@ export function feedbackItem(i: Item, team: string): FeedbackItem {
     .map(([k, v]): [string, string] => [k, String(v)]);
   const campaign = str(pick('campaign'));
   const answeredBy = str(pick('answeredBy'));
+  const reply = rec(i.reply);
+  const replyStatus = str(reply.status);
   return {
     details,
+    ...(replyStatus !== undefined ? { reply: { status: replyStatus, note: str(reply.note) ?? '', repliedAt: str(reply.repliedAt) ?? '' } } : {}),
     ...(campaign !== undefined ? { campaign } : {}),
     ...(answeredBy !== undefined ? { answeredBy } : {}),
     leadId: str(i.leadId) ?? str(i.pk)?.replace(/^LEAD#/, '') ?? '?',

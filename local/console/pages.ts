@@ -101,6 +101,8 @@ export interface FeedbackItem {
   campaign?: string;
   answeredBy?: string;
   at: string;
+  /** The receiving team's reply (reply link), if it answered. */
+  reply?: { status: string; note: string; repliedAt: string };
 }
 
 export interface TeamFeedback {
@@ -322,11 +324,11 @@ export function feedbackPage(teams: TeamFeedback[], links?: Links): string {
   const body = html`<h1>Feedback each team received</h1>
 ${teams.map(
   (t) => html`<h2 id="${t.team}">${t.team} (${t.items.length})</h2>
-<table class="feedback" data-team="${t.team}"><thead><tr><th>When</th><th>From</th><th>Step</th><th>Answer</th><th>Ratings (1-5)</th><th>Details and comment</th><th>Lead</th></tr></thead><tbody>
-${t.items.length === 0 ? html`<tr><td colspan="7" class="muted">No feedback yet.</td></tr>` : ''}
+<table class="feedback" data-team="${t.team}"><thead><tr><th>When</th><th>From</th><th>Step</th><th>Answer</th><th>Ratings (1-5)</th><th>Details and comment</th><th>Reply</th><th>Lead</th></tr></thead><tbody>
+${t.items.length === 0 ? html`<tr><td colspan="8" class="muted">No feedback yet.</td></tr>` : ''}
 ${t.items.map(
   (f) =>
-    html`<tr><td>${time(f.at)}</td><td>${f.fromTeam}${f.answeredBy === 'team-lead' ? html`<div class="small muted">team lead</div>` : ''}</td><td>${f.step}</td><td>${f.answer}</td><td class="small">${f.ratings.map(([k, v]) => html`${k}: ${v}<br>`)}</td><td>${f.details.map(([k, v]) => html`<div><span class="muted">${k}:</span> ${v}</div>`)}${f.comment !== '' ? html`<div>${f.comment}</div>` : ''}</td><td><a href="${execHref(f.leadId)}">${f.leadId}</a>${f.campaign !== undefined ? html`<div class="small muted">campaign ${f.campaign}</div>` : ''}</td></tr>`,
+    html`<tr><td>${time(f.at)}</td><td>${f.fromTeam}${f.answeredBy === 'team-lead' ? html`<div class="small muted">team lead</div>` : ''}</td><td>${f.step}</td><td>${f.answer}</td><td class="small">${f.ratings.map(([k, v]) => html`${k}: ${v}<br>`)}</td><td>${f.details.map(([k, v]) => html`<div><span class="muted">${k}:</span> ${v}</div>`)}${f.comment !== '' ? html`<div>${f.comment}</div>` : ''}</td><td class="reply">${f.reply === undefined ? html`<span class="muted">none yet</span>` : html`<b>${f.reply.status}</b>${f.reply.note !== '' ? html`<div>${f.reply.note}</div>` : ''}<div class="small muted">${time(f.reply.repliedAt)}</div>`}</td><td><a href="${execHref(f.leadId)}">${f.leadId}</a>${f.campaign !== undefined ? html`<div class="small muted">campaign ${f.campaign}</div>` : ''}</td></tr>`,
 )}
 </tbody></table>`,
 )}`;

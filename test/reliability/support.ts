@@ -42,6 +42,10 @@ export function recordFigures(figures: Figures): void {
   appendFileSync(file, `${JSON.stringify(figures)}\n`);
 }
 
+type StartOptions = NonNullable<Parameters<typeof DevServerProcess.start>[0]>;
+/** These tests read every feedback email (markup, one mail per answer, scanners on reply links): all feedback is emailed at once. */
+const withEveryFeedbackEmailed = (options: StartOptions): StartOptions => ({ ...options, settings: { instantFeedbackEmails: 'all', ...options.settings } });
+
 /** The running stack plus direct (test-side) access to its table and outbox file. */
 export class Stack {
   private constructor(
@@ -50,7 +54,7 @@ export class Stack {
   ) {}
 
   static async start(options: Parameters<typeof DevServerProcess.start>[0] = {}): Promise<Stack> {
-    const server = await DevServerProcess.start(options);
+    const server = await DevServerProcess.start(withEveryFeedbackEmailed(options));
     return new Stack(server, await Stack.docFor(server));
   }
 
@@ -68,7 +72,7 @@ export class Stack {
   async killAndRestart(options: Parameters<typeof DevServerProcess.start>[0] = {}): Promise<void> {
     await this.server.kill();
     this.doc.destroy();
-    this.server = await DevServerProcess.start({ ...options, dataDir: this.server.dataDir, port: this.server.port });
+    this.server = await DevServerProcess.start(withEveryFeedbackEmailed({ ...options, dataDir: this.server.dataDir, port: this.server.port }));
     this.doc = await Stack.docFor(this.server);
   }
 

@@ -214,7 +214,7 @@ describe('remind-pending', () => {
     const [alias] = linkIdsIn(reminder?.Message?.Body?.Text?.Data ?? '');
     const found = await lookupLink(alias?.id);
     expect(found.state).toBe('pending');
-    expect(found.state !== 'missing' && found.request.hash).toBe(original?.hash);
+    expect(found.state === 'pending' && found.request.hash).toBe(original?.hash);
     const after = table.get(`LINK#${String(original?.hash)}`, 'LINK');
     expect(after?.gsi3pk).toBeUndefined();
 

@@ -9,6 +9,7 @@ import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues } from './support/lambd
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
 process.env.TEAMS = TEAMS_JSON;
+process.env.PUBLIC_BASE_URL = 'https://feedback.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
@@ -111,6 +112,26 @@ describe('share-feedback', () => {
     expect(html).not.toContain('<img');
     expect(html).toContain('Spring &lt;webinar&gt;');
     expect(toMkt?.Message?.Subject?.Data).not.toMatch(/[\r\n]/);
+  });
+
+  it('emails at once only what needs attention (default policy "flagged"), with reply links; stores everything', async () => {
+    const calm: FeedbackAnswer = { ...review, ratings: { 'expectations-set-right': 4, 'message-match': 3 }, details: { difficulties: 'Setting up SSO' } };
+    await expect(share({ ...event, feedback: calm }, ctx)).resolves.toEqual({ shared: 2 });
+    expect(feedbackPuts()).toHaveLength(2);
+    const [toMkt, ...rest] = mails();
+    expect(rest).toHaveLength(0); // Field Sales: expectations rated 4, no unkept promises -> weekly digest only
+    expect(toMkt?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
+    const text = toMkt?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toMatch(/Reply: Acting on it: https:\/\/feedback\.example\.com\/feedback\/[A-Za-z0-9_-]{43}\?status=acting-on-it/);
+    const links = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {}).filter((i) => i.type === 'REPLY_LINK');
+    expect(links).toEqual([expect.objectContaining({ leadId: 'lead-9', feedbackSk: 'FEEDBACK#2026-04-01T08:59:00.000Z#onboarding-review#marketing' })]);
+    expect(links[0]).not.toHaveProperty('gsi3pk');
+
+    ddbMock.resetHistory();
+    sesMock.resetHistory();
+    await share({ ...event, feedback: { ...calm, details: {} } }, ctx);
+    expect(feedbackPuts()).toHaveLength(2);
+    expect(mails()).toHaveLength(0);
   });
 
   it('uses deterministic mail keys, so a retried step does not email twice', async () => {

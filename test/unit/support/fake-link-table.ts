@@ -78,6 +78,12 @@ export class FakeTable {
         delete item.answeredAt;
         return {};
       }
+      if (expr === 'SET #reply = :reply') {
+        // feedback-replies.ts: set once (attribute_exists(pk) AND attribute_not_exists(#reply)).
+        if (!item || item.reply !== undefined) throw ccf();
+        item.reply = v[':reply'];
+        return {};
+      }
       if (!item) {
         if (expr.includes('ADD')) {
           this.items.set(key, { ...(input.Key as Item) });
