@@ -7,13 +7,13 @@
  * Lost: records the reason code; the stage stays, record-outcome sets 'lost'.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import type { CloseDealEvent, CloseDealResult } from './lib/contracts';
 import { ValidationError } from './lib/errors';
 import { changeStage, patchLead } from './lib/leads';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC } from './lib/funnel-metrics';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
+import * as z from './lib/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, decision: feedbackAnswerSchema });
 

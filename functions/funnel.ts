@@ -5,13 +5,15 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { loadFunnel } from './lib/funnel';
 import { httpMiddlewares, json, type HttpResult } from './lib/http';
 import { parseInput } from './lib/parse';
+import * as z from './lib/zod';
 
 const querySchema = z.object({
-  feedbackDays: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be 1 to 3650').max(3650, 'must be 1 to 3650').optional(),
+  feedbackDays: z.optional(
+    z.coerce.number({ error: 'must be a whole number of days' }).check(z.int('must be a whole number of days'), z.gte(1, 'must be 1 to 3650'), z.lte(3650, 'must be 1 to 3650')),
+  ),
 });
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()

@@ -6,13 +6,13 @@
  * review links: one email, not two.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { ENV, parseTeams, requireEnv } from './lib/config';
 import type { OnboardCustomerEvent, OnboardCustomerResult } from './lib/contracts';
 import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
 import { nextOwner } from './lib/routing';
+import * as z from './lib/zod';
 
 const teams = parseTeams(requireEnv(ENV.teams));
 

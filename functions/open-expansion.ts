@@ -10,12 +10,12 @@
  * execution is named by its id.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import type { OpenExpansionEvent, OpenExpansionResult } from './lib/contracts';
 import { startLeadExecution } from './lib/executions';
 import { openExpansionLead } from './lib/expansion';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
+import * as z from './lib/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, checkIn: feedbackAnswerSchema });
 

@@ -9,7 +9,6 @@
  * Marketing). Retry-safe: a retried call keeps the owner already chosen.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { ENV, optionalEnv, parseTeams, requireEnv } from './lib/config';
 import type { QualifyLeadEvent, QualifyLeadResult, Stage } from './lib/contracts';
 import { ValidationError } from './lib/errors';
@@ -18,11 +17,12 @@ import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { nextOwner } from './lib/routing';
 import { parseScoringWeights, scoreLead, type ScoreRoute } from './lib/scoring';
+import * as z from './lib/zod';
 
 const weights = parseScoringWeights(optionalEnv(ENV.scoringWeights), ENV.scoringWeights);
 const teams = parseTeams(requireEnv(ENV.teams));
 
-export const qualifyLeadEventSchema = z.object({ leadId: z.string().min(1).max(80) });
+export const qualifyLeadEventSchema = z.object({ leadId: z.string().check(z.minLength(1), z.maxLength(80)) });
 
 const STAGE_FOR_ROUTE: Record<ScoreRoute, Stage> = {
   'sales-ready': 'qualifying',

@@ -1,6 +1,5 @@
 /** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention). */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { tableName } from './lib/clients';
 import { ENV, parseTeams, requireEnv } from './lib/config';
 import type { RecordOutcomeEvent, RecordOutcomeResult } from './lib/contracts';
@@ -8,17 +7,18 @@ import { getLead } from './lib/leads';
 import { MetricUnit, logger, metrics, observe } from './lib/observability';
 import { recordOutcome } from './lib/outcomes';
 import { parseInput } from './lib/parse';
+import * as z from './lib/zod';
 
 tableName();
 requireEnv(ENV.mailFrom);
 const teams = parseTeams(requireEnv(ENV.teams));
 
 const eventSchema = z.object({
-  leadId: z.string().min(1).max(80),
+  leadId: z.string().check(z.minLength(1), z.maxLength(80)),
   outcome: z.enum(['nurture', 'disqualified', 'lost', 'stalled', 'renewed', 'churned', 'needs-attention']),
-  reason: z.string().max(500).default('unspecified'),
-  error: z.string().max(10_000).optional(),
-  cause: z.string().max(100_000).optional(),
+  reason: z._default(z.string().check(z.maxLength(500)), 'unspecified'),
+  error: z.optional(z.string().check(z.maxLength(10_000))),
+  cause: z.optional(z.string().check(z.maxLength(100_000))),
 });
 
 export const handler = middy<RecordOutcomeEvent, RecordOutcomeResult>()

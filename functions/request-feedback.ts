@@ -5,13 +5,13 @@
  * task's TimeoutSeconds pass).
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { tableName } from './lib/clients';
 import { ENV, optionalEnv, parseTeams, requireEnv } from './lib/config';
 import type { RequestFeedbackEvent, RequestFeedbackResult } from './lib/contracts';
 import { requestFeedback } from './lib/feedback-service';
 import { MetricUnit, metrics, observe } from './lib/observability';
 import { feedbackStepSchema, leadIdSchema, parseInput } from './lib/parse';
+import * as z from './lib/zod';
 
 tableName();
 const teams = parseTeams(requireEnv(ENV.teams));
@@ -23,11 +23,11 @@ if (!(fraction >= 0 && fraction < 1)) throw new Error(`${ENV.reminderAfterFracti
 const eventSchema = z.object({
   leadId: leadIdSchema,
   step: feedbackStepSchema,
-  taskToken: z.string().min(1).max(4096),
-  timeoutSeconds: z.number().int().positive(),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
+  timeoutSeconds: z.number().check(z.int(), z.positive()),
   escalated: z.boolean(),
-  reschedules: z.number().int().min(0).max(100).optional(),
-  renewalDue: z.boolean().optional(),
+  reschedules: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+  renewalDue: z.optional(z.boolean()),
 });
 
 export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()

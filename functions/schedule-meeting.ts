@@ -8,7 +8,6 @@
  * meeting: one email, not two.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { ENV, parseTeams, requireEnv } from './lib/config';
 import type { ScheduleMeetingEvent, ScheduleMeetingResult } from './lib/contracts';
 import { isExpansion } from './lib/lead-schema';
@@ -16,10 +15,11 @@ import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
 import { nextOwner } from './lib/routing';
+import * as z from './lib/zod';
 
 const teams = parseTeams(requireEnv(ENV.teams));
 
-const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().int().min(0).max(100) });
+const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().check(z.int(), z.gte(0), z.lte(100)) });
 
 export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<ScheduleMeetingResult> {
   const { leadId, reschedules } = parseInput(eventSchema, event);

@@ -5,7 +5,6 @@
  * attention). After an onboarding review the lead becomes a customer.
  */
 import middy from '@middy/core';
-import { z } from 'zod';
 import { tableName } from './lib/clients';
 import { ENV, optionalEnv, parseInstantFeedbackEmails, parseTeams, requireEnv } from './lib/config';
 import type { ShareFeedbackEvent, ShareFeedbackResult } from './lib/contracts';
@@ -13,6 +12,7 @@ import { shareFeedback } from './lib/feedback-sharing';
 import { changeStage, requireLead } from './lib/leads';
 import { MetricUnit, logger, metrics, observe } from './lib/observability';
 import { feedbackAnswerSchema, feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from './lib/parse';
+import * as z from './lib/zod';
 
 tableName();
 requireEnv(ENV.mailFrom);
