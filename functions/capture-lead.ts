@@ -1,5 +1,5 @@
 /**
- * `POST /leads` (HTTP API v2; the authorizer in front checks the bearer key).
+ * `POST /leads` (HTTP API v2; bearer key checked first by requireApiKey: 401).
  * Validates the lead, writes it (conditional, idempotent) and starts its
  * execution, named by the lead id.
  *
@@ -7,13 +7,14 @@
  * 200 `{ leadId, executionArn, created: false }` for a duplicate submit (same
  * id, or same email + campaign): no second lead, no second execution;
  * 400 `{ message, field, errors: [{ field, message }] }` naming every bad field;
- * 413 (same shape, field `body`) for a body over MAX_LEAD_BODY_BYTES (16 KB);
+ * 413 (same shape, field `body`) for a body over MAX_LEAD_BODY_BYTES (64 KB);
  * 409 when a client-supplied id already belongs to another email.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLeadExecution } from './lib/executions';
 import { Conflict } from './lib/errors';
+import { requireApiKey } from './lib/api-key';
 import { httpMiddlewares, json, type HttpResult } from './lib/http';
 import { LEAD_FIELDS, MAX_LEAD_BODY_BYTES, parseLeadBody, toLeadInput } from './lib/lead-schema';
 import { putNewLead } from './lib/leads';
@@ -21,6 +22,7 @@ import { logger, metrics, MetricUnit } from './lib/observability';
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
   .use(httpMiddlewares({ body: 'none' }))
+  .use(requireApiKey())
   .handler(async (event) => {
     // Over the stated limit: 413 before any parsing (API Gateway itself accepts up to 10 MB).
     if (event.body !== undefined && Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8') > MAX_LEAD_BODY_BYTES) {

@@ -1,6 +1,6 @@
 /**
- * `DELETE /leads/{id}` (HTTP API v2; the authorizer in front checks the
- * bearer key): erases the lead's personal data, stops its execution and
+ * `DELETE /leads/{id}` (HTTP API v2; bearer key checked first by
+ * requireApiKey: 401): erases the lead's personal data, stops its execution and
  * invalidates its feedback links, keeping the anonymous funnel counts.
  *
  * 200 `{ leadId, erased, executionStopped, feedbackItemsCleaned }` (erased:
@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { eraseLead } from './lib/erasure';
 import { ValidationError } from './lib/errors';
+import { requireApiKey } from './lib/api-key';
 import { httpMiddlewares, json, type HttpResult } from './lib/http';
 import { LEAD_ID_PATTERN } from './lib/lead-schema';
 import { logger, metrics, MetricUnit } from './lib/observability';
@@ -19,6 +20,7 @@ const ERASABLE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
   .use(httpMiddlewares({ body: 'none' }))
+  .use(requireApiKey())
   .handler(async (event) => {
     const id = event.pathParameters?.id;
     if (id === undefined || !(LEAD_ID_PATTERN.test(id) || ERASABLE_ID.test(id))) throw new ValidationError('id', 'must be a lead id');

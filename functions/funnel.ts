@@ -1,11 +1,12 @@
 /**
- * `GET /funnel` (HTTP API v2, behind the authorizer): counts and conversion
+ * `GET /funnel` (HTTP API v2; bearer key checked first: 401): counts and conversion
  * per stage, time in stage, revenue won per currency, feedback per team
  * pair. Optional `?feedbackDays=N` (1-3650) counts only recent feedback.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadFunnel } from './lib/funnel';
+import { requireApiKey } from './lib/api-key';
 import { httpMiddlewares, json, type HttpResult } from './lib/http';
 import { parseInput } from './lib/parse';
 import * as z from './lib/zod';
@@ -18,6 +19,7 @@ const querySchema = z.object({
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
   .use(httpMiddlewares({ body: 'none' }))
+  .use(requireApiKey())
   .handler(async (event) => {
     const { feedbackDays } = parseInput(querySchema, event.queryStringParameters ?? {});
     const now = new Date();

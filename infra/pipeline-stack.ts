@@ -117,7 +117,6 @@ export class PipelineStack extends Stack {
       funnel: functions.funnel.function,
       deleteLead: functions['delete-lead'].function,
       feedbackPage: functions['feedback-page'].function,
-      authorizer: functions.authorize.function,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
       logRetention,
@@ -127,7 +126,7 @@ export class PipelineStack extends Stack {
     // wins (`-c publicBaseUrl=https://...`, mapped to the API outside this
     // stack). Otherwise the API's own endpoint `https://<id>.execute-api...`
     // (Fn::GetAtt Api.ApiEndpoint): the AWS::ApiGatewayV2::Api resource
-    // depends on nothing, while routes, integrations, the authorizer and the
+    // depends on nothing, while routes, integrations and the
     // stage depend on it and on the functions. So request-feedback and
     // remind-pending (and any API integration) can reference it without a
     // cycle; the `$default` stage adds no path. STATE_MACHINE_ARN likewise

@@ -325,7 +325,6 @@ export function substitute(text: string, values: Readonly<Record<string, string>
 
 export const FUNCTION_NAMES = [
   'capture-lead',
-  'authorize',
   'qualify-lead',
   'request-feedback',
   'feedback-page',
@@ -351,7 +350,7 @@ export interface FunctionSpec {
   /** What it does (the Lambda description). */
   readonly description: string;
   /** What invokes it. */
-  readonly trigger: 'http' | 'authorizer' | 'state-machine' | 'schedule';
+  readonly trigger: 'http' | 'state-machine' | 'schedule';
   /** The ASL placeholder naming its ARN (state-machine functions). */
   readonly aslPlaceholder?: AslFunctionPlaceholder;
   /** The table operations it performs (granted exactly; Query covers the table and its indexes). */
@@ -386,20 +385,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     sendsMail: false,
     startsExecutions: true,
     answersTasks: false,
-    readsApiKey: false,
-    env: ['tableName', 'stateMachineArn'],
-    timeoutSeconds: 10,
-  },
-  authorize: {
-    description: 'HTTP API Lambda authorizer: bearer key from Secrets Manager, constant-time compare',
-    trigger: 'authorizer',
-    table: [],
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
     readsApiKey: true,
-    env: ['apiKeySecretId'],
-    timeoutSeconds: 5,
+    env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
+    timeoutSeconds: 10,
   },
   'qualify-lead': {
     description: 'Qualify lead: fit + engagement score, tier, Inside Sales owner by round-robin',
@@ -526,8 +514,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     sendsMail: false,
     startsExecutions: false,
     answersTasks: false,
-    readsApiKey: false,
-    env: ['tableName'],
+    readsApiKey: true,
+    env: ['tableName', 'apiKeySecretId'],
     timeoutSeconds: 10,
   },
   'delete-lead': {
@@ -538,8 +526,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     startsExecutions: false,
     answersTasks: false,
     stopsExecutions: true,
-    readsApiKey: false,
-    env: ['tableName', 'stateMachineArn'],
+    readsApiKey: true,
+    env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
     timeoutSeconds: 15,
   },
 };

@@ -1,27 +1,19 @@
 /**
  * What API Gateway (HTTP API, payload format 2.0) does in front of the
- * Lambda handlers, for the embedded runtime: match a route, run the Lambda
- * authorizer (simple responses) on protected routes, shape the event, call
- * the handler in-process and turn its result into an HTTP response.
+ * Lambda handlers, for the embedded runtime: match a route, shape the event,
+ * call the handler in-process and turn its result into an HTTP response.
+ * (The stack has no API Gateway authorizer: the functions behind the keyed
+ * routes check the bearer key themselves, functions/lib/api-key.ts.)
  *
  * Behaviour follows the HTTP API documentation:
  * - no route: 404 {"message":"Not Found"}
- * - protected route without the identity source (Authorization header):
- *   401 {"message":"Unauthorized"} without calling the authorizer
- * - authorizer says no: 403 {"message":"Forbidden"}
  * - handler throws: 500 {"message":"Internal Server Error"}
  * - a result without statusCode is a 200 JSON body.
  * Bodies that are not text (e.g. form posts) arrive base64-encoded with
  * isBase64Encoded: true, as HTTP APIs send them.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  APIGatewayProxyEventV2,
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  APIGatewayRequestAuthorizerEventV2,
-  Context,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';
 
@@ -35,13 +27,10 @@ export interface Route {
   /** Function name (for the Lambda context). */
   functionName: string;
   handler: InvokableHandler;
-  /** Run the authorizer first. */
-  authorized: boolean;
 }
 
 export interface ApiOptions {
   routes: Route[];
-  authorizer?: { functionName: string; handler: InvokableHandler };
   region: string;
   accountId: string;
   apiId?: string;
@@ -202,28 +191,6 @@ export function buildEvent(req: RawRequest, match: RouteMatch, options: ApiOptio
   return event;
 }
 
-/** The authorizer's event (payload format 2.0, identity source: the Authorization header). */
-export function buildAuthorizerEvent(req: RawRequest, match: RouteMatch, options: ApiOptions, now = new Date()): APIGatewayRequestAuthorizerEventV2 {
-  const parsed = parseRequest(req);
-  const routeKey = `${match.route.method} ${match.route.path}`;
-  const ctx = requestContext(req, parsed, routeKey, options, now);
-  const event: APIGatewayRequestAuthorizerEventV2 = {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: `arn:aws:execute-api:${options.region}:${options.accountId}:${ctx.apiId}/${ctx.stage}/${match.route.method}${match.route.path}`,
-    identitySource: [parsed.headers.authorization ?? ''],
-    routeKey,
-    rawPath: parsed.rawPath,
-    rawQueryString: parsed.rawQueryString,
-    cookies: parsed.cookies,
-    headers: parsed.headers,
-    requestContext: ctx,
-  };
-  if (parsed.query !== undefined) event.queryStringParameters = parsed.query;
-  if (Object.keys(match.pathParameters).length > 0) event.pathParameters = match.pathParameters;
-  return event;
-}
-
 /** A Lambda context for an in-process invocation. */
 export function lambdaContext(functionName: string, region: string, accountId: string, timeoutMs = 30_000): Context {
   const deadline = Date.now() + timeoutMs;
@@ -265,11 +232,6 @@ export function toResponse(result: unknown): RawResponse {
   return json(200, result ?? null);
 }
 
-function authorizedFrom(result: unknown): { ok: boolean; context: Record<string, unknown> } {
-  if (!isRecord(result)) return { ok: false, context: {} };
-  return { ok: result.isAuthorized === true, context: isRecord(result.context) ? result.context : {} };
-}
-
 export type InvokeErrorReporter = (functionName: string, error: unknown) => void;
 
 /** Handles one request the way the HTTP API would. */
@@ -278,27 +240,6 @@ export async function handleApiRequest(req: RawRequest, options: ApiOptions, onE
   const match = matchRoute(options.routes, req.method, path);
   if (match === undefined) return json(404, { message: 'Not Found' });
   const event = buildEvent(req, match, options);
-  if (match.route.authorized) {
-    if (options.authorizer === undefined) return json(500, { message: 'Internal Server Error' });
-    if ((event.headers.authorization ?? '') === '') return json(401, { message: 'Unauthorized' });
-    let verdict: { ok: boolean; context: Record<string, unknown> };
-    try {
-      const result = await options.authorizer.handler(
-        buildAuthorizerEvent(req, match, options) as never,
-        lambdaContext(options.authorizer.functionName, options.region, options.accountId),
-      );
-      verdict = authorizedFrom(result);
-    } catch (err) {
-      onError?.(options.authorizer.functionName, err);
-      return json(500, { message: 'Internal Server Error' });
-    }
-    if (!verdict.ok) return json(403, { message: 'Forbidden' });
-    const withAuth: APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>> = {
-      ...event,
-      requestContext: { ...event.requestContext, authorizer: { lambda: verdict.context } },
-    };
-    return invoke(match.route, withAuth, options, onError);
-  }
   return invoke(match.route, event, options, onError);
 }
 

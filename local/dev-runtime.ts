@@ -4,7 +4,7 @@
  *
  *   dynalite (DynamoDB API, LevelDB files)     the app table + the engine's store (own thread)
  *   aws-ses-v2-local (SES v1/v2 + viewer)      mail, copied to <data>/outbox.jsonl
- *   local Secrets Manager (GetSecretValue)     the bearer key for the authorizer
+ *   local Secrets Manager (GetSecretValue)     the bearer key (POST /leads, DELETE /leads/{id}, GET /funnel)
  *   local/engine + its HTTP server             the Step Functions API
  *   the app server                             HTTP API routes, console, /local/*
  *
@@ -250,12 +250,12 @@ function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] 
     return fn;
   };
   return [
-    { method: 'POST', path: '/leads', functionName: `${FUNCTION_PREFIX}capture-lead`, handler: need('capture-lead'), authorized: true },
-    { method: 'DELETE', path: '/leads/{id}', functionName: `${FUNCTION_PREFIX}delete-lead`, handler: need('delete-lead'), authorized: true },
-    { method: 'GET', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
-    { method: 'HEAD', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
-    { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page'), authorized: false },
-    { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel'), authorized: true },
+    { method: 'POST', path: '/leads', functionName: `${FUNCTION_PREFIX}capture-lead`, handler: need('capture-lead') },
+    { method: 'DELETE', path: '/leads/{id}', functionName: `${FUNCTION_PREFIX}delete-lead`, handler: need('delete-lead') },
+    { method: 'GET', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
+    { method: 'HEAD', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
+    { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
+    { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel') },
   ];
 }
 
@@ -376,15 +376,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     cleanups.push(() => sfn.close());
 
     // The app server starts now (routes filled in below) so PUBLIC_BASE_URL has its real port.
-    const apiHolder: { routes: Route[]; authorizer?: { functionName: string; handler: InvokableHandler } } = { routes: [] };
+    const apiHolder: { routes: Route[] } = { routes: [] };
     let localHandler: Parameters<typeof startAppServer>[0]['local'] = async () => undefined;
     const app = await startAppServer({
       api: {
         get routes() {
           return apiHolder.routes;
-        },
-        get authorizer() {
-          return apiHolder.authorizer;
         },
         region: REGION,
         accountId: ACCOUNT_ID,
@@ -438,10 +435,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (spec.aslPlaceholder !== undefined) functionArns[spec.aslPlaceholder] = functionArn(name);
     }
     for (const p of ASL_FUNCTION_PLACEHOLDERS) if (functionArns[p] === undefined) throw new Error(`no function for \${${p}}`);
-    const authorize = handlers.authorize;
-    if (authorize === undefined) throw new Error('missing handler authorize');
     apiHolder.routes = apiRoutes(handlers);
-    apiHolder.authorizer = { functionName: `${FUNCTION_PREFIX}authorize`, handler: authorize };
 
     // The state machine: the ASL file with the same substitutions as the stack.
     const definition = substitute(readFileSync(ASL_FILE, 'utf8'), aslSubstitutions(settings, functionArns));
@@ -458,7 +452,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
     // Console and local JSON.
     const doc = DynamoDBDocumentClient.from(ddbClient, { marshallOptions: { removeUndefinedValues: true } });
-    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, funnel: handlers.funnel, definition });
+    // The console reads GET /funnel's figures through its handler, presenting the key as any client does.
+    const funnel = handlers.funnel;
+    const withKey: InvokableHandler | undefined =
+      funnel === undefined ? undefined : (event, context) => funnel({ ...(event as { headers?: Record<string, string> }), headers: { ...(event as { headers?: Record<string, string> }).headers, authorization: `Bearer ${apiKey}` } } as never, context);
+    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, funnel: withKey, definition });
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
     localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
 

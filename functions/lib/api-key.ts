@@ -1,10 +1,18 @@
 /**
- * The bearer key for POST /leads and GET /funnel: read from Secrets Manager
- * (API_KEY_SECRET_ID), cached in memory for CACHE_MS, compared in constant time.
+ * The bearer key of POST /leads, DELETE /leads/{id} and GET /funnel: read
+ * from Secrets Manager (API_KEY_SECRET_ID), cached in memory for CACHE_MS,
+ * compared in constant time, checked by the `requireApiKey()` middleware
+ * inside those handlers (an HTTP API Lambda authorizer can only answer 403
+ * to a wrong key, and costs an invocation per request).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { secrets } from './clients';
+import { ENV, requireEnv } from './config';
+import { Unauthorized } from './errors';
+import { logger, metrics, MetricUnit } from './observability';
 
 /** How long a fetched key is reused. */
 export const CACHE_MS = 5 * 60 * 1000;
@@ -51,4 +59,30 @@ export function keysMatch(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
   return timingSafeEqual(a, b);
+}
+
+/**
+ * Middy middleware: a request without `Authorization: Bearer <the key>`
+ * (missing, empty, another scheme, malformed or wrong) is refused with 401
+ * and `WWW-Authenticate: Bearer` (http.ts renders Unauthorized) before the
+ * handler runs. Register it right after httpMiddlewares(). Never logs the
+ * header or the key.
+ */
+export function requireApiKey(): MiddlewareObj<APIGatewayProxyEventV2> {
+  const secretId = requireEnv(ENV.apiKeySecretId);
+  return {
+    before: async (request: Request<APIGatewayProxyEventV2>) => {
+      const token = bearerToken(request.event.headers?.authorization);
+      if (token === undefined) {
+        logger.info('unauthorized: missing or malformed bearer header', { routeKey: request.event.routeKey });
+        metrics.addMetric('Unauthorized', MetricUnit.Count, 1);
+        throw new Unauthorized('a bearer key is required (Authorization: Bearer <key>)');
+      }
+      if (!keysMatch(token, await getApiKey(secretId))) {
+        logger.info('unauthorized: wrong key', { routeKey: request.event.routeKey });
+        metrics.addMetric('Unauthorized', MetricUnit.Count, 1);
+        throw new Unauthorized('a bearer key is required (Authorization: Bearer <key>)');
+      }
+    },
+  };
 }

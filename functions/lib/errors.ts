@@ -32,6 +32,11 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** No valid credentials (the bearer key): 401 with `WWW-Authenticate: Bearer`. */
+export class Unauthorized extends DomainError {
+  override readonly name = 'Unauthorized';
+}
+
 /** The thing asked for does not exist (lead, feedback link). */
 export class NotFound extends DomainError {
   override readonly name = 'NotFound';

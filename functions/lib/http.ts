@@ -18,7 +18,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { Conflict, DomainError, Gone, NotFound, TransientError, ValidationError } from './errors';
+import { Conflict, DomainError, Gone, NotFound, TransientError, Unauthorized, ValidationError } from './errors';
 import { errorSummary, logger, observe } from './observability';
 
 /** What HTTP handlers return. */
@@ -39,6 +39,7 @@ export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-in
 /** The single mapping from domain errors (and middy's HTTP errors) to status codes. */
 export function httpStatusOf(error: unknown): number {
   if (error instanceof ValidationError) return 400;
+  if (error instanceof Unauthorized) return 401;
   if (error instanceof NotFound) return 404;
   if (error instanceof Conflict) return 409;
   if (error instanceof Gone) return 410;
@@ -108,6 +109,8 @@ function errorResponses(render: ErrorRenderer): MiddlewareObj {
         await fallback.onError?.(request);
       }
       request.response = render(status, request.error);
+      // RFC 6750: a 401 names the scheme the client must use.
+      if (status === 401) request.response.headers = { ...request.response.headers, 'WWW-Authenticate': 'Bearer' };
     },
   };
 }

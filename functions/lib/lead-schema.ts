@@ -25,8 +25,16 @@ import {
 } from './scoring';
 import * as z from './zod';
 
-/** Largest accepted request body (bytes, after base64 decoding). */
-export const MAX_LEAD_BODY_BYTES = 16 * 1024;
+/**
+ * Largest accepted request body (bytes, as received): room for four free-text
+ * fields at their limit with JSON escaping. Over it: 413. A stored lead stays
+ * far below DynamoDB's 400 KB item limit, and no lead data travels in the
+ * execution's payload (256 KB): its input is `{ leadId }`.
+ */
+export const MAX_LEAD_BODY_BYTES = 64 * 1024;
+
+/** Free text (name, company, title, message): 10,240 UTF-16 code units, so any 10 KB value fits, in any script. */
+export const FREE_TEXT_MAX = 10 * 1024;
 
 /**
  * Client-supplied ids: letters, digits, '-' and '_', 64 characters at most
@@ -37,15 +45,16 @@ export const LEAD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const FIELD_LIMITS = {
   id: 64,
-  name: 200,
+  name: FREE_TEXT_MAX,
+  /** RFC 5321's path limit. */
   email: 254,
-  company: 200,
-  title: 200,
+  company: FREE_TEXT_MAX,
+  title: FREE_TEXT_MAX,
   industry: 100,
   campaign: 100,
   phone: 40,
   country: 2,
-  message: 2000,
+  message: FREE_TEXT_MAX,
   pagesViewed: 100_000,
   eventsAttended: 1_000,
   companySize: 10_000_000,
@@ -53,8 +62,8 @@ export const FIELD_LIMITS = {
 
 // Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// Multi-line text may contain \n and \t, nothing else below 0x20.
-const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// Multi-line text may contain line breaks (\n, and \r as forms send CRLF) and \t, nothing else below 0x20.
+const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** NFC, trimmed (transform), then checked. */
 function normalized(checked: z.ZodMiniString<string>) {

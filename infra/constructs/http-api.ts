@@ -1,7 +1,6 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,22 +8,18 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 export interface PipelineHttpApiProps {
-  /** POST /leads. */
+  /** POST /leads (checks the bearer key itself: 401). */
   readonly captureLead: lambda.IFunction;
-  /** GET /funnel. */
+  /** GET /funnel (checks the bearer key itself: 401). */
   readonly funnel: lambda.IFunction;
-  /** DELETE /leads/{id}. */
+  /** DELETE /leads/{id} (checks the bearer key itself: 401). */
   readonly deleteLead: lambda.IFunction;
   /** GET|POST /feedback/{id} (public: the link id is the capability). */
   readonly feedbackPage: lambda.IFunction;
-  /** The Lambda authorizer of POST /leads and GET /funnel (simple responses). */
-  readonly authorizer: lambda.IFunction;
   /** Default stage steady-state rate limit (requests per second). @default 20 */
   readonly rateLimit?: number;
   /** Default stage burst limit. @default 40 */
   readonly burstLimit?: number;
-  /** How long API Gateway caches an authorizer answer per Authorization header. @default Duration.minutes(5) */
-  readonly authorizerCacheTtl?: Duration;
   /** Retention of the access log group. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -45,17 +40,18 @@ export const ACCESS_LOG_FIELDS = {
   responseLatency: '$context.responseLatency',
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
-  authorizerError: '$context.authorizer.error',
 } as const;
 
 /**
- * The HTTP API: `POST /leads` and `GET /funnel` behind a Lambda authorizer
- * (bearer key from Secrets Manager, simple responses, cached per
- * Authorization header), public `GET|POST /feedback/{id}`, one `$default`
- * stage with throttling and JSON access logs.
+ * The HTTP API: `POST /leads`, `DELETE /leads/{id}` and `GET /funnel`, whose
+ * functions check the bearer key first (functions/lib/api-key.ts: 401 with
+ * `WWW-Authenticate: Bearer` for a missing, malformed or wrong key; an HTTP
+ * API Lambda authorizer could only answer 403 to a wrong key, and would cost
+ * an invocation per request); public `GET|HEAD|POST /feedback/{id}`; one
+ * `$default` stage with throttling and JSON access logs.
  *
- * The bearer key is a generated secret; only the authorizer may read it
- * (the stack grants that). Read it with
+ * The bearer key is a generated secret; only those three functions may read
+ * it (the stack grants that). Read it with
  * `aws secretsmanager get-secret-value --secret-id <ApiKeySecretArn output>`.
  */
 export class PipelineHttpApi extends Construct {
@@ -63,7 +59,6 @@ export class PipelineHttpApi extends Construct {
   public readonly stage: apigw.HttpStage;
   public readonly apiKey: secretsmanager.Secret;
   public readonly accessLogs: logs.LogGroup;
-  public readonly authorizer: HttpLambdaAuthorizer;
   /** `https://<api id>.execute-api.<region>.<suffix>` (no trailing slash; the `$default` stage has no path). */
   public readonly endpoint: string;
 
@@ -71,7 +66,7 @@ export class PipelineHttpApi extends Construct {
     super(scope, id);
 
     this.apiKey = new secretsmanager.Secret(this, 'ApiKey', {
-      description: 'Bearer key of POST /leads and GET /funnel (Authorization: Bearer <key>)',
+      description: 'Bearer key of POST /leads, DELETE /leads/{id} and GET /funnel (Authorization: Bearer <key>)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -96,36 +91,36 @@ export class PipelineHttpApi extends Construct {
       },
     });
 
-    this.authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', props.authorizer, {
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
-    });
-
-    this.api.addRoutes({
-      path: '/leads',
-      methods: [apigw.HttpMethod.POST],
-      integration: new HttpLambdaIntegration('CaptureLead', props.captureLead),
-      authorizer: this.authorizer,
-    });
-    this.api.addRoutes({
-      path: '/leads/{id}',
-      methods: [apigw.HttpMethod.DELETE],
-      integration: new HttpLambdaIntegration('DeleteLead', props.deleteLead),
-      authorizer: this.authorizer,
-    });
-    this.api.addRoutes({
-      path: '/funnel',
-      methods: [apigw.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('Funnel', props.funnel),
-      authorizer: this.authorizer,
-    });
+    const keyRoutes = [
+      ...this.api.addRoutes({
+        path: '/leads',
+        methods: [apigw.HttpMethod.POST],
+        integration: new HttpLambdaIntegration('CaptureLead', props.captureLead),
+      }),
+      ...this.api.addRoutes({
+        path: '/leads/{id}',
+        methods: [apigw.HttpMethod.DELETE],
+        integration: new HttpLambdaIntegration('DeleteLead', props.deleteLead),
+      }),
+      ...this.api.addRoutes({
+        path: '/funnel',
+        methods: [apigw.HttpMethod.GET],
+        integration: new HttpLambdaIntegration('Funnel', props.funnel),
+      }),
+    ];
     const feedbackRoutes = this.api.addRoutes({
       path: '/feedback/{id}',
       methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD, apigw.HttpMethod.POST],
       integration: new HttpLambdaIntegration('FeedbackPage', props.feedbackPage),
     });
 
+    for (const route of keyRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The function behind this route authorizes every request first (functions/lib/api-key.ts, middleware requireApiKey): a bearer key from Secrets Manager, compared in constant time, 401 with WWW-Authenticate: Bearer before any other work. An HTTP API Lambda authorizer cannot answer 401 to a wrong key (only 403) and costs an extra invocation per request; the stage is throttled.",
+      });
+    }
     for (const route of feedbackRoutes) {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
@@ -136,7 +131,7 @@ export class PipelineHttpApi extends Construct {
     Validations.of(this.apiKey).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The bearer key is shared with the systems that post leads; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). Authorizer answers are cached for at most 5 minutes.',
+        'The bearer key is shared with the systems that post leads; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). The functions cache it for at most 5 minutes.',
     });
   }
 }

@@ -115,7 +115,7 @@ export class PipelineFunction extends Construct {
       Validations.of(this.function).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
-          'Invoked synchronously only (API Gateway, the Lambda authorizer, Step Functions request-response or waitForTaskToken tasks): errors return to the caller, which retries (the state machine\'s Retry) or reports them; a DLQ applies to asynchronous invocations only.',
+          'Invoked synchronously only (API Gateway, Step Functions request-response or waitForTaskToken tasks): errors return to the caller, which retries (the state machine\'s Retry) or reports them; a DLQ applies to asynchronous invocations only.',
       });
     }
     Validations.of(this.role).acknowledge({

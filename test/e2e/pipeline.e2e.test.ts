@@ -32,7 +32,7 @@ describe('HTTP API', () => {
   it('rejects a missing or wrong key, names bad fields, and is idempotent for a duplicate submit', async () => {
     const noKey = await fetch(`${server.appUrl}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noKey.status).toBe(401);
-    expect((await server.postLead(lead(`k-${run}`, 'Keyless'), 'wrong-key-0123456789abcdef')).status).toBe(403);
+    expect((await server.postLead(lead(`k-${run}`, 'Keyless'), 'wrong-key-0123456789abcdef')).status).toBe(401);
     const bad = await server.postLead({ name: 'X', email: 'not-an-email', company: 'Y', consent: true, pagesViewed: -1 });
     expect(bad.status).toBe(400);
     expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['email', 'pagesViewed']);

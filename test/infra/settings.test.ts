@@ -132,10 +132,11 @@ describe('ASL substitutions', () => {
 describe('functionEnvironment', () => {
   it('gives each function Powertools settings plus exactly the variables it reads', () => {
     const s = resolveSettings();
-    const authorize = functionEnvironment('authorize', s, RESOURCES);
-    expect(authorize).toEqual({
+    const funnel = functionEnvironment('funnel', s, RESOURCES);
+    expect(funnel).toEqual({
       POWERTOOLS_SERVICE_NAME: 'the-model-pipeline',
       POWERTOOLS_METRICS_NAMESPACE: 'TheModelPipeline',
+      TABLE_NAME: RESOURCES.tableName,
       API_KEY_SECRET_ID: RESOURCES.apiKeySecretId,
     });
     const request = functionEnvironment('request-feedback', s, RESOURCES);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { buildEvent, formatRequestTime, handleApiRequest, matchRoute, toResponse, type ApiOptions, type RawRequest, type Route } from '../../local/apigw';
 
 const seen: unknown[] = [];
@@ -8,18 +8,11 @@ const echo = async (event: never, context: Context): Promise<unknown> => {
   return { statusCode: 201, headers: { 'Content-Type': 'text/plain', 'X-Fn': context.functionName }, body: 'ok' };
 };
 const routes: Route[] = [
-  { method: 'POST', path: '/leads', functionName: 'capture-lead', handler: echo, authorized: true },
-  { method: 'GET', path: '/feedback/{id}', functionName: 'feedback-page', handler: echo, authorized: false },
-  { method: 'POST', path: '/feedback/{id}', functionName: 'feedback-page', handler: echo, authorized: false },
+  { method: 'POST', path: '/leads', functionName: 'capture-lead', handler: echo },
+  { method: 'GET', path: '/feedback/{id}', functionName: 'feedback-page', handler: echo },
+  { method: 'POST', path: '/feedback/{id}', functionName: 'feedback-page', handler: echo },
 ];
-const authorizer = {
-  functionName: 'authorize',
-  handler: async (event: never): Promise<unknown> => {
-    const e = event as APIGatewayRequestAuthorizerEventV2;
-    return { isAuthorized: e.identitySource[0] === 'Bearer good', context: { caller: 'test' } };
-  },
-};
-const options: ApiOptions = { routes, authorizer, region: 'us-east-1', accountId: '123456789012' };
+const options: ApiOptions = { routes, region: 'us-east-1', accountId: '123456789012' };
 
 function req(method: string, url: string, headers: Record<string, string> = {}, body = ''): RawRequest {
   return { method, url, rawHeaders: Object.entries({ Host: '127.0.0.1:3000', ...headers }).flat(), body: Buffer.from(body), sourceIp: '127.0.0.1' };
@@ -55,25 +48,21 @@ describe('API Gateway v2 emulation', () => {
     expect(j).toMatchObject({ isBase64Encoded: false, body: '{"a":1}' });
   });
 
-  it('runs the authorizer: 401 without a key, 403 with a wrong one, the handler with the right one', async () => {
+  it('passes every request to the route\'s handler, the Authorization header included (the functions check the key)', async () => {
     seen.length = 0;
-    const none = await handleApiRequest(req('POST', '/leads', { 'content-type': 'application/json' }, '{}'), options);
-    expect(none.statusCode).toBe(401);
-    expect(JSON.parse(none.body.toString())).toEqual({ message: 'Unauthorized' });
-    const wrong = await handleApiRequest(req('POST', '/leads', { Authorization: 'Bearer bad' }, '{}'), options);
-    expect(wrong.statusCode).toBe(403);
-    expect(seen).toHaveLength(0);
     const ok = await handleApiRequest(req('POST', '/leads', { Authorization: 'Bearer good', 'content-type': 'application/json' }, '{}'), options);
     expect(ok.statusCode).toBe(201);
     expect(ok.headers).toEqual({ 'content-type': 'text/plain', 'x-fn': 'capture-lead' });
-    const event = seen[0] as APIGatewayProxyEventV2WithLambdaAuthorizer<{ caller: string }>;
-    expect(event.requestContext.authorizer.lambda).toEqual({ caller: 'test' });
+    expect((seen[0] as APIGatewayProxyEventV2).headers.authorization).toBe('Bearer good');
+    const none = await handleApiRequest(req('POST', '/leads', { 'content-type': 'application/json' }, '{}'), options);
+    expect(none.statusCode).toBe(201);
+    expect((seen[1] as APIGatewayProxyEventV2).headers.authorization).toBeUndefined();
   });
 
   it('answers 404 for unknown routes and 500 when a handler throws', async () => {
     expect((await handleApiRequest(req('GET', '/nope'), options)).statusCode).toBe(404);
     const errors: string[] = [];
-    const boom: ApiOptions = { ...options, routes: [{ method: 'GET', path: '/x', functionName: 'x', authorized: false, handler: async () => Promise.reject(new Error('boom')) }] };
+    const boom: ApiOptions = { ...options, routes: [{ method: 'GET', path: '/x', functionName: 'x', handler: async () => Promise.reject(new Error('boom')) }] };
     const r = await handleApiRequest(req('GET', '/x'), boom, (fn) => errors.push(fn));
     expect(r.statusCode).toBe(500);
     expect(JSON.parse(r.body.toString())).toEqual({ message: 'Internal Server Error' });

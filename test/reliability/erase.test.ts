@@ -1,6 +1,6 @@
 /**
  * `DELETE /leads/{id}` against the running local stack: authenticated (401
- * without a key, 403 with a wrong one, nothing done), 400 naming `id`, 404
+ * without a key, 401 with a wrong one, nothing done), 400 naming `id`, 404
  * for an unknown lead; for a lead in the middle of its lifecycle it erases
  * the personal data (no item of the table holds the email, name, phone,
  * title or message; the team's free text about the lead is gone from the
@@ -48,7 +48,7 @@ describe('DELETE /leads/{id}', () => {
     await stack.server.mail('call', (m) => about(kept.company)(m) && m.subject.startsWith('Qualification call'));
     const before = await stack.fingerprint();
     expect((await del(kept.id, null)).status).toBe(401);
-    expect((await del(kept.id, 'wrong-key-0123456789abcdef')).status).toBe(403);
+    expect((await del(kept.id, 'wrong-key-0123456789abcdef')).status).toBe(401);
     const bad = await del('has space');
     expect(bad.status).toBe(400);
     expect(bad.body?.field).toBe('id');

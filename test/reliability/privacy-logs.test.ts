@@ -40,7 +40,7 @@ describe('logs of a full lifecycle', () => {
     const is = (m: OutboxMail): boolean => m.subject.includes(`(${company})`);
     expect((await stack.server.postLead(lead(id, company, person))).status).toBe(201);
     expect((await stack.server.postLead(lead(`bad-${run}`, company, { email: `not-an-email-${run}` }))).status).toBe(400);
-    expect((await stack.server.postLead(lead(`k-${run}`, company), 'wrong-key-0123456789abcdef')).status).toBe(403);
+    expect((await stack.server.postLead(lead(`k-${run}`, company), 'wrong-key-0123456789abcdef')).status).toBe(401);
 
     const steps: [string, string, Record<string, string>][] = [
       ['Qualification call', 'book-meeting', { answer: 'book-meeting', comment: `call with ${person.email}` }],

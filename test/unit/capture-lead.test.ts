@@ -3,6 +3,7 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KEYED } from './support/api-key';
 import { httpEvent, lambdaContext } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
@@ -24,7 +25,7 @@ const lead = {
   consent: true,
 };
 const ccf = () => new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
-const post = (body: unknown) => handler(httpEvent({ method: 'POST', path: '/leads', body: typeof body === 'string' ? body : JSON.stringify(body) }), lambdaContext());
+const post = (body: unknown) => handler(httpEvent({ method: 'POST', path: '/leads', headers: KEYED, body: typeof body === 'string' ? body : JSON.stringify(body) }), lambdaContext());
 const execArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:LeadLifecycle:${name}`;
 
 beforeEach(() => {
@@ -79,7 +80,7 @@ describe('POST /leads', () => {
     const bad = await post('{"name":');
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ field: 'body' });
-    const big = await post({ ...lead, message: 'x'.repeat(20_000) });
+    const big = await post({ ...lead, message: 'x'.repeat(70_000) });
     expect(big.statusCode).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ field: 'body' });
     expect(ddbMock.calls()).toHaveLength(0);

@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KEYED } from './support/api-key';
 import { httpEvent, lambdaContext } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
@@ -39,7 +40,7 @@ afterEach(() => {
 describe('GET /funnel', () => {
   it('reports the funnel from the FUNNEL partition with one Query: no scan, no index, no per-lead read', async () => {
     ddbMock.on(QueryCommand).resolves({ Items: items, Count: items.length });
-    const res = await handler(httpEvent({ method: 'GET', path: '/funnel' }), lambdaContext());
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED }), lambdaContext());
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as FunnelReport;
     expect(body.headline).toMatchObject({ leads: 1, qualified: 1, meetings: 0 });
@@ -57,21 +58,21 @@ describe('GET /funnel', () => {
 
   it('pages through the partition if it outgrows one page', async () => {
     ddbMock.on(QueryCommand).resolvesOnce({ Items: items.slice(0, 1), LastEvaluatedKey: { pk: 'FUNNEL', sk: 'STAGE#captured' } }).resolves({ Items: items.slice(1) });
-    const res = await handler(httpEvent({ method: 'GET', path: '/funnel' }), lambdaContext());
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED }), lambdaContext());
     expect((JSON.parse(res.body) as FunnelReport).headline).toMatchObject({ leads: 1, qualified: 1 });
     expect(ddbMock.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'FUNNEL', sk: 'STAGE#captured' });
   });
 
   it('counts only the feedback of recent ISO weeks with ?feedbackDays', async () => {
     ddbMock.on(QueryCommand).resolves({ Items: items });
-    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', query: { feedbackDays: '14' } }), lambdaContext());
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED, query: { feedbackDays: '14' } }), lambdaContext());
     const body = JSON.parse(res.body) as FunnelReport;
     expect(body.feedback.since).toBe('2026-04-17T00:00:00.000Z');
     expect(body.feedback.pairs.find((p) => p.pair === 'inside-sales->marketing')).toMatchObject({ count: 1, averageRating: 4, weeks: [{ week: '2026-W17', count: 1 }] });
   });
 
   it('400 naming feedbackDays when it is not a whole number of days', async () => {
-    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', query: { feedbackDays: 'lots' } }), lambdaContext());
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED, query: { feedbackDays: 'lots' } }), lambdaContext());
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ field: 'feedbackDays' });
     expect(ddbMock.calls()).toHaveLength(0);
@@ -79,7 +80,7 @@ describe('GET /funnel', () => {
 
   it('an empty table gives zeros and nulls, not errors', async () => {
     ddbMock.on(QueryCommand).resolves({ Count: 0, Items: [] });
-    const res = await handler(httpEvent({ method: 'GET', path: '/funnel' }), lambdaContext());
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED }), lambdaContext());
     const body = JSON.parse(res.body) as FunnelReport;
     expect(body.overall).toEqual({ leadToWon: null, leadToCustomer: null });
     expect(body.revenue).toEqual([]);

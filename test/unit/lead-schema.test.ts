@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_LEAD_BODY_BYTES, deriveLeadId, parseLead, parseLeadBody } from '../../functions/lib/lead-schema';
+import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES, deriveLeadId, parseLead, parseLeadBody } from '../../functions/lib/lead-schema';
 
 const valid = {
   name: 'Ada Lovelace',
@@ -75,11 +75,17 @@ describe('parseLead', () => {
     expect(fields({ ...valid, isAdmin: true })).toEqual(['isAdmin']);
   });
 
-  it('enforces field length limits', () => {
-    expect(fields({ ...valid, name: 'n'.repeat(201) })).toEqual(['name']);
-    expect(fields({ ...valid, company: 'c'.repeat(201) })).toEqual(['company']);
-    expect(fields({ ...valid, message: 'm'.repeat(2001) })).toEqual(['message']);
-    expect(parseLead({ ...valid, name: 'n'.repeat(200) }).ok).toBe(true);
+  it('enforces field length limits: free text up to 10 KB in any script, identifiers short', () => {
+    expect(FREE_TEXT_MAX).toBe(10_240);
+    for (const field of ['name', 'company', 'title', 'message'] as const) {
+      expect(fields({ ...valid, [field]: 'n'.repeat(FREE_TEXT_MAX + 1) }), field).toEqual([field]);
+      expect(parseLead({ ...valid, [field]: 'n'.repeat(FREE_TEXT_MAX) }).ok, field).toBe(true);
+      // 10 KB of UTF-8 is at most 10,240 code units: 4-byte emoji (2 units each) and 2-byte letters fit too.
+      expect(parseLead({ ...valid, [field]: '🚀'.repeat(2560) }).ok, field).toBe(true);
+      expect(parseLead({ ...valid, [field]: 'é'.repeat(5120) }).ok, field).toBe(true);
+    }
+    expect(fields({ ...valid, campaign: 'c'.repeat(101) })).toEqual(['campaign']);
+    expect(fields({ ...valid, email: `${'e'.repeat(250)}@example.org` })).toEqual(['email']);
   });
 
   it('rejects CR/LF and control characters in single-line fields, allows newlines in message', () => {
@@ -87,6 +93,10 @@ describe('parseLead', () => {
     expect(fields({ ...valid, company: 'Acme\u0000' })).toEqual(['company']);
     expect(fields({ ...valid, title: 'CEO\u2028and more' })).toEqual(['title']);
     expect(parseLead({ ...valid, message: 'line 1\nline 2' }).ok).toBe(true);
+    // A textarea posts CRLF line breaks: kept as sent.
+    const crlf = parseLead({ ...valid, message: 'line 1\r\nline 2\r\n\tindented' });
+    expect(crlf.ok && crlf.lead.message).toBe('line 1\r\nline 2\r\n\tindented');
+    expect(fields({ ...valid, message: 'form\ffeed' })).toEqual(['message']);
     expect(fields({ ...valid, message: 'bell\u0007' })).toEqual(['message']);
   });
 

@@ -1,8 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext } from './support/lambda-fixtures';
+import { httpEvent, lambdaContext } from './support/lambda-fixtures';
 
 // Observe crypto.timingSafeEqual while keeping its behaviour.
 const timingSafeEqual = vi.hoisted(() => ({ calls: [] as [number, number][] }));
@@ -20,36 +21,24 @@ vi.mock('node:crypto', async (importOriginal) => {
 process.env.API_KEY_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key';
 
 const smMock = mockClient(SecretsManagerClient);
-const { handler } = await import('../../functions/authorize');
-const { resetApiKeyCache, keysMatch, bearerToken, CACHE_MS } = await import('../../functions/lib/api-key');
+const { resetApiKeyCache, keysMatch, bearerToken, requireApiKey, CACHE_MS } = await import('../../functions/lib/api-key');
+const { httpMiddlewares, json } = await import('../../functions/lib/http');
 
 const KEY = 'k3y-0123456789abcdef-ABCDEF_~.+/=';
-const ctx = lambdaContext('authorize');
+const ctx = lambdaContext('capture-lead');
 
-function authEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/$default/POST/leads',
-    identitySource: authorization === undefined ? [] : [authorization],
-    routeKey: 'POST /leads',
-    rawPath: '/leads',
-    rawQueryString: '',
-    cookies: [],
-    headers: authorization === undefined ? {} : { authorization },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method: 'POST', path: '/leads', protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
-      requestId: 'r',
-      routeKey: 'POST /leads',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-  };
+// A keyed handler as capture-lead, delete-lead and funnel build theirs; `ran` counts the work it did.
+let ran = 0;
+const handler = middy<APIGatewayProxyEventV2>()
+  .use(httpMiddlewares({ body: 'none' }))
+  .use(requireApiKey())
+  .handler(async () => {
+    ran += 1;
+    return json(200, { ok: true });
+  });
+
+async function call(authorization?: string): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
+  return (await handler(httpEvent({ method: 'POST', path: '/leads', headers: authorization === undefined ? {} : { Authorization: authorization } }), ctx)) as never;
 }
 
 beforeEach(() => {
@@ -57,6 +46,7 @@ beforeEach(() => {
   vi.setSystemTime(new Date('2026-03-02T10:00:00.000Z'));
   smMock.on(GetSecretValueCommand).resolves({ SecretString: KEY });
   timingSafeEqual.calls.length = 0;
+  ran = 0;
 });
 
 afterEach(() => {
@@ -65,15 +55,25 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('authorize', () => {
-  it('accepts the right bearer key', async () => {
-    await expect(handler(authEvent(`Bearer ${KEY}`), ctx)).resolves.toEqual({ isAuthorized: true });
+function expect401(r: { statusCode: number; headers: Record<string, string>; body: string }): void {
+  expect(r.statusCode).toBe(401);
+  expect(r.headers['WWW-Authenticate']).toBe('Bearer');
+  expect(Object.keys(JSON.parse(r.body) as object)).toEqual(['message']);
+  expect(r.headers['Cache-Control']).toBe('no-store');
+  expect(ran).toBe(0);
+}
+
+describe('requireApiKey', () => {
+  it('lets the right bearer key through (scheme in any case)', async () => {
+    expect((await call(`Bearer ${KEY}`)).statusCode).toBe(200);
+    expect((await call(`bearer ${KEY}`)).statusCode).toBe(200);
+    expect(ran).toBe(2);
     expect(smMock.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(process.env.API_KEY_SECRET_ID);
   });
 
   it('accepts a JSON secret with an apiKey field', async () => {
     smMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ apiKey: KEY }) });
-    await expect(handler(authEvent(`Bearer ${KEY}`), ctx)).resolves.toEqual({ isAuthorized: true });
+    expect((await call(`Bearer ${KEY}`)).statusCode).toBe(200);
   });
 
   it.each([
@@ -85,8 +85,8 @@ describe('authorize', () => {
     ['two tokens', `Bearer ${KEY} ${KEY}`],
     ['control characters', `Bearer ${KEY}\r\nX: y`],
     ['non-ASCII', `Bearer ${KEY}é`],
-  ])('rejects a malformed header (%s) without reading the secret', async (_label, header) => {
-    await expect(handler(authEvent(header), ctx)).resolves.toEqual({ isAuthorized: false });
+  ])('refuses a malformed header (%s) with 401, without reading the secret or running the handler', async (_label, header) => {
+    expect401(await call(header));
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
@@ -95,14 +95,14 @@ describe('authorize', () => {
     ['prefix of the key', KEY.slice(0, 10)],
     ['longer key', `${KEY}x`],
     ['different case', KEY.toUpperCase()],
-  ])('rejects a %s', async (_label, token) => {
-    await expect(handler(authEvent(`Bearer ${token}`), ctx)).resolves.toEqual({ isAuthorized: false });
+  ])('refuses a %s with 401 and runs nothing', async (_label, token) => {
+    expect401(await call(`Bearer ${token}`));
   });
 
   it('compares with timingSafeEqual on equal-length digests, whatever the presented length', async () => {
-    await handler(authEvent('Bearer short'), ctx);
-    await handler(authEvent(`Bearer ${'x'.repeat(500)}`), ctx);
-    await handler(authEvent(`Bearer ${KEY}`), ctx);
+    await call('Bearer short');
+    await call(`Bearer ${'x'.repeat(500)}`);
+    await call(`Bearer ${KEY}`);
     expect(timingSafeEqual.calls).toEqual([
       [32, 32],
       [32, 32],
@@ -113,19 +113,21 @@ describe('authorize', () => {
   });
 
   it('caches the key for a few minutes, then reads it again (rotation)', async () => {
-    await handler(authEvent(`Bearer ${KEY}`), ctx);
-    await handler(authEvent(`Bearer ${KEY}`), ctx);
+    await call(`Bearer ${KEY}`);
+    await call(`Bearer ${KEY}`);
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     smMock.on(GetSecretValueCommand).resolves({ SecretString: 'rotated-key-0123456789' });
     vi.setSystemTime(new Date(Date.now() + CACHE_MS + 1));
-    await expect(handler(authEvent(`Bearer ${KEY}`), ctx)).resolves.toEqual({ isAuthorized: false });
-    await expect(handler(authEvent('Bearer rotated-key-0123456789'), ctx)).resolves.toEqual({ isAuthorized: true });
+    expect((await call(`Bearer ${KEY}`)).statusCode).toBe(401);
+    expect((await call('Bearer rotated-key-0123456789')).statusCode).toBe(200);
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
-  it('denies when the secret cannot be read', async () => {
+  it('fails closed when the secret cannot be read: 500, the handler does not run', async () => {
     smMock.on(GetSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    await expect(handler(authEvent(`Bearer ${KEY}`), ctx)).resolves.toEqual({ isAuthorized: false });
+    const r = await call(`Bearer ${KEY}`);
+    expect(r.statusCode).toBe(500);
+    expect(ran).toBe(0);
   });
 
   it('parses bearer tokens strictly', () => {
