@@ -14,6 +14,14 @@
  * it (conditional on the chunk not existing): the latest chunk is the
  * execution's position. The head is written at creation and when the
  * execution ends (after its final chunk).
+ *
+ * dynalite writes a GSI entry before its item, and a kill -9 can fall in
+ * between. A named execution's head is therefore first created without its
+ * listing key (gsm/gsk, whose gsk depends on the start time of that
+ * attempt): a crash there leaves no byMachine entry that a retried start
+ * (another start time, another key) would not replace. The listing key is
+ * written next, derived from the stored head, so writing it again gives the
+ * same index entry; a head found without it is given it (addListingKey).
  */
 import {
   CreateTableCommand,
@@ -23,6 +31,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  UpdateItemCommand,
   BatchWriteItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -211,16 +220,18 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   // --- executions
 
-  private headItem(rec: ExecutionRecord): Item {
+  private headItem(rec: ExecutionRecord, listed = true): Item {
     const { cursor, ...rest } = rec;
     const item: Item = {
       pk: S(`X#${rec.executionArn}`),
       sk: S('H'),
       d: S(JSON.stringify(rest)),
       st: S(rec.status),
-      gsm: S(rec.stateMachineArn),
-      gsk: S(listKey(rec.startDate, rec.name)),
     };
+    if (listed) {
+      item.gsm = S(rec.stateMachineArn);
+      item.gsk = S(listKey(rec.startDate, rec.name));
+    }
     if (rec.status === 'RUNNING') item.run = S('1');
     if (cursor) item.c = S(JSON.stringify(cursor));
     return item;
@@ -235,13 +246,33 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       return undefined;
     }
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.headItem(rec), ConditionExpression: 'attribute_not_exists(pk)' }));
+      // without the listing key first (see the top of this file)
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.headItem(rec, false), ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (err) {
       if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return this.getExecution(rec.executionArn);
       throw err;
     }
-    if (events.length) await this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } });
+    const writes = [this.put(this.headItem(rec))];
+    if (events.length) writes.push(this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } }));
+    await Promise.all(writes);
     return undefined;
+  }
+
+  /** Gives a head created without its listing key (a crash between the two writes) that key. */
+  private async addListingKey(rec: ExecutionRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: S(`X#${rec.executionArn}`), sk: S('H') },
+          UpdateExpression: 'SET gsm = :m, gsk = :k',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsk)',
+          ExpressionAttributeValues: { ':m': S(rec.stateMachineArn), ':k': S(listKey(rec.startDate, rec.name)) },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    }
   }
 
   async commit(executionArn: string, c: ExecutionCommit): Promise<void> {
@@ -359,6 +390,7 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   private async fromHead(head: Item): Promise<ExecutionRecord> {
     const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
+    if (str(head, 'gsk') === undefined) await this.addListingKey(rec);
     if (rec.status === 'RUNNING') {
       const last = await this.latestChunk(rec.executionArn);
       const c = str(last, 'c') ?? str(head, 'c');
@@ -401,20 +433,7 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     const more = items.length > q.maxResults || (startKey !== undefined && page.length === q.maxResults);
     const last = page[page.length - 1];
     const nextToken = more && last ? JSON.stringify({ pk: last.pk, sk: last.sk, gsm: last.gsm, gsk: last.gsk }) : undefined;
-    // dynalite can keep a stale index entry for an execution after a kill -9 (the
-    // index and the item are separate writes): list each execution once, as its record says
-    const seen = new Map<string, number>();
-    for (const i of page) seen.set(str(i, 'pk')!, (seen.get(str(i, 'pk')!) ?? 0) + 1);
-    const records: ExecutionRecord[] = [];
-    const listed = new Set<string>();
-    for (const i of page) {
-      const pk = str(i, 'pk')!;
-      if (listed.has(pk)) continue;
-      listed.add(pk);
-      const rec = seen.get(pk)! > 1 ? await this.getExecution(pk.slice(2)) : (JSON.parse(str(i, 'd')!) as ExecutionRecord);
-      if (rec && (!q.statusFilter || rec.status === q.statusFilter)) records.push(rec);
-    }
-    return { items: records, nextToken };
+    return { items: page.map((i) => JSON.parse(str(i, 'd')!) as ExecutionRecord), nextToken };
   }
 
   async listRunning(): Promise<ExecutionRecord[]> {
@@ -443,8 +462,8 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       const r = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
-          ProjectionExpression: '#pk, #sk, #d, #c, #n',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#d': 'd', '#c': 'c', '#n': 'n' },
+          ProjectionExpression: '#pk, #sk, #d, #c, #n, #g',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#d': 'd', '#c': 'c', '#n': 'n', '#g': 'gsk' },
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
@@ -465,6 +484,7 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     for (const [pk, head] of heads) {
       const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
       if (rec.status !== 'RUNNING') continue;
+      if (str(head, 'gsk') === undefined) await this.addListingKey(rec);
       const last = latest.get(pk);
       const c = str(last, 'c') ?? str(head, 'c');
       if (c) rec.cursor = JSON.parse(c) as Cursor;
