@@ -18,6 +18,7 @@ const { needsAttention, emailsAtOnce, feedbackItem, feedbackEmail } = await impo
 const { parseReplyForm, replyLinkUrl, feedbackSkOf } = await import('../../functions/lib/feedback-replies');
 const { createLink, lookupLink, hashLinkId, REPLY_LINK_SECONDS } = await import('../../functions/lib/links');
 const { parseInstantFeedbackEmails } = await import('../../functions/lib/config');
+const { functionEnvironment, resolveSettings } = await import('../../infra/settings');
 const { feedbackKey, leadKey, linkKey, teamFeedbackIndex } = await import('../../functions/lib/keys');
 const { ValidationError } = await import('../../functions/lib/errors');
 type LeadProfile = import('../../functions/lib/leads').LeadProfile;
@@ -111,6 +112,15 @@ describe('which feedback is emailed at once', () => {
     expect(emailsAtOnce('none', item)).toBe(false);
     expect(parseInstantFeedbackEmails('flagged')).toBe('flagged');
     expect(() => parseInstantFeedbackEmails('some')).toThrow('INSTANT_FEEDBACK_EMAILS must be one of all, flagged, none');
+  });
+
+  it('is the instantFeedbackEmails setting, passed to share-feedback (with PUBLIC_BASE_URL for the reply links)', () => {
+    const resources = { tableName: 't', stateMachineArn: 'arn:sm', publicBaseUrl: 'https://api.example.com', apiKeySecretId: 's' };
+    const byDefault = functionEnvironment('share-feedback', resolveSettings(), resources);
+    expect(byDefault).toMatchObject({ INSTANT_FEEDBACK_EMAILS: 'flagged', PUBLIC_BASE_URL: 'https://api.example.com' });
+    expect(functionEnvironment('share-feedback', resolveSettings({}, (k) => (k === 'instantFeedbackEmails' ? 'all' : undefined)), resources).INSTANT_FEEDBACK_EMAILS).toBe('all');
+    expect(() => resolveSettings({ instantFeedbackEmails: 'sometimes' })).toThrow(/instantFeedbackEmails/);
+    expect(functionEnvironment('feedback-page', resolveSettings(), resources)).not.toHaveProperty('INSTANT_FEEDBACK_EMAILS');
   });
 });
 
