@@ -8,6 +8,7 @@ import { PipelineHttpApi } from './constructs/http-api';
 import { LeadTable } from './constructs/lead-table';
 import { LeadWorkflow } from './constructs/lead-workflow';
 import { Mail } from './constructs/mail';
+import { DigestSchedule } from './constructs/digest-schedule';
 import { Monitoring } from './constructs/monitoring';
 import { PipelineFunction } from './constructs/pipeline-function';
 import {
@@ -59,6 +60,7 @@ export class PipelineStack extends Stack {
   public readonly mail: Mail;
   public readonly monitoring: Monitoring;
   public readonly reminderSchedule: events.Rule;
+  public readonly digestSchedule: DigestSchedule;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
     super(scope, id, props);
@@ -70,9 +72,11 @@ export class PipelineStack extends Stack {
     this.table = new LeadTable(this, 'Leads', { removalPolicy: props.tableRemovalPolicy });
     this.mail = new Mail(this, 'Mail', { identity: settings.mailIdentity, fromAddress: senderAddress(settings.mailFrom) });
 
-    // Dead-letter queue of the reminder sweep (its only asynchronous
-    // invocation): events EventBridge could not deliver and invocations that
-    // failed after Lambda's retries. The next sweep picks up what is still due.
+    // Dead-letter queue of the scheduled functions (remind-pending and
+    // send-digest, their only asynchronous invocations): events EventBridge
+    // could not deliver and invocations that failed after Lambda's retries.
+    // The next sweep picks up what is still due; a digest can be re-sent
+    // with the period's scheduledTime.
     const reminderDlq = new sqs.Queue(this, 'RemindPendingDlq', {
       enforceSSL: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -80,7 +84,7 @@ export class PipelineStack extends Stack {
     });
     Validations.of(reminderDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue (of the reminder rule target and of remind-pending); cdk-nag only recognizes queues named in a RedrivePolicy.',
+      reason: "This queue is itself a dead-letter queue (of remind-pending and send-digest, and of their schedules' targets); cdk-nag only recognizes queues named in a RedrivePolicy.",
     });
     Validations.of(reminderDlq).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
@@ -172,6 +176,15 @@ export class PipelineStack extends Stack {
           deadLetterQueue: reminderDlq,
         }),
       ],
+    });
+
+    // Each team's digest: an EventBridge Scheduler schedule (cron in a time
+    // zone, digestSchedule / digestTimezone), failures to the same queue.
+    this.digestSchedule = new DigestSchedule(this, 'DigestSchedule', {
+      function: functions['send-digest'].function,
+      expression: settings.digestSchedule,
+      timezone: settings.digestTimezone,
+      deadLetterQueue: reminderDlq,
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { ENV, INSTANT_FEEDBACK_EMAILS, teamDirectorySchema, type InstantFeedbackEmails, type TeamDirectory } from '../functions/lib/config';
+import { isTimeZone, parseSchedule } from '../functions/lib/schedule';
 import { resolveScoringWeights } from '../functions/lib/scoring';
 
 const HOUR = 3600;
@@ -87,6 +88,17 @@ export interface PipelineSettings {
   readonly apiRateLimit: number;
   /** HTTP API default stage burst limit. @default 40 */
   readonly apiBurstLimit: number;
+  /**
+   * When each team's feedback digest goes out (EventBridge Scheduler):
+   * `rate(<n> <minutes|hours|days>)` or `cron(<min> <hour> <day-of-month>
+   * <month> <day-of-week> <year>)`; each digest covers the time since the
+   * schedule's previous fire time. Cron `W`, `#` and day-of-week `L` are not
+   * supported (functions/lib/schedule.ts).
+   * @default 'cron(0 8 ? * MON *)' (Mondays at 08:00)
+   */
+  readonly digestSchedule: string;
+  /** IANA time zone of digestSchedule and of the dates in the digest. @default 'UTC' */
+  readonly digestTimezone: string;
 }
 
 export const DEFAULT_TEAMS: TeamDirectory = {
@@ -113,6 +125,8 @@ export const DEFAULT_SETTINGS = {
   logRetentionDays: 90,
   apiRateLimit: 20,
   apiBurstLimit: 40,
+  digestSchedule: 'cron(0 8 ? * MON *)',
+  digestTimezone: 'UTC',
 } as const satisfies Partial<PipelineSettings>;
 
 /** The keys read from stack props / CDK context (`cdk deploy -c key=value` or cdk.json "context"). */
@@ -136,6 +150,8 @@ export const SETTING_KEYS = [
   'logRetentionDays',
   'apiRateLimit',
   'apiBurstLimit',
+  'digestSchedule',
+  'digestTimezone',
 ] as const satisfies readonly (keyof PipelineSettings)[];
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -192,6 +208,8 @@ const settingsSchema = z.object({
     .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
   apiRateLimit: z.coerce.number().positive().max(10_000),
   apiBurstLimit: count(1, 5_000),
+  digestSchedule: z.string(),
+  digestTimezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris'),
 });
 
 export class SettingsError extends Error {
@@ -237,6 +255,11 @@ export function resolveSettings(
     } catch (error) {
       throw new SettingsError(error instanceof Error ? error.message : String(error));
     }
+  }
+  try {
+    parseSchedule(parsed.digestSchedule, parsed.digestTimezone);
+  } catch (error) {
+    throw new SettingsError(`Setting digestSchedule: ${error instanceof Error ? error.message : String(error)}`);
   }
   return {
     ...parsed,
@@ -337,6 +360,7 @@ export const FUNCTION_NAMES = [
   'remind-pending',
   'funnel',
   'delete-lead',
+  'send-digest',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -530,6 +554,17 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
     timeoutSeconds: 15,
   },
+  'send-digest': {
+    description: "Each team's feedback digest for the period ending at the schedule's fire time (digestSchedule)",
+    trigger: 'schedule',
+    table: [...READ_WRITE_DELETE, 'Query'],
+    sendsMail: true,
+    startsExecutions: false,
+    answersTasks: false,
+    readsApiKey: false,
+    env: [...MAIL_ENV, 'publicBaseUrl', 'digestSchedule', 'digestTimezone'],
+    timeoutSeconds: 120,
+  },
 };
 
 /** Values of the deployed (or local) resources the functions are told about. */
@@ -574,6 +609,10 @@ function envValue(key: EnvKey, s: PipelineSettings, r: PipelineResources): strin
       return r.apiKeySecretId;
     case 'reminderAfterFraction':
       return String(s.reminderAfterFraction);
+    case 'digestSchedule':
+      return s.digestSchedule;
+    case 'digestTimezone':
+      return s.digestTimezone;
     case 'instantFeedbackEmails':
       return s.instantFeedbackEmails;
   }

@@ -7,6 +7,7 @@
  *   npx tsx local/cli.ts pending [--lead <id>]
  *   npx tsx local/cli.ts answer <leadId> <answer> [--step <step>] [--comment ...] [--rating id=1..5] [--reason code]
  *                                  [--amount 120000 --currency EUR] [--field name=value]
+ *   npx tsx local/cli.ts digest [--start <ISO> --end <ISO>]   (each team's digest, now)
  *
  * Options for every command: --url (default $PIPELINE_URL or http://127.0.0.1:3000),
  * --key (default $PIPELINE_API_KEY or <data>/api-key), --data (default .data).
@@ -37,6 +38,10 @@ Commands:
   answer <leadId> <answer> [--step S] [--comment C] [--rating id=1..5 ...] [--reason CODE]
       [--amount N] [--currency EUR] [--field name=value ...]
                       Answer a lead's pending request as the person asked would.
+  digest [--start ISO --end ISO]
+                      Send each team's feedback digest now (POST /local/digest): for the
+                      period given, else the last completed period of digestSchedule.
+                      Once per team and period: running it again sends nothing more.
 
 Options: --url <app url> (default $PIPELINE_URL or http://127.0.0.1:3000)
          --key <bearer key> (default $PIPELINE_API_KEY, else <data>/api-key)
@@ -219,6 +224,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         country: { type: 'string' },
         message: { type: 'string' },
         'no-consent': { type: 'boolean' },
+        start: { type: 'string' },
+        end: { type: 'string' },
       },
     });
     const common: Common = { url: (values.url ?? process.env.PIPELINE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''), dataDir: values.data ?? '.data' };
@@ -283,6 +290,24 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           return 0;
         }
         out(`${table([['STAGE', 'LEAD', 'SINCE', 'COMPANY / NAME'], ...leads.map((l) => [l.stage, l.leadId, (l.stageChangedAt ?? '').replace(/\.\d+Z$/, 'Z'), l.label])])}\n`);
+        return 0;
+      }
+      case 'digest': {
+        const q = new URLSearchParams();
+        if (values.start !== undefined) q.set('start', values.start);
+        if (values.end !== undefined) q.set('end', values.end);
+        const res = await fetch(`${common.url}/local/digest${q.size > 0 ? `?${q.toString()}` : ''}`, { method: 'POST' });
+        const body = (await res.json()) as { message?: string; period?: { start: string; end: string }; sent?: string[]; alreadySent?: string[]; nothingNew?: string[] };
+        if (!res.ok) {
+          err(`Digest not sent (HTTP ${res.status}): ${body.message ?? ''}\n`);
+          return 1;
+        }
+        if (values.json === true) {
+          out(`${JSON.stringify(body, null, 2)}\n`);
+          return 0;
+        }
+        const list = (teams: string[] | undefined): string => (teams === undefined || teams.length === 0 ? 'none' : teams.join(', '));
+        out(`Digest for ${body.period?.start ?? '?'} to ${body.period?.end ?? '?'}\n  sent to: ${list(body.sent)}\n  already sent: ${list(body.alreadySent)}\n  nothing new: ${list(body.nothingNew)}\n`);
         return 0;
       }
       case 'pending': {

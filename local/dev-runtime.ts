@@ -32,6 +32,8 @@ import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
+import { digestRoute, startDigestTimer, type SendDigestEvent } from './digest-timer';
+import { parseSchedule } from '../functions/lib/schedule';
 import {
   ASL_FUNCTION_PLACEHOLDERS,
   FUNCTIONS,
@@ -75,6 +77,8 @@ export interface DevServerOptions {
   settings?: Partial<Record<SettingKey, unknown>>;
   /** Interval of the reminder sweep in real milliseconds. Default: 15 minutes / time scale, between 1 s and 60 s. */
   reminderIntervalMs?: number;
+  /** Send the team digests on digestSchedule (scaled by timeScale; local/digest-timer.ts). Default true. POST /local/digest works either way. */
+  digestTimer?: boolean;
   /** Handler log level (Powertools). Default WARN: the console stays readable. */
   logLevel?: string;
   log?: (line: string) => void;
@@ -477,6 +481,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     }, sweepMs);
     sweepTimer.unref();
     cleanups.push(async () => clearInterval(sweepTimer));
+
+    // Team digests (EventBridge Scheduler on AWS): on the schedule's fire times and on POST /local/digest.
+    const sendDigest = handlers['send-digest'];
+    if (sendDigest !== undefined) {
+      const send = (event: SendDigestEvent): Promise<unknown> => sendDigest(event as never, lambdaContext(`${FUNCTION_PREFIX}send-digest`, REGION, ACCOUNT_ID, FUNCTIONS['send-digest'].timeoutSeconds * 1000));
+      if (options.digestTimer !== false) {
+        const schedule = parseSchedule(settings.digestSchedule, settings.digestTimezone);
+        const stopTimer = startDigestTimer({ schedule, timeScale, send, onError: (err) => log(`[send-digest] ${err instanceof Error ? err.name : 'Error'}: digest failed`) });
+        cleanups.push(async () => stopTimer());
+      }
+      const routes = localHandler;
+      const digest = digestRoute(send);
+      localHandler = async (req) => (await digest(req)) ?? routes(req);
+    }
 
     let demoDone: Promise<void> = Promise.resolve();
     if (options.demo !== false && fresh && tableCreated) {

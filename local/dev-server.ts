@@ -25,6 +25,8 @@ const HELP = `npm start -- [options]   The Model pipeline on this machine (no AW
   --secrets-port <n>    Secrets Manager API (default 8007)
   --reminder-interval <s>  Seconds between reminder sweeps (EventBridge runs it every 15 minutes
                         on AWS; default 15 min / time scale, between 1 and 60 s)
+  --no-digest           Do not send the team digests on digestSchedule (scaled by --time-scale);
+                        POST /local/digest or 'npx tsx local/cli.ts digest' still send them
   --verbose             Handler logs at INFO (default WARN)
 
 The bearer key for POST /leads and GET /funnel is PIPELINE_API_KEY when set,
@@ -46,6 +48,7 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
       data: { type: 'string' },
       reset: { type: 'boolean' },
       'no-demo': { type: 'boolean' },
+      'no-digest': { type: 'boolean' },
       'time-scale': { type: 'string' },
       set: { type: 'string', multiple: true },
       'sfn-port': { type: 'string' },
@@ -79,6 +82,7 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
     secretsPort: port('--secrets-port', values['secrets-port'], 8007),
     reset: values.reset === true,
     demo: values['no-demo'] !== true,
+    digestTimer: values['no-digest'] !== true,
     timeScale,
     settings,
     logLevel: values.verbose === true ? 'INFO' : 'WARN',

@@ -22,6 +22,10 @@ export const ENV = {
   apiKeySecretId: 'API_KEY_SECRET_ID',
   /** Send a reminder when this fraction of a feedback request's time has passed (default 0.5). */
   reminderAfterFraction: 'REMINDER_AFTER_FRACTION',
+  /** EventBridge Scheduler expression of the team digest (functions/lib/schedule.ts); its fire times bound the periods. */
+  digestSchedule: 'DIGEST_SCHEDULE',
+  /** IANA time zone of DIGEST_SCHEDULE and of the dates in the digest. */
+  digestTimezone: 'DIGEST_TIMEZONE',
   /** Which feedback share-feedback emails at once: all | flagged | none (see INSTANT_FEEDBACK_EMAILS). */
   instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
 } as const;

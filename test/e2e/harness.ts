@@ -51,6 +51,8 @@ export interface ServerOptions {
   demo?: boolean;
   /** Seconds between reminder sweeps. */
   reminderInterval?: number;
+  /** Send the team digests on their schedule (`npm start` does; tests opt in, as for the demo). POST /local/digest works either way. */
+  digest?: boolean;
 }
 
 export class DevServerProcess {
@@ -75,6 +77,7 @@ export class DevServerProcess {
     const port = options.port ?? (await freePort());
     const args = ['--import', 'tsx', 'local/dev-server.ts', '--data', dataDir, '--port', String(port), '--sfn-port', '0', '--dynamodb-port', '0', '--ses-port', '0', '--secrets-port', '0'];
     if (options.demo !== true) args.push('--no-demo');
+    if (options.digest !== true) args.push('--no-digest');
     if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
     if (options.reminderInterval !== undefined) args.push('--reminder-interval', String(options.reminderInterval));
     for (const [k, v] of Object.entries(options.settings ?? {})) args.push('--set', `${k}=${v}`);

@@ -88,6 +88,17 @@ describe('resolveSettings', () => {
     expect(() => resolveSettings({}, context({ scoringWeights: '{"nope":1}' }))).toThrow(/scoringWeights/);
   });
 
+  it('schedules the digest weekly by default and names digestSchedule or digestTimezone when they are bad', () => {
+    const s = resolveSettings();
+    expect([s.digestSchedule, s.digestTimezone]).toEqual(['cron(0 8 ? * MON *)', 'UTC']);
+    expect(resolveSettings({}, context({ digestSchedule: 'rate(1 day)', digestTimezone: 'Europe/Paris' })).digestSchedule).toBe('rate(1 day)');
+    expect(() => resolveSettings({}, context({ digestSchedule: 'every monday' }))).toThrow(/Setting digestSchedule: must be rate/);
+    expect(() => resolveSettings({}, context({ digestSchedule: 'cron(0 8 * * MON *)' }))).toThrow(/Setting digestSchedule: exactly one of/);
+    expect(() => resolveSettings({}, context({ digestTimezone: 'Mars/Olympus' }))).toThrow(/Setting digestTimezone/);
+    const env = functionEnvironment('send-digest', resolveSettings({}, context({ digestTimezone: 'Europe/Paris' })), RESOURCES);
+    expect([env[ENV.digestSchedule], env[ENV.digestTimezone]]).toEqual(['cron(0 8 ? * MON *)', 'Europe/Paris']);
+  });
+
   it('reads every documented key', () => {
     const seen: string[] = [];
     resolveSettings({}, (key) => {

@@ -479,6 +479,47 @@ describe('operations', () => {
   });
 });
 
+describe('digest schedule', () => {
+  const scheduleProps = (): Record<string, unknown> => {
+    const found = resourcesOf(s.json, 'AWS::Scheduler::Schedule');
+    expect(found).toHaveLength(1);
+    return found[0]?.[1].Properties ?? {};
+  };
+  const scheduleRoleId = (): string => s.stack.getLogicalId(s.stack.digestSchedule.role.node.defaultChild as CfnElement);
+
+  it('invokes send-digest on Mondays at 08:00 UTC through EventBridge Scheduler, with its fire time, retries and a dead-letter queue', () => {
+    const p = scheduleProps();
+    expect(p['ScheduleExpression']).toBe(DEFAULT_SETTINGS.digestSchedule);
+    expect(p['ScheduleExpression']).toBe('cron(0 8 ? * MON *)');
+    expect(p['ScheduleExpressionTimezone']).toBe('UTC');
+    expect(p['State']).toBe('ENABLED');
+    expect(p['FlexibleTimeWindow']).toEqual({ Mode: 'OFF' });
+    const target = p['Target'] as { Arn: unknown; RoleArn: unknown; Input: string; RetryPolicy: unknown; DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } };
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [fnId['send-digest'], 'Arn'] });
+    expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [scheduleRoleId(), 'Arn'] });
+    expect(JSON.parse(target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 6 * 3600 });
+    const dlq = target.DeadLetterConfig.Arn['Fn::GetAtt'][0];
+    expect(s.json.Resources[dlq]?.Type).toBe('AWS::SQS::Queue');
+    // The function's own asynchronous failures land in the same queue, which is alarmed.
+    expect(functionResource('send-digest').Properties?.['DeadLetterConfig']).toEqual({ TargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] } });
+    const env = (functionResource('send-digest').Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect([env[ENV.digestSchedule], env[ENV.digestTimezone]]).toEqual(['cron(0 8 ? * MON *)', 'UTC']);
+  });
+
+  it("its role is EventBridge Scheduler's in this account only, and may invoke send-digest and write to the queue, nothing else", () => {
+    const role = s.json.Resources[scheduleRoleId()]?.Properties ?? {};
+    expect(role['AssumeRolePolicyDocument']).toMatchObject({
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }],
+    });
+    expect(role['ManagedPolicyArns']).toBeUndefined();
+    const statements = statementsOfRole(scheduleRoleId());
+    expect(new Set(statements.flatMap((st) => asArray(st.Action)))).toEqual(new Set(['lambda:InvokeFunction', 'sqs:SendMessage']));
+    const invoke = statements.filter((st) => asArray(st.Action).includes('lambda:InvokeFunction')).flatMap((st) => asArray(st.Resource as unknown[]));
+    expect(invoke).toEqual([{ 'Fn::GetAtt': [fnId['send-digest'], 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [fnId['send-digest'], 'Arn'] }, ':*']] }]);
+  });
+});
+
 describe('cdk-nag', () => {
   it('AwsSolutions reports nothing unacknowledged', () => {
     const open = s.nag.awsSolutions.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);

@@ -1,0 +1,49 @@
+/**
+ * EventBridge Scheduler (digestSchedule, weekly by default): each team's
+ * digest of the feedback it received and the replies to the feedback it gave,
+ * for the period ending at the schedule's fire time. One email per team and
+ * period, however often the invocation is retried.
+ */
+import middy from '@middy/core';
+import { tableName } from './lib/clients';
+import { ENV, parseTeams, requireEnv } from './lib/config';
+import { type DigestRunResult, digestPeriods, sendDigests } from './lib/digest-sending';
+import { replyLinkUrl } from './lib/feedback-replies';
+import { MetricUnit, logger, metrics, observe } from './lib/observability';
+import { parseInput } from './lib/parse';
+import { parseSchedule } from './lib/schedule';
+import * as z from './lib/zod';
+
+tableName();
+requireEnv(ENV.mailFrom);
+const teams = parseTeams(requireEnv(ENV.teams));
+const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
+const timezone = requireEnv(ENV.digestTimezone);
+const schedule = parseSchedule(requireEnv(ENV.digestSchedule), timezone);
+
+const isoTime = z.string().check(z.refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time'));
+
+/**
+ * The schedule's target input: `{ "scheduledTime": "<aws.scheduler.scheduled-time>" }`.
+ * Local runs and back-fills may give the period instead.
+ */
+const eventSchema = z
+  .object({
+    scheduledTime: z.optional(isoTime),
+    period: z.optional(z.object({ start: isoTime, end: isoTime })),
+  })
+  .check(
+    z.refine((e) => e.period === undefined || Date.parse(e.period.start) < Date.parse(e.period.end), { message: 'start must be before end', path: ['period', 'end'] }),
+  );
+
+export type SendDigestEvent = z.input<typeof eventSchema>;
+
+export const handler = middy<SendDigestEvent, DigestRunResult>()
+  .use(observe())
+  .handler(async (event) => {
+    const input = parseInput(eventSchema, event ?? {});
+    const result = await sendDigests(digestPeriods(schedule, input), { teams, timezone, replyLink: (item) => replyLinkUrl(item, publicBaseUrl) });
+    metrics.addMetric('DigestsSent', MetricUnit.Count, result.sent.length);
+    logger.info('digests', { ...result });
+    return result;
+  });
