@@ -1,7 +1,11 @@
 /**
  * Scale: N leads (10,000 in the full run) parked on their first callback
  * ("Await qualification call"), real leads through POST /leads on the dev
- * server. Measures the server's resident memory with all of them parked,
+ * server. A lead is parked once its request mail is out (the task's Lambda
+ * has run and the execution waits for the token; the outbox is read as it
+ * grows, so waiting costs the server nothing), then one listing checks every
+ * execution waits there. Measures the server's resident memory with all of them parked
+ * (before that listing: its garbage is the console's, not the parked leads'),
  * then stops it (Ctrl-C) and starts it again on the same data folder: time
  * until it answers, and until a sample of the parked leads, answered over
  * HTTP, have moved on (the engine resumed them from the durable store).
@@ -12,6 +16,7 @@ import { join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DevServerProcess, lead, type LocalExecution, type OutboxMail } from '../test/e2e/harness';
 import { round, rssMB, sleep } from './lib/common';
+import { Tail } from './throughput';
 
 export interface ScaleResult {
   leads: number;
@@ -74,15 +79,19 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
       }),
     );
     const deadline = Date.now() + Math.max(120_000, n * 100);
-    for (;;) {
-      if ((await parkedCount(server, tag)).parked >= n) break;
-      if (Date.now() > deadline) throw new Error('leads did not all park in time');
-      await sleep(1000);
+    const tail = new Tail(join(dataDir, 'outbox.jsonl'));
+    const requested = new Set<string>();
+    while (requested.size < n) {
+      for (const m of tail.read()) if (m.subject.startsWith('Qualification call') && m.subject.includes(`Scale ${tag} `)) requested.add(m.subject);
+      if (Date.now() > deadline) throw new Error(`only ${requested.size} of ${n} leads sent their request mail in time`);
+      await sleep(250);
     }
     const ingestLeadsPerSecond = round(n / ((performance.now() - t0) / 1000), 1);
     await sleep(2000); // let the process settle
     const parkedMemoryMB = rssMB(server.child.pid ?? 0);
     const parkedMem = memory();
+    const { parked } = await parkedCount(server, tag);
+    if (parked !== n) throw new Error(`${parked} of ${n} leads wait for their qualification call`);
     await server.stop();
 
     const t1 = performance.now();
