@@ -117,6 +117,7 @@ export function feedbackEmail(lead: LeadProfile, item: FeedbackItem, replyLink?:
     heading: `Feedback from ${TEAM_NAMES[item.from]} to ${TEAM_NAMES[item.to]}`,
     paragraphs: [
       `${def.title} of this lead${item.campaign ? ` from campaign "${item.campaign}"` : ''}. Here is what ${TEAM_NAMES[item.from]} reported for you.`,
+      ...(needsAttention(item) ? ['It comes at once because it needs attention (a rating of 2 or below, or a problem reported); other feedback waits for your weekly digest.'] : []),
       ...(replyLink ? [`Let ${TEAM_NAMES[item.from]} know you read it: reply "acknowledged", or "acting on it" with what you will do.`] : []),
     ],
     summary: leadSummary(lead),

@@ -135,7 +135,9 @@ describe('the stored feedback item', () => {
     expect(mail.text).toContain('Reply: Acknowledged: https://x.example/feedback/abc?status=acknowledged');
     expect(mail.text).toContain('Reply: Acting on it: https://x.example/feedback/abc?status=acting-on-it');
     expect(mail.html).not.toContain('<script>');
+    expect(mail.text).toContain('It comes at once because it needs attention');
     expect(feedbackEmail(LEAD, item).text).not.toContain('/feedback/');
+    expect(feedbackEmail(LEAD, { ...item, ratings: { 'need-accuracy': 4 }, details: {} }).text).not.toContain('needs attention');
   });
 });
 
