@@ -10,6 +10,7 @@ import { TEAMS, type Team } from './contracts';
 import { OPEN_ITEM_PERIODS, digestContent, renderDigest, type DigestFeedback, type DigestInput, type Period } from './digest';
 import { asTransient } from './errors';
 import { INDEX, teamFeedbackGsiPk } from './keys';
+import { REPLY_LINK_SECONDS } from './links';
 import { getLead } from './leads';
 import { sendEmail, wasSent } from './mailer';
 import type { RecurringSchedule } from './schedule';
@@ -49,8 +50,12 @@ export function digestPeriods(schedule: RecurringSchedule, at: { scheduledTime?:
   return { period: { start: iso(start), end: iso(end) }, previousPeriod: { start: iso(before), end: iso(start) }, openSince: iso(openSince) };
 }
 
-/** Feedback received by `team` with answeredAt in [from, to), oldest first (GSI byTeamFeedback, paginated). */
-export async function feedbackReceived(team: Team, from: string, to: string): Promise<DigestFeedback[]> {
+/**
+ * Feedback received by `team` with answeredAt in [from, to), oldest first
+ * (GSI byTeamFeedback, paginated); with `repliedIn`, only the items replied to
+ * in that period (filtered by DynamoDB, so older feedback is not held).
+ */
+export async function feedbackReceived(team: Team, from: string, to: string, repliedIn?: Period): Promise<DigestFeedback[]> {
   const items: DigestFeedback[] = [];
   let startKey: Record<string, unknown> | undefined;
   try {
@@ -61,7 +66,15 @@ export async function feedbackReceived(team: Team, from: string, to: string): Pr
           IndexName: INDEX.byTeamFeedback,
           // gsi2sk is `<answeredAt ISO>#<leadId>`: `from` itself sorts before `from#...`, `to#...` after `to`.
           KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': teamFeedbackGsiPk(team), ':from': from, ':to': to },
+          ExpressionAttributeValues: {
+            ':pk': teamFeedbackGsiPk(team),
+            ':from': from,
+            ':to': to,
+            ...(repliedIn === undefined ? {} : { ':repliedFrom': repliedIn.start, ':repliedTo': repliedIn.end }),
+          },
+          ...(repliedIn === undefined
+            ? {}
+            : { FilterExpression: '#reply.repliedAt >= :repliedFrom AND #reply.repliedAt < :repliedTo', ExpressionAttributeNames: { '#reply': 'reply' } }),
           ExclusiveStartKey: startKey,
         }),
       );
@@ -98,9 +111,16 @@ export const digestKey = (team: Team, period: Period): string => `digest#${team}
 export async function sendDigests(periods: DigestPeriods, deps: DigestDeps): Promise<DigestRunResult> {
   const { period, previousPeriod, openSince } = periods;
   const from = openSince < previousPeriod.start ? openSince : previousPeriod.start;
+  // A reply this period answers feedback from a reply link at most REPLY_LINK_SECONDS old, minted when the
+  // feedback was shared or listed as an open item (up to `period.end - openSince` after it was given).
+  const repliesSince = new Date(Date.parse(period.start) - REPLY_LINK_SECONDS * 1000 - (Date.parse(period.end) - Date.parse(openSince))).toISOString();
   const received = new Map<Team, DigestFeedback[]>();
-  for (const team of TEAMS) received.set(team, await feedbackReceived(team, from, period.end));
-  const all = [...received.values()].flat();
+  const olderReplied: DigestFeedback[] = [];
+  for (const team of TEAMS) {
+    received.set(team, await feedbackReceived(team, from, period.end));
+    if (repliesSince < from) olderReplied.push(...(await feedbackReceived(team, repliesSince, from, period)));
+  }
+  const all = [...[...received.values()].flat(), ...olderReplied];
 
   // Leads are named in comments, open items and replies: one read per lead shown.
   const labels = new Map<string, string | undefined>();
