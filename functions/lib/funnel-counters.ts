@@ -31,7 +31,7 @@ import { asTransient } from './errors';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC, teamPairDimension } from './funnel-metrics';
 import { FUNNEL_PK, funnelKey } from './keys';
 import { MetricUnit, metrics } from './observability';
-import { OUTCOME_STAGES } from './reasons';
+import { OUTCOME_STAGES, reasonDimension } from './reasons';
 
 /** Campaign name used for leads without one. */
 export const NO_CAMPAIGN = '(none)';
@@ -182,7 +182,11 @@ export function stageChangeIncrements(change: CountedStageChange): Map<string, n
   return m;
 }
 
-/** Counts a stage change: one UpdateItem on `FUNNEL` / `STAGE#<to>`, and the stage metrics. */
+/**
+ * Counts a stage change: one UpdateItem on `FUNNEL` / `STAGE#<to>`, and the
+ * EMF metrics StageEntered{Stage}, TimeInStage{Stage} (of the stage left) and,
+ * into an outcome stage, OutcomeReason{Stage, Reason}.
+ */
 export async function countStageChange(change: CountedStageChange): Promise<void> {
   try {
     await ddb.send(new UpdateCommand({ TableName: tableName(), Key: funnelKey(change.to), ...addExpression(stageChangeIncrements(change)) }));
@@ -196,6 +200,11 @@ export async function countStageChange(change: CountedStageChange): Promise<void
     const time = metrics.singleMetric();
     time.addDimension(FUNNEL_DIMENSION.stage, change.from);
     time.addMetric(FUNNEL_METRIC.timeInStage, MetricUnit.Milliseconds, Math.max(0, change.timeInPreviousStageMs));
+  }
+  if (OUTCOME_STAGES.includes(change.to)) {
+    const why = metrics.singleMetric();
+    why.addDimensions({ [FUNNEL_DIMENSION.stage]: change.to, [FUNNEL_DIMENSION.reason]: reasonDimension(change.reason) });
+    why.addMetric(FUNNEL_METRIC.outcomeReason, MetricUnit.Count, 1);
   }
 }
 
@@ -238,9 +247,11 @@ export async function countFeedback(item: CountedFeedback): Promise<void> {
   } catch (error) {
     throw asTransient(error, 'feedbackCounters');
   }
-  const values = Object.values(item.ratings).filter((v) => typeof v === 'number' && Number.isFinite(v));
-  if (values.length === 0) return;
-  const rating = metrics.singleMetric();
-  rating.addDimension(FUNNEL_DIMENSION.teamPair, teamPairDimension(item.from, item.to));
-  for (const v of values) rating.addMetric(FUNNEL_METRIC.handoffRating, MetricUnit.NoUnit, v);
+  for (const v of Object.values(item.ratings)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    // A single metric is flushed, dimensions and all, by its addMetric: one per rating.
+    const rating = metrics.singleMetric();
+    rating.addDimension(FUNNEL_DIMENSION.teamPair, teamPairDimension(item.from, item.to));
+    rating.addMetric(FUNNEL_METRIC.handoffRating, MetricUnit.NoUnit, v);
+  }
 }

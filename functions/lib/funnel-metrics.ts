@@ -1,5 +1,8 @@
+import type { FeedbackStep, Stage, Team } from './contracts';
+import { FEEDBACK_STEP_DEFINITIONS } from './feedback-steps';
+
 /**
- * The funnel's CloudWatch metrics (EMF, namespace TheModelPipeline): their
+ * The funnel's shape (main path, headline figures, team pairs) and its CloudWatch metrics (EMF, namespace TheModelPipeline): their
  * names and their small, fixed dimension sets. The functions emit them
  * (leads.ts on every stage change, close-deal, funnel-counters.ts for the
  * hand-off ratings); the dashboard (infra/constructs/monitoring.ts) reads the
@@ -32,3 +35,33 @@ export const FUNNEL_DIMENSION = {
 
 /** The TeamPair dimension value of a feedback pair, e.g. `inside-sales->marketing`. */
 export const teamPairDimension = (from: string, to: string): string => `${from}->${to}`;
+
+/** The path a won lead takes; conversion per stage is measured along it. */
+export const MAIN_PATH: readonly Stage[] = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed'];
+
+/** The headline figures and the stage whose entries each one counts. */
+export const HEADLINE_STAGES = {
+  leads: 'captured',
+  qualified: 'qualifying',
+  meetings: 'meeting',
+  won: 'onboarding',
+  onboarded: 'customer',
+  retained: 'renewed',
+} as const satisfies Record<string, Stage>;
+export type HeadlineStep = keyof typeof HEADLINE_STAGES;
+export const HEADLINE_ORDER: readonly HeadlineStep[] = ['leads', 'qualified', 'meetings', 'won', 'onboarded', 'retained'];
+
+/** The stage conversion each review's hand-off feeds: what the rated work turned into. */
+export const PAIR_CONVERSION: Readonly<Record<FeedbackStep, readonly [Stage, Stage]>> = {
+  'qualification-call': ['qualifying', 'meeting'],
+  'meeting-outcome': ['meeting', 'negotiating'],
+  'deal-decision': ['negotiating', 'onboarding'],
+  'onboarding-review': ['onboarding', 'customer'],
+  'check-in': ['customer', 'renewed'],
+};
+
+/** Every (step, from, to) pair feedback flows along, from the step definitions. */
+export function feedbackPairs(): Array<{ step: FeedbackStep; from: Team; to: Team }> {
+  return Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.feedbackTo.map((to) => ({ step: def.step, from: def.askedTeam, to })));
+}
+

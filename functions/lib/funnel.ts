@@ -16,34 +16,12 @@ import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
 import { STAGES, TEAMS, type FeedbackStep, type Stage, type Team } from './contracts';
 import { asTransient } from './errors';
-import { FEEDBACK_STEP_DEFINITIONS } from './feedback-steps';
 import { PAIR_SK_PREFIX, isoWeek, medianOfHistogram } from './funnel-counters';
+import { HEADLINE_ORDER, HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPairs, type HeadlineStep } from './funnel-metrics';
 import { FUNNEL_PK } from './keys';
 import { NURTURE_WORTHY_REASONS, isNurtureWorthy } from './reasons';
 
-/** The path a won lead takes; conversion per stage is measured along it. */
-export const MAIN_PATH: readonly Stage[] = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed'];
-
-/** The headline figures and the stage whose entries each one counts. */
-export const HEADLINE_STAGES = {
-  leads: 'captured',
-  qualified: 'qualifying',
-  meetings: 'meeting',
-  won: 'onboarding',
-  onboarded: 'customer',
-  retained: 'renewed',
-} as const satisfies Record<string, Stage>;
-export type HeadlineStep = keyof typeof HEADLINE_STAGES;
-const HEADLINE_ORDER: readonly HeadlineStep[] = ['leads', 'qualified', 'meetings', 'won', 'onboarded', 'retained'];
-
-/** The stage conversion each review's hand-off feeds: what the rated work turned into. */
-export const PAIR_CONVERSION: Readonly<Record<FeedbackStep, readonly [Stage, Stage]>> = {
-  'qualification-call': ['qualifying', 'meeting'],
-  'meeting-outcome': ['meeting', 'negotiating'],
-  'deal-decision': ['negotiating', 'onboarding'],
-  'onboarding-review': ['onboarding', 'customer'],
-  'check-in': ['customer', 'renewed'],
-};
+export { HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPairs, type HeadlineStep } from './funnel-metrics';
 
 // ---- the raw counts, as read from the FUNNEL items -----------------------------------
 
@@ -133,11 +111,6 @@ function money(s: SegmentCounts, currency: string): Money {
     s.revenue.set(currency, r);
   }
   return r;
-}
-
-/** Every (step, from, to) pair feedback flows along, from the step definitions. */
-export function feedbackPairs(): Array<{ step: FeedbackStep; from: Team; to: Team }> {
-  return Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.feedbackTo.map((to) => ({ step: def.step, from: def.askedTeam, to })));
 }
 
 function parsePair(sk: string, item: Record<string, unknown>): PairCounts | undefined {

@@ -10,6 +10,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '../../functions/lib/funnel-metrics';
+
 import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../settings';
 
 export interface FunnelMetric {
@@ -19,23 +21,17 @@ export interface FunnelMetric {
   readonly dimensions?: Readonly<Record<string, string>>;
 }
 
-/**
- * The funnel metrics the functions emit with EMF (namespace
- * TheModelPipeline, dimension `service` = POWERTOOLS_SERVICE_NAME), with the
- * extra dimension some of them carry.
- */
+/** The headline funnel on the dashboard: GET /funnel's headline figures, from StageEntered{Stage} (functions/lib/funnel.ts HEADLINE_STAGES). */
 export const FUNNEL_METRICS: readonly FunnelMetric[] = [
-  { metricName: 'LeadCaptured', label: 'Leads captured' },
-  { metricName: 'LeadsQualified', label: 'Qualified (sales-ready)', dimensions: { route: 'sales-ready' } },
-  { metricName: 'MeetingsScheduled', label: 'Meetings scheduled' },
-  { metricName: 'DealsWon', label: 'Deals won' },
-  { metricName: 'CustomersOnboarded', label: 'Onboarded' },
-  { metricName: 'LeadOutcome', label: 'Renewed', dimensions: { outcome: 'renewed' } },
-  { metricName: 'LeadOutcome', label: 'Churned', dimensions: { outcome: 'churned' } },
-  { metricName: 'FeedbackShared', label: 'Feedback shared' },
+  ...Object.entries(HEADLINE_STAGES).map(([step, stage]) => ({
+    metricName: FUNNEL_METRIC.stageEntered,
+    label: step.charAt(0).toUpperCase() + step.slice(1),
+    dimensions: { [FUNNEL_DIMENSION.stage]: stage },
+  })),
+  { metricName: 'ExpansionsOpened', label: 'Expanded' },
 ];
 /** Revenue of won deals, one series per `currency` dimension value. */
-export const REVENUE_METRIC = { metricName: 'RevenueWon', label: 'Revenue won', dimension: 'currency' } as const;
+export const REVENUE_METRIC = { metricName: FUNNEL_METRIC.revenueWon, label: 'Revenue won', dimension: FUNNEL_DIMENSION.currency } as const;
 
 export interface MonitoringProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -125,21 +121,47 @@ export class Monitoring extends Construct {
 
     const namespace = POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE;
     const service = POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME;
-    const funnelMetric = (m: FunnelMetric): cloudwatch.Metric =>
-      new cloudwatch.Metric({
-        namespace,
-        metricName: m.metricName,
-        dimensionsMap: { service, ...m.dimensions },
-        statistic: 'Sum',
-        label: m.label,
-        period: Duration.days(1),
-      });
+    const day = Duration.days(1);
+    const metric = (metricName: string, dimensions: Readonly<Record<string, string>>, statistic: string, label: string, period: Duration = day): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic, label, period });
+    const funnelMetric = (m: FunnelMetric): cloudwatch.Metric => metric(m.metricName, m.dimensions ?? {}, 'Sum', m.label);
+    const entered = (stage: string): cloudwatch.Metric => metric(FUNNEL_METRIC.stageEntered, { [FUNNEL_DIMENSION.stage]: stage }, 'Sum', stage);
     // Revenue is emitted per currency: one series per currency found.
     const revenue = new cloudwatch.MathExpression({
       expression: `SEARCH('{${namespace},${REVENUE_METRIC.dimension},service} MetricName="${REVENUE_METRIC.metricName}" service="${service}"', 'Sum', 86400)`,
       label: REVENUE_METRIC.label,
-      period: Duration.days(1),
+      period: day,
     });
+    // Conversion along the main path: entered(next) / entered(stage), per day.
+    const conversion = MAIN_PATH.slice(0, -1).map(
+      (stage, i) =>
+        new cloudwatch.MathExpression({
+          expression: `IF(s${i} > 0, 100 * s${i + 1} / s${i}, 0)`,
+          usingMetrics: { [`s${i}`]: entered(stage), [`s${i + 1}`]: entered(MAIN_PATH[i + 1] ?? stage) },
+          label: `${stage} -> ${MAIN_PATH[i + 1] ?? ''} (%)`,
+          period: day,
+        }),
+    );
+    // Median time in stage: p50 of TimeInStage (ms), shown in hours.
+    const medianHours = MAIN_PATH.slice(0, -1).map(
+      (stage, i) =>
+        new cloudwatch.MathExpression({
+          expression: `t${i} / 3600000`,
+          usingMetrics: { [`t${i}`]: metric(FUNNEL_METRIC.timeInStage, { [FUNNEL_DIMENSION.stage]: stage }, 'p50', stage) },
+          label: stage,
+          period: day,
+        }),
+    );
+    // Hand-off quality: the mean of every rating given along a team pair, per week.
+    const ratings = feedbackPairs().map((p) =>
+      metric(FUNNEL_METRIC.handoffRating, { [FUNNEL_DIMENSION.teamPair]: teamPairDimension(p.from, p.to) }, 'Average', `${p.from} -> ${p.to}`, Duration.days(7)),
+    );
+    const topReasons = (stage: string, label: string): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({
+        expression: `SORT(SEARCH('{${namespace},${FUNNEL_DIMENSION.reason},${FUNNEL_DIMENSION.stage},service} MetricName="${FUNNEL_METRIC.outcomeReason}" ${FUNNEL_DIMENSION.stage}="${stage}" service="${service}"', 'Sum', 86400), SUM, DESC, 5)`,
+        label,
+        period: day,
+      });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.days(30),
@@ -147,7 +169,7 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
-          '# The Model pipeline\nFunnel per day from the functions\' metrics (namespace `TheModelPipeline`); executions and errors below.',
+          "# The Model pipeline\nOne funnel for every team, from the functions' EMF metrics (namespace `TheModelPipeline`): the same figures as `GET /funnel` and the ops console. Executions and errors below.",
         width: 24,
         height: 2,
       }),
@@ -162,18 +184,20 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Conversion per stage (%)', left: conversion, width: 8, height: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Revenue won per day (by currency)', left: [revenue], width: 8, height: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Median time in stage (hours)', left: medianHours, width: 8, height: 6 }),
+    );
+    this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Funnel per day',
-        left: FUNNEL_METRICS.map(funnelMetric),
-        width: 16,
-        height: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Revenue won per day (by currency)',
-        left: [revenue],
+        title: 'Hand-off quality per team pair (mean rating 1-5, weekly)',
+        left: ratings,
+        leftYAxis: { min: 1, max: 5, showUnits: false },
         width: 8,
         height: 6,
       }),
+      new cloudwatch.GraphWidget({ title: 'Top loss reasons', left: [topReasons('lost', 'Lost')], view: cloudwatch.GraphWidgetView.BAR, setPeriodToTimeRange: true, width: 8, height: 6 }),
+      new cloudwatch.GraphWidget({ title: 'Top churn reasons', left: [topReasons('churned', 'Churned')], view: cloudwatch.GraphWidgetView.BAR, setPeriodToTimeRange: true, width: 8, height: 6 }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
