@@ -11,7 +11,7 @@
  */
 import type { FeedbackStep, Team } from './contracts';
 import { type EmailSection, type RenderedEmail, type SummaryRow, renderEmail } from './email-layout';
-import { FEEDBACK_STEP_DEFINITIONS, TEAM_NAMES, answerLabel, stepDefinition } from './feedback-steps';
+import { FEEDBACK_STEP_DEFINITIONS, TEAM_NAMES, answerLabel, reasonLabel, stepDefinition } from './feedback-steps';
 import { stripCrLf } from './html';
 import { type FeedbackReply, REPLY_STATUS_LABELS } from './feedback-replies';
 import type { FeedbackItem } from './feedback-sharing';
@@ -194,7 +194,8 @@ export function digestContent(input: DigestInput): DigestContent | undefined {
     const mine = current.filter((i) => groupOf(team, i) === g);
     const answers = new Map<string, number>();
     for (const i of mine) {
-      const a = answerLabel(i.step, i.answer);
+      const reason = i.details.reasonCode;
+      const a = `${answerLabel(i.step, i.answer)}${reason === undefined ? '' : ` (${reasonLabel(i.step, reason)})`}`;
       answers.set(a, (answers.get(a) ?? 0) + 1);
     }
     const notes: DigestNote[] = mine
