@@ -10,10 +10,10 @@
  * no reply to its feedback): no digest.
  */
 import type { FeedbackStep, Team } from './contracts';
-import { type EmailSection, type RenderedEmail, type SummaryRow, renderEmail } from './email-layout';
+import { type EmailButton, type EmailSection, type RenderedEmail, type SummaryRow, renderEmail } from './email-layout';
 import { FEEDBACK_STEP_DEFINITIONS, TEAM_NAMES, answerLabel, reasonLabel, stepDefinition } from './feedback-steps';
 import { stripCrLf } from './html';
-import { type FeedbackReply, REPLY_STATUS_LABELS } from './feedback-replies';
+import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './feedback-replies';
 import type { FeedbackItem } from './feedback-sharing';
 
 /** A stored FEEDBACK item as the digest reads it (with `toOwner` and `reply` when set). */
@@ -284,6 +284,9 @@ function noteRow(n: DigestNote, timezone: string): SummaryRow {
   return { label: `${n.heading} (${TEAM_NAMES[n.from]}, ${stepDefinition(n.step).title.toLowerCase()}, ${oneLine(n.lead)}, ${formatDay(n.at, timezone)})`, value: n.text };
 }
 
+/** As in the instant feedback email: one button per reply status, preselecting it on the reply page. */
+const replyButtons = (url: string): EmailButton[] => REPLY_STATUSES.map((status) => ({ label: `Reply: ${REPLY_STATUS_LABELS[status]}`, url: `${url}?status=${status}` }));
+
 /** The digest email (HTML + text). Every value is escaped by the layout. */
 export function renderDigest(c: DigestContent): RenderedEmail {
   const tz = c.timezone;
@@ -316,7 +319,7 @@ export function renderDigest(c: DigestContent): RenderedEmail {
           { label: c.groupedBy === 'campaign' ? 'Campaign' : 'Owner', value: o.group },
           { label: 'Comment', value: o.comment },
         ],
-        ...(o.replyUrl === undefined ? {} : { buttons: [{ label: 'Reply', url: o.replyUrl }] }),
+        ...(o.replyUrl === undefined ? {} : { buttons: replyButtons(o.replyUrl) }),
       });
     }
     if (c.moreOpen > 0) sections.push({ title: `And ${c.moreOpen} more waiting for a reply`, rows: [{ label: 'Older', value: 'see the earlier digests and feedback emails' }] });
@@ -340,7 +343,7 @@ export function renderDigest(c: DigestContent): RenderedEmail {
     heading: `${team}: what the other teams told you`,
     paragraphs: [`From ${span}.`, summary],
     sections,
-    footer: 'Sent by The Model pipeline once per period (digestSchedule). Answer feedback with its Reply link: the sender sees your answer in their digest.',
+    footer: 'Sent by The Model pipeline once per period (digestSchedule). Answer feedback with its Reply links: the sender sees your answer in their digest.',
   });
 }
 

@@ -138,11 +138,13 @@ describe('the team digest', () => {
     expect(webinar).toContain(expectedLine('marketing', 'Reaction to the campaign', 'campaign-reaction', WEBINAR));
     expect(webinar.join('\n')).toContain('Asked for <b>the</b> "recording"'); // the text part is plain text
     expect(webinar.join('\n')).toContain('Do more of (Inside Sales, qualification call, Pat b1-');
-    expect(section(m, `Campaign: ${EBOOK}:`)).toContain(expectedLine('marketing', 'Fit of the lead (ideal customer profile)', 'lead-fit', EBOOK));
+    const ebook = section(m, `Campaign: ${EBOOK}:`);
+    expect(ebook).toContain(expectedLine('marketing', 'Fit of the lead (ideal customer profile)', 'lead-fit', EBOOK));
+    expect(ebook).toContain('  Feedback items: 1 (Return to nurture (Bad timing) ×1)');
     // Every unanswered item of the last periods, oldest first, with its reply link.
     const open = m.text.split('\n\n').filter((b) => / by Inside Sales, Pat /.test(b.split('\n')[0] ?? ''));
     expect(open.map((b) => /Pat (\w+)-/.exec(b)?.[1])).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
-    for (const b of open) expect(b).toMatch(/\n {2}Reply: http:\/\/127\.0\.0\.1:\d+\/feedback\/\S+$/);
+    for (const b of open) expect(b).toMatch(/\n {2}Reply: Acting on it: http:\/\/127\.0\.0\.1:\d+\/feedback\/\S+\?status=acting-on-it$/);
 
     const insideSales = digests.find((x) => x.to.includes(TEAM.insideSalesLead)) as OutboxMail;
     expect(insideSales.subject).toMatch(/^Inside Sales feedback digest: 2 new, 3 waiting for a reply /);
@@ -165,7 +167,7 @@ describe('the team digest', () => {
   it("a reply from the digest's link reaches the sender in the next period's digest; nobody else hears of it", async () => {
     const marketing = (await server.mails(isDigest)).find((m) => m.to.includes(TEAM.marketingLead)) as OutboxMail;
     const b1 = marketing.text.split('\n\n').find((b) => (b.split('\n')[0] ?? '').includes(`Pat b1-${run}`)) ?? '';
-    const link = /Reply: (\S+)/.exec(b1)?.[1] ?? '';
+    const link = /Reply: Acting on it: (\S+)/.exec(b1)?.[1] ?? '';
     expect((await fetch(link)).status).toBe(200);
     const r0 = Date.now();
     expect((await submit(link, { status: 'acting-on-it', note: 'Recording goes out with every invite' })).status).toBe(200);

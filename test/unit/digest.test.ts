@@ -160,8 +160,9 @@ describe('digest content', () => {
     const email = buildDigest(input({ received: [...unanswered, answered], openSince: '2026-10-26T08:00:00.000Z', replyUrl: (i) => `https://pipeline.example.com/reply/${i.leadId}` }));
     expect(email?.text).toContain('Open items: 12 received since 26 Oct without a reply');
     expect(email?.text).toContain('And 2 more waiting for a reply');
-    expect(email?.html).toContain(`href="https://pipeline.example.com/reply/${unanswered[unanswered.length - 1]?.leadId ?? ''}"`);
-    expect(email?.text.match(/Reply: https:\/\/pipeline\.example\.com\/reply\//g)).toHaveLength(MAX_OPEN_ITEMS);
+    expect(email?.html).toContain(`href="https://pipeline.example.com/reply/${unanswered[unanswered.length - 1]?.leadId ?? ''}?status=acting-on-it"`);
+    expect(email?.text.match(/Reply: Acknowledged: https:\/\/pipeline\.example\.com\/reply\/lead-\d+\?status=acknowledged/g)).toHaveLength(MAX_OPEN_ITEMS);
+    expect(email?.text.match(/Reply: Acting on it: https:\/\/pipeline\.example\.com\/reply\/lead-\d+\?status=acting-on-it/g)).toHaveLength(MAX_OPEN_ITEMS);
   });
 
   it("shows this period's replies to feedback the team gave; a reply alone is news", () => {
