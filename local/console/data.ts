@@ -9,7 +9,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient 
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
 import type { Outbox } from '../outbox';
-import type { ExecutionRow, ExecutionView, FeedbackItem, FunnelView, HistoryRow, LeadCard, OutboxItem, StageColumn, StageEventRow, TeamFeedback } from './pages';
+import { FUNNEL_HEADLINE, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback } from './pages';
 
 export const STAGE_ORDER = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed', 'churned', 'nurture', 'disqualified', 'lost', 'stalled', 'needs-attention'] as const;
 export const TEAM_ORDER = ['marketing', 'inside-sales', 'field-sales', 'customer-success'] as const;
@@ -393,29 +393,49 @@ export function feedbackItem(i: Item, team: string): FeedbackItem {
 export function funnelView(json: unknown): FunnelView {
   const root = rec(json);
   const list = (v: unknown): Item[] => (Array.isArray(v) ? v.map(rec) : []);
+  const ratio = (v: unknown): number | null => num(v) ?? null;
+  const money = (v: unknown) => list(v).map((r) => ({ currency: str(r.currency) ?? '', amount: num(r.amount) ?? 0, deals: num(r.deals) ?? 0 }));
+  const headline = (h: Item): FunnelHeadlineCell[] =>
+    FUNNEL_HEADLINE.map(([step, label]) => ({ step, label, value: num(h[step]) ?? 0, conversion: step === 'leads' ? null : ratio(rec(h.conversion)[step]) }));
   const stages = list(root.stages).map((s) => {
     const exited = num(s.exited) ?? 0;
     const time = num(s.timeInStageMs);
-    const conversion = num(s.conversionToNext);
     return {
       stage: str(s.stage) ?? '?',
       current: num(s.current) ?? 0,
       entered: num(s.entered) ?? 0,
       exited,
-      conversion: conversion === undefined ? null : conversion,
+      conversion: ratio(s.conversionToNext),
       avgTimeMs: exited > 0 && time !== undefined ? time / exited : null,
+      medianTimeMs: ratio(s.medianTimeInStageMs),
+      reasons: list(s.topReasons).map((r) => ({ outcome: str(r.outcome) ?? '?', reason: str(r.reason) ?? '?', count: num(r.count) ?? 0, nurtureWorthy: r.nurtureWorthy === true })),
+      backToMarketing: num(s.backToMarketing) ?? 0,
     };
   });
   const overall = Object.entries(rec(root.overall)).filter((e): e is [string, number] => typeof e[1] === 'number');
-  const revenue = list(root.revenue).map((r) => ({ currency: str(r.currency) ?? '', amount: num(r.amount) ?? 0, deals: num(r.deals) ?? 0 }));
-  const pairs = list(rec(root.feedback).pairs).map((p) => ({
-    step: str(p.step) ?? '',
-    from: str(p.from) ?? '?',
-    to: str(p.to) ?? '?',
-    count: num(p.count) ?? 0,
-    ratings: Object.entries(rec(p.averageRatings)).filter((e): e is [string, number] => typeof e[1] === 'number'),
-  }));
-  const view: FunnelView = { stages, overall, revenue, pairs };
+  const pairs = list(rec(root.feedback).pairs).map((p) => {
+    const conversion = rec(p.conversion);
+    return {
+      step: str(p.step) ?? '',
+      from: str(p.from) ?? '?',
+      to: str(p.to) ?? '?',
+      count: num(p.count) ?? 0,
+      averageRating: ratio(p.averageRating),
+      ratings: Object.entries(rec(p.averageRatings)).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      conversion: { from: str(conversion.from) ?? '?', to: str(conversion.to) ?? '?', rate: ratio(conversion.rate) },
+      weeks: list(p.weeks).map((w) => ({ week: str(w.week) ?? '?', count: num(w.count) ?? 0, averageRating: ratio(w.averageRating), conversion: ratio(w.conversion) })),
+    };
+  });
+  const view: FunnelView = {
+    headline: headline(rec(root.headline)),
+    stages,
+    overall,
+    revenue: money(root.revenue),
+    campaigns: list(root.byCampaign).map((c) => ({ name: str(c.campaign) ?? '?', headline: headline(c), revenue: money(c.revenue) })),
+    owners: list(root.byOwner).map((o) => ({ name: str(o.owner) ?? '?', team: str(o.team) ?? '?', headline: headline(o), revenue: money(o.revenue) })),
+    pairs,
+    nurtureWorthyReasons: Array.isArray(root.nurtureWorthyReasons) ? root.nurtureWorthyReasons.filter((r): r is string => typeof r === 'string') : [],
+  };
   const generatedAt = str(root.generatedAt);
   if (generatedAt !== undefined) view.generatedAt = generatedAt;
   return view;

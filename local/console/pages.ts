@@ -77,14 +77,59 @@ export interface FunnelStageRow {
   conversion: number | null;
   /** Mean time in the stage of those who left it, ms; null when nobody left yet. */
   avgTimeMs: number | null;
+  /** Median (from GET /funnel's histogram), ms; null when nobody left yet. */
+  medianTimeMs: number | null;
+  /** Top reasons for leaving the stage for an outcome. */
+  reasons: { outcome: string; reason: string; count: number; nurtureWorthy: boolean }[];
+  /** Left for a nurture-worthy reason: back to Marketing's nurture. */
+  backToMarketing: number;
+}
+
+/** The headline figures in order, with their labels. */
+export const FUNNEL_HEADLINE = [
+  ['leads', 'Leads'],
+  ['qualified', 'Qualified'],
+  ['meetings', 'Meetings'],
+  ['won', 'Won'],
+  ['onboarded', 'Onboarded'],
+  ['retained', 'Retained'],
+  ['expanded', 'Expanded'],
+] as const;
+
+export interface FunnelHeadlineCell {
+  step: string;
+  label: string;
+  value: number;
+  /** Over the figure before it (expanded: over onboarded); null for leads or when undefined. */
+  conversion: number | null;
+}
+
+export interface FunnelSegment {
+  name: string;
+  team?: string;
+  headline: FunnelHeadlineCell[];
+  revenue: { currency: string; amount: number; deals: number }[];
 }
 
 export interface FunnelView {
+  headline: FunnelHeadlineCell[];
   stages: FunnelStageRow[];
   /** Overall conversion figures (0..1) by name. */
   overall: [string, number][];
   revenue: { currency: string; amount: number; deals: number }[];
-  pairs: { step: string; from: string; to: string; count: number; ratings: [string, number][] }[];
+  campaigns: FunnelSegment[];
+  owners: FunnelSegment[];
+  pairs: {
+    step: string;
+    from: string;
+    to: string;
+    count: number;
+    averageRating: number | null;
+    ratings: [string, number][];
+    conversion: { from: string; to: string; rate: number | null };
+    weeks: { week: string; count: number; averageRating: number | null; conversion: number | null }[];
+  }[];
+  nurtureWorthyReasons: string[];
   generatedAt?: string;
 }
 
@@ -300,21 +345,51 @@ function money(amount: number, currency: string): string {
   return `${amount.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${currency}`;
 }
 
+function rating(v: number | null): string {
+  return v === null ? '-' : v.toFixed(2);
+}
+
+function revenueText(revenue: FunnelSegment['revenue']): string {
+  return revenue.length === 0 ? '-' : revenue.map((r) => money(r.amount, r.currency)).join(', ');
+}
+
+/** One row of headline figures: data-n holds the number, for scripts and tests. */
+function headlineCells(cells: FunnelHeadlineCell[]): Html[] {
+  return cells.map((c) => html`<td data-n="${c.step}">${c.value}${c.conversion !== null ? html`<div class="small muted">${percent(c.conversion)}</div>` : ''}</td>`);
+}
+
 export function funnelPage(view: FunnelView, links?: Links): string {
+  const heads = FUNNEL_HEADLINE.map(([, label]) => html`<th>${label}</th>`);
+  const segmentTable = (kind: 'campaign' | 'owner', rows: FunnelSegment[]) => html`<table class="segments" data-kind="${kind}"><thead><tr><th>${kind === 'campaign' ? 'Campaign' : 'Owner'}</th>${heads}<th>Revenue won</th></tr></thead><tbody>
+${rows.length === 0 ? html`<tr><td colspan="9" class="muted">None yet.</td></tr>` : ''}
+${rows.map((r) => html`<tr data-${kind}="${r.team !== undefined ? `${r.team}/${r.name}` : r.name}"><td>${r.name}${r.team !== undefined ? html`<div class="small muted">${r.team}</div>` : ''}</td>${headlineCells(r.headline)}<td>${revenueText(r.revenue)}</td></tr>`)}
+</tbody></table>`;
   const body = html`<h1>Funnel</h1>
+<table class="headline"><thead><tr>${heads}</tr></thead><tbody><tr data-headline="all">${headlineCells(view.headline)}</tr></tbody></table>
+<p class="small muted">Under each figure: its conversion from the one before (expanded: of onboarded customers).</p>
 <div class="panel"><dl class="facts">
 ${view.revenue.length === 0 ? html`<dt>Revenue won</dt><dd class="muted">none yet</dd>` : view.revenue.map((r) => html`<dt>Revenue won (${r.currency})</dt><dd class="revenue">${money(r.amount, r.currency)} from ${r.deals} deal${r.deals === 1 ? '' : 's'}</dd>`)}
 ${view.overall.map(([k, v]) => html`<dt>${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}</dt><dd>${percent(v)}</dd>`)}
 </dl></div>
-<table class="funnel"><thead><tr><th>Stage</th><th>Now</th><th>Entered</th><th>Left</th><th>Conversion to next stage</th><th>Average time in stage</th></tr></thead><tbody>
+<h2>Stages</h2>
+<table class="funnel"><thead><tr><th>Stage</th><th>Now</th><th>Entered</th><th>Left</th><th>Conversion to next stage</th><th>Average time in stage</th><th>Median time in stage</th><th>Top reasons for leaving</th></tr></thead><tbody>
 ${view.stages.map(
-  (s) => html`<tr data-stage="${s.stage}"><td>${s.stage}</td><td>${s.current}</td><td>${s.entered}</td><td>${s.exited}</td><td>${percent(s.conversion)}</td><td>${s.avgTimeMs === null ? '-' : duration(s.avgTimeMs)}</td></tr>`,
+  (s) =>
+    html`<tr data-stage="${s.stage}"><td>${s.stage}</td><td>${s.current}</td><td>${s.entered}</td><td>${s.exited}</td><td>${percent(s.conversion)}</td><td>${s.avgTimeMs === null ? '-' : duration(s.avgTimeMs)}</td><td>${s.medianTimeMs === null ? '-' : duration(s.medianTimeMs)}</td><td class="small">${s.reasons.map((r) => html`<div>${r.outcome}: ${r.reason} (${r.count})${r.nurtureWorthy ? html` <span class="muted">nurture</span>` : ''}</div>`)}${s.backToMarketing > 0 ? html`<div class="muted">${s.backToMarketing} back to Marketing's nurture</div>` : ''}</td></tr>`,
 )}
 </tbody></table>
-<h2>Feedback between teams</h2>
-<table class="pairs"><thead><tr><th>Step</th><th>From</th><th>To</th><th>Items</th><th>Average ratings (1-5)</th></tr></thead><tbody>
-${view.pairs.length === 0 ? html`<tr><td colspan="5" class="muted">None yet.</td></tr>` : ''}
-${view.pairs.map((p) => html`<tr><td>${p.step}</td><td>${p.from}</td><td>${p.to}</td><td>${p.count}</td><td class="small">${p.ratings.map(([k, v]) => html`${k}: ${v.toFixed(1)}<br>`)}</td></tr>`)}
+<p class="small muted">Nurture-worthy reasons (the lead goes back to Marketing to be nurtured again, a churned customer to a win-back): ${view.nurtureWorthyReasons.join(', ')}.</p>
+<h2>By campaign</h2>
+${segmentTable('campaign', view.campaigns)}
+<h2>By owner</h2>
+${segmentTable('owner', view.owners)}
+<h2>Hand-off quality between teams</h2>
+<table class="pairs"><thead><tr><th>Step</th><th>From</th><th>To</th><th>Items</th><th>Mean rating (1-5)</th><th>Ratings</th><th>Conversion it feeds</th><th>Per ISO week: items, mean rating, conversion</th></tr></thead><tbody>
+${view.pairs.length === 0 ? html`<tr><td colspan="8" class="muted">None yet.</td></tr>` : ''}
+${view.pairs.map(
+  (p) =>
+    html`<tr data-pair="${p.from}->${p.to}"><td>${p.step}</td><td>${p.from}</td><td>${p.to}</td><td>${p.count}</td><td data-rating>${rating(p.averageRating)}</td><td class="small">${p.ratings.map(([k, v]) => html`${k}: ${v.toFixed(1)}<br>`)}</td><td>${p.conversion.from} -> ${p.conversion.to}: ${percent(p.conversion.rate)}</td><td class="small">${p.weeks.map((w) => html`<div>${w.week}: ${w.count}, ${rating(w.averageRating)}, ${percent(w.conversion)}</div>`)}</td></tr>`,
+)}
 </tbody></table>
 ${view.generatedAt !== undefined ? html`<p class="small muted">From GET /funnel at ${view.generatedAt}.</p>` : ''}`;
   return layout('Funnel', '/funnel-view', body, links);

@@ -69,26 +69,51 @@ describe('console rendering', () => {
 describe('funnel page', () => {
   const json = {
     generatedAt: '2026-11-27T10:02:07.751Z',
+    headline: { leads: 7, qualified: 5, meetings: 2, won: 1, onboarded: 0, retained: 0, expanded: 0, revenue: [], conversion: { qualified: 0.7143, meetings: 0.4, won: 0.5, onboarded: 0, retained: null, expanded: null } },
     stages: [
-      { stage: 'captured', current: 0, entered: 7, exited: 7, timeInStageMs: 7000, next: 'qualifying', conversionToNext: 0.7143 },
-      { stage: 'onboarding', current: 1, entered: 1, exited: 0, timeInStageMs: 0, conversionToNext: 0 },
-      { stage: 'lost', current: 1, entered: 1, exited: 0, timeInStageMs: 0 },
+      { stage: 'captured', current: 0, entered: 7, exited: 7, timeInStageMs: 7000, medianTimeInStageMs: 900, next: 'qualifying', conversionToNext: 0.7143, topReasons: [{ outcome: 'nurture', reason: 'no-budget', count: 2, nurtureWorthy: true }], backToMarketing: 2 },
+      { stage: 'onboarding', current: 1, entered: 1, exited: 0, timeInStageMs: 0, medianTimeInStageMs: null, conversionToNext: 0, topReasons: [], backToMarketing: 0 },
+      { stage: 'lost', current: 1, entered: 1, exited: 0, timeInStageMs: 0, topReasons: [] },
     ],
     overall: { leadToWon: 0.1429, leadToCustomer: 0 },
     revenue: [{ currency: 'EUR', amount: 120000, deals: 1, averageDeal: 120000 }],
-    feedback: { since: null, pairs: [{ step: 'qualification-call', from: 'inside-sales', to: 'marketing', count: 4, averageRatings: { 'lead-fit': 4.5 } }] },
+    byCampaign: [{ campaign: 'spring <b>', leads: 7, qualified: 5, meetings: 2, won: 1, onboarded: 0, retained: 0, expanded: 0, revenue: [{ currency: 'EUR', amount: 120000, deals: 1 }], conversion: { qualified: 0.7143 } }],
+    byOwner: [{ team: 'inside-sales', owner: 'sdr1@example.com', leads: 0, qualified: 5, meetings: 2, won: 1, revenue: [], conversion: {} }],
+    nurtureWorthyReasons: ['bad-timing', 'no-budget'],
+    feedback: {
+      since: null,
+      pairs: [{ step: 'qualification-call', from: 'inside-sales', to: 'marketing', count: 4, averageRating: 4.25, averageRatings: { 'lead-fit': 4.5 }, conversion: { from: 'qualifying', to: 'meeting', rate: 0.4 }, weeks: [{ week: '2026-W48', count: 4, averageRating: 4.25, conversion: 0.4 }] }],
+    },
   };
 
-  it('shapes GET /funnel for the page: conversion, mean time in stage, revenue, team pairs', () => {
+  it('shapes GET /funnel for the page: headline, stages with median and reasons, campaigns, owners, team pairs by week', () => {
     const view = funnelView(json);
-    expect(view.stages[0]).toEqual({ stage: 'captured', current: 0, entered: 7, exited: 7, conversion: 0.7143, avgTimeMs: 1000 });
-    expect(view.stages[2]).toMatchObject({ conversion: null, avgTimeMs: null });
+    expect(view.headline.map((c) => [c.step, c.value, c.conversion])).toEqual([
+      ['leads', 7, null],
+      ['qualified', 5, 0.7143],
+      ['meetings', 2, 0.4],
+      ['won', 1, 0.5],
+      ['onboarded', 0, 0],
+      ['retained', 0, null],
+      ['expanded', 0, null],
+    ]);
+    expect(view.stages[0]).toEqual({
+      stage: 'captured', current: 0, entered: 7, exited: 7, conversion: 0.7143, avgTimeMs: 1000, medianTimeMs: 900,
+      reasons: [{ outcome: 'nurture', reason: 'no-budget', count: 2, nurtureWorthy: true }], backToMarketing: 2,
+    });
+    expect(view.stages[2]).toMatchObject({ conversion: null, avgTimeMs: null, medianTimeMs: null });
     expect(view.revenue).toEqual([{ currency: 'EUR', amount: 120000, deals: 1 }]);
-    expect(view.pairs[0]).toEqual({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', count: 4, ratings: [['lead-fit', 4.5]] });
+    expect(view.pairs[0]).toMatchObject({ step: 'qualification-call', count: 4, averageRating: 4.25, ratings: [['lead-fit', 4.5]], conversion: { rate: 0.4 }, weeks: [{ week: '2026-W48', count: 4 }] });
     const page = funnelPage(view);
+    expect(page).toContain('<td data-n="leads">7</td>');
+    expect(page).toContain('<td data-n="qualified">5<div class="small muted">71.4%</div></td>');
     expect(page).toContain('<dd class="revenue">120,000 EUR from 1 deal</dd>');
-    expect(page).toContain('<tr data-stage="captured"><td>captured</td><td>0</td><td>7</td><td>7</td><td>71.4%</td><td>1s</td></tr>');
-    expect(funnelView({ nonsense: true })).toEqual({ stages: [], overall: [], revenue: [], pairs: [] });
+    expect(page).toContain('<tr data-stage="captured"><td>captured</td><td>0</td><td>7</td><td>7</td><td>71.4%</td><td>1s</td><td>1s</td><td class="small"><div>nurture: no-budget (2) <span class="muted">nurture</span></div>');
+    expect(page).toContain('<tr data-campaign="spring &lt;b&gt;"><td>spring &lt;b&gt;</td>');
+    expect(page).not.toContain('spring <b>');
+    expect(page).toContain('<tr data-owner="inside-sales/sdr1@example.com">');
+    expect(page).toContain('<div>2026-W48: 4, 4.25, 40%</div>');
+    expect(funnelView({ nonsense: true })).toMatchObject({ stages: [], overall: [], revenue: [], campaigns: [], owners: [], pairs: [] });
   });
 });
 
