@@ -3,8 +3,8 @@
  * requireApiKey: 401): erases the lead's personal data, stops its execution and
  * invalidates its feedback links, keeping the anonymous funnel counts.
  *
- * 200 `{ leadId, erased, executionStopped, feedbackItemsCleaned }` (erased:
- * false when it already was); 400 naming `id`; 404 for an unknown lead.
+ * 200 `{ leadId, erased, executionStopped, feedbackItemsCleaned, linksDeleted }`
+ * (erased: false when it already was); 400 naming `id`; 404 for an unknown lead.
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -25,7 +25,7 @@ export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
     const id = event.pathParameters?.id;
     if (id === undefined || !(LEAD_ID_PATTERN.test(id) || ERASABLE_ID.test(id))) throw new ValidationError('id', 'must be a lead id');
     const result = await eraseLead(id);
-    logger.info('lead erased', { leadId: id, erased: result.erased, executionStopped: result.executionStopped, feedbackItemsCleaned: result.feedbackItemsCleaned });
+    logger.info('lead erased', { leadId: id, erased: result.erased, executionStopped: result.executionStopped, feedbackItemsCleaned: result.feedbackItemsCleaned, linksDeleted: result.linksDeleted });
     if (result.erased) metrics.addMetric('LeadErased', MetricUnit.Count, 1);
     return json(200, result);
   });

@@ -1,18 +1,20 @@
 /**
  * Erasure of a lead's personal data (`DELETE /leads/{id}`, a data subject's
  * request): stop its execution, strip the profile and the free text of the
- * feedback about it, keep what is anonymous (stage, score, tier, deal
- * amount, timestamps, ratings and answers; the FUNNEL counters are never
- * touched). Its feedback links stop working: the pages of a lead marked
- * erased answer 410 (feedback-service), and its tasks are gone with the
- * stopped execution. Idempotent: erasing twice is fine.
+ * feedback about it (comments, details, reply notes), delete its links
+ * (feedback requests with their recorded answers and comments, and reply
+ * links: found through their `LEAD#<id>` / `LINK#<hash>` pointers, no scan;
+ * they then answer 404), keep what is anonymous (stage, score, tier, deal
+ * amount, timestamps, ratings and answers on the FEEDBACK items; the FUNNEL
+ * counters are never touched). Idempotent: erasing twice is fine.
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, sfn, tableName } from './clients';
 import { NotFound, asTransient, errorName, isConditionalCheckFailed } from './errors';
 import { executionArnFor, stateMachineArn } from './executions';
-import { FEEDBACK_SK_PREFIX, leadKey, leadPk } from './keys';
+import { FEEDBACK_SK_PREFIX, LEAD_LINK_SK_PREFIX, leadKey, leadPk } from './keys';
+import { deleteLink } from './links';
 
 /** What an erased profile shows instead of the name and company. */
 export const ERASED = '(erased)';
@@ -28,6 +30,8 @@ export interface ErasureResult {
   erased: boolean;
   executionStopped: boolean;
   feedbackItemsCleaned: number;
+  /** Feedback request and reply links deleted (with the answers and comments they held). */
+  linksDeleted: number;
 }
 
 function names(paths: readonly string[]): { expr: string[]; names: Record<string, string> } {
@@ -43,6 +47,23 @@ function names(paths: readonly string[]): { expr: string[]; names: Record<string
       .join('.'),
   );
   return { expr, names: out };
+}
+
+/** Every item of the lead's partition whose sort key starts with `prefix`, page by page. */
+async function* leadItems(leadId: string, prefix: string): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': prefix },
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 async function stopExecution(leadId: string): Promise<boolean> {
@@ -94,32 +115,28 @@ export async function eraseLead(leadId: string, now: Date = new Date()): Promise
     if ((exists.Items ?? []).length === 0) throw new NotFound('lead not found', { leadId });
   }
   const executionStopped = await stopExecution(leadId);
-  // Feedback about the lead: keep answers and ratings, drop the free text.
+  // Its links (the answered ones hold the team's answer and comment): the link, then its pointer.
+  let linksDeleted = 0;
+  for await (const pointer of leadItems(leadId, LEAD_LINK_SK_PREFIX)) {
+    await deleteLink(String(pointer.sk).slice(LEAD_LINK_SK_PREFIX.length));
+    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: { pk: pointer.pk, sk: pointer.sk } }));
+    linksDeleted += 1;
+  }
+  // Feedback about the lead: keep answers and ratings, drop the free text (and the note of a reply to it).
   let feedbackItemsCleaned = 0;
-  let startKey: Record<string, unknown> | undefined;
   const text = names(FEEDBACK_TEXT);
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
+  for await (const item of leadItems(leadId, FEEDBACK_SK_PREFIX)) {
+    const replied = typeof item.reply === 'object' && item.reply !== null && 'note' in item.reply;
+    await ddb.send(
+      new UpdateCommand({
         TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :fb)',
-        ExpressionAttributeValues: { ':pk': leadPk(leadId), ':fb': FEEDBACK_SK_PREFIX },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: `SET #comment = :empty${replied ? ', #reply.#note = :empty' : ''} REMOVE ${text.expr.join(', ')}`,
+        ExpressionAttributeNames: { '#comment': 'comment', ...(replied ? { '#reply': 'reply', '#note': 'note' } : {}), ...text.names },
+        ExpressionAttributeValues: { ':empty': '' },
       }),
     );
-    for (const item of page.Items ?? []) {
-      await ddb.send(
-        new UpdateCommand({
-          TableName: tableName(),
-          Key: { pk: item.pk, sk: item.sk },
-          UpdateExpression: `SET #comment = :empty REMOVE ${text.expr.join(', ')}`,
-          ExpressionAttributeNames: { '#comment': 'comment', ...text.names },
-          ExpressionAttributeValues: { ':empty': '' },
-        }),
-      );
-      feedbackItemsCleaned += 1;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return { leadId, erased, executionStopped, feedbackItemsCleaned };
+    feedbackItemsCleaned += 1;
+  }
+  return { leadId, erased, executionStopped, feedbackItemsCleaned, linksDeleted };
 }

@@ -52,6 +52,13 @@ export const teamFeedbackGsiPk = (to: Team): string => `FEEDBACK#${to}`;
 /** `LINK#<sha256 hex of the link id>` / `LINK`. */
 export const linkKey = (hash: string): TableKey => ({ pk: `LINK#${hash}`, sk: 'LINK' });
 
+/**
+ * `LEAD#<id>` / `LINK#<sha256 hex>`: points a lead at each of its links (same expiry), so erasure finds
+ * them with one Query of the lead's partition, no scan.
+ */
+export const leadLinkKey = (leadId: string, hash: string): TableKey => ({ pk: leadPk(leadId), sk: `${LEAD_LINK_SK_PREFIX}${hash}` });
+export const LEAD_LINK_SK_PREFIX = 'LINK#';
+
 /** GSI byReminderDue attributes (sparse): bucket by UTC day of remindAt. */
 export const reminderIndex = (remindAt: string, hash: string) => ({
   gsi3pk: reminderBucket(remindAt),

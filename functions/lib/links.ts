@@ -16,13 +16,18 @@
  * (`LEAD#<id>` / `FEEDBACK#...`, where the reply itself is stored), carries
  * no task token, never enters the reminder index, and expires after
  * REPLY_LINK_SECONDS.
+ *
+ * Every link (not the aliases, which die with their request) also gets a
+ * pointer `LEAD#<id>` / `LINK#<hash>` in its lead's partition, so erasing a
+ * lead finds and deletes its links, with the team's answers and comments in
+ * them, without a scan (erasure.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
 import type { FeedbackAnswer, FeedbackStep } from './contracts';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from './errors';
-import { linkKey, reminderIndex } from './keys';
+import { leadLinkKey, linkKey, reminderIndex } from './keys';
 
 /** Random bytes per link id (256 bits; the design asks for at least 128). */
 export const LINK_ID_BYTES = 32;
@@ -113,24 +118,22 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
     status: 'pending',
     ...(remindAt ? { remindAt } : {}),
   };
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          ...linkKey(hash),
-          type: 'LINK',
-          ...request,
-          ...(remindAt ? reminderIndex(remindAt, hash) : {}),
-          expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    throw asTransient(error, 'createLink');
-  }
+  await putLink(input.leadId, hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS }, 'createLink');
   return { id, request };
+}
+
+/**
+ * Writes a new link item, after its pointer in the lead's partition (same
+ * expiry): a crash in between leaves at most a pointer to nothing, never a
+ * link that erasure cannot find.
+ */
+async function putLink(leadId: string, hash: string, item: Record<string, unknown> & { expiresAt: number }, what: string): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...leadLinkKey(leadId, hash), type: 'LINK_POINTER', expiresAt: item.expiresAt } }));
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (error) {
+    throw asTransient(error, what);
+  }
 }
 
 /** How long a reply link works (30 days: the receiving team may answer from a weekly digest). */
@@ -167,17 +170,7 @@ export async function createReplyLink(target: { leadId: string; feedbackSk: stri
     expired: false,
   };
   const { expired: _expired, ...stored } = link;
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...linkKey(hash), type: REPLY_LINK_TYPE, ...stored, expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    throw asTransient(error, 'createReplyLink');
-  }
+  await putLink(target.leadId, hash, { type: REPLY_LINK_TYPE, ...stored, expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS }, 'createReplyLink');
   return { id, link };
 }
 

@@ -1,13 +1,13 @@
 /**
  * `DELETE /leads/{id}` against the running local stack: authenticated (401
- * without a key, 401 with a wrong one, nothing done), 400 naming `id`, 404
- * for an unknown lead; for a lead in the middle of its lifecycle it erases
- * the personal data (no item of the table holds the email, name, phone,
- * title or message; the team's free text about the lead is gone from the
- * profile and feedback items, and kept only in answered link records until
- * their TTL), stops the execution, makes its feedback
- * links 410, keeps the anonymous funnel counts, and is idempotent. Other
- * leads are untouched.
+ * without a key or with a wrong one, nothing done), 400 naming `id`, 404
+ * for an unknown lead; for a lead in the middle of its lifecycle, with
+ * answered feedback and a reply to it, it erases the personal data: no item
+ * of the whole table (scanned) holds the email, name, company, phone, title,
+ * message, the team's comment or the reply's note (answered link records
+ * and reply links are deleted through the lead's link pointers); it stops
+ * the execution, its links (request and reply) answer 404, the anonymous
+ * funnel counts stay, and it is idempotent. Other leads are untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, answerLink, lead, submit, type OutboxMail } from '../e2e/harness';
@@ -40,6 +40,7 @@ describe('DELETE /leads/{id}', () => {
   const kept = { id: `keep-${run}`, company: `Kept ${run}` };
   const gone = { id: `erase-${run}`, company: `Erased Co ${run}`, name: `Ingrid Erasable ${run}`, email: `ingrid.${run}@example.org`, phone: '+49 30 901820', title: 'Head of Privacy' };
   const secret = `Ingrid said call her at home ${run}`;
+  const replyNote = `Dropping Ingrid's campaign ${run}`;
   const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
 
   it('refuses without a key, with a wrong key, a bad id or an unknown lead, and does nothing', async () => {
@@ -56,41 +57,50 @@ describe('DELETE /leads/{id}', () => {
     expect(await stack.fingerprint()).toEqual(before);
   }, 60_000);
 
-  it('erases personal data, stops the execution, invalidates the links, keeps the funnel counts', async () => {
+  it('erases personal data and team free text everywhere, stops the execution, kills the links, keeps the funnel counts', async () => {
     expect((await stack.server.postLead(lead(gone.id, gone.company, { name: gone.name, email: gone.email, phone: gone.phone, title: gone.title, message: secret }))).status).toBe(201);
     const call = await stack.server.mail('call', (m) => about(gone.company)(m) && m.subject.startsWith('Qualification call'));
-    expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting', moreOf: secret, comment: secret })).status).toBe(200);
+    // Rated 1: flagged, so Marketing gets it at once with a reply link; Marketing replies with a note.
+    expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting', 'rating.lead-fit': '1', moreOf: secret, comment: secret })).status).toBe(200);
+    const flagged = await stack.server.mail('flagged feedback', (m) => about(gone.company)(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    const replyLink = flagged.links.find((l) => new URL(l).searchParams.get('status') === 'acting-on-it') ?? '';
+    expect(replyLink).toMatch(/\/feedback\//);
+    expect((await submit(replyLink, { status: 'acting-on-it', note: replyNote })).status).toBe(200);
     const meeting = await stack.server.mail('meeting', (m) => about(gone.company)(m) && m.subject.startsWith('Meeting outcome'));
     await stack.server.until(gone.id, 'meeting', (e) => e.currentState === 'Await meeting outcome');
     const funnelBefore = await funnelCounts();
+    const personal = [gone.email, gone.name, gone.company, gone.phone, gone.title, secret, replyNote];
     const itemsBefore = JSON.stringify(await stack.items());
-    for (const v of [gone.email, gone.name, gone.phone, secret]) expect(itemsBefore, 'present before').toContain(v);
+    for (const v of personal) expect(itemsBefore, `present before: ${v}`).toContain(v);
 
     const r = await del(gone.id);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ leadId: gone.id, erased: true, executionStopped: true });
     expect(Number(r.body?.feedbackItemsCleaned)).toBeGreaterThanOrEqual(1);
+    // The call request (answered), the meeting request (pending) and the reply link.
+    expect(Number(r.body?.linksDeleted)).toBeGreaterThanOrEqual(3);
 
-    // Nothing the lead supplied is left in any item. Free text the team wrote about the lead is gone from
-    // the profile and the feedback items; the answered link records keep it until their TTL (deadline + 30 days).
+    // No item of the table, of any kind, holds anything the lead supplied or the teams wrote about it.
     const after = await stack.items();
-    const itemsAfter = JSON.stringify(after);
-    for (const v of [gone.email, gone.name, gone.phone, gone.title]) expect(itemsAfter.includes(v), v).toBe(false);
-    const withText = after.filter((i) => JSON.stringify(i).includes(secret));
-    expect(withText.map((i) => String(i.pk).split('#')[0])).toEqual(['LINK']);
-    for (const i of withText) expect(Number(i.expiresAt) * 1000).toBeLessThanOrEqual(Date.parse(String(i.deadline)) + 31 * 86_400_000);
+    for (const v of personal) {
+      const holding = after.filter((i) => JSON.stringify(i).includes(v)).map((i) => `${String(i.pk).split('#')[0]}/${String(i.sk).split('#')[0]}`);
+      expect(holding, `items still holding ${v}`).toEqual([]);
+    }
     const profile = await stack.profile(gone.id);
     expect(profile).toMatchObject({ name: '(erased)', company: '(erased)', stage: 'meeting' });
     expect(typeof profile?.erasedAt).toBe('string');
     expect(profile?.score).toBeDefined();
 
-    // The execution is stopped; its links are gone, GET and POST alike.
+    // The execution is stopped; its links are gone (request and reply, GET and POST alike).
     const exec = await stack.server.until(gone.id, 'stopped', (e) => e.status !== 'RUNNING');
     expect(exec.status).toBe('ABORTED');
-    const page = await fetch(answerLink(meeting, 'held-proceed'));
-    expect(page.status).toBe(410);
-    expect(await page.text()).not.toContain(gone.name);
-    expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(410);
+    for (const link of [answerLink(meeting, 'held-proceed'), answerLink(call, 'book-meeting'), replyLink]) {
+      const page = await fetch(link);
+      expect(page.status, link).toBe(404);
+      expect(await page.text()).not.toContain(gone.name);
+    }
+    expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(404);
+    expect((await submit(replyLink, { status: 'acknowledged' })).status).toBe(404);
 
     // Anonymous funnel counts kept; erasing again is a no-op; the other lead is untouched.
     expect(await funnelCounts()).toEqual(funnelBefore);
