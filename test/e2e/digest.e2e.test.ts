@@ -6,6 +6,7 @@
  * digest, and running a period again sends nothing more.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli } from '../../local/cli';
 import { DevServerProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
 
 let server: DevServerProcess;
@@ -156,11 +157,14 @@ describe('the team digest', () => {
     expect(insideSales.text).toContain('The CFO signs, not our contact');
   }, 240_000);
 
-  it('sends nothing more when the same period runs again', async () => {
+  it('sends nothing more when the same period runs again (here from the command line)', async () => {
     const before = (await server.outbox()).length;
-    const again = await sendDigest(current);
-    expect(again.sent).toEqual([]);
-    expect(again.alreadySent.sort()).toEqual(['inside-sales', 'marketing']);
+    let out = '';
+    const code = await cli(['digest', '--url', server.appUrl, '--start', current.start, '--end', current.end], (s) => (out += s), (s) => (out += s));
+    expect(code).toBe(0);
+    expect(out).toContain(`Digest for ${current.start} to ${current.end}`);
+    expect(out).toContain('sent to: none');
+    expect(out).toMatch(/already sent: (marketing, inside-sales|inside-sales, marketing)\n/);
     expect((await server.outbox()).length).toBe(before);
   }, 60_000);
 
