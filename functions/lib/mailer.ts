@@ -1,11 +1,20 @@
 /**
  * Idempotent email via SES (SendEmail, HTML + text parts).
  *
- * A `MAIL#<idempotencyKey>` marker is written with a conditional put before
- * sending, so a retried step does not send twice; a failed send deletes the
- * marker so the retry does send. A marker stuck in `sending` (the process
- * died mid-send) is taken over after STALE_AFTER_MS: then the email may go
- * out twice, which beats a lost feedback request.
+ * Before sending, the attempt claims a `MAIL#<idempotencyKey>` marker with a
+ * conditional put (status `sending`, its attempt id and start time: a lease
+ * of STALE_AFTER_MS). Then:
+ * - SES refuses (throttling, an outage): the attempt deletes its own marker
+ *   and fails as transient; the state machine's retry sends it, once.
+ * - SES accepts: the marker becomes `sent` (retried a few times, and only by
+ *   the attempt that holds it), and any later attempt returns without sending.
+ * - Another attempt finds a `sending` marker within its lease: it waits for
+ *   it (IN_FLIGHT_WAIT_MS), then fails as transient; it never sends blindly.
+ * What remains: if the process dies after SES accepted the mail and before
+ * the marker says `sent` (a window of one DynamoDB write), the marker stays
+ * `sending`; after the lease a retry takes it over and the email goes out a
+ * second time. SES has no idempotency key to ask whether it already sent it,
+ * and a lost feedback request is worse than a duplicate.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand } from '@aws-sdk/client-ses';
@@ -147,20 +156,38 @@ export async function sendEmail(email: Email, now: Date = new Date(), options: {
     await release(email.idempotencyKey, attempt);
     throw asTransient(error, 'ses');
   }
-  try {
-    await ddb.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: mailKey(email.idempotencyKey),
-        UpdateExpression: 'SET #status = :sent, sentAt = :now, messageId = :id',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':now': now.toISOString(), ':id': messageId ?? '' },
-      }),
-    );
-  } catch {
-    // The mail is out; a marker left in `sending` only matters to a retry, which then waits STALE_AFTER_MS.
-  }
+  await markSent(email.idempotencyKey, attempt, messageId ?? '', now);
   return { sent: true, ...(messageId ? { messageId } : {}) };
+}
+
+/** Tries to record a send this many times (on top of the SDK's own retries) before leaving the marker in `sending`. */
+export const MARK_SENT_ATTEMPTS = 4;
+
+/**
+ * The mail is out: the marker says so, so no retry sends it again. A failed
+ * write is tried again (backing off); if it still fails the send stands, and
+ * the marker left in `sending` makes a retry wait for the lease, then resend.
+ */
+async function markSent(idempotencyKey: string, attempt: string, messageId: string, now: Date): Promise<void> {
+  for (let i = 1; i <= MARK_SENT_ATTEMPTS; i += 1) {
+    try {
+      await ddb.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: mailKey(idempotencyKey),
+          UpdateExpression: 'SET #status = :sent, sentAt = :now, messageId = :id',
+          ConditionExpression: 'attempt = :attempt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':sent': 'sent', ':now': now.toISOString(), ':id': messageId, ':attempt': attempt },
+        }),
+      );
+      return;
+    } catch (error) {
+      // Another attempt took the marker over (this send outlived the lease): it sends, and marks, itself.
+      if (isConditionalCheckFailed(error)) return;
+      if (i < MARK_SENT_ATTEMPTS) await sleep(100 * 2 ** i);
+    }
+  }
 }
 
 /** Deletes our own `sending` marker so a retry can send. */

@@ -91,9 +91,13 @@ describe('injected faults', () => {
     const awaitFailures = failuresIn(history, 'Await qualification call');
     expect(awaitFailures.map((e) => e.taskFailedEventDetails?.error)).toEqual(['Pipeline.TransientError']);
     expect(statesEntered(history).slice(0, 3)).toEqual(['Qualify lead', 'Route qualified lead', 'Await qualification call']);
-    // One request email, not two, and its link works.
+    // One request email, not two, and its link works: the outbox file has exactly one copy; the attempt SES
+    // refused released its idempotency marker (none left 'sending'), the retry's says 'sent'.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await stack.server.mails((m) => about(company)(m) && m.subject.startsWith('Qualification call'))).toHaveLength(1);
+    expect(stack.mails().filter((m) => about(company)(m) && m.subject.startsWith('Qualification call'))).toHaveLength(1);
+    const markers = (await stack.items()).filter((i) => String(i.pk).startsWith(`MAIL#feedback#${id}#qualification-call#`));
+    expect(markers.map((m) => m.status)).toEqual(['sent']);
     expect((await fetch(answerLink(call, 'book-meeting'))).status).toBe(200);
     figures.faultsInjected += 7;
     figures.faultsRecovered += 7;
