@@ -126,12 +126,21 @@ export class Outbox {
     const original = module.saveEmail;
     const wrapped = (email: SesStoredEmail): void => {
       original(email);
-      this.sync();
+      this.save(email);
     };
     module.saveEmail = wrapped;
     return () => {
       if (module.saveEmail === wrapped) module.saveEmail = original;
     };
+  }
+
+  /** Appends one mail the SES store just took (the store is not scanned: that made each send O(mails sent)). */
+  private save(email: SesStoredEmail): void {
+    if (this.seen.has(email.messageId)) return;
+    this.seen.add(email.messageId);
+    const mail = fromSes(email);
+    appendFileSync(this.file, `${JSON.stringify(mail)}\n`);
+    this.mails.push(mail);
   }
 
   /** Appends the mails the SES store has and the file lacks. Synchronous, so a reader sees only saved mail. */
