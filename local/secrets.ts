@@ -1,7 +1,7 @@
 /**
  * A minimal Secrets Manager endpoint for the embedded runtime: GetSecretValue
  * (and DescribeSecret) over the AWS JSON 1.1 protocol, on loopback, so the
- * authorizer's plain `new SecretsManagerClient({})` reads its key through
+ * keyed functions' plain `new SecretsManagerClient({})` reads their key through
  * AWS_ENDPOINT_URL_SECRETS_MANAGER. Secrets are given at start; it never logs
  * bodies or values.
  */
