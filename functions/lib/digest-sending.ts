@@ -142,22 +142,32 @@ export async function sendDigests(periods: DigestPeriods, deps: DigestDeps): Pro
       leadLabel: (id) => labels.get(id),
       replyUrl: (item) => links.get(item),
     };
-    // A first pass says which leads are named and which items need a reply link.
-    const shown = new Set<string>();
+    // A first pass says whether there is news, which leads are named and which items need a reply link.
+    const named = new Set<string>();
     const unanswered: DigestFeedback[] = [];
-    const draft = digestContent({ ...input, leadLabel: (id) => (shown.add(id), undefined), replyUrl: (item) => (unanswered.push(item), undefined) });
-    for (const leadId of shown) {
+    const draft = digestContent({
+      ...input,
+      leadLabel: (id) => {
+        named.add(id);
+        return undefined;
+      },
+      replyUrl: (item) => {
+        unanswered.push(item);
+        return undefined;
+      },
+    });
+    if (draft === undefined) {
+      result.nothingNew.push(team);
+      continue;
+    }
+    for (const leadId of named) {
       if (labels.has(leadId)) continue;
       const lead = await getLead(leadId);
       labels.set(leadId, lead === undefined ? undefined : `${lead.name} (${lead.company})`);
     }
     if (deps.replyLink !== undefined) for (const item of unanswered) links.set(item, await deps.replyLink(item));
-    const content = draft === undefined ? undefined : digestContent(input);
-    const email = content === undefined ? undefined : renderDigest(content);
-    if (email === undefined) {
-      result.nothingNew.push(team);
-      continue;
-    }
+    // The same content, now with names and links.
+    const email = renderDigest(digestContent(input) ?? draft);
     const sent = await sendEmail({ to: deps.teams[team].lead, cc: deps.teams[team].members, ...email, idempotencyKey: digestKey(team, period) });
     (sent.sent ? result.sent : result.alreadySent).push(team);
   }
