@@ -1,17 +1,26 @@
 /**
- * Lambda cold start: each function bundled with the options of
- * infra/constructs/pipeline-function.ts (NodejsFunction: ESM, node24, minified,
- * mainFields module/main, the ESM require banner, nothing external), its size
- * (the .mjs, without the source map), the modules that dominate it (esbuild
- * metafile), and module initialisation time: a fresh Node.js process
- * importing the bundle, median of N runs.
+ * Lambda cold start: each function bundled exactly as NodejsFunction bundles
+ * it (FUNCTION_BUNDLING of infra/constructs/pipeline-function.ts: ESM, node24,
+ * minified, the require banner, the AWS SDK v3 left external for the Lambda
+ * runtime to provide), its size (the .mjs, without the source map), the
+ * modules that dominate it (esbuild metafile) and the runtime modules it
+ * imports, and module initialisation time: a fresh Node.js process importing
+ * the bundle, median of N runs.
+ *
+ * In the same run, for comparison, each function is also bundled with the
+ * SDK inside (externalModules: [], as the stack did before) and timed the same
+ * way, runs interleaved: what leaving the SDK to the runtime costs at init.
+ *
+ * The bundles are written under the repository (.tmp/), so their external
+ * imports resolve to node_modules as they resolve to the runtime's copy on
+ * Lambda: init includes reading and evaluating the SDK from disk.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { ESM_REQUIRE_BANNER } from '../infra/constructs/pipeline-function';
+import { FUNCTION_BASE_ENVIRONMENT, FUNCTION_BUNDLING } from '../infra/constructs/pipeline-function';
 import { median, round } from './lib/common';
 
 const REPO = join(import.meta.dirname, '..');
@@ -22,6 +31,10 @@ export interface BundleFigures {
   initMs: number;
   /** Largest input modules (grouped by package), KB of output. */
   top: { module: string; kb: number }[];
+  /** Packages the bundle imports from the Lambda runtime instead of carrying them (FUNCTION_BUNDLING.externalModules). */
+  external: string[];
+  /** The same function bundled with the AWS SDK inside (no externals): its size and init, measured in the same run. */
+  sdkBundled: { bundleKB: number; initMs: number };
 }
 
 function packageOf(path: string): string {
@@ -38,8 +51,21 @@ function topModules(meta: Metafile, n: number): { module: string; kb: number }[]
   return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([module, bytes]) => ({ module, kb: round(bytes / 1024, 1) }));
 }
 
-/** Environment a function needs to load (config validates at module load); no endpoint is called at init. */
+function externalImports(meta: Metafile): string[] {
+  const names = new Set<string>();
+  for (const out of Object.values(meta.outputs)) {
+    for (const i of out.imports) if (i.external && !isBuiltin(i.path)) names.add(i.path);
+  }
+  return [...names].sort();
+}
+
+/**
+ * Environment at init: what the stack gives every function (source maps on,
+ * as on Lambda), then what a function needs to load (config validates at
+ * module load); no endpoint is called at init.
+ */
 const INIT_ENV: Record<string, string> = {
+  ...FUNCTION_BASE_ENVIRONMENT,
   TABLE_NAME: 'bench',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:bench',
   PUBLIC_BASE_URL: 'https://example.com',
@@ -55,7 +81,8 @@ const INIT_ENV: Record<string, string> = {
 
 function initOnce(file: string, env: Record<string, string>): number {
   const script = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+  // stderr kept out of the report (the SDK warns about Node.js 20 here; Lambda runs 24).
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return Number(out);
 }
 
@@ -64,27 +91,36 @@ export async function runColdStart(options: { runs?: number; only?: string[] } =
   const names = readdirSync(join(REPO, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).filter((n) => options.only === undefined || options.only.includes(n)).sort();
   const { functionEnvironment, resolveSettings } = await import('../infra/settings');
   const settings = resolveSettings({});
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-bundles-'));
+  mkdirSync(join(REPO, '.tmp'), { recursive: true });
+  const outdir = mkdtempSync(join(REPO, '.tmp', 'bench-bundles-'));
+  const b = FUNCTION_BUNDLING;
   const figures: BundleFigures[] = [];
   try {
+    const bundle = async (name: string, external: readonly string[], outfile: string): Promise<Metafile> =>
+      (
+        await build({
+          entryPoints: [join(REPO, 'functions', `${name}.ts`)],
+          bundle: true,
+          outfile,
+          format: b.format,
+          target: b.target,
+          platform: b.platform,
+          mainFields: [...b.mainFields],
+          minify: b.minify,
+          sourcemap: b.sourceMap,
+          sourcesContent: b.sourcesContent,
+          banner: { js: b.banner },
+          external: [...external],
+          metafile: true,
+          logLevel: 'silent',
+          absWorkingDir: REPO,
+        })
+      ).metafile;
     for (const name of names) {
       const outfile = join(outdir, name, 'index.mjs');
-      const result = await build({
-        entryPoints: [join(REPO, 'functions', `${name}.ts`)],
-        bundle: true,
-        outfile,
-        format: 'esm',
-        target: 'node24',
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        banner: { js: ESM_REQUIRE_BANNER },
-        metafile: true,
-        logLevel: 'silent',
-        absWorkingDir: REPO,
-      });
+      const referenceFile = join(outdir, `${name}-sdk-bundled`, 'index.mjs');
+      const meta = await bundle(name, b.externalModules, outfile);
+      await bundle(name, [], referenceFile);
       let env: Record<string, string> = {};
       try {
         env = functionEnvironment(name as Parameters<typeof functionEnvironment>[0], settings, { tableName: 'bench', stateMachineArn: INIT_ENV.STATE_MACHINE_ARN as string, publicBaseUrl: 'https://example.com', apiKeySecretId: 'bench' });
@@ -92,8 +128,19 @@ export async function runColdStart(options: { runs?: number; only?: string[] } =
         env = {};
       }
       const times: number[] = [];
-      for (let i = 0; i < runs; i += 1) times.push(initOnce(outfile, { ...INIT_ENV, ...env }));
-      figures.push({ name, bundleKB: round(statSync(outfile).size / 1024, 1), initMs: round(median(times), 1), top: topModules(result.metafile, 5) });
+      const referenceTimes: number[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        times.push(initOnce(outfile, { ...INIT_ENV, ...env }));
+        referenceTimes.push(initOnce(referenceFile, { ...INIT_ENV, ...env }));
+      }
+      figures.push({
+        name,
+        bundleKB: round(statSync(outfile).size / 1024, 1),
+        initMs: round(median(times), 1),
+        top: topModules(meta, 5),
+        external: externalImports(meta),
+        sdkBundled: { bundleKB: round(statSync(referenceFile).size / 1024, 1), initMs: round(median(referenceTimes), 1) },
+      });
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });

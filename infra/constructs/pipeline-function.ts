@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,8 +10,6 @@ import { REPO_ROOT } from '../paths';
 
 /** The runtime of every function (Node.js 22 or newer; the newest the CDK knows). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
-/** esbuild target matching FUNCTION_RUNTIME. */
-const ESBUILD_TARGET = 'node24';
 
 /**
  * ESM bundles have no `require`; a few CommonJS dependencies call it for
@@ -19,6 +17,39 @@ const ESBUILD_TARGET = 'node24';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __pipelineCreateRequire } from 'node:module';const require = __pipelineCreateRequire(import.meta.url);";
+
+/**
+ * How every function is bundled (esbuild through NodejsFunction); bench/coldstart.ts
+ * builds with the same options. ESM for node24 (FUNCTION_RUNTIME), minified,
+ * source maps without sources.
+ *
+ * External: the AWS SDK for JavaScript v3, which the Lambda Node.js runtimes
+ * (18 and newer) provide: every `@aws-sdk/*` client and `@aws-sdk/lib-dynamodb`.
+ * Bundled, it was about 400 KB of every bundle. Everything else is bundled,
+ * including the `@smithy/*` packages our dependencies import directly
+ * (aws-xray-sdk-core needs `@smithy/service-error-classification`, which the
+ * runtime lacks). On AWS the SDK's version is then the runtime's, not
+ * package-lock's: docs/performance.md, section 2.
+ */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  platform: 'node',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  banner: ESM_REQUIRE_BANNER,
+  externalModules: ['@aws-sdk/*'],
+} as const satisfies BundlingOptions;
+
+/** Environment of every function, before its own (source maps on for stack traces, Powertools' log settings). */
+export const FUNCTION_BASE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  NODE_OPTIONS: '--enable-source-maps',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+  POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+};
 
 export interface PipelineFunctionProps {
   /** The entry file's name: `functions/<name>.ts`, exporting `handler`. */
@@ -90,24 +121,13 @@ export class PipelineFunction extends Construct {
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
-        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        ...FUNCTION_BASE_ENVIRONMENT,
         ...props.environment,
       },
       bundling: {
-        format: OutputFormat.ESM,
-        target: ESBUILD_TARGET,
-        platform: 'node',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle the pinned AWS SDK v3 instead of the runtime's copy: the same
-        // versions run locally, in tests and on AWS.
-        externalModules: [],
+        ...FUNCTION_BUNDLING,
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
       },
     });
 

@@ -86,8 +86,12 @@ function bundleOf(name: FunctionName): string {
 }
 
 /**
- * AWS SDK v3 operations a bundle can send: each command class that survives
- * tree-shaking is built as `class extends <builder>(<client>, <config>, "<Operation>", ...)`.
+ * AWS SDK v3 operations a bundle can send. The SDK comes from the Lambda
+ * runtime (FUNCTION_BUNDLING.externalModules), so a bundle imports command
+ * classes (`import{GetCommand as X}from"@aws-sdk/lib-dynamodb"`) and sends an
+ * operation when it constructs one (`new X(`): an import whose code was
+ * tree-shaken away is never constructed. A command class bundled with the SDK
+ * would be `class extends <builder>(<client>, <config>, "<Operation>", ...)`.
  */
 const CHECKED_OPERATIONS = {
   GetItem: 'dynamodb:GetItem',
@@ -108,11 +112,38 @@ const CHECKED_OPERATIONS = {
 } as const;
 type CheckedOperation = keyof typeof CHECKED_OPERATIONS;
 
+/** lib-dynamodb's document commands and the DynamoDB operation each sends. */
+const DOCUMENT_COMMANDS: Readonly<Record<string, string>> = {
+  GetCommand: 'GetItem',
+  PutCommand: 'PutItem',
+  UpdateCommand: 'UpdateItem',
+  DeleteCommand: 'DeleteItem',
+  BatchGetCommand: 'BatchGetItem',
+  BatchWriteCommand: 'BatchWriteItem',
+  TransactWriteCommand: 'TransactWriteItems',
+  TransactGetCommand: 'TransactGetItems',
+};
+
+/** Commands imported from the runtime's SDK and constructed somewhere in the bundle, as operation names. */
+function constructedSdkCommands(text: string): Set<string> {
+  const ops = new Set<string>();
+  for (const m of text.matchAll(/import\{([^}]*)\}from"(@aws-sdk\/[\w-]+)"/g)) {
+    for (const spec of (m[1] ?? '').split(',')) {
+      const [imported = '', local = imported] = spec.trim().split(/\s+as\s+/);
+      if (!imported.endsWith('Command')) continue;
+      if (!new RegExp(`new ${local.replace(/\$/g, '\\$')}\\(`).test(text)) continue;
+      ops.add(m[2] === '@aws-sdk/lib-dynamodb' ? (DOCUMENT_COMMANDS[imported] ?? imported) : imported.slice(0, -'Command'.length));
+    }
+  }
+  return ops;
+}
+
 function operationsInBundle(name: FunctionName): Set<CheckedOperation> {
   const text = bundleOf(name);
+  const imported = constructedSdkCommands(text);
   const found = new Set<CheckedOperation>();
   for (const op of Object.keys(CHECKED_OPERATIONS) as CheckedOperation[]) {
-    if (new RegExp(`extends [\\w$]+\\([\\w$]+,[\\w$]+,"${op}"`).test(text)) found.add(op);
+    if (imported.has(op) || new RegExp(`extends [\\w$]+\\([\\w$]+,[\\w$]+,"${op}"`).test(text)) found.add(op);
   }
   return found;
 }
@@ -203,6 +234,16 @@ describe('functions', () => {
       expect(env['NODE_OPTIONS'], name).toBe('--enable-source-maps');
       expect(env['POWERTOOLS_SERVICE_NAME'], name).toBe('the-model-pipeline');
       expect(env['POWERTOOLS_METRICS_NAMESPACE'], name).toBe('TheModelPipeline');
+    }
+  });
+
+  it('leave the AWS SDK v3 to the Lambda runtime: they import it, and carry none of it', () => {
+    for (const name of FUNCTION_NAMES) {
+      const text = bundleOf(name);
+      expect(text, name).toMatch(/from"@aws-sdk\/client-dynamodb"/);
+      // A bundled SDK client would carry its service's metadata and its command classes.
+      expect(text, name).not.toMatch(/name:"@aws-sdk\/client-dynamodb",version:"/);
+      expect(text, name).not.toMatch(/extends [\w$]+\([\w$]+,[\w$]+,"(GetItem|PutItem|UpdateItem|Query)"/);
     }
   });
 
