@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV, parseTeams } from '../../functions/lib/config';
 import { INDEX } from '../../functions/lib/keys';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '../../functions/lib/funnel-metrics';
 import { FUNNEL_METRICS, REVENUE_METRIC } from '../../infra/constructs/monitoring';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
 import {
@@ -218,8 +219,17 @@ describe('dashboard metrics', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => readFileSync(path.join(dir, f), 'utf8'))
       .join('\n');
-    const emitted = new Set([...sources.matchAll(/addMetric\(\s*'(\w+)'/g)].map((m) => m[1]));
-    const dimensions = new Set([...sources.matchAll(/addDimension\(\s*'(\w+)'/g)].map((m) => m[1]));
+    // Names as literals, or through the shared constants of functions/lib/funnel-metrics.ts.
+    const metricConst = FUNNEL_METRIC as Record<string, string>;
+    const dimensionConst = FUNNEL_DIMENSION as Record<string, string>;
+    const emitted = new Set([
+      ...[...sources.matchAll(/addMetric\(\s*'(\w+)'/g)].map((m) => m[1]),
+      ...[...sources.matchAll(/addMetric\(\s*FUNNEL_METRIC\.(\w+)/g)].map((m) => metricConst[m[1] ?? '']),
+    ]);
+    const dimensions = new Set([
+      ...[...sources.matchAll(/addDimension\(\s*'(\w+)'/g)].map((m) => m[1]),
+      ...[...sources.matchAll(/addDimensions?\(\s*\{?\s*\[?FUNNEL_DIMENSION\.(\w+)/g)].map((m) => dimensionConst[m[1] ?? '']),
+    ]);
     for (const m of [...FUNNEL_METRICS, { metricName: REVENUE_METRIC.metricName, dimensions: { [REVENUE_METRIC.dimension]: '' } }]) {
       expect(emitted, m.metricName).toContain(m.metricName);
       for (const key of Object.keys(m.dimensions ?? {})) expect(dimensions, `${m.metricName} by ${key}`).toContain(key);

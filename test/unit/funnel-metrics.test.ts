@@ -2,13 +2,14 @@
  * The EMF metrics the funnel writes emit (namespace TheModelPipeline): the
  * names and dimension sets the dashboard reads (test/infra/dashboard.test.ts).
  */
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 process.env.TABLE_NAME = 'test-table';
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const { countFeedback, countStageChange } = await import('../../functions/lib/funnel-counters');
+const { storeFeedback } = await import('../../functions/lib/feedback-sharing');
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -65,5 +66,20 @@ describe('funnel EMF metrics', () => {
       { namespace: 'TheModelPipeline', metric: 'HandoffRating', dimensions: { service: 'the-model-pipeline', TeamPair: 'field-sales->inside-sales' }, value: 2 },
     ]);
     expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({ pk: 'FUNNEL', sk: 'PAIR#meeting-outcome#field-sales#inside-sales' });
+  });
+
+  it('a feedback item is counted for its team pair once: a retried share-feedback that overwrites it counts nothing', async () => {
+    const item = {
+      leadId: 'l1', step: 'qualification-call' as const, from: 'inside-sales' as const, to: 'marketing' as const, pair: 'inside-sales->marketing',
+      answer: 'book-meeting', ratings: { 'lead-fit': 5 }, details: {}, comment: '', answeredAt: '2026-04-21T10:00:00.000Z', answeredBy: 'owner' as const,
+    };
+    ddbMock.on(PutCommand).resolves({}).on(UpdateCommand).resolves({});
+    await emitted(() => storeFeedback(item));
+    expect(ddbMock.commandCalls(PutCommand)[0]?.args[0].input.ReturnValues).toBe('ALL_OLD');
+    expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.['sk'])).toEqual(['PAIR#qualification-call#inside-sales#marketing']);
+    ddbMock.reset();
+    ddbMock.on(PutCommand).resolves({ Attributes: { pk: 'LEAD#l1' } });
+    await emitted(() => storeFeedback(item));
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 });
