@@ -20,7 +20,7 @@ import { Stack, recordFigures } from './support';
 
 const run = Date.now().toString(36);
 let stack: Stack;
-const figures = { faultsInjected: 0, faultsRecovered: 0 };
+const figures = { faultsInjected: 0, faultsRecovered: 0, needsAttention: 0 };
 
 const RULES = [
   { target: 'lambda:qualify-lead', first: 2 },
@@ -99,8 +99,8 @@ describe('injected faults', () => {
     const markers = (await stack.items()).filter((i) => String(i.pk).startsWith(`MAIL#feedback#${id}#qualification-call#`));
     expect(markers.map((m) => m.status)).toEqual(['sent']);
     expect((await fetch(answerLink(call, 'book-meeting'))).status).toBe(200);
-    figures.faultsInjected += 7;
-    figures.faultsRecovered += 7;
+    figures.faultsInjected += faults.length;
+    figures.faultsRecovered += faults.length;
   }, 90_000);
 
   it('a permanent error lands the lead in Needs attention, records the error and notifies ops', async () => {
@@ -123,5 +123,6 @@ describe('injected faults', () => {
     expect([...ops.to, ...ops.cc]).toContain(TEAM.ops);
     expect(injected().filter((f) => f.target === 'lambda:schedule-meeting')).toHaveLength(1);
     figures.faultsInjected += 1;
+    figures.needsAttention += 1;
   }, 90_000);
 });

@@ -19,7 +19,7 @@ import { Stack, jsonOf, poll, recordFigures } from './support';
 const LEADS = Number(process.env.RELIABILITY_LEADS ?? 200);
 const run = Date.now().toString(36);
 let stack: Stack;
-const figures = { leadsSubmitted: 0, leadsLost: 0, answersLost: 0, restarts: 0, concurrentClicks: 0, needsAttention: 0 };
+const figures = { leadsSubmitted: 0, leadsLost: 0, answersLost: 0, restarts: 0, concurrentClicks: 0, needsAttention: 0, mailsResent: 0 };
 
 beforeAll(async () => {
   stack = await Stack.start();
@@ -238,6 +238,7 @@ describe(`${LEADS} leads under load, with a kill -9 in the middle`, () => {
     console.log(`feedback mails: ${feedbackMails.length} for ${toAnswer.length} answers; sent twice across the crash (kill at ${killedAt}): ${resent.map((ms) => ms.map((m) => m.sentAt).join(' & ')).join('; ') || 'none'}`);
     for (const [i, ms] of perAnswer.entries()) expect(ms.length, toAnswer[i]).toBeGreaterThanOrEqual(1);
     for (const ms of resent) expect(ms.length).toBe(2);
+    figures.mailsResent += resent.length;
 
     // Every execution reaches its first wait (or its end): none stuck after the restart.
     const everyone = [...first, ...second];

@@ -19,7 +19,7 @@ const result = spawnSync(process.execPath, [join(repo, 'node_modules', 'vitest',
   env: { ...process.env, RELIABILITY_FIGURES: file, RELIABILITY_LEADS: process.env.RELIABILITY_LEADS ?? '1000' },
 });
 
-const totals: Required<Figures> = { inputsTried: 0, concurrentClicks: 0, faultsInjected: 0, faultsRecovered: 0, restarts: 0, leadsSubmitted: 0, leadsLost: 0, answersLost: 0, needsAttention: 0 };
+const totals: Required<Figures> = { inputsTried: 0, concurrentClicks: 0, faultsInjected: 0, faultsRecovered: 0, restarts: 0, leadsSubmitted: 0, leadsLost: 0, answersLost: 0, needsAttention: 0, mailsResent: 0 };
 if (existsSync(file)) {
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
@@ -32,13 +32,14 @@ rmSync(dir, { recursive: true, force: true });
 const rows: [string, number, string][] = [
   ['inputs tried', totals.inputsTried, ''],
   ['concurrent clicks', totals.concurrentClicks, ''],
-  ['faults injected', totals.faultsInjected, ''],
-  ['faults recovered', totals.faultsRecovered, ''],
+  ['faults injected', totals.faultsInjected, 'Lambda, DynamoDB and SES errors (PIPELINE_FAULTS)'],
+  ['faults recovered', totals.faultsRecovered, 'retried to success; the permanent ones end in Needs attention'],
   ['restarts (kill -9)', totals.restarts, ''],
   ['leads submitted', totals.leadsSubmitted, ''],
   ['leads in Needs attention', totals.needsAttention, 'failed visibly, ops notified'],
   ['leads lost', totals.leadsLost, 'must be 0'],
   ['answers lost', totals.answersLost, 'must be 0'],
+  ['emails sent twice', totals.mailsResent, 'a kill -9 between SES accepting and the marker write (README)'],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 const n = Math.max(...rows.map((r) => String(r[1]).length));
