@@ -29,6 +29,8 @@ const profileLines = (p: ProfileSummary | undefined): void => {
   if (p === undefined) return;
   out(`    CPU busy ${p.busyPercent}% of the run; self time by area: ${p.byArea.slice(0, 8).map((a) => `${a.area} ${a.percent}%`).join(', ')}`);
   out(`    hottest functions: ${p.topFunctions.slice(0, 6).map((f) => `${f.fn} ${f.percent}%`).join('; ')}`);
+  const d = p.dynaliteThread;
+  if (d !== undefined) out(`    dynalite thread: CPU busy ${d.busyPercent}% (whole run); ${d.byArea.slice(0, 5).map((a) => `${a.area} ${a.percent}%`).join(', ')}`);
 };
 
 const m = machine();

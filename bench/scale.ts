@@ -10,9 +10,9 @@
  * until it answers, and until a sample of the parked leads, answered over
  * HTTP, have moved on (the engine resumed them from the durable store).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DevServerProcess, lead, type LocalExecution, type OutboxMail } from '../test/e2e/harness';
 import { round, rssMB, sleep } from './lib/common';
@@ -22,9 +22,12 @@ export interface ScaleResult {
   leads: number;
   ingestLeadsPerSecond: number;
   parkedMemoryMB: number;
-  /** The parked server's memory: V8 heap used, and outside the heap (process.memoryUsage(), MB). */
+  /** The parked server's memory (process.memoryUsage() of the main thread, MB): V8 heap reserved and used, and outside the heap. */
+  parkedHeapTotalMB: number;
   parkedHeapUsedMB: number;
   parkedExternalMB: number;
+  /** V8 heap reserved by the dynalite worker thread (its own isolate), MB. */
+  parkedWorkerHeapTotalMB: number;
   /** Memory of the restarted server once it resumed them. */
   resumedMemoryMB: number;
   /** Spawn of the restarted server until it answers HTTP (every RUNNING execution loaded). */
@@ -59,9 +62,13 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
       }
     }
   };
-  const memory = (): { heapUsed: number; external: number } => {
-    const m = existsSync(memFile) ? (JSON.parse(readFileSync(memFile, 'utf8')) as { heapUsed: number; external: number }) : { heapUsed: 0, external: 0 };
-    return { heapUsed: round(m.heapUsed / 2 ** 20, 1), external: round(m.external / 2 ** 20, 1) };
+  type Usage = { heapTotal: number; heapUsed: number; external: number };
+  const usage = (file: string | undefined): Usage => (file !== undefined && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Usage) : { heapTotal: 0, heapUsed: 0, external: 0 });
+  const threadFiles = (): string[] => readdirSync(dirname(memFile)).filter((f) => f.startsWith(`${basename(memFile)}.thread`)).map((f) => join(dirname(memFile), f));
+  const mb = (bytes: number): number => round(bytes / 2 ** 20, 1);
+  const memory = (): { heapTotal: number; heapUsed: number; external: number; workerHeapTotal: number } => {
+    const m = usage(memFile);
+    return { heapTotal: mb(m.heapTotal), heapUsed: mb(m.heapUsed), external: mb(m.external), workerHeapTotal: mb(threadFiles().reduce((sum, f) => sum + usage(f).heapTotal, 0)) };
   };
   let server = await start({});
   const dataDir = server.dataDir;
@@ -132,10 +139,22 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
     const { running } = await parkedCount(server, tag);
     if (running !== n - sample) throw new Error(`after restart ${running} of ${n - sample} leads are RUNNING`);
     const resumedMemoryMB = rssMB(server.child.pid ?? 0);
-    return { leads: n, ingestLeadsPerSecond, parkedMemoryMB, parkedHeapUsedMB: parkedMem.heapUsed, parkedExternalMB: parkedMem.external, resumedMemoryMB, restartSeconds, resumeSeconds, sample };
+    return {
+      leads: n,
+      ingestLeadsPerSecond,
+      parkedMemoryMB,
+      parkedHeapTotalMB: parkedMem.heapTotal,
+      parkedHeapUsedMB: parkedMem.heapUsed,
+      parkedExternalMB: parkedMem.external,
+      parkedWorkerHeapTotalMB: parkedMem.workerHeapTotal,
+      resumedMemoryMB,
+      restartSeconds,
+      resumeSeconds,
+      sample,
+    };
   } finally {
-    rmSync(memFile, { force: true });
-    await server.stop();
+    await server.stop(); // first: the probe writes until the server exits
+    for (const f of [memFile, ...threadFiles()]) rmSync(f, { force: true });
     server.removeData();
   }
 }

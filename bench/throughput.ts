@@ -3,9 +3,10 @@
  * met, won, onboarded, one check-in, renewed) on the dev server, every
  * answer posted over HTTP as soon as its request mail lands in the outbox
  * (<data>/outbox.jsonl, read incrementally). Leads per second = renewed leads /
- * seconds from the first POST /leads to the last execution's end, as the
- * executions record it (stopDate; time scale 60: the check-in Wait of 60 s
- * takes one second). One extra run under `node --cpu-prof` names the bottleneck.
+ * seconds from the first POST /leads until a poll (every 250 ms) finds the
+ * last execution ended (time scale 60: the check-in Wait of 60 s takes one
+ * second; the executions' own stop dates are in that scaled time). One extra
+ * run under `node --cpu-prof` names the bottleneck.
  */
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
   const answerMs: number[] = [];
   let answers = 0;
   const inflight = new Set<Promise<void>>();
-  const started = Date.now();
+  const started = performance.now();
   let stopped = false;
 
   const answer = async (link: string, a: (typeof ANSWERS)[number]): Promise<void> => {
@@ -98,18 +99,16 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
     }));
   }
   const wanted = new Set(ids);
-  let ended: (LocalExecution & { stopDate?: string | null })[] = [];
+  let ended: LocalExecution[] = [];
   const deadline = Date.now() + Math.max(120_000, leads * 2_000);
   for (;;) {
-    const all = await server.getJson<typeof ended>('/local/executions');
+    const all = await server.getJson<LocalExecution[]>('/local/executions');
     ended = all.filter((e) => wanted.has(e.name) && e.status !== 'RUNNING');
     if (ended.length === leads) break;
     if (Date.now() > deadline) break;
     await sleep(250);
   }
-  // The last execution's own end (not when this poll noticed it), or now if some never ended.
-  const lastEnd = ended.length === leads ? Math.max(...ended.map((e) => Date.parse(e.stopDate ?? '') || Date.now())) : Date.now();
-  const seconds = (lastEnd - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   stopped = true;
   await pump;
   await Promise.all([...inflight]);

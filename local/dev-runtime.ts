@@ -121,13 +121,12 @@ async function startDynalite(path: string, port: number, host: string): Promise<
   return {
     port: listening,
     async close() {
-      const closed = new Promise<void>((done) => {
-        worker.once('message', () => done());
-        worker.once('exit', () => done());
-      });
+      // The thread closes dynalite (and LevelDB) and exits by itself; terminate() only if it hangs.
+      const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+      const hung = setTimeout(() => void worker.terminate(), 10_000);
       worker.postMessage('close');
-      await closed;
-      await worker.terminate();
+      await exited;
+      clearTimeout(hung);
     },
   };
 }

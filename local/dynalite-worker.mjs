@@ -7,7 +7,7 @@
 //
 // workerData { path, port, host }; posts { port } once listening, or
 // { error: { message, code } }; on the message 'close' closes the server (and
-// LevelDB) and posts 'closed'.
+// LevelDB) and exits.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -19,5 +19,5 @@ server.listen(port, host, () => parentPort.postMessage({ port: server.address().
 parentPort.on('message', (msg) => {
   if (msg !== 'close') return;
   server.closeAllConnections();
-  server.close(() => parentPort.postMessage('closed'));
+  server.close(() => process.exit(0)); // ends this thread ('exit' handlers run, as in a process)
 });

@@ -28,6 +28,8 @@ export interface ProfileSummary {
   /** Hottest functions by self time. */
   topFunctions: { fn: string; percent: number }[];
   busyPercent: number;
+  /** The dynalite worker thread (local/dynalite-worker.mjs), whole run: signals reach the main thread only, so its profile is not restarted. */
+  dynaliteThread?: Omit<ProfileSummary, 'dynaliteThread'>;
 }
 
 export function areaOf(url: string, fn: string): string {
@@ -98,10 +100,14 @@ export async function profiled<T>(options: ServerOptions, work: (server: DevServ
     const result = await work(server, reset);
     await server.stop();
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    // The largest profile is the server's (tsx may start a helper process too).
-    const biggest = files.map((f) => join(dir, f)).sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
-    if (biggest === undefined) throw new Error('no CPU profile written');
-    return { result, profile: summarise(JSON.parse(readFileSync(biggest, 'utf8')) as CpuProfile) };
+    const bySize = (a: string, b: string): number => readFileSync(join(dir, b)).length - readFileSync(join(dir, a)).length;
+    // The largest main-thread profile is the server's (tsx may start a helper process too); its worker thread is dynalite.
+    const main = files.filter((f) => f.endsWith('-t0.cpuprofile')).sort(bySize)[0];
+    if (main === undefined) throw new Error('no CPU profile written');
+    const worker = files.filter((f) => f.startsWith(main.replace(/-t0\.cpuprofile$/, '-t')) && f !== main).sort(bySize)[0];
+    const profile = summarise(JSON.parse(readFileSync(join(dir, main), 'utf8')) as CpuProfile);
+    if (worker !== undefined) profile.dynaliteThread = summarise(JSON.parse(readFileSync(join(dir, worker), 'utf8')) as CpuProfile);
+    return { result, profile };
   } finally {
     await server.stop();
     server.removeData();
