@@ -11,10 +11,10 @@
  * - `FUNCTIONS` / `functionEnvironment`: each Lambda's entry, trigger, needs
  *   and environment variables.
  */
-import { z } from 'zod';
 import { ENV, INSTANT_FEEDBACK_EMAILS, teamDirectorySchema, type InstantFeedbackEmails, type TeamDirectory } from '../functions/lib/config';
 import { isTimeZone, parseSchedule } from '../functions/lib/schedule';
 import { resolveScoringWeights } from '../functions/lib/scoring';
+import * as z from '../functions/lib/zod';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -170,26 +170,20 @@ function jsonValue(key: string) {
   };
 }
 
-const seconds = z.coerce.number().int().min(60).max(MAX_TIMER_SECONDS);
-const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const seconds = z.coerce.number().check(z.int(), z.gte(60), z.lte(MAX_TIMER_SECONDS));
+const count = (min: number, max: number) => z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
 const bareEmail = z.email();
 /** `addr@domain` or `Display Name <addr@domain>`; no CR/LF. */
-const sender = z
-  .string()
-  .refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks')
-  .refine((v) => bareEmail.safeParse(senderAddress(v)).success, 'must be an address or "Name <address>"');
+const sender = z.string().check(
+  z.refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'),
+  z.refine((v) => bareEmail.safeParse(senderAddress(v)).success, 'must be an address or "Name <address>"'),
+);
 
 const settingsSchema = z.object({
-  teams: z.preprocess(jsonValue('teams'), teamDirectorySchema),
+  teams: z.pipe(z.transform(jsonValue('teams')), teamDirectorySchema),
   mailFrom: sender,
-  mailIdentity: z
-    .string()
-    .regex(/^([^@\s]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be an email address or a domain')
-    .optional(),
-  publicBaseUrl: z
-    .url({ protocol: /^https?$/ })
-    .refine((v) => !v.endsWith('/'), 'must not end with /')
-    .optional(),
+  mailIdentity: z.optional(z.string().check(z.regex(/^([^@\s]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be an email address or a domain'))),
+  publicBaseUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.refine((v) => !v.endsWith('/'), 'must not end with /'))),
   qualificationCallSlaSeconds: seconds,
   meetingOutcomeSlaSeconds: seconds,
   dealDecisionSlaSeconds: seconds,
@@ -198,18 +192,17 @@ const settingsSchema = z.object({
   checkInIntervalSeconds: seconds,
   maxCheckIns: count(1, 100),
   maxReschedules: count(0, 20),
-  reminderAfterFraction: z.coerce.number().gt(0).lt(1),
+  reminderAfterFraction: z.coerce.number().check(z.gt(0), z.lt(1)),
   instantFeedbackEmails: z.enum(INSTANT_FEEDBACK_EMAILS),
-  scoringWeights: z.preprocess(jsonValue('scoringWeights'), z.record(z.string(), z.unknown())).optional(),
-  alarmEmail: bareEmail.optional(),
+  scoringWeights: z.optional(z.pipe(z.transform(jsonValue('scoringWeights')), z.record(z.string(), z.unknown()))),
+  alarmEmail: z.optional(bareEmail),
   logRetentionDays: z.coerce
     .number()
-    .int()
-    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`),
-  apiRateLimit: z.coerce.number().positive().max(10_000),
+    .check(z.int(), z.refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be one of ${LOG_RETENTION_DAYS.join(', ')}`)),
+  apiRateLimit: z.coerce.number().check(z.positive(), z.lte(10_000)),
   apiBurstLimit: count(1, 5_000),
   digestSchedule: z.string(),
-  digestTimezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris'),
+  digestTimezone: z.string().check(z.refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Paris')),
 });
 
 export class SettingsError extends Error {
