@@ -1,8 +1,9 @@
 /**
  * The zod of the Lambda code: `zod/mini`, with zod's English error messages.
  *
- * Lambda code (functions/ and whatever it imports) writes
- * `import * as z from './zod'` (or `'./lib/zod'`), never `from 'zod'`:
+ * Lambda code (functions/ and whatever it imports; infra/settings.ts too, for
+ * one style) writes `import * as z from './zod'` (or `'./lib/zod'`), never
+ * `from 'zod'`:
  * classic zod does not tree-shake and put 444 KB into every bundle; `zod/mini`
  * is the same zod 4 (same checks, same issues) with a functional API, so a
  * bundle keeps only the checks it uses (about 20 KB). The namespace import
