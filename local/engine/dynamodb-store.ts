@@ -15,13 +15,14 @@
  * execution's position. The head is written at creation and when the
  * execution ends (after its final chunk).
  *
- * dynalite writes a GSI entry before its item, and a kill -9 can fall in
- * between. A named execution's head is therefore first created without its
- * listing key (gsm/gsk, whose gsk depends on the start time of that
- * attempt): a crash there leaves no byMachine entry that a retried start
- * (another start time, another key) would not replace. The listing key is
- * written next, derived from the stored head, so writing it again gives the
- * same index entry; a head found without it is given it (addListingKey).
+ * A named execution is created in two conditional writes, each safe to cut
+ * by a kill -9: its first event chunk (ExecutionStarted, which holds the
+ * start time) claims the name; then its head, whose writer runs it. A start
+ * retried after a crash between the two finishes the head with the first
+ * attempt's start time, so the head's listing key (gsk, from the start time)
+ * is the one that attempt may already have put in the byMachine index
+ * (dynalite writes an index entry before its item): no execution is ever
+ * listed twice.
  */
 import {
   CreateTableCommand,
@@ -31,7 +32,6 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
-  UpdateItemCommand,
   BatchWriteItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -220,18 +220,16 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   // --- executions
 
-  private headItem(rec: ExecutionRecord, listed = true): Item {
+  private headItem(rec: ExecutionRecord): Item {
     const { cursor, ...rest } = rec;
     const item: Item = {
       pk: S(`X#${rec.executionArn}`),
       sk: S('H'),
       d: S(JSON.stringify(rest)),
       st: S(rec.status),
+      gsm: S(rec.stateMachineArn),
+      gsk: S(listKey(rec.startDate, rec.name)),
     };
-    if (listed) {
-      item.gsm = S(rec.stateMachineArn);
-      item.gsk = S(listKey(rec.startDate, rec.name));
-    }
     if (rec.status === 'RUNNING') item.run = S('1');
     if (cursor) item.c = S(JSON.stringify(cursor));
     return item;
@@ -245,34 +243,35 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       await Promise.all(writes);
       return undefined;
     }
-    try {
-      // without the listing key first (see the top of this file)
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.headItem(rec, false), ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (err) {
-      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return this.getExecution(rec.executionArn);
-      throw err;
+    // (see the top of this file) 1. the first events claim the name
+    let head = rec;
+    if (events.length && !(await this.putIfAbsent(chunkItem([{ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } } as PendingPut])))) {
+      const existing = await this.getExecution(rec.executionArn);
+      if (existing) return existing;
+      // a start killed before its head: finish it as that attempt began it
+      const first = await this.firstEvent(rec.executionArn);
+      if (first?.type === 'ExecutionStarted') head = { ...rec, startDate: first.timestamp };
     }
-    const writes = [this.put(this.headItem(rec))];
-    if (events.length) writes.push(this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } }));
-    await Promise.all(writes);
+    // 2. the head: whoever writes it runs the execution
+    if (!(await this.putIfAbsent(this.headItem(head)))) return this.getExecution(rec.executionArn);
     return undefined;
   }
 
-  /** Gives a head created without its listing key (a crash between the two writes) that key. */
-  private async addListingKey(rec: ExecutionRecord): Promise<void> {
+  /** A conditional PutItem: false when the item already exists. */
+  private async putIfAbsent(item: Item): Promise<boolean> {
     try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { pk: S(`X#${rec.executionArn}`), sk: S('H') },
-          UpdateExpression: 'SET gsm = :m, gsk = :k',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsk)',
-          ExpressionAttributeValues: { ':m': S(rec.stateMachineArn), ':k': S(listKey(rec.startDate, rec.name)) },
-        }),
-      );
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
     } catch (err) {
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
     }
+  }
+
+  private async firstEvent(executionArn: string): Promise<StoredEvent | undefined> {
+    const r = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(`X#${executionArn}`), sk: S(chunkKey(1)) }, ConsistentRead: true }));
+    const ev = str(r.Item, 'ev');
+    return ev ? (JSON.parse(ev) as StoredEvent[])[0] : undefined;
   }
 
   async commit(executionArn: string, c: ExecutionCommit): Promise<void> {
@@ -390,7 +389,6 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   private async fromHead(head: Item): Promise<ExecutionRecord> {
     const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
-    if (str(head, 'gsk') === undefined) await this.addListingKey(rec);
     if (rec.status === 'RUNNING') {
       const last = await this.latestChunk(rec.executionArn);
       const c = str(last, 'c') ?? str(head, 'c');
@@ -462,8 +460,8 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       const r = await this.client.send(
         new ScanCommand({
           TableName: this.tableName,
-          ProjectionExpression: '#pk, #sk, #d, #c, #n, #g',
-          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#d': 'd', '#c': 'c', '#n': 'n', '#g': 'gsk' },
+          ProjectionExpression: '#pk, #sk, #d, #c, #n',
+          ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#d': 'd', '#c': 'c', '#n': 'n' },
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
@@ -484,7 +482,6 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     for (const [pk, head] of heads) {
       const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
       if (rec.status !== 'RUNNING') continue;
-      if (str(head, 'gsk') === undefined) await this.addListingKey(rec);
       const last = latest.get(pk);
       const c = str(last, 'c') ?? str(head, 'c');
       if (c) rec.cursor = JSON.parse(c) as Cursor;

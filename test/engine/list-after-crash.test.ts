@@ -16,22 +16,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBStore } from '../../local/engine/index';
-import type { ExecutionRecord } from '../../local/engine/store';
+import type { ExecutionRecord, StoredEvent } from '../../local/engine/store';
 
 type Item = Record<string, Record<string, string>>;
 type UpdateIndexes = (store: unknown, table: { TableName: string }, existing: Item | undefined, item: Item | undefined, cb: (err?: Error | null) => void) => void;
 const dynaliteDb = createRequire(import.meta.url)('dynalite/db') as { updateIndexes: UpdateIndexes };
 const original = dynaliteDb.updateIndexes;
 
-/**
- * The next head write on `table` dies: after its index entries ('after-index') or before anything
- * ('before-index'); only a write with (listed: true) or without (listed: false) the listing key, when given.
- */
-let crash: { table: string; listed?: boolean; when: 'after-index' | 'before-index' } | undefined;
+/** The next head write on `table` dies: after its index entries ('after-index') or before anything ('before-index'). */
+let crash: { table: string; when: 'after-index' | 'before-index' } | undefined;
 dynaliteDb.updateIndexes = (store, table, existing, item, cb) => {
   const c = crash;
   const isHead = item?.pk?.S?.startsWith('X#') === true && item.sk?.S === 'H';
-  if (c === undefined || table.TableName !== c.table || !isHead || (c.listed !== undefined && (item.gsk !== undefined) !== c.listed)) return original(store, table, existing, item, cb);
+  if (c === undefined || table.TableName !== c.table || !isHead) return original(store, table, existing, item, cb);
   crash = undefined;
   // The request fails as a dead server's would (a 500 the client does not retry: one attempt).
   const killed = Object.assign(new Error('simulated kill -9'), { statusCode: 500, body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalFailure', message: 'simulated kill -9' } });
@@ -65,6 +62,16 @@ function record(name: string, startDate: number): ExecutionRecord {
   return { executionArn: `arn:aws:states:us-east-1:123456789012:execution:crashy:${name}`, stateMachineArn: SM, name, status: 'RUNNING', input: '{}', startDate, definitionId: 'd', roleArn: 'r', eventCount: 1 };
 }
 
+/** What the engine passes with a new execution: its ExecutionStarted event. */
+function started(rec: ExecutionRecord): StoredEvent[] {
+  return [{ id: 1, previousEventId: 0, timestamp: rec.startDate, type: 'ExecutionStarted', executionStartedEventDetails: { input: rec.input, inputDetails: { truncated: false }, roleArn: rec.roleArn } }];
+}
+
+/** createExecution as the engine calls it. */
+function create(store: DynamoDBStore, rec: ExecutionRecord): Promise<ExecutionRecord | undefined> {
+  return store.createExecution(rec, started(rec));
+}
+
 /** Every name ListExecutions gives, page by page (one execution per page). */
 async function listedNames(store: DynamoDBStore): Promise<string[]> {
   const names: string[] = [];
@@ -85,34 +92,38 @@ async function freshStore(): Promise<{ store: DynamoDBStore; table: string }> {
 }
 
 describe('ListExecutions after a kill -9 between an index entry and its item', () => {
-  it('a start cut off mid-write and retried (another start time) is listed once, across pages', async () => {
+  it('a start cut off in its head write (index entry written, item not) and retried later is listed once, across pages', async () => {
     const { store, table } = await freshStore();
     const t0 = Date.UTC(2026, 10, 27, 12);
-    for (const [i, name] of ['a', 'c', 'd'].entries()) await store.createExecution(record(name, t0 + i * 10), []);
+    for (const [i, name] of ['a', 'c', 'd'].entries()) await create(store, record(name, t0 + i * 10));
     crash = { table, when: 'after-index' };
-    await expect(store.createExecution(record('b', t0 + 100), [])).rejects.toThrow();
+    await expect(create(store, record('b', t0 + 100))).rejects.toThrow();
     expect(crash).toBeUndefined(); // the crash happened
-    // After the restart the client retries: a new attempt, a later start time.
+    // After the restart the client retries: a new attempt, a later start time. It runs the execution (undefined: not a duplicate).
     const restarted = new DynamoDBStore({ client, tableName: table });
-    expect(await restarted.createExecution(record('b', t0 + 5_000), [])).toBeUndefined();
+    expect(await create(restarted, record('b', t0 + 5_000))).toBeUndefined();
     expect(await listedNames(restarted)).toEqual(['a', 'b', 'c', 'd']);
-    expect((await restarted.getExecution(record('b', 0).executionArn))?.startDate).toBe(t0 + 5_000);
+    // As the first attempt began it: its start time, its one ExecutionStarted event.
+    const arn = record('b', 0).executionArn;
+    expect((await restarted.getExecution(arn))?.startDate).toBe(t0 + 100);
+    expect((await restarted.getHistory(arn)).filter((e) => e.type === 'ExecutionStarted').map((e) => e.timestamp)).toEqual([t0 + 100]);
+    // A further retry is a duplicate start: the existing execution.
+    expect((await create(restarted, record('b', t0 + 9_000)))?.startDate).toBe(t0 + 100);
+    expect(await listedNames(restarted)).toEqual(['a', 'b', 'c', 'd']);
   });
 
-  it('a head written without its listing key (killed before the second write) is listed once it is read again', async () => {
+  it('a start killed before its head write began is finished by the retry, listed once', async () => {
     const { store, table } = await freshStore();
     const t0 = Date.UTC(2026, 10, 27, 13);
-    await store.createExecution(record('a', t0), []);
-    crash = { table, listed: true, when: 'before-index' };
-    await expect(store.createExecution(record('b', t0 + 100), [])).rejects.toThrow();
+    await create(store, record('a', t0));
+    crash = { table, when: 'before-index' };
+    await expect(create(store, record('b', t0 + 100))).rejects.toThrow();
     expect(crash).toBeUndefined();
     const restarted = new DynamoDBStore({ client, tableName: table });
-    // Resuming reads every running execution's head, which gives it its listing key.
+    expect((await restarted.listRunning()).map((r) => r.name)).toEqual(['a']);
+    expect(await create(restarted, record('b', t0 + 9_000))).toBeUndefined();
     expect((await restarted.listRunning()).map((r) => r.name).sort()).toEqual(['a', 'b']);
     expect(await listedNames(restarted)).toEqual(['a', 'b']);
-    // A retried start finds it (idempotent) and it stays listed once.
-    expect((await restarted.createExecution(record('b', t0 + 9_000), []))?.startDate).toBe(t0 + 100);
-    expect(await listedNames(restarted)).toEqual(['a', 'b']);
+    expect((await restarted.getHistory(record('b', 0).executionArn)).filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
   });
 });
-
