@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { DevServerProcess, API_KEY, lead } from '../test/e2e/harness';
-import { median, round } from './lib/common';
+import { cpuMs, median, round } from './lib/common';
 import { profiled, type ProfileSummary } from './lib/profile';
 
 interface AutocannonResult {
@@ -38,6 +38,9 @@ export interface EndpointFigures {
   requestsPerSecond: number;
   statusCodes: Record<string, number>;
   runs: number;
+  /** Server CPU per request (all threads, and the main thread alone), median of the runs: what the machine's load changes least. */
+  serverCpuMsPerRequest: number;
+  mainThreadCpuMsPerRequest: number;
 }
 
 export interface LatencyResult {
@@ -70,9 +73,17 @@ function leadsRequest(server: DevServerProcess, connections: number, duration: n
   return { url: `${server.appUrl}/leads`, method: 'POST', connections, duration, idReplacement: true, headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body };
 }
 
-async function measure(runs: number, opts: Record<string, unknown>): Promise<EndpointFigures> {
+async function measure(server: DevServerProcess, runs: number, opts: Record<string, unknown>): Promise<EndpointFigures> {
   const results: AutocannonResult[] = [];
-  for (let i = 0; i < runs; i += 1) results.push(await cannon(opts));
+  const cpu: { all: number; main: number }[] = [];
+  const pid = server.child.pid ?? 0;
+  for (let i = 0; i < runs; i += 1) {
+    const before = { all: cpuMs(pid), main: cpuMs(pid, true) };
+    const r = await cannon(opts);
+    results.push(r);
+    const n = Math.max(1, r.requests.total);
+    cpu.push({ all: (cpuMs(pid) - before.all) / n, main: (cpuMs(pid, true) - before.main) / n });
+  }
   const codes: Record<string, number> = {};
   for (const r of results) for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) codes[code] = (codes[code] ?? 0) + s.count;
   return {
@@ -81,6 +92,8 @@ async function measure(runs: number, opts: Record<string, unknown>): Promise<End
     requestsPerSecond: round(median(results.map((r) => r.requests.average)), 1),
     statusCodes: codes,
     runs,
+    serverCpuMsPerRequest: round(median(cpu.map((c) => c.all)), 2),
+    mainThreadCpuMsPerRequest: round(median(cpu.map((c) => c.main)), 2),
   };
 }
 
@@ -94,8 +107,8 @@ export async function runLatency(options: { runs?: number; durationSeconds?: num
     const pageUrl = await feedbackPage(server);
     // Warm-up: load every handler once.
     await cannon({ url: `${pageUrl}?answer=nurture`, connections: 5, amount: 50 });
-    const getFeedback = await measure(runs, { url: `${pageUrl}?answer=nurture`, connections, duration });
-    const postFeedback = await measure(runs, {
+    const getFeedback = await measure(server, runs, { url: `${pageUrl}?answer=nurture`, connections, duration });
+    const postFeedback = await measure(server, runs, {
       url: pageUrl,
       method: 'POST',
       connections,
@@ -103,7 +116,7 @@ export async function runLatency(options: { runs?: number; durationSeconds?: num
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'answer=nurture&reasonCode=bad-timing',
     });
-    const postLeads = await measure(runs, leadsRequest(server, connections, duration));
+    const postLeads = await measure(server, runs, leadsRequest(server, connections, duration));
     result = { connections, durationSeconds: duration, getFeedback, postFeedback, postLeads, feedbackPageP99Ms: Math.max(getFeedback.p99Ms, postFeedback.p99Ms) };
   } finally {
     await server.stop();

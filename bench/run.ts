@@ -16,7 +16,7 @@ import { runCost, PATHS } from './cost';
 import { runLatency } from './latency';
 import { runScale } from './scale';
 import { runThroughput } from './throughput';
-import { machine, writeResults, RESULTS_FILE } from './lib/common';
+import { machine, round, writeResults, RESULTS_FILE } from './lib/common';
 import { PRICES_DATE } from './lib/pricing';
 import type { ProfileSummary } from './lib/profile';
 
@@ -69,7 +69,7 @@ if (only.has('throughput')) {
   out('\n== Throughput: leads through the whole won lifecycle, answers posted over HTTP as soon as each request mail lands');
   const r = await runThroughput({ leads: Number(process.env.BENCH_THROUGHPUT_LEADS ?? '100'), runs: 3 });
   for (const run of r.runs) out(`  run: ${run.leads} leads in ${run.seconds} s = ${run.leadsPerSecond} leads/s, ${run.answers} answers (p50 ${run.answerP50Ms} ms, p99 ${run.answerP99Ms} ms), ${run.failed} not renewed ${JSON.stringify(run.outcomes)}`);
-  out(`  median ${r.leadsPerSecond} leads/s (${verdict(r.leadsPerSecond >= 20)} >= 20)`);
+  out(`  median ${r.leadsPerSecond} leads/s (${verdict(r.leadsPerSecond >= 20)} >= 20); server CPU ${r.serverCpuMsPerLead} ms per lead, ${r.mainThreadCpuMsPerLead} ms of it on the main thread (one core: at most ${round(1000 / r.mainThreadCpuMsPerLead, 1)} leads/s on an idle machine)`);
   profileLines(r.profile);
   writeResults({ leadsPerSecond: r.leadsPerSecond, throughput: r });
 }
@@ -78,7 +78,7 @@ if (only.has('latency')) {
   out('\n== Latency under autocannon, 50 connections (medians of 3 runs of 5 s)');
   const r = await runLatency({ runs: 3, durationSeconds: 5 });
   for (const [name, f] of [['GET /feedback/{id}', r.getFeedback], ['POST /feedback/{id}', r.postFeedback], ['POST /leads', r.postLeads]] as const) {
-    out(`  ${name.padEnd(20)} p50 ${String(f.p50Ms).padStart(7)} ms  p99 ${String(f.p99Ms).padStart(7)} ms  ${String(f.requestsPerSecond).padStart(7)} req/s  statuses ${JSON.stringify(f.statusCodes)}`);
+    out(`  ${name.padEnd(20)} p50 ${String(f.p50Ms).padStart(7)} ms  p99 ${String(f.p99Ms).padStart(7)} ms  ${String(f.requestsPerSecond).padStart(7)} req/s  server CPU ${f.serverCpuMsPerRequest} ms/request (main thread ${f.mainThreadCpuMsPerRequest})  statuses ${JSON.stringify(f.statusCodes)}`);
   }
   out(`  feedback page p99 ${r.feedbackPageP99Ms} ms (${verdict(r.feedbackPageP99Ms < 50)} < 50 ms)`);
   out('  profile, GET /feedback/{id}:');

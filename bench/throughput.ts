@@ -11,7 +11,7 @@
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DevServerProcess, lead, type LocalExecution, type OutboxMail, type ServerOptions } from '../test/e2e/harness';
-import { median, percentile, round, sleep } from './lib/common';
+import { cpuMs, median, percentile, round, sleep } from './lib/common';
 import { profiled, type ProfileSummary } from './lib/profile';
 
 const ANSWERS: { prefix: string; answer: string; fields: Record<string, string> }[] = [
@@ -53,6 +53,10 @@ export interface ThroughputRun {
   answerP50Ms: number;
   answerP99Ms: number;
   failed: number;
+  /** CPU time the server process (all its threads) used per lead during the run: what the machine's load does not change much. */
+  serverCpuMsPerLead: number;
+  /** The same for the server's main thread alone (handlers, engine, HTTP routes; not dynalite's thread): one core bounds it. */
+  mainThreadCpuMsPerLead: number;
   /** Ends of the leads: status/stage -> count. */
   outcomes: Record<string, number>;
 }
@@ -65,6 +69,8 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
   let answers = 0;
   const inflight = new Set<Promise<void>>();
   const started = performance.now();
+  const pid = server.child.pid ?? 0;
+  const cpuAtStart = [cpuMs(pid), cpuMs(pid, true)];
   let stopped = false;
 
   const answer = async (link: string, a: (typeof ANSWERS)[number]): Promise<void> => {
@@ -109,6 +115,8 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
     await sleep(250);
   }
   const seconds = (performance.now() - started) / 1000;
+  const serverCpu = cpuMs(pid) - (cpuAtStart[0] ?? 0);
+  const mainCpu = cpuMs(pid, true) - (cpuAtStart[1] ?? 0);
   stopped = true;
   await pump;
   await Promise.all([...inflight]);
@@ -124,6 +132,8 @@ export async function driveLeads(server: DevServerProcess, leads: number, concur
     answerP50Ms: round(percentile(answerMs, 50), 1),
     answerP99Ms: round(percentile(answerMs, 99), 1),
     failed: leads - ok,
+    serverCpuMsPerLead: Math.round(serverCpu / leads),
+    mainThreadCpuMsPerLead: Math.round(mainCpu / leads),
     outcomes,
   };
 }
@@ -133,6 +143,8 @@ export interface ThroughputResult {
   leadsPerSecond: number;
   answerP50Ms: number;
   answerP99Ms: number;
+  serverCpuMsPerLead: number;
+  mainThreadCpuMsPerLead: number;
   profile?: ProfileSummary;
 }
 
@@ -162,6 +174,8 @@ export async function runThroughput(options: { leads?: number; runs?: number; pr
     leadsPerSecond: median(runs.map((r) => r.leadsPerSecond)),
     answerP50Ms: median(runs.map((r) => r.answerP50Ms)),
     answerP99Ms: median(runs.map((r) => r.answerP99Ms)),
+    serverCpuMsPerLead: median(runs.map((r) => r.serverCpuMsPerLead)),
+    mainThreadCpuMsPerLead: median(runs.map((r) => r.mainThreadCpuMsPerLead)),
     ...(profile !== undefined ? { profile } : {}),
   };
 }

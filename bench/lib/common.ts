@@ -47,3 +47,9 @@ export function rssMB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 'NaN');
   return round(kb / 1024, 1);
 }
+
+/** CPU time a process (all its threads), or its main thread, has used so far (user + system), in ms (Linux /proc). */
+export function cpuMs(pid: number, mainThreadOnly = false): number {
+  const fields = (readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
+}
