@@ -95,6 +95,11 @@ function isTeam(s: string): s is Team {
 const emptySegment = (): SegmentCounts => ({ entered: {}, expanded: 0, revenue: new Map() });
 const emptyStage = (): StageCounts => ({ entered: 0, exited: 0, timeInStageMs: 0, histogram: new Map(), reasons: new Map(), weeks: new Map() });
 
+/** The owners' segment of an attribute's `<team>#<owner>` part; undefined for an unknown team. */
+function ownerSegment(counts: FunnelCounts, key: string): SegmentCounts | undefined {
+  return isTeam(key.slice(0, key.indexOf('#'))) ? segment(counts.owners, key) : undefined;
+}
+
 function segment(m: Map<string, SegmentCounts>, key: string): SegmentCounts {
   let s = m.get(key);
   if (s === undefined) {
@@ -175,10 +180,11 @@ function addStageItem(counts: FunnelCounts, to: Stage, item: Record<string, unkn
     } else if (name.startsWith('cx#')) {
       if (to === 'captured') segment(counts.campaigns, name.slice(3)).expanded += v;
     } else if (name.startsWith('ox#')) {
-      if (to === 'captured') segment(counts.owners, name.slice(3)).expanded += v;
+      const s = ownerSegment(counts, name.slice(3));
+      if (s !== undefined && to === 'captured') s.expanded += v;
     } else if (name.startsWith('o#')) {
-      const s = segment(counts.owners, name.slice(2));
-      s.entered[to] = (s.entered[to] ?? 0) + v;
+      const s = ownerSegment(counts, name.slice(2));
+      if (s !== undefined) s.entered[to] = (s.entered[to] ?? 0) + v;
     } else if (name.startsWith('w#')) {
       add(target.weeks, name.slice(2), v);
     } else if (name.startsWith('rev#') || name.startsWith('deals#')) {
@@ -189,7 +195,10 @@ function addStageItem(counts: FunnelCounts, to: Stage, item: Record<string, unkn
       const field = isRevenue ? 'amount' : 'deals';
       if (seg === '') money(counts.all, currency)[field] += v;
       else if (seg.startsWith('#c#')) money(segment(counts.campaigns, seg.slice(3)), currency)[field] += v;
-      else if (seg.startsWith('#o#')) money(segment(counts.owners, seg.slice(3)), currency)[field] += v;
+      else if (seg.startsWith('#o#')) {
+        const s = ownerSegment(counts, seg.slice(3));
+        if (s !== undefined) money(s, currency)[field] += v;
+      }
     } else if (name.startsWith('x#')) {
       const [from, kind, ...rest] = name.slice(2).split('#');
       if (from === undefined || !isStage(from)) continue;
@@ -422,11 +431,7 @@ export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedback
     },
     revenue: revenueFigures(counts.all),
     byCampaign: byName(counts.campaigns, (campaign, h) => ({ campaign, ...h })),
-    byOwner: byName(counts.owners, (key, h) => {
-      const cut = key.indexOf('#');
-      const team = key.slice(0, cut);
-      return { team: (isTeam(team) ? team : 'marketing') as Team, owner: key.slice(cut + 1), ...h };
-    }),
+    byOwner: byName(counts.owners, (key, h) => ({ team: key.slice(0, key.indexOf('#')) as Team, owner: key.slice(key.indexOf('#') + 1), ...h })),
     nurtureWorthyReasons: NURTURE_WORTHY_REASONS,
     feedback: {
       since,
