@@ -10,7 +10,8 @@
  *   - DynamoDB requests and request units: every request the dynalite
  *     endpoint receives for the app table (bench/lib/ddb-counter.mjs, preloaded
  *     into the server), priced by requestUnits();
- *   - emails: the outbox; HTTP requests: the ones this driver sends.
+ *   - emails: the outbox's recipients (To and Cc: SES bills each one);
+ *     HTTP requests: the ones this driver sends.
  * The baseline (bench/baseline/, reminders as a Wait loop inside each wait)
  * runs the same paths, on a second server of the same run.
  *
@@ -53,8 +54,12 @@ export const ASSUMPTIONS = {
   teamSizes: { 'inside-sales': 5, 'field-sales': 5, 'customer-success': 3 } as Partial<Record<Team, number>>,
   /** Reminder sweeps (every 15 minutes) in the 50 working hours of a week, when reminders come due. */
   sweepsPerWeek: 200,
-  /** Weekly digest emails: one per team that receives feedback (Marketing, Inside Sales, Field Sales, Customer Success). */
-  digestEmailsPerWeek: 4,
+  /**
+   * Weekly digest emails, counted per recipient (SES bills each): one per team
+   * that receives feedback, to its lead with its members in copy: 4 leads +
+   * Marketing 3 + Inside Sales 5 + Field Sales 5 + Customer Success 3 members.
+   */
+  digestEmailsPerWeek: 20,
 } as const;
 
 interface Step {
@@ -229,7 +234,8 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
   const states = statesEntered(history);
   const durations = [...lambdaDurations(history, timeScale), ...httpMs];
   const sent = (await server.outbox()).slice(mailsBefore);
-  const emails = sent.length;
+  // SES bills (and counts against the sending quota) every recipient, To and Cc.
+  const emails = sent.reduce((n, m) => n + m.to.length + m.cc.length, 0);
   const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>').replaceAll(String(lead(id, company).name), '<name>'));
   const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === 'byReminderDue'));
   let wru = 0;
