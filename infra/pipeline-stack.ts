@@ -47,9 +47,9 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
- * The Model pipeline: one table, thirteen functions, the lead lifecycle
- * state machine, the HTTP API, SES sending, the reminder schedule, alarms and
- * a dashboard.
+ * The Model pipeline: one table, fourteen functions, the lead lifecycle
+ * state machine, the HTTP API, SES sending, the reminder and digest
+ * schedules, alarms and a dashboard.
  */
 export class PipelineStack extends Stack {
   public readonly settings: PipelineSettings;
