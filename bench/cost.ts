@@ -5,8 +5,8 @@
  *   - state transitions: StateEntered events of GetExecutionHistory;
  *   - Lambda invocations and billed ms: the history's Task events (duration
  *     from TaskStarted to TaskSubmitted/TaskSucceeded, divided back by the
- *     time scale) plus the HTTP-triggered functions (authorize, capture-lead,
- *     feedback-page), timed as the HTTP request;
+ *     time scale) plus the HTTP-triggered functions (capture-lead and,
+ *     per answer, feedback-page twice), timed as the HTTP request;
  *   - DynamoDB requests and request units: every request the dynalite
  *     endpoint receives for the app table (bench/lib/ddb-counter.mjs, preloaded
  *     into the server), priced by requestUnits();
