@@ -1,19 +1,19 @@
 /**
  * Lambda cold start: each function bundled exactly as NodejsFunction bundles
  * it (FUNCTION_BUNDLING of infra/constructs/pipeline-function.ts: ESM, node24,
- * minified, the require banner, the AWS SDK v3 left external for the Lambda
- * runtime to provide), its size (the .mjs, without the source map), the
- * modules that dominate it (esbuild metafile) and the runtime modules it
- * imports, and module initialisation time: a fresh Node.js process importing
- * the bundle, median of N runs.
+ * minified, the require banner, the AWS SDK v3 bundled but for the credential
+ * providers its chain loads lazily), its size (the .mjs, without the source
+ * map), the modules that dominate it (esbuild metafile), the AWS SDK clients
+ * it carries and the packages it leaves external, and module initialisation
+ * time: a fresh Node.js process importing the bundle, median of N runs.
  *
  * In the same run, for comparison, each function is also bundled with the
- * SDK inside (externalModules: [], as the stack did before) and timed the same
- * way, runs interleaved: what leaving the SDK to the runtime costs at init.
+ * whole SDK left to the Lambda runtime (externalModules ['@aws-sdk/*'], the
+ * alternative) and timed the same way, runs interleaved.
  *
  * The bundles are written under the repository (.tmp/), so their external
  * imports resolve to node_modules as they resolve to the runtime's copy on
- * Lambda: init includes reading and evaluating the SDK from disk.
+ * Lambda: the alternative's init includes reading and evaluating the SDK from disk.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -31,10 +31,14 @@ export interface BundleFigures {
   initMs: number;
   /** Largest input modules (grouped by package), KB of output. */
   top: { module: string; kb: number }[];
-  /** Packages the bundle imports from the Lambda runtime instead of carrying them (FUNCTION_BUNDLING.externalModules). */
+  /** AWS SDK clients the bundle carries (`@aws-sdk/client-*` among its inputs): only those its function uses. */
+  sdkClients: string[];
+  /** Packages the bundle imports at run time instead of carrying them (FUNCTION_BUNDLING.externalModules). */
   external: string[];
-  /** The same function bundled with the AWS SDK inside (no externals): its size and init, measured in the same run. */
-  sdkBundled: { bundleKB: number; initMs: number };
+  /** The alternative, measured in the same run: the same function with the whole AWS SDK from the Lambda runtime (externalModules ['@aws-sdk/*']). */
+  runtimeSdk: { bundleKB: number; initMs: number };
+  /** The same bundle's init without `--enable-source-maps` (NODE_OPTIONS of FUNCTION_BASE_ENVIRONMENT), same run: what reading its source map at load costs. */
+  initWithoutSourceMapsMs: number;
 }
 
 function packageOf(path: string): string {
@@ -49,6 +53,17 @@ function topModules(meta: Metafile, n: number): { module: string; kb: number }[]
     for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) by.set(packageOf(input), (by.get(packageOf(input)) ?? 0) + bytesInOutput);
   }
   return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([module, bytes]) => ({ module, kb: round(bytes / 1024, 1) }));
+}
+
+function sdkClients(meta: Metafile): string[] {
+  const names = new Set<string>();
+  for (const out of Object.values(meta.outputs)) {
+    for (const input of Object.keys(out.inputs)) {
+      const m = /node_modules\/(@aws-sdk\/client-[^/]+)/.exec(input);
+      if (m?.[1] !== undefined) names.add(m[1]);
+    }
+  }
+  return [...names].sort();
 }
 
 function externalImports(meta: Metafile): string[] {
@@ -118,9 +133,9 @@ export async function runColdStart(options: { runs?: number; only?: string[] } =
       ).metafile;
     for (const name of names) {
       const outfile = join(outdir, name, 'index.mjs');
-      const referenceFile = join(outdir, `${name}-sdk-bundled`, 'index.mjs');
+      const referenceFile = join(outdir, `${name}-runtime-sdk`, 'index.mjs');
       const meta = await bundle(name, b.externalModules, outfile);
-      await bundle(name, [], referenceFile);
+      await bundle(name, ['@aws-sdk/*'], referenceFile);
       let env: Record<string, string> = {};
       try {
         env = functionEnvironment(name as Parameters<typeof functionEnvironment>[0], settings, { tableName: 'bench', stateMachineArn: INIT_ENV.STATE_MACHINE_ARN as string, publicBaseUrl: 'https://example.com', apiKeySecretId: 'bench' });
@@ -129,17 +144,22 @@ export async function runColdStart(options: { runs?: number; only?: string[] } =
       }
       const times: number[] = [];
       const referenceTimes: number[] = [];
+      const noMapsTimes: number[] = [];
+      const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = { ...INIT_ENV, ...env };
       for (let i = 0; i < runs; i += 1) {
         times.push(initOnce(outfile, { ...INIT_ENV, ...env }));
         referenceTimes.push(initOnce(referenceFile, { ...INIT_ENV, ...env }));
+        noMapsTimes.push(initOnce(outfile, withoutSourceMaps));
       }
       figures.push({
         name,
         bundleKB: round(statSync(outfile).size / 1024, 1),
         initMs: round(median(times), 1),
         top: topModules(meta, 5),
+        sdkClients: sdkClients(meta),
         external: externalImports(meta),
-        sdkBundled: { bundleKB: round(statSync(referenceFile).size / 1024, 1), initMs: round(median(referenceTimes), 1) },
+        runtimeSdk: { bundleKB: round(statSync(referenceFile).size / 1024, 1), initMs: round(median(referenceTimes), 1) },
+        initWithoutSourceMapsMs: round(median(noMapsTimes), 1),
       });
     }
   } finally {

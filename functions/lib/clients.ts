@@ -12,13 +12,17 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from './config';
 import { tracer } from './observability';
 
+/*
+ * `@__PURE__`: a bundle keeps only the clients its function uses (esbuild drops
+ * an unused pure value, then the SDK package it came from).
+ */
 /** Document client: plain JS values in and out; undefined attributes are dropped. */
-export const ddb: DynamoDBDocumentClient = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+export const ddb: DynamoDBDocumentClient = /* @__PURE__ */ DynamoDBDocumentClient.from(/* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
-export const sfn: SFNClient = tracer.captureAWSv3Client(new SFNClient({}));
-export const ses: SESClient = tracer.captureAWSv3Client(new SESClient({}));
-export const secrets: SecretsManagerClient = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+export const sfn: SFNClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));
+export const ses: SESClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESClient({}));
+export const secrets: SecretsManagerClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SecretsManagerClient({}));
 
 let cachedTable: string | undefined;
 /** The table name (TABLE_NAME). Throws naming the variable when it is missing. */

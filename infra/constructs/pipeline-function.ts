@@ -19,17 +19,34 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __pipelineCreateRequire } from 'node:module';const require = __pipelineCreateRequire(import.meta.url);";
 
 /**
+ * The parts of the AWS SDK's default credential chain that it imports lazily
+ * (`await import(...)` in `@aws-sdk/credential-provider-node`), only when the
+ * environment holds no credentials: profiles and SSO, credential processes,
+ * web identity tokens, container credentials. On Lambda the credentials are
+ * always in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN), so these never load there; left external, the import
+ * stays an import (of the runtime's copy) instead of about 130 KB in every
+ * bundle. Locally they resolve to node_modules.
+ */
+export const LAZY_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+] as const;
+
+/**
  * How every function is bundled (esbuild through NodejsFunction); bench/coldstart.ts
  * builds with the same options. ESM for node24 (FUNCTION_RUNTIME), minified,
- * source maps without sources.
+ * source maps without sources; `module` before `main`, so esbuild reads the
+ * ES module builds of the AWS SDK and keeps only the clients and commands
+ * used (`functions/lib/clients.ts` marks its clients pure).
  *
- * External: the AWS SDK for JavaScript v3, which the Lambda Node.js runtimes
- * (18 and newer) provide: every `@aws-sdk/*` client and `@aws-sdk/lib-dynamodb`.
- * Bundled, it was about 400 KB of every bundle. Everything else is bundled,
- * including the `@smithy/*` packages our dependencies import directly
- * (aws-xray-sdk-core needs `@smithy/service-error-classification`, which the
- * runtime lacks). On AWS the SDK's version is then the runtime's, not
- * package-lock's: docs/performance.md, section 2.
+ * The AWS SDK v3 is bundled: what runs on Lambda is the version package-lock
+ * pins and the tests run, and one bundled file initialises faster than the
+ * runtime's copy loaded file by file (docs/performance.md, section 2). Only
+ * LAZY_CREDENTIAL_PROVIDERS stay external.
  */
 export const FUNCTION_BUNDLING = {
   format: OutputFormat.ESM,
@@ -40,7 +57,7 @@ export const FUNCTION_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   banner: ESM_REQUIRE_BANNER,
-  externalModules: ['@aws-sdk/*'],
+  externalModules: [...LAZY_CREDENTIAL_PROVIDERS],
 } as const satisfies BundlingOptions;
 
 /** Environment of every function, before its own (source maps on for stack traces, Powertools' log settings). */
