@@ -25,7 +25,7 @@ export const ESM_REQUIRE_BANNER =
  * web identity tokens, container credentials. On Lambda the credentials are
  * always in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN), so these never load there; left external, the import
- * stays an import (of the runtime's copy) instead of about 130 KB in every
+ * stays an import (of the runtime's copy) instead of about 120 KB in every
  * bundle. Locally they resolve to node_modules.
  */
 export const LAZY_CREDENTIAL_PROVIDERS = [
