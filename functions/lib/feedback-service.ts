@@ -170,6 +170,7 @@ const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
  * retryable SendTaskSuccess failure un-records the answer (TransientError).
  */
 export async function submitFeedback(found: LinkLookup, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
+  if (found.state === 'answered') await deliverCutOffAnswer(found.request, now);
   assertPending(found);
   const { request } = found;
   if ((await getLead(request.leadId))?.erasedAt !== undefined) throw new Gone('the lead was erased');
@@ -191,4 +192,31 @@ export async function submitFeedback(found: LinkLookup, form: FormBody, now: Dat
   await forgetTaskToken(request.hash).catch(() => undefined);
   logger.info('feedback answered', { leadId: request.leadId, step: request.step, answer: answer.answer });
   return answer;
+}
+
+/**
+ * An answer recorded longer ago than this while its link still holds the task
+ * token was cut off before SendTaskSuccess went through (the attempt died: a
+ * crash or a Lambda timeout). Longer than feedback-page's 10 s Lambda timeout,
+ * so it never races a live attempt.
+ */
+export const REDELIVER_AFTER_MS = 15_000;
+
+/**
+ * A POST on an answered link whose answer was cut off delivers the recorded
+ * answer (not the new form) to the waiting task, then forgets the token; the
+ * caller still gets the 409 page with the recorded answer. A task token
+ * completes at most once, so a repeated delivery cannot resume the workflow twice.
+ */
+async function deliverCutOffAnswer(request: FeedbackRequest, now: Date): Promise<void> {
+  const { taskToken, answer } = request;
+  if (taskToken === undefined || answer === undefined) return;
+  if (now.getTime() - Date.parse(answer.answeredAt) < REDELIVER_AFTER_MS) return;
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(answer) }));
+    logger.info('cut-off answer delivered', { leadId: request.leadId, step: request.step });
+  } catch (error) {
+    if (!TASK_GONE.has(errorName(error))) throw new TransientError('could not resume the workflow', {}, { cause: error });
+  }
+  await forgetTaskToken(request.hash).catch(() => undefined);
 }

@@ -235,6 +235,37 @@ describe('POST /feedback/{id}', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
   });
 
+  it('an answer cut off before SendTaskSuccess (crash) is delivered by a later POST, once the attempt is surely dead', async () => {
+    const id = await seedLink();
+    sfnMock.on(SendTaskSuccessCommand).rejects(new Error('the process died here'));
+    expect((await post(id, { answer: 'nurture', reasonCode: 'no-budget' })).statusCode).toBe(503);
+    // What a kill -9 between the recorded answer and SendTaskSuccess leaves: answered, token still held.
+    const hash = hashLinkId(id);
+    const recorded = { step: 'qualification-call', answer: 'nurture', ratings: {}, details: { reasonCode: 'no-budget' }, comment: '', answeredBy: 'owner', answeredAt: NOW.toISOString() };
+    table.put({ ...table.get(linkKey(hash).pk, 'LINK'), status: 'answered', answer: recorded, answeredAt: NOW.toISOString() });
+    sfnMock.reset();
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+
+    // Within the grace period the first attempt may still be alive: nothing is sent.
+    vi.setSystemTime(new Date(NOW.getTime() + 5_000));
+    expect((await post(id, { answer: 'disqualify', reasonCode: 'no-need' })).statusCode).toBe(409);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+
+    vi.setSystemTime(new Date(NOW.getTime() + 20_000));
+    const retry = await post(id, { answer: 'disqualify', reasonCode: 'no-need' });
+    expect(retry.statusCode).toBe(409);
+    expect(retry.body).toContain('Return to nurture');
+    const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input.taskToken).toBe('TASK-TOKEN-SECRET');
+    expect(JSON.parse(calls[0]?.args[0].input.output ?? '{}')).toMatchObject({ answer: 'nurture', details: { reasonCode: 'no-budget' } });
+    expect(table.get(linkKey(hash).pk, 'LINK')?.taskToken).toBeUndefined();
+
+    // Delivered: the token is gone, so a further POST sends nothing.
+    expect((await post(id, { answer: 'nurture', reasonCode: 'no-budget' })).statusCode).toBe(409);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
   it('one answer wins in a race: both saw pending, the conditional write lets one through', async () => {
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     const id = await seedLink();
