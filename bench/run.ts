@@ -92,7 +92,7 @@ if (only.has('scale')) {
   const leads = Number(process.env.BENCH_SCALE_LEADS ?? '10000');
   out(`\n== Scale: ${leads} leads parked on callbacks, restart and resume`);
   const r = await runScale({ leads });
-  out(`  ingest ${r.ingestLeadsPerSecond} leads/s; parked: server RSS ${r.parkedMemoryMB} MB (${verdict(r.parkedMemoryMB < 500)} < 500 MB)`);
+  out(`  ingest ${r.ingestLeadsPerSecond} leads/s; parked: server RSS ${r.parkedMemoryMB} MB (${verdict(r.parkedMemoryMB < 500)} < 500 MB; private ${r.parkedAnonMB} MB, mapped files ${r.parkedFileMB} MB; V8 heap reserved ${r.parkedHeapTotalMB} MB main thread, ${r.parkedWorkerHeapTotalMB} MB dynalite's)`);
   out(`  restart: answering after ${r.restartSeconds} s; ${r.sample} answered leads moved on and all others RUNNING after ${r.resumeSeconds} s (${verdict(r.resumeSeconds < 15)} < 15 s); RSS after ${r.resumedMemoryMB} MB`);
   writeResults({ parkedMemoryMB: r.parkedMemoryMB, resumeSeconds: r.resumeSeconds, scale: r });
 }

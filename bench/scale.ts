@@ -15,13 +15,16 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DevServerProcess, lead, type LocalExecution, type OutboxMail } from '../test/e2e/harness';
-import { round, rssMB, sleep } from './lib/common';
+import { residentMB, round, sleep } from './lib/common';
 import { Tail } from './throughput';
 
 export interface ScaleResult {
   leads: number;
   ingestLeadsPerSecond: number;
   parkedMemoryMB: number;
+  /** Of that RSS: private memory (anonymous: heaps, native allocations), and mapped files (dynalite's LevelDB tables, page cache). */
+  parkedAnonMB: number;
+  parkedFileMB: number;
   /** The parked server's memory (process.memoryUsage() of the main thread, MB): V8 heap reserved and used, and outside the heap. */
   parkedHeapTotalMB: number;
   parkedHeapUsedMB: number;
@@ -30,6 +33,7 @@ export interface ScaleResult {
   parkedWorkerHeapTotalMB: number;
   /** Memory of the restarted server once it resumed them. */
   resumedMemoryMB: number;
+  resumedAnonMB: number;
   /** Spawn of the restarted server until it answers HTTP (every RUNNING execution loaded). */
   restartSeconds: number;
   /** Spawn of the restarted server until a sample of leads answered after it moved on (DescribeExecution); the others are then checked to be RUNNING. */
@@ -95,7 +99,7 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
     }
     const ingestLeadsPerSecond = round(n / ((performance.now() - t0) / 1000), 1);
     await sleep(2000); // let the process settle
-    const parkedMemoryMB = rssMB(server.child.pid ?? 0);
+    const parkedResident = residentMB(server.child.pid ?? 0);
     const parkedMem = memory();
     const { parked } = await parkedCount(server, tag);
     if (parked !== n) throw new Error(`${parked} of ${n} leads wait for their qualification call`);
@@ -138,16 +142,19 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
     const resumeSeconds = round((performance.now() - t1) / 1000, 2);
     const { running } = await parkedCount(server, tag);
     if (running !== n - sample) throw new Error(`after restart ${running} of ${n - sample} leads are RUNNING`);
-    const resumedMemoryMB = rssMB(server.child.pid ?? 0);
+    const resumedResident = residentMB(server.child.pid ?? 0);
     return {
       leads: n,
       ingestLeadsPerSecond,
-      parkedMemoryMB,
+      parkedMemoryMB: parkedResident.rss,
+      parkedAnonMB: parkedResident.anon,
+      parkedFileMB: parkedResident.file,
       parkedHeapTotalMB: parkedMem.heapTotal,
       parkedHeapUsedMB: parkedMem.heapUsed,
       parkedExternalMB: parkedMem.external,
       parkedWorkerHeapTotalMB: parkedMem.workerHeapTotal,
-      resumedMemoryMB,
+      resumedMemoryMB: resumedResident.rss,
+      resumedAnonMB: resumedResident.anon,
       restartSeconds,
       resumeSeconds,
       sample,

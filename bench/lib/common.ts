@@ -43,9 +43,14 @@ export function sleep(ms: number): Promise<void> {
 
 /** Resident set size of a process, in MB (Linux /proc). */
 export function rssMB(pid: number): number {
+  return residentMB(pid).rss;
+}
+
+/** Resident memory of a process in MB: all of it, its private (anonymous) part, and mapped files (page cache the kernel can drop). */
+export function residentMB(pid: number): { rss: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 'NaN');
-  return round(kb / 1024, 1);
+  const mb = (key: string): number => round(Number(new RegExp(`${key}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? 'NaN') / 1024, 1);
+  return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') };
 }
 
 /** CPU time a process (all its threads), or its main thread, has used so far (user + system), in ms (Linux /proc). */

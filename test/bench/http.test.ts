@@ -41,6 +41,8 @@ describe('scale benchmark', () => {
     expect(r).toMatchObject({ leads: 4, sample: 2 });
     for (const v of [r.ingestLeadsPerSecond, r.parkedMemoryMB, r.parkedHeapTotalMB, r.parkedWorkerHeapTotalMB, r.resumedMemoryMB, r.restartSeconds, r.resumeSeconds]) expect(v).toBeGreaterThan(0);
     expect(r.parkedHeapUsedMB).toBeLessThanOrEqual(r.parkedHeapTotalMB);
+    expect(r.parkedAnonMB).toBeGreaterThan(0);
+    expect(r.parkedAnonMB + r.parkedFileMB).toBeLessThanOrEqual(r.parkedMemoryMB + 1);
     expect(r.resumeSeconds).toBeGreaterThanOrEqual(r.restartSeconds);
   }, 180_000);
 });
