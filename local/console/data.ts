@@ -290,7 +290,6 @@ export class ConsoleData {
       requestContext: {
         accountId: 'local', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost', requestId: `console-${now.getTime()}`, routeKey: 'GET /funnel', stage: '$default', time: now.toISOString(), timeEpoch: now.getTime(),
         http: { method: 'GET', path: '/funnel', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'console' },
-        authorizer: { lambda: { caller: 'console' } },
       },
       isBase64Encoded: false,
     };
