@@ -1,8 +1,11 @@
 /**
- * The outbox: every email the handlers sent through the local SES
- * (aws-ses-v2-local keeps them in memory only), kept in a JSON-lines file in
- * the data folder so a restart loses no feedback link. On start the saved
- * mails are put back into the SES store, so its viewer shows them too.
+ * The outbox: every email the handlers sent through the local SES, kept in a
+ * JSON-lines file in the data folder (<data>/outbox.jsonl) so a restart loses
+ * no feedback link. The file is the record: mails are read from it when asked
+ * for, not held in memory (10,000 parked leads would keep 10,000 request mails
+ * in the heap), and aws-ses-v2-local's own store, which would keep every mail
+ * in memory for its viewer, is trimmed to the latest few once they are saved.
+ * On start the latest saved mails are put back into that store for the viewer.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
@@ -79,41 +82,63 @@ export function toSes(mail: OutboxMail): SesStoredEmail {
 }
 
 export interface SesStoreAccess {
-  getStoreReadonly(): { emails: readonly SesStoredEmail[] };
+  /** The store's state (aws-ses-v2-local returns the object itself: its emails array is the one its viewer reads). */
+  getStoreReadonly(): { emails: SesStoredEmail[] };
   saveEmail(email: SesStoredEmail): void;
 }
 
 /** The store module's exports object, whose saveEmail the SES server calls through (writable). */
 export type SesStoreModule = SesStoreAccess & Record<string, unknown>;
 
-/** Reads and keeps the outbox file in step with the SES store. */
+/** How many of the latest mails the SES store keeps for its viewer (the outbox file has them all). */
+export const VIEWER_MAILS = 200;
+
+/** The mails of an outbox file, oldest first; bad lines (a torn write) and repeated ids are skipped. */
+export function readOutboxFile(file: string): OutboxMail[] {
+  if (!existsSync(file)) return [];
+  const mails: OutboxMail[] = [];
+  const ids = new Set<string>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let mail: OutboxMail;
+    try {
+      mail = JSON.parse(line) as OutboxMail;
+    } catch {
+      continue;
+    }
+    if (typeof mail.id !== 'string' || ids.has(mail.id)) continue;
+    ids.add(mail.id);
+    mails.push(mail);
+  }
+  return mails;
+}
+
+/** Keeps the outbox file in step with the SES store, and the store small. */
 export class Outbox {
-  private readonly mails: OutboxMail[] = [];
-  private readonly seen = new Set<string>();
+  /** Emails of the SES store already in the file (the objects: no id per mail sent stays in memory). */
+  private readonly saved = new WeakSet<SesStoredEmail>();
+  private readonly keep: number;
 
   constructor(
     private readonly file: string,
     private readonly ses: SesStoreAccess,
-  ) {}
+    options: { viewerMails?: number } = {},
+  ) {
+    this.keep = options.viewerMails ?? VIEWER_MAILS;
+  }
 
-  /** Loads the saved mails and puts them back into the SES store. Bad lines (a torn write) are skipped. */
+  /** Puts the latest saved mails back into the SES store (for its viewer). Returns how many mails the file holds. */
   load(): number {
-    if (!existsSync(this.file)) return 0;
+    const mails = readOutboxFile(this.file);
     const inStore = new Set(this.ses.getStoreReadonly().emails.map((e) => e.messageId));
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      let mail: OutboxMail;
-      try {
-        mail = JSON.parse(line) as OutboxMail;
-      } catch {
-        continue;
-      }
-      if (typeof mail.id !== 'string' || this.seen.has(mail.id)) continue;
-      this.seen.add(mail.id);
-      this.mails.push(mail);
-      if (!inStore.has(mail.id)) this.ses.saveEmail(toSes(mail));
+    for (const mail of mails.slice(-this.keep)) {
+      if (inStore.has(mail.id)) continue;
+      const email = toSes(mail);
+      this.saved.add(email);
+      this.ses.saveEmail(email);
     }
-    return this.mails.length;
+    this.trim();
+    return mails.length;
   }
 
   /**
@@ -127,6 +152,7 @@ export class Outbox {
     const wrapped = (email: SesStoredEmail): void => {
       original(email);
       this.save(email);
+      this.trim();
     };
     module.saveEmail = wrapped;
     return () => {
@@ -136,29 +162,41 @@ export class Outbox {
 
   /** Appends one mail the SES store just took (the store is not scanned: that made each send O(mails sent)). */
   private save(email: SesStoredEmail): void {
-    if (this.seen.has(email.messageId)) return;
-    this.seen.add(email.messageId);
-    const mail = fromSes(email);
-    appendFileSync(this.file, `${JSON.stringify(mail)}\n`);
-    this.mails.push(mail);
+    if (this.saved.has(email)) return;
+    this.saved.add(email);
+    appendFileSync(this.file, `${JSON.stringify(fromSes(email))}\n`);
+  }
+
+  /** Drops the oldest mails of the SES store once saved, keeping the latest `viewerMails`. */
+  private trim(): void {
+    const emails = this.ses.getStoreReadonly().emails;
+    let drop = emails.length - this.keep;
+    if (drop <= 0) return;
+    // never drop a mail the file lacks (sync() saves those)
+    for (let i = 0; i < drop; i += 1) {
+      if (!this.saved.has(emails[i]!)) {
+        drop = i;
+        break;
+      }
+    }
+    if (drop > 0) emails.splice(0, drop);
   }
 
   /** Appends the mails the SES store has and the file lacks. Synchronous, so a reader sees only saved mail. */
   sync(): void {
     const fresh: OutboxMail[] = [];
     for (const email of this.ses.getStoreReadonly().emails) {
-      if (this.seen.has(email.messageId)) continue;
-      this.seen.add(email.messageId);
+      if (this.saved.has(email)) continue;
+      this.saved.add(email);
       fresh.push(fromSes(email));
     }
-    if (fresh.length === 0) return;
-    appendFileSync(this.file, fresh.map((m) => `${JSON.stringify(m)}\n`).join(''));
-    this.mails.push(...fresh);
+    if (fresh.length > 0) appendFileSync(this.file, fresh.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    this.trim();
   }
 
-  /** Every mail, oldest first. */
-  all(): readonly OutboxMail[] {
+  /** Every mail, oldest first, read from the file. */
+  all(): OutboxMail[] {
     this.sync();
-    return this.mails;
+    return readOutboxFile(this.file);
   }
 }

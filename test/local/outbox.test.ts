@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { extractLinks, Outbox, type SesStoreAccess, type SesStoredEmail } from '../../local/outbox';
+import { extractLinks, Outbox, type SesStoreAccess, type SesStoreModule, type SesStoredEmail } from '../../local/outbox';
 
 function fakeSes(): SesStoreAccess & { emails: SesStoredEmail[] } {
   const emails: SesStoredEmail[] = [];
@@ -57,5 +57,49 @@ describe('outbox', () => {
     expect(box2.load()).toBe(2);
     expect(ses2.emails.map((e) => e.messageId)).toEqual(['m1', 'm2']);
     expect(box2.all()[1]).toMatchObject({ id: 'm2', to: ['rep@example.com'], links: ['http://a/2'], sentAt: new Date(1_800_000_000_000).toISOString() });
+  });
+
+  it('trims the SES store to the latest mails once they are in the file, and reads every mail from the file, in order, after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const module = { ...ses, saveEmail: ses.saveEmail } as SesStoreModule;
+    const box = new Outbox(file, module, { viewerMails: 3 });
+    box.load();
+    box.attach(module);
+    for (let i = 1; i <= 10; i += 1) module.saveEmail(mail(`m${i}`, `see http://a/${i}`));
+    // the SES store (its viewer) keeps the latest 3; the file and all() have the 10
+    expect(ses.emails.map((e) => e.messageId)).toEqual(['m8', 'm9', 'm10']);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(10);
+    const ids = Array.from({ length: 10 }, (_, i) => `m${i + 1}`);
+    expect(box.all().map((m) => m.id)).toEqual(ids);
+
+    // a restart: a fresh store gets the latest 3 back, the outbox reads the 10 from the file
+    const ses2 = fakeSes();
+    const box2 = new Outbox(file, ses2, { viewerMails: 3 });
+    expect(box2.load()).toBe(10);
+    expect(ses2.emails.map((e) => e.messageId)).toEqual(['m8', 'm9', 'm10']);
+    const again = box2.all();
+    expect(again.map((m) => m.id)).toEqual(ids);
+    expect(again[4]).toMatchObject({ id: 'm5', links: ['http://a/5'] });
+    // nothing it put back is written twice
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(10);
+  });
+
+  it('never trims a mail from the SES store before it is in the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const module = { ...ses, saveEmail: ses.saveEmail } as SesStoreModule;
+    const box = new Outbox(file, module, { viewerMails: 1 });
+    // stored behind the outbox's back (before attach): only sync() saves them
+    ses.emails.push(mail('a', 'x'), mail('b', 'y'));
+    box.attach(module);
+    module.saveEmail(mail('c', 'z'));
+    expect(ses.emails.map((e) => e.messageId)).toEqual(['a', 'b', 'c']);
+    expect(box.all().map((m) => m.id)).toEqual(['c', 'a', 'b']);
+    expect(ses.emails.map((e) => e.messageId)).toEqual(['c']);
   });
 });
