@@ -18,9 +18,26 @@ export const METRICS_NAMESPACE = 'TheModelPipeline';
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'the-model-pipeline';
 
 export const logger = new Logger({ serviceName });
+
+/**
+ * Metrics' own warnings go to the logger, except the notice it gives on every
+ * invocation that added no metric (page views, most task handlers): a log
+ * line per request on AWS and a console write per request locally, for nothing.
+ */
+const NO_METRICS_NOTICE = 'No application metrics to publish';
+const metricsLogger = {
+  debug: (message: string) => logger.debug(message),
+  info: (message: string) => logger.info(message),
+  warn: (message: string) => {
+    if (!String(message).startsWith(NO_METRICS_NOTICE)) logger.warn(message);
+  },
+  error: (message: string) => logger.error(message),
+};
+
 export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  logger: metricsLogger,
 });
 export const tracer = new Tracer({ serviceName });
 

@@ -62,6 +62,31 @@ describe('observability', () => {
     expect(summary.errorName).toBe('MessageRejected');
     expect(summary.errorMessage).toBe('Email address is not verified: <email>; token <redacted>');
   });
+
+  it('an invocation that adds no metric writes nothing about it; other Metrics warnings still reach the log', async () => {
+    const { metrics, observe } = await import('../../functions/lib/observability');
+    const ctx = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+    const writes: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => {
+      writes.push(String(chunk));
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const warn = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void writes.push(args.join(' ')));
+    try {
+      const quiet = middy<unknown, string>().use(observe()).handler(async () => 'ok');
+      expect(await quiet({}, ctx)).toBe('ok');
+      expect(await quiet({}, ctx)).toBe('ok');
+      expect(writes.join('')).not.toContain('No application metrics');
+      metrics.addDimension('', 'x'); // invalid: Metrics warns through the logger
+      expect(writes.join('')).toContain("doesn't meet the requirements");
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      warn.mockRestore();
+    }
+  });
 });
 
 describe('leads', () => {
