@@ -20,6 +20,14 @@
  *   state runs again from its input (its earlier branch events stay in the
  *   history, and task tokens handed out inside it are closed).
  *
+ * Parked executions: once a top-level callback task (waitForTaskToken, no
+ * HeartbeatSeconds) has been submitted, everything needed to go on is in the
+ * store (its cursor), so the run leaves memory: a `Parked` entry keeps only
+ * what answers DescribeExecution and routes its token, and a timer for its
+ * deadline. The run is loaded again from the store, as after a restart, when
+ * its token is answered, its deadline passes or it is stopped. (10,000 leads
+ * waiting for a person kept about 20 KB each of suspended interpreter state.)
+ *
  * Time: each execution has its own "execution time", which starts at its
  * start date and runs `timeScale` times faster than the clock. Every
  * timestamp in history, `$states.context`, `$now()`/`$millis()` and every
@@ -45,7 +53,7 @@ import {
 import { parseDefinition, type Catcher, type ChoiceState, type CompiledDefinition, type FailState, type Machine, type MapState, type NumOrExpr, type ParallelState, type PassState, type State, type SucceedState, type TaskState, type WaitState } from './definition';
 import { errorMatches, StatesError, toStatesError } from './errors';
 import { compileExpression, evaluateExpression, evaluateTemplate, type Bindings, type CompiledExpression, type Json, type Template } from './jsonata-eval';
-import { Scheduler } from './scheduler';
+import { Scheduler, type Timer } from './scheduler';
 import { MemoryStore, type Cursor, type ExecutionRecord, type ExecutionStoreImpl, type StateMachineRecord, type StoredEvent } from './store';
 import { dynamodbTask, invokeHandler, lambdaInvokeResult, lambdaNotFound, resolveLambda } from './tasks';
 import { validateWithAslValidator } from './validate';
@@ -108,6 +116,23 @@ interface Run {
   writeError?: unknown;
   /** Resolved after the next durable commit (SendTaskSuccess/Failure answer then). */
   commitWaiters: (() => void)[];
+  /** Set when the run parks (see Parked): called once it has unwound. */
+  parked?: () => void;
+}
+
+/** A RUNNING execution waiting for a submitted callback, not loaded (see the top of this file). */
+interface Parked {
+  arn: string;
+  token: string;
+  /** The state it waits in. */
+  state: string;
+  startDate: number;
+  input: string;
+  /** Wakes it at its task deadline or its execution timeout. */
+  timer?: Timer;
+  /** Resolves once the run that parked has unwound (at once for one found parked at start). */
+  unwound: Promise<void>;
+  waking?: Promise<void>;
 }
 
 interface Frame {
@@ -184,6 +209,9 @@ export class EngineImpl implements Engine {
   private scheduler: Scheduler;
   private runs = new Map<string, Run>();
   private tokens = new Map<string, TokenEntry>();
+  /** Parked executions, by execution ARN and by task token. */
+  private parked = new Map<string, Parked>();
+  private parkedTokens = new Map<string, Parked>();
   private compiled = new Map<string, CompiledDefinition>();
   /** Descriptions of recently finished executions (immutable), so waiters need no store read. */
   private finishedCache = new Map<string, ExecutionDescription>();
@@ -200,6 +228,11 @@ export class EngineImpl implements Engine {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.scheduler = new Scheduler(this.clock);
+  }
+
+  /** How many RUNNING executions are loaded (interpreted in memory) and how many are parked (see the top of this file). */
+  get loaded(): { running: number; parked: number } {
+    return { running: this.runs.size, parked: this.parked.size };
   }
 
   // ---------------------------------------------------------------------------
@@ -226,6 +259,11 @@ export class EngineImpl implements Engine {
         console.error(`engine: cannot resume ${rec.executionArn}: ${(err as Error).message}`);
         continue;
       }
+      const c = rec.cursor;
+      if (c.p === 'task' && c.sub === 1 && c.tk !== undefined && c.hb === undefined) {
+        this.addParked({ arn: rec.executionArn, token: c.tk, state: c.s, startDate: rec.startDate, input: rec.input, unwound: Promise.resolve() }, c.to, def.timeoutSeconds);
+        continue;
+      }
       const run = this.newRun(rec, def, rec.cursor);
       this.runs.set(run.arn, run);
       this.launch(run);
@@ -245,6 +283,8 @@ export class EngineImpl implements Engine {
     await Promise.all(runs.map((r) => r.chain));
     this.runs.clear();
     this.tokens.clear();
+    this.parked.clear();
+    this.parkedTokens.clear();
     this.finishedCache.clear();
     this.started = undefined;
     await this.store.close?.();
@@ -445,7 +485,7 @@ export class EngineImpl implements Engine {
       throw new EngineError('InvalidExecutionInput', `Invalid State Machine Execution Input: 'input' is not valid JSON`);
     }
     const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${sm.name}:${name}`;
-    const live = this.runs.get(arn);
+    const live = this.runs.get(arn) ?? this.parked.get(arn);
     if (live) return this.idempotent({ executionArn: arn, status: 'RUNNING', input: live.input, startDate: live.startDate }, inputText);
     const definitionId = this.definitionId(sm.definition);
     const def = await this.loadDefinition(definitionId).catch(() => this.compile(sm.definition));
@@ -488,6 +528,12 @@ export class EngineImpl implements Engine {
   async stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
     await this.ready();
     this.checkArn(input.executionArn, 'execution');
+    const parked = this.parked.get(input.executionArn);
+    if (parked) {
+      // not loaded: stopped in the store (below), once the run that parked has unwound
+      this.forgetParked(parked);
+      await parked.unwound;
+    }
     const rec = await this.store.getExecution(input.executionArn);
     if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
     if (rec.status !== 'RUNNING') return { stopDate: new Date(rec.stopDate ?? rec.startDate) };
@@ -530,6 +576,12 @@ export class EngineImpl implements Engine {
         input: run.input,
         currentStates: [...run.current.keys()],
       };
+    }
+    const parked = this.parked.get(executionArn);
+    if (parked) {
+      const name = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+      const stateMachineArn = executionArn.slice(0, executionArn.lastIndexOf(':')).replace(':execution:', ':stateMachine:');
+      return { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: new Date(parked.startDate), input: parked.input, currentStates: [parked.state] };
     }
     const done = this.finishedCache.get(executionArn);
     if (done) return { ...done };
@@ -652,9 +704,8 @@ export class EngineImpl implements Engine {
     } catch {
       throw new EngineError('InvalidOutput', 'Invalid Output: output is not valid JSON');
     }
-    const entry = this.tokens.get(input.taskToken);
+    const entry = await this.takeToken(input.taskToken);
     if (!entry) return this.closedOrInvalid(input.taskToken);
-    this.tokens.delete(input.taskToken);
     // answer once the task's result is stored (or the run ends / stops)
     const stored = this.nextDurableCommit(entry.run);
     entry.resolve(output);
@@ -663,9 +714,8 @@ export class EngineImpl implements Engine {
 
   async sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Promise<void> {
     await this.ready();
-    const entry = this.tokens.get(input.taskToken);
+    const entry = await this.takeToken(input.taskToken);
     if (!entry) return this.closedOrInvalid(input.taskToken);
-    this.tokens.delete(input.taskToken);
     const stored = this.nextDurableCommit(entry.run);
     entry.reject(new StatesError(input.error ?? '', input.cause ?? ''));
     await stored;
@@ -673,9 +723,65 @@ export class EngineImpl implements Engine {
 
   async sendTaskHeartbeat(input: { taskToken: string }): Promise<void> {
     await this.ready();
+    if (this.parkedTokens.has(input.taskToken)) return; // open, with no HeartbeatSeconds (only those park)
     const entry = this.tokens.get(input.taskToken);
     if (!entry) return this.closedOrInvalid(input.taskToken);
     entry.heartbeat();
+  }
+
+  /** Closes the open task of a token and returns it (a parked execution is loaded first); only one caller gets it. */
+  private async takeToken(token: string): Promise<TokenEntry | undefined> {
+    const parked = this.parkedTokens.get(token);
+    if (parked) await this.wake(parked);
+    const entry = this.tokens.get(token);
+    this.tokens.delete(token);
+    return entry;
+  }
+
+  // ---------------------------------------------------------------------------
+  // parked executions (see the top of this file)
+
+  private addParked(p: Parked, taskDue: number | undefined, timeoutSeconds: number | undefined): void {
+    const dues = [taskDue, timeoutSeconds === undefined ? undefined : p.startDate + timeoutSeconds * 1000].filter((d): d is number => d !== undefined);
+    if (dues.length > 0) {
+      p.timer = this.scheduler.at(this.realAt(p, Math.min(...dues)), () => {
+        this.wake(p).catch((err: unknown) => console.error(`engine: cannot resume ${p.arn}: ${(err as Error).message}`));
+      });
+    }
+    this.parked.set(p.arn, p);
+    this.parkedTokens.set(p.token, p);
+  }
+
+  private forgetParked(p: Parked): void {
+    if (this.parked.get(p.arn) === p) this.parked.delete(p.arn);
+    if (this.parkedTokens.get(p.token) === p) this.parkedTokens.delete(p.token);
+    if (p.timer) this.scheduler.cancel(p.timer);
+  }
+
+  /** Takes a run waiting for its submitted callback out of memory: it unwinds (as when stopped) and is loaded again when needed. */
+  private park(run: Run, token: string, state: string, taskDue: number | undefined): void {
+    this.tokens.delete(token);
+    let unwound!: () => void;
+    const p: Parked = { arn: run.arn, token, state, startDate: run.startDate, input: run.input, unwound: new Promise<void>((done) => (unwound = done)) };
+    run.parked = unwound;
+    this.addParked(p, taskDue, run.def.timeoutSeconds);
+    run.scope.cancel();
+  }
+
+  /** Loads a parked execution from the store and runs it (its task waits again for the same token). */
+  private wake(p: Parked): Promise<void> {
+    p.waking ??= (async () => {
+      await p.unwound;
+      const rec = await this.store.getExecution(p.arn);
+      const def = rec?.cursor ? await this.loadDefinition(rec.definitionId) : undefined;
+      if (this.parked.get(p.arn) !== p) return; // stopped meanwhile
+      this.forgetParked(p);
+      if (!rec?.cursor || !def || rec.status !== 'RUNNING' || this.runs.has(p.arn)) return;
+      const run = this.newRun(rec, def, rec.cursor);
+      this.runs.set(run.arn, run);
+      this.launch(run);
+    })();
+    return p.waking;
   }
 
   // ---------------------------------------------------------------------------
@@ -737,6 +843,14 @@ export class EngineImpl implements Engine {
       this.emit(frame, 'ExecutionSucceeded', { output: text, outputDetails: { truncated: false } });
       await this.finish(run, { status: 'SUCCEEDED', stopDate: this.execNow(run), output: text });
     } catch (err) {
+      if (run.parked) {
+        if (this.runs.get(run.arn) === run) this.runs.delete(run.arn);
+        const ws = run.waiters;
+        run.waiters = [];
+        for (const w of ws) w();
+        run.parked();
+        return;
+      }
       if (err instanceof Halt || run.scope.cancelled) return;
       const se = toStatesError(err);
       const details: Record<string, string> = {};
@@ -1265,6 +1379,8 @@ export class EngineImpl implements Engine {
             if (to !== undefined) extra.to = to;
             if (hbSeconds !== undefined) extra.hb = hbSeconds;
             await this.commit(frame, this.cursorAt(frame, state.name, input, at, extra));
+            // stored: now only the answer moves it on (a heartbeat would need the run's timer)
+            if (frame.top && hbSeconds === undefined && !ts.cancelled && this.tokens.has(tok)) this.park(run, tok, state.name, to);
           })();
           return Promise.race([answer, submit.then(() => answer)]);
         }

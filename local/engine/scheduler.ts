@@ -12,6 +12,7 @@ export interface Timer {
 }
 
 const MAX_DELAY = 2_147_483_647;
+const noop = (): void => undefined;
 
 /** A clock that only moves when told to (tests). */
 export class ManualClock implements Clock {
@@ -64,6 +65,7 @@ export class Scheduler {
 
   cancel(t: Timer): void {
     t.cancelled = true;
+    t.fn = noop; // it stays in the heap until due: let go of what it would have run
   }
 
   stop(): void {

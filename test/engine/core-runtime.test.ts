@@ -9,6 +9,7 @@ import { EngineError, type Engine, type LambdaHandler } from '../../local/engine
 import { parseDefinition } from '../../local/engine/definition';
 import { errorMatches } from '../../local/engine/errors';
 import { createEngine, ManualClock, MemoryStore } from '../../local/engine/index';
+import type { EngineImpl } from '../../local/engine/runtime';
 import { compileExpression, evaluateExpression } from '../../local/engine/jsonata-eval';
 import { Scheduler } from '../../local/engine/scheduler';
 
@@ -248,6 +249,115 @@ describe('resume after a restart (new Engine on the same store)', () => {
     expect(await e2.waitForExecution(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"got":{"n":5}}' });
     expect(calls).toBe(2);
     await e2.stop();
+  });
+});
+
+describe('parked executions (a submitted callback task leaves memory; the store has its cursor)', () => {
+  const ask = (extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
+    machine(
+      {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Arguments: { FunctionName: 'Sink', Payload: { token: '{% $states.context.Task.Token %}', lead: '{% $states.input.lead %}' } },
+          Output: { lead: '{% $states.input.lead %}', answer: '{% $states.result.answer %}' },
+          ...extra,
+          End: true,
+        },
+      },
+      'Ask',
+      top,
+    );
+  async function parkOne(definition: string, options: { store?: MemoryStore; clock?: ManualClock } = {}) {
+    const tokens: string[] = [];
+    const sink: LambdaHandler = async (event) => {
+      tokens.push((event as { token: string }).token);
+      return {};
+    };
+    const engine = createEngine({ lambdas: new Map([['Sink', sink]]), ...options }) as EngineImpl;
+    const arn = await setup(engine, definition);
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn, name: 'lead-1', input: '{"lead":"ada"}' });
+    await until(() => engine.loaded.parked === 1);
+    return { engine, arn, executionArn, tokens };
+  }
+
+  it('answers DescribeExecution and an idempotent start while parked, and resumes once with SendTaskSuccess', async () => {
+    const { engine, arn, executionArn, tokens } = await parkOne(ask({ TimeoutSeconds: 3600 }));
+    expect(engine.loaded).toEqual({ running: 0, parked: 1 });
+    expect(await engine.describeExecution(executionArn)).toMatchObject({ status: 'RUNNING', name: 'lead-1', stateMachineArn: arn, input: '{"lead":"ada"}', currentStates: ['Ask'] });
+    expect((await engine.startExecution({ stateMachineArn: arn, name: 'lead-1', input: '{ "lead": "ada" }' })).executionArn).toBe(executionArn);
+    await engine.sendTaskHeartbeat({ taskToken: tokens[0]! });
+    await engine.sendTaskSuccess({ taskToken: tokens[0]!, output: '{"answer":"yes"}' });
+    expect(await engine.waitForExecution(executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"lead":"ada","answer":"yes"}' });
+    expect(tokens).toHaveLength(1);
+    const types = (await engine.getExecutionHistory({ executionArn })).items.map((e) => e.type);
+    expect(types).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded', 'TaskStateExited', 'ExecutionSucceeded']);
+    expect(engine.loaded).toEqual({ running: 0, parked: 0 });
+    await expect(engine.sendTaskSuccess({ taskToken: tokens[0]!, output: '{}' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+    await engine.stop();
+  });
+
+  it('two answers to a parked task at once: one wins, the other is told the task is closed', async () => {
+    const { engine, executionArn, tokens } = await parkOne(ask());
+    const results = await Promise.allSettled([engine.sendTaskSuccess({ taskToken: tokens[0]!, output: '{"answer":"a"}' }), engine.sendTaskSuccess({ taskToken: tokens[0]!, output: '{"answer":"b"}' })]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'TaskTimedOut' } });
+    expect((await engine.waitForExecution(executionArn)).status).toBe('SUCCEEDED');
+    await engine.stop();
+  });
+
+  it('times a parked task out at its TimeoutSeconds, and a parked execution at the machine TimeoutSeconds', async () => {
+    const clock = new ManualClock();
+    const a = await parkOne(ask({ TimeoutSeconds: 60 }), { clock });
+    clock.advance(59_000);
+    await flush();
+    expect((await a.engine.describeExecution(a.executionArn)).status).toBe('RUNNING');
+    clock.advance(1_000);
+    expect(await a.engine.waitForExecution(a.executionArn, { timeoutMs: 2000 })).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    const last = (await a.engine.getExecutionHistory({ executionArn: a.executionArn, reverseOrder: true, maxResults: 3 })).items.map((e) => e.type);
+    expect(last).toEqual(['ExecutionFailed', 'TaskTimedOut', 'TaskSubmitted']);
+    await a.engine.stop();
+
+    const clock2 = new ManualClock();
+    const b = await parkOne(ask({ TimeoutSeconds: 3600 }, { TimeoutSeconds: 120 }), { clock: clock2 });
+    clock2.advance(120_000);
+    expect(await b.engine.waitForExecution(b.executionArn, { timeoutMs: 2000 })).toMatchObject({ status: 'TIMED_OUT' });
+    await b.engine.stop();
+  });
+
+  it('stops a parked execution and closes its token', async () => {
+    const { engine, executionArn, tokens } = await parkOne(ask());
+    await engine.stopExecution({ executionArn, error: 'Ops' });
+    expect(await engine.describeExecution(executionArn)).toMatchObject({ status: 'ABORTED', error: 'Ops' });
+    expect(engine.loaded).toEqual({ running: 0, parked: 0 });
+    await expect(engine.sendTaskSuccess({ taskToken: tokens[0]!, output: '{}' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+    await engine.stop();
+  });
+
+  it('after a restart finds it parked without loading it, and resumes it with the same token', async () => {
+    const store = new MemoryStore();
+    const first = await parkOne(ask({ TimeoutSeconds: 3600 }), { store });
+    await first.engine.stop();
+    const e2 = createEngine({ store, lambdas: new Map([['Sink', async () => ({})]]) }) as EngineImpl;
+    await e2.start();
+    expect(e2.loaded).toEqual({ running: 0, parked: 1 });
+    expect((await e2.describeExecution(first.executionArn)).currentStates).toEqual(['Ask']);
+    await e2.sendTaskSuccess({ taskToken: first.tokens[0]!, output: '{"answer":"later"}' });
+    expect(await e2.waitForExecution(first.executionArn)).toMatchObject({ status: 'SUCCEEDED', output: '{"lead":"ada","answer":"later"}' });
+    expect(first.tokens).toHaveLength(1);
+    await e2.stop();
+  });
+
+  it('keeps a task with HeartbeatSeconds loaded (its heartbeat timer lives in the run)', async () => {
+    const clock = new ManualClock();
+    const tokens: string[] = [];
+    const engine = createEngine({ clock, lambdas: new Map([['Sink', async (e: unknown) => void tokens.push((e as { token: string }).token)]]) }) as EngineImpl;
+    const arn = await setup(engine, ask({ HeartbeatSeconds: 30 }));
+    const { executionArn } = await engine.startExecution({ stateMachineArn: arn, input: '{"lead":"x"}' });
+    await until(async () => (await engine.getExecutionHistory({ executionArn })).items.some((e) => e.type === 'TaskSubmitted'));
+    await flush();
+    expect(engine.loaded).toEqual({ running: 1, parked: 0 });
+    await engine.stop();
   });
 });
 
