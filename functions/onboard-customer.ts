@@ -25,6 +25,8 @@ export async function onboardCustomer(event: OnboardCustomerEvent): Promise<Onbo
   await changeStage(leadId, 'onboarding', {
     reason: 'onboarding-started',
     patch: { owners: { ...(current.owners ?? {}), 'customer-success': csm } },
+    // Normally close-deal has moved it to onboarding already: then only the CSM is written.
+    current,
   });
   metrics.addMetric('CustomersOnboarded', MetricUnit.Count, 1);
   logger.info('customer onboarding', { leadId });

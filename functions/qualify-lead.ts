@@ -48,6 +48,7 @@ export async function qualifyLead(event: QualifyLeadEvent): Promise<QualifyLeadR
     await changeStage(leadId, 'qualifying', {
       reason: 'expansion-opportunity',
       patch: { score: result.score, tier: result.tier, attributes: scoring },
+      current: lead,
     });
     logger.info('lead qualified', { leadId, route: 'expansion', score: result.score, tier: result.tier });
     emitRouteMetric('expansion');
@@ -63,6 +64,7 @@ export async function qualifyLead(event: QualifyLeadEvent): Promise<QualifyLeadR
   await changeStage(leadId, STAGE_FOR_ROUTE[result.route], {
     reason: result.reason,
     patch: { score: result.score, tier: result.tier, owners, attributes: scoring },
+    current: lead,
   });
   logger.info('lead qualified', { leadId, route: result.route, reason: result.reason, score: result.score, tier: result.tier });
   emitRouteMetric(result.route);

@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import { tableName } from './lib/clients';
 import { ENV, parseTeams, requireEnv } from './lib/config';
 import type { RecordOutcomeEvent, RecordOutcomeResult } from './lib/contracts';
-import { getLead } from './lib/leads';
 import { MetricUnit, logger, metrics, observe } from './lib/observability';
 import { recordOutcome } from './lib/outcomes';
 import { parseInput } from './lib/parse';
@@ -25,9 +24,8 @@ export const handler = middy<RecordOutcomeEvent, RecordOutcomeResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
-    const lead = await getLead(input.leadId);
+    const { stage, lead } = await recordOutcome(input, teams);
     if (!lead) logger.warn('outcome for an unknown lead', { leadId: input.leadId, outcome: input.outcome });
-    const stage = await recordOutcome(input, lead, teams);
     metrics.addDimension('outcome', input.outcome);
     metrics.addMetric('LeadOutcome', MetricUnit.Count, 1);
     logger.info('outcome recorded', { leadId: input.leadId, outcome: input.outcome, reason: input.reason });

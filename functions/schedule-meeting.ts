@@ -29,6 +29,7 @@ export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<Sche
   await changeStage(leadId, 'meeting', {
     reason: reschedules > 0 ? 'meeting-rescheduled' : expansion ? 'expansion-opportunity' : 'meeting-booked',
     patch: { owners: { ...(current.owners ?? {}), 'field-sales': rep } },
+    current,
   });
   metrics.addMetric('MeetingsScheduled', MetricUnit.Count, 1);
   logger.info('meeting scheduled', { leadId, reschedules, expansion });

@@ -39,7 +39,7 @@ export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
     // The onboarding review closes onboarding: unless the customer churned
     // (the state machine records that next), the lead is now a customer.
     if (input.step === 'onboarding-review' && input.feedback.answer !== 'churned') {
-      await changeStage(input.leadId, 'customer', { reason: 'onboarded' });
+      await changeStage(input.leadId, 'customer', { reason: 'onboarded', current: lead });
     }
     metrics.addMetric('FeedbackShared', MetricUnit.Count, shared);
     metrics.addMetric('FeedbackEmailedAtOnce', MetricUnit.Count, emailed);

@@ -113,7 +113,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   const lead = await requireLead(event.leadId);
   const def = stepDefinition(event.step);
   const pendingStage = STAGE_WHILE_PENDING[event.step];
-  const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}` })).lead : lead;
+  const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}`, current: lead })).lead : lead;
   const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
   const brief = await requestBrief(event, current);
   const { id, request } = await createLink(

@@ -171,6 +171,13 @@ export interface ChangeStageOptions {
   patch?: LeadPatch;
   /** A won deal's revenue, counted in the funnel with this change (once, like the change itself). */
   revenue?: { amount: number; currency: string };
+  /**
+   * The profile as the caller has just read it (strongly consistent). When it
+   * is already in `to`, the conditional update, bound to fail, and the re-read
+   * after it are skipped: two requests fewer. The stage itself is never taken
+   * from it: a lead in another stage goes through the conditional update.
+   */
+  current?: LeadProfile;
   now?: Date;
 }
 
@@ -199,15 +206,16 @@ function patchExpression(patch: LeadPatch, names: Record<string, string>, values
  * Moves a lead to stage `to`: updates the profile (stage, stageChangedAt,
  * byStage GSI attributes, patch), writes an EVENT item and counts the change
  * in `FUNNEL` / `STAGE#<to>` (funnel-counters.ts): three DynamoDB requests.
- * If the lead is already in `to` (a retried step), only the patch is applied
- * and `changed` is false: no second event, no double count (the event of the
- * first attempt is written now if that attempt died before writing it).
+ * If the lead is already in `to` (a retried step, or an earlier step moved it
+ * there), only the patch is applied and `changed` is false: no second event,
+ * no double count (see alreadyInStage).
  */
 export async function changeStage(leadId: string, to: Stage, options: ChangeStageOptions): Promise<ChangeStageResult> {
   const at = (options.now ?? new Date()).toISOString();
+  const { reason: _ignored, ...patch } = options.patch ?? {};
+  if (options.current?.stage === to) return alreadyInStage(options.current, patch, options, at);
   const names: Record<string, string> = { '#stage': 'stage', '#reason': 'reason' };
   const values: Record<string, unknown> = { ':to': to, ':at': at, ':one': 1, ':reason': options.reason };
-  const { reason: _ignored, ...patch } = options.patch ?? {};
   const patchSets = patchExpression(patch, names, values);
   const gsi = stageIndex(to, at, leadId);
   values[':g1pk'] = gsi.gsi1pk;
@@ -244,9 +252,10 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'changeStage');
     const current = await requireLead(leadId);
-    const counted = current.stage === to ? await completeEvent(current, options.revenue) : false;
+    if (current.stage === to) return alreadyInStage(current, patch, options, at);
+    // Another stage (a concurrent change): nothing of ours to complete.
     const lead = patchSets.length > 0 ? await patchLead(leadId, patch, at) : current;
-    return { changed: false, counted, from: current.stage, lead };
+    return { changed: false, counted: false, from: current.stage, lead };
   }
   const timeInPreviousStageMs = Math.max(0, Date.parse(at) - Date.parse(old.stageChangedAt));
   const counted = await recordEvent({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, { ...old, ...patch }, options.revenue);
@@ -263,10 +272,23 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
 }
 
 /**
- * A retried changeStage found the lead already in the target stage: make sure
- * the EVENT of that change exists (and so its FUNNEL counts), in case the
- * first attempt died between the profile update and the event write.
+ * changeStage found the lead already in the target stage. Entered with the
+ * same reason, it may be an attempt of this very change that died between
+ * the profile update and the event write: the event (and so its FUNNEL
+ * counts) is completed now, once (a conditional put). Entered with another
+ * reason, an earlier step moved it there (close-deal before onboard-customer,
+ * share-feedback before a check-in), and a step only succeeds once its event
+ * is written (one execution per lead runs its steps in order): nothing to
+ * complete. Then the patch, if any.
  */
+async function alreadyInStage(current: LeadProfile, patch: LeadPatch, options: ChangeStageOptions, at: string): Promise<ChangeStageResult> {
+  const counted = current.reason === options.reason ? await completeEvent(current, options.revenue) : false;
+  const hasPatch = Object.values(patch).some((v) => v !== undefined);
+  const lead = hasPatch ? await patchLead(current.leadId, patch, at) : current;
+  return { changed: false, counted, from: current.stage, lead };
+}
+
+/** The EVENT of the lead's last change (rebuilt from the profile), written if missing. */
 async function completeEvent(lead: LeadProfile, revenue?: ChangeStageOptions['revenue']): Promise<boolean> {
   if (lead.eventSeq === undefined || lead.previousStage === undefined) return false;
   const from = lead.previousStage;

@@ -11,6 +11,7 @@
 import type { TeamDirectory } from './config';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from './contracts';
 import { type RenderedEmail, leadSummary, renderEmail } from './email-layout';
+import { NotFound } from './errors';
 import { reasonLabel } from './feedback-steps';
 import { truncate } from './html';
 import { type LeadProfile, changeStage } from './leads';
@@ -119,23 +120,28 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
   }
 }
 
-/** Moves the lead to the outcome's stage and sends the outcome's email (idempotent on retry). */
-export async function recordOutcome(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory, now: Date = new Date()): Promise<Stage> {
+/**
+ * Moves the lead to the outcome's stage and sends the outcome's email
+ * (idempotent on retry). No read first: the stage change returns the profile.
+ * An unknown lead (NotFound) still gets its email, naming the lead id;
+ * `lead` is then undefined.
+ */
+export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirectory, now: Date = new Date()): Promise<{ stage: Stage; lead: LeadProfile | undefined }> {
   const stage = OUTCOME_STAGE[event.outcome];
-  let current = lead;
-  let marker = 'no-lead';
-  if (lead) {
-    const patch =
-      event.outcome === 'needs-attention'
-        ? { lastError: { step: event.reason, error: truncate(event.error ?? 'unknown', 200), cause: truncate(event.cause ?? '', 2000), at: now.toISOString() } }
-        : undefined;
-    const changed = await changeStage(lead.leadId, stage, { reason: event.reason, ...(patch ? { patch } : {}), now });
-    current = changed.lead;
-    marker = changed.lead.stageChangedAt;
+  const patch =
+    event.outcome === 'needs-attention'
+      ? { lastError: { step: event.reason, error: truncate(event.error ?? 'unknown', 200), cause: truncate(event.cause ?? '', 2000), at: now.toISOString() } }
+      : undefined;
+  let lead: LeadProfile | undefined;
+  try {
+    lead = (await changeStage(event.leadId, stage, { reason: event.reason, ...(patch ? { patch } : {}), now })).lead;
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
   }
-  const mail = outcomeMail(event, current, teams);
+  const mail = outcomeMail(event, lead, teams);
   if (mail) {
+    const marker = lead ? lead.stageChangedAt : 'no-lead';
     await sendEmail({ to: mail.to, ...(mail.cc ? { cc: mail.cc } : {}), ...mail.email, idempotencyKey: `outcome#${event.leadId}#${event.outcome}#${marker}` }, now);
   }
-  return stage;
+  return { stage, lead };
 }

@@ -171,6 +171,63 @@ describe('leads', () => {
     expect(expr).toContain('previousStageChangedAt = stageChangedAt');
   });
 
+  describe('with the profile the caller just read (current)', () => {
+    const inMeeting = {
+      leadId: 'l1',
+      stage: 'meeting' as const,
+      stageChangedAt: '2026-02-01T10:00:00.000Z',
+      previousStage: 'qualifying' as const,
+      previousStageChangedAt: '2026-02-01T09:30:00.000Z',
+      reason: 'meeting-booked',
+      eventSeq: 3,
+      createdAt: '2026-02-01T09:00:00.000Z',
+      updatedAt: '2026-02-01T10:00:00.000Z',
+      owners: {},
+      name: 'A',
+      email: 'a@example.com',
+      company: 'C',
+    };
+
+    it('already in the stage, entered by an earlier step (another reason): no request at all without a patch', async () => {
+      const out = await changeStage('l1', 'meeting', { reason: 'meeting-rescheduled', current: inMeeting });
+      expect(out).toMatchObject({ changed: false, counted: false, from: 'meeting', lead: inMeeting });
+      expect(ddbMock.calls()).toHaveLength(0);
+    });
+
+    it('already in the stage: the patch alone, one request', async () => {
+      ddbMock.on(UpdateCommand).resolves({ Attributes: { ...inMeeting, owners: { 'field-sales': 'rep@example.com' } } });
+      const out = await changeStage('l1', 'meeting', { reason: 'meeting-rescheduled', patch: { owners: { 'field-sales': 'rep@example.com' } }, current: inMeeting });
+      expect(out.lead.owners).toEqual({ 'field-sales': 'rep@example.com' });
+      const update = ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(update?.ExpressionAttributeValues?.[':to']).toBeUndefined();
+      expect(update?.ConditionExpression).toBe('attribute_exists(pk)');
+      expect(ddbMock.calls()).toHaveLength(1);
+    });
+
+    it('already in the stage with the same reason (a retry of this change): completes its event once', async () => {
+      ddbMock.on(UpdateCommand).resolves({});
+      ddbMock.on(PutCommand).resolvesOnce({}).rejects(ccf());
+      const first = await changeStage('l1', 'meeting', { reason: 'meeting-booked', current: inMeeting });
+      expect(first.counted).toBe(true);
+      expect(ddbMock.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ sk: 'EVENT#2026-02-01T10:00:00.000Z#000003', from: 'qualifying', to: 'meeting' });
+      expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['STAGE#meeting']);
+      expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+      const again = await changeStage('l1', 'meeting', { reason: 'meeting-booked', current: inMeeting });
+      expect(again.counted).toBe(false);
+      expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
+    });
+
+    it('in another stage: the conditional update decides, as without it', async () => {
+      ddbMock.on(UpdateCommand).resolves({});
+      ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#l1', sk: 'PROFILE' } }).resolves({ Attributes: { ...inMeeting } });
+      ddbMock.on(PutCommand).resolves({});
+      const out = await changeStage('l1', 'negotiating', { reason: 'awaiting-deal-decision', current: inMeeting });
+      expect(out).toMatchObject({ changed: true, counted: true, from: 'meeting' });
+      expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_exists(pk) AND #stage <> :to');
+      expect(ddbMock.calls()).toHaveLength(3);
+    });
+  });
+
   it('changeStage on a missing lead is NotFound', async () => {
     ddbMock.on(UpdateCommand).rejects(ccf());
     ddbMock.on(GetCommand).resolves({});

@@ -155,4 +155,13 @@ describe('check-in request', () => {
     expect(last?.Message?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): last check-in, renewal due');
     expect(last?.Message?.Body?.Text?.Data).toContain('start the renewal conversation');
   });
+
+  it('leaves a customer as it is: no profile write, no stage event (share-feedback made it a customer)', async () => {
+    seedLead({ stage: 'customer', reason: 'onboarded', eventSeq: 6, owners: { 'customer-success': 'csm1@example.com' } });
+    await handler(event({ step: 'check-in', timeoutSeconds: 259200 }), ctx);
+    expect(sent()).toHaveLength(1);
+    const profile = ddbMock.calls().filter((c) => JSON.stringify((c.args[0].input as { Key?: unknown; Item?: { pk?: unknown; sk?: unknown } }).Key ?? {}).includes('PROFILE'));
+    expect(profile.map((c) => c.args[0].constructor.name)).toEqual(['GetCommand']);
+    expect([...table.items.keys()].some((key) => key.includes('|EVENT#'))).toBe(false);
+  });
 });

@@ -64,13 +64,16 @@ describe('schedule-meeting', () => {
     expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
-  it('keeps the rep on a reschedule', async () => {
-    given(profileItem('l1', { stage: 'meeting', owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com' } }));
+  it('keeps the rep on a reschedule (the lead stays in meeting: no second event)', async () => {
+    given(profileItem('l1', { stage: 'meeting', reason: 'meeting-booked', owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com' } }));
     const out = await handler({ leadId: 'l1', reschedules: 1 }, lambdaContext());
     expect(out).toEqual({ rep: 'ae1@example.com' });
     expect(routingCalls()).toHaveLength(0);
-    const update = ddbMock.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.['pk'] === 'LEAD#l1')?.args[0].input;
-    expect(JSON.stringify(update?.ExpressionAttributeValues)).toContain('meeting-rescheduled');
+    const updates = ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.['pk'] === 'LEAD#l1').map((c) => c.args[0].input);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.ExpressionAttributeValues?.[':to']).toBeUndefined();
+    expect(patchValues(updates[0] ?? {})).toEqual({ owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com' } });
+    expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 });

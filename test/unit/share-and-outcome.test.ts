@@ -197,9 +197,22 @@ describe('record-outcome', () => {
 
   it('needs-attention for an unknown lead still tells ops', async () => {
     ddbMock.on(GetCommand).resolves({});
-    await run({ leadId: 'ghost', outcome: 'needs-attention', reason: 'Qualify lead', error: 'States.TaskFailed', cause: 'x' });
-    expect(ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#ghost', sk: 'PROFILE' } })).toHaveLength(0);
+    ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#ghost', sk: 'PROFILE' } }).rejects(ccf());
+    await expect(run({ leadId: 'ghost', outcome: 'needs-attention', reason: 'Qualify lead', error: 'States.TaskFailed', cause: 'x' })).resolves.toEqual({ stage: 'needs-attention' });
+    // The stage change is conditional on the profile existing: it creates nothing.
+    const writes = ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#ghost', sk: 'PROFILE' } }).map((c) => c.args[0].input);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.ConditionExpression).toContain('attribute_exists(pk)');
+    expect(ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('EVENT#'))).toHaveLength(0);
     expect(mails()[0]?.Destination?.ToAddresses).toEqual(['ops@example.com']);
+    expect(mails()[0]?.Message?.Body?.Text?.Data).toContain('ghost');
+  });
+
+  it('reads nothing before the stage change: its answer carries the profile for the email', async () => {
+    await run({ leadId: 'lead-9', outcome: 'lost', reason: 'price' });
+    expect(ddbMock.commandCalls(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } })).toHaveLength(0);
+    expect(stageUpdate()?.ReturnValues).toBe('ALL_OLD');
+    expect(mails()[0]?.Message?.Subject?.Data).toContain('Lead lost');
   });
 
   it('renewed: moves the lead to renewed and sends nothing (the last check-in request said the renewal is due)', async () => {
