@@ -44,8 +44,29 @@ export interface RenderedEmail {
 /** Longest value shown per row in an email (code points). */
 export const MAX_VALUE_CHARS = 500;
 
+/** The lead fields leadSummary shows (besides its id). */
+const SUMMARY_FIELDS = ['name', 'company', 'title', 'email', 'phone', 'country', 'industry', 'employees', 'companySize', 'budget', 'timeline', 'campaign', 'source', 'stage', 'score', 'tier', 'message'] as const;
+
+/** What leadSummary shows of a lead, without its id: the snapshot a feedback request keeps (leadSnapshot). */
+export type LeadSnapshot = Pick<LeadProfile, (typeof SUMMARY_FIELDS)[number]>;
+
+/**
+ * The lead as its summary shows it now, each text cut to what a summary row
+ * shows (MAX_VALUE_CHARS), empty fields left out: stored with a feedback
+ * request so its page needs no read of the lead (the request email shows the same).
+ */
+export function leadSnapshot(lead: LeadProfile): LeadSnapshot {
+  const out: Record<string, string | number> = {};
+  for (const field of SUMMARY_FIELDS) {
+    const value = lead[field];
+    if (value === undefined || value === null || value === '') continue;
+    out[field] = typeof value === 'string' ? truncate(value, MAX_VALUE_CHARS) : value;
+  }
+  return out as unknown as LeadSnapshot;
+}
+
 /** The lead facts every email shows (empty ones are skipped). */
-export function leadSummary(lead: LeadProfile): SummaryRow[] {
+export function leadSummary(lead: LeadSnapshot & Pick<LeadProfile, 'leadId'>): SummaryRow[] {
   return [
     { label: 'Lead', value: lead.name },
     { label: 'Company', value: lead.company },

@@ -1,12 +1,22 @@
 /**
  * Erasure of a lead's personal data (`DELETE /leads/{id}`, a data subject's
  * request): stop its execution, strip the profile and the free text of the
- * feedback about it (comments, details, reply notes), delete its links
- * (feedback requests with their recorded answers and comments, and reply
- * links: found through their `LEAD#<id>` / `LINK#<hash>` pointers, no scan;
- * they then answer 404), keep what is anonymous (stage, score, tier, deal
- * amount, timestamps, ratings and answers on the FEEDBACK items; the FUNNEL
- * counters are never touched). Idempotent: erasing twice is fine.
+ * feedback about it (comments, details, reply notes), erase its links
+ * (feedback requests with the lead as their email showed it and their
+ * recorded answers and comments, and reply links: found through their
+ * `LEAD#<id>` / `LINK#<hash>` pointers, no scan; each is replaced by a
+ * tombstone, so it answers 404 and cannot be written again), keep what is
+ * anonymous (stage, score, tier, deal amount, timestamps, ratings and answers
+ * on the FEEDBACK items; the FUNNEL counters are never touched). Idempotent:
+ * erasing twice is fine.
+ *
+ * Order: links, profile, execution, links again. The first pass takes the
+ * pages down before anything else (a request link shows its lead snapshot).
+ * The second catches a link whose request-feedback read the profile before
+ * it was erased: request-feedback writes the link's pointer before that read
+ * (links.ts reserveLink), so the pointer is there by now; if its link item
+ * comes after this pass, the tombstone makes that write fail. After the
+ * erasure returns, no link of the lead shows anything.
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +24,7 @@ import { ddb, sfn, tableName } from './clients';
 import { NotFound, asTransient, errorName, isConditionalCheckFailed } from './errors';
 import { executionArnFor, stateMachineArn } from './executions';
 import { FEEDBACK_SK_PREFIX, LEAD_LINK_SK_PREFIX, leadKey, leadPk } from './keys';
-import { deleteLink } from './links';
+import { KEEP_AFTER_DEADLINE_SECONDS, eraseLink } from './links';
 
 /** What an erased profile shows instead of the name and company. */
 export const ERASED = '(erased)';
@@ -76,9 +86,23 @@ async function stopExecution(leadId: string): Promise<boolean> {
   }
 }
 
+/** Replaces each link of the lead with a tombstone (same expiry), then drops its pointer; returns how many. */
+async function eraseLinks(leadId: string, now: Date): Promise<number> {
+  let erased = 0;
+  for await (const pointer of leadItems(leadId, LEAD_LINK_SK_PREFIX)) {
+    const expiresAt = typeof pointer.expiresAt === 'number' ? pointer.expiresAt : Math.floor(now.getTime() / 1000) + KEEP_AFTER_DEADLINE_SECONDS;
+    await eraseLink(String(pointer.sk).slice(LEAD_LINK_SK_PREFIX.length), expiresAt);
+    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: { pk: pointer.pk, sk: pointer.sk } }));
+    erased += 1;
+  }
+  return erased;
+}
+
 /** Erases the lead; NotFound when there is no such lead. */
 export async function eraseLead(leadId: string, now: Date = new Date()): Promise<ErasureResult> {
-  // The profile first: from here on the lead's pages and links show nothing personal.
+  // Its links first (the answered ones hold the team's answer and comment; every request link, the lead as its email showed it).
+  let linksDeleted = await eraseLinks(leadId, now);
+  // Then the profile: from here on nothing reads the lead's personal data from it.
   const removed = names(PROFILE_REMOVE);
   let erased = true;
   try {
@@ -115,13 +139,8 @@ export async function eraseLead(leadId: string, now: Date = new Date()): Promise
     if ((exists.Items ?? []).length === 0) throw new NotFound('lead not found', { leadId });
   }
   const executionStopped = await stopExecution(leadId);
-  // Its links (the answered ones hold the team's answer and comment): the link, then its pointer.
-  let linksDeleted = 0;
-  for await (const pointer of leadItems(leadId, LEAD_LINK_SK_PREFIX)) {
-    await deleteLink(String(pointer.sk).slice(LEAD_LINK_SK_PREFIX.length));
-    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: { pk: pointer.pk, sk: pointer.sk } }));
-    linksDeleted += 1;
-  }
+  // Links again: one whose request-feedback read the profile before it was erased (see the order above).
+  linksDeleted += await eraseLinks(leadId, now);
   // Feedback about the lead: keep answers and ratings, drop the free text (and the note of a reply to it).
   let feedbackItemsCleaned = 0;
   const text = names(FEEDBACK_TEXT);

@@ -10,7 +10,7 @@ import { type RequestBrief, requestBrief } from './briefs';
 import { sfn } from './clients';
 import type { TeamDirectory } from './config';
 import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from './contracts';
-import { leadSummary, renderEmail, type RenderedEmail } from './email-layout';
+import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from './email-layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from './errors';
 import { type FormBody, parseFeedbackForm, stepDefinition } from './feedback-steps';
 import { changeStage, getLead, requireLead, type LeadProfile } from './leads';
@@ -22,6 +22,7 @@ import {
   forgetTaskToken,
   type LinkLookup,
   markExpired,
+  reserveLink,
   revertAnswer,
 } from './links';
 import { sendEmail, wasSent } from './mailer';
@@ -103,6 +104,11 @@ export function feedbackRequestEmail(args: {
  * request-feedback: store the token under a fresh link and email the
  * addressee. Idempotent per (leadId, step, escalated, task token): when the
  * email for this request already went out, a retry does nothing.
+ *
+ * The link keeps the lead as the email shows it (its page then reads nothing
+ * else), so the link is reserved (its pointer written) before the lead is
+ * read: a lead erased before that read gets no link and no email; one erased
+ * after it has its link found and tombstoned by the erasure (erasure.ts).
  */
 export async function requestFeedback(event: RequestFeedbackEvent, deps: FeedbackDeps, now: Date = new Date()): Promise<{ requested: true }> {
   const requestKey = requestKeyOf(event);
@@ -110,14 +116,18 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
     logger.info('feedback request already sent', { leadId: event.leadId, step: event.step });
     return { requested: true };
   }
-  const lead = await requireLead(event.leadId);
+  const reservation = await reserveLink(event.leadId, event.timeoutSeconds, now);
+  const lead = await requireLead(event.leadId); // after reserveLink: see above
+  if (lead.erasedAt !== undefined) return notRequested(event);
   const def = stepDefinition(event.step);
   const pendingStage = STAGE_WHILE_PENDING[event.step];
   const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}`, current: lead })).lead : lead;
   const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
   const brief = await requestBrief(event, current);
-  const { id, request } = await createLink(
+  const created = await createLink(
     {
+      reservation,
+      lead: leadSnapshot(current),
       leadId: event.leadId,
       step: event.step,
       taskToken: event.taskToken,
@@ -130,7 +140,12 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
       remindAfterFraction: deps.remindAfterFraction ?? 0.5,
     },
     now,
-  );
+  ).catch((error: unknown) => {
+    if (error instanceof Gone) return undefined; // erased since the read above
+    throw error;
+  });
+  if (created === undefined) return notRequested(event);
+  const { id, request } = created;
   const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated, ...(brief ? { brief } : {}) });
   let sent: boolean;
   try {
@@ -144,12 +159,25 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   return { requested: true };
 }
 
-/** What GET /feedback/{id} shows for a request link (`lookupLink`): the pending request and its lead. NotFound/Gone/Conflict otherwise. */
-export async function openFeedback(found: LinkLookup): Promise<{ request: FeedbackRequest; lead: LeadProfile | undefined }> {
+/** The lead is being erased (DELETE /leads/{id} stops the execution too): nobody is asked about it. */
+function notRequested(event: RequestFeedbackEvent): { requested: true } {
+  logger.info('lead erased: no feedback request', { leadId: event.leadId, step: event.step });
+  return { requested: true };
+}
+
+/**
+ * What GET /feedback/{id} shows for a request link (`lookupLink`): the
+ * pending request and its lead, as the request email showed it (kept on the
+ * link: no other read). A link stored before that snapshot was kept reads the
+ * lead (Gone if it was erased). NotFound/Gone/Conflict otherwise.
+ */
+export async function openFeedback(found: LinkLookup): Promise<{ request: FeedbackRequest; lead: (LeadSnapshot & Pick<LeadProfile, 'leadId'>) | undefined }> {
   assertPending(found);
-  const lead = await getLead(found.request.leadId);
+  const { request } = found;
+  if (request.lead !== undefined) return { request, lead: { ...request.lead, leadId: request.leadId } };
+  const lead = await getLead(request.leadId);
   if (lead?.erasedAt !== undefined) throw new Gone('the lead was erased');
-  return { request: found.request, lead };
+  return { request, lead };
 }
 
 function assertPending(found: LinkLookup): asserts found is { state: 'pending'; request: FeedbackRequest } {
@@ -172,8 +200,10 @@ const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 export async function submitFeedback(found: LinkLookup, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
   if (found.state === 'answered') await deliverCutOffAnswer(found.request, now);
   assertPending(found);
+  // No read of the lead to check it was not erased: erasure takes the link itself (a tombstone, so
+  // lookupLink finds it missing) before it erases the profile and stops the execution. A POST racing
+  // the erasure is a request that came before it; the check only narrowed that race, never closed it.
   const { request } = found;
-  if ((await getLead(request.leadId))?.erasedAt !== undefined) throw new Gone('the lead was erased');
   const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy });
   const recorded = await answerLink(request.hash, answer, now);
   const token = recorded.taskToken ?? request.taskToken;

@@ -18,14 +18,25 @@
  * REPLY_LINK_SECONDS.
  *
  * Every link (not the aliases, which die with their request) also gets a
- * pointer `LEAD#<id>` / `LINK#<hash>` in its lead's partition, so erasing a
- * lead finds and deletes its links, with the team's answers and comments in
- * them, without a scan (erasure.ts).
+ * pointer `LEAD#<id>` / `LINK#<hash>` in its lead's partition, written
+ * before the link, so erasing a lead finds its links, with the team's answers
+ * and comments in them, without a scan (erasure.ts), and replaces each with a
+ * tombstone (`type: 'LINK_ERASED'`, nothing else): a link write that comes
+ * later fails on it (links are written only where none exists), and the link answers 404.
+ *
+ * A request link keeps the lead as its email showed it (`lead`, a
+ * LeadSnapshot), so `GET /feedback/{id}` is one read. That is safe against
+ * erasure because request-feedback reserves the link (its pointer) before it
+ * reads the lead: either that read sees the lead erased and no link is
+ * written, or it came before the erasure, whose link pass then finds the
+ * pointer (see requestFeedback and eraseLead). Links stored before the
+ * snapshot existed have no `lead`: their page reads the lead.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from './clients';
 import type { FeedbackAnswer, FeedbackStep } from './contracts';
+import type { LeadSnapshot } from './email-layout';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from './errors';
 import { leadLinkKey, linkKey, reminderIndex } from './keys';
 
@@ -75,6 +86,8 @@ export interface FeedbackRequest {
   reminderBatch?: string;
   status: RequestStatus;
   answer?: FeedbackAnswer;
+  /** The lead as the request email showed it (absent on links created before it was kept). */
+  lead?: LeadSnapshot;
 }
 
 export interface CreateLinkInput {
@@ -90,16 +103,46 @@ export interface CreateLinkInput {
   timeoutSeconds: number;
   /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
   remindAfterFraction?: number;
+  /** What the page shows of the lead (leadSnapshot of the profile the email shows). */
+  lead: LeadSnapshot;
+  /** The id reserved for it (reserveLink), when the caller had to reserve it before reading the lead. */
+  reservation?: LinkReservation;
 }
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
+const requestDeadlineMs = (timeoutSeconds: number, now: Date): number => now.getTime() + Math.max(1, timeoutSeconds) * 1000;
+const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
 
-/** Stores a new pending request under a fresh link id; returns the id (to email) and the stored request. */
-export async function createLink(input: CreateLinkInput, now: Date = new Date()): Promise<{ id: string; request: FeedbackRequest }> {
+/** A fresh link id whose pointer is already in the lead's partition (reserveLink); the link item is not written yet. */
+export interface LinkReservation {
+  id: string;
+  hash: string;
+  leadId: string;
+}
+
+/**
+ * The first half of a new request link: a fresh id and its pointer in the
+ * lead's partition (with the expiry the request's link will have). Reserve
+ * before reading the lead whose snapshot the link will keep (requestFeedback).
+ */
+export async function reserveLink(leadId: string, timeoutSeconds: number, now: Date = new Date()): Promise<LinkReservation> {
   const id = newLinkId();
   const hash = hashLinkId(id);
+  await putPointer(leadId, hash, keepUntil(requestDeadlineMs(timeoutSeconds, now)), 'reserveLink');
+  return { id, hash, leadId };
+}
+
+/**
+ * Stores a new pending request under a fresh link id (or the reserved one);
+ * returns the id (to email) and the stored request. Gone when the lead was
+ * erased after the reservation (erasure left a tombstone under the id).
+ */
+export async function createLink(input: CreateLinkInput, now: Date = new Date()): Promise<{ id: string; request: FeedbackRequest }> {
+  const { reservation } = input;
+  if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
+  const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, now));
   const nowMs = now.getTime();
-  const deadlineMs = nowMs + Math.max(1, input.timeoutSeconds) * 1000;
+  const deadlineMs = requestDeadlineMs(input.timeoutSeconds, now);
   const f = input.remindAfterFraction;
   const remindAt = f !== undefined && f > 0 && f < 1 ? new Date(nowMs + Math.floor((deadlineMs - nowMs) * f)).toISOString() : undefined;
   const request: FeedbackRequest = {
@@ -117,21 +160,32 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
     deadlineMs,
     status: 'pending',
     ...(remindAt ? { remindAt } : {}),
+    lead: input.lead,
   };
-  await putLink(input.leadId, hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS }, 'createLink');
+  await putLinkItem(hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: keepUntil(deadlineMs) }, 'createLink');
   return { id, request };
 }
 
-/**
- * Writes a new link item, after its pointer in the lead's partition (same
- * expiry): a crash in between leaves at most a pointer to nothing, never a
- * link that erasure cannot find.
- */
-async function putLink(leadId: string, hash: string, item: Record<string, unknown> & { expiresAt: number }, what: string): Promise<void> {
+/** The pointer `LEAD#<id>` / `LINK#<hash>` through which erasure finds a link; written before the link. */
+async function putPointer(leadId: string, hash: string, expiresAt: number, what: string): Promise<void> {
   try {
-    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...leadLinkKey(leadId, hash), type: 'LINK_POINTER', expiresAt: item.expiresAt } }));
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...leadLinkKey(leadId, hash), type: 'LINK_POINTER', expiresAt } }));
+  } catch (error) {
+    throw asTransient(error, what);
+  }
+}
+
+/**
+ * Writes a new link item, after its pointer (putPointer): a crash in between
+ * leaves at most a pointer to nothing, never a link that erasure cannot
+ * find. Only where nothing is: an existing item under a fresh 256-bit id can
+ * only be erasure's tombstone, so that is Gone.
+ */
+async function putLinkItem(hash: string, item: Record<string, unknown> & { expiresAt: number }, what: string): Promise<void> {
+  try {
     await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
   } catch (error) {
+    if (isConditionalCheckFailed(error)) throw new Gone('the lead was erased');
     throw asTransient(error, what);
   }
 }
@@ -139,6 +193,7 @@ async function putLink(leadId: string, hash: string, item: Record<string, unknow
 /** How long a reply link works (30 days: the receiving team may answer from a weekly digest). */
 export const REPLY_LINK_SECONDS = 30 * 86400;
 const REPLY_LINK_TYPE = 'REPLY_LINK';
+const ERASED_LINK_TYPE = 'LINK_ERASED';
 
 /** A reply link (`LINK#<hash>` / `LINK`, type REPLY_LINK): lets the receiving team answer one FEEDBACK item. */
 export interface ReplyLink {
@@ -170,7 +225,8 @@ export async function createReplyLink(target: { leadId: string; feedbackSk: stri
     expired: false,
   };
   const { expired: _expired, ...stored } = link;
-  await putLink(target.leadId, hash, { type: REPLY_LINK_TYPE, ...stored, expiresAt: epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS }, 'createReplyLink');
+  await putPointer(target.leadId, hash, keepUntil(deadlineMs), 'createReplyLink');
+  await putLinkItem(hash, { type: REPLY_LINK_TYPE, ...stored, expiresAt: keepUntil(deadlineMs) }, 'createReplyLink');
   return { id, link };
 }
 
@@ -200,7 +256,7 @@ export async function createAlias(request: Pick<FeedbackRequest, 'hash' | 'deadl
           type: 'LINK_ALIAS',
           aliasOf: request.hash,
           createdAt: now.toISOString(),
-          expiresAt: epochSeconds(request.deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS,
+          expiresAt: keepUntil(request.deadlineMs),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -209,6 +265,19 @@ export async function createAlias(request: Pick<FeedbackRequest, 'hash' | 'deadl
     throw asTransient(error, 'createAlias');
   }
   return id;
+}
+
+/**
+ * Erasure: replaces a link (request or reply, answered or not) with a
+ * tombstone that holds nothing but its expiry: the link answers 404 and a
+ * link write still to come under this id fails (putLinkItem).
+ */
+export async function eraseLink(hash: string, expiresAt: number): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), type: ERASED_LINK_TYPE, expiresAt } }));
+  } catch (error) {
+    throw asTransient(error, 'eraseLink');
+  }
 }
 
 /** Deletes a link item by hash (a request whose email never went out, or an unused alias). */

@@ -15,6 +15,8 @@ const sfnMock = mockClient(SFNClient);
 const { handler } = await import('../../functions/feedback-page');
 const { hashLinkId, newLinkId, createLink, lookupLink, isWellFormedLinkId, LINK_ID_BYTES } = await import('../../functions/lib/links');
 const { leadKey, linkKey } = await import('../../functions/lib/keys');
+const { leadSnapshot } = await import('../../functions/lib/email-layout');
+type LeadProfile = import('../../functions/lib/leads').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('feedback-page');
@@ -58,6 +60,7 @@ async function seedLink(overrides: { timeoutSeconds?: number; step?: 'qualificat
       requestKey: 'rk',
       timeoutSeconds: overrides.timeoutSeconds ?? 3600,
       remindAfterFraction: 0.5,
+      lead: leadSnapshot(table.get(leadKey('lead-1').pk, 'PROFILE') as unknown as LeadProfile),
     },
     NOW,
   );
@@ -187,6 +190,38 @@ describe('GET /feedback/{id}', () => {
     expect(bad.statusCode).toBe(404);
   });
 
+  it('is one read: the lead as the request email showed it comes with the link', async () => {
+    const id = await seedLink();
+    const gets = ddbMock.commandCalls(GetCommand).length;
+    table.items.delete(`${leadKey('lead-1').pk}|PROFILE`); // the page does not need it
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(GetCommand).length - gets).toBe(1);
+    expect(res.body).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(res.body).toContain('lead@example.com');
+    expect(res.body).toContain('<th>Lead id</th><td dir="auto">lead-1</td>');
+    // The snapshot keeps a summary row's worth of each text, not the 10 KB message.
+    const stored = table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.lead as Record<string, unknown>;
+    expect(Array.from(String(stored.message))).toHaveLength(500);
+    expect(stored).not.toHaveProperty('owners');
+  });
+
+  it('a link stored before the snapshot was kept reads the lead, and says 410 once the lead was erased', async () => {
+    const id = await seedLink();
+    const key = linkKey(hashLinkId(id));
+    const { lead: _snapshot, ...old } = table.get(key.pk, key.sk) ?? {};
+    table.put(old);
+    const gets = ddbMock.commandCalls(GetCommand).length;
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(ddbMock.commandCalls(GetCommand).length - gets).toBe(2);
+    expect(res.body).toContain('Acme &quot;Quotes&quot; &amp; &#39;Apostrophes&#39;');
+    table.put({ ...table.get(leadKey('lead-1').pk, 'PROFILE'), name: '(erased)', company: '(erased)', email: undefined, erasedAt: NOW.toISOString() });
+    const erased = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(erased.statusCode).toBe(410);
+    expect(erased.body).not.toContain('Apostrophes');
+  });
+
   it('410 once the deadline passed', async () => {
     const id = await seedLink({ timeoutSeconds: 60 });
     vi.setSystemTime(new Date(NOW.getTime() + 61_000));
@@ -220,6 +255,8 @@ describe('POST /feedback/{id}', () => {
     expect(item?.status).toBe('answered');
     expect(item?.taskToken).toBeUndefined();
     expect(item?.gsi3pk).toBeUndefined();
+    // One read (the link): the lead is not read to answer.
+    expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['LINK']);
   });
 
   it('one answer wins: a second POST gets 409 showing the recorded answer', async () => {

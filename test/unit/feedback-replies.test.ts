@@ -21,6 +21,7 @@ const { parseInstantFeedbackEmails } = await import('../../functions/lib/config'
 const { functionEnvironment, resolveSettings } = await import('../../infra/settings');
 const { feedbackKey, leadKey, linkKey, teamFeedbackIndex } = await import('../../functions/lib/keys');
 const { ValidationError } = await import('../../functions/lib/errors');
+const { leadSnapshot } = await import('../../functions/lib/email-layout');
 type LeadProfile = import('../../functions/lib/leads').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
@@ -248,7 +249,7 @@ describe('reply links', () => {
     expect(sfnMock.calls()).toHaveLength(0);
 
     const { id: requestId } = await createLink(
-      { leadId: 'lead-1', step: 'deal-decision', taskToken: 'T', answers: ['won', 'lost'], addressee: 'ae1@example.com', answeredBy: 'owner', escalated: false, requestKey: 'rk', timeoutSeconds: 3600 },
+      { leadId: 'lead-1', step: 'deal-decision', taskToken: 'T', answers: ['won', 'lost'], addressee: 'ae1@example.com', answeredBy: 'owner', escalated: false, requestKey: 'rk', timeoutSeconds: 3600, lead: leadSnapshot(LEAD) },
       NOW,
     );
     const asReply = await request('POST', requestId, { status: 'acknowledged' });
