@@ -4,12 +4,13 @@
  * to 'onboarding' and counts the revenue with that stage change (once per
  * lead, by currency, campaign and owner: funnel-counters.ts), and emits EMF
  * metrics (DealsWon, RevenueWon by currency).
- * Lost: records the reason code; the stage stays, record-outcome sets 'lost'.
+ * Lost: writes nothing: the state machine passes the reason code to
+ * record-outcome, which sets stage 'lost' and the reason in one write.
  */
 import middy from '@middy/core';
 import type { CloseDealEvent, CloseDealResult } from './lib/contracts';
 import { ValidationError } from './lib/errors';
-import { changeStage, patchLead } from './lib/leads';
+import { changeStage } from './lib/leads';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC } from './lib/funnel-metrics';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
@@ -44,7 +45,6 @@ export async function closeDeal(event: CloseDealEvent): Promise<CloseDealResult>
 
   if (decision.answer === 'lost') {
     const reason = decision.details.reasonCode?.trim() || 'other';
-    await patchLead(leadId, { reason });
     metrics.addMetric('DealsLost', MetricUnit.Count, 1);
     logger.info('deal lost', { leadId, reason });
     return { won: false, amount: 0 };

@@ -34,13 +34,12 @@ export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
-    const lead = await requireLead(input.leadId);
-    const { shared, emailed } = await shareFeedback(lead, input, deps);
     // The onboarding review closes onboarding: unless the customer churned
-    // (the state machine records that next), the lead is now a customer.
-    if (input.step === 'onboarding-review' && input.feedback.answer !== 'churned') {
-      await changeStage(input.leadId, 'customer', { reason: 'onboarded', current: lead });
-    }
+    // (the state machine records that next), the lead is now a customer. The
+    // stage change answers with the profile: no separate read then.
+    const becomesCustomer = input.step === 'onboarding-review' && input.feedback.answer !== 'churned';
+    const lead = becomesCustomer ? (await changeStage(input.leadId, 'customer', { reason: 'onboarded' })).lead : await requireLead(input.leadId);
+    const { shared, emailed } = await shareFeedback(lead, input, deps);
     metrics.addMetric('FeedbackShared', MetricUnit.Count, shared);
     metrics.addMetric('FeedbackEmailedAtOnce', MetricUnit.Count, emailed);
     logger.info('feedback shared', { leadId: input.leadId, step: input.step, shared, emailed });

@@ -73,14 +73,13 @@ describe('close-deal', () => {
     expect(addMetric).not.toHaveBeenCalledWith('DealsWon', 'Count', 1);
   });
 
-  it('lost: records the reason code and leaves the stage to record-outcome', async () => {
+  it('lost: writes nothing (record-outcome sets the stage and the reason code the state machine passes it)', async () => {
     given(profileItem('l1', { stage: 'negotiating' }));
+    const addMetric = vi.spyOn(metrics, 'addMetric');
     const out = await handler({ leadId: 'l1', decision: lost }, lambdaContext());
     expect(out).toEqual({ won: false, amount: 0 });
-    const profile = updates().find((u) => u.Key?.['pk'] === 'LEAD#l1');
-    expect(profile?.ExpressionAttributeValues?.[':to']).toBeUndefined();
-    expect(patchValues(profile ?? {})).toEqual({ reason: 'competitor' });
-    expect(updates().some((u) => u.Key?.['pk'] === 'FUNNEL')).toBe(false);
+    expect(ddbMock.calls()).toHaveLength(0);
+    expect(addMetric).toHaveBeenCalledWith('DealsLost', 'Count', 1);
   });
 
   it('rejects a won deal without amount or with a bad currency, naming the field', async () => {

@@ -149,12 +149,17 @@ describe('share-feedback', () => {
   it('an onboarding review makes the lead a customer, unless the customer churned', async () => {
     const toCustomer = () =>
       ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[':to'] === 'customer');
+    const profileReads = () => ddbMock.commandCalls(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } });
     await share(event, ctx);
     expect(toCustomer()).toHaveLength(1);
+    // The stage change (ALL_OLD) gave the profile the feedback items and emails are built from: no read.
+    expect(profileReads()).toHaveLength(0);
+    expect(feedbackPuts().map((i) => i.campaign)).toEqual(['Spring <webinar>', 'Spring <webinar>']);
 
     ddbMock.resetHistory();
     await share({ ...event, feedback: { ...review, answer: 'churned', details: { reasonCode: 'budget-cut' } } }, ctx);
     expect(toCustomer()).toHaveLength(0);
+    expect(profileReads()).toHaveLength(1);
   });
 });
 
