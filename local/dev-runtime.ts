@@ -109,7 +109,10 @@ type SesServerFactory = (config: { host: string; port: number }) => Promise<Serv
  */
 export async function startDynalite(path: string, port: number, host: string): Promise<{ port: number; exchange: Exchange; close(): Promise<void> }> {
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path, port, host, requests: port2 }, transferList: [port2] });
+  // A young generation of 16 MB (V8's default lets each semi-space grow to 16 MB): dynalite's garbage dies young; the thread's
+  // heap reserved 49 MB with 2,000 parked leads, 34 MB with this (docs/performance.md, section 5).
+  const resourceLimits = { maxYoungGenerationSizeMb: 16 };
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path, port, host, requests: port2 }, transferList: [port2], resourceLimits });
   const requests = portExchange(port1);
   worker.once('exit', () => requests.close('the dynalite thread has exited'));
   const listening = await new Promise<number>((done, fail) => {

@@ -20,7 +20,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { injectRequest, requestListenerOf } from './inject.mjs';
 
 const { path, port, host, requests } = workerData;
-const dynalite = createRequire(import.meta.url)('dynalite');
+const require = createRequire(import.meta.url);
+limitLevelDbMappings(createRequire(require.resolve('dynalite'))('level'));
+const dynalite = require('dynalite');
 const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 server.once('error', (err) => parentPort.postMessage({ error: { message: err.message, code: err.code } }));
 server.listen(port, host, () => parentPort.postMessage({ port: server.address().port }));
@@ -37,3 +39,23 @@ parentPort.on('message', (msg) => {
   server.closeAllConnections();
   server.close(() => process.exit(0)); // ends this thread ('exit' handlers run, as in a process)
 });
+
+/**
+ * LevelDB reads its table files through mmap (up to 1,000 of them), and every
+ * page it touched counts in the process's RSS, for as long as the table stays
+ * in its table cache (max_open_files). dynalite opens LevelDB with the
+ * defaults (1,000 open files, 2 MB tables), so with 10,000 parked leads about
+ * 280 MB of table files were mapped. Fewer open tables and smaller ones bound
+ * that (64 tables of at most 1 MB): the data is the same, read from the page
+ * cache (pread) instead of mapped pages (docs/performance.md, section 5).
+ * dynalite takes no LevelDB options, so its `Level` class gets them here.
+ */
+function limitLevelDbMappings(level) {
+  const options = { maxOpenFiles: 74, maxFileSize: 1 << 20 }; // LevelDB keeps 10 of max_open_files for other files
+  const Base = level.Level;
+  level.Level = class extends Base {
+    constructor(location, opts) {
+      super(location, { ...opts, ...options });
+    }
+  };
+}
