@@ -7,7 +7,7 @@
  * in memory for its viewer, is trimmed to the latest few once they are saved.
  * On start the latest saved mails are put back into that store for the viewer.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface OutboxMail {
   id: string;
@@ -95,10 +95,37 @@ export const VIEWER_MAILS = 200;
 
 /** The mails of an outbox file, oldest first; bad lines (a torn write) and repeated ids are skipped. */
 export function readOutboxFile(file: string): OutboxMail[] {
-  if (!existsSync(file)) return [];
+  return existsSync(file) ? parseLines(readFileSync(file, 'utf8').split('\n')) : [];
+}
+
+/** The last `count` lines' mails of an outbox file, read from its end (a restart does not read 10,000 mails to show 200). */
+export function readOutboxTail(file: string, count: number): OutboxMail[] {
+  if (!existsSync(file) || count <= 0) return [];
+  const fd = openSync(file, 'r');
+  try {
+    let pos = fstatSync(fd).size;
+    let tail = Buffer.alloc(0);
+    let newlines = 0;
+    while (pos > 0 && newlines <= count) {
+      const size = Math.min(pos, 1 << 18);
+      pos -= size;
+      const chunk = Buffer.alloc(size);
+      readSync(fd, chunk, 0, size, pos);
+      for (const byte of chunk) if (byte === 0x0a) newlines += 1;
+      tail = Buffer.concat([chunk, tail]);
+    }
+    const lines = tail.toString('utf8').split('\n');
+    if (pos > 0) lines.shift(); // the first line is cut
+    return parseLines(lines.slice(-count - 1)).slice(-count);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseLines(lines: string[]): OutboxMail[] {
   const mails: OutboxMail[] = [];
   const ids = new Set<string>();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  for (const line of lines) {
     if (line.trim() === '') continue;
     let mail: OutboxMail;
     try {
@@ -127,11 +154,11 @@ export class Outbox {
     this.keep = options.viewerMails ?? VIEWER_MAILS;
   }
 
-  /** Puts the latest saved mails back into the SES store (for its viewer). Returns how many mails the file holds. */
+  /** Puts the latest saved mails back into the SES store (for its viewer), reading only the end of the file. Returns how many. */
   load(): number {
-    const mails = readOutboxFile(this.file);
+    const mails = readOutboxTail(this.file, this.keep);
     const inStore = new Set(this.ses.getStoreReadonly().emails.map((e) => e.messageId));
-    for (const mail of mails.slice(-this.keep)) {
+    for (const mail of mails) {
       if (inStore.has(mail.id)) continue;
       const email = toSes(mail);
       this.saved.add(email);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { extractLinks, Outbox, type SesStoreAccess, type SesStoreModule, type SesStoredEmail } from '../../local/outbox';
+import { extractLinks, Outbox, readOutboxFile, readOutboxTail, type SesStoreAccess, type SesStoreModule, type SesStoredEmail } from '../../local/outbox';
 
 function fakeSes(): SesStoreAccess & { emails: SesStoredEmail[] } {
   const emails: SesStoredEmail[] = [];
@@ -78,7 +78,7 @@ describe('outbox', () => {
     // a restart: a fresh store gets the latest 3 back, the outbox reads the 10 from the file
     const ses2 = fakeSes();
     const box2 = new Outbox(file, ses2, { viewerMails: 3 });
-    expect(box2.load()).toBe(10);
+    expect(box2.load()).toBe(3);
     expect(ses2.emails.map((e) => e.messageId)).toEqual(['m8', 'm9', 'm10']);
     const again = box2.all();
     expect(again.map((m) => m.id)).toEqual(ids);
@@ -101,5 +101,20 @@ describe('outbox', () => {
     expect(ses.emails.map((e) => e.messageId)).toEqual(['a', 'b', 'c']);
     expect(box.all().map((m) => m.id)).toEqual(['c', 'a', 'b']);
     expect(ses.emails.map((e) => e.messageId)).toEqual(['c']);
+  });
+
+  it('reads the last mails of a large file from its end, the same as the whole file ends with', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const module = { ...ses, saveEmail: ses.saveEmail } as SesStoreModule;
+    new Outbox(file, module).attach(module);
+    // about 1.5 MB: the tail spans several 256 KB reads
+    for (let i = 0; i < 300; i += 1) module.saveEmail(mail(`m${i}`, `${'x'.repeat(5000)} http://a/${i}`));
+    appendFileSync(file, '{"torn');
+    const all = readOutboxFile(file);
+    expect(all).toHaveLength(300);
+    for (const n of [1, 7, 250, 400]) expect(readOutboxTail(file, n).map((m) => m.id)).toEqual(all.slice(-n).map((m) => m.id));
   });
 });
