@@ -178,15 +178,18 @@ async function putPointer(leadId: string, hash: string, expiresAt: number, what:
 /**
  * Writes a new link item, after its pointer (putPointer): a crash in between
  * leaves at most a pointer to nothing, never a link that erasure cannot
- * find. Only where nothing is: an existing item under a fresh 256-bit id can
- * only be erasure's tombstone, so that is Gone.
+ * find. Only where nothing is: under a fresh 256-bit id, an existing item is
+ * either erasure's tombstone (Gone) or this very write, applied by an attempt
+ * the SDK retried after losing its answer (done).
  */
 async function putLinkItem(hash: string, item: Record<string, unknown> & { expiresAt: number }, what: string): Promise<void> {
   try {
     await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
   } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new Gone('the lead was erased');
-    throw asTransient(error, what);
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, what);
+    const existing = await getItem(hash);
+    if (existing?.type === ERASED_LINK_TYPE) throw new Gone('the lead was erased');
+    if (existing?.type !== item.type) throw asTransient(error, what);
   }
 }
 

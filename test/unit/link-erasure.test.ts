@@ -38,7 +38,9 @@ const { ddb } = await import('../../functions/lib/clients');
 const { parseTeams } = await import('../../functions/lib/config');
 const { requestFeedback } = await import('../../functions/lib/feedback-service');
 const { eraseLead } = await import('../../functions/lib/erasure');
-const { leadKey } = await import('../../functions/lib/keys');
+const { leadKey, linkKey } = await import('../../functions/lib/keys');
+const { createLink, eraseLink, reserveLink } = await import('../../functions/lib/links');
+const { Gone } = await import('../../functions/lib/errors');
 const { handler: page } = await import('../../functions/feedback-page');
 
 /** What the lead of this run supplied (each run its own, so a leftover of one test cannot fail another). */
@@ -206,6 +208,16 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     atProfile.release();
     expect((await erasing).linksDeleted).toBe(1);
     await expectErased();
+  });
+
+  it('a link write that finds its own item (an attempt the SDK retried after losing the answer) succeeds; one that finds a tombstone is Gone', async () => {
+    const input = { leadId, step: 'qualification-call' as const, taskToken: 't', answers: ['nurture'], addressee: 'isr1@example.com', answeredBy: 'owner' as const, escalated: false, requestKey: 'rk', timeoutSeconds: 60, lead: { name: 'n', company: 'c', email: 'e@example.org', stage: 'qualifying' as const } };
+    const applied = await reserveLink(leadId, 60);
+    await ddb.send(new PutCommand({ TableName: TABLE, Item: { ...linkKey(applied.hash), type: 'LINK', leadId } }));
+    expect((await createLink({ ...input, reservation: applied })).id).toBe(applied.id);
+    const erased = await reserveLink(leadId, 60);
+    await eraseLink(erased.hash, 1);
+    await expect(createLink({ ...input, reservation: erased })).rejects.toBeInstanceOf(Gone);
   });
 
   it('an erased link cannot be answered: 404, nothing sent to Step Functions', async () => {
