@@ -77,6 +77,15 @@ function chunkItem(group: PendingPut[]): Item {
   return item;
 }
 
+/** A RUNNING execution's record from its head and its latest event chunk (which carries the cursor). */
+function withCursor(rec: ExecutionRecord, head: Item, last: Item | undefined): ExecutionRecord {
+  const c = str(last, 'c') ?? str(head, 'c');
+  if (c) rec.cursor = JSON.parse(c) as Cursor;
+  const n = num(last, 'n');
+  if (n !== undefined) rec.eventCount = n;
+  return rec;
+}
+
 function chunkKey(firstId: number): string {
   return `E#${String(firstId).padStart(10, '0')}`;
 }
@@ -389,14 +398,7 @@ export class DynamoDBStore implements ExecutionStoreImpl {
 
   private async fromHead(head: Item): Promise<ExecutionRecord> {
     const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
-    if (rec.status === 'RUNNING') {
-      const last = await this.latestChunk(rec.executionArn);
-      const c = str(last, 'c') ?? str(head, 'c');
-      if (c) rec.cursor = JSON.parse(c) as Cursor;
-      const n = num(last, 'n');
-      if (n !== undefined) rec.eventCount = n;
-    }
-    return rec;
+    return rec.status === 'RUNNING' ? withCursor(rec, head, await this.latestChunk(rec.executionArn)) : rec;
   }
 
   async getExecution(arn: string): Promise<ExecutionRecord | undefined> {
@@ -435,26 +437,34 @@ export class DynamoDBStore implements ExecutionStoreImpl {
   }
 
   async listRunning(): Promise<ExecutionRecord[]> {
-    const keys = await this.queryAll({ TableName: this.tableName, IndexName: 'running', KeyConditionExpression: 'run = :r', ExpressionAttributeValues: { ':r': S('1') } });
-    if (keys.length > this.scanResumeThreshold) return this.scanRunning(new Set(keys.map((k) => str(k, 'pk')!)));
     const out: ExecutionRecord[] = [];
+    await this.forEachRunning((rec) => void out.push(rec));
+    return out;
+  }
+
+  async forEachRunning(fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void> {
+    const keys = await this.queryAll({ TableName: this.tableName, IndexName: 'running', KeyConditionExpression: 'run = :r', ExpressionAttributeValues: { ':r': S('1') } });
+    if (keys.length > this.scanResumeThreshold) return this.scanRunning(new Set(keys.map((k) => str(k, 'pk')!)), fn);
     let i = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (i < keys.length) {
           const k = keys[i++]!;
           const rec = await this.getExecution(str(k, 'pk')!.slice(2));
-          if (rec && rec.status === 'RUNNING') out.push(rec);
+          if (rec && rec.status === 'RUNNING') await fn(rec);
         }
       }),
     );
-    return out;
   }
 
-  /** Many running executions: one pass over the table (without event bodies) beats two reads per execution. */
-  private async scanRunning(running: Set<string>): Promise<ExecutionRecord[]> {
-    const heads = new Map<string, Item>();
-    const latest = new Map<string, Item>();
+  /**
+   * Many running executions: one pass over the table (without event bodies)
+   * beats two reads per execution. A scan returns an execution's items
+   * together, in key order, its event chunks ('E#...') before its head ('H'),
+   * so each is handed over at its head and nothing is held past it.
+   */
+  private async scanRunning(running: Set<string>, fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void> {
+    let latest: Item | undefined;
     let startKey: Item | undefined;
     do {
       const r = await this.client.send(
@@ -470,26 +480,18 @@ export class DynamoDBStore implements ExecutionStoreImpl {
         const pk = str(item, 'pk')!;
         if (!running.has(pk)) continue;
         const sk = str(item, 'sk')!;
-        if (sk === 'H') heads.set(pk, item);
-        else if (sk.startsWith('E#')) {
-          const prev = latest.get(pk);
-          if (!prev || str(prev, 'sk')! < sk) latest.set(pk, item);
+        if (latest !== undefined && str(latest, 'pk') !== pk) latest = undefined;
+        if (sk.startsWith('E#')) {
+          if (latest === undefined || str(latest, 'sk')! < sk) latest = item;
+        } else if (sk === 'H') {
+          const rec = JSON.parse(str(item, 'd')!) as ExecutionRecord;
+          if (rec.status !== 'RUNNING') continue;
+          await fn(withCursor(rec, item, latest ?? (await this.latestChunk(rec.executionArn))));
+          latest = undefined;
         }
       }
       startKey = r.LastEvaluatedKey;
     } while (startKey);
-    const out: ExecutionRecord[] = [];
-    for (const [pk, head] of heads) {
-      const rec = JSON.parse(str(head, 'd')!) as ExecutionRecord;
-      if (rec.status !== 'RUNNING') continue;
-      const last = latest.get(pk);
-      const c = str(last, 'c') ?? str(head, 'c');
-      if (c) rec.cursor = JSON.parse(c) as Cursor;
-      const n = num(last, 'n');
-      if (n !== undefined) rec.eventCount = n;
-      out.push(rec);
-    }
-    return out;
   }
 
   async getHistory(arn: string): Promise<StoredEvent[]> {

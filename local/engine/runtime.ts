@@ -249,25 +249,24 @@ export class EngineImpl implements Engine {
       this.schedulerAlive = true;
     }
     await this.store.init();
-    const running = await this.store.listRunning();
-    for (const rec of running) {
-      if (this.runs.has(rec.executionArn) || !rec.cursor) continue;
+    await this.store.forEachRunning(async (rec) => {
+      if (this.runs.has(rec.executionArn) || !rec.cursor) return;
       let def: CompiledDefinition;
       try {
         def = await this.loadDefinition(rec.definitionId);
       } catch (err) {
         console.error(`engine: cannot resume ${rec.executionArn}: ${(err as Error).message}`);
-        continue;
+        return;
       }
       const c = rec.cursor;
       if (c.p === 'task' && c.sub === 1 && c.tk !== undefined && c.hb === undefined) {
         this.addParked({ arn: rec.executionArn, token: c.tk, state: c.s, startDate: rec.startDate, input: rec.input, unwound: Promise.resolve() }, c.to, def.timeoutSeconds);
-        continue;
+        return;
       }
       const run = this.newRun(rec, def, rec.cursor);
       this.runs.set(run.arn, run);
       this.launch(run);
-    }
+    });
   }
 
   private schedulerAlive = true;
@@ -528,13 +527,17 @@ export class EngineImpl implements Engine {
   async stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }> {
     await this.ready();
     this.checkArn(input.executionArn, 'execution');
-    const parked = this.parked.get(input.executionArn);
-    if (parked) {
-      // not loaded: stopped in the store (below), once the run that parked has unwound
-      this.forgetParked(parked);
-      await parked.unwound;
+    let rec: ExecutionRecord | undefined;
+    for (;;) {
+      // parked (even while the store was read): stopped in the store (below), once the run that parked has unwound
+      const parked = this.parked.get(input.executionArn);
+      if (parked) {
+        this.forgetParked(parked);
+        await parked.unwound;
+      }
+      rec = await this.store.getExecution(input.executionArn);
+      if (!this.parked.has(input.executionArn)) break;
     }
-    const rec = await this.store.getExecution(input.executionArn);
     if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
     if (rec.status !== 'RUNNING') return { stopDate: new Date(rec.stopDate ?? rec.startDate) };
     const run = this.runs.get(input.executionArn);

@@ -137,6 +137,8 @@ export interface ExecutionStoreImpl {
   listExecutions(q: ListExecutionsQuery): Promise<{ items: ExecutionRecord[]; nextToken?: string }>;
   /** Every RUNNING execution, with cursors. */
   listRunning(): Promise<ExecutionRecord[]>;
+  /** The same, handed over one at a time without holding them all (a restart with 10,000 of them). */
+  forEachRunning(fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void>;
   /** All events of an execution, in id order. */
   getHistory(arn: string): Promise<StoredEvent[]>;
 }
@@ -249,6 +251,10 @@ export class MemoryStore implements ExecutionStoreImpl {
     const out: ExecutionRecord[] = [];
     for (const e of this.executions.values()) if (e.rec.status === 'RUNNING') out.push(e.rec);
     return out;
+  }
+
+  async forEachRunning(fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void> {
+    for (const rec of await this.listRunning()) await fn(rec);
   }
 
   async getHistory(arn: string): Promise<StoredEvent[]> {

@@ -13,6 +13,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, ExecutionStore, HistoryEvent, LambdaHandler } from '../../local/engine/api';
 import { createEngine, DynamoDBStore, ManualClock, MemoryStore } from '../../local/engine/index';
+import type { EngineImpl } from '../../local/engine/runtime';
 
 let server: Server;
 let client: DynamoDBClient;
@@ -151,6 +152,51 @@ describe.each(stores)('%s store', (kind, makeStore) => {
     await expect(e3.startExecution({ stateMachineArn, name: 'r1' })).rejects.toMatchObject({ code: 'ExecutionAlreadyExists' });
     results.set(`${kind}:resume`, shape(h));
     await e3.stop();
+  });
+
+  it('after a restart finds each RUNNING execution with its own latest position: parked callbacks left unloaded, Waits loaded', async () => {
+    const store = makeStore();
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const tokens = new Map<string, string>();
+    const sink: LambdaHandler = async (e) => void tokens.set((e as { id: string }).id, (e as { token: string }).token);
+    const machine = def({
+      Route: { Type: 'Choice', Choices: [{ Condition: '{% $states.input.kind = "done" %}', Next: 'Done' }, { Condition: '{% $states.input.kind = "nap" %}', Next: 'Nap' }], Default: 'Ask' },
+      Ask: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Arguments: { FunctionName: 'Sink', Payload: { id: '{% $states.input.id %}', token: '{% $states.context.Task.Token %}' } }, TimeoutSeconds: 86400, Output: { id: '{% $states.input.id %}', answer: '{% $states.result %}' }, Next: 'Nap' },
+      Nap: { Type: 'Wait', Seconds: 60, Next: 'Done' },
+      Done: { Type: 'Pass', End: true },
+    });
+    const e1 = createEngine({ store, clock, lambdas: new Map([['Sink', sink]]) });
+    await e1.start();
+    const { stateMachineArn } = await e1.createStateMachine({ name: 'many', definition: machine });
+    const asks = ['a0', 'a1', 'a2', 'a3', 'a4'];
+    const naps = ['n0', 'n1'];
+    for (const id of asks) await e1.startExecution({ stateMachineArn, name: id, input: JSON.stringify({ id, kind: 'ask' }) });
+    for (const id of naps) await e1.startExecution({ stateMachineArn, name: id, input: JSON.stringify({ id, kind: 'nap' }) });
+    const done = await e1.startExecution({ stateMachineArn, name: 'd0', input: '{"id":"d0","kind":"done"}' });
+    await e1.waitForExecution(done.executionArn);
+    const until = Date.now() + 5000;
+    while ((e1 as EngineImpl).loaded.parked < asks.length) {
+      if (Date.now() > until) throw new Error('the callbacks did not park');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await e1.stop();
+
+    const e2 = createEngine({ store, clock, lambdas: new Map([['Sink', sink]]) }) as EngineImpl;
+    await e2.start();
+    expect(e2.loaded).toEqual({ running: naps.length, parked: asks.length });
+    const arnOf = (id: string) => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${id}`;
+    for (const id of asks) {
+      expect(await e2.describeExecution(arnOf(id))).toMatchObject({ status: 'RUNNING', input: JSON.stringify({ id, kind: 'ask' }), currentStates: ['Ask'] });
+      await e2.sendTaskSuccess({ taskToken: tokens.get(id)!, output: JSON.stringify(`yes ${id}`) });
+    }
+    clock.advance(60_000);
+    for (const id of [...asks, ...naps]) {
+      const d = await e2.waitForExecution(arnOf(id), { timeoutMs: 5000 });
+      expect(d).toMatchObject({ status: 'SUCCEEDED' });
+      if (asks.includes(id)) expect(JSON.parse(d.output!)).toEqual({ id, answer: `yes ${id}` });
+    }
+    expect(tokens.size).toBe(asks.length);
+    await e2.stop();
   });
 });
 
