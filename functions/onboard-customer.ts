@@ -21,10 +21,12 @@ const eventSchema = z.object({ leadId: leadIdSchema });
 export async function onboardCustomer(event: OnboardCustomerEvent): Promise<OnboardCustomerResult> {
   const { leadId } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const csm = current.owners?.['customer-success'] ?? (await nextOwner('customer-success', teams['customer-success'].members)).member;
+  const kept = current.owners?.['customer-success'];
+  const csm = kept ?? (await nextOwner('customer-success', teams['customer-success'].members)).member;
   await changeStage(leadId, 'onboarding', {
     reason: 'onboarding-started',
-    patch: { owners: { ...(current.owners ?? {}), 'customer-success': csm } },
+    // A new CSM is written; a kept one (a retry) is already there.
+    ...(kept === undefined ? { patch: { owners: { ...(current.owners ?? {}), 'customer-success': csm } } } : {}),
     // Normally close-deal has moved it to onboarding already: then only the CSM is written.
     current,
   });

@@ -24,11 +24,13 @@ const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().che
 export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<ScheduleMeetingResult> {
   const { leadId, reschedules } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const rep = current.owners?.['field-sales'] ?? (await nextOwner('field-sales', teams['field-sales'].members)).member;
+  const kept = current.owners?.['field-sales'];
+  const rep = kept ?? (await nextOwner('field-sales', teams['field-sales'].members)).member;
   const expansion = isExpansion(current);
   await changeStage(leadId, 'meeting', {
     reason: reschedules > 0 ? 'meeting-rescheduled' : expansion ? 'expansion-opportunity' : 'meeting-booked',
-    patch: { owners: { ...(current.owners ?? {}), 'field-sales': rep } },
+    // A new rep is written with the stage; a kept one (reschedule, expansion, retry) is already there.
+    ...(kept === undefined ? { patch: { owners: { ...(current.owners ?? {}), 'field-sales': rep } } } : {}),
     current,
   });
   metrics.addMetric('MeetingsScheduled', MetricUnit.Count, 1);

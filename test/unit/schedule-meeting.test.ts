@@ -64,16 +64,25 @@ describe('schedule-meeting', () => {
     expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
-  it('keeps the rep on a reschedule (the lead stays in meeting: no second event)', async () => {
+  it('keeps the rep on a reschedule: the lead stays in meeting, nothing to write (no second event)', async () => {
     given(profileItem('l1', { stage: 'meeting', reason: 'meeting-booked', owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com' } }));
     const out = await handler({ leadId: 'l1', reschedules: 1 }, lambdaContext());
     expect(out).toEqual({ rep: 'ae1@example.com' });
     expect(routingCalls()).toHaveLength(0);
-    const updates = ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.Key?.['pk'] === 'LEAD#l1').map((c) => c.args[0].input);
-    expect(updates).toHaveLength(1);
-    expect(updates[0]?.ExpressionAttributeValues?.[':to']).toBeUndefined();
-    expect(patchValues(updates[0] ?? {})).toEqual({ owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com' } });
+    expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(ddbMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddbMock.calls()).toHaveLength(1); // the profile read
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it("an expansion's first meeting keeps the account's rep and moves the lead to meeting", async () => {
+    given(profileItem('l1', { stage: 'qualifying', attributes: { kind: 'expansion' }, expansionOf: 'l0', owners: { 'field-sales': 'ae1@example.com' } }));
+    const out = await handler({ leadId: 'l1', reschedules: 0 }, lambdaContext());
+    expect(out).toEqual({ rep: 'ae1@example.com' });
+    expect(routingCalls()).toHaveLength(0);
+    const update = ddbMock.commandCalls(UpdateCommand).find((c) => c.args[0].input.Key?.['pk'] === 'LEAD#l1')?.args[0].input;
+    expect(update?.ExpressionAttributeValues?.[':to']).toBe('meeting');
+    expect(update?.ExpressionAttributeValues?.[':reason']).toBe('expansion-opportunity');
+    expect(patchValues(update ?? {})).toEqual({});
   });
 });
