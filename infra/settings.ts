@@ -538,7 +538,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'delete-lead': {
     description: "DELETE /leads/{id}: erases the lead's personal data, stops its execution, invalidates its links",
     trigger: 'http',
-    table: ['Query', 'UpdateItem', 'DeleteItem'],
+    table: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
     sendsMail: false,
     startsExecutions: false,
     answersTasks: false,
