@@ -783,7 +783,10 @@ export class EngineImpl implements Engine {
       const run = this.newRun(rec, def, rec.cursor);
       this.runs.set(run.arn, run);
       this.launch(run);
-    })();
+    })().catch((err: unknown) => {
+      p.waking = undefined; // a failed store read: the next answer or deadline tries again
+      throw err;
+    });
     return p.waking;
   }
 
