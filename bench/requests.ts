@@ -3,8 +3,7 @@
  * dev server by the throughput driver (bench/throughput.ts: every answer
  * posted over HTTP, no page views), every request the functions send to the
  * app table recorded with the function that sent it (bench/lib/ddb-callers.mjs,
- * preloaded into the server, whose SDK clients then talk loopback HTTP:
- * LOCAL_SDK_TRANSPORT=http), printed per function, operation and helper.
+ * preloaded into the server), printed per function, operation and helper.
  * docs/performance.md section 3 has the figures.
  *
  *   npx tsx bench/requests.ts          one won lead
@@ -71,10 +70,9 @@ export function breakdown(records: readonly CallerRecord[], leads: number): Requ
 export async function runRequests(options: { leads?: number } = {}): Promise<RequestBreakdown> {
   const leads = options.leads ?? 1;
   const log = join(tmpdir(), `bench-callers-${process.pid}-${Date.now().toString(36)}.jsonl`);
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_DDB_CALLERS_LOG: process.env.BENCH_DDB_CALLERS_LOG, LOCAL_SDK_TRANSPORT: process.env.LOCAL_SDK_TRANSPORT };
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_DDB_CALLERS_LOG: process.env.BENCH_DDB_CALLERS_LOG };
   process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${CALLERS}`.trim();
   process.env.BENCH_DDB_CALLERS_LOG = log;
-  process.env.LOCAL_SDK_TRANSPORT = 'http';
   let server: DevServerProcess;
   try {
     server = await DevServerProcess.start(SERVER_OPTIONS);

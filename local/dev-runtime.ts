@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -30,8 +30,6 @@ import { startAppServer } from './app-server';
 import { Outbox, type SesStoreModule } from './outbox';
 import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
-import { InProcessHandler, listenerExchange, portExchange, type Exchange } from './sdk-transport';
-import { requestListenerOf } from './inject.mjs';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
 import { digestRoute, startDigestTimer, type SendDigestEvent } from './digest-timer';
@@ -103,18 +101,12 @@ const require = createRequire(import.meta.url);
 
 type SesServerFactory = (config: { host: string; port: number }) => Promise<Server>;
 
-/**
- * dynalite on its own thread (local/dynalite-worker.mjs): the DynamoDB API on the second core.
- * Reached over HTTP on `port`, and by the runtime's own clients over a MessagePort (`exchange`).
- */
-export async function startDynalite(path: string, port: number, host: string): Promise<{ port: number; exchange: Exchange; close(): Promise<void> }> {
-  const { port1, port2 } = new MessageChannel();
+/** dynalite on its own thread (local/dynalite-worker.mjs): the DynamoDB API on the second core. */
+async function startDynalite(path: string, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
   // A young generation of 16 MB (V8's default lets each semi-space grow to 16 MB): dynalite's garbage dies young; the thread's
   // heap reserved 49 MB with 2,000 parked leads, 34 MB with this (docs/performance.md, section 5).
   const resourceLimits = { maxYoungGenerationSizeMb: 16 };
-  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path, port, host, requests: port2 }, transferList: [port2], resourceLimits });
-  const requests = portExchange(port1);
-  worker.once('exit', () => requests.close('the dynalite thread has exited'));
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), { workerData: { path, port, host }, resourceLimits });
   const listening = await new Promise<number>((done, fail) => {
     const onExit = (code: number): void => fail(new Error(`dynalite thread exited with ${code}`));
     worker.once('error', fail);
@@ -131,7 +123,6 @@ export async function startDynalite(path: string, port: number, host: string): P
   });
   return {
     port: listening,
-    exchange: requests.exchange,
     async close() {
       // The thread closes dynalite (and LevelDB) and exits by itself; terminate() only if it hangs.
       const exited = new Promise<void>((done) => worker.once('exit', () => done()));
@@ -141,18 +132,6 @@ export async function startDynalite(path: string, port: number, host: string): P
       clearTimeout(hung);
     },
   };
-}
-
-/**
- * How the runtime's own SDK clients (the functions', the engine's) reach the local services:
- * LOCAL_SDK_TRANSPORT `in-process` (default: each service's request listener without a socket,
- * local/sdk-transport.ts) or `http` (loopback HTTP like any outside client: a diagnostic switch,
- * to compare the two or to watch the traffic).
- */
-export function sdkTransport(value: string | undefined): 'in-process' | 'http' {
-  if (value === undefined || value === '' || value === 'in-process') return 'in-process';
-  if (value === 'http') return 'http';
-  throw new Error('LOCAL_SDK_TRANSPORT must be in-process or http');
 }
 
 function loadSes(): { start: SesServerFactory; store: SesStoreModule } {
@@ -389,10 +368,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const settings = resolveSettings({ ...(options.settings ?? {}) });
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`;
 
-    // The runtime's own SDK clients reach the services in this process without a socket (sdk-transport.ts).
-    const inProcess = sdkTransport(process.env.LOCAL_SDK_TRANSPORT) === 'in-process';
-    const dynamoHandler = new InProcessHandler(dynamo.exchange);
-    const ddbClient = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...(inProcess ? { requestHandler: dynamoHandler } : {}) });
+    const ddbClient = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     cleanups.push(async () => ddbClient.destroy());
     const tableCreated = await ensureTable(ddbClient, TABLE_NAME);
 
@@ -454,15 +430,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Handlers (imported after the environment is set: clients and config load at module load).
     const handlers: Partial<Record<FunctionName, InvokableHandler>> = {};
     for (const name of FUNCTION_NAMES) handlers[name] = await importHandler(name, log);
-    if (inProcess) {
-      // The functions' clients, as they built them (same module instance as the handlers'): only the
-      // transport changes. A service with faults on keeps the HTTP path through its fault proxy.
-      const clients = await import('../functions/lib/clients');
-      if (faults?.has('dynamodb') !== true) clients.ddb.config.requestHandler = dynamoHandler;
-      if (faults?.has('ses') !== true) clients.ses.config.requestHandler = new InProcessHandler(listenerExchange(requestListenerOf(sesServer)));
-      clients.sfn.config.requestHandler = new InProcessHandler(listenerExchange(sfn.listener));
-      clients.secrets.config.requestHandler = new InProcessHandler(listenerExchange(secrets.listener));
-    }
     const functionArns = {} as Record<AslFunctionPlaceholder, string>;
     for (const name of FUNCTION_NAMES) {
       const spec = FUNCTIONS[name];

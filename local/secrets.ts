@@ -6,7 +6,7 @@
  * bodies or values.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LocalSecret {
@@ -18,8 +18,6 @@ export interface SecretsServer {
   url: string;
   port: number;
   arnOf(name: string): string;
-  /** The server's request listener, for the runtime's own clients without a socket (local/sdk-transport.ts). */
-  listener: RequestListener;
   close(): Promise<void>;
 }
 
@@ -77,7 +75,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startSecretsServer(options: { secrets: LocalSecret[]; region: string; accountId: string; port?: number; host?: string }): Promise<SecretsServer> {
   const createdAt = new Date();
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
       .then((raw) => {
         const reply = answer(options.secrets, options.region, options.accountId, req.headers['x-amz-target'] as string | undefined, raw, createdAt);
@@ -88,8 +86,7 @@ export async function startSecretsServer(options: { secrets: LocalSecret[]; regi
         res.writeHead(400, { 'content-type': CONTENT_TYPE });
         res.end(JSON.stringify({ __type: 'SerializationException', message: 'Bad request' }));
       });
-  };
-  const server = createServer(listener);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -100,7 +97,6 @@ export async function startSecretsServer(options: { secrets: LocalSecret[]; regi
     url: `http://${host}:${port}`,
     port,
     arnOf: (name) => secretArn(options.region, options.accountId, name),
-    listener,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,8 +1,7 @@
 // Preloaded into the dev server (NODE_OPTIONS=--import) by bench/requests.ts:
 // records every DynamoDB request the server's own SDK clients send, with the
 // function that sent it, one JSON line per request in $BENCH_DDB_CALLERS_LOG.
-// The server must send them over loopback HTTP (LOCAL_SDK_TRANSPORT=http):
-// this wraps Node's HTTP client, where the SDK hands over a request's body.
+// It wraps Node's HTTP client, where the SDK hands over a request's body.
 // The caller is read from the request's async stack trace (V8 keeps the
 // awaiting frames): the outermost `functions/<name>.ts` frame is the handler,
 // the `functions/lib/...` frames say which helper made the call. Nothing in

@@ -2,15 +2,13 @@
 // records every DynamoDB API request the server receives (dynalite), with its
 // request and response bodies reduced to what pricing needs, one JSON line per
 // request in $BENCH_DDB_LOG. Nothing in the product changes: it only listens
-// on Node's http diagnostics channel (requests over a socket) and on the one
-// local/inject.mjs publishes (the runtime's own requests, which reach
-// dynalite's request listener without a socket: local/sdk-transport.ts).
+// on Node's http diagnostics channel.
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.BENCH_DDB_LOG;
 if (file) {
-  const record = ({ request, response }) => {
+  subscribe('http.server.request.start', ({ request, response }) => {
     const target = request.headers['x-amz-target'];
     if (typeof target !== 'string' || !target.startsWith('DynamoDB_')) return;
     const reqChunks = [];
@@ -54,7 +52,5 @@ if (file) {
       }
       return end(chunk, ...rest);
     };
-  };
-  subscribe('http.server.request.start', record);
-  subscribe('local.injected.request.start', record); // INJECTED_REQUEST_START of local/inject.mjs
+  });
 }

@@ -11,7 +11,7 @@
  * they carry execution inputs and task tokens.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EngineError, type Engine, type ExecutionStatus } from './api';
 
@@ -35,8 +35,6 @@ export interface SfnServer {
   url: string;
   port: number;
   host: string;
-  /** The server's request listener, for callers in the same process without a socket (local/sdk-transport.ts). */
-  listener: RequestListener;
   close(): Promise<void>;
 }
 
@@ -400,7 +398,7 @@ export async function startSfnServer(engine: Engine, options: SfnServerOptions =
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log;
 
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+  const server = createServer((req, res) => {
     const started = performance.now();
     const requestId = randomUUID();
     const target = req.headers['x-amz-target'];
@@ -438,8 +436,7 @@ export async function startSfnServer(engine: Engine, options: SfnServerOptions =
         }
       },
     );
-  };
-  const server = createServer(listener);
+  });
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -455,7 +452,6 @@ export async function startSfnServer(engine: Engine, options: SfnServerOptions =
     url: `http://${urlHost}:${address.port}`,
     port: address.port,
     host: address.address,
-    listener,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
