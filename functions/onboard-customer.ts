@@ -11,7 +11,7 @@ import type { OnboardCustomerEvent, OnboardCustomerResult } from './lib/contract
 import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
-import { nextOwner } from './lib/routing';
+import { ownerFor } from './lib/routing';
 import * as z from './lib/zod';
 
 const teams = parseTeams(requireEnv(ENV.teams));
@@ -21,18 +21,17 @@ const eventSchema = z.object({ leadId: leadIdSchema });
 export async function onboardCustomer(event: OnboardCustomerEvent): Promise<OnboardCustomerResult> {
   const { leadId } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const kept = current.owners?.['customer-success'];
-  const csm = kept ?? (await nextOwner('customer-success', teams['customer-success'].members)).member;
+  const csm = await ownerFor(current, 'customer-success', teams['customer-success'].members);
   await changeStage(leadId, 'onboarding', {
     reason: 'onboarding-started',
     // A new CSM is written; a kept one (a retry) is already there.
-    ...(kept === undefined ? { patch: { owners: { ...(current.owners ?? {}), 'customer-success': csm } } } : {}),
+    ...(csm.owners ? { patch: { owners: csm.owners } } : {}),
     // Normally close-deal has moved it to onboarding already: then only the CSM is written.
     current,
   });
   metrics.addMetric('CustomersOnboarded', MetricUnit.Count, 1);
   logger.info('customer onboarding', { leadId });
-  return { csm };
+  return { csm: csm.member };
 }
 
 export const handler = middy<OnboardCustomerEvent, OnboardCustomerResult>().use(observe()).handler(onboardCustomer);

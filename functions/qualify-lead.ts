@@ -15,7 +15,7 @@ import { ValidationError } from './lib/errors';
 import { isExpansion, scoringInputOf } from './lib/lead-schema';
 import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
-import { nextOwner } from './lib/routing';
+import { ownerFor } from './lib/routing';
 import { parseScoringWeights, scoreLead, type ScoreRoute } from './lib/scoring';
 import * as z from './lib/zod';
 
@@ -58,8 +58,9 @@ export async function qualifyLead(event: QualifyLeadEvent): Promise<QualifyLeadR
   let owner = '';
   let owners = lead.owners ?? {};
   if (result.route === 'sales-ready') {
-    owner = owners['inside-sales'] ?? (await nextOwner('inside-sales', teams['inside-sales'].members)).member;
-    owners = { ...owners, 'inside-sales': owner };
+    const assigned = await ownerFor(lead, 'inside-sales', teams['inside-sales'].members);
+    owner = assigned.member;
+    owners = assigned.owners ?? owners;
   }
   await changeStage(leadId, STAGE_FOR_ROUTE[result.route], {
     reason: result.reason,

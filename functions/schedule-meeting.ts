@@ -14,7 +14,7 @@ import { isExpansion } from './lib/lead-schema';
 import { changeStage, requireLead } from './lib/leads';
 import { logger, metrics, MetricUnit, observe } from './lib/observability';
 import { leadIdSchema, parseInput } from './lib/parse';
-import { nextOwner } from './lib/routing';
+import { ownerFor } from './lib/routing';
 import * as z from './lib/zod';
 
 const teams = parseTeams(requireEnv(ENV.teams));
@@ -24,18 +24,17 @@ const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().che
 export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<ScheduleMeetingResult> {
   const { leadId, reschedules } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const kept = current.owners?.['field-sales'];
-  const rep = kept ?? (await nextOwner('field-sales', teams['field-sales'].members)).member;
+  const rep = await ownerFor(current, 'field-sales', teams['field-sales'].members);
   const expansion = isExpansion(current);
   await changeStage(leadId, 'meeting', {
     reason: reschedules > 0 ? 'meeting-rescheduled' : expansion ? 'expansion-opportunity' : 'meeting-booked',
     // A new rep is written with the stage; a kept one (reschedule, expansion, retry) is already there.
-    ...(kept === undefined ? { patch: { owners: { ...(current.owners ?? {}), 'field-sales': rep } } } : {}),
+    ...(rep.owners ? { patch: { owners: rep.owners } } : {}),
     current,
   });
   metrics.addMetric('MeetingsScheduled', MetricUnit.Count, 1);
   logger.info('meeting scheduled', { leadId, reschedules, expansion });
-  return { rep };
+  return { rep: rep.member };
 }
 
 export const handler = middy<ScheduleMeetingEvent, ScheduleMeetingResult>().use(observe()).handler(scheduleMeeting);

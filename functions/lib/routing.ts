@@ -27,6 +27,18 @@ export function memberAt(members: readonly string[], position: number): string {
   return member;
 }
 
+/**
+ * The lead's owner in `team`: the one it already has, or the member whose
+ * turn it is (nextOwner). `owners` is set only for a new owner: the lead's
+ * owners with it, to write with the stage change; a kept owner is already stored.
+ */
+export async function ownerFor(lead: { owners?: Partial<Record<Team, string>> }, team: Team, members: readonly string[]): Promise<{ member: string; owners?: Partial<Record<Team, string>> }> {
+  const kept = lead.owners?.[team];
+  if (kept !== undefined) return { member: kept };
+  const { member } = await nextOwner(team, members);
+  return { member, owners: { ...(lead.owners ?? {}), [team]: member } };
+}
+
 /** Advances the team's counter by one and returns the member whose turn it is. */
 export async function nextOwner(team: Team, members: readonly string[], now: Date = new Date()): Promise<Assignment> {
   if (members.length === 0) throw new Error(`team ${team} has no members`);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 process.env.TABLE_NAME = 'test-table';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const { memberAt, nextOwner } = await import('../../functions/lib/routing');
+const { memberAt, nextOwner, ownerFor } = await import('../../functions/lib/routing');
 const { TransientError } = await import('../../functions/lib/errors');
 
 /** A fake table that applies `ADD #n :one` atomically per key, as DynamoDB does. */
@@ -71,5 +71,19 @@ describe('nextOwner', () => {
   it('turns throttling into a TransientError the state machine retries', async () => {
     ddbMock.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
     await expect(nextOwner('field-sales', ['a'])).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('ownerFor', () => {
+  it("keeps the lead's owner in the team: no turn taken, nothing to write", async () => {
+    const counters = counterTable();
+    await expect(ownerFor({ owners: { 'field-sales': 'ae2' } }, 'field-sales', ['ae1', 'ae2'])).resolves.toEqual({ member: 'ae2' });
+    expect(counters.size).toBe(0);
+  });
+
+  it("takes the next turn for a lead without one, and returns the lead's owners with it", async () => {
+    counterTable();
+    const owner = await ownerFor({ owners: { 'inside-sales': 'isr1' } }, 'customer-success', ['c1', 'c2']);
+    expect(owner).toEqual({ member: 'c1', owners: { 'inside-sales': 'isr1', 'customer-success': 'c1' } });
   });
 });
