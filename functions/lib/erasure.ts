@@ -24,7 +24,7 @@ import { ddb, sfn, tableName } from './clients';
 import { NotFound, asTransient, errorName, isConditionalCheckFailed } from './errors';
 import { executionArnFor, stateMachineArn } from './executions';
 import { FEEDBACK_SK_PREFIX, LEAD_LINK_SK_PREFIX, leadKey, leadPk } from './keys';
-import { KEEP_AFTER_DEADLINE_SECONDS, eraseLink } from './links';
+import { eraseLink, keepUntil } from './links';
 
 /** What an erased profile shows instead of the name and company. */
 export const ERASED = '(erased)';
@@ -90,7 +90,7 @@ async function stopExecution(leadId: string): Promise<boolean> {
 async function eraseLinks(leadId: string, now: Date): Promise<number> {
   let erased = 0;
   for await (const pointer of leadItems(leadId, LEAD_LINK_SK_PREFIX)) {
-    const expiresAt = typeof pointer.expiresAt === 'number' ? pointer.expiresAt : Math.floor(now.getTime() / 1000) + KEEP_AFTER_DEADLINE_SECONDS;
+    const expiresAt = typeof pointer.expiresAt === 'number' ? pointer.expiresAt : keepUntil(now.getTime());
     await eraseLink(String(pointer.sk).slice(LEAD_LINK_SK_PREFIX.length), expiresAt);
     await ddb.send(new DeleteCommand({ TableName: tableName(), Key: { pk: pointer.pk, sk: pointer.sk } }));
     erased += 1;

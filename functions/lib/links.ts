@@ -111,7 +111,8 @@ export interface CreateLinkInput {
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
 const requestDeadlineMs = (timeoutSeconds: number, now: Date): number => now.getTime() + Math.max(1, timeoutSeconds) * 1000;
-const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
+/** The expiry (epoch seconds, the table's TTL) of a link item whose deadline is `deadlineMs`. */
+export const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
 
 /** A fresh link id whose pointer is already in the lead's partition (reserveLink); the link item is not written yet. */
 export interface LinkReservation {
