@@ -31,7 +31,7 @@ import { DevServerProcess, lead, statesEntered, type OutboxMail } from '../test/
 import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, FUNCTION_NAMES, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
 import { functionArn } from '../local/dev-runtime';
 import { buildBaseline } from './baseline/make-baseline';
-import { round, sleep } from './lib/common';
+import { round, sleep, startPreloaded } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
 import type { Team } from '../functions/lib/contracts';
 
@@ -119,18 +119,8 @@ export interface PathMeasure {
 
 async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: DevServerProcess; log: string }> {
   const log = join(tmpdir(), `bench-ddb-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_DDB_LOG: process.env.BENCH_DDB_LOG };
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${COUNTER}`.trim();
-  process.env.BENCH_DDB_LOG = log;
-  try {
-    const server = await DevServerProcess.start({ timeScale, settings: { ...SETTINGS, ...extraSettings } });
-    return { server, log };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const server = await startPreloaded({ timeScale, settings: { ...SETTINGS, ...extraSettings } }, COUNTER, { BENCH_DDB_LOG: log });
+  return { server, log };
 }
 
 function readDdb(log: string): DdbRecord[] {

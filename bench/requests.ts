@@ -12,7 +12,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DevServerProcess } from '../test/e2e/harness';
+import { startPreloaded } from './lib/common';
 import { driveLeads, SERVER_OPTIONS } from './throughput';
 
 const CALLERS = join(import.meta.dirname, 'lib', 'ddb-callers.mjs');
@@ -70,18 +70,7 @@ export function breakdown(records: readonly CallerRecord[], leads: number): Requ
 export async function runRequests(options: { leads?: number } = {}): Promise<RequestBreakdown> {
   const leads = options.leads ?? 1;
   const log = join(tmpdir(), `bench-callers-${process.pid}-${Date.now().toString(36)}.jsonl`);
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_DDB_CALLERS_LOG: process.env.BENCH_DDB_CALLERS_LOG };
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${CALLERS}`.trim();
-  process.env.BENCH_DDB_CALLERS_LOG = log;
-  let server: DevServerProcess;
-  try {
-    server = await DevServerProcess.start(SERVER_OPTIONS);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const server = await startPreloaded(SERVER_OPTIONS, CALLERS, { BENCH_DDB_CALLERS_LOG: log });
   try {
     const run = await driveLeads(server, leads, 1);
     if (run.failed > 0) throw new Error(`requests: ${run.failed} of ${leads} leads did not renew: ${JSON.stringify(run.outcomes)}`);

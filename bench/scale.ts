@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DevServerProcess, lead, type LocalExecution, type OutboxMail } from '../test/e2e/harness';
-import { residentMB, round, sleep } from './lib/common';
+import { residentMB, round, sleep, startPreloaded } from './lib/common';
 import { Tail } from './throughput';
 
 export interface ScaleResult {
@@ -53,19 +53,8 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
   const sample = Math.min(options.sample ?? 20, n);
   const tag = `sc${Date.now().toString(36)}`;
   const memFile = join(tmpdir(), `bench-mem-${process.pid}-${Date.now().toString(36)}.json`);
-  const start = async (opts: Parameters<typeof DevServerProcess.start>[0]): Promise<DevServerProcess> => {
-    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_MEM_FILE: process.env.BENCH_MEM_FILE };
-    process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${join(import.meta.dirname, 'lib', 'memory-probe.mjs')}`.trim();
-    process.env.BENCH_MEM_FILE = memFile;
-    try {
-      return await DevServerProcess.start(opts);
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
-  };
+  const start = (opts: Parameters<typeof DevServerProcess.start>[0]): Promise<DevServerProcess> =>
+    startPreloaded(opts, join(import.meta.dirname, 'lib', 'memory-probe.mjs'), { BENCH_MEM_FILE: memFile });
   type Usage = { heapTotal: number; heapUsed: number; external: number };
   const usage = (file: string | undefined): Usage => (file !== undefined && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Usage) : { heapTotal: 0, heapUsed: 0, external: 0 });
   const threadFiles = (): string[] => readdirSync(dirname(memFile)).filter((f) => f.startsWith(`${basename(memFile)}.thread`)).map((f) => join(dirname(memFile), f));

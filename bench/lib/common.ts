@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DevServerProcess, type ServerOptions } from '../../test/e2e/harness';
 
 export const BENCH_DIR = resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = join(BENCH_DIR, 'results.json');
@@ -57,4 +58,25 @@ export function residentMB(pid: number): { rss: number; anon: number; file: numb
 export function cpuMs(pid: number, mainThreadOnly = false): number {
   const fields = (readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
+}
+
+/**
+ * Starts a dev server with `module` preloaded into it (NODE_OPTIONS=--import:
+ * a probe, a counter, a profiler; nothing in the product changes) and `env`
+ * set for it. The server inherits this process's environment when it is
+ * spawned; the environment is restored right after.
+ */
+export async function startPreloaded(options: ServerOptions | undefined, module: string, env: Record<string, string>): Promise<DevServerProcess> {
+  const saved: Record<string, string | undefined> = { NODE_OPTIONS: process.env.NODE_OPTIONS };
+  for (const k of Object.keys(env)) saved[k] = process.env[k];
+  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${module}`.trim();
+  Object.assign(process.env, env);
+  try {
+    return await DevServerProcess.start(options);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DevServerProcess, type ServerOptions } from '../../test/e2e/harness';
-import { round } from './common';
+import { round, startPreloaded } from './common';
 
 interface ProfileNode {
   id: number;
@@ -80,18 +80,7 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
  */
 export async function profiled<T>(options: ServerOptions, work: (server: DevServerProcess, reset: () => Promise<void>) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
-  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, BENCH_CPU_PROF_DIR: process.env.BENCH_CPU_PROF_DIR };
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${join(import.meta.dirname, 'cpu-profiler.mjs')}`.trim();
-  process.env.BENCH_CPU_PROF_DIR = dir;
-  let server: DevServerProcess;
-  try {
-    server = await DevServerProcess.start(options);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const server = await startPreloaded(options, join(import.meta.dirname, 'cpu-profiler.mjs'), { BENCH_CPU_PROF_DIR: dir });
   try {
     const reset = async (): Promise<void> => {
       server.child.kill('SIGUSR2');
