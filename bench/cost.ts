@@ -33,7 +33,7 @@ import { functionArn } from '../local/dev-runtime';
 import { buildBaseline } from './baseline/make-baseline';
 import { round, sleep, startPreloaded } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
-import type { Team } from '../functions/lib/contracts';
+import type { Team } from '#lib/core/contracts';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -270,7 +270,7 @@ async function driveRetrying(server: DevServerProcess, log: string, path: PathNa
 const AUTHORIZER = (FUNCTION_NAMES as readonly string[]).includes('authorize');
 
 /**
- * The sweep's work per reminded request (functions/lib/reminders.ts): its
+ * The sweep's work per reminded request (functions/lib/feedback/reminders.ts): its
  * share of the GSI query, the lead read, the request marked with its email,
  * the alias link put, the request leaving the index (LINK writes also write
  * the byReminderDue index while the request is in it).

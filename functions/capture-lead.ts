@@ -12,13 +12,13 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startLeadExecution } from './lib/executions';
-import { Conflict } from './lib/errors';
-import { requireApiKey } from './lib/api-key';
-import { httpMiddlewares, json, type HttpResult } from './lib/http';
-import { LEAD_FIELDS, MAX_LEAD_BODY_BYTES, parseLeadBody, toLeadInput } from './lib/lead-schema';
-import { putNewLead } from './lib/leads';
-import { logger, metrics, MetricUnit } from './lib/observability';
+import { startLeadExecution } from '#lib/leads/executions';
+import { Conflict } from '#lib/core/errors';
+import { requireApiKey } from '#lib/aws/api-key';
+import { httpMiddlewares, json, type HttpResult } from '#lib/aws/http';
+import { LEAD_FIELDS, MAX_LEAD_BODY_BYTES, parseLeadBody, toLeadInput } from '#lib/leads/schema';
+import { putNewLead } from '#lib/leads/profile';
+import { logger, metrics, MetricUnit } from '#lib/aws/observability';
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()
   .use(httpMiddlewares({ body: 'none' }))

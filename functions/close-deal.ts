@@ -2,19 +2,19 @@
  * "Close deal" (state machine task), after Field Sales reported the deal.
  * Won: records amount, currency and what was promised on the lead, moves it
  * to 'onboarding' and counts the revenue with that stage change (once per
- * lead, by currency, campaign and owner: funnel-counters.ts), and emits EMF
+ * lead, by currency, campaign and owner: functions/lib/funnel/counters.ts), and emits EMF
  * metrics (DealsWon, RevenueWon by currency).
  * Lost: writes nothing: the state machine passes the reason code to
  * record-outcome, which sets stage 'lost' and the reason in one write.
  */
 import middy from '@middy/core';
-import type { CloseDealEvent, CloseDealResult } from './lib/contracts';
-import { ValidationError } from './lib/errors';
-import { changeStage } from './lib/leads';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC } from './lib/funnel-metrics';
-import { logger, metrics, MetricUnit, observe } from './lib/observability';
-import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
-import * as z from './lib/zod';
+import type { CloseDealEvent, CloseDealResult } from '#lib/core/contracts';
+import { ValidationError } from '#lib/core/errors';
+import { changeStage } from '#lib/leads/profile';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '#lib/funnel/metrics';
+import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
+import { feedbackAnswerSchema, leadIdSchema, parseInput } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, decision: feedbackAnswerSchema });
 

@@ -8,12 +8,12 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { eraseLead } from './lib/erasure';
-import { ValidationError } from './lib/errors';
-import { requireApiKey } from './lib/api-key';
-import { httpMiddlewares, json, type HttpResult } from './lib/http';
-import { LEAD_ID_PATTERN } from './lib/lead-schema';
-import { logger, metrics, MetricUnit } from './lib/observability';
+import { eraseLead } from '#lib/leads/erasure';
+import { ValidationError } from '#lib/core/errors';
+import { requireApiKey } from '#lib/aws/api-key';
+import { httpMiddlewares, json, type HttpResult } from '#lib/aws/http';
+import { LEAD_ID_PATTERN } from '#lib/leads/schema';
+import { logger, metrics, MetricUnit } from '#lib/aws/observability';
 
 /** Client ids, derived ids (`ld-<hex>`) and expansion ids (`<id>-x<n>`): what an execution name can be. */
 const ERASABLE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;

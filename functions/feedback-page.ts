@@ -8,16 +8,16 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { tableName } from './lib/clients';
-import { leadSummary } from './lib/email-layout';
-import { ValidationError } from './lib/errors';
-import { feedbackErrorResponse, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from './lib/feedback-pages';
-import { openReply, submitReply } from './lib/feedback-replies';
-import { openFeedback, submitFeedback } from './lib/feedback-service';
-import type { FormBody } from './lib/feedback-steps';
-import { type HttpResult, html, httpMiddlewares } from './lib/http';
-import { lookupLink } from './lib/links';
-import { MetricUnit, metrics } from './lib/observability';
+import { tableName } from '#lib/aws/clients';
+import { leadSummary } from '#lib/mail/layout';
+import { ValidationError } from '#lib/core/errors';
+import { feedbackErrorResponse, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from '#lib/feedback/pages';
+import { openReply, submitReply } from '#lib/feedback/replies';
+import { openFeedback, submitFeedback } from '#lib/feedback/requests';
+import type { FormBody } from '#lib/feedback/steps';
+import { type HttpResult, html, httpMiddlewares } from '#lib/aws/http';
+import { lookupLink } from '#lib/feedback/links';
+import { MetricUnit, metrics } from '#lib/aws/observability';
 
 tableName();
 

@@ -5,11 +5,11 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { loadFunnel } from './lib/funnel';
-import { requireApiKey } from './lib/api-key';
-import { httpMiddlewares, json, type HttpResult } from './lib/http';
-import { parseInput } from './lib/parse';
-import * as z from './lib/zod';
+import { loadFunnel } from '#lib/funnel/report';
+import { requireApiKey } from '#lib/aws/api-key';
+import { httpMiddlewares, json, type HttpResult } from '#lib/aws/http';
+import { parseInput } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 const querySchema = z.object({
   feedbackDays: z.optional(

@@ -6,13 +6,13 @@
  * review links: one email, not two.
  */
 import middy from '@middy/core';
-import { ENV, parseTeams, requireEnv } from './lib/config';
-import type { OnboardCustomerEvent, OnboardCustomerResult } from './lib/contracts';
-import { changeStage, requireLead } from './lib/leads';
-import { logger, metrics, MetricUnit, observe } from './lib/observability';
-import { leadIdSchema, parseInput } from './lib/parse';
-import { ownerFor } from './lib/routing';
-import * as z from './lib/zod';
+import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import type { OnboardCustomerEvent, OnboardCustomerResult } from '#lib/core/contracts';
+import { changeStage, requireLead } from '#lib/leads/profile';
+import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
+import { leadIdSchema, parseInput } from '#lib/core/parse';
+import { ownerFor } from '#lib/teams/routing';
+import * as z from '#lib/core/zod';
 
 const teams = parseTeams(requireEnv(ENV.teams));
 

@@ -10,12 +10,12 @@
  * execution is named by its id.
  */
 import middy from '@middy/core';
-import type { OpenExpansionEvent, OpenExpansionResult } from './lib/contracts';
-import { startLeadExecution } from './lib/executions';
-import { openExpansionLead } from './lib/expansion';
-import { logger, metrics, MetricUnit, observe } from './lib/observability';
-import { feedbackAnswerSchema, leadIdSchema, parseInput } from './lib/parse';
-import * as z from './lib/zod';
+import type { OpenExpansionEvent, OpenExpansionResult } from '#lib/core/contracts';
+import { startLeadExecution } from '#lib/leads/executions';
+import { openExpansionLead } from '#lib/leads/expansion';
+import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
+import { feedbackAnswerSchema, leadIdSchema, parseInput } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, checkIn: feedbackAnswerSchema });
 

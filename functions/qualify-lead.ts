@@ -9,15 +9,15 @@
  * Marketing). Retry-safe: a retried call keeps the owner already chosen.
  */
 import middy from '@middy/core';
-import { ENV, optionalEnv, parseTeams, requireEnv } from './lib/config';
-import type { QualifyLeadEvent, QualifyLeadResult, Stage } from './lib/contracts';
-import { ValidationError } from './lib/errors';
-import { isExpansion, scoringInputOf } from './lib/lead-schema';
-import { changeStage, requireLead } from './lib/leads';
-import { logger, metrics, MetricUnit, observe } from './lib/observability';
-import { ownerFor } from './lib/routing';
-import { parseScoringWeights, scoreLead, type ScoreRoute } from './lib/scoring';
-import * as z from './lib/zod';
+import { ENV, optionalEnv, parseTeams, requireEnv } from '#lib/aws/config';
+import type { QualifyLeadEvent, QualifyLeadResult, Stage } from '#lib/core/contracts';
+import { ValidationError } from '#lib/core/errors';
+import { isExpansion, scoringInputOf } from '#lib/leads/schema';
+import { changeStage, requireLead } from '#lib/leads/profile';
+import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
+import { ownerFor } from '#lib/teams/routing';
+import { parseScoringWeights, scoreLead, type ScoreRoute } from '#lib/leads/scoring';
+import * as z from '#lib/core/zod';
 
 const weights = parseScoringWeights(optionalEnv(ENV.scoringWeights), ENV.scoringWeights);
 const teams = parseTeams(requireEnv(ENV.teams));

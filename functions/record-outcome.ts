@@ -1,12 +1,12 @@
 /** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention). */
 import middy from '@middy/core';
-import { tableName } from './lib/clients';
-import { ENV, parseTeams, requireEnv } from './lib/config';
-import type { RecordOutcomeEvent, RecordOutcomeResult } from './lib/contracts';
-import { MetricUnit, logger, metrics, observe } from './lib/observability';
-import { recordOutcome } from './lib/outcomes';
-import { parseInput } from './lib/parse';
-import * as z from './lib/zod';
+import { tableName } from '#lib/aws/clients';
+import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import type { RecordOutcomeEvent, RecordOutcomeResult } from '#lib/core/contracts';
+import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
+import { recordOutcome } from '#lib/leads/outcomes';
+import { parseInput } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 tableName();
 requireEnv(ENV.mailFrom);

@@ -1,14 +1,14 @@
 /**
  * EventBridge schedule (every 15 min): the feedback requests due for a
  * reminder, via the byReminderDue GSI (no scans); one email per person
- * listing all of theirs (functions/lib/reminders.ts).
+ * listing all of theirs (functions/lib/feedback/reminders.ts).
  */
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
-import { tableName } from './lib/clients';
-import { ENV, parseTeams, requireEnv } from './lib/config';
-import { type SweepResult, remindPending } from './lib/reminders';
-import { MetricUnit, logger, metrics, observe } from './lib/observability';
+import { tableName } from '#lib/aws/clients';
+import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import { type SweepResult, remindPending } from '#lib/feedback/reminders';
+import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 
 tableName();
 requireEnv(ENV.mailFrom);

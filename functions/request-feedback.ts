@@ -5,13 +5,13 @@
  * task's TimeoutSeconds pass).
  */
 import middy from '@middy/core';
-import { tableName } from './lib/clients';
-import { ENV, optionalEnv, parseTeams, requireEnv } from './lib/config';
-import type { RequestFeedbackEvent, RequestFeedbackResult } from './lib/contracts';
-import { requestFeedback } from './lib/feedback-service';
-import { MetricUnit, metrics, observe } from './lib/observability';
-import { feedbackStepSchema, leadIdSchema, parseInput } from './lib/parse';
-import * as z from './lib/zod';
+import { tableName } from '#lib/aws/clients';
+import { ENV, optionalEnv, parseTeams, requireEnv } from '#lib/aws/config';
+import type { RequestFeedbackEvent, RequestFeedbackResult } from '#lib/core/contracts';
+import { requestFeedback } from '#lib/feedback/requests';
+import { MetricUnit, metrics, observe } from '#lib/aws/observability';
+import { feedbackStepSchema, leadIdSchema, parseInput } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 tableName();
 const teams = parseTeams(requireEnv(ENV.teams));

@@ -5,14 +5,14 @@
  * period, however often the invocation is retried.
  */
 import middy from '@middy/core';
-import { tableName } from './lib/clients';
-import { ENV, parseTeams, requireEnv } from './lib/config';
-import { type DigestRunResult, digestPeriods, sendDigests } from './lib/digest-sending';
-import { replyLinkUrl } from './lib/feedback-replies';
-import { MetricUnit, logger, metrics, observe } from './lib/observability';
-import { parseInput } from './lib/parse';
-import { parseSchedule } from './lib/schedule';
-import * as z from './lib/zod';
+import { tableName } from '#lib/aws/clients';
+import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import { type DigestRunResult, digestPeriods, sendDigests } from '#lib/digest/sending';
+import { replyLinkUrl } from '#lib/feedback/replies';
+import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
+import { parseInput } from '#lib/core/parse';
+import { parseSchedule } from '#lib/digest/schedule';
+import * as z from '#lib/core/zod';
 
 tableName();
 requireEnv(ENV.mailFrom);

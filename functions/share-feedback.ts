@@ -5,14 +5,14 @@
  * attention). After an onboarding review the lead becomes a customer.
  */
 import middy from '@middy/core';
-import { tableName } from './lib/clients';
-import { ENV, optionalEnv, parseInstantFeedbackEmails, parseTeams, requireEnv } from './lib/config';
-import type { ShareFeedbackEvent, ShareFeedbackResult } from './lib/contracts';
-import { shareFeedback } from './lib/feedback-sharing';
-import { changeStage, requireLead } from './lib/leads';
-import { MetricUnit, logger, metrics, observe } from './lib/observability';
-import { feedbackAnswerSchema, feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from './lib/parse';
-import * as z from './lib/zod';
+import { tableName } from '#lib/aws/clients';
+import { ENV, optionalEnv, parseInstantFeedbackEmails, parseTeams, requireEnv } from '#lib/aws/config';
+import type { ShareFeedbackEvent, ShareFeedbackResult } from '#lib/core/contracts';
+import { shareFeedback } from '#lib/feedback/sharing';
+import { changeStage, requireLead } from '#lib/leads/profile';
+import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
+import { feedbackAnswerSchema, feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from '#lib/core/parse';
+import * as z from '#lib/core/zod';
 
 tableName();
 requireEnv(ENV.mailFrom);

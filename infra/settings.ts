@@ -11,10 +11,10 @@
  * - `FUNCTIONS` / `functionEnvironment`: each Lambda's entry, trigger, needs
  *   and environment variables.
  */
-import { ENV, INSTANT_FEEDBACK_EMAILS, teamDirectorySchema, type InstantFeedbackEmails, type TeamDirectory } from '../functions/lib/config';
-import { isTimeZone, parseSchedule } from '../functions/lib/schedule';
-import { resolveScoringWeights } from '../functions/lib/scoring';
-import * as z from '../functions/lib/zod';
+import { ENV, INSTANT_FEEDBACK_EMAILS, teamDirectorySchema, type InstantFeedbackEmails, type TeamDirectory } from '#lib/aws/config';
+import { isTimeZone, parseSchedule } from '#lib/digest/schedule';
+import { resolveScoringWeights } from '#lib/leads/scoring';
+import * as z from '#lib/core/zod';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -30,7 +30,7 @@ export const MAX_EXECUTION_SECONDS = 365 * DAY;
 
 export interface PipelineSettings {
   /**
-   * Team directory (the TEAMS JSON of functions/lib/config.ts): for each team
+   * Team directory (the TEAMS JSON of functions/lib/aws/config.ts): for each team
    * its `lead` (escalations) and `members` (round-robin pool), plus `ops.lead`.
    * @default example.com addresses (replace them before a real deployment)
    */
@@ -78,7 +78,7 @@ export interface PipelineSettings {
    * @default 'flagged'
    */
   readonly instantFeedbackEmails: InstantFeedbackEmails;
-  /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default undefined (defaults of functions/lib/scoring.ts) */
+  /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default undefined (defaults of functions/lib/leads/scoring.ts) */
   readonly scoringWeights?: Record<string, unknown>;
   /** Address subscribed to the ops alarm topic. @default undefined (no subscription) */
   readonly alarmEmail?: string;
@@ -93,7 +93,7 @@ export interface PipelineSettings {
    * `rate(<n> <minutes|hours|days>)` or `cron(<min> <hour> <day-of-month>
    * <month> <day-of-week> <year>)`; each digest covers the time since the
    * schedule's previous fire time. Cron `W`, `#` and day-of-week `L` are not
-   * supported (functions/lib/schedule.ts).
+   * supported (functions/lib/digest/schedule.ts).
    * @default 'cron(0 8 ? * MON *)' (Mondays at 08:00)
    */
   readonly digestSchedule: string;
@@ -382,7 +382,7 @@ export interface FunctionSpec {
   readonly stopsExecutions?: boolean;
   /** Reads the API key secret. */
   readonly readsApiKey: boolean;
-  /** Environment variables it reads (names in functions/lib/config.ts ENV). */
+  /** Environment variables it reads (names in functions/lib/aws/config.ts ENV). */
   readonly env: readonly EnvKey[];
   /** Lambda timeout. */
   readonly timeoutSeconds: number;

@@ -29,7 +29,7 @@ export interface TableSchema {
   readonly globalSecondaryIndexes: readonly GlobalIndexSchema[];
 }
 
-/** Index names; the functions use the same strings (functions/lib/keys.ts INDEX). */
+/** Index names; the functions use the same strings (functions/lib/core/keys.ts INDEX). */
 export const INDEX_NAMES = {
   byStage: 'byStage',
   byTeamFeedback: 'byTeamFeedback',

@@ -3,7 +3,7 @@
  * Lambda handlers, for the embedded runtime: match a route, shape the event,
  * call the handler in-process and turn its result into an HTTP response.
  * (The stack has no API Gateway authorizer: the functions behind the keyed
- * routes check the bearer key themselves, functions/lib/api-key.ts.)
+ * routes check the bearer key themselves, functions/lib/aws/api-key.ts.)
  *
  * Behaviour follows the HTTP API documentation:
  * - no route: 404 {"message":"Not Found"}

@@ -3,8 +3,8 @@
  * stages, moved along by answering their feedback requests over HTTP as the
  * teams would, so the console is never empty. Names are fictional.
  */
-import type { FeedbackStep } from '../functions/lib/contracts';
-import { FEEDBACK_STEP_DEFINITIONS } from '../functions/lib/feedback-steps';
+import type { FeedbackStep } from '#lib/core/contracts';
+import { FEEDBACK_STEP_DEFINITIONS } from '#lib/feedback/steps';
 import { postLead, submitFeedback, waitForPending, type HttpAnswer } from './feedback-client';
 
 /** A lead that scores sales-ready with the default weights; override fields for other routes. */

@@ -33,7 +33,7 @@ import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } fro
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
 import { digestRoute, startDigestTimer, type SendDigestEvent } from './digest-timer';
-import { parseSchedule } from '../functions/lib/schedule';
+import { parseSchedule } from '#lib/digest/schedule';
 import {
   ASL_FUNCTION_PLACEHOLDERS,
   FUNCTIONS,

@@ -15,8 +15,8 @@
  *   already sent, with nothing new).
  */
 import type { LocalReply, LocalRoute } from './app-server';
-import type { Period } from '../functions/lib/digest';
-import type { RecurringSchedule } from '../functions/lib/schedule';
+import type { Period } from '#lib/digest/content';
+import type { RecurringSchedule } from '#lib/digest/schedule';
 
 /** setTimeout's longest delay; a later fire time is reached in several steps. */
 const MAX_DELAY_MS = 2_147_483_647;

@@ -4,7 +4,7 @@
  * demo seeding and the end-to-end tests. Also: adding leads through
  * `POST /leads` and reading the local JSON endpoints.
  */
-import { FEEDBACK_STEPS, type FeedbackStep } from '../functions/lib/contracts';
+import { FEEDBACK_STEPS, type FeedbackStep } from '#lib/core/contracts';
 import type { PendingRequest } from './console/data';
 
 export interface HttpAnswer {

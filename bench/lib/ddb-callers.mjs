@@ -10,7 +10,7 @@ import { ClientRequest } from 'node:http';
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.BENCH_DDB_CALLERS_LOG;
-const FRAME = /at (?:async )?([\w$.<>]+) .*\/functions\/(?:lib\/)?([a-z0-9-]+)\.ts/;
+const FRAME = /at (?:async )?([\w$.<>]+) .*\/functions\/(?:lib\/[a-z]+\/)?([a-z0-9-]+)\.ts/;
 
 if (file) {
   const end = ClientRequest.prototype.end;

@@ -44,7 +44,7 @@ export const ACCESS_LOG_FIELDS = {
 
 /**
  * The HTTP API: `POST /leads`, `DELETE /leads/{id}` and `GET /funnel`, whose
- * functions check the bearer key first (functions/lib/api-key.ts: 401 with
+ * functions check the bearer key first (functions/lib/aws/api-key.ts: 401 with
  * `WWW-Authenticate: Bearer` for a missing, malformed or wrong key; an HTTP
  * API Lambda authorizer could only answer 403 to a wrong key, and would cost
  * an invocation per request); public `GET|HEAD|POST /feedback/{id}`; one
@@ -118,7 +118,7 @@ export class PipelineHttpApi extends Construct {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          "The function behind this route authorizes every request first (functions/lib/api-key.ts, middleware requireApiKey): a bearer key from Secrets Manager, compared in constant time, 401 with WWW-Authenticate: Bearer before any other work. An HTTP API Lambda authorizer cannot answer 401 to a wrong key (only 403) and costs an extra invocation per request; the stage is throttled.",
+          "The function behind this route authorizes every request first (functions/lib/aws/api-key.ts, middleware requireApiKey): a bearer key from Secrets Manager, compared in constant time, 401 with WWW-Authenticate: Bearer before any other work. An HTTP API Lambda authorizer cannot answer 401 to a wrong key (only 403) and costs an extra invocation per request; the stage is throttled.",
       });
     }
     for (const route of feedbackRoutes) {

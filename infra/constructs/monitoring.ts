@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '../../functions/lib/funnel-metrics';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
 
 import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../settings';
 
@@ -21,7 +21,7 @@ export interface FunnelMetric {
   readonly dimensions?: Readonly<Record<string, string>>;
 }
 
-/** The headline funnel on the dashboard: GET /funnel's headline figures, from StageEntered{Stage} (functions/lib/funnel.ts HEADLINE_STAGES). */
+/** The headline funnel on the dashboard: GET /funnel's headline figures, from StageEntered{Stage} (functions/lib/funnel/report.ts HEADLINE_STAGES). */
 export const FUNNEL_METRICS: readonly FunnelMetric[] = [
   ...Object.entries(HEADLINE_STAGES).map(([step, stage]) => ({
     metricName: FUNNEL_METRIC.stageEntered,

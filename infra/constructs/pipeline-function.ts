@@ -41,7 +41,7 @@ export const LAZY_CREDENTIAL_PROVIDERS = [
  * builds with the same options. ESM for node24 (FUNCTION_RUNTIME), minified,
  * source maps without sources; `module` before `main`, so esbuild reads the
  * ES module builds of the AWS SDK and keeps only the clients and commands
- * used (`functions/lib/clients.ts` marks its clients pure).
+ * used (`functions/lib/aws/clients.ts` marks its clients pure).
  *
  * The AWS SDK v3 is bundled: what runs on Lambda is the version package-lock
  * pins and the tests run, and one bundled file initialises faster than the

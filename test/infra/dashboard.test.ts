@@ -1,7 +1,7 @@
 /**
  * The CloudWatch dashboard of the funnel (infra/constructs/monitoring.ts),
  * from its synthesized DashboardBody JSON: the widgets, and that every metric
- * they read is one the functions emit (functions/lib/funnel-metrics.ts) in
+ * they read is one the functions emit (functions/lib/funnel/metrics.ts) in
  * namespace TheModelPipeline with its small, fixed set of dimensions.
  */
 import { Stack } from 'aws-cdk-lib';
@@ -9,8 +9,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STAGES } from '../../functions/lib/contracts';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '../../functions/lib/funnel-metrics';
+import { STAGES } from '#lib/core/contracts';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
 import { Monitoring } from '../../infra/constructs/monitoring';
 
 interface Widget {

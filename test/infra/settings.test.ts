@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV, parseTeams } from '../../functions/lib/config';
-import { INDEX } from '../../functions/lib/keys';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '../../functions/lib/funnel-metrics';
+import { ENV, parseTeams } from '#lib/aws/config';
+import { INDEX } from '#lib/core/keys';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '#lib/funnel/metrics';
 import { FUNNEL_METRICS, REVENUE_METRIC } from '../../infra/constructs/monitoring';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
 import {
@@ -215,11 +215,11 @@ describe('table schema', () => {
 describe('dashboard metrics', () => {
   it('are metrics the functions emit, with the dimensions the dashboard selects', () => {
     const dir = path.join(REPO_ROOT, 'functions');
-    const sources = [...readdirSync(dir), ...readdirSync(path.join(dir, 'lib')).map((f) => `lib/${f}`)]
+    const sources = readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts'))
       .map((f) => readFileSync(path.join(dir, f), 'utf8'))
       .join('\n');
-    // Names as literals, or through the shared constants of functions/lib/funnel-metrics.ts.
+    // Names as literals, or through the shared constants of functions/lib/funnel/metrics.ts.
     const metricConst = FUNNEL_METRIC as Record<string, string>;
     const dimensionConst = FUNNEL_DIMENSION as Record<string, string>;
     const emitted = new Set([
@@ -234,6 +234,6 @@ describe('dashboard metrics', () => {
       expect(emitted, m.metricName).toContain(m.metricName);
       for (const key of Object.keys(m.dimensions ?? {})) expect(dimensions, `${m.metricName} by ${key}`).toContain(key);
     }
-    expect(readFileSync(path.join(dir, 'lib', 'observability.ts'), 'utf8')).toContain("'TheModelPipeline'");
+    expect(readFileSync(path.join(dir, 'lib', 'aws', 'observability.ts'), 'utf8')).toContain("'TheModelPipeline'");
   });
 });

@@ -23,7 +23,7 @@ import {
   type FunctionName,
 } from '../../infra/settings';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
-import { ENV } from '../../functions/lib/config';
+import { ENV } from '#lib/aws/config';
 import { SYNTH_TIMEOUT_MS, resourcesOf, synthesize, type CfnResource, type Synthesized } from './synth';
 
 let s: Synthesized;
@@ -247,7 +247,7 @@ describe('functions', () => {
       expect(imported.length, name).toBeGreaterThan(0);
       for (const p of imported) expect(LAZY_CREDENTIAL_PROVIDERS, `${name} imports ${p}`).toContain(p);
     }
-    // Clients a function does not use are not in its bundle (functions/lib/clients.ts builds them as pure values).
+    // Clients a function does not use are not in its bundle (functions/lib/aws/clients.ts builds them as pure values).
     const page = bundleOf('feedback-page');
     expect(page).toMatch(/extends [\w$]+\([\w$]+,[\w$]+,"SendTaskSuccess"/);
     expect(page).not.toMatch(/"(SendEmail|GetSecretValue)"/);

@@ -1,6 +1,6 @@
 /** The local digest timer and route (local/digest-timer.ts). */
 import { describe, expect, it } from 'vitest';
-import { parseSchedule } from '../../functions/lib/schedule';
+import { parseSchedule } from '#lib/digest/schedule';
 import { digestRoute, nextLocalDigest, startDigestTimer, type SendDigestEvent } from '../../local/digest-timer';
 
 const weekly = parseSchedule('cron(0 8 ? * MON *)', 'UTC');

@@ -3,7 +3,7 @@
  * malformed, wrongly-schemed or wrong bearer key with 401 and
  * `WWW-Authenticate: Bearer`, and do no work (no item written, no execution
  * started, no mail), against the running local stack: the functions check
- * the key first (functions/lib/api-key.ts), as on AWS. The key comparison's
+ * the key first (functions/lib/aws/api-key.ts), as on AWS. The key comparison's
  * timing is measured (prefix-matching vs unrelated wrong keys) and printed.
  */
 import fc from 'fast-check';

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, answerLink, lead } from '../e2e/harness';
-import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES } from '../../functions/lib/lead-schema';
+import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES } from '#lib/leads/schema';
 import { Stack, jsonOf, linkIdOf, poll, recordFigures, type StoredMail } from './support';
 
 let stack: Stack;

@@ -13,7 +13,7 @@
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDELIVER_AFTER_MS } from '../../functions/lib/feedback-service';
+import { REDELIVER_AFTER_MS } from '#lib/feedback/requests';
 import { answerLink, lead, sleep, statesEntered, type LocalExecution } from '../e2e/harness';
 import { Stack, jsonOf, poll, recordFigures } from './support';
 

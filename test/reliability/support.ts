@@ -30,7 +30,7 @@ export interface Figures {
   answersLost?: number;
   /** Leads that ended in Needs attention (visible, ops told) rather than running on. */
   needsAttention?: number;
-  /** Emails sent a second time because a kill -9 fell between SES accepting them and their marker (functions/lib/mailer.ts). */
+  /** Emails sent a second time because a kill -9 fell between SES accepting them and their marker (functions/lib/mail/mailer.ts). */
   mailsResent?: number;
 }
 

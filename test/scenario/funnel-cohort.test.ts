@@ -14,10 +14,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAGES, type FeedbackStep, type Stage, type Team } from '../../functions/lib/contracts';
-import type { FunnelReport, HeadlineFigures } from '../../functions/lib/funnel';
-import { isoWeek } from '../../functions/lib/funnel-counters';
-import { NURTURE_WORTHY_REASONS } from '../../functions/lib/reasons';
+import { STAGES, type FeedbackStep, type Stage, type Team } from '#lib/core/contracts';
+import type { FunnelReport, HeadlineFigures } from '#lib/funnel/report';
+import { isoWeek } from '#lib/funnel/counters';
+import { NURTURE_WORTHY_REASONS } from '#lib/funnel/reasons';
 import { API_KEY, lead, sleep, submit, type LocalExecution, type OutboxMail } from '../e2e/harness';
 import { Stack, TABLE } from '../reliability/support';
 

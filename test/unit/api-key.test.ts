@@ -21,8 +21,8 @@ vi.mock('node:crypto', async (importOriginal) => {
 process.env.API_KEY_SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key';
 
 const smMock = mockClient(SecretsManagerClient);
-const { resetApiKeyCache, keysMatch, bearerToken, requireApiKey, CACHE_MS } = await import('../../functions/lib/api-key');
-const { httpMiddlewares, json } = await import('../../functions/lib/http');
+const { resetApiKeyCache, keysMatch, bearerToken, requireApiKey, CACHE_MS } = await import('#lib/aws/api-key');
+const { httpMiddlewares, json } = await import('#lib/aws/http');
 
 const KEY = 'k3y-0123456789abcdef-ABCDEF_~.+/=';
 const ctx = lambdaContext('capture-lead');

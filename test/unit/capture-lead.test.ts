@@ -12,7 +12,7 @@ process.env.STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMach
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sfnMock = mockClient(SFNClient);
 const { handler } = await import('../../functions/capture-lead');
-const { deriveLeadId } = await import('../../functions/lib/lead-schema');
+const { deriveLeadId } = await import('#lib/leads/schema');
 
 const lead = {
   name: 'Ada Lovelace',

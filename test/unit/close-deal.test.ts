@@ -2,14 +2,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer } from '../../functions/lib/contracts';
+import type { FeedbackAnswer } from '#lib/core/contracts';
 import { lambdaContext, patchValues, profileItem } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../functions/close-deal');
-const { metrics } = await import('../../functions/lib/observability');
+const { metrics } = await import('#lib/aws/observability');
 
 const won: FeedbackAnswer = {
   step: 'deal-decision',

@@ -1,4 +1,4 @@
-// The ASL and functions/lib/contracts.ts describe the same calls. The key sets
+// The ASL and functions/lib/core/contracts.ts describe the same calls. The key sets
 // below are typed against the contract (`satisfies Record<keyof Event, true>`),
 // so a change on either side that is not made on the other fails here.
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import type {
   RequestFeedbackEvent,
   ScheduleMeetingEvent,
   ShareFeedbackEvent,
-} from '../../functions/lib/contracts';
+} from '#lib/core/contracts';
 
 interface TaskState {
   Type: string;
@@ -37,7 +37,7 @@ const optional: Record<string, string[]> = { RecordOutcome: ['error', 'cause'], 
 
 const lambdaTasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task' && s.Resource?.startsWith('arn:aws:states:::lambda:invoke'));
 
-describe('state machine payloads match functions/lib/contracts.ts', () => {
+describe('state machine payloads match functions/lib/core/contracts.ts', () => {
   it('has Lambda tasks for every contract', () => {
     const used = new Set(lambdaTasks.map(([, s]) => /\$\{(\w+)FunctionArn\}/.exec(s.Arguments?.FunctionName ?? '')?.[1]));
     expect([...used].sort()).toEqual(Object.keys(keys).sort());

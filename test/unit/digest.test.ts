@@ -1,13 +1,13 @@
 /**
- * The team digest, built from items (functions/lib/digest.ts) and its
- * periods (digest-sending.ts digestPeriods, schedule.ts): content, grouping,
+ * The team digest, built from items (functions/lib/digest/content.ts) and its
+ * periods (functions/lib/digest/sending.ts digestPeriods, schedule.ts): content, grouping,
  * trends, open items, replies, escaping, nothing new -> no email; and the
  * README sample is what the renderer makes of the fixed example.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FeedbackStep, Team } from '../../functions/lib/contracts';
+import type { FeedbackStep, Team } from '#lib/core/contracts';
 import {
   MAX_NOTES_PER_GROUP,
   MAX_OPEN_ITEMS,
@@ -15,9 +15,9 @@ import {
   digestContent,
   type DigestFeedback,
   type DigestInput,
-} from '../../functions/lib/digest';
-import { digestKey, digestPeriods } from '../../functions/lib/digest-sending';
-import { parseSchedule } from '../../functions/lib/schedule';
+} from '#lib/digest/content';
+import { digestKey, digestPeriods } from '#lib/digest/sending';
+import { parseSchedule } from '#lib/digest/schedule';
 import { REPO_ROOT } from '../../infra/paths';
 import { sampleDigestText } from './support/digest-sample';
 import { HOSTILE } from './support/lambda-fixtures';

@@ -13,10 +13,10 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const sfnMock = mockClient(SFNClient);
 
 const { handler } = await import('../../functions/feedback-page');
-const { hashLinkId, newLinkId, createLink, lookupLink, isWellFormedLinkId, LINK_ID_BYTES } = await import('../../functions/lib/links');
-const { leadKey, linkKey } = await import('../../functions/lib/keys');
-const { leadSnapshot } = await import('../../functions/lib/email-layout');
-type LeadProfile = import('../../functions/lib/leads').LeadProfile;
+const { hashLinkId, newLinkId, createLink, lookupLink, isWellFormedLinkId, LINK_ID_BYTES } = await import('#lib/feedback/links');
+const { leadKey, linkKey } = await import('#lib/core/keys');
+const { leadSnapshot } = await import('#lib/mail/layout');
+type LeadProfile = import('#lib/leads/profile').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('feedback-page');

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer } from '../../functions/lib/contracts';
+import type { FeedbackAnswer } from '#lib/core/contracts';
 import { FakeTable } from './support/fake-link-table';
 import { httpEvent, lambdaContext } from './support/lambda-fixtures';
 
@@ -14,15 +14,15 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const sfnMock = mockClient(SFNClient);
 
 const { handler } = await import('../../functions/feedback-page');
-const { needsAttention, emailsAtOnce, feedbackItem, feedbackEmail } = await import('../../functions/lib/feedback-sharing');
-const { parseReplyForm, replyLinkUrl, feedbackSkOf } = await import('../../functions/lib/feedback-replies');
-const { createLink, lookupLink, hashLinkId, REPLY_LINK_SECONDS } = await import('../../functions/lib/links');
-const { parseInstantFeedbackEmails } = await import('../../functions/lib/config');
+const { needsAttention, emailsAtOnce, feedbackItem, feedbackEmail } = await import('#lib/feedback/sharing');
+const { parseReplyForm, replyLinkUrl, feedbackSkOf } = await import('#lib/feedback/replies');
+const { createLink, lookupLink, hashLinkId, REPLY_LINK_SECONDS } = await import('#lib/feedback/links');
+const { parseInstantFeedbackEmails } = await import('#lib/aws/config');
 const { functionEnvironment, resolveSettings } = await import('../../infra/settings');
-const { feedbackKey, leadKey, linkKey, teamFeedbackIndex } = await import('../../functions/lib/keys');
-const { ValidationError } = await import('../../functions/lib/errors');
-const { leadSnapshot } = await import('../../functions/lib/email-layout');
-type LeadProfile = import('../../functions/lib/leads').LeadProfile;
+const { feedbackKey, leadKey, linkKey, teamFeedbackIndex } = await import('#lib/core/keys');
+const { ValidationError } = await import('#lib/core/errors');
+const { leadSnapshot } = await import('#lib/mail/layout');
+type LeadProfile = import('#lib/leads/profile').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('feedback-page');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FEEDBACK_STEPS } from '../../functions/lib/contracts';
-import { renderEmail } from '../../functions/lib/email-layout';
-import { ValidationError } from '../../functions/lib/errors';
-import { FEEDBACK_STEP_DEFINITIONS, MAX_TEXT, allowedAnswers, feedbackFor, parseFeedbackForm } from '../../functions/lib/feedback-steps';
+import { FEEDBACK_STEPS } from '#lib/core/contracts';
+import { renderEmail } from '#lib/mail/layout';
+import { ValidationError } from '#lib/core/errors';
+import { FEEDBACK_STEP_DEFINITIONS, MAX_TEXT, allowedAnswers, feedbackFor, parseFeedbackForm } from '#lib/feedback/steps';
 import { HOSTILE } from './support/lambda-fixtures';
 
 const meta = { answeredAt: '2026-01-01T00:00:00.000Z', answeredBy: 'owner' as const };

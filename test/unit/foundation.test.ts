@@ -12,11 +12,11 @@ process.env.MAIL_FROM = 'pipeline@example.com';
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
 
-const { escapeHtml, stripCrLf, truncate } = await import('../../functions/lib/html');
-const { changeStage, putNewLead } = await import('../../functions/lib/leads');
-const { STALE_AFTER_MS, sendEmail } = await import('../../functions/lib/mailer');
-const { html, httpMiddlewares } = await import('../../functions/lib/http');
-const { Conflict, NotFound, TransientError, ValidationError, asTransient } = await import('../../functions/lib/errors');
+const { escapeHtml, stripCrLf, truncate } = await import('#lib/core/html');
+const { changeStage, putNewLead } = await import('#lib/leads/profile');
+const { STALE_AFTER_MS, sendEmail } = await import('#lib/mail/mailer');
+const { html, httpMiddlewares } = await import('#lib/aws/http');
+const { Conflict, NotFound, TransientError, ValidationError, asTransient } = await import('#lib/core/errors');
 
 const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
 
@@ -56,7 +56,7 @@ describe('errors', () => {
 
 describe('observability', () => {
   it('errorSummary redacts emails and token-like strings from messages', async () => {
-    const { errorSummary } = await import('../../functions/lib/observability');
+    const { errorSummary } = await import('#lib/aws/observability');
     const error = Object.assign(new Error('Email address is not verified: ada@example.com; token AAAAbbbbCCCCdddd-eeee_ffffGGGGhhhh1234'), { name: 'MessageRejected' });
     const summary = errorSummary(error);
     expect(summary.errorName).toBe('MessageRejected');
@@ -64,7 +64,7 @@ describe('observability', () => {
   });
 
   it('an invocation that adds no metric writes nothing about it; other Metrics warnings still reach the log', async () => {
-    const { metrics, observe } = await import('../../functions/lib/observability');
+    const { metrics, observe } = await import('#lib/aws/observability');
     const ctx = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
     const writes: string[] = [];
     const capture = (chunk: string | Uint8Array): boolean => {

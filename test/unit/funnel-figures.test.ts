@@ -1,10 +1,10 @@
 /**
  * The funnel computations, pure: what one stage change or feedback item adds
- * to the FUNNEL items (funnel-counters.ts), and the report built from them
+ * to the FUNNEL items (functions/lib/funnel/counters.ts), and the report built from them
  * (funnel.ts). The items are summed here as DynamoDB's ADD would.
  */
 import { describe, expect, it } from 'vitest';
-import type { Stage, Team } from '../../functions/lib/contracts';
+import type { Stage, Team } from '#lib/core/contracts';
 import {
   BUCKETS_PER_DOUBLING,
   type CountedFeedback,
@@ -17,9 +17,9 @@ import {
   medianOfHistogram,
   pairKey,
   stageChangeIncrements,
-} from '../../functions/lib/funnel-counters';
-import { buildFunnel, feedbackPairs, parseFunnelItems } from '../../functions/lib/funnel';
-import { NURTURE_WORTHY_REASONS, isNurtureWorthy, reasonDimension } from '../../functions/lib/reasons';
+} from '#lib/funnel/counters';
+import { buildFunnel, feedbackPairs, parseFunnelItems } from '#lib/funnel/report';
+import { NURTURE_WORTHY_REASONS, isNurtureWorthy, reasonDimension } from '#lib/funnel/reasons';
 
 /** The FUNNEL partition as DynamoDB would hold it after these ADDs. */
 class FakeFunnel {

@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 process.env.TABLE_NAME = 'test-table';
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const { countFeedback, countStageChange } = await import('../../functions/lib/funnel-counters');
-const { storeFeedback } = await import('../../functions/lib/feedback-sharing');
+const { countFeedback, countStageChange } = await import('#lib/funnel/counters');
+const { storeFeedback } = await import('#lib/feedback/sharing');
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };

@@ -8,9 +8,9 @@ process.env.TABLE_NAME = 'test-table';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../functions/funnel');
-const { feedbackPairs } = await import('../../functions/lib/funnel');
-const { feedbackIncrements, pairKey, stageChangeIncrements } = await import('../../functions/lib/funnel-counters');
-type FunnelReport = import('../../functions/lib/funnel').FunnelReport;
+const { feedbackPairs } = await import('#lib/funnel/report');
+const { feedbackIncrements, pairKey, stageChangeIncrements } = await import('#lib/funnel/counters');
+type FunnelReport = import('#lib/funnel/report').FunnelReport;
 
 const H = 3_600_000;
 const item = (sk: string, inc: Map<string, number>) => ({ pk: 'FUNNEL', sk, ...Object.fromEntries(inc) });

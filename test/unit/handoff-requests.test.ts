@@ -8,7 +8,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import type { RequestFeedbackEvent } from '#lib/core/contracts';
 import { FakeTable } from './support/fake-link-table';
 import { HOSTILE, TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
 
@@ -20,7 +20,7 @@ process.env.TEAMS = TEAMS_JSON;
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
 const { handler } = await import('../../functions/request-feedback');
-const { leadKey } = await import('../../functions/lib/keys');
+const { leadKey } = await import('#lib/core/keys');
 
 const NOW = new Date('2026-03-03T10:00:00.000Z');
 const ctx = lambdaContext('request-feedback');

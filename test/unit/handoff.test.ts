@@ -6,8 +6,8 @@ process.env.TABLE_NAME = 'test-table';
 process.env.STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:LeadLifecycle';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const { latestFeedback, stepOfFeedbackSk } = await import('../../functions/lib/handoff');
-const { executionArnFor } = await import('../../functions/lib/executions');
+const { latestFeedback, stepOfFeedbackSk } = await import('#lib/leads/handoff');
+const { executionArnFor } = await import('#lib/leads/executions');
 
 const item = (at: string, step: string, to: string, comment: string) => ({
   pk: 'LEAD#l1',

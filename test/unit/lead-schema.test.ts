@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES, deriveLeadId, parseLead, parseLeadBody } from '../../functions/lib/lead-schema';
+import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES, deriveLeadId, parseLead, parseLeadBody } from '#lib/leads/schema';
 
 const valid = {
   name: 'Ada Lovelace',

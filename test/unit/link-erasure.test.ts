@@ -13,7 +13,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import dynalite from 'dynalite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import type { RequestFeedbackEvent } from '#lib/core/contracts';
 import { createTableInput } from '../../infra/table-schema';
 import { TEAMS_JSON, httpEvent, lambdaContext } from './support/lambda-fixtures';
 
@@ -34,13 +34,13 @@ Object.assign(process.env, {
 const sesMock = mockClient(SESClient);
 const sfnMock = mockClient(SFNClient);
 
-const { ddb } = await import('../../functions/lib/clients');
-const { parseTeams } = await import('../../functions/lib/config');
-const { requestFeedback } = await import('../../functions/lib/feedback-service');
-const { eraseLead } = await import('../../functions/lib/erasure');
-const { leadKey, linkKey } = await import('../../functions/lib/keys');
-const { createLink, eraseLink, reserveLink } = await import('../../functions/lib/links');
-const { Gone } = await import('../../functions/lib/errors');
+const { ddb } = await import('#lib/aws/clients');
+const { parseTeams } = await import('#lib/aws/config');
+const { requestFeedback } = await import('#lib/feedback/requests');
+const { eraseLead } = await import('#lib/leads/erasure');
+const { leadKey, linkKey } = await import('#lib/core/keys');
+const { createLink, eraseLink, reserveLink } = await import('#lib/feedback/links');
+const { Gone } = await import('#lib/core/errors');
 const { handler: page } = await import('../../functions/feedback-page');
 
 /** What the lead of this run supplied (each run its own, so a leftover of one test cannot fail another). */

@@ -1,6 +1,6 @@
 /**
  * The window between SES accepting a mail and the marker saying `sent`
- * (functions/lib/mailer.ts): a failed marker write is tried again, only by
+ * (functions/lib/mail/mailer.ts): a failed marker write is tried again, only by
  * the attempt holding the marker, and a retry within the lease never sends.
  * (The SES-side retry, through the real local stack: test/reliability/faults.test.ts.)
  */
@@ -15,8 +15,8 @@ process.env.MAIL_FROM = 'pipeline@example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
-const { MARK_SENT_ATTEMPTS, sendEmail } = await import('../../functions/lib/mailer');
-const { TransientError } = await import('../../functions/lib/errors');
+const { MARK_SENT_ATTEMPTS, sendEmail } = await import('#lib/mail/mailer');
+const { TransientError } = await import('#lib/core/errors');
 
 const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
 const outage = () => Object.assign(new Error('internal'), { name: 'InternalServerError' });

@@ -3,7 +3,7 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer } from '../../functions/lib/contracts';
+import type { FeedbackAnswer } from '#lib/core/contracts';
 import { lambdaContext, profileItem } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';

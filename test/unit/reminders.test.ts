@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import type { RequestFeedbackEvent } from '#lib/core/contracts';
 import { FakeTable } from './support/fake-link-table';
 import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
 
@@ -21,8 +21,8 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
 const { handler: request } = await import('../../functions/request-feedback');
 const { handler: sweep } = await import('../../functions/remind-pending');
-const { lookupLink } = await import('../../functions/lib/links');
-const { leadKey } = await import('../../functions/lib/keys');
+const { lookupLink } = await import('#lib/feedback/links');
+const { leadKey } = await import('#lib/core/keys');
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const LATER = new Date('2026-03-02T11:05:00.000Z'); // past every remindAt below (half of 2 h)

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RequestFeedbackEvent } from '../../functions/lib/contracts';
+import type { RequestFeedbackEvent } from '#lib/core/contracts';
 import { FakeTable } from './support/fake-link-table';
 import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
 
@@ -19,9 +19,9 @@ const sfnMock = mockClient(SFNClient);
 
 const { handler } = await import('../../functions/request-feedback');
 const { handler: sweep } = await import('../../functions/remind-pending');
-const { hashLinkId, lookupLink } = await import('../../functions/lib/links');
-const { leadKey, linkKey } = await import('../../functions/lib/keys');
-const { TransientError, ValidationError } = await import('../../functions/lib/errors');
+const { hashLinkId, lookupLink } = await import('#lib/feedback/links');
+const { leadKey, linkKey } = await import('#lib/core/keys');
+const { TransientError, ValidationError } = await import('#lib/core/errors');
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('request-feedback');

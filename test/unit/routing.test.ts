@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 process.env.TABLE_NAME = 'test-table';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const { memberAt, nextOwner, ownerFor } = await import('../../functions/lib/routing');
-const { TransientError } = await import('../../functions/lib/errors');
+const { memberAt, nextOwner, ownerFor } = await import('#lib/teams/routing');
+const { TransientError } = await import('#lib/core/errors');
 
 /** A fake table that applies `ADD #n :one` atomically per key, as DynamoDB does. */
 function counterTable(): Map<string, number> {

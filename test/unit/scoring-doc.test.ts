@@ -1,7 +1,7 @@
 // docs/scoring.md carries the default weights as JSON; it must match the code.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCORING_WEIGHTS } from '../../functions/lib/scoring';
+import { DEFAULT_SCORING_WEIGHTS } from '#lib/leads/scoring';
 
 describe('docs/scoring.md', () => {
   it('documents the current default weights', () => {

@@ -9,7 +9,7 @@ import {
   tierFor,
   titleSeniority,
   type ScoringInput,
-} from '../../functions/lib/scoring';
+} from '#lib/leads/scoring';
 
 const hot: ScoringInput = {
   companySize: '201-1000',
@@ -172,7 +172,7 @@ describe('scoring weights', () => {
 describe('scoring properties', () => {
   it('always scores 0-100 with the tier of its band and a route consistent with the thresholds', async () => {
     const fc = await import('fast-check');
-    const { BUDGET_STATUSES, COMPANY_SIZE_BANDS, LEAD_SOURCES, TIMELINES } = await import('../../functions/lib/scoring');
+    const { BUDGET_STATUSES, COMPANY_SIZE_BANDS, LEAD_SOURCES, TIMELINES } = await import('#lib/leads/scoring');
     const w = DEFAULT_SCORING_WEIGHTS;
     const input = fc.record(
       {

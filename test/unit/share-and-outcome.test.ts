@@ -3,7 +3,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '../../functions/lib/contracts';
+import type { FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '#lib/core/contracts';
 import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';

@@ -6,8 +6,8 @@
  * Print it: npx tsx test/unit/support/digest-sample.ts
  */
 import { pathToFileURL } from 'node:url';
-import type { FeedbackAnswer } from '../../../functions/lib/contracts';
-import { buildDigest, type DigestFeedback, type DigestInput } from '../../../functions/lib/digest';
+import type { FeedbackAnswer } from '#lib/core/contracts';
+import { buildDigest, type DigestFeedback, type DigestInput } from '#lib/digest/content';
 
 const meeting = (leadId: string, answeredAt: string, toOwner: string, ratings: Record<string, number>, extra: { answer?: string; comment?: string; details?: FeedbackAnswer['details'] } = {}): DigestFeedback => ({
   leadId,

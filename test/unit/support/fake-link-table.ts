@@ -79,7 +79,7 @@ export class FakeTable {
         return {};
       }
       if (expr === 'SET #reply = :reply') {
-        // feedback-replies.ts: set once (attribute_exists(pk) AND attribute_not_exists(#reply)).
+        // functions/lib/feedback/replies.ts: set once (attribute_exists(pk) AND attribute_not_exists(#reply)).
         if (!item || item.reply !== undefined) throw ccf();
         item.reply = v[':reply'];
         return {};

@@ -1,0 +1,354 @@
+/**
+ * The periodic digest one team gets (pure: items in, content and email out).
+ *
+ * For the period [start, end): what the teams downstream told the team,
+ * grouped by campaign (Marketing) or by the team's owner of the lead (the
+ * others); per rating question the average and count with the trend against
+ * the previous period; the comments and details worth reading; the feedback
+ * still waiting for the team's reply (oldest first, capped); and the replies
+ * this period to feedback the team gave. Nothing new (no feedback received,
+ * no reply to its feedback): no digest.
+ */
+import type { FeedbackStep, Team } from '#lib/core/contracts';
+import { type EmailButton, type EmailSection, type RenderedEmail, type SummaryRow, renderEmail } from '#lib/mail/layout';
+import { FEEDBACK_STEP_DEFINITIONS, TEAM_NAMES, answerLabel, reasonLabel, stepDefinition } from '#lib/feedback/steps';
+import { stripCrLf } from '#lib/core/html';
+import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from '#lib/feedback/replies';
+import type { FeedbackItem } from '#lib/feedback/sharing';
+
+/** A stored FEEDBACK item as the digest reads it (with `toOwner` and `reply` when set). */
+export type DigestFeedback = FeedbackItem;
+
+/** [start, end) as ISO times. */
+export interface Period {
+  start: string;
+  end: string;
+}
+
+/** Open items shown at most (the rest is counted in an "and N more" line). */
+export const MAX_OPEN_ITEMS = 10;
+/** Comments and details shown at most per group. */
+export const MAX_NOTES_PER_GROUP = 5;
+/** Open items are looked for this many periods back (the current one included). */
+export const OPEN_ITEM_PERIODS = 4;
+
+/** The free-text details the digest quotes, with their heading. */
+const NOTE_FIELDS = [
+  ['missing', 'What was missing'],
+  ['unkeptPromises', 'Promises not kept'],
+  ['difficulties', 'Difficulties the customer faces'],
+  ['moreOf', 'Do more of'],
+] as const;
+
+const RATING_LABELS: ReadonlyMap<string, string> = new Map(
+  Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.ratings.map((q) => [q.id, q.label] as const)),
+);
+const RATING_ORDER: readonly string[] = [...RATING_LABELS.keys()];
+
+export type Trend = 'up' | 'down' | 'same' | 'new';
+
+export interface RatingLine {
+  question: string;
+  label: string;
+  /** Mean of this period's ratings, to one decimal. */
+  average: number;
+  count: number;
+  /** Mean of the previous period's, to one decimal; undefined when there was none. */
+  previous?: number;
+  trend: Trend;
+}
+
+export interface DigestNote {
+  at: string;
+  from: Team;
+  step: FeedbackStep;
+  heading: string;
+  text: string;
+  lead: string;
+}
+
+export interface DigestGroup {
+  /** The campaign or the owner. */
+  label: string;
+  items: number;
+  answers: { label: string; count: number }[];
+  ratings: RatingLine[];
+  notes: DigestNote[];
+  moreNotes: number;
+}
+
+export interface OpenItem {
+  at: string;
+  from: Team;
+  step: FeedbackStep;
+  lead: string;
+  group: string;
+  comment: string;
+  replyUrl?: string;
+}
+
+export interface ReplyLine {
+  repliedAt: string;
+  to: Team;
+  step: FeedbackStep;
+  status: FeedbackReply['status'];
+  note: string;
+  lead: string;
+}
+
+export interface DigestContent {
+  team: Team;
+  period: Period;
+  previousPeriod: Period;
+  timezone: string;
+  groupedBy: 'campaign' | 'owner';
+  received: number;
+  overall: RatingLine[];
+  groups: DigestGroup[];
+  /** Open items are those received since this time. */
+  openSince: string;
+  open: OpenItem[];
+  moreOpen: number;
+  replies: ReplyLine[];
+}
+
+export interface DigestInput {
+  team: Team;
+  period: Period;
+  previousPeriod: Period;
+  /** IANA time zone of the dates shown. */
+  timezone: string;
+  /** Feedback the team received from [open items window start, period end) (more is ignored). */
+  received: readonly DigestFeedback[];
+  /** Feedback the team gave (replies are read from these). */
+  given: readonly DigestFeedback[];
+  /** Start of the window open items are taken from. @default OPEN_ITEM_PERIODS periods before the end */
+  openSince?: string;
+  /** How a lead is named (e.g. "Ada Lovelace (Analytical Engines)"). @default `lead <id>` */
+  leadLabel?: (leadId: string) => string | undefined;
+  /** The reply link of a received item (asked for the items shown only). @default none */
+  replyUrl?: (item: DigestFeedback) => string | undefined;
+}
+
+const within = (at: string, p: Period): boolean => at >= p.start && at < p.end;
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** Marketing hears about campaigns; the others about their people. */
+export function groupedBy(team: Team): 'campaign' | 'owner' {
+  return team === 'marketing' ? 'campaign' : 'owner';
+}
+
+function groupOf(team: Team, item: DigestFeedback): string {
+  return groupedBy(team) === 'campaign' ? (item.campaign ?? '(no campaign)') : (item.toOwner ?? '(no owner)');
+}
+
+function averages(items: readonly DigestFeedback[]): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const item of items) {
+    for (const [question, value] of Object.entries(item.ratings)) {
+      const acc = out.get(question) ?? { sum: 0, count: 0 };
+      acc.sum += value;
+      acc.count += 1;
+      out.set(question, acc);
+    }
+  }
+  return out;
+}
+
+/** Per question: this period's average and count, and the trend against the previous period's average. */
+export function ratingLines(current: readonly DigestFeedback[], previous: readonly DigestFeedback[]): RatingLine[] {
+  const now = averages(current);
+  const before = averages(previous);
+  const order = (q: string): number => {
+    const i = RATING_ORDER.indexOf(q);
+    return i < 0 ? RATING_ORDER.length : i;
+  };
+  return [...now.entries()]
+    .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
+    .map(([question, { sum, count }]) => {
+      const average = round1(sum / count);
+      const prev = before.get(question);
+      const previousAverage = prev === undefined ? undefined : round1(prev.sum / prev.count);
+      const trend: Trend = previousAverage === undefined ? 'new' : average > previousAverage ? 'up' : average < previousAverage ? 'down' : 'same';
+      return { question, label: RATING_LABELS.get(question) ?? question, average, count, ...(previousAverage === undefined ? {} : { previous: previousAverage }), trend };
+    });
+}
+
+const byTime = (a: { at: string }, b: { at: string }): number => a.at.localeCompare(b.at);
+
+/** The digest's content, or undefined when nothing is new for the team. */
+export function digestContent(input: DigestInput): DigestContent | undefined {
+  const { team, period, previousPeriod } = input;
+  const label = (leadId: string): string => input.leadLabel?.(leadId) ?? `lead ${leadId}`;
+  const received = input.received.filter((i) => i.to === team);
+  const current = received.filter((i) => within(i.answeredAt, period));
+  const previous = received.filter((i) => within(i.answeredAt, previousPeriod));
+  const replies: ReplyLine[] = input.given
+    .filter((i) => i.from === team && i.reply !== undefined && within(i.reply.repliedAt, period))
+    .map((i) => ({ repliedAt: i.reply?.repliedAt ?? '', to: i.to, step: i.step, status: i.reply?.status ?? 'acknowledged', note: i.reply?.note ?? '', lead: label(i.leadId) }))
+    .sort((a, b) => a.repliedAt.localeCompare(b.repliedAt));
+  if (current.length === 0 && replies.length === 0) return undefined;
+
+  const groupLabels = [...new Set(current.map((i) => groupOf(team, i)))].sort((a, b) => a.localeCompare(b));
+  const groups: DigestGroup[] = groupLabels.map((g) => {
+    const mine = current.filter((i) => groupOf(team, i) === g);
+    const answers = new Map<string, number>();
+    for (const i of mine) {
+      const reason = i.details.reasonCode;
+      const a = `${answerLabel(i.step, i.answer)}${reason === undefined ? '' : ` (${reasonLabel(i.step, reason)})`}`;
+      answers.set(a, (answers.get(a) ?? 0) + 1);
+    }
+    const notes: DigestNote[] = mine
+      .flatMap((i) => {
+        const base = { at: i.answeredAt, from: i.from, step: i.step, lead: label(i.leadId) };
+        return [
+          ...NOTE_FIELDS.flatMap(([field, heading]) => {
+            const text = i.details[field];
+            return text === undefined || text.trim() === '' ? [] : [{ ...base, heading, text }];
+          }),
+          ...(i.comment.trim() === '' ? [] : [{ ...base, heading: 'Comment', text: i.comment }]),
+        ];
+      })
+      .sort(byTime);
+    return {
+      label: g,
+      items: mine.length,
+      answers: [...answers.entries()].map(([a, count]) => ({ label: a, count })),
+      ratings: ratingLines(
+        mine,
+        previous.filter((i) => groupOf(team, i) === g),
+      ),
+      notes: notes.slice(0, MAX_NOTES_PER_GROUP),
+      moreNotes: Math.max(0, notes.length - MAX_NOTES_PER_GROUP),
+    };
+  });
+
+  const periodMs = Date.parse(period.end) - Date.parse(period.start);
+  const openSince = input.openSince ?? new Date(Date.parse(period.end) - OPEN_ITEM_PERIODS * periodMs).toISOString();
+  const unanswered = received
+    .filter((i) => i.reply === undefined && within(i.answeredAt, { start: openSince, end: period.end }))
+    .sort((a, b) => a.answeredAt.localeCompare(b.answeredAt));
+  // Links and names only for the items shown.
+  const open: OpenItem[] = unanswered.slice(0, MAX_OPEN_ITEMS).map((i) => {
+    const url = input.replyUrl?.(i);
+    return { at: i.answeredAt, from: i.from, step: i.step, lead: label(i.leadId), group: groupOf(team, i), comment: i.comment, ...(url === undefined ? {} : { replyUrl: url }) };
+  });
+
+  return {
+    team,
+    period,
+    previousPeriod,
+    timezone: input.timezone,
+    groupedBy: groupedBy(team),
+    received: current.length,
+    overall: ratingLines(current, previous),
+    groups,
+    openSince,
+    open,
+    moreOpen: unanswered.length - open.length,
+    replies,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------
+
+/** `2 Nov 2026, 08:00` in the zone (en-GB, 24 h). */
+export function formatTime(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+function formatDay(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short' }).format(new Date(iso));
+}
+
+export function ratingText(r: RatingLine): string {
+  const head = `${r.average.toFixed(1)} / 5 from ${r.count} rating${r.count === 1 ? '' : 's'}`;
+  switch (r.trend) {
+    case 'new':
+      return `${head}; none the period before`;
+    case 'same':
+      return `${head}; same as before (${r.previous?.toFixed(1) ?? ''})`;
+    default:
+      return `${head}; ${r.trend} from ${r.previous?.toFixed(1) ?? ''}`;
+  }
+}
+
+const ratingRows = (lines: readonly RatingLine[]): SummaryRow[] => lines.map((r) => ({ label: r.label, value: ratingText(r) }));
+
+/** Campaigns, owners and lead names go into titles and labels, which the layout escapes but keeps on one line only if we do. */
+const oneLine = (value: string): string => stripCrLf(value);
+
+function noteRow(n: DigestNote, timezone: string): SummaryRow {
+  return { label: `${n.heading} (${TEAM_NAMES[n.from]}, ${stepDefinition(n.step).title.toLowerCase()}, ${oneLine(n.lead)}, ${formatDay(n.at, timezone)})`, value: n.text };
+}
+
+/** As in the instant feedback email: one button per reply status, preselecting it on the reply page. */
+const replyButtons = (url: string): EmailButton[] => REPLY_STATUSES.map((status) => ({ label: `Reply: ${REPLY_STATUS_LABELS[status]}`, url: `${url}?status=${status}` }));
+
+/** The digest email (HTML + text). Every value is escaped by the layout. */
+export function renderDigest(c: DigestContent): RenderedEmail {
+  const tz = c.timezone;
+  const team = TEAM_NAMES[c.team];
+  const span = `${formatTime(c.period.start, tz)} to ${formatTime(c.period.end, tz)} (${tz})`;
+  const by = c.groupedBy === 'campaign' ? 'campaign' : 'owner';
+  const sections: EmailSection[] = [];
+  if (c.overall.length > 0) sections.push({ title: `Ratings, all ${by}s (trend against the period before)`, rows: ratingRows(c.overall) });
+  for (const g of c.groups) {
+    sections.push({
+      title: `${c.groupedBy === 'campaign' ? 'Campaign' : 'Owner'}: ${oneLine(g.label)}`,
+      rows: [
+        { label: 'Feedback items', value: `${g.items} (${g.answers.map((a) => `${a.label} ×${a.count}`).join(', ')})` },
+        ...ratingRows(g.ratings),
+        ...g.notes.map((n) => noteRow(n, tz)),
+        ...(g.moreNotes > 0 ? [{ label: 'More', value: `and ${g.moreNotes} more comment${g.moreNotes === 1 ? '' : 's'}` }] : []),
+      ],
+    });
+  }
+  const openTotal = c.open.length + c.moreOpen;
+  if (openTotal > 0) {
+    sections.push({
+      title: 'Waiting for your reply (oldest first)',
+      rows: [{ label: 'Open items', value: `${openTotal} received since ${formatDay(c.openSince, tz)} without a reply` }],
+    });
+    for (const o of c.open) {
+      sections.push({
+        title: `${formatDay(o.at, tz)}: ${stepDefinition(o.step).title} by ${TEAM_NAMES[o.from]}, ${oneLine(o.lead)}`,
+        rows: [
+          { label: c.groupedBy === 'campaign' ? 'Campaign' : 'Owner', value: o.group },
+          { label: 'Comment', value: o.comment },
+        ],
+        ...(o.replyUrl === undefined ? {} : { buttons: replyButtons(o.replyUrl) }),
+      });
+    }
+    if (c.moreOpen > 0) sections.push({ title: `And ${c.moreOpen} more waiting for a reply`, rows: [{ label: 'Older', value: 'see the earlier digests and feedback emails' }] });
+  }
+  if (c.replies.length > 0) {
+    sections.push({
+      title: 'Replies to your feedback',
+      rows: c.replies.map((r) => ({
+        label: `${TEAM_NAMES[r.to]}: ${REPLY_STATUS_LABELS[r.status]} (${stepDefinition(r.step).title.toLowerCase()}, ${oneLine(r.lead)}, ${formatDay(r.repliedAt, tz)})`,
+        value: r.note === '' ? '(no note)' : r.note,
+      })),
+    });
+  }
+  const summary = [
+    c.received === 0 ? 'No new feedback for you this period.' : `${c.received} new feedback item${c.received === 1 ? '' : 's'} from the teams downstream, by ${by}.`,
+    ...(openTotal > 0 ? [`${openTotal} waiting for your reply.`] : []),
+    ...(c.replies.length > 0 ? [`${c.replies.length} repl${c.replies.length === 1 ? 'y' : 'ies'} to feedback you gave.`] : []),
+  ].join(' ');
+  return renderEmail({
+    subject: `${team} feedback digest: ${c.received} new, ${openTotal} waiting for a reply (${formatDay(c.period.start, tz)} to ${formatDay(c.period.end, tz)})`,
+    heading: `${team}: what the other teams told you`,
+    paragraphs: [`From ${span}.`, summary],
+    sections,
+    footer: 'Sent by The Model pipeline once per period (digestSchedule). Answer feedback with its Reply links: the sender sees your answer in their digest.',
+  });
+}
+
+/** The email for a team, or undefined when nothing is new. */
+export function buildDigest(input: DigestInput): RenderedEmail | undefined {
+  const content = digestContent(input);
+  return content === undefined ? undefined : renderDigest(content);
+}

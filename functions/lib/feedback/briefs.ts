@@ -1,0 +1,141 @@
+/**
+ * The hand-off briefs: what the next team needs to pick a lead up without
+ * asking again. They travel in the request email that follows the hand-off
+ * (request-feedback), so the new owner gets ONE email with the facts and the
+ * links to report on them: Field Sales gets who, company, score and what
+ * Inside Sales learned on the call with the meeting-outcome links; Customer
+ * Success gets the deal and what was promised with the onboarding-review
+ * links; the last check-in says the renewal is due. The builders are pure
+ * over the email layout, which escapes every value (callers pass raw lead
+ * data); requestBrief reads the call notes.
+ */
+import type { FeedbackStep, RequestFeedbackEvent } from '#lib/core/contracts';
+import type { EmailSection, SummaryRow } from '#lib/mail/layout';
+import { answerLabel, reasonLabel, stepDefinition } from './steps';
+import { latestFeedback, type Learned } from '#lib/leads/handoff';
+import { isExpansion } from '#lib/leads/schema';
+import type { LeadProfile } from '#lib/leads/profile';
+
+function scoringRows(lead: LeadProfile): SummaryRow[] {
+  const a = lead.attributes ?? {};
+  return [
+    { label: 'Score', value: lead.score === undefined ? undefined : `${lead.score} / 100${lead.tier ? `, tier ${lead.tier}` : ''}` },
+    { label: 'Fit', value: typeof a['fitScore'] === 'number' ? `${a['fitScore']} / 100` : undefined },
+    { label: 'Engagement', value: typeof a['engagementScore'] === 'number' ? `${a['engagementScore']} / 100` : undefined },
+    { label: 'Seniority', value: typeof a['seniority'] === 'string' ? a['seniority'] : undefined },
+    { label: 'Pages viewed', value: lead.pagesViewed },
+    { label: 'Events attended', value: lead.eventsAttended },
+  ];
+}
+
+function learnedRows(step: FeedbackStep, learned: Learned | undefined): SummaryRow[] {
+  if (!learned) return [{ label: 'Notes', value: 'No notes were recorded.' }];
+  const details = learned.details ?? {};
+  const reason = typeof details['reasonCode'] === 'string' ? reasonLabel(step, details['reasonCode']) : undefined;
+  return [
+    { label: 'Outcome', value: answerLabel(step, learned.answer) },
+    { label: 'Reason', value: reason },
+    { label: 'Notes', value: learned.comment },
+    ...Object.entries(learned.ratings ?? {}).map(([id, v]) => ({
+      label: stepDefinition(step).ratings.find((q) => q.id === id)?.label ?? id,
+      value: `${v} / 5`,
+    })),
+    { label: 'Answered', value: learned.answeredAt },
+  ];
+}
+
+/** What a request email adds when it hands a lead over (or announces the renewal). */
+export interface RequestBrief {
+  /** Appended to the request's subject, e.g. "new meeting, hand-off brief inside". */
+  subjectNote: string;
+  heading: string;
+  /** Shown before the request's own prompt. */
+  paragraphs: string[];
+  sections: EmailSection[];
+}
+
+export interface MeetingBriefInput {
+  lead: LeadProfile;
+  /** The qualification call's feedback (undefined for expansions or when none was stored). */
+  call: Learned | undefined;
+  reschedules: number;
+  expansion: boolean;
+}
+
+/** The meeting-outcome request: the hand-off from Inside Sales (or Customer Success, for an expansion) to the rep. */
+export function meetingBrief(input: MeetingBriefInput): RequestBrief {
+  const { lead, call, reschedules, expansion } = input;
+  const isOwner = lead.owners?.['inside-sales'];
+  const paragraphs = [
+    expansion
+      ? `${lead.company} is an existing customer and Customer Success sees an expansion opportunity. Please set up a meeting; the account's Customer Success Manager knows the customer best.`
+      : `Inside Sales qualified ${lead.name} at ${lead.company} and booked a meeting with you. Here is what they learned${isOwner ? `; questions go to ${isOwner}` : ''}.`,
+  ];
+  if (reschedules > 0) paragraphs.push(`The previous meeting was a no-show: this is reschedule number ${reschedules}.`);
+  paragraphs.push('After the meeting, report how it went with the buttons at the end of this email.');
+  return {
+    subjectNote: reschedules > 0 ? `rescheduled meeting ${reschedules}, brief inside` : expansion ? 'expansion meeting, brief inside' : 'new meeting, hand-off brief inside',
+    heading: expansion ? 'Expansion opportunity hand-off' : 'Meeting hand-off from Inside Sales',
+    paragraphs,
+    sections: [
+      { title: 'Qualification', rows: scoringRows(lead) },
+      expansion
+        ? { title: 'What Customer Success saw', rows: [{ label: 'Check-in notes', value: lead.message ?? 'No notes were recorded.' }, { label: 'Customer since (lead)', value: lead.expansionOf }] }
+        : { title: 'What Inside Sales learned on the call', rows: [{ label: 'Inside Sales owner', value: isOwner }, ...learnedRows('qualification-call', call)] },
+    ],
+  };
+}
+
+/** The onboarding-review request: the brief to the CSM, with what was promised in the sale. */
+export function onboardingBrief(lead: LeadProfile): RequestBrief {
+  const deal = lead.deal;
+  const rep = lead.owners?.['field-sales'];
+  return {
+    subjectNote: 'new customer, onboarding brief inside',
+    heading: 'New customer: onboarding brief',
+    paragraphs: [
+      `${lead.company} signed. You are their Customer Success Manager${rep ? `; ${rep} closed the deal` : ''}.`,
+      'Please read what was promised in the sale: onboarding should deliver exactly that. Once onboarding is under way, send your review with the buttons at the end of this email.',
+    ],
+    sections: [
+      {
+        title: 'The deal',
+        rows: [
+          { label: 'Amount', value: deal ? `${formatAmount(deal.amount)} ${deal.currency}` : undefined },
+          { label: 'Closed', value: deal?.closedAt },
+          { label: 'Field Sales rep', value: rep },
+        ],
+      },
+      { title: 'What was promised', rows: [{ label: 'Promises', value: deal?.promises ?? 'Nothing specific was recorded: ask the rep.' }] },
+    ],
+  };
+}
+
+/** The last check-in of the cycle: it also says the renewal is due (no separate "Renewal due" email). */
+export const RENEWAL_BRIEF: RequestBrief = {
+  subjectNote: 'last check-in, renewal due',
+  heading: 'Last check-in: renewal due',
+  paragraphs: ['This is the last check-in of the cycle: unless the customer churned, their renewal is due after your answer. Please start the renewal conversation.'],
+  sections: [],
+};
+
+/** The brief a request email carries, by step (none for the other steps). */
+export async function requestBrief(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'reschedules' | 'renewalDue'>, lead: LeadProfile): Promise<RequestBrief | undefined> {
+  switch (event.step) {
+    case 'meeting-outcome': {
+      const expansion = isExpansion(lead);
+      const call = expansion ? undefined : await latestFeedback(event.leadId, 'qualification-call');
+      return meetingBrief({ lead, call, reschedules: event.reschedules ?? 0, expansion });
+    }
+    case 'onboarding-review':
+      return onboardingBrief(lead);
+    case 'check-in':
+      return event.renewalDue === true ? RENEWAL_BRIEF : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function formatAmount(amount: number): string {
+  return amount.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}

@@ -1,0 +1,418 @@
+/**
+ * Feedback links: capability URLs that carry a Step Functions task token.
+ *
+ * The link id is 256 random bits (base64url, 43 chars). Only its SHA-256
+ * (hex) is stored, as the key `LINK#<hash>`: a table dump yields no usable
+ * link. The request expires with the task's timeout (`deadline`); the item
+ * itself lives on (TTL `expiresAt`, 30 days later) so an old link gets 410,
+ * not 404. Exactly one answer wins: `answerLink` is a conditional write on
+ * `status = pending`.
+ *
+ * Reminders cannot re-send the original id (it is not stored), so they mint
+ * an alias link (`LINK#<hash2>` with `aliasOf`) that resolves to the same request.
+ *
+ * A reply link (`type: 'REPLY_LINK'`, kind `reply`) is the same kind of
+ * capability for answering received feedback: it points at a FEEDBACK item
+ * (`LEAD#<id>` / `FEEDBACK#...`, where the reply itself is stored), carries
+ * no task token, never enters the reminder index, and expires after
+ * REPLY_LINK_SECONDS.
+ *
+ * Every link (not the aliases, which die with their request) also gets a
+ * pointer `LEAD#<id>` / `LINK#<hash>` in its lead's partition, written
+ * before the link, so erasing a lead finds its links, with the team's answers
+ * and comments in them, without a scan (leads/erasure.ts), and replaces each with a
+ * tombstone (`type: 'LINK_ERASED'`, nothing else): a link write that comes
+ * later fails on it (links are written only where none exists), and the link answers 404.
+ *
+ * A request link keeps the lead as its email showed it (`lead`, a
+ * LeadSnapshot), so `GET /feedback/{id}` is one read. That is safe against
+ * erasure because request-feedback reserves the link (its pointer) before it
+ * reads the lead: either that read sees the lead erased and no link is
+ * written, or it came before the erasure, whose link pass then finds the
+ * pointer (see requestFeedback and eraseLead). Links stored before the
+ * snapshot existed have no `lead`: their page reads the lead.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from '#lib/aws/clients';
+import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
+import type { LeadSnapshot } from '#lib/mail/layout';
+import { Conflict, Gone, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
+import { leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
+
+/** Random bytes per link id (256 bits; the design asks for at least 128). */
+export const LINK_ID_BYTES = 32;
+/** How long a link item is kept after its deadline (TTL), so late clicks get 410. */
+export const KEEP_AFTER_DEADLINE_SECONDS = 30 * 86400;
+
+const LINK_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A fresh link id: 256 random bits, base64url without padding. */
+export function newLinkId(): string {
+  return randomBytes(LINK_ID_BYTES).toString('base64url');
+}
+
+/** SHA-256 hex of a link id: the only form stored. */
+export function hashLinkId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex');
+}
+
+/** Cheap syntactic check before any table read. */
+export function isWellFormedLinkId(id: string | undefined): id is string {
+  return typeof id === 'string' && LINK_ID_PATTERN.test(id);
+}
+
+export type RequestStatus = 'pending' | 'answered' | 'expired';
+
+/** A pending (or finished) feedback request, `LINK#<hash>` / `LINK`. */
+export interface FeedbackRequest {
+  hash: string;
+  leadId: string;
+  step: FeedbackStep;
+  /** Present while pending; removed once SendTaskSuccess went through. */
+  taskToken?: string;
+  answers: string[];
+  addressee: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  escalated: boolean;
+  /** Idempotency key of the request (leadId, step, escalated, token digest). */
+  requestKey: string;
+  createdAt: string;
+  /** ISO time the task times out; after it the link is Gone. */
+  deadline: string;
+  deadlineMs: number;
+  remindAt?: string;
+  /** Idempotency key of the reminder email this request went into (set just before it is sent). */
+  reminderBatch?: string;
+  status: RequestStatus;
+  answer?: FeedbackAnswer;
+  /** The lead as the request email showed it (absent on links created before it was kept). */
+  lead?: LeadSnapshot;
+}
+
+export interface CreateLinkInput {
+  leadId: string;
+  step: FeedbackStep;
+  taskToken: string;
+  answers: readonly string[];
+  addressee: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  escalated: boolean;
+  requestKey: string;
+  /** The task's TimeoutSeconds. */
+  timeoutSeconds: number;
+  /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
+  remindAfterFraction?: number;
+  /** What the page shows of the lead (leadSnapshot of the profile the email shows). */
+  lead: LeadSnapshot;
+  /** The id reserved for it (reserveLink), when the caller had to reserve it before reading the lead. */
+  reservation?: LinkReservation;
+}
+
+const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
+const requestDeadlineMs = (timeoutSeconds: number, now: Date): number => now.getTime() + Math.max(1, timeoutSeconds) * 1000;
+/** The expiry (epoch seconds, the table's TTL) of a link item whose deadline is `deadlineMs`. */
+export const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
+
+/** A fresh link id whose pointer is already in the lead's partition (reserveLink); the link item is not written yet. */
+export interface LinkReservation {
+  id: string;
+  hash: string;
+  leadId: string;
+}
+
+/**
+ * The first half of a new request link: a fresh id and its pointer in the
+ * lead's partition (with the expiry the request's link will have). Reserve
+ * before reading the lead whose snapshot the link will keep (requestFeedback).
+ */
+export async function reserveLink(leadId: string, timeoutSeconds: number, now: Date = new Date()): Promise<LinkReservation> {
+  const id = newLinkId();
+  const hash = hashLinkId(id);
+  await putPointer(leadId, hash, keepUntil(requestDeadlineMs(timeoutSeconds, now)), 'reserveLink');
+  return { id, hash, leadId };
+}
+
+/**
+ * Stores a new pending request under a fresh link id (or the reserved one);
+ * returns the id (to email) and the stored request. Gone when the lead was
+ * erased after the reservation (erasure left a tombstone under the id).
+ */
+export async function createLink(input: CreateLinkInput, now: Date = new Date()): Promise<{ id: string; request: FeedbackRequest }> {
+  const { reservation } = input;
+  if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
+  const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, now));
+  const nowMs = now.getTime();
+  const deadlineMs = requestDeadlineMs(input.timeoutSeconds, now);
+  const f = input.remindAfterFraction;
+  const remindAt = f !== undefined && f > 0 && f < 1 ? new Date(nowMs + Math.floor((deadlineMs - nowMs) * f)).toISOString() : undefined;
+  const request: FeedbackRequest = {
+    hash,
+    leadId: input.leadId,
+    step: input.step,
+    taskToken: input.taskToken,
+    answers: [...input.answers],
+    addressee: input.addressee,
+    answeredBy: input.answeredBy,
+    escalated: input.escalated,
+    requestKey: input.requestKey,
+    createdAt: now.toISOString(),
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    status: 'pending',
+    ...(remindAt ? { remindAt } : {}),
+    lead: input.lead,
+  };
+  await putLinkItem(hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: keepUntil(deadlineMs) }, 'createLink');
+  return { id, request };
+}
+
+/** The pointer `LEAD#<id>` / `LINK#<hash>` through which erasure finds a link; written before the link. */
+async function putPointer(leadId: string, hash: string, expiresAt: number, what: string): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...leadLinkKey(leadId, hash), type: 'LINK_POINTER', expiresAt } }));
+  } catch (error) {
+    throw asTransient(error, what);
+  }
+}
+
+/**
+ * Writes a new link item, after its pointer (putPointer): a crash in between
+ * leaves at most a pointer to nothing, never a link that erasure cannot
+ * find. Only where nothing is: under a fresh 256-bit id, an existing item is
+ * either erasure's tombstone (Gone) or this very write, applied by an attempt
+ * the SDK retried after losing its answer (done).
+ */
+async function putLinkItem(hash: string, item: Record<string, unknown> & { expiresAt: number }, what: string): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), ...item }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, what);
+    const existing = await getItem(hash);
+    if (existing?.type === ERASED_LINK_TYPE) throw new Gone('the lead was erased');
+    if (existing?.type !== item.type) throw asTransient(error, what);
+  }
+}
+
+/** How long a reply link works (30 days: the receiving team may answer from a weekly digest). */
+export const REPLY_LINK_SECONDS = 30 * 86400;
+const REPLY_LINK_TYPE = 'REPLY_LINK';
+const ERASED_LINK_TYPE = 'LINK_ERASED';
+
+/** A reply link (`LINK#<hash>` / `LINK`, type REPLY_LINK): lets the receiving team answer one FEEDBACK item. */
+export interface ReplyLink {
+  kind: 'reply';
+  hash: string;
+  leadId: string;
+  /** Sort key of the FEEDBACK item (`FEEDBACK#<ISO>#<step>#<to team>`) under `LEAD#<leadId>`. */
+  feedbackSk: string;
+  createdAt: string;
+  deadline: string;
+  deadlineMs: number;
+  /** The deadline has passed (the page answers 410). */
+  expired: boolean;
+}
+
+/** Stores a reply link to the FEEDBACK item `LEAD#<leadId>` / `feedbackSk`; returns the id (to email). No reminder, no token. */
+export async function createReplyLink(target: { leadId: string; feedbackSk: string }, now: Date = new Date()): Promise<{ id: string; link: ReplyLink }> {
+  const id = newLinkId();
+  const hash = hashLinkId(id);
+  const deadlineMs = now.getTime() + REPLY_LINK_SECONDS * 1000;
+  const link: ReplyLink = {
+    kind: 'reply',
+    hash,
+    leadId: target.leadId,
+    feedbackSk: target.feedbackSk,
+    createdAt: now.toISOString(),
+    deadline: new Date(deadlineMs).toISOString(),
+    deadlineMs,
+    expired: false,
+  };
+  const { expired: _expired, ...stored } = link;
+  await putPointer(target.leadId, hash, keepUntil(deadlineMs), 'createReplyLink');
+  await putLinkItem(hash, { type: REPLY_LINK_TYPE, ...stored, expiresAt: keepUntil(deadlineMs) }, 'createReplyLink');
+  return { id, link };
+}
+
+function toReplyLink(item: Record<string, unknown>, now: Date): ReplyLink {
+  const deadlineMs = Number(item.deadlineMs);
+  return {
+    kind: 'reply',
+    hash: String(item.hash),
+    leadId: String(item.leadId),
+    feedbackSk: String(item.feedbackSk),
+    createdAt: String(item.createdAt),
+    deadline: String(item.deadline),
+    deadlineMs,
+    expired: !(deadlineMs > now.getTime()),
+  };
+}
+
+/** A second link id for the same request (reminders). Expires with it. */
+export async function createAlias(request: Pick<FeedbackRequest, 'hash' | 'deadlineMs'>, now: Date = new Date()): Promise<string> {
+  const id = newLinkId();
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...linkKey(hashLinkId(id)),
+          type: 'LINK_ALIAS',
+          aliasOf: request.hash,
+          createdAt: now.toISOString(),
+          expiresAt: keepUntil(request.deadlineMs),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    throw asTransient(error, 'createAlias');
+  }
+  return id;
+}
+
+/**
+ * Erasure: replaces a link (request or reply, answered or not) with a
+ * tombstone that holds nothing but its expiry: the link answers 404 and a
+ * link write still to come under this id fails (putLinkItem).
+ */
+export async function eraseLink(hash: string, expiresAt: number): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...linkKey(hash), type: ERASED_LINK_TYPE, expiresAt } }));
+  } catch (error) {
+    throw asTransient(error, 'eraseLink');
+  }
+}
+
+/** Deletes a link item by hash (a request whose email never went out, or an unused alias). */
+export async function deleteLink(hash: string): Promise<void> {
+  try {
+    await ddb.send(new DeleteCommand({ TableName: tableName(), Key: linkKey(hash) }));
+  } catch (error) {
+    throw asTransient(error, 'deleteLink');
+  }
+}
+
+function toRequest(item: Record<string, unknown>): FeedbackRequest {
+  const { pk: _pk, sk: _sk, type: _type, gsi3pk: _g, gsi3sk: _s, expiresAt: _e, ...rest } = item;
+  return rest as unknown as FeedbackRequest;
+}
+
+async function getItem(hash: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const out = await ddb.send(new GetCommand({ TableName: tableName(), Key: linkKey(hash), ConsistentRead: true }));
+    return out.Item;
+  } catch (error) {
+    throw asTransient(error, 'lookupLink');
+  }
+}
+
+export type LinkLookup =
+  | { state: 'missing' }
+  | { state: 'pending' | 'answered' | 'expired'; request: FeedbackRequest }
+  | { state: 'reply'; link: ReplyLink };
+
+/**
+ * Reads what a link id points at: a feedback request (resolving an alias) or,
+ * for a reply link, the FEEDBACK item to answer. Ill-formed ids are 'missing'
+ * without a read.
+ */
+export async function lookupLink(id: string | undefined, now: Date = new Date()): Promise<LinkLookup> {
+  if (!isWellFormedLinkId(id)) return { state: 'missing' };
+  let item = await getItem(hashLinkId(id));
+  if (item && item.type === 'LINK_ALIAS' && typeof item.aliasOf === 'string') {
+    item = await getItem(item.aliasOf);
+  }
+  if (item?.type === REPLY_LINK_TYPE) return { state: 'reply', link: toReplyLink(item, now) };
+  if (!item || item.type !== 'LINK') return { state: 'missing' };
+  const request = toRequest(item);
+  if (request.status === 'answered') return { state: 'answered', request };
+  if (request.status === 'expired' || request.deadlineMs <= now.getTime()) return { state: 'expired', request };
+  return { state: 'pending', request };
+}
+
+/**
+ * Records the answer: conditional on `status = pending` and the deadline not
+ * passed, so exactly one answer wins. The loser gets Conflict (data.recorded =
+ * the winning answer) or Gone (expired). Also drops the reminder GSI attributes.
+ */
+export async function answerLink(hash: string, answer: FeedbackAnswer, now: Date = new Date()): Promise<FeedbackRequest> {
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :answered, #answer = :answer, answeredAt = :at REMOVE gsi3pk, gsi3sk',
+        ConditionExpression: '#type = :link AND #status = :pending AND deadlineMs > :now',
+        ExpressionAttributeNames: { '#status': 'status', '#answer': 'answer', '#type': 'type' },
+        ExpressionAttributeValues: { ':answered': 'answered', ':answer': answer, ':at': now.toISOString(), ':link': 'LINK', ':pending': 'pending', ':now': now.getTime() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toRequest(out.Attributes ?? {});
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'answerLink');
+  }
+  const item = await getItem(hash);
+  const current = item ? toRequest(item) : undefined;
+  if (current?.status === 'answered' && current.answer) {
+    throw new Conflict('feedback already answered', { recorded: current.answer, step: current.step });
+  }
+  throw new Gone('feedback request expired');
+}
+
+/** Undoes answerLink when SendTaskSuccess failed for a retryable reason (only our own answer). */
+export async function revertAnswer(hash: string, answeredAt: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :pending REMOVE #answer, answeredAt',
+        ConditionExpression: '#status = :answered AND answeredAt = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#answer': 'answer' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':answered': 'answered', ':at': answeredAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'revertAnswer');
+  }
+}
+
+/** After SendTaskSuccess: the token is no longer needed, drop it. */
+export async function forgetTaskToken(hash: string): Promise<void> {
+  await update(hash, 'REMOVE taskToken', {}, {});
+}
+
+/** The task is gone (timed out / finished elsewhere): mark expired, drop token and reminder. */
+export async function markExpired(hash: string): Promise<void> {
+  await update(hash, 'SET #status = :expired REMOVE taskToken, gsi3pk, gsi3sk', { '#status': 'status' }, { ':expired': 'expired' });
+}
+
+/** The reminder went out (or is moot): remove the byReminderDue attributes. */
+export async function clearReminder(hash: string, now: Date = new Date()): Promise<void> {
+  await update(hash, 'SET remindedAt = :now REMOVE gsi3pk, gsi3sk', {}, { ':now': now.toISOString() });
+}
+
+/** Notes the reminder email a due request goes into, before it is sent: a retried sweep checks that email's marker. */
+export async function markReminding(hash: string, reminderBatch: string): Promise<void> {
+  await update(hash, 'SET reminderBatch = :batch', {}, { ':batch': reminderBatch });
+}
+
+async function update(hash: string, expression: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: expression,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return;
+    throw asTransient(error, 'updateLink');
+  }
+}

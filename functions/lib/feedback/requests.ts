@@ -1,0 +1,252 @@
+/**
+ * The feedback-link machinery behind request-feedback and feedback-page:
+ * who is asked, the request email (with the hand-off brief, when the request
+ * follows a hand-off), answering (one answer wins, then SendTaskSuccess).
+ * The reminder sweep is in feedback/reminders.ts.
+ */
+import { createHash } from 'node:crypto';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { type RequestBrief, requestBrief } from './briefs';
+import { sfn } from '#lib/aws/clients';
+import type { TeamDirectory } from '#lib/aws/config';
+import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from '#lib/core/contracts';
+import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from '#lib/mail/layout';
+import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
+import { type FormBody, parseFeedbackForm, stepDefinition } from './steps';
+import { changeStage, getLead, requireLead, type LeadProfile } from '#lib/leads/profile';
+import {
+  type FeedbackRequest,
+  answerLink,
+  createLink,
+  deleteLink,
+  forgetTaskToken,
+  type LinkLookup,
+  markExpired,
+  reserveLink,
+  revertAnswer,
+} from './links';
+import { sendEmail, wasSent } from '#lib/mail/mailer';
+import { errorSummary, logger } from '#lib/aws/observability';
+
+export interface FeedbackDeps {
+  teams: TeamDirectory;
+  /** PUBLIC_BASE_URL, no trailing slash. */
+  publicBaseUrl: string;
+  /** REMINDER_AFTER_FRACTION (default 0.5). */
+  remindAfterFraction?: number;
+}
+
+/** The stage a lead is in while a review is pending, when the request itself marks a transition. */
+const STAGE_WHILE_PENDING: Partial<Record<FeedbackStep, Stage>> = {
+  'deal-decision': 'negotiating',
+  'check-in': 'customer',
+};
+
+/** `${base}/feedback/<id>` with an optional `?answer=`. */
+export function feedbackUrl(publicBaseUrl: string, id: string, answer?: string): string {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return `${base}/feedback/${encodeURIComponent(id)}${answer ? `?answer=${encodeURIComponent(answer)}` : ''}`;
+}
+
+/** Who is asked: the lead's owner in the asked team, or its team lead when escalated (or unowned). */
+export function addresseeFor(
+  lead: LeadProfile,
+  team: Team,
+  escalated: boolean,
+  teams: TeamDirectory,
+): { addressee: string; answeredBy: FeedbackAnswer['answeredBy']; cc?: string } {
+  const owner = lead.owners?.[team];
+  const teamLead = teams[team].lead;
+  if (escalated || !owner) {
+    return { addressee: teamLead, answeredBy: 'team-lead', ...(owner && owner !== teamLead ? { cc: owner } : {}) };
+  }
+  return { addressee: owner, answeredBy: 'owner' };
+}
+
+/** The idempotency key of a request: a retried invocation of the same task maps to the same key. */
+export function requestKeyOf(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'escalated' | 'taskToken'>): string {
+  const token = createHash('sha256').update(event.taskToken, 'utf8').digest('hex').slice(0, 24);
+  return `feedback#${event.leadId}#${event.step}#${event.escalated ? 'escalated' : 'owner'}#${token}`;
+}
+
+/** The request (or reminder) email: one button per answer. */
+export function feedbackRequestEmail(args: {
+  lead: LeadProfile;
+  step: FeedbackStep;
+  linkId: string;
+  publicBaseUrl: string;
+  deadline: string;
+  escalated: boolean;
+  reminder?: boolean;
+  /** The hand-off brief the request carries (requestBrief), so the new owner gets one email. */
+  brief?: RequestBrief;
+}): RenderedEmail {
+  const def = stepDefinition(args.step);
+  const prefix = args.reminder ? 'Reminder: ' : args.escalated ? 'Escalated: ' : '';
+  const brief = args.brief;
+  return renderEmail({
+    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief ? `: ${brief.subjectNote}` : ''}`,
+    heading: `${prefix}${brief?.heading ?? def.title}`,
+    paragraphs: [
+      ...(args.escalated ? ['The owner did not answer in time, so this request now comes to you as team lead.'] : []),
+      ...(brief?.paragraphs ?? []),
+      def.prompt,
+      `Please answer by ${args.deadline} (UTC). Each button opens a short form; nothing is recorded until you submit it.`,
+    ],
+    summary: leadSummary(args.lead),
+    ...(brief ? { sections: brief.sections } : {}),
+    buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(args.publicBaseUrl, args.linkId, a.value) })),
+    footer: 'This link is personal to this request: please do not forward it.',
+  });
+}
+
+/**
+ * request-feedback: store the token under a fresh link and email the
+ * addressee. Idempotent per (leadId, step, escalated, task token): when the
+ * email for this request already went out, a retry does nothing.
+ *
+ * The link keeps the lead as the email shows it (its page then reads nothing
+ * else), so the link is reserved (its pointer written) before the lead is
+ * read: a lead erased before that read gets no link and no email; one erased
+ * after it has its link found and tombstoned by the erasure (leads/erasure.ts).
+ */
+export async function requestFeedback(event: RequestFeedbackEvent, deps: FeedbackDeps, now: Date = new Date()): Promise<{ requested: true }> {
+  const requestKey = requestKeyOf(event);
+  if (await wasSent(requestKey)) {
+    logger.info('feedback request already sent', { leadId: event.leadId, step: event.step });
+    return { requested: true };
+  }
+  const reservation = await reserveLink(event.leadId, event.timeoutSeconds, now);
+  const lead = await requireLead(event.leadId); // after reserveLink: see above
+  if (lead.erasedAt !== undefined) return notRequested(event);
+  const def = stepDefinition(event.step);
+  const pendingStage = STAGE_WHILE_PENDING[event.step];
+  const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}`, current: lead })).lead : lead;
+  const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
+  const brief = await requestBrief(event, current);
+  const created = await createLink(
+    {
+      reservation,
+      lead: leadSnapshot(current),
+      leadId: event.leadId,
+      step: event.step,
+      taskToken: event.taskToken,
+      answers: def.answers.map((a) => a.value),
+      addressee: who.addressee,
+      answeredBy: who.answeredBy,
+      escalated: event.escalated,
+      requestKey,
+      timeoutSeconds: event.timeoutSeconds,
+      remindAfterFraction: deps.remindAfterFraction ?? 0.5,
+    },
+    now,
+  ).catch((error: unknown) => {
+    if (error instanceof Gone) return undefined; // erased since the read above
+    throw error;
+  });
+  if (created === undefined) return notRequested(event);
+  const { id, request } = created;
+  const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated, ...(brief ? { brief } : {}) });
+  let sent: boolean;
+  try {
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey }, now)).sent;
+  } catch (error) {
+    await deleteLink(request.hash).catch(() => undefined);
+    throw error;
+  }
+  if (!sent) await deleteLink(request.hash); // a concurrent attempt sent its own link
+  logger.info('feedback requested', { leadId: event.leadId, step: event.step, escalated: event.escalated });
+  return { requested: true };
+}
+
+/** The lead is being erased (DELETE /leads/{id} stops the execution too): nobody is asked about it. */
+function notRequested(event: RequestFeedbackEvent): { requested: true } {
+  logger.info('lead erased: no feedback request', { leadId: event.leadId, step: event.step });
+  return { requested: true };
+}
+
+/**
+ * What GET /feedback/{id} shows for a request link (`lookupLink`): the
+ * pending request and its lead, as the request email showed it (kept on the
+ * link: no other read). A link stored before that snapshot was kept reads the
+ * lead (Gone if it was erased). NotFound/Gone/Conflict otherwise.
+ */
+export async function openFeedback(found: LinkLookup): Promise<{ request: FeedbackRequest; lead: (LeadSnapshot & Pick<LeadProfile, 'leadId'>) | undefined }> {
+  assertPending(found);
+  const { request } = found;
+  if (request.lead !== undefined) return { request, lead: { ...request.lead, leadId: request.leadId } };
+  const lead = await getLead(request.leadId);
+  if (lead?.erasedAt !== undefined) throw new Gone('the lead was erased');
+  return { request, lead };
+}
+
+function assertPending(found: LinkLookup): asserts found is { state: 'pending'; request: FeedbackRequest } {
+  if (found.state === 'missing' || found.state === 'reply') throw new NotFound('feedback link not found');
+  if (found.state === 'expired') throw new Gone('feedback request expired');
+  if (found.state === 'answered') {
+    // Same shape as answerLink's Conflict: the page shows the recorded answer.
+    throw new Conflict('feedback already answered', { recorded: found.request.answer, step: found.request.step });
+  }
+}
+
+const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * POST /feedback/{id} of a request link (`lookupLink`): validate (ValidationError naming the field), record
+ * the answer with a conditional write (exactly one wins), then
+ * SendTaskSuccess. A task that timed out or no longer exists is Gone; a
+ * retryable SendTaskSuccess failure un-records the answer (TransientError).
+ */
+export async function submitFeedback(found: LinkLookup, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
+  if (found.state === 'answered') await deliverCutOffAnswer(found.request, now);
+  assertPending(found);
+  // No read of the lead to check it was not erased: erasure takes the link itself (a tombstone, so
+  // lookupLink finds it missing) before it erases the profile and stops the execution. A POST racing
+  // the erasure is a request that came before it; the check only narrowed that race, never closed it.
+  const { request } = found;
+  const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy });
+  const recorded = await answerLink(request.hash, answer, now);
+  const token = recorded.taskToken ?? request.taskToken;
+  if (!token) throw new Gone('feedback request has no task');
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(answer) }));
+  } catch (error) {
+    if (TASK_GONE.has(errorName(error))) {
+      await markExpired(request.hash);
+      throw new Gone('the task is no longer waiting');
+    }
+    logger.warn('SendTaskSuccess failed; answer reverted', { leadId: request.leadId, step: request.step, ...errorSummary(error) });
+    await revertAnswer(request.hash, answer.answeredAt);
+    throw new TransientError('could not resume the workflow', {}, { cause: error });
+  }
+  await forgetTaskToken(request.hash).catch(() => undefined);
+  logger.info('feedback answered', { leadId: request.leadId, step: request.step, answer: answer.answer });
+  return answer;
+}
+
+/**
+ * An answer recorded longer ago than this while its link still holds the task
+ * token was cut off before SendTaskSuccess went through (the attempt died: a
+ * crash or a Lambda timeout). Longer than feedback-page's 10 s Lambda timeout,
+ * so it never races a live attempt.
+ */
+export const REDELIVER_AFTER_MS = 15_000;
+
+/**
+ * A POST on an answered link whose answer was cut off delivers the recorded
+ * answer (not the new form) to the waiting task, then forgets the token; the
+ * caller still gets the 409 page with the recorded answer. A task token
+ * completes at most once, so a repeated delivery cannot resume the workflow twice.
+ */
+async function deliverCutOffAnswer(request: FeedbackRequest, now: Date): Promise<void> {
+  const { taskToken, answer } = request;
+  if (taskToken === undefined || answer === undefined) return;
+  if (now.getTime() - Date.parse(answer.answeredAt) < REDELIVER_AFTER_MS) return;
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(answer) }));
+    logger.info('cut-off answer delivered', { leadId: request.leadId, step: request.step });
+  } catch (error) {
+    if (!TASK_GONE.has(errorName(error))) throw new TransientError('could not resume the workflow', {}, { cause: error });
+  }
+  await forgetTaskToken(request.hash).catch(() => undefined);
+}

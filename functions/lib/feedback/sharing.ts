@@ -1,0 +1,170 @@
+/**
+ * share-feedback domain: one FEEDBACK item per receiving team (GSI
+ * byTeamFeedback). Every item goes into the receiving team's weekly digest;
+ * it is also emailed at once, with reply links, when the INSTANT_FEEDBACK_EMAILS
+ * policy says so (by default only when it `needsAttention`).
+ */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from '#lib/aws/clients';
+import type { InstantFeedbackEmails, TeamDirectory } from '#lib/aws/config';
+import type { FeedbackAnswer, FeedbackStep, Team } from '#lib/core/contracts';
+import { type EmailButton, type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
+import { asTransient } from '#lib/core/errors';
+import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS, feedbackSkOf, replyUrl } from './replies';
+import { TEAM_NAMES, answerSummaryRows, feedbackFor, stepDefinition } from './steps';
+import { countFeedback } from '#lib/funnel/counters';
+import { feedbackKey, teamFeedbackIndex } from '#lib/core/keys';
+import type { LeadProfile } from '#lib/leads/profile';
+import { createReplyLink, deleteLink } from './links';
+import { sendEmail } from '#lib/mail/mailer';
+
+export { TEAM_NAMES } from './steps';
+
+/** The stored FEEDBACK item (minus keys). */
+export interface FeedbackItem {
+  leadId: string;
+  step: FeedbackStep;
+  from: Team;
+  to: Team;
+  /** `<from>-><to>`, for "feedback per team pair". */
+  pair: string;
+  campaign?: string;
+  /** Owner of the lead in the giving team. */
+  owner?: string;
+  /** Owner of the lead in the receiving team (lead.owners[to]), when it has one. */
+  toOwner?: string;
+  answer: string;
+  ratings: Record<string, number>;
+  details: FeedbackAnswer['details'];
+  comment: string;
+  answeredAt: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  /** The receiving team's answer, set once from a reply link (functions/lib/feedback/replies.ts). */
+  reply?: FeedbackReply;
+}
+
+export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, to: Team, feedback: FeedbackAnswer): FeedbackItem {
+  const part = feedbackFor(to, feedback);
+  const owner = lead.owners?.[from];
+  const toOwner = lead.owners?.[to];
+  return {
+    leadId: lead.leadId,
+    step,
+    from,
+    to,
+    pair: `${from}->${to}`,
+    ...(lead.campaign ? { campaign: lead.campaign } : {}),
+    ...(owner ? { owner } : {}),
+    ...(toOwner ? { toOwner } : {}),
+    answer: feedback.answer,
+    ratings: part.ratings,
+    details: part.details,
+    comment: feedback.comment,
+    answeredAt: feedback.answeredAt,
+    answeredBy: feedback.answeredBy,
+  };
+}
+
+/** Deterministic key (answeredAt, step, team): a retried step overwrites the same item (and counts it in the funnel only the first time). */
+export async function storeFeedback(item: FeedbackItem): Promise<void> {
+  let created: boolean;
+  try {
+    const out = await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...feedbackKey(item.leadId, item.answeredAt, item.step, item.to),
+          type: 'FEEDBACK',
+          ...item,
+          ...teamFeedbackIndex(item.to, item.answeredAt, item.leadId),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    created = out.Attributes === undefined;
+  } catch (error) {
+    throw asTransient(error, 'storeFeedback');
+  }
+  if (created) await countFeedback(item);
+}
+
+/** A rating at or below this needs attention. */
+export const LOW_RATING = 2;
+/** Details that report a problem: filled in, the feedback needs attention. */
+export const PROBLEM_DETAILS = ['missing', 'unkeptPromises', 'difficulties'] as const;
+
+/**
+ * Feedback that needs the receiving team's attention now, not in next week's
+ * digest: any rating of LOW_RATING (2) or below, or a filled problem detail
+ * (what was missing from the hand-off, promises that could not be kept, the
+ * difficulties the customer faces). Judged on the part for that team.
+ */
+export function needsAttention(item: Pick<FeedbackItem, 'ratings' | 'details'>): boolean {
+  return Object.values(item.ratings).some((r) => r <= LOW_RATING) || PROBLEM_DETAILS.some((d) => (item.details[d] ?? '') !== '');
+}
+
+/** Whether share-feedback emails this item at once under the policy (it is stored and digested either way). */
+export function emailsAtOnce(policy: InstantFeedbackEmails, item: Pick<FeedbackItem, 'ratings' | 'details'>): boolean {
+  return policy === 'all' || (policy === 'flagged' && needsAttention(item));
+}
+
+/** The instant email: the feedback, the lead, and one reply button per status (all opening the same reply link). */
+export function feedbackEmail(lead: LeadProfile, item: FeedbackItem, replyLink?: string): RenderedEmail {
+  const def = stepDefinition(item.step);
+  const buttons: EmailButton[] = replyLink ? REPLY_STATUSES.map((s) => ({ label: `Reply: ${REPLY_STATUS_LABELS[s]}`, url: `${replyLink}?status=${s}` })) : [];
+  return renderEmail({
+    subject: `Feedback from ${TEAM_NAMES[item.from]}: ${def.title} for ${lead.name} (${lead.company})`,
+    heading: `Feedback from ${TEAM_NAMES[item.from]} to ${TEAM_NAMES[item.to]}`,
+    paragraphs: [
+      `${def.title} of this lead${item.campaign ? ` from campaign "${item.campaign}"` : ''}. Here is what ${TEAM_NAMES[item.from]} reported for you.`,
+      ...(needsAttention(item) ? ['It comes at once because it needs attention (a rating of 2 or below, or a problem reported); other feedback waits for your weekly digest.'] : []),
+      ...(replyLink ? [`Let ${TEAM_NAMES[item.from]} know you read it: reply "acknowledged", or "acting on it" with what you will do.`] : []),
+    ],
+    summary: leadSummary(lead),
+    sections: [{ title: 'Feedback', rows: answerSummaryRows(item.step, item, 'Outcome') }],
+    buttons,
+    footer: 'Sent by The Model pipeline after each hand-off review. All feedback also goes into your weekly digest.',
+  });
+}
+
+export interface ShareDeps {
+  teams: TeamDirectory;
+  /** PUBLIC_BASE_URL (reply links). */
+  publicBaseUrl: string;
+  /** INSTANT_FEEDBACK_EMAILS. */
+  instantEmails: InstantFeedbackEmails;
+}
+
+/** Stores the feedback for every receiving team; emails it at once (with a reply link) where the policy says so. */
+export async function shareFeedback(
+  lead: LeadProfile,
+  input: { step: FeedbackStep; from: Team; to: readonly Team[]; feedback: FeedbackAnswer },
+  deps: ShareDeps,
+): Promise<{ shared: number; emailed: number }> {
+  let shared = 0;
+  let emailed = 0;
+  for (const to of new Set(input.to)) {
+    const item = feedbackItem(lead, input.step, input.from, to, input.feedback);
+    await storeFeedback(item);
+    shared += 1;
+    if (!emailsAtOnce(deps.instantEmails, item)) continue;
+    const { id, link } = await createReplyLink({ leadId: item.leadId, feedbackSk: feedbackSkOf(item) });
+    let sent: boolean;
+    try {
+      sent = (
+        await sendEmail({
+          to: deps.teams[to].lead,
+          cc: deps.teams[to].members,
+          ...feedbackEmail(lead, item, replyUrl(deps.publicBaseUrl, id)),
+          idempotencyKey: `share#${lead.leadId}#${input.step}#${to}#${input.feedback.answeredAt}`,
+        })
+      ).sent;
+    } catch (error) {
+      await deleteLink(link.hash).catch(() => undefined);
+      throw error;
+    }
+    if (sent) emailed += 1;
+    else await deleteLink(link.hash); // a retried step: the first attempt's email (and link) went out
+  }
+  return { shared, emailed };
+}

@@ -1,0 +1,369 @@
+/**
+ * What each review (wait-for-feedback step) asks: who answers, which
+ * upstream teams the feedback goes to, the allowed answers, the 1-5 ratings
+ * and the detail fields; and the parser that turns a submitted form into a
+ * FeedbackAnswer (ValidationError naming the field on bad input).
+ */
+import type { FeedbackAnswer, FeedbackStep, Team } from '#lib/core/contracts';
+import type { SummaryRow } from '#lib/mail/layout';
+import { ValidationError } from '#lib/core/errors';
+import * as z from '#lib/core/zod';
+
+export interface Option {
+  value: string;
+  label: string;
+}
+
+/** A 1-5 rating of the hand-off; `about` is the team the rating concerns (receives it). */
+export interface RatingQuestion {
+  id: string;
+  label: string;
+  about: Team;
+  low: string;
+  high: string;
+}
+
+export type DetailField = keyof FeedbackAnswer['details'];
+
+export interface DetailQuestion {
+  field: DetailField;
+  label: string;
+  kind: 'text' | 'amount' | 'currency' | 'choice';
+  /** The team this detail is for (share-feedback routes it there); undefined = every receiving team. */
+  about?: Team;
+  options?: readonly Option[];
+  /** Answers for which the field is shown; undefined = all. */
+  shownFor?: readonly string[];
+  /** Answers for which the field is required. */
+  requiredFor?: readonly string[];
+}
+
+export interface FeedbackStepDefinition {
+  step: FeedbackStep;
+  /** Short title for subjects and pages, e.g. "Qualification call". */
+  title: string;
+  /** The question put to the addressee. */
+  prompt: string;
+  /** The team asked (its owner of the lead, or its lead when escalated). */
+  askedTeam: Team;
+  /** Upstream teams that receive the feedback (share-feedback). */
+  feedbackTo: readonly Team[];
+  answers: readonly Option[];
+  ratings: readonly RatingQuestion[];
+  details: readonly DetailQuestion[];
+}
+
+/** The teams' display names. */
+export const TEAM_NAMES: Readonly<Record<Team, string>> = {
+  marketing: 'Marketing',
+  'inside-sales': 'Inside Sales',
+  'field-sales': 'Field Sales',
+  'customer-success': 'Customer Success',
+};
+
+const QUALIFICATION_REASONS: readonly Option[] = [
+  { value: 'not-ready-to-buy', label: 'Not ready to buy yet' },
+  { value: 'no-budget', label: 'No budget' },
+  { value: 'no-authority', label: 'Not a decision maker' },
+  { value: 'no-need', label: 'No need' },
+  { value: 'bad-timing', label: 'Bad timing' },
+  { value: 'wrong-contact', label: 'Wrong contact details' },
+  { value: 'unreachable', label: 'Could not reach them' },
+  { value: 'competitor', label: 'Went with a competitor' },
+  { value: 'other', label: 'Other (see comment)' },
+];
+
+const NO_FIT_REASONS: readonly Option[] = [
+  { value: 'no-budget', label: 'No budget' },
+  { value: 'no-authority', label: 'Not a decision maker' },
+  { value: 'no-need', label: 'No need' },
+  { value: 'bad-timing', label: 'Bad timing' },
+  { value: 'competitor', label: 'Competitor preferred' },
+  { value: 'other', label: 'Other (see comment)' },
+];
+
+const LOST_REASONS: readonly Option[] = [
+  { value: 'price', label: 'Price' },
+  { value: 'competitor', label: 'Lost to a competitor' },
+  { value: 'no-decision', label: 'No decision' },
+  { value: 'timing', label: 'Timing' },
+  { value: 'product-gap', label: 'Product gap' },
+  { value: 'budget-cut', label: 'Budget cut' },
+  { value: 'other', label: 'Other (see comment)' },
+];
+
+const CHURN_REASONS: readonly Option[] = [
+  { value: 'product-gap', label: 'Product gap' },
+  { value: 'low-adoption', label: 'Low adoption' },
+  { value: 'poor-onboarding', label: 'Poor onboarding' },
+  { value: 'expectations-mismatch', label: 'Expectations did not match' },
+  { value: 'budget-cut', label: 'Budget cut' },
+  { value: 'competitor', label: 'Moved to a competitor' },
+  { value: 'other', label: 'Other (see comment)' },
+];
+
+const rating = (id: string, label: string, about: Team, low = 'poor', high = 'excellent'): RatingQuestion => ({ id, label, about, low, high });
+
+export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackStepDefinition>> = {
+  'qualification-call': {
+    step: 'qualification-call',
+    title: 'Qualification call',
+    prompt: 'You called this lead. What happens next, and how did the lead respond to the campaign?',
+    askedTeam: 'inside-sales',
+    feedbackTo: ['marketing'],
+    answers: [
+      { value: 'book-meeting', label: 'Book a meeting with Field Sales' },
+      { value: 'nurture', label: 'Return to nurture' },
+      { value: 'disqualify', label: 'Disqualify' },
+    ],
+    ratings: [
+      rating('lead-fit', 'Fit of the lead (ideal customer profile)', 'marketing'),
+      rating('campaign-reaction', 'Reaction to the campaign', 'marketing', 'negative', 'very positive'),
+      rating('content-relevance', 'Relevance of the content they saw', 'marketing', 'irrelevant', 'spot on'),
+    ],
+    details: [
+      { field: 'reasonCode', label: 'Reason', kind: 'choice', options: QUALIFICATION_REASONS, shownFor: ['nurture', 'disqualify'], requiredFor: ['nurture', 'disqualify'] },
+      { field: 'moreOf', label: 'Which campaigns or content should Marketing do more of?', kind: 'text', about: 'marketing' },
+    ],
+  },
+  'meeting-outcome': {
+    step: 'meeting-outcome',
+    title: 'Meeting outcome',
+    prompt: 'How did the meeting go, and were the hand-off facts from Inside Sales right?',
+    askedTeam: 'field-sales',
+    feedbackTo: ['inside-sales'],
+    answers: [
+      { value: 'held-proceed', label: 'Held: proceed to a proposal' },
+      { value: 'no-fit', label: 'Held: no fit' },
+      { value: 'no-show', label: 'No-show: reschedule' },
+    ],
+    ratings: [
+      rating('budget-accuracy', 'Accuracy of the budget information', 'inside-sales', 'wrong', 'exact'),
+      rating('authority-accuracy', 'Accuracy of who decides (authority)', 'inside-sales', 'wrong', 'exact'),
+      rating('need-accuracy', 'Accuracy of the stated need', 'inside-sales', 'wrong', 'exact'),
+      rating('timeline-accuracy', 'Accuracy of the timeline', 'inside-sales', 'wrong', 'exact'),
+    ],
+    details: [
+      { field: 'reasonCode', label: 'Why no fit?', kind: 'choice', options: NO_FIT_REASONS, shownFor: ['no-fit'], requiredFor: ['no-fit'] },
+      { field: 'missing', label: 'What was missing from the hand-off?', kind: 'text', about: 'inside-sales' },
+    ],
+  },
+  'deal-decision': {
+    step: 'deal-decision',
+    title: 'Deal decision',
+    prompt: 'Was the deal won or lost?',
+    askedTeam: 'field-sales',
+    feedbackTo: [],
+    answers: [
+      { value: 'won', label: 'Won' },
+      { value: 'lost', label: 'Lost' },
+    ],
+    ratings: [],
+    details: [
+      { field: 'amount', label: 'Deal amount', kind: 'amount', shownFor: ['won'], requiredFor: ['won'] },
+      { field: 'currency', label: 'Currency (ISO code, e.g. EUR)', kind: 'currency', shownFor: ['won'], requiredFor: ['won'] },
+      { field: 'promises', label: 'What was promised to the customer?', kind: 'text', shownFor: ['won'] },
+      { field: 'reasonCode', label: 'Why was it lost?', kind: 'choice', options: LOST_REASONS, shownFor: ['lost'], requiredFor: ['lost'] },
+    ],
+  },
+  'onboarding-review': {
+    step: 'onboarding-review',
+    title: 'Onboarding review',
+    prompt: 'How is onboarding going? Tell Marketing what the customer struggles with and Field Sales whether expectations were set right.',
+    askedTeam: 'customer-success',
+    feedbackTo: ['marketing', 'field-sales'],
+    answers: [
+      { value: 'on-track', label: 'On track' },
+      { value: 'needs-help', label: 'Needs help' },
+      { value: 'churned', label: 'Churned' },
+    ],
+    ratings: [
+      rating('expectations-set-right', 'Were expectations set right in the sale?', 'field-sales', 'not at all', 'exactly'),
+      rating('message-match', 'Did the marketing message match the product?', 'marketing', 'not at all', 'exactly'),
+    ],
+    details: [
+      { field: 'difficulties', label: 'Which difficulties does the customer face?', kind: 'text', about: 'marketing' },
+      { field: 'unkeptPromises', label: 'Promises that could not be kept', kind: 'text', about: 'field-sales' },
+      { field: 'reasonCode', label: 'Why did they churn?', kind: 'choice', options: CHURN_REASONS, shownFor: ['churned'], requiredFor: ['churned'] },
+    ],
+  },
+  'check-in': {
+    step: 'check-in',
+    title: 'Customer check-in',
+    prompt: 'How is the customer doing?',
+    askedTeam: 'customer-success',
+    feedbackTo: [],
+    answers: [
+      { value: 'healthy', label: 'Healthy' },
+      { value: 'at-risk', label: 'At risk' },
+      { value: 'expansion', label: 'Expansion opportunity' },
+      { value: 'churned', label: 'Churned' },
+    ],
+    ratings: [rating('health', 'Overall account health', 'customer-success', 'critical', 'thriving')],
+    details: [
+      { field: 'reasonCode', label: 'Reason', kind: 'choice', options: CHURN_REASONS, shownFor: ['at-risk', 'churned'], requiredFor: ['churned'] },
+    ],
+  },
+};
+
+/** The definition of a step. */
+export function stepDefinition(step: FeedbackStep): FeedbackStepDefinition {
+  return FEEDBACK_STEP_DEFINITIONS[step];
+}
+
+/** Allowed answer values of a step. */
+export function allowedAnswers(step: FeedbackStep): string[] {
+  return stepDefinition(step).answers.map((a) => a.value);
+}
+
+/** Human label of an answer ('' for unknown ones). */
+export function answerLabel(step: FeedbackStep, answer: string): string {
+  return stepDefinition(step).answers.find((a) => a.value === answer)?.label ?? answer;
+}
+
+/** Human label of a reason code, if it is one of the step's options. */
+export function reasonLabel(step: FeedbackStep, code: string): string {
+  for (const d of stepDefinition(step).details) {
+    const hit = d.options?.find((o) => o.value === code);
+    if (hit) return hit.label;
+  }
+  return code;
+}
+
+/** Longest free-text detail and comment accepted (characters). */
+export const MAX_TEXT = 2000;
+
+/** A parsed form body: single or repeated fields. */
+export type FormBody = Record<string, string | string[] | undefined>;
+
+/** The one value of a form field; a repeated field is a ValidationError naming `name`. */
+export function single(form: FormBody, field: string, name = field): string | undefined {
+  const v = form[field];
+  if (Array.isArray(v)) {
+    if (v.length > 1) throw new ValidationError(name, 'must be given once');
+    return v[0];
+  }
+  return v;
+}
+
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Free text as stored: NFC, trimmed, '' as undefined, at most MAX_TEXT characters, no control characters. */
+export function text(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const t = value.normalize('NFC').trim();
+  if (t === '') return undefined;
+  if (Array.from(t).length > MAX_TEXT) throw new ValidationError(field, `must be at most ${MAX_TEXT} characters`);
+  if (CONTROL.test(t)) throw new ValidationError(field, 'must not contain control characters');
+  return t;
+}
+
+const amountSchema = z.coerce.number().check(z.positive(), z.lte(1e12));
+
+/**
+ * Validates a submitted form for `step`. Field names: `answer`, `comment`,
+ * `rating.<id>` (1-5, optional), and the detail fields by name (`reasonCode`,
+ * `amount`, `currency`, ...). Errors name the field (`answer`,
+ * `ratings.<id>`, `details.<field>`, `comment`).
+ */
+export function parseFeedbackForm(
+  step: FeedbackStep,
+  form: FormBody,
+  meta: { answeredAt: string; answeredBy: FeedbackAnswer['answeredBy'] },
+): FeedbackAnswer {
+  const def = stepDefinition(step);
+  const answer = single(form, 'answer');
+  if (answer === undefined || answer === '') throw new ValidationError('answer', 'is required');
+  if (!def.answers.some((a) => a.value === answer)) {
+    throw new ValidationError('answer', `must be one of ${def.answers.map((a) => a.value).join(', ')}`);
+  }
+
+  const ratings: Record<string, number> = {};
+  for (const q of def.ratings) {
+    const raw = single(form, `rating.${q.id}`, `ratings.${q.id}`);
+    if (raw === undefined || raw === '') continue;
+    if (!/^[1-5]$/.test(raw.trim())) throw new ValidationError(`ratings.${q.id}`, 'must be a whole number from 1 to 5');
+    ratings[q.id] = Number(raw.trim());
+  }
+
+  const details: FeedbackAnswer['details'] = {};
+  for (const d of def.details) {
+    const name = `details.${d.field}`;
+    const shown = d.shownFor === undefined || d.shownFor.includes(answer);
+    const raw = single(form, d.field, name);
+    const value = shown ? text(raw, name) : undefined;
+    if (value === undefined) {
+      if (d.requiredFor?.includes(answer)) throw new ValidationError(name, `is required when the answer is ${answer}`);
+      continue;
+    }
+    switch (d.kind) {
+      case 'choice':
+        if (!d.options?.some((o) => o.value === value)) {
+          throw new ValidationError(name, `must be one of ${(d.options ?? []).map((o) => o.value).join(', ')}`);
+        }
+        details.reasonCode = value;
+        break;
+      case 'amount': {
+        const parsed = amountSchema.safeParse(value.replace(/[\s,_]/g, ''));
+        if (!parsed.success) throw new ValidationError(name, 'must be a positive number');
+        details.amount = Math.round(parsed.data * 100) / 100;
+        break;
+      }
+      case 'currency':
+        if (!/^[A-Za-z]{3}$/.test(value)) throw new ValidationError(name, 'must be a three-letter ISO 4217 code');
+        details.currency = value.toUpperCase();
+        break;
+      case 'text':
+        if (d.field === 'promises' || d.field === 'missing' || d.field === 'moreOf' || d.field === 'difficulties' || d.field === 'unkeptPromises') {
+          details[d.field] = value;
+        }
+        break;
+    }
+  }
+
+  const comment = text(single(form, 'comment'), 'comment') ?? '';
+  return { step, answer, comment, ratings, details, answeredAt: meta.answeredAt, answeredBy: meta.answeredBy };
+}
+
+/** What an answer (or the part of it for one team) says, as labelled rows: outcome, ratings, details, comment. */
+export function answerSummaryRows(
+  step: FeedbackStep,
+  answer: Pick<FeedbackAnswer, 'answer' | 'ratings' | 'details' | 'comment'>,
+  outcomeLabel = 'Answer',
+): SummaryRow[] {
+  const def = stepDefinition(step);
+  const out: SummaryRow[] = [{ label: outcomeLabel, value: answerLabel(step, answer.answer) }];
+  for (const q of def.ratings) {
+    const v = answer.ratings[q.id];
+    if (v !== undefined) out.push({ label: q.label, value: `${v} / 5` });
+  }
+  for (const d of def.details) {
+    const v = answer.details[d.field];
+    if (v === undefined) continue;
+    out.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(step, v) : v });
+  }
+  out.push({ label: 'Comment', value: answer.comment });
+  return out;
+}
+
+function copyDetail<K extends DetailField>(to: FeedbackAnswer['details'], from: FeedbackAnswer['details'], key: K): void {
+  to[key] = from[key];
+}
+
+/**
+ * The part of an answer meant for one receiving team: ratings and details
+ * about that team (or about nobody in particular), plus the comment.
+ */
+export function feedbackFor(team: Team, answer: FeedbackAnswer): { ratings: Record<string, number>; details: FeedbackAnswer['details'] } {
+  const def = stepDefinition(answer.step);
+  const ratings: Record<string, number> = {};
+  for (const q of def.ratings) {
+    const v = answer.ratings[q.id];
+    if (v !== undefined && q.about === team) ratings[q.id] = v;
+  }
+  const details: FeedbackAnswer['details'] = {};
+  for (const d of def.details) {
+    if (answer.details[d.field] !== undefined && (d.about === undefined || d.about === team)) copyDetail(details, answer.details, d.field);
+  }
+  return { ratings, details };
+}

@@ -1,0 +1,66 @@
+/**
+ * What a team learned, read back for the next hand-off: the latest feedback
+ * a lead received at a step (`LEAD#<id>` / `FEEDBACK#<ISO>#<step>#<to team>`,
+ * written by share-feedback). A Query on the lead's own partition, newest
+ * first; no scans.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from '#lib/aws/clients';
+import type { FeedbackStep } from '#lib/core/contracts';
+import { asTransient } from '#lib/core/errors';
+import { FEEDBACK_SK_PREFIX, leadPk } from '#lib/core/keys';
+import * as z from '#lib/core/zod';
+
+/** The parts of a FeedbackAnswer a brief shows; tolerant of older or partial items. */
+const learnedSchema = z.object({
+  answer: z.string().check(z.maxLength(100)),
+  comment: z.optional(z.string().check(z.maxLength(10_000))),
+  ratings: z.optional(z.record(z.string(), z.number())),
+  details: z.optional(z.record(z.string(), z.union([z.string(), z.number()]))),
+  answeredAt: z.optional(z.string()),
+  answeredBy: z.optional(z.string()),
+});
+export type Learned = z.infer<typeof learnedSchema>;
+
+/** The step of a feedback sort key `FEEDBACK#<ISO>#<step>#<to>`, or undefined. */
+export function stepOfFeedbackSk(sk: unknown): string | undefined {
+  if (typeof sk !== 'string' || !sk.startsWith(FEEDBACK_SK_PREFIX)) return undefined;
+  const parts = sk.split('#');
+  return parts.length >= 4 ? parts[parts.length - 2] : undefined;
+}
+
+function learnedFrom(item: Record<string, unknown>): Learned | undefined {
+  for (const candidate of [item['feedback'], item]) {
+    const parsed = learnedSchema.safeParse(candidate);
+    if (parsed.success) return parsed.data;
+  }
+  return undefined;
+}
+
+/** The newest feedback stored for `step` on the lead, or undefined. */
+export async function latestFeedback(leadId: string, step: FeedbackStep): Promise<Learned | undefined> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    let out;
+    try {
+      out = await ddb.send(
+        new QueryCommand({
+          TableName: tableName(),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': FEEDBACK_SK_PREFIX },
+          ScanIndexForward: false,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+    } catch (error) {
+      throw asTransient(error, 'latestFeedback');
+    }
+    for (const item of out.Items ?? []) {
+      if (stepOfFeedbackSk(item['sk']) !== step) continue;
+      const learned = learnedFrom(item);
+      if (learned) return learned;
+    }
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return undefined;
+}

@@ -1,0 +1,147 @@
+/**
+ * record-outcome domain: the stage of each terminal outcome, and who is told.
+ *   nurture / disqualified / lost / churned -> Marketing, with the reason;
+ *     for a nurture-worthy reason (funnel/reasons.ts: timing, budget, not ready)
+ *     the email asks Marketing to nurture the lead again (a win-back for a
+ *     churned customer); the reason stays on the profile and in the funnel
+ *   stalled -> the asked team's lead, cc ops
+ *   needs-attention -> error + cause recorded on the lead, ops emailed
+ *   renewed -> nobody: the last check-in's request said the renewal is due
+ */
+import type { TeamDirectory } from '#lib/aws/config';
+import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from '#lib/core/contracts';
+import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
+import { NotFound } from '#lib/core/errors';
+import { reasonLabel } from '#lib/feedback/steps';
+import { truncate } from '#lib/core/html';
+import { type LeadProfile, changeStage } from './profile';
+import { isNurtureWorthy } from '#lib/funnel/reasons';
+import { sendEmail } from '#lib/mail/mailer';
+
+export const OUTCOME_STAGE: Readonly<Record<Outcome, Stage>> = {
+  nurture: 'nurture',
+  disqualified: 'disqualified',
+  lost: 'lost',
+  stalled: 'stalled',
+  renewed: 'renewed',
+  churned: 'churned',
+  'needs-attention': 'needs-attention',
+};
+
+/** ASL state names of the waits, to the team that was asked (stalled reason = overdue state name). */
+export const WAIT_STATE_TEAM: Readonly<Record<string, Team>> = {
+  'Await qualification call': 'inside-sales',
+  'Await meeting outcome': 'field-sales',
+  'Await deal decision': 'field-sales',
+  'Await onboarding review': 'customer-success',
+  'Check in with customer': 'customer-success',
+};
+
+/** Human label of a reason code from any review step (raw code when unknown). */
+export function describeReason(code: string): string {
+  for (const step of FEEDBACK_STEPS) {
+    const label = reasonLabel(step, code);
+    if (label !== code) return label;
+  }
+  return code;
+}
+
+interface Mail {
+  to: string;
+  cc?: string[];
+  email: RenderedEmail;
+}
+
+/** Who gets which email for an outcome (none for unknown combinations). */
+export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory): Mail | undefined {
+  const summary = lead ? leadSummary(lead) : [{ label: 'Lead id', value: event.leadId }];
+  const who = lead ? `${lead.name} (${lead.company})` : event.leadId;
+  switch (event.outcome) {
+    case 'nurture':
+    case 'disqualified':
+    case 'lost':
+    case 'churned': {
+      const titles = { nurture: 'returned to nurture', disqualified: 'disqualified', lost: 'lost', churned: 'churned' } as const;
+      return {
+        to: teams.marketing.lead,
+        cc: teams.marketing.members,
+        email: renderEmail({
+          subject: `Lead ${titles[event.outcome]}: ${who}`,
+          heading: `Lead ${titles[event.outcome]}`,
+          paragraphs: [
+            `This lead comes back to Marketing. Reason: ${describeReason(event.reason)}.`,
+            isNurtureWorthy(event.reason)
+              ? event.outcome === 'churned'
+                ? 'The reason is timing or budget, not the product: worth a win-back campaign. Please put this customer into nurture.'
+                : 'The reason is timing or budget, not fit: please put this lead back into nurture.'
+              : 'No further nurture is suggested for this reason.',
+          ],
+          summary,
+        }),
+      };
+    }
+    case 'stalled': {
+      const team = WAIT_STATE_TEAM[event.reason];
+      const to = team ? teams[team].lead : teams.ops.lead;
+      return {
+        to,
+        ...(team ? { cc: [teams.ops.lead] } : {}),
+        email: renderEmail({
+          subject: `Lead stalled at "${event.reason}": ${who}`,
+          heading: 'Lead stalled',
+          paragraphs: [`Nobody answered "${event.reason}", even after escalation. The lead is parked as stalled; please pick it up.`],
+          summary,
+        }),
+      };
+    }
+    case 'needs-attention':
+      return {
+        to: teams.ops.lead,
+        email: renderEmail({
+          subject: `Needs attention: ${who} failed at "${event.reason}"`,
+          heading: 'A lead needs attention',
+          paragraphs: [`The workflow failed at "${event.reason}" and stopped. Check the execution in the Step Functions console.`],
+          summary,
+          sections: [
+            {
+              title: 'Error',
+              rows: [
+                { label: 'Step', value: event.reason },
+                { label: 'Error', value: event.error },
+                { label: 'Cause', value: event.cause },
+              ],
+            },
+          ],
+        }),
+      };
+    case 'renewed':
+      // No email: the last check-in's request already told the CSM the renewal is due (feedback/briefs.ts, RENEWAL_BRIEF).
+      return undefined;
+  }
+}
+
+/**
+ * Moves the lead to the outcome's stage and sends the outcome's email
+ * (idempotent on retry). No read first: the stage change returns the profile.
+ * An unknown lead (NotFound) still gets its email, naming the lead id;
+ * `lead` is then undefined.
+ */
+export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirectory, now: Date = new Date()): Promise<{ stage: Stage; lead: LeadProfile | undefined }> {
+  const stage = OUTCOME_STAGE[event.outcome];
+  const patch =
+    event.outcome === 'needs-attention'
+      ? { lastError: { step: event.reason, error: truncate(event.error ?? 'unknown', 200), cause: truncate(event.cause ?? '', 2000), at: now.toISOString() } }
+      : undefined;
+  let lead: LeadProfile | undefined;
+  try {
+    lead = (await changeStage(event.leadId, stage, { reason: event.reason, ...(patch ? { patch } : {}), now })).lead;
+  } catch (error) {
+    if (!(error instanceof NotFound)) throw error;
+  }
+  const mail = outcomeMail(event, lead, teams);
+  if (mail) {
+    const marker = lead ? lead.stageChangedAt : 'no-lead';
+    await sendEmail({ to: mail.to, ...(mail.cc ? { cc: mail.cc } : {}), ...mail.email, idempotencyKey: `outcome#${event.leadId}#${event.outcome}#${marker}` }, now);
+  }
+  return { stage, lead };
+}
