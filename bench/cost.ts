@@ -27,9 +27,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { DevServerProcess, lead, statesEntered, type OutboxMail } from '../test/e2e/harness';
+import { LocalStackProcess, lead, statesEntered, type OutboxMail } from '../local/stack-process';
 import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, FUNCTION_NAMES, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
-import { functionArn } from '../local/dev-runtime';
+import { functionArn } from '../local/stack';
 import { buildBaseline } from './baseline/make-baseline';
 import { round, sleep, startPreloaded } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
@@ -117,7 +117,7 @@ export interface PathMeasure {
   emailSubjects: string[];
 }
 
-async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: DevServerProcess; log: string }> {
+async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: LocalStackProcess; log: string }> {
   const log = join(tmpdir(), `bench-ddb-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.jsonl`);
   const server = await startPreloaded({ timeScale, settings: { ...SETTINGS, ...extraSettings } }, COUNTER, { BENCH_DDB_LOG: log });
   return { server, log };
@@ -153,7 +153,7 @@ export function lambdaDurations(history: readonly HistoryEvent[], timeScale: num
 }
 
 /** Polls the outbox every 10 ms (the harness polls every 150 ms: too slow for a 4-hour SLA at a day per second). */
-async function waitForMail(server: DevServerProcess, match: (m: OutboxMail) => boolean, what: string, timeoutMs = 60_000): Promise<OutboxMail> {
+async function waitForMail(server: LocalStackProcess, match: (m: OutboxMail) => boolean, what: string, timeoutMs = 60_000): Promise<OutboxMail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const hit = (await server.outbox()).find(match);
@@ -170,7 +170,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 /** Drives one lead along a path; returns what it used. */
-async function drive(server: DevServerProcess, log: string, path: PathName, tag: string, timeScale: number): Promise<PathMeasure> {
+async function drive(server: LocalStackProcess, log: string, path: PathName, tag: string, timeScale: number): Promise<PathMeasure> {
   const id = `${tag}-${path}-${Date.now().toString(36)}`;
   const company = `Bench ${tag} ${path} ${Date.now().toString(36)}`;
   const mine = (m: OutboxMail) => m.subject.includes(company);
@@ -255,7 +255,7 @@ async function drive(server: DevServerProcess, log: string, path: PathName, tag:
  * SLA (HTTP 410: the machine was too busy to answer within the scaled
  * deadline): that run followed another path, so it is not counted.
  */
-async function driveRetrying(server: DevServerProcess, log: string, path: PathName, tag: string, timeScale: number, attempts = 3): Promise<PathMeasure> {
+async function driveRetrying(server: LocalStackProcess, log: string, path: PathName, tag: string, timeScale: number, attempts = 3): Promise<PathMeasure> {
   for (let i = 1; ; i += 1) {
     try {
       return await drive(server, log, path, tag, timeScale);

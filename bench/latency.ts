@@ -9,7 +9,7 @@
  * The load generator shares this machine's cores with the server.
  */
 import { createRequire } from 'node:module';
-import { DevServerProcess, API_KEY, lead } from '../test/e2e/harness';
+import { LocalStackProcess, API_KEY, lead } from '../local/stack-process';
 import { cpuMs, median, round } from './lib/common';
 import { profiled, type ProfileSummary } from './lib/profile';
 
@@ -57,7 +57,7 @@ export interface LatencyResult {
 }
 
 /** A lead waiting for its qualification call, and the URL of its feedback page. */
-async function feedbackPage(server: DevServerProcess): Promise<string> {
+async function feedbackPage(server: LocalStackProcess): Promise<string> {
   const company = `Latency ${Date.now().toString(36)}`;
   const created = await server.postLead(lead(`lat-${Date.now().toString(36)}`, company));
   if (created.status !== 201) throw new Error(`POST /leads: HTTP ${created.status}`);
@@ -68,12 +68,12 @@ async function feedbackPage(server: DevServerProcess): Promise<string> {
   return `${page.origin}${page.pathname}`;
 }
 
-function leadsRequest(server: DevServerProcess, connections: number, duration: number): Record<string, unknown> {
+function leadsRequest(server: LocalStackProcess, connections: number, duration: number): Record<string, unknown> {
   const body = JSON.stringify(lead('LATID', 'Latency Load Co')).replace('"LATID"', '"lat-[<id>]"').replace(/"email":"[^"]*"/, '"email":"lat-[<id>]@example.org"');
   return { url: `${server.appUrl}/leads`, method: 'POST', connections, duration, idReplacement: true, headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body };
 }
 
-async function measure(server: DevServerProcess, runs: number, opts: Record<string, unknown>): Promise<EndpointFigures> {
+async function measure(server: LocalStackProcess, runs: number, opts: Record<string, unknown>): Promise<EndpointFigures> {
   const results: AutocannonResult[] = [];
   const cpu: { all: number; main: number }[] = [];
   const pid = server.child.pid ?? 0;
@@ -102,7 +102,7 @@ export async function runLatency(options: { runs?: number; durationSeconds?: num
   const duration = options.durationSeconds ?? 5;
   const connections = options.connections ?? 50;
   let result: LatencyResult;
-  const server = await DevServerProcess.start({});
+  const server = await LocalStackProcess.start({});
   try {
     const pageUrl = await feedbackPage(server);
     // Warm-up: load every handler once.

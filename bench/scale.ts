@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { DevServerProcess, lead, type LocalExecution, type OutboxMail } from '../test/e2e/harness';
+import { LocalStackProcess, lead, type LocalExecution, type OutboxMail } from '../local/stack-process';
 import { residentMB, round, sleep, startPreloaded } from './lib/common';
 import { Tail } from './throughput';
 
@@ -41,7 +41,7 @@ export interface ScaleResult {
   sample: number;
 }
 
-async function parkedCount(server: DevServerProcess, tag: string): Promise<{ parked: number; running: number }> {
+async function parkedCount(server: LocalStackProcess, tag: string): Promise<{ parked: number; running: number }> {
   const all = await server.getJson<LocalExecution[]>('/local/executions?status=RUNNING');
   const mine = all.filter((e) => e.name.startsWith(tag));
   return { parked: mine.filter((e) => e.currentState === 'Await qualification call').length, running: mine.length };
@@ -53,7 +53,7 @@ export async function runScale(options: { leads?: number; concurrency?: number; 
   const sample = Math.min(options.sample ?? 20, n);
   const tag = `sc${Date.now().toString(36)}`;
   const memFile = join(tmpdir(), `bench-mem-${process.pid}-${Date.now().toString(36)}.json`);
-  const start = (opts: Parameters<typeof DevServerProcess.start>[0]): Promise<DevServerProcess> =>
+  const start = (opts: Parameters<typeof LocalStackProcess.start>[0]): Promise<LocalStackProcess> =>
     startPreloaded(opts, join(import.meta.dirname, 'lib', 'memory-probe.mjs'), { BENCH_MEM_FILE: memFile });
   type Usage = { heapTotal: number; heapUsed: number; external: number };
   const usage = (file: string | undefined): Usage => (file !== undefined && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Usage) : { heapTotal: 0, heapUsed: 0, external: 0 });

@@ -10,7 +10,7 @@
  */
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DevServerProcess, lead, type LocalExecution, type OutboxMail, type ServerOptions } from '../test/e2e/harness';
+import { LocalStackProcess, lead, type LocalExecution, type OutboxMail, type ServerOptions } from '../local/stack-process';
 import { cpuMs, median, percentile, round, sleep } from './lib/common';
 import { profiled, type ProfileSummary } from './lib/profile';
 
@@ -61,7 +61,7 @@ export interface ThroughputRun {
   outcomes: Record<string, number>;
 }
 
-export async function driveLeads(server: DevServerProcess, leads: number, concurrency = 10): Promise<ThroughputRun> {
+export async function driveLeads(server: LocalStackProcess, leads: number, concurrency = 10): Promise<ThroughputRun> {
   const tag = `tp${Date.now().toString(36)}`;
   const tail = new Tail(join(server.dataDir, 'outbox.jsonl'));
   tail.read(); // skip earlier mail
@@ -152,7 +152,7 @@ export async function runThroughput(options: { leads?: number; runs?: number; pr
   const leads = options.leads ?? 100;
   const runs: ThroughputRun[] = [];
   for (let i = 0; i < (options.runs ?? 3); i += 1) {
-    const server = await DevServerProcess.start(SERVER_OPTIONS);
+    const server = await LocalStackProcess.start(SERVER_OPTIONS);
     try {
       await driveLeads(server, 3); // warm-up, not counted
       runs.push(await driveLeads(server, leads));

@@ -14,7 +14,7 @@
  *   calls it. The answer is send-digest's result (period, teams sent,
  *   already sent, with nothing new).
  */
-import type { LocalReply, LocalRoute } from './app-server';
+import type { LocalReply, LocalRoute } from './app-http-server';
 import type { Period } from '#lib/digest/content';
 import type { RecurringSchedule } from '#lib/digest/schedule';
 

@@ -1,5 +1,5 @@
 // dynalite (the DynamoDB API on LevelDB) on its own thread, started by
-// local/dev-runtime.ts: the handlers, the engine and the HTTP routes keep the
+// local/stack.ts: the handlers, the engine and the HTTP routes keep the
 // main thread; dynalite's HTTP parsing, expression evaluation and LevelDB work
 // run on the second core. A thread, not a child process: a kill -9 of the
 // runtime also ends it, so its LevelDB lock never outlives the runtime.

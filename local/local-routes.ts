@@ -14,7 +14,7 @@
  *   GET /local/pending             JSON: feedback requests waiting for an answer (?leadId=)
  *   GET /local/info                JSON: endpoints of this runtime
  */
-import type { LocalReply, LocalRoute } from './app-server';
+import type { LocalReply, LocalRoute } from './app-http-server';
 import type { ConsoleData } from './console/data';
 import { STAGE_ORDER } from './console/data';
 import { EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type Links } from './console/pages';

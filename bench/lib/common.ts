@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DevServerProcess, type ServerOptions } from '../../test/e2e/harness';
+import { LocalStackProcess, type ServerOptions } from '../../local/stack-process';
 
 export const BENCH_DIR = resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = join(BENCH_DIR, 'results.json');
@@ -66,13 +66,13 @@ export function cpuMs(pid: number, mainThreadOnly = false): number {
  * set for it. The server inherits this process's environment when it is
  * spawned; the environment is restored right after.
  */
-export async function startPreloaded(options: ServerOptions | undefined, module: string, env: Record<string, string>): Promise<DevServerProcess> {
+export async function startPreloaded(options: ServerOptions | undefined, module: string, env: Record<string, string>): Promise<LocalStackProcess> {
   const saved: Record<string, string | undefined> = { NODE_OPTIONS: process.env.NODE_OPTIONS };
   for (const k of Object.keys(env)) saved[k] = process.env[k];
   process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${module}`.trim();
   Object.assign(process.env, env);
   try {
-    return await DevServerProcess.start(options);
+    return await LocalStackProcess.start(options);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];

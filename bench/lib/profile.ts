@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DevServerProcess, type ServerOptions } from '../../test/e2e/harness';
+import { LocalStackProcess, type ServerOptions } from '../../local/stack-process';
 import { round, startPreloaded } from './common';
 
 interface ProfileNode {
@@ -78,7 +78,7 @@ export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
  * result and the profile summary. `work` may call `reset()` after its
  * warm-up: the profile then covers only what follows.
  */
-export async function profiled<T>(options: ServerOptions, work: (server: DevServerProcess, reset: () => Promise<void>) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
+export async function profiled<T>(options: ServerOptions, work: (server: LocalStackProcess, reset: () => Promise<void>) => Promise<T>): Promise<{ result: T; profile: ProfileSummary }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   const server = await startPreloaded(options, join(import.meta.dirname, 'cpu-profiler.mjs'), { BENCH_CPU_PROF_DIR: dir });
   try {

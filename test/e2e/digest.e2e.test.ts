@@ -7,15 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as cli } from '../../local/cli';
-import { DevServerProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
+import { LocalStackProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
 
-let server: DevServerProcess;
+let server: LocalStackProcess;
 const run = Date.now().toString(36);
 const WEBINAR = `dg-webinar-${run}`;
 const EBOOK = `dg-ebook-${run}`;
 
 beforeAll(async () => {
-  server = await DevServerProcess.start();
+  server = await LocalStackProcess.start();
 }, 150_000);
 
 afterAll(async () => {

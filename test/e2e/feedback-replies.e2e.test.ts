@@ -5,13 +5,13 @@
  * against `npm start`'s runtime with the default policy (flagged).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevServerProcess, TEAM, answerLink, lead, submit } from './harness';
+import { LocalStackProcess, TEAM, answerLink, lead, submit } from './harness';
 
-let server: DevServerProcess;
+let server: LocalStackProcess;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await DevServerProcess.start({});
+  server = await LocalStackProcess.start({});
 }, 150_000);
 
 afterAll(async () => {

@@ -10,13 +10,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, DevServerProcess, REPO, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { API_KEY, LocalStackProcess, REPO, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
 
-let server: DevServerProcess;
+let server: LocalStackProcess;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await DevServerProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 2 } });
+  server = await LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 2 } });
 }, 150_000);
 
 afterAll(async () => {

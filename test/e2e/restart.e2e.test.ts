@@ -10,13 +10,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevServerProcess, REPO, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { LocalStackProcess, REPO, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
 
 const run = Date.now().toString(36);
-let server: DevServerProcess;
+let server: LocalStackProcess;
 
 beforeAll(async () => {
-  server = await DevServerProcess.start();
+  server = await LocalStackProcess.start();
 }, 150_000);
 
 afterAll(async () => {
@@ -52,7 +52,7 @@ describe('kill -9 while leads wait for feedback', () => {
     const mailsBefore = (await server.outbox()).length;
 
     await server.kill();
-    server = await DevServerProcess.start({ dataDir: server.dataDir, port: server.port });
+    server = await LocalStackProcess.start({ dataDir: server.dataDir, port: server.port });
 
     // Nothing lost: the mail (with its links) and the executions are all there, still waiting.
     expect((await server.outbox()).length).toBe(mailsBefore);

@@ -8,13 +8,13 @@
  * requests due in the same sweep gets one reminder listing all of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DevServerProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
+import { LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
 
-let server: DevServerProcess;
+let server: LocalStackProcess;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await DevServerProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
+  server = await LocalStackProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
 }, 150_000);
 
 afterAll(async () => {
@@ -87,11 +87,11 @@ describe('no answer', () => {
 });
 
 describe('reminders, batched per person', () => {
-  let quiet: DevServerProcess;
+  let quiet: LocalStackProcess;
   beforeAll(async () => {
     // A sweep every 8 s; reminders 3 s after each request (0.25% of 1,200 s); escalation after 40 s.
     // Three requests per rep made within 8 s of each other: at most one sweep falls between them, so at least two go out together.
-    quiet = await DevServerProcess.start({ timeScale: 30, reminderInterval: 8, settings: { qualificationCallSlaSeconds: 1200, reminderAfterFraction: 0.0025 } });
+    quiet = await LocalStackProcess.start({ timeScale: 30, reminderInterval: 8, settings: { qualificationCallSlaSeconds: 1200, reminderAfterFraction: 0.0025 } });
   }, 150_000);
   afterAll(async () => {
     if (quiet === undefined) return;

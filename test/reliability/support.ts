@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { OutboxMail } from '../../local/outbox';
-import { API_KEY, DevServerProcess, type LocalExecution } from '../e2e/harness';
+import { API_KEY, LocalStackProcess, type LocalExecution } from '../e2e/harness';
 
 export const TABLE = 'the-model-pipeline';
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:lead-lifecycle';
@@ -44,23 +44,23 @@ export function recordFigures(figures: Figures): void {
   appendFileSync(file, `${JSON.stringify(figures)}\n`);
 }
 
-type StartOptions = NonNullable<Parameters<typeof DevServerProcess.start>[0]>;
+type StartOptions = NonNullable<Parameters<typeof LocalStackProcess.start>[0]>;
 /** These tests read every feedback email (markup, one mail per answer, scanners on reply links): all feedback is emailed at once. */
 const withEveryFeedbackEmailed = (options: StartOptions): StartOptions => ({ ...options, settings: { instantFeedbackEmails: 'all', ...options.settings } });
 
 /** The running stack plus direct (test-side) access to its table and outbox file. */
 export class Stack {
   private constructor(
-    public server: DevServerProcess,
+    public server: LocalStackProcess,
     public doc: DynamoDBDocumentClient,
   ) {}
 
-  static async start(options: Parameters<typeof DevServerProcess.start>[0] = {}): Promise<Stack> {
-    const server = await DevServerProcess.start(withEveryFeedbackEmailed(options));
+  static async start(options: Parameters<typeof LocalStackProcess.start>[0] = {}): Promise<Stack> {
+    const server = await LocalStackProcess.start(withEveryFeedbackEmailed(options));
     return new Stack(server, await Stack.docFor(server));
   }
 
-  private static async docFor(server: DevServerProcess): Promise<DynamoDBDocumentClient> {
+  private static async docFor(server: LocalStackProcess): Promise<DynamoDBDocumentClient> {
     const info = await server.getJson<{ dynamodb: string }>('/local/info');
     const client = new DynamoDBClient({ endpoint: info.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 5 });
     return DynamoDBDocumentClient.from(client);
@@ -71,10 +71,10 @@ export class Stack {
   }
 
   /** SIGKILL, then the same data folder and port again. */
-  async killAndRestart(options: Parameters<typeof DevServerProcess.start>[0] = {}): Promise<void> {
+  async killAndRestart(options: Parameters<typeof LocalStackProcess.start>[0] = {}): Promise<void> {
     await this.server.kill();
     this.doc.destroy();
-    this.server = await DevServerProcess.start(withEveryFeedbackEmailed({ ...options, dataDir: this.server.dataDir, port: this.server.port }));
+    this.server = await LocalStackProcess.start(withEveryFeedbackEmailed({ ...options, dataDir: this.server.dataDir, port: this.server.port }));
     this.doc = await Stack.docFor(this.server);
   }
 

@@ -26,7 +26,7 @@ import type { Engine, LambdaContext, LambdaHandler, LambdaRegistry } from './eng
 import { createEngine, DynamoDBStore } from './engine/index';
 import { startSfnServer, type SfnServer } from './engine/http-server';
 import { lambdaContext, type InvokableHandler, type Route } from './apigw';
-import { startAppServer } from './app-server';
+import { startAppServer } from './app-http-server';
 import { Outbox, type SesStoreModule } from './outbox';
 import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
@@ -58,7 +58,7 @@ export const STATE_MACHINE_NAME = 'lead-lifecycle';
 export const API_KEY_SECRET_NAME = 'the-model-pipeline/api-key';
 export const FUNCTION_PREFIX = 'the-model-pipeline-';
 
-export interface DevServerOptions {
+export interface LocalStackOptions {
   dataDir: string;
   /** App port (0: any free port). */
   port: number;
@@ -84,7 +84,7 @@ export interface DevServerOptions {
   log?: (line: string) => void;
 }
 
-export interface DevServer {
+export interface LocalStack {
   urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string };
   apiKey: string;
   apiKeySource: 'env' | 'data' | 'generated';
@@ -309,7 +309,7 @@ export function lockDataDir(dataDir: string): () => void {
   };
 }
 
-export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);

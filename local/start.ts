@@ -22,7 +22,7 @@ function keepHeapTight(): void {
   setFlagsFromString('--heap-growing-percent=25');
 }
 import { SETTING_KEYS, type SettingKey } from '../infra/settings';
-import { startDevServer, TABLE_NAME, type DevServer } from './dev-runtime';
+import { startLocalStack, TABLE_NAME, type LocalStack } from './stack';
 
 const HELP = `npm start -- [options]   The Model pipeline on this machine (no AWS account).
 
@@ -54,7 +54,7 @@ function port(flag: string, value: string | undefined, fallback: number): number
   return n;
 }
 
-function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help: boolean } {
+function parseCli(argv: string[]): Parameters<typeof startLocalStack>[0] & { help: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -103,7 +103,7 @@ function parseCli(argv: string[]): Parameters<typeof startDevServer>[0] & { help
   };
 }
 
-function banner(s: DevServer, timeScale: number): string {
+function banner(s: LocalStack, timeScale: number): string {
   const dataShown = relative(process.cwd(), s.dataDir) || '.';
   const cliFlags = `${s.urls.app === 'http://127.0.0.1:3000' ? '' : ` --url ${s.urls.app}`}${dataShown === '.data' || s.apiKeySource === 'env' ? '' : ` --data ${dataShown}`}`;
   const key =
@@ -161,9 +161,9 @@ async function main(): Promise<number> {
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  let server: DevServer;
+  let server: LocalStack;
   try {
-    server = await startDevServer({ ...options, log });
+    server = await startLocalStack({ ...options, log });
   } catch (err) {
     const e = err as { code?: string; message?: string };
     if (e.code === 'EADDRINUSE') process.stderr.write(`error: a port is in use (${e.message ?? ''}). Pick others with --port, --sfn-port, --dynamodb-port, --ses-port, --secrets-port (0: any free port).\n`);
