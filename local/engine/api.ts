@@ -1,7 +1,7 @@
 /**
  * The public, programmatic API of the embedded Step Functions engine.
  *
- * This file is the contract between the engine core (interpreter, runtime,
+ * This file is the contract between the engine core (interpreter, runs,
  * stores) and everything that uses it: the AWS JSON protocol server, the CLI,
  * the dev server and the tests. The engine is generic: it knows ASL, not sales.
  *
@@ -10,7 +10,9 @@
  * only has to translate JSON <-> these objects and map `EngineError` codes.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ExecutionStoreImpl } from './store';
+import type { ExecutionStatus, ExecutionStoreImpl } from './store';
+
+export type { ExecutionStatus } from './store';
 
 /** Error codes as the Step Functions API names them. */
 export type EngineErrorCode =
@@ -40,8 +42,6 @@ export class EngineError extends Error {
     this.name = code;
   }
 }
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 /** A clock the engine reads for every timestamp and timer. */
 export interface Clock {
@@ -164,9 +164,10 @@ export interface Engine {
 }
 
 /**
- * Persistence for state machines and executions. Implementations: in-memory
- * (tests) and DynamoDB (the embedded dynalite, durable). The runtime decides
- * what a record holds; the store only keeps and lists records atomically.
+ * Persistence for state machines and executions (the records: store.ts).
+ * Implementations: memory-store.ts (tests) and dynamodb-store.ts (the
+ * embedded dynalite, durable). The engine decides what a record holds; the
+ * store only keeps and lists records atomically.
  * The engine core may extend this interface; keep both stores in step.
  */
 export interface ExecutionStore extends ExecutionStoreImpl {

@@ -37,6 +37,7 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { allItems, items, pages } from '#lib/aws/paginate';
 import { listKey, type Cursor, type ExecutionCommit, type ExecutionRecord, type ExecutionStoreImpl, type ListExecutionsQuery, type StateMachineRecord, type StoredEvent } from './store';
 
 export interface DynamoDBStoreOptions {
@@ -210,8 +211,8 @@ export class DynamoDBStore implements ExecutionStoreImpl {
   }
 
   async listStateMachines(): Promise<StateMachineRecord[]> {
-    const items = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('SM') }, ConsistentRead: true });
-    return items.map((i) => JSON.parse(str(i, 'd')!) as StateMachineRecord);
+    const found = await this.queryAll({ TableName: this.tableName, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': S('SM') }, ConsistentRead: true });
+    return found.map((i) => JSON.parse(str(i, 'd')!) as StateMachineRecord);
   }
 
   async deleteStateMachine(arn: string): Promise<void> {
@@ -408,29 +409,28 @@ export class DynamoDBStore implements ExecutionStoreImpl {
   }
 
   async listExecutions(q: ListExecutionsQuery): Promise<{ items: ExecutionRecord[]; nextToken?: string }> {
-    const items: Item[] = [];
-    let startKey: Item | undefined = q.nextToken ? (JSON.parse(q.nextToken) as Item) : undefined;
-    for (;;) {
-      const input: QueryCommandInput = {
-        TableName: this.tableName,
-        IndexName: 'byMachine',
-        KeyConditionExpression: 'gsm = :m',
-        ExpressionAttributeValues: { ':m': S(q.stateMachineArn) },
-        ScanIndexForward: true,
-        Limit: Math.max(q.maxResults + 1, 50),
-        ExclusiveStartKey: startKey,
-      };
-      if (q.statusFilter) {
-        input.FilterExpression = 'st = :st';
-        input.ExpressionAttributeValues![':st'] = S(q.statusFilter);
-      }
-      const r = await this.client.send(new QueryCommand(input));
-      items.push(...(r.Items ?? []));
-      startKey = r.LastEvaluatedKey;
-      if (!startKey || items.length > q.maxResults) break;
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: 'byMachine',
+      KeyConditionExpression: 'gsm = :m',
+      ExpressionAttributeValues: { ':m': S(q.stateMachineArn) },
+      ScanIndexForward: true,
+      Limit: Math.max(q.maxResults + 1, 50),
+    };
+    if (q.statusFilter) {
+      input.FilterExpression = 'st = :st';
+      input.ExpressionAttributeValues![':st'] = S(q.statusFilter);
     }
-    const page = items.slice(0, q.maxResults);
-    const more = items.length > q.maxResults || (startKey !== undefined && page.length === q.maxResults);
+    const found: Item[] = [];
+    // where the last page read left off: undefined once the index has no more
+    let startKey: Item | undefined = q.nextToken ? (JSON.parse(q.nextToken) as Item) : undefined;
+    for await (const r of pages((ExclusiveStartKey) => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey })), startKey)) {
+      found.push(...(r.Items ?? []));
+      startKey = r.LastEvaluatedKey;
+      if (found.length > q.maxResults) break; // one more than a page: enough to know there is a next page
+    }
+    const page = found.slice(0, q.maxResults);
+    const more = found.length > q.maxResults || (startKey !== undefined && page.length === q.maxResults);
     const last = page[page.length - 1];
     const nextToken = more && last ? JSON.stringify({ pk: last.pk, sk: last.sk, gsm: last.gsm, gsk: last.gsk }) : undefined;
     return { items: page.map((i) => JSON.parse(str(i, 'd')!) as ExecutionRecord), nextToken };
@@ -465,33 +465,30 @@ export class DynamoDBStore implements ExecutionStoreImpl {
    */
   private async scanRunning(running: Set<string>, fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void> {
     let latest: Item | undefined;
-    let startKey: Item | undefined;
-    do {
-      const r = await this.client.send(
+    const scan = (ExclusiveStartKey: Item | undefined) =>
+      this.client.send(
         new ScanCommand({
           TableName: this.tableName,
           ProjectionExpression: '#pk, #sk, #d, #c, #n',
           ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#d': 'd', '#c': 'c', '#n': 'n' },
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey,
           ConsistentRead: true,
         }),
       );
-      for (const item of r.Items ?? []) {
-        const pk = str(item, 'pk')!;
-        if (!running.has(pk)) continue;
-        const sk = str(item, 'sk')!;
-        if (latest !== undefined && str(latest, 'pk') !== pk) latest = undefined;
-        if (sk.startsWith('E#')) {
-          if (latest === undefined || str(latest, 'sk')! < sk) latest = item;
-        } else if (sk === 'H') {
-          const rec = JSON.parse(str(item, 'd')!) as ExecutionRecord;
-          if (rec.status !== 'RUNNING') continue;
-          await fn(withCursor(rec, item, latest ?? (await this.latestChunk(rec.executionArn))));
-          latest = undefined;
-        }
+    for await (const item of items(scan)) {
+      const pk = str(item, 'pk')!;
+      if (!running.has(pk)) continue;
+      const sk = str(item, 'sk')!;
+      if (latest !== undefined && str(latest, 'pk') !== pk) latest = undefined;
+      if (sk.startsWith('E#')) {
+        if (latest === undefined || str(latest, 'sk')! < sk) latest = item;
+      } else if (sk === 'H') {
+        const rec = JSON.parse(str(item, 'd')!) as ExecutionRecord;
+        if (rec.status !== 'RUNNING') continue;
+        await fn(withCursor(rec, item, latest ?? (await this.latestChunk(rec.executionArn))));
+        latest = undefined;
       }
-      startKey = r.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 
   async getHistory(arn: string): Promise<StoredEvent[]> {
@@ -510,14 +507,8 @@ export class DynamoDBStore implements ExecutionStoreImpl {
     return events;
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const out: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const r = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      out.push(...(r.Items ?? []));
-      startKey = r.LastEvaluatedKey;
-    } while (startKey);
-    return out;
+  /** Every item a Query finds, all pages. */
+  private queryAll(input: QueryCommandInput): Promise<Item[]> {
+    return allItems((ExclusiveStartKey: Item | undefined) => this.client.send(new QueryCommand({ ...input, ExclusiveStartKey })));
   }
 }

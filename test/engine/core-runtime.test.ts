@@ -9,7 +9,7 @@ import { EngineError, type Engine, type LambdaHandler } from '../../local/engine
 import { parseDefinition } from '../../local/engine/definition';
 import { errorMatches } from '../../local/engine/errors';
 import { createEngine, ManualClock, MemoryStore } from '../../local/engine/index';
-import type { EngineImpl } from '../../local/engine/runtime';
+import type { EngineImpl } from '../../local/engine/engine';
 import { compileExpression, evaluateExpression } from '../../local/engine/jsonata-eval';
 import { Scheduler } from '../../local/engine/scheduler';
 

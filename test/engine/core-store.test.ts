@@ -13,7 +13,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, ExecutionStore, HistoryEvent, LambdaHandler } from '../../local/engine/api';
 import { createEngine, DynamoDBStore, ManualClock, MemoryStore } from '../../local/engine/index';
-import type { EngineImpl } from '../../local/engine/runtime';
+import type { EngineImpl } from '../../local/engine/engine';
 
 let server: Server;
 let client: DynamoDBClient;

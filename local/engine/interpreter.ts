@@ -1,0 +1,340 @@
+/**
+ * The interpreter: walks the states of a machine on a frame (the top level
+ * of a run, a Parallel branch or a Map iteration) and writes their history
+ * events and cursors through the run's Journal. Pass, Choice, Wait,
+ * Succeed and Fail are here, with Parallel, Map and the Retry/Catch loop of
+ * Task, Parallel and Map; one Task attempt is in task-state.ts, what
+ * expressions see in bindings.ts.
+ *
+ * Resuming from a cursor (after a restart, or a parked run loaded again): a
+ * Wait or a Retry back-off fires at its original time; a task goes on as
+ * task-state.ts describes; Map and Parallel branches are not checkpointed,
+ * so a Map/Parallel state runs again from its input (its earlier branch
+ * events stay in the history, and task tokens handed out inside it are
+ * closed).
+ */
+import { evalAssign, evalInteger, stateBindings, type StateExtras } from './bindings';
+import type { Catcher, ChoiceState, FailState, Machine, MapState, ParallelState, PassState, State, SucceedState, TaskState, WaitState } from './definition';
+import { errorMatches, StatesError, toStatesError } from './errors';
+import type { ExecutionTime } from './execution-time';
+import { evaluateExpression, evaluateTemplate, type Bindings, type Json } from './jsonata-eval';
+import { cursorAt, type Frame, type InterpreterEnv, type Journal } from './run';
+import { Halt } from './scope';
+import type { Cursor } from './store';
+import { TaskRunner } from './task-state';
+
+/** Where a state sends its output: the next state, or none when it ends the machine. */
+interface Outcome {
+  next?: string;
+  output: Json;
+}
+
+/** AWS prefixes the cause of errors raised by the engine itself with the state and its entry event. */
+function qualify(err: unknown, frame: Frame, state: State): unknown {
+  if (!(err instanceof StatesError) || err.error !== 'States.QueryEvaluationError' || err.cause_.startsWith('An error occurred while executing the state')) return err;
+  return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`);
+}
+
+export class Interpreter {
+  private readonly journal: Journal;
+  private readonly time: ExecutionTime;
+  private readonly tasks: TaskRunner;
+
+  constructor(env: InterpreterEnv) {
+    this.journal = env.journal;
+    this.time = env.time;
+    this.tasks = new TaskRunner(env);
+  }
+
+  /** Runs `machine` on `frame` from state `startName` (going on with the phase `resume` describes) until a state ends it; returns its output. */
+  async runMachine(frame: Frame, machine: Machine, startName: string, input: Json, resume: Cursor | undefined): Promise<Json> {
+    let name = startName;
+    let inp = input;
+    let res = resume;
+    for (;;) {
+      // a resumed state keeps its original entry time; a state entered now starts now (Wait counts from here)
+      const at = res?.at ?? this.time.execNow(frame.run);
+      const state = machine.states.get(name);
+      if (!state) throw new StatesError('States.Runtime', `state ${name} does not exist`);
+      const run = frame.run;
+      run.current.set(name, (run.current.get(name) ?? 0) + 1);
+      let outcome: Outcome;
+      try {
+        outcome = await this.runState(frame, state, inp, at, res);
+      } catch (err) {
+        // a sibling branch failed: this branch is cut short (not when the whole run stops)
+        if (err instanceof Halt && !frame.top && frame.scope.cancelled && !run.scope.cancelled) {
+          frame.prev = this.journal.emitRaw(run, frame.prev, `${state.type}StateAborted`);
+        }
+        throw qualify(err, frame, state);
+      } finally {
+        const n = (run.current.get(name) ?? 1) - 1;
+        if (n <= 0) run.current.delete(name);
+        else run.current.set(name, n);
+      }
+      res = undefined;
+      if (outcome.next === undefined) return outcome.output;
+      name = outcome.next;
+      inp = outcome.output;
+      // Pass and Choice only move data inside the engine: their transitions are stored in order but not awaited one by one
+      await this.journal.commit(frame, cursorAt(frame, name, inp, this.time.execNow(frame.run)), !(state.type === 'Pass' || state.type === 'Choice'));
+    }
+  }
+
+  private bindings(frame: Frame, stateName: string, input: Json, enteredAt: number, extra?: StateExtras): Bindings {
+    return stateBindings(this.time, frame, stateName, input, enteredAt, extra);
+  }
+
+  private exited(frame: Frame, state: State, output: Json, assigned: Record<string, Json> | undefined): void {
+    const details: Record<string, unknown> = { name: state.name, output: JSON.stringify(output), outputDetails: { truncated: false } };
+    if (assigned) {
+      const av: Record<string, string> = {};
+      for (const [k, v] of Object.entries(assigned)) av[k] = JSON.stringify(v);
+      details.assignedVariables = av;
+      details.assignedVariablesDetails = { truncated: false };
+      frame.vars = { ...frame.vars, ...assigned };
+    }
+    this.journal.emit(frame, `${state.type}StateExited`, details);
+  }
+
+  private entered(frame: Frame, state: State, input: Json): void {
+    this.journal.emit(frame, `${state.type}StateEntered`, { name: state.name, input: JSON.stringify(input), inputDetails: { truncated: false } });
+    frame.enteredId = frame.prev;
+  }
+
+  private runState(frame: Frame, state: State, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
+    switch (state.type) {
+      case 'Pass':
+        return this.runPass(frame, state, input, at);
+      case 'Choice':
+        return this.runChoice(frame, state, input, at);
+      case 'Wait':
+        return this.runWait(frame, state, input, at, res);
+      case 'Succeed':
+        return this.runSucceed(frame, state, input, at);
+      case 'Fail':
+        return this.runFail(frame, state, input, at);
+      case 'Task':
+      case 'Parallel':
+      case 'Map':
+        return this.runRetryable(frame, state, input, at, res);
+    }
+  }
+
+  private async runPass(frame: Frame, state: PassState, input: Json, at: number): Promise<Outcome> {
+    this.entered(frame, state, input);
+    const b = this.bindings(frame, state.name, input, at);
+    const assigned = await evalAssign(state.assign, b);
+    const output = state.output ? await evaluateTemplate(state.output, b) : input;
+    this.exited(frame, state, output, assigned);
+    return { next: state.next, output };
+  }
+
+  private async runSucceed(frame: Frame, state: SucceedState, input: Json, at: number): Promise<Outcome> {
+    this.entered(frame, state, input);
+    const output = state.output ? await evaluateTemplate(state.output, this.bindings(frame, state.name, input, at)) : input;
+    this.exited(frame, state, output, undefined);
+    return { output };
+  }
+
+  private async runFail(frame: Frame, state: FailState, input: Json, at: number): Promise<Outcome> {
+    this.entered(frame, state, input);
+    const b = this.bindings(frame, state.name, input, at);
+    const str = async (v: FailState['error'], field: string): Promise<string> => {
+      if (!v) return '';
+      if ('s' in v) return v.s;
+      const r = await evaluateExpression(v.e, b);
+      if (typeof r !== 'string') throw new StatesError('States.QueryEvaluationError', `The value of the field '${field}' must be a string, got ${JSON.stringify(r)}`);
+      return r;
+    };
+    const error = await str(state.error, 'Error');
+    const cause = await str(state.cause, 'Cause');
+    throw new StatesError(error, cause);
+  }
+
+  private async runChoice(frame: Frame, state: ChoiceState, input: Json, at: number): Promise<Outcome> {
+    this.entered(frame, state, input);
+    const b = this.bindings(frame, state.name, input, at);
+    for (const rule of state.choices) {
+      const v = await evaluateExpression(rule.condition, b);
+      if (typeof v !== 'boolean') {
+        throw new StatesError('States.QueryEvaluationError', `The Condition '${rule.condition.source}' of state '${state.name}' must evaluate to a boolean, got ${JSON.stringify(v)}`);
+      }
+      if (v) {
+        const assigned = await evalAssign(rule.assign ?? state.assign, b);
+        const out = rule.output ?? state.output;
+        const output = out ? await evaluateTemplate(out, b) : input;
+        this.exited(frame, state, output, assigned);
+        return { next: rule.next, output };
+      }
+    }
+    if (state.default === undefined) throw new StatesError('States.NoChoiceMatched', `No Matches! (state '${state.name}')`);
+    const assigned = await evalAssign(state.assign, b);
+    const output = state.output ? await evaluateTemplate(state.output, b) : input;
+    this.exited(frame, state, output, assigned);
+    return { next: state.default, output };
+  }
+
+  private async runWait(frame: Frame, state: WaitState, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
+    let due: number;
+    if (res?.p === 'wait' && res.due !== undefined) due = res.due;
+    else {
+      this.entered(frame, state, input);
+      // AWS counts Seconds from the WaitStateEntered event: a first state's `at` is the execution's start, earlier than that
+      const enteredAt = Math.max(at, frame.run.pending.at(-1)?.timestamp ?? at);
+      const b = this.bindings(frame, state.name, input, at);
+      if (state.seconds) due = enteredAt + (await evalInteger(state.seconds, b, 'Seconds', 0)) * 1000;
+      else {
+        const ts = state.timestamp!;
+        const text = 's' in ts ? ts.s : await evaluateExpression(ts.e, b);
+        const t = typeof text === 'string' ? Date.parse(text) : NaN;
+        if (Number.isNaN(t)) throw new StatesError('States.QueryEvaluationError', `The value of the field 'Timestamp' must be an ISO-8601 timestamp, got ${JSON.stringify(text)}`);
+        due = t;
+      }
+      await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'wait', due }));
+    }
+    await this.time.sleepUntil(frame.run, frame.scope, due);
+    const b = this.bindings(frame, state.name, input, at);
+    const assigned = await evalAssign(state.assign, b);
+    const output = state.output ? await evaluateTemplate(state.output, b) : input;
+    this.exited(frame, state, output, assigned);
+    return { next: state.next, output };
+  }
+
+  /** Task, Parallel and Map: attempts, Retry back-offs (stored, so they survive a restart) and Catch. */
+  private async runRetryable(frame: Frame, state: TaskState | ParallelState | MapState, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
+    let rc = res?.rc ? [...res.rc] : state.retry.map(() => 0);
+    let resume = res;
+    if (!resume) this.entered(frame, state, input);
+    for (;;) {
+      try {
+        if (resume?.p === 'retry' && resume.due !== undefined) {
+          await this.time.sleepUntil(frame.run, frame.scope, resume.due);
+          resume = undefined;
+        }
+        const retryCount = rc.reduce((a, b) => a + b, 0);
+        let result: Json;
+        if (state.type === 'Task') result = await this.tasks.attempt(frame, state, input, at, resume, rc, retryCount);
+        else if (state.type === 'Parallel') result = await this.parallelAttempt(frame, state, input, at, rc, retryCount);
+        else result = await this.mapAttempt(frame, state, input, at, rc, retryCount);
+        resume = undefined;
+        const b = this.bindings(frame, state.name, input, at, { result, retryCount });
+        const assigned = await evalAssign(state.assign, b);
+        const output = state.output ? await evaluateTemplate(state.output, b) : result;
+        this.exited(frame, state, output, assigned);
+        return { next: state.next, output };
+      } catch (err) {
+        if (err instanceof Halt) throw err;
+        frame.scope.check();
+        resume = undefined;
+        const se = toStatesError(qualify(err, frame, state));
+        if (se.error === 'States.Runtime') throw se;
+        const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true, se.alsoMatches));
+        const r = ri >= 0 ? state.retry[ri] : undefined;
+        if (r && rc[ri]! < r.maxAttempts) {
+          let delay = r.intervalSeconds * Math.pow(r.backoffRate, rc[ri]!);
+          if (r.maxDelaySeconds !== undefined) delay = Math.min(delay, r.maxDelaySeconds);
+          if (r.jitter === 'FULL') delay = Math.random() * delay;
+          rc = [...rc];
+          rc[ri] = rc[ri]! + 1;
+          const due = this.time.execNow(frame.run) + Math.round(delay * 1000);
+          await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'retry', due, rc }));
+          await this.time.sleepUntil(frame.run, frame.scope, due);
+          continue;
+        }
+        const catcher = state.catch.find((c) => errorMatches(c.errorEquals, se.error, true, se.alsoMatches));
+        if (!catcher) throw se;
+        return this.caught(frame, state, input, at, catcher, se);
+      }
+    }
+  }
+
+  private async caught(frame: Frame, state: State, input: Json, at: number, catcher: Catcher, se: StatesError): Promise<Outcome> {
+    const errorOutput: Json = { Error: se.error, Cause: se.cause_ };
+    const b = this.bindings(frame, state.name, input, at, { errorOutput });
+    const assigned = await evalAssign(catcher.assign, b);
+    const output = catcher.output ? await evaluateTemplate(catcher.output, b) : errorOutput;
+    this.exited(frame, state, output, assigned);
+    return { next: catcher.next, output };
+  }
+
+  private async parallelAttempt(frame: Frame, state: ParallelState, input: Json, at: number, rc: number[], retryCount: number): Promise<Json> {
+    this.journal.emit(frame, 'ParallelStateStarted');
+    await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }));
+    const b = this.bindings(frame, state.name, input, at, { retryCount });
+    const branchInput = state.arguments ? await evaluateTemplate(state.arguments, b) : input;
+    const scope = frame.scope.child();
+    const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
+    const branches = state.branches.map(async (m) => {
+      const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev };
+      const out = await this.runMachine(f, m, m.startAt, branchInput, undefined);
+      await this.journal.commit(f);
+      return out;
+    });
+    try {
+      const results = await Promise.all(branches);
+      this.journal.emit(frame, 'ParallelStateSucceeded');
+      return results;
+    } catch (err) {
+      scope.cancel();
+      await Promise.allSettled(branches);
+      if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
+      this.journal.emit(frame, 'ParallelStateFailed');
+      throw err;
+    }
+  }
+
+  private async mapAttempt(frame: Frame, state: MapState, input: Json, at: number, rc: number[], retryCount: number): Promise<Json> {
+    const b = this.bindings(frame, state.name, input, at, { retryCount });
+    const items = state.items ? await evaluateTemplate(state.items, b) : input;
+    if (!Array.isArray(items)) {
+      throw new StatesError('States.QueryEvaluationError', `The Items of Map state '${state.name}' must be a JSON array, got ${items === null ? 'null' : typeof items}`);
+    }
+    const maxConcurrency = state.maxConcurrency ? await evalInteger(state.maxConcurrency, b, 'MaxConcurrency', 0) : 0;
+    this.journal.emit(frame, 'MapStateStarted', { length: items.length });
+    await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }));
+    const scope = frame.scope.child();
+    const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
+    const results: Json[] = new Array<Json>(items.length).fill(null);
+    let nextIndex = 0;
+    const worker = async (): Promise<void> => {
+      while (nextIndex < items.length) {
+        const i = nextIndex++;
+        const value = items[i]!;
+        const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev, mapItem: { Index: i, Value: value } };
+        this.journal.emit(f, 'MapIterationStarted', { name: state.name, index: i });
+        let iterFrame: Frame | undefined;
+        try {
+          let itemInput: Json = value;
+          if (state.itemSelector) itemInput = await evaluateTemplate(state.itemSelector, this.bindings(f, state.name, input, at, { retryCount }));
+          iterFrame = { ...f, mapItem: undefined };
+          results[i] = await this.runMachine(iterFrame, state.processor, state.processor.startAt, itemInput, undefined);
+          f.prev = iterFrame.prev;
+          this.journal.emit(f, 'MapIterationSucceeded', { name: state.name, index: i });
+          await this.journal.commit(f);
+        } catch (err) {
+          if (iterFrame) f.prev = iterFrame.prev;
+          if (!(err instanceof Halt) && !scope.cancelled) {
+            this.journal.emit(f, 'MapIterationFailed', { name: state.name, index: i });
+          } else if (err instanceof Halt && !frame.scope.cancelled) {
+            f.prev = this.journal.emitRaw(f.run, f.prev, 'MapIterationAborted', { name: state.name, index: i });
+          }
+          throw err;
+        }
+      }
+    };
+    const n = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
+    const workers = Array.from({ length: Math.max(n, 0) }, () => worker());
+    try {
+      await Promise.all(workers);
+      this.journal.emit(frame, 'MapStateSucceeded');
+      return results;
+    } catch (err) {
+      scope.cancel();
+      await Promise.allSettled(workers);
+      if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
+      this.journal.emit(frame, 'MapStateFailed');
+      throw err;
+    }
+  }
+}
