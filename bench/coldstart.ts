@@ -104,7 +104,8 @@ function initOnce(file: string, env: Record<string, string>): number {
 export async function runColdStart(options: { runs?: number; only?: string[] } = {}): Promise<{ functions: BundleFigures[]; maxBundleKB: number; maxInitMs: number }> {
   const runs = options.runs ?? 10;
   const names = readdirSync(join(REPO, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).filter((n) => options.only === undefined || options.only.includes(n)).sort();
-  const { functionEnvironment, resolveSettings } = await import('../infra/settings');
+  const { functionEnvironment } = await import('../infra/function-table');
+  const { resolveSettings } = await import('../infra/settings');
   const settings = resolveSettings({});
   mkdirSync(join(REPO, '.tmp'), { recursive: true });
   const outdir = mkdtempSync(join(REPO, '.tmp', 'bench-bundles-'));

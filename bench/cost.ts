@@ -28,12 +28,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { LocalStackProcess, lead, statesEntered, type OutboxMail } from '../local/stack-process';
-import { ASL_FUNCTION_PLACEHOLDERS, FUNCTIONS, FUNCTION_NAMES, aslSubstitutions, resolveSettings, substitute, type AslFunctionPlaceholder, type FunctionName } from '../infra/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../infra/asl-substitutions';
+import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../infra/function-table';
+import { resolveSettings } from '../infra/settings';
 import { functionArn } from '../local/stack';
 import { buildBaseline } from './baseline/make-baseline';
 import { round, sleep, startPreloaded } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
 import type { Team } from '#lib/core/contracts';
+import { INDEX } from '#lib/core/keys';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -227,7 +230,7 @@ async function drive(server: LocalStackProcess, log: string, path: PathName, tag
   // SES bills (and counts against the sending quota) every recipient, To and Cc.
   const emails = sent.reduce((n, m) => n + m.to.length + m.cc.length, 0);
   const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>').replaceAll(String(lead(id, company).name), '<name>'));
-  const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === 'byReminderDue'));
+  const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === INDEX.byReminderDue));
   let wru = 0;
   let rru = 0;
   const ddbByOp: Record<string, number> = {};

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INDEX } from '#lib/core/keys';
 import { startPreloaded } from './lib/common';
 import { driveLeads, SERVER_OPTIONS } from './throughput';
 
@@ -52,7 +53,7 @@ function helperOf(r: CallerRecord): string {
 }
 
 export function breakdown(records: readonly CallerRecord[], leads: number): RequestBreakdown {
-  const mine = records.filter((r) => r.table === APP_TABLE && r.handler !== null && !(r.op === 'Query' && r.index === 'byReminderDue'));
+  const mine = records.filter((r) => r.table === APP_TABLE && r.handler !== null && !(r.op === 'Query' && r.index === INDEX.byReminderDue));
   const byHandler: Record<string, Record<string, number>> = {};
   const detail: Record<string, number> = {};
   for (const r of mine) {

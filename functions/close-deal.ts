@@ -13,7 +13,8 @@ import { ValidationError } from '#lib/core/errors';
 import { changeStage } from '#lib/leads/profile';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '#lib/funnel/metrics';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
-import { feedbackAnswerSchema, leadIdSchema, parseInput } from '#lib/core/parse';
+import { leadIdSchema, parseInput } from '#lib/core/parse';
+import { feedbackAnswerSchema } from '#lib/feedback/steps';
 import * as z from '#lib/core/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, decision: feedbackAnswerSchema });

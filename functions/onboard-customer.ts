@@ -6,15 +6,15 @@
  * review links: one email, not two.
  */
 import middy from '@middy/core';
-import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
 import type { OnboardCustomerEvent, OnboardCustomerResult } from '#lib/core/contracts';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
 import { leadIdSchema, parseInput } from '#lib/core/parse';
+import { teamDirectory } from '#lib/teams/directory';
 import { ownerFor } from '#lib/teams/routing';
 import * as z from '#lib/core/zod';
 
-const teams = parseTeams(requireEnv(ENV.teams));
+const teams = teamDirectory();
 
 const eventSchema = z.object({ leadId: leadIdSchema });
 

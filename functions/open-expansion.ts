@@ -14,7 +14,8 @@ import type { OpenExpansionEvent, OpenExpansionResult } from '#lib/core/contract
 import { startLeadExecution } from '#lib/leads/executions';
 import { openExpansionLead } from '#lib/leads/expansion';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
-import { feedbackAnswerSchema, leadIdSchema, parseInput } from '#lib/core/parse';
+import { leadIdSchema, parseInput } from '#lib/core/parse';
+import { feedbackAnswerSchema } from '#lib/feedback/steps';
 import * as z from '#lib/core/zod';
 
 const eventSchema = z.object({ leadId: leadIdSchema, checkIn: feedbackAnswerSchema });

@@ -9,18 +9,21 @@
  * Marketing). Retry-safe: a retried call keeps the owner already chosen.
  */
 import middy from '@middy/core';
-import { ENV, optionalEnv, parseTeams, requireEnv } from '#lib/aws/config';
+import { ENV } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
 import type { QualifyLeadEvent, QualifyLeadResult, Stage } from '#lib/core/contracts';
 import { ValidationError } from '#lib/core/errors';
 import { isExpansion, scoringInputOf } from '#lib/leads/schema';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
+import { teamDirectory } from '#lib/teams/directory';
 import { ownerFor } from '#lib/teams/routing';
-import { parseScoringWeights, scoreLead, type ScoreRoute } from '#lib/leads/scoring';
+import { resolveScoringWeights, scoreLead, type ScoreRoute } from '#lib/leads/scoring';
 import * as z from '#lib/core/zod';
 
-const weights = parseScoringWeights(optionalEnv(ENV.scoringWeights), ENV.scoringWeights);
-const teams = parseTeams(requireEnv(ENV.teams));
+/** SCORING_WEIGHTS is a partial override: merged over the defaults. */
+const weights = resolveScoringWeights(setting('scoringWeights'), ENV.scoringWeights);
+const teams = teamDirectory();
 
 export const qualifyLeadEventSchema = z.object({ leadId: z.string().check(z.minLength(1), z.maxLength(80)) });
 

@@ -1,7 +1,8 @@
 /** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention). */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
-import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
+import { teamDirectory } from '#lib/teams/directory';
 import type { RecordOutcomeEvent, RecordOutcomeResult } from '#lib/core/contracts';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 import { recordOutcome } from '#lib/leads/outcomes';
@@ -9,8 +10,8 @@ import { parseInput } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 
 tableName();
-requireEnv(ENV.mailFrom);
-const teams = parseTeams(requireEnv(ENV.teams));
+setting('mailFrom');
+const teams = teamDirectory();
 
 const eventSchema = z.object({
   leadId: z.string().check(z.minLength(1), z.maxLength(80)),

@@ -6,13 +6,15 @@
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { tableName } from '#lib/aws/clients';
-import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import { ENV, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
+import { teamDirectory } from '#lib/teams/directory';
 import { type SweepResult, remindPending } from '#lib/feedback/reminders';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 
 tableName();
-requireEnv(ENV.mailFrom);
-const teams = parseTeams(requireEnv(ENV.teams));
+setting('mailFrom');
+const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
 
 export const handler = middy<ScheduledEvent, SweepResult>()

@@ -6,7 +6,9 @@
  */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
-import { ENV, optionalEnv, parseTeams, requireEnv } from '#lib/aws/config';
+import { ENV, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
+import { teamDirectory } from '#lib/teams/directory';
 import type { RequestFeedbackEvent, RequestFeedbackResult } from '#lib/core/contracts';
 import { requestFeedback } from '#lib/feedback/requests';
 import { MetricUnit, metrics, observe } from '#lib/aws/observability';
@@ -14,11 +16,10 @@ import { feedbackStepSchema, leadIdSchema, parseInput } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 
 tableName();
-const teams = parseTeams(requireEnv(ENV.teams));
+const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
-requireEnv(ENV.mailFrom);
-const fraction = Number(optionalEnv(ENV.reminderAfterFraction) ?? '0.5');
-if (!(fraction >= 0 && fraction < 1)) throw new Error(`${ENV.reminderAfterFraction} must be a number in [0, 1)`);
+setting('mailFrom');
+const fraction = setting('reminderAfterFraction');
 
 const eventSchema = z.object({
   leadId: leadIdSchema,

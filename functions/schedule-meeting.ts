@@ -8,16 +8,16 @@
  * meeting: one email, not two.
  */
 import middy from '@middy/core';
-import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
 import type { ScheduleMeetingEvent, ScheduleMeetingResult } from '#lib/core/contracts';
 import { isExpansion } from '#lib/leads/schema';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
 import { leadIdSchema, parseInput } from '#lib/core/parse';
+import { teamDirectory } from '#lib/teams/directory';
 import { ownerFor } from '#lib/teams/routing';
 import * as z from '#lib/core/zod';
 
-const teams = parseTeams(requireEnv(ENV.teams));
+const teams = teamDirectory();
 
 const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().check(z.int(), z.gte(0), z.lte(100)) });
 

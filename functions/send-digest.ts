@@ -6,7 +6,9 @@
  */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
-import { ENV, parseTeams, requireEnv } from '#lib/aws/config';
+import { ENV, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
+import { teamDirectory } from '#lib/teams/directory';
 import { type DigestRunResult, digestPeriods, sendDigests } from '#lib/digest/sending';
 import { replyLinkUrl } from '#lib/feedback/replies';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
@@ -15,11 +17,11 @@ import { parseSchedule } from '#lib/digest/schedule';
 import * as z from '#lib/core/zod';
 
 tableName();
-requireEnv(ENV.mailFrom);
-const teams = parseTeams(requireEnv(ENV.teams));
+setting('mailFrom');
+const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
-const timezone = requireEnv(ENV.digestTimezone);
-const schedule = parseSchedule(requireEnv(ENV.digestSchedule), timezone);
+const timezone = setting('digestTimezone');
+const schedule = parseSchedule(setting('digestSchedule'), timezone);
 
 const isoTime = z.string().check(z.refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time'));
 

@@ -6,20 +6,23 @@
  */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
-import { ENV, optionalEnv, parseInstantFeedbackEmails, parseTeams, requireEnv } from '#lib/aws/config';
+import { ENV, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
+import { teamDirectory } from '#lib/teams/directory';
 import type { ShareFeedbackEvent, ShareFeedbackResult } from '#lib/core/contracts';
 import { shareFeedback } from '#lib/feedback/sharing';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
-import { feedbackAnswerSchema, feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from '#lib/core/parse';
+import { feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from '#lib/core/parse';
+import { feedbackAnswerSchema } from '#lib/feedback/steps';
 import * as z from '#lib/core/zod';
 
 tableName();
-requireEnv(ENV.mailFrom);
+setting('mailFrom');
 const deps = {
-  teams: parseTeams(requireEnv(ENV.teams)),
+  teams: teamDirectory(),
   publicBaseUrl: requireEnv(ENV.publicBaseUrl),
-  instantEmails: parseInstantFeedbackEmails(optionalEnv(ENV.instantFeedbackEmails) ?? 'flagged'),
+  instantEmails: setting('instantFeedbackEmails'),
 };
 
 const eventSchema = z.object({

@@ -2,7 +2,7 @@
  * The CDK app (cdk.json "app": `npx tsx infra/app.ts`): one stack, checked by
  * cdk-nag's AwsSolutions rules on every synth. Settings come from CDK context
  * (`npx cdk deploy -c mailFrom=... -c teams='{"marketing":...}'`); see
- * infra/settings.ts for the keys and their defaults.
+ * functions/lib/aws/settings.ts for the keys and their defaults.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';

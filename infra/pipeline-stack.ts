@@ -11,27 +11,16 @@ import { Mail } from './constructs/mail';
 import { DigestSchedule } from './constructs/digest-schedule';
 import { Monitoring } from './constructs/monitoring';
 import { PipelineFunction } from './constructs/pipeline-function';
-import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  MAX_EXECUTION_SECONDS,
-  aslNumbers,
-  functionEnvironment,
-  resolveSettings,
-  senderAddress,
-  pascalCase,
-  worstCaseExecutionSeconds,
-  type AslFunctionPlaceholder,
-  type FunctionName,
-  type PipelineResources,
-  type PipelineSettings,
-} from './settings';
+import { senderAddress } from '#lib/aws/settings';
+import { aslNumbers, type AslFunctionPlaceholder } from './asl-substitutions';
+import { FUNCTION_NAMES, FUNCTIONS, functionEnvironment, pascalCase, type FunctionName, type PipelineResources } from './function-table';
+import { MAX_EXECUTION_SECONDS, resolveSettings, worstCaseExecutionSeconds, type PipelineSettings } from './settings';
 
 export interface PipelineStackProps extends StackProps {
   /**
    * Settings (team addresses, sender, SLAs, ...). A setting not given here is
    * read from CDK context under the same key (`-c maxCheckIns=6`, or cdk.json
-   * "context"), else its default: see PipelineSettings in infra/settings.ts.
+   * "context"), else its default: see SETTINGS in functions/lib/aws/settings.ts.
    * @default {} (context, then defaults)
    */
   readonly settings?: Partial<PipelineSettings>;
@@ -143,7 +132,7 @@ export class PipelineStack extends Stack {
       apiKeySecretId: this.http.apiKey.secretArn,
     };
 
-    // Least privilege, from each function's spec (infra/settings.ts).
+    // Least privilege, from each function's spec (infra/function-table.ts).
     for (const name of FUNCTION_NAMES) {
       const spec = FUNCTIONS[name];
       const fn = functions[name];

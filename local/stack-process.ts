@@ -190,6 +190,17 @@ export class LocalStackProcess {
     }
   }
 
+  /** Waits (bounded) until the execution is parked on a callback: its last history event is TaskSubmitted. Returns that history. */
+  async parked(executionArn: string, timeoutMs = 20_000): Promise<HistoryEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const events = await this.history(executionArn);
+      if (events.at(-1)?.type === 'TaskSubmitted') return events;
+      if (Date.now() > deadline) throw new Error(`execution not parked within ${timeoutMs} ms; last event ${events.at(-1)?.type ?? 'none'}`);
+      await sleep(150);
+    }
+  }
+
   async history(executionArn: string): Promise<HistoryEvent[]> {
     const client = this.sfn();
     try {
@@ -216,7 +227,6 @@ export function statesEntered(events: readonly HistoryEvent[]): string[] {
   return events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name ?? '?');
 }
 
-/** The feedback link of a request mail for one answer (`?answer=`). */
 /** A lead that scores sales-ready with the default weights. */
 export function lead(id: string, company: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

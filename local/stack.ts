@@ -9,7 +9,7 @@
  *   the app server                             HTTP API routes, console, /local/*
  *
  * The functions reach these only through the standard AWS_ENDPOINT_URL_<SERVICE>
- * variables and the same environment the stack gives them (infra/settings.ts).
+ * variables and the same environment the stack gives them (infra/function-table.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,19 +34,10 @@ import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
 import { digestRoute, startDigestTimer, type SendDigestEvent } from './digest-timer';
 import { parseSchedule } from '#lib/digest/schedule';
-import {
-  ASL_FUNCTION_PLACEHOLDERS,
-  FUNCTIONS,
-  FUNCTION_NAMES,
-  aslSubstitutions,
-  functionEnvironment,
-  resolveSettings,
-  substitute,
-  type AslFunctionPlaceholder,
-  type FunctionName,
-  type PipelineSettings,
-  type SettingKey,
-} from '../infra/settings';
+import type { SettingKey } from '#lib/aws/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../infra/asl-substitutions';
+import { FUNCTIONS, FUNCTION_NAMES, functionEnvironment, type FunctionName } from '../infra/function-table';
+import { resolveSettings, type PipelineSettings } from '../infra/settings';
 import { createTableInput } from '../infra/table-schema';
 import { ASL_FILE, REPO_ROOT } from '../infra/paths';
 

@@ -21,7 +21,7 @@ import { setFlagsFromString } from 'node:v8';
 function keepHeapTight(): void {
   setFlagsFromString('--heap-growing-percent=25');
 }
-import { SETTING_KEYS, type SettingKey } from '../infra/settings';
+import { SETTING_KEYS, type SettingKey } from '#lib/aws/settings';
 import { startLocalStack, TABLE_NAME, type LocalStack } from './stack';
 
 const HELP = `npm start -- [options]   The Model pipeline on this machine (no AWS account).

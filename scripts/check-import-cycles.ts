@@ -81,7 +81,7 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
 export function importGraph(roots: readonly string[]): Map<string, string[]> {
   const config = ts.getParsedCommandLineOfConfigFile(join(repo, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
   const options = config?.options ?? {};
-  const files = roots.flatMap((root) => sourceFiles(join(repo, root)));
+  const files = roots.flatMap((root) => sourceFiles(resolve(repo, root)));
   const known = new Set(files);
   const graph = new Map<string, string[]>();
   for (const file of files) {

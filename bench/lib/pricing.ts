@@ -3,6 +3,8 @@
  * without free tier, as published on the AWS pricing pages and recorded on
  * PRICES_DATE (not fetched live: update this table when prices change).
  */
+import { INDEX_KEY, LEAD_PK_PREFIX, LINK_PK_PREFIX, PROFILE_SK } from '#lib/core/keys';
+
 export const PRICES_DATE = '2026-11-27';
 export const PRICES = {
   /** Step Functions Standard: $0.025 per 1,000 state transitions. */
@@ -106,8 +108,9 @@ export function requestUnits(r: DdbRecord): { wru: number; rru: number } {
       const sk = r.key?.sk?.S ?? '';
       const expr = r.update ?? '';
       let wru = 1;
-      if (pk.startsWith('LEAD#') && sk === 'PROFILE') wru += /gsi1pk/.test(expr) ? 2 : 1;
-      if (pk.startsWith('LINK#') && /gsi3/.test(expr)) wru += 1;
+      const reminder = INDEX_KEY.byReminderDue;
+      if (pk.startsWith(LEAD_PK_PREFIX) && sk === PROFILE_SK) wru += expr.includes(INDEX_KEY.byStage.pk) ? 2 : 1;
+      if (pk.startsWith(LINK_PK_PREFIX) && (expr.includes(reminder.pk) || expr.includes(reminder.sk))) wru += 1;
       return { wru, rru: 0 };
     }
     case 'DeleteItem':

@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 export interface DigestScheduleProps {
   /** The send-digest function. */
   readonly function: lambda.IFunction;
-  /** EventBridge Scheduler expression (validated by infra/settings.ts). */
+  /** EventBridge Scheduler expression (validated by the digestSchedule setting, functions/lib/aws/settings.ts). */
   readonly expression: string;
   /** IANA time zone of the expression. */
   readonly timezone: string;

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { TableOperation } from '../settings';
+import type { TableOperation } from '../function-table';
 import { TABLE_SCHEMA, type AttributeType, type KeyAttribute, type TableSchema } from '../table-schema';
 
 export interface LeadTableProps {

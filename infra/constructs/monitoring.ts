@@ -12,7 +12,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
 
-import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../settings';
+import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../function-table';
 
 export interface FunnelMetric {
   readonly metricName: string;

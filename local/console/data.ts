@@ -6,13 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pages } from '#lib/aws/paginate';
+import { STAGES, TEAMS, type Stage } from '#lib/core/contracts';
+import { EVENT_SK_PREFIX, INDEX, INDEX_KEY, leadIdOfPk, leadKey, leadPk, linkKey, stageGsiPk, teamFeedbackGsiPk } from '#lib/core/keys';
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
 import type { Outbox } from '../outbox';
 import { FUNNEL_HEADLINE, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback } from './pages';
 
-export const STAGE_ORDER = ['captured', 'qualifying', 'meeting', 'negotiating', 'onboarding', 'customer', 'renewed', 'churned', 'nurture', 'disqualified', 'lost', 'stalled', 'needs-attention'] as const;
-export const TEAM_ORDER = ['marketing', 'inside-sales', 'field-sales', 'customer-success'] as const;
+/** The console's stage columns and filter: the contract's stages, in its order (a new stage shows up by itself). */
+export const STAGE_ORDER = STAGES;
+/** The console's team sections and owner facts: the contract's teams, in its order. */
+export const TEAM_ORDER = TEAMS;
+
+function isStage(s: string): s is Stage {
+  return (STAGES as readonly string[]).includes(s);
+}
 
 type Item = Record<string, unknown>;
 
@@ -25,9 +34,14 @@ function num(v: unknown): number | undefined {
 function rec(v: unknown): Item {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Item) : {};
 }
+/** The item's lead id: its `leadId`, else read from its `LEAD#<id>` pk. */
+function leadIdOf(item: Item): string | undefined {
+  const pk = str(item.pk);
+  return str(item.leadId) ?? (pk === undefined ? undefined : leadIdOfPk(pk));
+}
 
 export function leadCard(item: Item): LeadCard {
-  const leadId = str(item.leadId) ?? str(item.pk)?.replace(/^LEAD#/, '') ?? '?';
+  const leadId = leadIdOf(item) ?? '?';
   const company = str(item.company);
   const name = str(item.name);
   const facts: [string, string][] = [];
@@ -140,11 +154,11 @@ export class ConsoleData {
     const found = new Map<string, Item>();
     const unique = [...new Set(leadIds)];
     for (let i = 0; i < unique.length; i += 100) {
-      let keys: Item[] = unique.slice(i, i + 100).map((id) => ({ pk: `LEAD#${id}`, sk: 'PROFILE' }));
+      let keys: Item[] = unique.slice(i, i + 100).map((id) => ({ ...leadKey(id) }));
       for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
         const out = await this.o.doc.send(new BatchGetCommand({ RequestItems: { [this.o.tableName]: { Keys: keys } } }));
         for (const item of out.Responses?.[this.o.tableName] ?? []) {
-          const id = str(item.leadId) ?? str(item.pk)?.replace(/^LEAD#/, '');
+          const id = leadIdOf(item);
           if (id !== undefined) found.set(id, item);
         }
         keys = (out.UnprocessedKeys?.[this.o.tableName]?.Keys ?? []) as Item[];
@@ -202,7 +216,7 @@ export class ConsoleData {
     } catch {
       // fall back to the current definition
     }
-    const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `LEAD#${name}`, sk: 'PROFILE' } }))).Item;
+    const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: leadKey(name) }))).Item;
     const view: ExecutionView = {
       name: d.name,
       executionArn: d.executionArn,
@@ -231,39 +245,41 @@ export class ConsoleData {
       new QueryCommand({
         TableName: this.o.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':prefix': 'EVENT#' },
+        ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': EVENT_SK_PREFIX },
       }),
     );
     return (out.Items ?? []).map(stageEventRow);
   }
 
-  async queryAll(input: { index: string; pk: string; pkValue: string; forward?: boolean; limit?: number }): Promise<Item[]> {
+  /** Every item of one GSI partition (pages followed; with `limit`, stops after the page that reaches it). */
+  async queryAll(input: { index: keyof typeof INDEX; pkValue: string; forward?: boolean; limit?: number }): Promise<Item[]> {
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.o.doc.send(
+    const send = (ExclusiveStartKey: Item | undefined) =>
+      this.o.doc.send(
         new QueryCommand({
           TableName: this.o.tableName,
-          IndexName: input.index,
+          IndexName: INDEX[input.index],
           KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': input.pk },
+          ExpressionAttributeNames: { '#pk': INDEX_KEY[input.index].pk },
           ExpressionAttributeValues: { ':pk': input.pkValue },
           ScanIndexForward: input.forward ?? true,
-          ExclusiveStartKey: start,
+          ExclusiveStartKey,
         }),
       );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined && (input.limit === undefined || items.length < input.limit));
+    for await (const page of pages(send)) {
+      items.push(...(page.Items ?? []));
+      if (input.limit !== undefined && items.length >= input.limit) break;
+    }
     return input.limit === undefined ? items : items.slice(0, input.limit);
   }
 
   async leadsByStage(stage?: string): Promise<StageColumn[]> {
-    const stages = stage !== undefined && stage !== '' ? [stage] : [...STAGE_ORDER];
+    const stages: readonly string[] = stage !== undefined && stage !== '' ? [stage] : STAGE_ORDER;
     return Promise.all(
       stages.map(async (s) => ({
         stage: s,
-        leads: (await this.queryAll({ index: 'byStage', pk: 'gsi1pk', pkValue: `STAGE#${s}`, forward: false })).map(leadCard),
+        // not a stage: no lead can be in it
+        leads: isStage(s) ? (await this.queryAll({ index: 'byStage', pkValue: stageGsiPk(s), forward: false })).map(leadCard) : [],
       })),
     );
   }
@@ -272,7 +288,7 @@ export class ConsoleData {
     return Promise.all(
       TEAM_ORDER.map(async (team) => ({
         team,
-        items: (await this.queryAll({ index: 'byTeamFeedback', pk: 'gsi2pk', pkValue: `FEEDBACK#${team}`, forward: false, limit })).map((i) => feedbackItem(i, team)),
+        items: (await this.queryAll({ index: 'byTeamFeedback', pkValue: teamFeedbackGsiPk(team), forward: false, limit })).map((i) => feedbackItem(i, team)),
       })),
     );
   }
@@ -323,7 +339,7 @@ export class ConsoleData {
     await Promise.all(
       [...byPage.entries()].map(async ([id, page]) => {
         const hash = createHash('sha256').update(id).digest('hex');
-        const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `LINK#${hash}`, sk: 'LINK' }, ConsistentRead: true }))).Item;
+        const item = (await this.o.doc.send(new GetCommand({ TableName: this.o.tableName, Key: linkKey(hash), ConsistentRead: true }))).Item;
         if (item === undefined || item.type !== 'LINK') return; // reply links answer feedback, not a request
         const status = str(item.status);
         if (status !== undefined && status !== 'pending') return;
@@ -377,7 +393,7 @@ export function feedbackItem(i: Item, team: string): FeedbackItem {
     ...(replyStatus !== undefined ? { reply: { status: replyStatus, note: str(reply.note) ?? '', repliedAt: str(reply.repliedAt) ?? '' } } : {}),
     ...(campaign !== undefined ? { campaign } : {}),
     ...(answeredBy !== undefined ? { answeredBy } : {}),
-    leadId: str(i.leadId) ?? str(i.pk)?.replace(/^LEAD#/, '') ?? '?',
+    leadId: leadIdOf(i) ?? '?',
     fromTeam: str(pick('from')) ?? str(pick('fromTeam')) ?? '?',
     toTeam: str(pick('to')) ?? str(pick('toTeam')) ?? team,
     step: str(pick('step')) ?? skParts[2] ?? '?',

@@ -46,7 +46,8 @@ describe('replies to flagged feedback', () => {
     const link = String(acting);
     // The execution moved on to the meeting; replies never touch it.
     await server.until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
-    const history = (await server.history(String(captured.body.executionArn))).length;
+    // Entering the state is not yet parked: wait until its request is out (TaskSubmitted is the last event).
+    const history = (await server.parked(String(captured.body.executionArn))).length;
 
     // A reply link is not a pending feedback request.
     const pending = await server.getJson<{ url: string }[]>(`/local/pending?leadId=${id}`);

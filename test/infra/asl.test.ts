@@ -8,14 +8,8 @@ import { createRequire } from 'node:module';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { ASL_FILE } from '../../infra/paths';
-import {
-  ASL_FUNCTION_PLACEHOLDERS,
-  ASL_NUMBER_PLACEHOLDERS,
-  aslSubstitutions,
-  resolveSettings,
-  substitute,
-  type AslFunctionPlaceholder,
-} from '../../infra/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_NUMBER_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../../infra/asl-substitutions';
+import { resolveSettings } from '../../infra/settings';
 
 const require = createRequire(import.meta.url);
 interface ValidationResult {

@@ -1,32 +1,20 @@
 /**
- * infra/settings.ts and infra/table-schema.ts: plain modules the stack and
- * the local dev server share (no synth here).
+ * infra/settings.ts, asl-substitutions.ts, function-table.ts and
+ * table-schema.ts: plain modules the stack and the local dev server share (no synth here).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENV, parseTeams } from '#lib/aws/config';
+import { ENV, SettingsError, parseSetting, type SettingDeclaration } from '#lib/aws/config';
+import { SETTINGS, SETTING_KEYS, senderAddress } from '#lib/aws/settings';
+import { parseTeams } from '#lib/teams/directory';
 import { INDEX } from '#lib/core/keys';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC } from '#lib/funnel/metrics';
 import { FUNNEL_METRICS, REVENUE_METRIC } from '../../infra/constructs/monitoring';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
-import {
-  ASL_FUNCTION_PLACEHOLDERS,
-  DEFAULT_SETTINGS,
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  MAX_EXECUTION_SECONDS,
-  SETTING_KEYS,
-  SettingsError,
-  aslNumbers,
-  aslSubstitutions,
-  functionEnvironment,
-  resolveSettings,
-  senderAddress,
-  worstCaseExecutionSeconds,
-  type AslFunctionPlaceholder,
-  type PipelineResources,
-} from '../../infra/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, aslNumbers, aslSubstitutions, type AslFunctionPlaceholder } from '../../infra/asl-substitutions';
+import { FUNCTION_NAMES, FUNCTIONS, functionEnvironment, type PipelineResources } from '../../infra/function-table';
+import { MAX_EXECUTION_SECONDS, resolveSettings, worstCaseExecutionSeconds } from '../../infra/settings';
 import { INDEX_NAMES, TABLE_SCHEMA, attributeDefinitions, createTableInput, timeToLiveInput } from '../../infra/table-schema';
 
 const RESOURCES: PipelineResources = {
@@ -46,7 +34,7 @@ describe('resolveSettings', () => {
   it('has documented defaults: 4 h speed to lead, example.com teams, a sender', () => {
     const s = resolveSettings();
     expect(s.qualificationCallSlaSeconds).toBe(4 * 3600);
-    expect(s.maxCheckIns).toBe(DEFAULT_SETTINGS.maxCheckIns);
+    expect(s.maxCheckIns).toBe(SETTINGS.maxCheckIns.default);
     expect(s.maxReschedules).toBe(2);
     expect(s.mailFrom).toBe('The Model pipeline <pipeline@example.com>');
     expect(s.mailIdentity).toBe('pipeline@example.com');
@@ -158,6 +146,18 @@ describe('functionEnvironment', () => {
     expect(parseTeams(request[ENV.teams] ?? '')).toEqual(s.teams);
     expect(functionEnvironment('capture-lead', s, RESOURCES)[ENV.stateMachineArn]).toBe(RESOURCES.stateMachineArn);
     expect(functionEnvironment('funnel', s, RESOURCES)).not.toHaveProperty(ENV.mailFrom);
+  });
+
+  it('gives a setting under its declared variable, as the functions read it back (functions/lib/aws/settings.ts)', () => {
+    const s = resolveSettings({ scoringWeights: { otherIndustry: 0.1 }, reminderAfterFraction: 0.25, digestTimezone: 'Europe/Paris' });
+    for (const key of SETTING_KEYS) {
+      const declaration: SettingDeclaration = SETTINGS[key];
+      const variable = declaration.env;
+      if (variable === undefined) continue;
+      expect(variable, key).toBe(ENV[key as keyof typeof ENV]);
+      const written = FUNCTION_NAMES.map((name) => functionEnvironment(name, s, RESOURCES)[variable]).find((v) => v !== undefined);
+      expect(parseSetting(declaration, written, variable), key).toEqual(s[key]);
+    }
   });
 
   it('passes SCORING_WEIGHTS only when set, and prefers a custom domain for links', () => {

@@ -11,19 +11,12 @@ import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api';
 import { LAZY_CREDENTIAL_PROVIDERS } from '../../infra/constructs/pipeline-function';
 import { FUNNEL_METRICS } from '../../infra/constructs/monitoring';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
-import {
-  ASL_FUNCTION_PLACEHOLDERS,
-  ASL_NUMBER_PLACEHOLDERS,
-  DEFAULT_SETTINGS,
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  aslNumbers,
-  resolveSettings,
-  substitute,
-  type FunctionName,
-} from '../../infra/settings';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_NUMBER_PLACEHOLDERS, aslNumbers, substitute } from '../../infra/asl-substitutions';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/function-table';
+import { resolveSettings } from '../../infra/settings';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
-import { ENV } from '#lib/aws/config';
+import { ENV, type SettingDeclaration } from '#lib/aws/config';
+import { SETTINGS, type SettingKey } from '#lib/aws/settings';
 import { SYNTH_TIMEOUT_MS, resourcesOf, synthesize, type CfnResource, type Synthesized } from './synth';
 
 let s: Synthesized;
@@ -221,7 +214,7 @@ describe('functions', () => {
     }
     const groups = resourcesOf(s.json, 'AWS::Logs::LogGroup');
     expect(groups.length).toBeGreaterThanOrEqual(FUNCTION_NAMES.length + 2);
-    for (const [, g] of groups) expect(g.Properties?.['RetentionInDays']).toBe(DEFAULT_SETTINGS.logRetentionDays);
+    for (const [, g] of groups) expect(g.Properties?.['RetentionInDays']).toBe(SETTINGS.logRetentionDays.default);
   });
 
   it('are minified ESM bundles with a createRequire banner and source maps enabled', () => {
@@ -256,9 +249,15 @@ describe('functions', () => {
   it('get the environment variables their entry files require at load', () => {
     for (const name of FUNCTION_NAMES) {
       const source = readFileSync(path.join(REPO_ROOT, 'functions', `${name}.ts`), 'utf8');
-      const required = [...source.matchAll(/requireEnv\(ENV\.(\w+)\)/g)].map((m) => m[1] as keyof typeof ENV);
+      const read: SettingDeclaration[] = [...source.matchAll(/setting\('(\w+)'\)/g)].map((m) => SETTINGS[m[1] as SettingKey]);
+      if (source.includes('teamDirectory()')) read.push(SETTINGS.teams);
+      const required = [
+        ...[...source.matchAll(/requireEnv\(ENV\.(\w+)\)/g)].map((m) => ENV[m[1] as keyof typeof ENV]),
+        // Settings without a default at run time (a setting with one may be unset).
+        ...read.flatMap((d) => (d.envRequired === true && d.env !== undefined ? [d.env] : [])),
+      ];
       const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      for (const key of required) expect(env, `${name} needs ${ENV[key]}`).toHaveProperty(ENV[key]);
+      for (const variable of required) expect(env, `${name} needs ${variable}`).toHaveProperty(variable);
       // Lazily required by the shared modules, when the function uses them:
       const ops = operationsInBundle(name);
       if (ops.has('SendEmail')) expect(env, `${name} sends mail`).toHaveProperty(ENV.mailFrom);
@@ -452,7 +451,7 @@ describe('HTTP API', () => {
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: DEFAULT_SETTINGS.apiRateLimit, ThrottlingBurstLimit: DEFAULT_SETTINGS.apiBurstLimit },
+      DefaultRouteSettings: { ThrottlingRateLimit: SETTINGS.apiRateLimit.default, ThrottlingBurstLimit: SETTINGS.apiBurstLimit.default },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: JSON.stringify(ACCESS_LOG_FIELDS) },
     });
     const format = JSON.stringify(ACCESS_LOG_FIELDS);
@@ -536,7 +535,7 @@ describe('digest schedule', () => {
 
   it('invokes send-digest on Mondays at 08:00 UTC through EventBridge Scheduler, with its fire time, retries and a dead-letter queue', () => {
     const p = scheduleProps();
-    expect(p['ScheduleExpression']).toBe(DEFAULT_SETTINGS.digestSchedule);
+    expect(p['ScheduleExpression']).toBe(SETTINGS.digestSchedule.default);
     expect(p['ScheduleExpression']).toBe('cron(0 8 ? * MON *)');
     expect(p['ScheduleExpressionTimezone']).toBe('UTC');
     expect(p['State']).toBe('ENABLED');

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../local/engine/api';
-import { feedbackItem, historyRow, leadCard, pathOf, stageEventRow } from '../../local/console/data';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STAGES, TEAMS } from '#lib/core/contracts';
+import { INDEX, INDEX_KEY, stageGsiPk, teamFeedbackGsiPk } from '#lib/core/keys';
+import { ConsoleData, STAGE_ORDER, TEAM_ORDER, feedbackItem, historyRow, leadCard, pathOf, stageEventRow } from '../../local/console/data';
 
 const at = new Date('2026-11-27T10:00:00Z');
 const ev = (id: number, type: string, details: Record<string, unknown> = {}): HistoryEvent => ({ id, previousEventId: id - 1, timestamp: at, type, ...details });
@@ -50,5 +53,52 @@ describe('console data shaping', () => {
       at: '2026-11-27T10:00:00.000Z', from: 'captured', to: 'qualifying', reason: 'sales-ready', timeInPreviousStageMs: 1500,
     });
     expect(stageEventRow({ sk: 'EVENT#2026-11-27T09:00:00.000Z#000001', from: null, to: 'captured' })).toMatchObject({ at: '2026-11-27T09:00:00.000Z', from: null, reason: '' });
+  });
+});
+
+/** A document client whose Query answers `pageSize` items per page from `total`, recording each request. */
+function fakeDoc(total: number, pageSize: number) {
+  const sent: Record<string, unknown>[] = [];
+  const doc = {
+    send: async (cmd: unknown) => {
+      if (!(cmd instanceof QueryCommand)) throw new Error('only Query');
+      const input = cmd.input as Record<string, unknown>;
+      sent.push(input);
+      const start = (input.ExclusiveStartKey as { n: number } | undefined)?.n ?? 0;
+      const end = Math.min(total, start + pageSize);
+      const Items = Array.from({ length: end - start }, (_, k) => ({ pk: `LEAD#l${start + k}`, leadId: `l${start + k}`, stage: 'captured' }));
+      return end < total ? { Items, LastEvaluatedKey: { n: end } } : { Items };
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return { doc, sent };
+}
+const consoleData = (doc: DynamoDBDocumentClient) => new ConsoleData({ doc, tableName: 't', engine: {} as never, stateMachineArn: 'arn:sm', outbox: {} as never, definition: '{}' });
+
+describe('console table reads', () => {
+  it('lists every stage and every team of the contracts', () => {
+    for (const stage of STAGES) expect(STAGE_ORDER).toContain(stage);
+    expect(STAGE_ORDER).toHaveLength(STAGES.length);
+    for (const team of TEAMS) expect(TEAM_ORDER).toContain(team);
+    expect(TEAM_ORDER).toHaveLength(TEAMS.length);
+  });
+
+  it('shows a column per stage, read from the byStage index', async () => {
+    const { doc, sent } = fakeDoc(0, 10);
+    const columns = await consoleData(doc).leadsByStage();
+    expect(columns.map((c) => c.stage)).toEqual([...STAGES]);
+    expect(sent.map((q) => q.ExpressionAttributeValues)).toEqual(STAGES.map((s) => ({ ':pk': stageGsiPk(s) })));
+    expect(sent[0]).toMatchObject({ IndexName: INDEX.byStage, ExpressionAttributeNames: { '#pk': INDEX_KEY.byStage.pk }, ScanIndexForward: false });
+  });
+
+  it('follows every page, and stops at the page that reaches the limit', async () => {
+    const all = fakeDoc(5, 2);
+    expect(await consoleData(all.doc).queryAll({ index: 'byStage', pkValue: stageGsiPk('captured') })).toHaveLength(5);
+    expect(all.sent).toHaveLength(3);
+    const limited = fakeDoc(5, 2);
+    const feedback = await consoleData(limited.doc).teamFeedback(3);
+    expect(feedback.map((t) => t.team)).toEqual([...TEAMS]);
+    expect(feedback.every((t) => t.items.length === 3)).toBe(true);
+    expect(limited.sent).toHaveLength(2 * TEAMS.length);
+    expect(limited.sent[0]).toMatchObject({ IndexName: INDEX.byTeamFeedback, ExpressionAttributeNames: { '#pk': INDEX_KEY.byTeamFeedback.pk }, ExpressionAttributeValues: { ':pk': teamFeedbackGsiPk('marketing') } });
   });
 });

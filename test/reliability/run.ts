@@ -39,7 +39,7 @@ const rows: [string, number, string][] = [
   ['leads in Needs attention', totals.needsAttention, 'failed visibly, ops notified'],
   ['leads lost', totals.leadsLost, 'must be 0'],
   ['answers lost', totals.answersLost, 'must be 0'],
-  ['emails sent twice', totals.mailsResent, 'a kill -9 between SES accepting and the marker write (README)'],
+  ['emails sent twice', totals.mailsResent, 'a kill -9 between SES accepting and the marker write (docs/reliability.md)'],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 const n = Math.max(...rows.map((r) => String(r[1]).length));

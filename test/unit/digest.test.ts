@@ -220,10 +220,10 @@ describe('digest email', () => {
     expect(email?.subject).toBe('Marketing feedback digest: 2 new, 3 waiting for a reply (16 Nov to 23 Nov)');
   });
 
-  it('README.md shows the sample digest exactly as the renderer makes it', () => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  it('docs/emails.md shows the sample digest exactly as the renderer makes it', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'docs', 'emails.md'), 'utf8');
     const block = /<!-- digest-sample:start -->\n```text\n([\s\S]*?)\n```\n<!-- digest-sample:end -->/.exec(readme);
-    expect(block?.[1], 'README.md has the digest-sample block').toBeDefined();
+    expect(block?.[1], 'docs/emails.md has the digest-sample block').toBeDefined();
     expect(block?.[1]).toBe(sampleDigestText());
   });
 });

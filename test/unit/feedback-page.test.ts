@@ -16,7 +16,7 @@ const { handler } = await import('../../functions/feedback-page');
 const { hashLinkId, newLinkId, createLink, lookupLink, isWellFormedLinkId, LINK_ID_BYTES } = await import('#lib/feedback/links');
 const { leadKey, linkKey } = await import('#lib/core/keys');
 const { leadSnapshot } = await import('#lib/mail/layout');
-type LeadProfile = import('#lib/leads/profile').LeadProfile;
+type LeadProfile = import('#lib/leads/records').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('feedback-page');

@@ -17,12 +17,13 @@ const { handler } = await import('../../functions/feedback-page');
 const { needsAttention, emailsAtOnce, feedbackItem, feedbackEmail } = await import('#lib/feedback/sharing');
 const { parseReplyForm, replyLinkUrl, feedbackSkOf } = await import('#lib/feedback/replies');
 const { createLink, lookupLink, hashLinkId, REPLY_LINK_SECONDS } = await import('#lib/feedback/links');
-const { parseInstantFeedbackEmails } = await import('#lib/aws/config');
-const { functionEnvironment, resolveSettings } = await import('../../infra/settings');
+const { setting } = await import('#lib/aws/settings');
+const { functionEnvironment } = await import('../../infra/function-table');
+const { resolveSettings } = await import('../../infra/settings');
 const { feedbackKey, leadKey, linkKey, teamFeedbackIndex } = await import('#lib/core/keys');
 const { ValidationError } = await import('#lib/core/errors');
 const { leadSnapshot } = await import('#lib/mail/layout');
-type LeadProfile = import('#lib/leads/profile').LeadProfile;
+type LeadProfile = import('#lib/leads/records').LeadProfile;
 
 const NOW = new Date('2026-03-02T10:00:00.000Z');
 const ctx = lambdaContext('feedback-page');
@@ -111,8 +112,16 @@ describe('which feedback is emailed at once', () => {
     expect(emailsAtOnce('flagged', calm)).toBe(false);
     expect(emailsAtOnce('flagged', item)).toBe(true);
     expect(emailsAtOnce('none', item)).toBe(false);
-    expect(parseInstantFeedbackEmails('flagged')).toBe('flagged');
-    expect(() => parseInstantFeedbackEmails('some')).toThrow('INSTANT_FEEDBACK_EMAILS must be one of all, flagged, none');
+    try {
+      vi.stubEnv('INSTANT_FEEDBACK_EMAILS', '');
+      expect(setting('instantFeedbackEmails')).toBe('flagged');
+      vi.stubEnv('INSTANT_FEEDBACK_EMAILS', 'none');
+      expect(setting('instantFeedbackEmails')).toBe('none');
+      vi.stubEnv('INSTANT_FEEDBACK_EMAILS', 'some');
+      expect(() => setting('instantFeedbackEmails')).toThrow('INSTANT_FEEDBACK_EMAILS: must be one of all, flagged, none');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('is the instantFeedbackEmails setting, passed to share-feedback (with PUBLIC_BASE_URL for the reply links)', () => {

@@ -35,7 +35,7 @@ const sesMock = mockClient(SESClient);
 const sfnMock = mockClient(SFNClient);
 
 const { ddb } = await import('#lib/aws/clients');
-const { parseTeams } = await import('#lib/aws/config');
+const { parseTeams } = await import('#lib/teams/directory');
 const { requestFeedback } = await import('#lib/feedback/requests');
 const { eraseLead } = await import('#lib/leads/erasure');
 const { leadKey, linkKey } = await import('#lib/core/keys');

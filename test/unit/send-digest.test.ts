@@ -8,7 +8,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FeedbackItem } from '#lib/feedback/sharing';
+import type { FeedbackItem } from '#lib/feedback/records';
 import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';

@@ -3,11 +3,18 @@
  * (infra/) and the local dev server (local/) set the same variables; nothing
  * here knows where it runs. A missing variable fails fast with its name, when
  * a handler first asks for it (module load of that handler).
+ *
+ * Settings (functions/lib/aws/settings.ts) are declared with `defineSetting`
+ * and checked by `parseSetting`, the same way whether the value comes from the
+ * stack's props / CDK context (infra/settings.ts) or from a function's
+ * environment (`readSetting`).
  */
-import type { Team } from '#lib/core/contracts';
 import * as z from '#lib/core/zod';
 
-/** Names of the environment variables, shared with infra/ and local/. */
+/**
+ * Names of the environment variables, shared with infra/ and local/. A
+ * setting's variable is read through its declaration (functions/lib/aws/settings.ts), not directly.
+ */
 export const ENV = {
   tableName: 'TABLE_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
@@ -20,7 +27,7 @@ export const ENV = {
   scoringWeights: 'SCORING_WEIGHTS',
   /** Secrets Manager secret id/ARN holding the bearer key for POST /leads and GET /funnel. */
   apiKeySecretId: 'API_KEY_SECRET_ID',
-  /** Send a reminder when this fraction of a feedback request's time has passed (default 0.5). */
+  /** Send a reminder when this fraction of a feedback request's time has passed (the reminderAfterFraction setting). */
   reminderAfterFraction: 'REMINDER_AFTER_FRACTION',
   /** EventBridge Scheduler expression of the team digest (functions/lib/digest/schedule.ts); its fire times bound the periods. */
   digestSchedule: 'DIGEST_SCHEDULE',
@@ -29,6 +36,7 @@ export const ENV = {
   /** Which feedback share-feedback emails at once: all | flagged | none (see INSTANT_FEEDBACK_EMAILS). */
   instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
 } as const;
+export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /**
  * Which feedback is emailed to the receiving team at once (every feedback is
@@ -37,13 +45,6 @@ export const ENV = {
  */
 export const INSTANT_FEEDBACK_EMAILS = ['all', 'flagged', 'none'] as const;
 export type InstantFeedbackEmails = (typeof INSTANT_FEEDBACK_EMAILS)[number];
-
-/** Parses INSTANT_FEEDBACK_EMAILS; a bad value names the variable. */
-export function parseInstantFeedbackEmails(value: string): InstantFeedbackEmails {
-  const hit = INSTANT_FEEDBACK_EMAILS.find((v) => v === value);
-  if (hit === undefined) throw new Error(`${ENV.instantFeedbackEmails} must be one of ${INSTANT_FEEDBACK_EMAILS.join(', ')}`);
-  return hit;
-}
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
@@ -58,39 +59,62 @@ export function optionalEnv(name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-const email = z.email();
-const teamSchema = z.object({
-  /** Who escalations go to. */
-  lead: email,
-  /** Round-robin pool for new work. At least one. */
-  members: z.array(email).check(z.minLength(1)),
-});
-export const teamDirectorySchema = z.object({
-  marketing: teamSchema,
-  'inside-sales': teamSchema,
-  'field-sales': teamSchema,
-  'customer-success': teamSchema,
-  ops: z.object({ lead: email }),
-});
-export type TeamConfig = z.infer<typeof teamSchema>;
-export type TeamDirectory = z.infer<typeof teamDirectorySchema>;
+// ---- settings ---------------------------------------------------------------
 
-/** Parses TEAMS; a bad value names the offending path. */
-export function parseTeams(json: string): TeamDirectory {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    throw new Error(`${ENV.teams} is not valid JSON`);
-  }
-  const parsed = teamDirectorySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`${ENV.teams}.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+/** A setting's value is bad (the message starts with the setting's or the variable's name). */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
 }
 
-export function teamConfig(directory: TeamDirectory, team: Team): TeamConfig {
-  return directory[team];
+/** One setting: how a value is checked, its default, and where functions read it. */
+export interface SettingDeclaration<Schema extends z.ZodMiniType = z.ZodMiniType> {
+  /** Checks a value and gives the setting's type. Environment variables and `-c key=value` give strings: numbers use `z.coerce`. */
+  readonly schema: Schema;
+  /** A string value is JSON, parsed before the schema (a typed value from stack props is not). */
+  readonly json?: boolean;
+  /** The value when none is given. None: the setting is optional (its schema accepts undefined). */
+  readonly default?: z.output<Schema>;
+  /** The environment variable functions read it from (infra/function-table.ts sets it for the functions that list the setting). */
+  readonly env?: EnvName;
+  /** When `env` is unset, functions fail instead of taking the default (the stack always sets it). */
+  readonly envRequired?: boolean;
+}
+
+/**
+ * A declaration, its default checked against its schema. The options keep
+ * their literal types, so the type of `SETTINGS` knows which settings have an `env`.
+ */
+export function defineSetting<Schema extends z.ZodMiniType, const Options extends Omit<SettingDeclaration<Schema>, 'schema'>>(
+  schema: Schema,
+  options: Options,
+): { readonly schema: Schema } & Options {
+  return { schema, ...options };
+}
+
+/**
+ * Checks a setting's value (a string, or a typed value from stack props).
+ * Throws a SettingsError starting with `name`: `name.path: message`.
+ */
+export function parseSetting<Schema extends z.ZodMiniType>(declaration: SettingDeclaration<Schema>, value: unknown, name: string): z.output<Schema> {
+  let raw = value;
+  if (declaration.json === true && typeof value === 'string') {
+    try {
+      raw = JSON.parse(value) as unknown;
+    } catch {
+      throw new SettingsError(`${name} is not valid JSON`);
+    }
+  }
+  const result = declaration.schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.map(String).join('.') ?? '';
+    throw new SettingsError(`${name}${path === '' ? '' : `.${path}`}: ${issue?.message ?? 'invalid'}`);
+  }
+  return result.data;
+}
+
+/** A setting from the function's environment: unset, its default (or a failure, when envRequired); a bad value fails naming the variable. */
+export function readSetting<Schema extends z.ZodMiniType>(declaration: SettingDeclaration<Schema> & { readonly env: EnvName }): z.output<Schema> {
+  const value = declaration.envRequired === true ? requireEnv(declaration.env) : (optionalEnv(declaration.env) ?? declaration.default);
+  return parseSetting(declaration, value, declaration.env);
 }

@@ -85,18 +85,24 @@ export interface FeedbackAnswer {
   comment: string; // may be ''
   /** Structured ratings of the hand-off, 1..5, keyed by question id. */
   ratings: Record<string, number>;
-  details: {
-    reasonCode?: string;
-    amount?: number; // deal-decision 'won'
-    currency?: string;
-    promises?: string; // what was promised to the customer
-    missing?: string; // what the hand-off lacked
-    moreOf?: string; // qualification-call: campaigns/content Marketing should do more of
-    difficulties?: string; // onboarding-review: what the customer struggles with (to Marketing)
-    unkeptPromises?: string; // onboarding-review: promises that could not be kept (to Field Sales)
-  };
+  details: FeedbackDetails;
   answeredAt: string; // ISO time
   answeredBy: 'owner' | 'team-lead';
+}
+
+/**
+ * The details of an answer. The fields the state machine or a Lambda reads by
+ * name are typed here; every other free-text answer is declared once, as a
+ * text question of the feedback catalogue (functions/lib/feedback/steps.ts),
+ * and kept under its field name (e.g. `missing`, `moreOf`).
+ */
+export interface FeedbackDetails {
+  reasonCode?: string; // read by the ASL (lost, nurture, disqualified, churned)
+  amount?: number; // deal-decision 'won', read by close-deal
+  currency?: string; // deal-decision 'won', read by close-deal
+  promises?: string; // deal-decision 'won': what was promised, stored on the deal by close-deal
+  /** The catalogue's other text answers, by field name. */
+  [textField: string]: string | number | undefined;
 }
 
 // ---- share-feedback -----------------------------------------------------

@@ -11,15 +11,26 @@ export const INDEX = {
   byReminderDue: 'byReminderDue',
 } as const;
 
+/** Each GSI's key attribute names (what a Query's KeyConditionExpression names). */
+export const INDEX_KEY = {
+  byStage: { pk: 'gsi1pk', sk: 'gsi1sk' },
+  byTeamFeedback: { pk: 'gsi2pk', sk: 'gsi2sk' },
+  byReminderDue: { pk: 'gsi3pk', sk: 'gsi3sk' },
+} as const satisfies Record<keyof typeof INDEX, { pk: string; sk: string }>;
+
 export interface TableKey {
   pk: string;
   sk: string;
 }
 
-export const leadPk = (leadId: string): string => `LEAD#${leadId}`;
+export const LEAD_PK_PREFIX = 'LEAD#';
+export const leadPk = (leadId: string): string => `${LEAD_PK_PREFIX}${leadId}`;
+/** The lead id of a `LEAD#<id>` pk (a pk without the prefix comes back as it is). */
+export const leadIdOfPk = (pk: string): string => (pk.startsWith(LEAD_PK_PREFIX) ? pk.slice(LEAD_PK_PREFIX.length) : pk);
 
+export const PROFILE_SK = 'PROFILE';
 /** `LEAD#<id>` / `PROFILE`. */
-export const leadKey = (leadId: string): TableKey => ({ pk: leadPk(leadId), sk: 'PROFILE' });
+export const leadKey = (leadId: string): TableKey => ({ pk: leadPk(leadId), sk: PROFILE_SK });
 
 /** GSI byStage attributes for a profile. */
 export const stageIndex = (stage: Stage, stageChangedAt: string, leadId: string) => ({
@@ -50,7 +61,8 @@ export const teamFeedbackIndex = (to: Team, at: string, leadId: string) => ({
 export const teamFeedbackGsiPk = (to: Team): string => `FEEDBACK#${to}`;
 
 /** `LINK#<sha256 hex of the link id>` / `LINK`. */
-export const linkKey = (hash: string): TableKey => ({ pk: `LINK#${hash}`, sk: 'LINK' });
+export const linkKey = (hash: string): TableKey => ({ pk: `${LINK_PK_PREFIX}${hash}`, sk: 'LINK' });
+export const LINK_PK_PREFIX = 'LINK#';
 
 /**
  * `LEAD#<id>` / `LINK#<sha256 hex>`: points a lead at each of its links (same expiry), so erasure finds

@@ -17,23 +17,3 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, value: unknown)
 export const leadIdSchema = z.string().check(z.minLength(1), z.maxLength(80), z.regex(/^[A-Za-z0-9_-]+$/, 'must be a lead id'));
 export const feedbackStepSchema = z.enum(FEEDBACK_STEPS);
 export const teamSchema = z.enum(TEAMS);
-
-/** FeedbackAnswer as the state machine passes it back (from $states.result). */
-export const feedbackAnswerSchema = z.object({
-  step: feedbackStepSchema,
-  answer: z.string().check(z.minLength(1), z.maxLength(100)),
-  comment: z.string().check(z.maxLength(5000)),
-  ratings: z.record(z.string(), z.number().check(z.int(), z.gte(1), z.lte(5))),
-  details: z.object({
-    reasonCode: z.optional(z.string().check(z.maxLength(100))),
-    amount: z.optional(z.number().check(z.nonnegative())),
-    currency: z.optional(z.string().check(z.maxLength(3))),
-    promises: z.optional(z.string().check(z.maxLength(5000))),
-    missing: z.optional(z.string().check(z.maxLength(5000))),
-    moreOf: z.optional(z.string().check(z.maxLength(5000))),
-    difficulties: z.optional(z.string().check(z.maxLength(5000))),
-    unkeptPromises: z.optional(z.string().check(z.maxLength(5000))),
-  }),
-  answeredAt: z.string().check(z.minLength(1)),
-  answeredBy: z.enum(['owner', 'team-lead']),
-});

@@ -11,10 +11,9 @@
  */
 import type { FeedbackStep, Team } from '#lib/core/contracts';
 import { type EmailButton, type EmailSection, type RenderedEmail, type SummaryRow, renderEmail } from '#lib/mail/layout';
-import { FEEDBACK_STEP_DEFINITIONS, TEAM_NAMES, answerLabel, reasonLabel, stepDefinition } from '#lib/feedback/steps';
+import { FEEDBACK_STEP_DEFINITIONS, type FeedbackCatalogue, TEAM_NAMES, answerLabel, digestNoteFields, reasonLabel, stepDefinition } from '#lib/feedback/steps';
 import { stripCrLf } from '#lib/core/html';
-import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from '#lib/feedback/replies';
-import type { FeedbackItem } from '#lib/feedback/sharing';
+import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from '#lib/feedback/records';
 
 /** A stored FEEDBACK item as the digest reads it (with `toOwner` and `reply` when set). */
 export type DigestFeedback = FeedbackItem;
@@ -31,14 +30,6 @@ export const MAX_OPEN_ITEMS = 10;
 export const MAX_NOTES_PER_GROUP = 5;
 /** Open items are looked for this many periods back (the current one included). */
 export const OPEN_ITEM_PERIODS = 4;
-
-/** The free-text details the digest quotes, with their heading. */
-const NOTE_FIELDS = [
-  ['missing', 'What was missing'],
-  ['unkeptPromises', 'Promises not kept'],
-  ['difficulties', 'Difficulties the customer faces'],
-  ['moreOf', 'Do more of'],
-] as const;
 
 const RATING_LABELS: ReadonlyMap<string, string> = new Map(
   Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.ratings.map((q) => [q.id, q.label] as const)),
@@ -176,8 +167,12 @@ export function ratingLines(current: readonly DigestFeedback[], previous: readon
 
 const byTime = (a: { at: string }, b: { at: string }): number => a.at.localeCompare(b.at);
 
-/** The digest's content, or undefined when nothing is new for the team. */
-export function digestContent(input: DigestInput): DigestContent | undefined {
+/**
+ * The digest's content, or undefined when nothing is new for the team. The
+ * notes quote the comment and the text details the catalogue gives a
+ * `digest` heading.
+ */
+export function digestContent(input: DigestInput, catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): DigestContent | undefined {
   const { team, period, previousPeriod } = input;
   const label = (leadId: string): string => input.leadLabel?.(leadId) ?? `lead ${leadId}`;
   const received = input.received.filter((i) => i.to === team);
@@ -189,6 +184,7 @@ export function digestContent(input: DigestInput): DigestContent | undefined {
     .sort((a, b) => a.repliedAt.localeCompare(b.repliedAt));
   if (current.length === 0 && replies.length === 0) return undefined;
 
+  const noteFields = digestNoteFields(catalogue);
   const groupLabels = [...new Set(current.map((i) => groupOf(team, i)))].sort((a, b) => a.localeCompare(b));
   const groups: DigestGroup[] = groupLabels.map((g) => {
     const mine = current.filter((i) => groupOf(team, i) === g);
@@ -202,9 +198,9 @@ export function digestContent(input: DigestInput): DigestContent | undefined {
       .flatMap((i) => {
         const base = { at: i.answeredAt, from: i.from, step: i.step, lead: label(i.leadId) };
         return [
-          ...NOTE_FIELDS.flatMap(([field, heading]) => {
+          ...noteFields.flatMap(({ field, heading }) => {
             const text = i.details[field];
-            return text === undefined || text.trim() === '' ? [] : [{ ...base, heading, text }];
+            return typeof text !== 'string' || text.trim() === '' ? [] : [{ ...base, heading, text }];
           }),
           ...(i.comment.trim() === '' ? [] : [{ ...base, heading: 'Comment', text: i.comment }]),
         ];

@@ -5,7 +5,8 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { TeamDirectory } from '#lib/aws/config';
+import { allItems } from '#lib/aws/paginate';
+import type { TeamDirectory } from '#lib/teams/directory';
 import { TEAMS, type Team } from '#lib/core/contracts';
 import { OPEN_ITEM_PERIODS, digestContent, renderDigest, type DigestFeedback, type DigestInput, type Period } from './content';
 import { asTransient } from '#lib/core/errors';
@@ -56,11 +57,9 @@ export function digestPeriods(schedule: RecurringSchedule, at: { scheduledTime?:
  * in that period (filtered by DynamoDB, so older feedback is not held).
  */
 export async function feedbackReceived(team: Team, from: string, to: string, repliedIn?: Period): Promise<DigestFeedback[]> {
-  const items: DigestFeedback[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  try {
-    do {
-      const page = await ddb.send(
+  const items = await allItems(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
+    try {
+      return await ddb.send(
         new QueryCommand({
           TableName: tableName(),
           IndexName: INDEX.byTeamFeedback,
@@ -75,16 +74,14 @@ export async function feedbackReceived(team: Team, from: string, to: string, rep
           ...(repliedIn === undefined
             ? {}
             : { FilterExpression: '#reply.repliedAt >= :repliedFrom AND #reply.repliedAt < :repliedTo', ExpressionAttributeNames: { '#reply': 'reply' } }),
-          ExclusiveStartKey: startKey,
+          ExclusiveStartKey,
         }),
       );
-      items.push(...((page.Items ?? []) as DigestFeedback[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-  } catch (error) {
-    throw asTransient(error, 'digest query');
-  }
-  return items;
+    } catch (error) {
+      throw asTransient(error, 'digest query');
+    }
+  });
+  return items as DigestFeedback[];
 }
 
 export interface DigestDeps {

@@ -14,7 +14,7 @@ import type { EmailSection, SummaryRow } from '#lib/mail/layout';
 import { answerLabel, reasonLabel, stepDefinition } from './steps';
 import { latestFeedback, type Learned } from '#lib/leads/handoff';
 import { isExpansion } from '#lib/leads/schema';
-import type { LeadProfile } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 
 function scoringRows(lead: LeadProfile): SummaryRow[] {
   const a = lead.attributes ?? {};

@@ -10,8 +10,7 @@ import type { SummaryRow } from '#lib/mail/layout';
 import { MAX_VALUE_CHARS } from '#lib/mail/layout';
 import { Conflict, ValidationError } from '#lib/core/errors';
 import { type FeedbackStepDefinition, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
-import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './replies';
-import type { FeedbackItem } from './sharing';
+import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './records';
 import { escapeHtml, truncate } from '#lib/core/html';
 import { type HttpResult, html } from '#lib/aws/http';
 

@@ -16,12 +16,14 @@
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
+import { items } from '#lib/aws/paginate';
 import { asTransient } from '#lib/core/errors';
 import { type FeedbackDeps, feedbackRequestEmail, feedbackUrl } from './requests';
 import { renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { stepDefinition } from './steps';
 import { INDEX, reminderBucket } from '#lib/core/keys';
-import { getLead, type LeadProfile } from '#lib/leads/profile';
+import { getLead } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 import { type FeedbackRequest, clearReminder, createAlias, deleteLink, hashLinkId, markReminding } from './links';
 import { sendEmail, wasSent } from '#lib/mail/mailer';
 import { errorSummary, logger } from '#lib/aws/observability';
@@ -45,25 +47,22 @@ async function dueRequests(now: Date): Promise<FeedbackRequest[]> {
   const nowIso = now.toISOString();
   const out: FeedbackRequest[] = [];
   for (const bucket of [reminderBucket(nowIso), reminderBucket(new Date(now.getTime() - 86_400_000).toISOString())]) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      let page;
+    const send = async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
       try {
-        page = await ddb.send(
+        return await ddb.send(
           new QueryCommand({
             TableName: tableName(),
             IndexName: INDEX.byReminderDue,
             KeyConditionExpression: 'gsi3pk = :bucket AND gsi3sk <= :upper',
             ExpressionAttributeValues: { ':bucket': bucket, ':upper': `${nowIso}#~` },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ExclusiveStartKey,
           }),
         );
       } catch (error) {
         throw asTransient(error, 'dueRequests');
       }
-      for (const item of page.Items ?? []) out.push(item as unknown as FeedbackRequest);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    };
+    for await (const item of items(send)) out.push(item as unknown as FeedbackRequest);
   }
   return out;
 }

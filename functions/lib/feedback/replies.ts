@@ -15,26 +15,11 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { Conflict, Gone, NotFound, ValidationError, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { type FormBody, single, text } from './steps';
-import type { FeedbackItem } from './sharing';
+import { REPLY_STATUSES, type FeedbackItem, type FeedbackReply, type ReplyStatus } from './records';
 import { feedbackKey, leadPk } from '#lib/core/keys';
-import { getLead, type LeadProfile } from '#lib/leads/profile';
+import { getLead } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 import { type ReplyLink, createReplyLink } from './links';
-
-export const REPLY_STATUSES = ['acknowledged', 'acting-on-it'] as const;
-export type ReplyStatus = (typeof REPLY_STATUSES)[number];
-
-export const REPLY_STATUS_LABELS: Readonly<Record<ReplyStatus, string>> = {
-  acknowledged: 'Acknowledged',
-  'acting-on-it': 'Acting on it',
-};
-
-/** The `reply` attribute of a FEEDBACK item. */
-export interface FeedbackReply {
-  status: ReplyStatus;
-  /** '' when none was given ("acknowledged" only). */
-  note: string;
-  repliedAt: string;
-}
 
 /**
  * Validates a reply form: `status` (acknowledged | acting-on-it) and `note`

@@ -8,12 +8,14 @@ import { createHash } from 'node:crypto';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { type RequestBrief, requestBrief } from './briefs';
 import { sfn } from '#lib/aws/clients';
-import type { TeamDirectory } from '#lib/aws/config';
+import { SETTINGS } from '#lib/aws/settings';
+import type { TeamDirectory } from '#lib/teams/directory';
 import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from '#lib/core/contracts';
 import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
 import { type FormBody, parseFeedbackForm, stepDefinition } from './steps';
-import { changeStage, getLead, requireLead, type LeadProfile } from '#lib/leads/profile';
+import { changeStage, getLead, requireLead } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 import {
   type FeedbackRequest,
   answerLink,
@@ -32,7 +34,7 @@ export interface FeedbackDeps {
   teams: TeamDirectory;
   /** PUBLIC_BASE_URL, no trailing slash. */
   publicBaseUrl: string;
-  /** REMINDER_AFTER_FRACTION (default 0.5). */
+  /** REMINDER_AFTER_FRACTION. @default the reminderAfterFraction setting's default */
   remindAfterFraction?: number;
 }
 
@@ -137,7 +139,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
       escalated: event.escalated,
       requestKey,
       timeoutSeconds: event.timeoutSeconds,
-      remindAfterFraction: deps.remindAfterFraction ?? 0.5,
+      remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
     },
     now,
   ).catch((error: unknown) => {

@@ -6,42 +6,21 @@
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { InstantFeedbackEmails, TeamDirectory } from '#lib/aws/config';
+import type { InstantFeedbackEmails } from '#lib/aws/config';
+import type { TeamDirectory } from '#lib/teams/directory';
 import type { FeedbackAnswer, FeedbackStep, Team } from '#lib/core/contracts';
 import { type EmailButton, type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import { asTransient } from '#lib/core/errors';
-import { type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS, feedbackSkOf, replyUrl } from './replies';
-import { TEAM_NAMES, answerSummaryRows, feedbackFor, stepDefinition } from './steps';
+import { REPLY_STATUSES, REPLY_STATUS_LABELS, type FeedbackItem } from './records';
+import { feedbackSkOf, replyUrl } from './replies';
+import { FEEDBACK_STEP_DEFINITIONS, type FeedbackCatalogue, TEAM_NAMES, answerSummaryRows, feedbackFor, flaggedDetailFields, stepDefinition } from './steps';
 import { countFeedback } from '#lib/funnel/counters';
 import { feedbackKey, teamFeedbackIndex } from '#lib/core/keys';
-import type { LeadProfile } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 import { createReplyLink, deleteLink } from './links';
 import { sendEmail } from '#lib/mail/mailer';
 
 export { TEAM_NAMES } from './steps';
-
-/** The stored FEEDBACK item (minus keys). */
-export interface FeedbackItem {
-  leadId: string;
-  step: FeedbackStep;
-  from: Team;
-  to: Team;
-  /** `<from>-><to>`, for "feedback per team pair". */
-  pair: string;
-  campaign?: string;
-  /** Owner of the lead in the giving team. */
-  owner?: string;
-  /** Owner of the lead in the receiving team (lead.owners[to]), when it has one. */
-  toOwner?: string;
-  answer: string;
-  ratings: Record<string, number>;
-  details: FeedbackAnswer['details'];
-  comment: string;
-  answeredAt: string;
-  answeredBy: FeedbackAnswer['answeredBy'];
-  /** The receiving team's answer, set once from a reply link (functions/lib/feedback/replies.ts). */
-  reply?: FeedbackReply;
-}
 
 export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, to: Team, feedback: FeedbackAnswer): FeedbackItem {
   const part = feedbackFor(to, feedback);
@@ -90,17 +69,16 @@ export async function storeFeedback(item: FeedbackItem): Promise<void> {
 
 /** A rating at or below this needs attention. */
 export const LOW_RATING = 2;
-/** Details that report a problem: filled in, the feedback needs attention. */
-export const PROBLEM_DETAILS = ['missing', 'unkeptPromises', 'difficulties'] as const;
 
 /**
  * Feedback that needs the receiving team's attention now, not in next week's
  * digest: any rating of LOW_RATING (2) or below, or a filled problem detail
- * (what was missing from the hand-off, promises that could not be kept, the
+ * (a text question the catalogue declares with `flags: true`: what was
+ * missing from the hand-off, promises that could not be kept, the
  * difficulties the customer faces). Judged on the part for that team.
  */
-export function needsAttention(item: Pick<FeedbackItem, 'ratings' | 'details'>): boolean {
-  return Object.values(item.ratings).some((r) => r <= LOW_RATING) || PROBLEM_DETAILS.some((d) => (item.details[d] ?? '') !== '');
+export function needsAttention(item: Pick<FeedbackItem, 'ratings' | 'details'>, catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): boolean {
+  return Object.values(item.ratings).some((r) => r <= LOW_RATING) || flaggedDetailFields(catalogue).some((d) => (item.details[d] ?? '') !== '');
 }
 
 /** Whether share-feedback emails this item at once under the policy (it is stored and digested either way). */

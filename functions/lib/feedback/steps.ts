@@ -1,12 +1,19 @@
 /**
- * What each review (wait-for-feedback step) asks: who answers, which
- * upstream teams the feedback goes to, the allowed answers, the 1-5 ratings
- * and the detail fields; and the parser that turns a submitted form into a
- * FeedbackAnswer (ValidationError naming the field on bad input).
+ * The feedback catalogue: what each review (wait-for-feedback step) asks,
+ * who answers, which upstream teams the feedback goes to, the allowed
+ * answers, the 1-5 ratings and the detail questions. It is the one place a
+ * question is written: the form and its parser, the schema of the answer the
+ * state machine passes back, the digest's notes (digest/content.ts), the
+ * flagged details (./sharing.ts) and erasure (leads/erasure.ts) all derive
+ * from it through the functions below.
+ *
+ * Also the parser that turns a submitted form into a FeedbackAnswer
+ * (ValidationError naming the field on bad input).
  */
 import type { FeedbackAnswer, FeedbackStep, Team } from '#lib/core/contracts';
 import type { SummaryRow } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
+import { feedbackStepSchema } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 
 export interface Option {
@@ -23,10 +30,13 @@ export interface RatingQuestion {
   high: string;
 }
 
-export type DetailField = keyof FeedbackAnswer['details'];
-
 export interface DetailQuestion {
-  field: DetailField;
+  /**
+   * The form field and the key in FeedbackAnswer['details']. A 'choice' is
+   * stored as `reasonCode`, an 'amount' as `amount`, a 'currency' as
+   * `currency`; a 'text' answer under its own field name.
+   */
+  field: string;
   label: string;
   kind: 'text' | 'amount' | 'currency' | 'choice';
   /** The team this detail is for (share-feedback routes it there); undefined = every receiving team. */
@@ -36,6 +46,12 @@ export interface DetailQuestion {
   shownFor?: readonly string[];
   /** Answers for which the field is required. */
   requiredFor?: readonly string[];
+  /** Text only: may quote a person, so erasing the lead removes it from the stored feedback. */
+  personal?: boolean;
+  /** Text only: filled in, it reports a problem and the feedback needs attention (emailed at once). */
+  flags?: boolean;
+  /** Text only: quoted in the receiving team's digest under `heading`; `order` places it among the other notes of an item. */
+  digest?: { heading: string; order: number };
 }
 
 export interface FeedbackStepDefinition {
@@ -52,6 +68,9 @@ export interface FeedbackStepDefinition {
   ratings: readonly RatingQuestion[];
   details: readonly DetailQuestion[];
 }
+
+/** Every review step's definition: the shape of the catalogue. */
+export type FeedbackCatalogue = Readonly<Record<FeedbackStep, FeedbackStepDefinition>>;
 
 /** The teams' display names. */
 export const TEAM_NAMES: Readonly<Record<Team, string>> = {
@@ -104,7 +123,7 @@ const CHURN_REASONS: readonly Option[] = [
 
 const rating = (id: string, label: string, about: Team, low = 'poor', high = 'excellent'): RatingQuestion => ({ id, label, about, low, high });
 
-export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackStepDefinition>> = {
+export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'qualification-call': {
     step: 'qualification-call',
     title: 'Qualification call',
@@ -123,7 +142,7 @@ export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackSt
     ],
     details: [
       { field: 'reasonCode', label: 'Reason', kind: 'choice', options: QUALIFICATION_REASONS, shownFor: ['nurture', 'disqualify'], requiredFor: ['nurture', 'disqualify'] },
-      { field: 'moreOf', label: 'Which campaigns or content should Marketing do more of?', kind: 'text', about: 'marketing' },
+      { field: 'moreOf', label: 'Which campaigns or content should Marketing do more of?', kind: 'text', about: 'marketing', personal: true, digest: { heading: 'Do more of', order: 4 } },
     ],
   },
   'meeting-outcome': {
@@ -145,7 +164,7 @@ export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackSt
     ],
     details: [
       { field: 'reasonCode', label: 'Why no fit?', kind: 'choice', options: NO_FIT_REASONS, shownFor: ['no-fit'], requiredFor: ['no-fit'] },
-      { field: 'missing', label: 'What was missing from the hand-off?', kind: 'text', about: 'inside-sales' },
+      { field: 'missing', label: 'What was missing from the hand-off?', kind: 'text', about: 'inside-sales', personal: true, flags: true, digest: { heading: 'What was missing', order: 1 } },
     ],
   },
   'deal-decision': {
@@ -162,7 +181,7 @@ export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackSt
     details: [
       { field: 'amount', label: 'Deal amount', kind: 'amount', shownFor: ['won'], requiredFor: ['won'] },
       { field: 'currency', label: 'Currency (ISO code, e.g. EUR)', kind: 'currency', shownFor: ['won'], requiredFor: ['won'] },
-      { field: 'promises', label: 'What was promised to the customer?', kind: 'text', shownFor: ['won'] },
+      { field: 'promises', label: 'What was promised to the customer?', kind: 'text', shownFor: ['won'], personal: true },
       { field: 'reasonCode', label: 'Why was it lost?', kind: 'choice', options: LOST_REASONS, shownFor: ['lost'], requiredFor: ['lost'] },
     ],
   },
@@ -182,8 +201,8 @@ export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackSt
       rating('message-match', 'Did the marketing message match the product?', 'marketing', 'not at all', 'exactly'),
     ],
     details: [
-      { field: 'difficulties', label: 'Which difficulties does the customer face?', kind: 'text', about: 'marketing' },
-      { field: 'unkeptPromises', label: 'Promises that could not be kept', kind: 'text', about: 'field-sales' },
+      { field: 'difficulties', label: 'Which difficulties does the customer face?', kind: 'text', about: 'marketing', personal: true, flags: true, digest: { heading: 'Difficulties the customer faces', order: 3 } },
+      { field: 'unkeptPromises', label: 'Promises that could not be kept', kind: 'text', about: 'field-sales', personal: true, flags: true, digest: { heading: 'Promises not kept', order: 2 } },
       { field: 'reasonCode', label: 'Why did they churn?', kind: 'choice', options: CHURN_REASONS, shownFor: ['churned'], requiredFor: ['churned'] },
     ],
   },
@@ -205,6 +224,68 @@ export const FEEDBACK_STEP_DEFINITIONS: Readonly<Record<FeedbackStep, FeedbackSt
     ],
   },
 };
+
+// ---- What derives from the catalogue (each takes a catalogue, the real one by default) ----
+
+/** The catalogue's free-text questions, in catalogue order. */
+function textQuestions(catalogue: FeedbackCatalogue): DetailQuestion[] {
+  return Object.values(catalogue).flatMap((def) => def.details.filter((d) => d.kind === 'text'));
+}
+
+const unique = (fields: readonly string[]): string[] => [...new Set(fields)];
+
+/** The free-text detail fields (what the parse schema accepts as text). */
+export function textDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
+  return unique(textQuestions(catalogue).map((d) => d.field));
+}
+
+/** The text fields declared `personal`: erasure removes them from the lead's FEEDBACK items. */
+export function personalDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
+  return unique(textQuestions(catalogue).filter((d) => d.personal === true).map((d) => d.field));
+}
+
+/** The text fields declared `flags`: filled in, the feedback needs attention. */
+export function flaggedDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
+  return unique(textQuestions(catalogue).filter((d) => d.flags === true).map((d) => d.field));
+}
+
+/** The text fields the digest quotes, with their heading, lowest `order` first. */
+export function digestNoteFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): { field: string; heading: string }[] {
+  const notes = textQuestions(catalogue)
+    .flatMap((d) => (d.digest === undefined ? [] : [{ field: d.field, heading: d.digest.heading, order: d.digest.order }]))
+    .sort((a, b) => a.order - b.order);
+  const first = notes.filter((n, i) => notes.findIndex((m) => m.field === n.field) === i);
+  return first.map(({ field, heading }) => ({ field, heading }));
+}
+
+const textDetailSchema = z.optional(z.string().check(z.maxLength(5000)));
+
+/**
+ * FeedbackAnswer as the state machine passes it back (from $states.result):
+ * the details contracts.ts names, plus one text field per text question of
+ * the catalogue (other keys are dropped).
+ */
+export function feedbackAnswerSchemaFor(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS) {
+  const textDetails: Record<string, typeof textDetailSchema> = Object.fromEntries(textDetailFields(catalogue).map((field) => [field, textDetailSchema]));
+  return z.object({
+    step: feedbackStepSchema,
+    answer: z.string().check(z.minLength(1), z.maxLength(100)),
+    comment: z.string().check(z.maxLength(5000)),
+    ratings: z.record(z.string(), z.number().check(z.int(), z.gte(1), z.lte(5))),
+    details: z.object({
+      ...textDetails,
+      reasonCode: z.optional(z.string().check(z.maxLength(100))),
+      amount: z.optional(z.number().check(z.nonnegative())),
+      currency: z.optional(z.string().check(z.maxLength(3))),
+      promises: textDetailSchema,
+    }),
+    answeredAt: z.string().check(z.minLength(1)),
+    answeredBy: z.enum(['owner', 'team-lead']),
+  });
+}
+
+/** FeedbackAnswer as the state machine passes it back (close-deal, open-expansion, share-feedback parse their input with it). */
+export const feedbackAnswerSchema = /* @__PURE__ */ feedbackAnswerSchemaFor();
 
 /** The definition of a step. */
 export function stepDefinition(step: FeedbackStep): FeedbackStepDefinition {
@@ -270,8 +351,9 @@ export function parseFeedbackForm(
   step: FeedbackStep,
   form: FormBody,
   meta: { answeredAt: string; answeredBy: FeedbackAnswer['answeredBy'] },
+  catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS,
 ): FeedbackAnswer {
-  const def = stepDefinition(step);
+  const def = catalogue[step];
   const answer = single(form, 'answer');
   if (answer === undefined || answer === '') throw new ValidationError('answer', 'is required');
   if (!def.answers.some((a) => a.value === answer)) {
@@ -314,9 +396,7 @@ export function parseFeedbackForm(
         details.currency = value.toUpperCase();
         break;
       case 'text':
-        if (d.field === 'promises' || d.field === 'missing' || d.field === 'moreOf' || d.field === 'difficulties' || d.field === 'unkeptPromises') {
-          details[d.field] = value;
-        }
+        details[d.field] = value;
         break;
     }
   }
@@ -346,16 +426,16 @@ export function answerSummaryRows(
   return out;
 }
 
-function copyDetail<K extends DetailField>(to: FeedbackAnswer['details'], from: FeedbackAnswer['details'], key: K): void {
-  to[key] = from[key];
-}
-
 /**
  * The part of an answer meant for one receiving team: ratings and details
  * about that team (or about nobody in particular), plus the comment.
  */
-export function feedbackFor(team: Team, answer: FeedbackAnswer): { ratings: Record<string, number>; details: FeedbackAnswer['details'] } {
-  const def = stepDefinition(answer.step);
+export function feedbackFor(
+  team: Team,
+  answer: FeedbackAnswer,
+  catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS,
+): { ratings: Record<string, number>; details: FeedbackAnswer['details'] } {
+  const def = catalogue[answer.step];
   const ratings: Record<string, number> = {};
   for (const q of def.ratings) {
     const v = answer.ratings[q.id];
@@ -363,7 +443,7 @@ export function feedbackFor(team: Team, answer: FeedbackAnswer): { ratings: Reco
   }
   const details: FeedbackAnswer['details'] = {};
   for (const d of def.details) {
-    if (answer.details[d.field] !== undefined && (d.about === undefined || d.about === team)) copyDetail(details, answer.details, d.field);
+    if (answer.details[d.field] !== undefined && (d.about === undefined || d.about === team)) details[d.field] = answer.details[d.field];
   }
   return { ratings, details };
 }

@@ -209,7 +209,7 @@ export async function countStageChange(change: CountedStageChange): Promise<void
 }
 
 // ---- hand-off ratings ------------------------------------------------------------
-/** A stored feedback item as the funnel counts it (feedback/sharing.ts FeedbackItem). */
+/** A stored feedback item as the funnel counts it (feedback/records.ts FeedbackItem). */
 export interface CountedFeedback {
   step: FeedbackStep;
   from: Team;

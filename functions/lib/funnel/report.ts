@@ -12,8 +12,9 @@
  * (mean rating) per team pair, all time and per ISO week, beside the
  * conversion of the stage that hand-off feeds.
  */
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
+import { allItems } from '#lib/aws/paginate';
 import { STAGES, TEAMS, type FeedbackStep, type Stage, type Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { PAIR_SK_PREFIX, isoWeek, medianOfHistogram } from './counters';
@@ -442,24 +443,13 @@ export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedback
 
 /** Every item of the `FUNNEL` partition (a handful of items; paged in case they grow past 1 MB). */
 export async function readFunnelItems(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const input: QueryCommandInput = {
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': FUNNEL_PK },
-      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-    };
+  return allItems(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
     try {
-      const out = await ddb.send(new QueryCommand(input));
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
+      return await ddb.send(new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': FUNNEL_PK }, ExclusiveStartKey }));
     } catch (error) {
       throw asTransient(error, 'funnel counters');
     }
-  } while (startKey);
-  return items;
+  });
 }
 
 /** The whole report. `feedbackSince`: only count feedback of the ISO weeks from this time's week on. */

@@ -25,14 +25,21 @@ import { NotFound, asTransient, errorName, isConditionalCheckFailed } from '#lib
 import { executionArnFor, stateMachineArn } from './executions';
 import { FEEDBACK_SK_PREFIX, LEAD_LINK_SK_PREFIX, leadKey, leadPk } from '#lib/core/keys';
 import { eraseLink, keepUntil } from '#lib/feedback/links';
+import { FEEDBACK_STEP_DEFINITIONS, type FeedbackCatalogue, personalDetailFields } from '#lib/feedback/steps';
 
 /** What an erased profile shows instead of the name and company. */
 export const ERASED = '(erased)';
 
 /** Profile attributes removed (personal data, free text; top-level only: REMOVE of a missing nested path fails). */
 const PROFILE_REMOVE = ['email', 'phone', 'title', 'message', 'lastError'];
-/** Feedback free text (may quote the person): removed from every FEEDBACK item of the lead. */
-const FEEDBACK_TEXT = ['details.promises', 'details.missing', 'details.moreOf', 'details.difficulties', 'details.unkeptPromises'];
+
+/**
+ * Feedback free text that may quote the person (the catalogue's text
+ * questions declared `personal`): removed from every FEEDBACK item of the lead.
+ */
+export function feedbackTextPaths(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
+  return personalDetailFields(catalogue).map((field) => `details.${field}`);
+}
 
 export interface ErasureResult {
   leadId: string;
@@ -98,8 +105,8 @@ async function eraseLinks(leadId: string, now: Date): Promise<number> {
   return erased;
 }
 
-/** Erases the lead; NotFound when there is no such lead. */
-export async function eraseLead(leadId: string, now: Date = new Date()): Promise<ErasureResult> {
+/** Erases the lead; NotFound when there is no such lead. `catalogue` says which feedback details are personal. */
+export async function eraseLead(leadId: string, now: Date = new Date(), catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): Promise<ErasureResult> {
   // Its links first (the answered ones hold the team's answer and comment; every request link, the lead as its email showed it).
   let linksDeleted = await eraseLinks(leadId, now);
   // Then the profile: from here on nothing reads the lead's personal data from it.
@@ -143,14 +150,15 @@ export async function eraseLead(leadId: string, now: Date = new Date()): Promise
   linksDeleted += await eraseLinks(leadId, now);
   // Feedback about the lead: keep answers and ratings, drop the free text (and the note of a reply to it).
   let feedbackItemsCleaned = 0;
-  const text = names(FEEDBACK_TEXT);
+  const text = names(feedbackTextPaths(catalogue));
+  const removeText = text.expr.length > 0 ? ` REMOVE ${text.expr.join(', ')}` : '';
   for await (const item of leadItems(leadId, FEEDBACK_SK_PREFIX)) {
     const replied = typeof item.reply === 'object' && item.reply !== null && 'note' in item.reply;
     await ddb.send(
       new UpdateCommand({
         TableName: tableName(),
         Key: { pk: item.pk, sk: item.sk },
-        UpdateExpression: `SET #comment = :empty${replied ? ', #reply.#note = :empty' : ''} REMOVE ${text.expr.join(', ')}`,
+        UpdateExpression: `SET #comment = :empty${replied ? ', #reply.#note = :empty' : ''}${removeText}`,
         ExpressionAttributeNames: { '#comment': 'comment', ...(replied ? { '#reply': 'reply', '#note': 'note' } : {}), ...text.names },
         ExpressionAttributeValues: { ':empty': '' },
       }),

@@ -5,7 +5,8 @@
  */
 import type { FeedbackAnswer } from '#lib/core/contracts';
 import { ATTRIBUTE } from './schema';
-import { putNewLead, requireLead, type LeadInput, type LeadProfile } from './profile';
+import { putNewLead, requireLead } from './profile';
+import type { LeadInput, LeadProfile } from './records';
 
 /** Most expansions one account can have (a guard against a runaway loop). */
 export const MAX_EXPANSIONS_PER_ACCOUNT = 200;

@@ -6,6 +6,7 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
+import { items } from '#lib/aws/paginate';
 import type { FeedbackStep } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { FEEDBACK_SK_PREFIX, leadPk } from '#lib/core/keys';
@@ -39,28 +40,26 @@ function learnedFrom(item: Record<string, unknown>): Learned | undefined {
 
 /** The newest feedback stored for `step` on the lead, or undefined. */
 export async function latestFeedback(leadId: string, step: FeedbackStep): Promise<Learned | undefined> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    let out;
+  const send = async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
     try {
-      out = await ddb.send(
+      return await ddb.send(
         new QueryCommand({
           TableName: tableName(),
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': FEEDBACK_SK_PREFIX },
           ScanIndexForward: false,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          ExclusiveStartKey,
         }),
       );
     } catch (error) {
       throw asTransient(error, 'latestFeedback');
     }
-    for (const item of out.Items ?? []) {
-      if (stepOfFeedbackSk(item['sk']) !== step) continue;
-      const learned = learnedFrom(item);
-      if (learned) return learned;
-    }
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  };
+  // Newest first, one page at a time: stops reading at the first match.
+  for await (const item of items(send)) {
+    if (stepOfFeedbackSk(item['sk']) !== step) continue;
+    const learned = learnedFrom(item);
+    if (learned) return learned;
+  }
   return undefined;
 }

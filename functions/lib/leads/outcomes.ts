@@ -8,13 +8,14 @@
  *   needs-attention -> error + cause recorded on the lead, ops emailed
  *   renewed -> nobody: the last check-in's request said the renewal is due
  */
-import type { TeamDirectory } from '#lib/aws/config';
+import type { TeamDirectory } from '#lib/teams/directory';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from '#lib/core/contracts';
 import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import { NotFound } from '#lib/core/errors';
 import { reasonLabel } from '#lib/feedback/steps';
 import { truncate } from '#lib/core/html';
-import { type LeadProfile, changeStage } from './profile';
+import { changeStage } from './profile';
+import type { LeadProfile } from './records';
 import { isNurtureWorthy } from '#lib/funnel/reasons';
 import { sendEmail } from '#lib/mail/mailer';
 

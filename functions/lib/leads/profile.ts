@@ -1,96 +1,18 @@
 /**
  * Lead repository: the `LEAD#<id>` / `PROFILE` item, its stage-change audit
- * trail (`EVENT#...` items) and the `FUNNEL` counters.
+ * trail (`EVENT#...` items) and the `FUNNEL` counters. The record types are
+ * in ./records.ts.
  *
  * No transactions (dynalite lacks them): each write is conditional or
  * idempotent on its own, so a retried step completes what a crashed one began.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { Stage, Team } from '#lib/core/contracts';
+import type { Stage } from '#lib/core/contracts';
 import { NotFound, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { countStageChange } from '#lib/funnel/counters';
 import { eventKey, leadKey, stageIndex } from '#lib/core/keys';
-
-/** A won deal as recorded on the profile. */
-export interface Deal {
-  amount: number;
-  currency: string;
-  promises?: string;
-  closedAt?: string;
-}
-
-/** The last unexpected failure, recorded by record-outcome (needs-attention). */
-export interface LeadFailure {
-  step: string;
-  error: string;
-  cause: string;
-  at: string;
-}
-
-/** What the lead (or Marketing) supplied, validated by capture-lead. */
-export interface LeadInput {
-  name: string;
-  email: string;
-  company: string;
-  title?: string;
-  phone?: string;
-  country?: string;
-  industry?: string;
-  employees?: number;
-  /** Company size band (see leads/scoring.ts COMPANY_SIZE_BANDS). */
-  companySize?: string;
-  budget?: string;
-  timeline?: string;
-  message?: string;
-  /** Marketing attribution: the campaign and channel that produced the lead. */
-  campaign?: string;
-  source?: string;
-  pagesViewed?: number;
-  eventsAttended?: number;
-  consent?: boolean;
-  /** Where the id came from (leads/schema.ts). */
-  idSource?: 'client' | 'derived';
-  /** Other signals, free-form. */
-  attributes?: Record<string, string | number | boolean>;
-}
-
-/** The stored profile (`LEAD#<id>` / `PROFILE`), minus key/GSI attributes. */
-export interface LeadProfile extends LeadInput {
-  leadId: string;
-  stage: Stage;
-  stageChangedAt: string;
-  createdAt: string;
-  updatedAt: string;
-  /** The person owning the lead in each team (round-robin). */
-  owners: Partial<Record<Team, string>>;
-  score?: number;
-  tier?: 'A' | 'B' | 'C' | 'D';
-  deal?: Deal;
-  /** Latest machine-readable reason (nurture, lost, churned...). */
-  reason?: string;
-  lastError?: LeadFailure;
-  /** For expansion opportunities: the customer lead this came from. */
-  expansionOf?: string;
-  /** Set when the lead's personal data was erased (DELETE /leads/{id}). */
-  erasedAt?: string;
-  /** Number of stage events written (sequence for EVENT sort keys). */
-  eventSeq?: number;
-  /** The stage before the current one, and when it began (set by changeStage). */
-  previousStage?: Stage;
-  previousStageChangedAt?: string;
-}
-
-/** A stage change as stored in `LEAD#<id>` / `EVENT#...`. */
-export interface StageEvent {
-  leadId: string;
-  from: Stage | null;
-  to: Stage;
-  reason: string;
-  at: string;
-  /** Milliseconds the lead spent in `from` (0 for the first event). */
-  timeInPreviousStageMs: number;
-}
+import type { LeadInput, LeadProfile, StageEvent } from './records';
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
 export type LeadPatch = Partial<

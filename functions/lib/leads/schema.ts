@@ -10,7 +10,7 @@
  * twice yields one lead and one execution.
  */
 import { createHash } from 'node:crypto';
-import type { LeadInput, LeadProfile } from './profile';
+import type { LeadInput, LeadProfile } from './records';
 import {
   BUDGET_STATUSES,
   COMPANY_SIZE_BANDS,

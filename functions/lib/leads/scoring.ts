@@ -250,6 +250,16 @@ export function parseScoringWeights(json: string | undefined, source = 'SCORING_
   return resolveScoringWeights(raw, source);
 }
 
+/**
+ * The `scoringWeights` setting (SCORING_WEIGHTS): a partial override, an
+ * object whose merge over the defaults gives valid weights. Its issues keep
+ * their path (`SCORING_WEIGHTS.points.title: ...`).
+ */
+export const scoringWeightsOverrideSchema = z.record(z.string(), z.unknown()).check((ctx) => {
+  const merged = scoringWeightsSchema.safeParse(deepMerge(DEFAULT_SCORING_WEIGHTS, ctx.value));
+  for (const issue of merged.error?.issues ?? []) ctx.issues.push({ code: 'custom', path: issue.path, message: issue.message, input: ctx.value });
+});
+
 // ---- title seniority -----------------------------------------------------
 
 const SENIORITY_PATTERNS: ReadonlyArray<readonly [Seniority, RegExp]> = [

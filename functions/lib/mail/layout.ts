@@ -3,7 +3,7 @@
  * summary block, optional sections, and one button per action. Every value
  * is escaped here, so callers pass raw (lead-supplied) strings.
  */
-import type { LeadProfile } from '#lib/leads/profile';
+import type { LeadProfile } from '#lib/leads/records';
 import { escapeHtml, stripCrLf, truncate } from '#lib/core/html';
 
 export interface SummaryRow {

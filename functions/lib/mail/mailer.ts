@@ -20,7 +20,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { SendEmailCommand } from '@aws-sdk/client-ses';
 import { randomUUID } from 'node:crypto';
 import { ddb, ses, tableName } from '#lib/aws/clients';
-import { ENV, requireEnv } from '#lib/aws/config';
+import { setting } from '#lib/aws/settings';
 import { TransientError, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { stripCrLf, truncate } from '#lib/core/html';
 import { mailKey } from '#lib/core/keys';
@@ -56,7 +56,7 @@ const MARKER_TTL_DAYS = 30;
 
 let mailFrom: string | undefined;
 function from(): string {
-  mailFrom ??= stripCrLf(requireEnv(ENV.mailFrom));
+  mailFrom ??= setting('mailFrom'); // its schema refuses line breaks
   return mailFrom;
 }
 
