@@ -18,7 +18,7 @@ export interface StateExtras {
   retryCount?: number;
 }
 
-export function iso(ms: number): string {
+function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 

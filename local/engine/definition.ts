@@ -4,7 +4,7 @@
  * Validation errors name the state and the field.
  */
 import { EngineError } from './api';
-import { compileExpression, compileTemplate, isExpressionString, type CompiledExpression, type Json, type Template } from './jsonata-eval';
+import { compileExpression, compileTemplate, isExpressionString, type CompiledExpression, type Template } from './jsonata-eval';
 
 export type NumOrExpr = { n: number } | { e: CompiledExpression };
 export type StrOrExpr = { s: string } | { e: CompiledExpression };
@@ -52,7 +52,8 @@ export interface PassState extends Base {
   type: 'Pass';
 }
 export interface ChoiceRule {
-  condition: CompiledExpression;
+  /** A JSONata expression, or a literal boolean (AWS accepts `"Condition": true`). */
+  condition: CompiledExpression | boolean;
   next: string;
   output?: Template;
   assign?: Template;
@@ -175,8 +176,12 @@ export function parseDefinition(definition: string): CompiledDefinition {
     }
     timeoutSeconds = doc.TimeoutSeconds;
   }
-  const counter = { n: 0 };
+  const counter: Counter = { n: 0, jsonata: 0, plainJsonPath: [] };
   const machine = parseMachine(doc, { path: '', outerVars: new Set(), language: doc.QueryLanguage === 'JSONata' ? 'JSONata' : 'JSONPath', names: new Set() }, counter);
+  // plain JSONPath states are run only inside a machine that uses JSONata (a mixed machine); a JSONPath machine is rejected
+  if (counter.jsonata === 0 && counter.plainJsonPath.length > 0) {
+    invalid(`${counter.plainJsonPath[0]}: QueryLanguage "JSONPath" (inherited) is not supported; this engine runs JSONata states only (set "QueryLanguage": "JSONata")`);
+  }
   return { machine, timeoutSeconds, stateCount: counter.n };
 }
 
@@ -194,7 +199,13 @@ function collectAssigned(statesObj: Obj): Set<string> {
   return names;
 }
 
-function parseMachine(doc: Obj, ctx: Ctx, counter: { n: number }): Machine {
+interface Counter {
+  n: number;
+  jsonata: number;
+  plainJsonPath: string[];
+}
+
+function parseMachine(doc: Obj, ctx: Ctx, counter: Counter): Machine {
   if (typeof doc.StartAt !== 'string') invalid(`${ctx.path}StartAt must be a string`);
   if (!isObj(doc.States) || Object.keys(doc.States).length === 0) invalid(`${ctx.path}States must be a non-empty object`);
   const statesObj = doc.States;
@@ -350,13 +361,35 @@ function parseResource(resource: unknown, where: string): ResourceKind {
   invalid(`${where}: unsupported resource ${JSON.stringify(resource)}`);
 }
 
-function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>, counter: { n: number }): State {
+/** AWS's Wait `Timestamp` format: ISO-8601 extended, with `T` and an offset (`Z` or ±hh:mm); epoch ms, or undefined. */
+export function parseIsoTimestamp(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > new Date(Date.UTC(y!, mo!, 0)).getUTCDate() || h! > 23 || mi! > 59 || s! > 59) return undefined;
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function toleratedFailure(value: unknown, where: string, max: number | undefined): void {
+  if (value === undefined || isExpressionString(value)) return;
+  if (typeof value !== 'number' || value < 0 || (max !== undefined && value > max) || (max === undefined && !Number.isInteger(value))) invalid(`${where} must be ${max === undefined ? 'a non-negative integer' : `a number from 0 to ${max}`} or a JSONata expression`);
+}
+
+function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>, counter: Counter): State {
   const at = `${ctx.path}state '${name}'`;
   if (!isObj(raw)) invalid(`${at} must be an object`);
   const type = raw.Type;
   if (typeof type !== 'string' || !ALLOWED[type]) invalid(`${at}: Type ${JSON.stringify(type)} is not supported`);
   const language = raw.QueryLanguage ?? ctx.language;
-  if (language !== 'JSONata') {
+  // a JSONPath Pass/Succeed/Fail that uses no JSONPath field behaves the same in both languages (mixed machines)
+  const plainJsonPath =
+    language === 'JSONPath' &&
+    (type === 'Pass' || type === 'Succeed' || type === 'Fail') &&
+    Object.entries(raw).every(([k, v]) => ['Type', 'Next', 'End', 'Comment', 'QueryLanguage'].includes(k) || ((k === 'Error' || k === 'Cause') && typeof v === 'string' && !isExpressionString(v)));
+  if (plainJsonPath) counter.plainJsonPath.push(at);
+  else if (language === 'JSONata') counter.jsonata++;
+  if (language !== 'JSONata' && !plainJsonPath) {
     invalid(`${at}: QueryLanguage ${JSON.stringify(language)}${raw.QueryLanguage === undefined ? ' (inherited)' : ''} is not supported; this engine runs JSONata states only (set "QueryLanguage": "JSONata")`);
   }
   for (const key of Object.keys(raw)) {
@@ -386,7 +419,7 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
       let timestamp: StrOrExpr | undefined;
       if (raw.Timestamp !== undefined) {
         timestamp = strOrExpr(raw.Timestamp, `${at}: Timestamp`);
-        if (timestamp && 's' in timestamp && Number.isNaN(Date.parse(timestamp.s))) invalid(`${at}: Timestamp must be an ISO-8601 timestamp`);
+        if (timestamp && 's' in timestamp && parseIsoTimestamp(timestamp.s) === undefined) invalid(`${at}: Timestamp must be an ISO-8601 extended offset date-time (e.g. 2016-03-14T01:59:00Z)`);
       }
       if ((seconds ? 1 : 0) + (timestamp ? 1 : 0) !== 1) invalid(`${at}: exactly one of Seconds or Timestamp is required`);
       return { ...base, type, seconds, timestamp };
@@ -398,10 +431,10 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
         if (!isObj(r)) invalid(`${w} must be an object`);
         if (r.Variable !== undefined) invalid(`${w}: Variable is a JSONPath field; use Condition`);
         if (typeof r.Next !== 'string') invalid(`${w}.Next must be a string`);
-        if (r.Condition === true || r.Condition === false) invalid(`${w}.Condition must be a JSONata expression`);
-        if (!isExpressionString(r.Condition)) invalid(`${w}.Condition must be a JSONata expression "{% ... %}"`);
+        // AWS accepts a literal boolean Condition
+        if (r.Condition !== true && r.Condition !== false && !isExpressionString(r.Condition)) invalid(`${w}.Condition must be a JSONata expression "{% ... %}" or a boolean`);
         return {
-          condition: compileExpr(r.Condition, `${w}.Condition`),
+          condition: typeof r.Condition === 'boolean' ? r.Condition : compileExpr(r.Condition, `${w}.Condition`),
           next: r.Next,
           output: r.Output === undefined ? undefined : template(r.Output, `${w}.Output`),
           assign: parseAssign(r.Assign, `${w}.Assign`, ctx),
@@ -449,7 +482,10 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
         invalid(`${at}: ItemProcessor.ProcessorConfig.Mode ${JSON.stringify(proc.ProcessorConfig.Mode)} is not supported (only INLINE)`);
       }
       if (raw.Items !== undefined && !isExpressionString(raw.Items) && !Array.isArray(raw.Items)) invalid(`${at}: Items must be an array or a JSONata expression`);
-      for (const f of ['ToleratedFailurePercentage', 'ToleratedFailureCount', 'ItemReader', 'ItemBatcher', 'ResultWriter']) {
+      // AWS accepts ToleratedFailurePercentage/Count (a number or a JSONata expression) on an inline Map too
+      toleratedFailure(raw.ToleratedFailurePercentage, `${at}: ToleratedFailurePercentage`, 100);
+      toleratedFailure(raw.ToleratedFailureCount, `${at}: ToleratedFailureCount`, undefined);
+      for (const f of ['ItemReader', 'ItemBatcher', 'ResultWriter']) {
         if (raw[f] !== undefined) invalid(`${at}: ${f} is a Distributed Map field; this engine runs inline Map states only`);
       }
       const inner: Ctx = { ...ctx, path: `${at} ItemProcessor > `, outerVars: new Set([...ctx.outerVars, ...scopeVars]) };
@@ -467,5 +503,3 @@ function parseState(name: string, raw: unknown, ctx: Ctx, scopeVars: Set<string>
   }
   return invalid(`${at}: Type ${type} is not supported`);
 }
-
-export type { Json };

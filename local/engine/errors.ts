@@ -5,10 +5,15 @@ export class StatesError extends Error {
     readonly cause_: string,
     /** Other names Retry/Catch match this error by (a heartbeat timeout is States.Timeout, also caught as States.HeartbeatTimeout). */
     readonly alsoMatches: readonly string[] = [],
+    /** For States.QueryEvaluationError: the field that failed (the EvaluationFailed event's `location`). */
+    readonly location?: string,
   ) {
     super(`${error}: ${cause_}`);
     this.name = error;
   }
+
+  /** Set once the EvaluationFailed event of this error is in the history. */
+  reported = false;
 }
 
 /** Error names that States.ALL does not match (AWS: they always fail the execution). */

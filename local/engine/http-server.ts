@@ -13,14 +13,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EngineError, type Engine, type ExecutionStatus } from './api';
+import { guardServer } from '../loopback-guard.mjs';
+import { EngineError, type Engine, type ExecutionStatus, type ExecutionSummary } from './api';
+import { validateStateMachineDefinition } from './validate-definition';
 
-export const TARGET_PREFIX = 'AWSStepFunctions.';
-export const CONTENT_TYPE = 'application/x-amz-json-1.0';
+const TARGET_PREFIX = 'AWSStepFunctions.';
+const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** AWS caps the request at 1 MiB of definition or 256 KiB of input; escaping can double that. */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export interface SfnServerOptions {
+interface SfnServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1. The API is unauthenticated: keep it on loopback. */
@@ -39,7 +41,7 @@ export interface SfnServer {
 }
 
 /** An error as the protocol returns it: HTTP status plus `__type` and `message`. */
-export class ProtocolError extends Error {
+class ProtocolError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
@@ -121,10 +123,15 @@ const SHAPES = {
   SendTaskSuccess: { taskToken: TOKEN, output: { kind: 'string', required: true, max: 262144 } },
   SendTaskFailure: { taskToken: TOKEN, error: ERROR, cause: CAUSE },
   SendTaskHeartbeat: { taskToken: TOKEN },
+  ValidateStateMachineDefinition: {
+    definition: { kind: 'string', required: true, min: 0, max: 1048576 },
+    type: { kind: 'string', oneOf: ['STANDARD', 'EXPRESS'] },
+    severity: { kind: 'string', oneOf: ['ERROR', 'WARNING'] },
+    maxResults: { kind: 'integer', min: 0, max: 100 },
+  },
 } as const satisfies Record<string, Shape>;
 
-export type SfnAction = keyof typeof SHAPES;
-export const SUPPORTED_ACTIONS = Object.keys(SHAPES) as SfnAction[];
+type SfnAction = keyof typeof SHAPES;
 
 type FieldValue<F> = F extends { kind: 'string'; oneOf: readonly (infer E)[] }
   ? E
@@ -177,9 +184,18 @@ function pageSize(n: number | undefined): number | undefined {
 // ---------------------------------------------------------------------------
 // Actions
 
+/** The members of an execution that ListExecutions lists and DescribeExecution begins with. */
+function executionSummary(e: ExecutionSummary): ExecutionSummary {
+  return { executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate };
+}
+
 type Handler = (engine: Engine, body: Record<string, unknown>) => Promise<unknown>;
 
 const HANDLERS: Record<SfnAction, Handler> = {
+  async ValidateStateMachineDefinition(_engine, body) {
+    const req = parseShape(SHAPES.ValidateStateMachineDefinition, body);
+    return validateStateMachineDefinition(req.definition, { type: req.type, maxResults: req.maxResults });
+  },
   async CreateStateMachine(engine, body) {
     const req = parseShape(SHAPES.CreateStateMachine, body);
     const res = await engine.createStateMachine({ name: req.name, definition: req.definition, roleArn: req.roleArn, type: req.type });
@@ -235,12 +251,7 @@ const HANDLERS: Record<SfnAction, Handler> = {
     const req = parseShape(SHAPES.DescribeExecution, body);
     const ex = await engine.describeExecution(req.executionArn);
     return {
-      executionArn: ex.executionArn,
-      stateMachineArn: ex.stateMachineArn,
-      name: ex.name,
-      status: ex.status,
-      startDate: ex.startDate,
-      stopDate: ex.stopDate,
+      ...executionSummary(ex),
       input: ex.input,
       inputDetails: { included: true },
       output: ex.output,
@@ -257,14 +268,7 @@ const HANDLERS: Record<SfnAction, Handler> = {
     }
     const page = await engine.listExecutions({ stateMachineArn: req.stateMachineArn, statusFilter: req.statusFilter, maxResults: pageSize(req.maxResults), nextToken: req.nextToken });
     return {
-      executions: page.items.map((e) => ({
-        executionArn: e.executionArn,
-        stateMachineArn: e.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: e.startDate,
-        stopDate: e.stopDate,
-      })),
+      executions: page.items.map(executionSummary),
       nextToken: page.nextToken,
     };
   },
@@ -300,7 +304,7 @@ const HANDLERS: Record<SfnAction, Handler> = {
 // Wire format
 
 /** AWS JSON encodes timestamps as epoch seconds (fractional). Drops undefined members. */
-export function toWire(value: unknown): unknown {
+function toWire(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(toWire);
   if (value !== null && typeof value === 'object') {
@@ -438,6 +442,8 @@ export async function startSfnServer(engine: Engine, options: SfnServerOptions =
     );
   });
   server.keepAliveTimeout = 5_000;
+  // Unauthenticated: loopback callers only, and no browser page of another origin (local/loopback-guard.mjs).
+  guardServer(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

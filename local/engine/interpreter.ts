@@ -14,12 +14,12 @@
  * closed).
  */
 import { evalAssign, evalInteger, stateBindings, type StateExtras } from './bindings';
-import type { Catcher, ChoiceState, FailState, Machine, MapState, ParallelState, PassState, State, SucceedState, TaskState, WaitState } from './definition';
+import { parseIsoTimestamp, type Catcher, type ChoiceState, type FailState, type Machine, type MapState, type ParallelState, type PassState, type State, type SucceedState, type TaskState, type WaitState } from './definition';
 import { errorMatches, StatesError, toStatesError } from './errors';
 import type { ExecutionTime } from './execution-time';
 import { evaluateExpression, evaluateTemplate, type Bindings, type Json } from './jsonata-eval';
 import { cursorAt, type Frame, type InterpreterEnv, type Journal } from './run';
-import { Halt } from './scope';
+import { Halt, type Scope } from './scope';
 import type { Cursor } from './store';
 import { TaskRunner } from './task-state';
 
@@ -32,8 +32,11 @@ interface Outcome {
 /** AWS prefixes the cause of errors raised by the engine itself with the state and its entry event. */
 function qualify(err: unknown, frame: Frame, state: State): unknown {
   if (!(err instanceof StatesError) || err.error !== 'States.QueryEvaluationError' || err.cause_.startsWith('An error occurred while executing the state')) return err;
-  return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`);
+  return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`, err.alsoMatches, err.location);
 }
+
+/** The JSON text AWS shows for a value in a cause (compact). */
+const shown = (value: Json): string => JSON.stringify(value);
 
 export class Interpreter {
   private readonly journal: Journal;
@@ -66,7 +69,7 @@ export class Interpreter {
         if (err instanceof Halt && !frame.top && frame.scope.cancelled && !run.scope.cancelled) {
           frame.prev = this.journal.emitRaw(run, frame.prev, `${state.type}StateAborted`);
         }
-        throw qualify(err, frame, state);
+        throw this.reportEvaluation(frame, state, qualify(err, frame, state));
       } finally {
         const n = (run.current.get(name) ?? 1) - 1;
         if (n <= 0) run.current.delete(name);
@@ -79,6 +82,17 @@ export class Interpreter {
       // Pass and Choice only move data inside the engine: their transitions are stored in order but not awaited one by one
       await this.journal.commit(frame, cursorAt(frame, name, inp, this.time.execNow(frame.run)), !(state.type === 'Pass' || state.type === 'Choice'));
     }
+  }
+
+  /** AWS writes an EvaluationFailed event (state, field, error, cause) when a state's expression fails. */
+  private reportEvaluation(frame: Frame, state: State, err: unknown): unknown {
+    if (err instanceof StatesError && err.error === 'States.QueryEvaluationError' && !err.reported) {
+      err.reported = true;
+      const details: Record<string, unknown> = { error: err.error, cause: err.cause_, state: state.name };
+      if (err.location) details.location = err.location;
+      this.journal.emit(frame, 'EvaluationFailed', details);
+    }
+    return err;
   }
 
   private bindings(frame: Frame, stateName: string, input: Json, enteredAt: number, extra?: StateExtras): Bindings {
@@ -156,9 +170,10 @@ export class Interpreter {
     this.entered(frame, state, input);
     const b = this.bindings(frame, state.name, input, at);
     for (const rule of state.choices) {
-      const v = await evaluateExpression(rule.condition, b);
+      const cond = rule.condition;
+      const v = typeof cond === 'boolean' ? cond : await evaluateExpression(cond, b);
       if (typeof v !== 'boolean') {
-        throw new StatesError('States.QueryEvaluationError', `The Condition '${rule.condition.source}' of state '${state.name}' must evaluate to a boolean, got ${JSON.stringify(v)}`);
+        throw new StatesError('States.QueryEvaluationError', `The Condition '${typeof cond === 'boolean' ? cond : cond.source}' of state '${state.name}' must evaluate to a boolean, got ${JSON.stringify(v)}`, [], 'Condition');
       }
       if (v) {
         const assigned = await evalAssign(rule.assign ?? state.assign, b);
@@ -187,8 +202,10 @@ export class Interpreter {
       else {
         const ts = state.timestamp!;
         const text = 's' in ts ? ts.s : await evaluateExpression(ts.e, b);
-        const t = typeof text === 'string' ? Date.parse(text) : NaN;
-        if (Number.isNaN(t)) throw new StatesError('States.QueryEvaluationError', `The value of the field 'Timestamp' must be an ISO-8601 timestamp, got ${JSON.stringify(text)}`);
+        const t = typeof text === 'string' ? parseIsoTimestamp(text) : undefined;
+        if (t === undefined) {
+          throw new StatesError('States.QueryEvaluationError', `The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: ${typeof text === 'string' ? text : shown(text)}`, [], 'Timestamp');
+        }
         due = t;
       }
       await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'wait', due }));
@@ -227,7 +244,7 @@ export class Interpreter {
         if (err instanceof Halt) throw err;
         frame.scope.check();
         resume = undefined;
-        const se = toStatesError(qualify(err, frame, state));
+        const se = toStatesError(this.reportEvaluation(frame, state, qualify(err, frame, state)));
         if (se.error === 'States.Runtime') throw se;
         const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true, se.alsoMatches));
         const r = ri >= 0 ? state.retry[ri] : undefined;
@@ -271,24 +288,31 @@ export class Interpreter {
       await this.journal.commit(f);
       return out;
     });
-    try {
-      const results = await Promise.all(branches);
-      this.journal.emit(frame, 'ParallelStateSucceeded');
-      return results;
-    } catch (err) {
-      scope.cancel();
-      await Promise.allSettled(branches);
-      if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
-      this.journal.emit(frame, 'ParallelStateFailed');
-      throw err;
-    }
+    return this.joinChildren(frame, scope, branches, 'ParallelStateSucceeded', 'ParallelStateFailed');
   }
 
   private async mapAttempt(frame: Frame, state: MapState, input: Json, at: number, rc: number[], retryCount: number): Promise<Json> {
     const b = this.bindings(frame, state.name, input, at, { retryCount });
-    const items = state.items ? await evaluateTemplate(state.items, b) : input;
-    if (!Array.isArray(items)) {
-      throw new StatesError('States.QueryEvaluationError', `The Items of Map state '${state.name}' must be a JSON array, got ${items === null ? 'null' : typeof items}`);
+    let items: Json;
+    try {
+      items = state.items ? await evaluateTemplate(state.items, b) : input;
+      if (!Array.isArray(items)) {
+        const type = items === null ? 'null' : typeof items;
+        const expr = state.items?.k === 'expr' ? state.items.e.source : undefined;
+        throw new StatesError(
+          'States.QueryEvaluationError',
+          expr !== undefined
+            ? `The JSONata expression '${expr}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '${type}' for value: ${shown(items)}`
+            : `Map state input must be an array but was: ${shown(items)}`,
+          [],
+          'Items',
+        );
+      }
+    } catch (err) {
+      // AWS: EvaluationFailed, then MapStateFailed
+      const reported = this.reportEvaluation(frame, state, qualify(err, frame, state));
+      this.journal.emit(frame, 'MapStateFailed');
+      throw reported;
     }
     const maxConcurrency = state.maxConcurrency ? await evalInteger(state.maxConcurrency, b, 'MaxConcurrency', 0) : 0;
     this.journal.emit(frame, 'MapStateStarted', { length: items.length });
@@ -325,15 +349,26 @@ export class Interpreter {
     };
     const n = maxConcurrency === 0 ? items.length : Math.min(maxConcurrency, items.length);
     const workers = Array.from({ length: Math.max(n, 0) }, () => worker());
+    await this.joinChildren(frame, scope, workers, 'MapStateSucceeded', 'MapStateFailed');
+    return results;
+  }
+
+  /**
+   * Waits for the branches of a Parallel state (or the workers of a Map
+   * state), running in `scope`: all done, `succeeded` is emitted. The first
+   * failure cancels the others and waits for them to settle; then a halt
+   * (the execution stopped) goes on as a Halt, any other error after `failed`.
+   */
+  private async joinChildren<T>(frame: Frame, scope: Scope, children: Promise<T>[], succeeded: string, failed: string): Promise<T[]> {
     try {
-      await Promise.all(workers);
-      this.journal.emit(frame, 'MapStateSucceeded');
+      const results = await Promise.all(children);
+      this.journal.emit(frame, succeeded);
       return results;
     } catch (err) {
       scope.cancel();
-      await Promise.allSettled(workers);
+      await Promise.allSettled(children);
       if (err instanceof Halt || frame.scope.cancelled) throw err instanceof Halt ? err : new Halt();
-      this.journal.emit(frame, 'MapStateFailed');
+      this.journal.emit(frame, failed);
       throw err;
     }
   }

@@ -62,26 +62,28 @@ export function compileTemplate(value: unknown, field: string): Template {
   return { k: 'const', v: value as Json };
 }
 
-export function templateHasExpressions(t: Template): boolean {
-  return t.k !== 'const';
-}
-
 export async function evaluateExpression(c: CompiledExpression, bindings: Bindings): Promise<Json> {
   let result: unknown;
   try {
     const states = bindings.states as { input?: unknown } | undefined;
     result = await c.expr.evaluate(states?.input ?? {}, bindings);
   } catch (err) {
-    const e = err as { message?: string };
+    const e = err as { message?: string; code?: string };
+    if (err instanceof StatesError) throw err;
+    // AWS: "... threw an error during evaluation. T1006: Attempted to invoke a non-function"
     throw new StatesError(
       'States.QueryEvaluationError',
-      `An error occurred while evaluating the JSONata expression '${c.source}' specified for the field '${c.field}': ${e.message ?? String(err)}`,
+      `The JSONata expression '${c.source}' specified for the field '${c.field}' threw an error during evaluation. ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}`,
+      [],
+      c.field.split('/')[0],
     );
   }
   if (result === undefined) {
     throw new StatesError(
       'States.QueryEvaluationError',
       `The JSONata expression '${c.source}' specified for the field '${c.field}' returned nothing (undefined).`,
+      [],
+      c.field.split('/')[0],
     );
   }
   return toJson(result, c);
@@ -129,7 +131,9 @@ function toJson(value: unknown, c: CompiledExpression): Json {
   }
   throw new StatesError(
     'States.QueryEvaluationError',
-    `The JSONata expression '${c.source}' specified for the field '${c.field}' returned an unsupported result type (${typeof value}).`,
+    `The JSONata expression '${c.source}' specified for the field '${c.field}' returned an unsupported result type.`,
+    [],
+    c.field.split('/')[0],
   );
 }
 
@@ -148,7 +152,8 @@ function partition(array: unknown, size: unknown): unknown[] {
   return out;
 }
 
-function range(start: unknown, end: unknown, step: unknown): number[] {
+/** AWS returns a one-element range as the bare number (a JSONata singleton sequence): $range(1, 9, 9) is 1. */
+function range(start: unknown, end: unknown, step: unknown): number[] | number {
   if (typeof start !== 'number' || typeof end !== 'number' || typeof step !== 'number') fail('$range: start, end and step must be numbers');
   if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(step)) fail('$range: start, end and step must be integers');
   if (step === 0) fail('$range: step must not be 0');
@@ -156,7 +161,7 @@ function range(start: unknown, end: unknown, step: unknown): number[] {
   if (step > 0) for (let i = start; i <= end; i += step) out.push(i);
   else for (let i = start; i >= end; i += step) out.push(i);
   if (out.length > 1000) fail('$range: the result must not have more than 1000 items');
-  return out;
+  return out.length === 1 ? out[0]! : out;
 }
 
 const HASH_ALGORITHMS: Record<string, string> = { MD5: 'md5', 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };

@@ -28,7 +28,7 @@ import { Halt } from './scope';
 import type { Cursor, ExecutionRecord, ExecutionStoreImpl } from './store';
 
 /** A RUNNING execution waiting for a submitted callback, not loaded (see the top of this file). */
-export interface Parked {
+interface Parked {
   arn: string;
   token: string;
   /** The state it waits in. */

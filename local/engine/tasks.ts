@@ -19,7 +19,7 @@ import type { LambdaContext, LambdaHandler, LambdaRegistry } from './api';
 import { StatesError } from './errors';
 import type { Json } from './jsonata-eval';
 
-export interface LambdaTarget {
+interface LambdaTarget {
   handler: LambdaHandler;
   functionName: string;
   arn: string;

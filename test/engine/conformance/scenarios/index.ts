@@ -1,5 +1,6 @@
 /** All conformance scenarios, grouped by feature area (one file per area). */
 import type { Scenario } from '../types';
+import { absentFieldScenarios } from './absent-fields';
 import { catchScenarios } from './catch';
 import { choiceScenarios } from './choice';
 import { functionScenarios } from './functions';
@@ -41,6 +42,7 @@ export const areas: Area[] = [
   { name: 'Catch', scenarios: catchScenarios },
   { name: 'Timeouts', scenarios: timeoutScenarios },
   { name: 'States.QueryEvaluationError', scenarios: queryErrorScenarios },
+  { name: 'Absent fields (undefined)', scenarios: absentFieldScenarios },
   { name: 'Invalid definitions', scenarios: invalidDefinitionScenarios },
   { name: 'Execution history', scenarios: historyScenarios },
 ];
