@@ -15,7 +15,7 @@ import { httpMiddlewares, json, type HttpResult } from '#lib/aws/http';
 import { LEAD_ID_PATTERN } from '#lib/leads/schema';
 import { logger, metrics, MetricUnit } from '#lib/aws/observability';
 
-/** Client ids, derived ids (`ld-<hex>`) and expansion ids (`<id>-x<n>`): what an execution name can be. */
+/** Client ids, derived ids (`ld-<hex>`), later generations (`<id>-g<n>`, leads/capture.ts) and expansion ids (`<id>-x<n>`): what an execution name can be. */
 const ERASABLE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 
 export const handler = middy<APIGatewayProxyEventV2, HttpResult>()

@@ -21,7 +21,7 @@ import { MetricUnit, metrics } from '#lib/aws/observability';
 
 tableName();
 
-/** The event after http-urlencode-body-parser: a form body is an object. */
+/** The event after the form parser (functions/lib/aws/http.ts): a form body is an object. */
 type FeedbackEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 
 function formBody(body: unknown): FormBody {

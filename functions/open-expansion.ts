@@ -15,13 +15,16 @@ import { startLeadExecution } from '#lib/leads/executions';
 import { openExpansionLead } from '#lib/leads/expansion';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
 import { leadIdSchema, parseInput } from '#lib/core/parse';
-import { feedbackAnswerSchema } from '#lib/feedback/steps';
+import { loadFeedbackAnswer, parseAnswerInput } from '#lib/feedback/answers';
 import * as z from '#lib/core/zod';
 
-const eventSchema = z.object({ leadId: leadIdSchema, checkIn: feedbackAnswerSchema });
+const eventSchema = z.object({ leadId: leadIdSchema, checkIn: z.unknown() });
 
 export async function openExpansion(event: OpenExpansionEvent): Promise<OpenExpansionResult> {
-  const { leadId, checkIn } = parseInput(eventSchema, event);
+  const parsed = parseInput(eventSchema, event);
+  const { leadId } = parsed;
+  // The check-in's comment (the new lead's message) is read back by the answer's id: it does not travel.
+  const checkIn = await loadFeedbackAnswer(leadId, parseAnswerInput(parsed.checkIn, 'checkIn'));
   const { lead, created } = await openExpansionLead(leadId, checkIn);
   const { started } = await startLeadExecution(lead.leadId, { startIfMissing: created || lead.stage === 'captured' });
   if (created) metrics.addMetric('ExpansionsOpened', MetricUnit.Count, 1);

@@ -2,7 +2,9 @@
  * State machine task: stores the review's feedback for each upstream team
  * (it goes into their weekly digest) and emails it at once, with reply links,
  * as INSTANT_FEEDBACK_EMAILS says (default: only feedback that needs
- * attention). After an onboarding review the lead becomes a customer.
+ * attention). After an onboarding review the lead becomes a customer. The
+ * state machine passes the answer's codes; its comment and text details are
+ * read back from where feedback-page recorded them (feedback/answers.ts).
  */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
@@ -14,7 +16,7 @@ import { shareFeedback } from '#lib/feedback/sharing';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 import { feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from '#lib/core/parse';
-import { feedbackAnswerSchema } from '#lib/feedback/steps';
+import { loadFeedbackAnswer, parseAnswerInput } from '#lib/feedback/answers';
 import * as z from '#lib/core/zod';
 
 tableName();
@@ -30,13 +32,15 @@ const eventSchema = z.object({
   step: feedbackStepSchema,
   from: teamSchema,
   to: z.array(teamSchema),
-  feedback: feedbackAnswerSchema,
+  feedback: z.unknown(),
 });
 
 export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
   .use(observe())
   .handler(async (event) => {
-    const input = parseInput(eventSchema, event);
+    const parsed = parseInput(eventSchema, event);
+    // The answer's text (comment, details) is read back from where feedback-page recorded it: it does not travel.
+    const input = { ...parsed, feedback: await loadFeedbackAnswer(parsed.leadId, parseAnswerInput(parsed.feedback, 'feedback')) };
     // The onboarding review closes onboarding: unless the customer churned
     // (the state machine records that next), the lead is now a customer. The
     // stage change answers with the profile: no separate read then.

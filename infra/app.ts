@@ -14,9 +14,12 @@ import { PipelineStack } from './pipeline-stack';
 const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
 const stackName = String(app.node.tryGetContext('stackName') ?? 'TheModelPipeline');
 
+// Environment-agnostic (no `env`): the account, region and partition are
+// the deployment's (CloudFormation pseudo parameters in every ARN), not
+// values pinned at synth such as the CLI's fallback region. `cdk deploy`
+// deploys to the region of the credentials' profile or AWS_REGION.
 new PipelineStack(app, stackName, {
   description: 'The Model pipeline: the sales process of "The Model" as a Step Functions workflow, one execution per lead',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 
 // cdk-nag v3 is a policy validation plugin (v2 used Aspects): any unacknowledged

@@ -1,8 +1,10 @@
 /**
  * The `${Placeholders}` of statemachines/lead-lifecycle.asl.json and their
- * values: the function ARNs (CDK tokens, or local ARNs) and the numbers of
- * the settings (SLAs, check-ins, reschedules). Plain module (no CDK import)
- * shared by the stack (infra/) and the local dev server (local/).
+ * values: the function ARNs (CDK tokens, or local ARNs), the numbers of
+ * the settings (SLAs, check-ins, reschedules) and the partition of the
+ * service integration ARNs (`arn:${Partition}:states:::lambda:invoke`).
+ * Plain module (no CDK import) shared by the stack (infra/) and the local
+ * dev server (local/).
  */
 import type { PipelineSettings } from './settings';
 
@@ -30,7 +32,7 @@ export const ASL_NUMBER_PLACEHOLDERS = [
   'MaxCheckIns',
   'MaxReschedules',
 ] as const;
-export type AslNumberPlaceholder = (typeof ASL_NUMBER_PLACEHOLDERS)[number];
+type AslNumberPlaceholder = (typeof ASL_NUMBER_PLACEHOLDERS)[number];
 
 export function aslNumbers(s: PipelineSettings): Record<AslNumberPlaceholder, string> {
   return {
@@ -45,12 +47,30 @@ export function aslNumbers(s: PipelineSettings): Record<AslNumberPlaceholder, st
   };
 }
 
-/** Every `${Placeholder}` of the ASL with its value (function ARNs as given: CDK tokens or local ARNs). */
+/**
+ * The placeholder of the partition in the ASL's resource ARNs: the stack
+ * gives the deploy-time partition (Aws.PARTITION: `aws`, `aws-cn`,
+ * `aws-us-gov`, ...), the local engine `aws`.
+ */
+export const ASL_PARTITION_PLACEHOLDER = 'Partition';
+type AslValuePlaceholder = AslNumberPlaceholder | typeof ASL_PARTITION_PLACEHOLDER;
+
+/** Every placeholder but the function ARNs: the numbers of the settings and the partition. */
+export function aslValues(s: PipelineSettings, partition: string): Record<AslValuePlaceholder, string> {
+  return { ...aslNumbers(s), [ASL_PARTITION_PLACEHOLDER]: partition };
+}
+
+/**
+ * Every `${Placeholder}` of the ASL with its value (function ARNs as given:
+ * CDK tokens or local ARNs). The stack gives the deploy-time partition
+ * (aslValues with Aws.PARTITION); the local engine and tests, `aws`.
+ */
 export function aslSubstitutions(
   s: PipelineSettings,
   functionArns: Readonly<Record<AslFunctionPlaceholder, string>>,
-): Record<AslFunctionPlaceholder | AslNumberPlaceholder, string> {
-  return { ...functionArns, ...aslNumbers(s) };
+  partition = 'aws',
+): Record<AslFunctionPlaceholder | AslValuePlaceholder, string> {
+  return { ...functionArns, ...aslValues(s, partition) };
 }
 
 /** Replaces `${Name}` in an ASL text (what CloudFormation does with DefinitionSubstitutions); unknown names throw. */

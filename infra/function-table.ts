@@ -5,8 +5,8 @@
  * stack (infra/) and the local dev server (local/), so the functions get the
  * same environment in both.
  */
-import { ENV, type SettingDeclaration } from '#lib/aws/config';
-import { SETTINGS } from '#lib/aws/settings';
+import { ENV, SettingsError, type SettingDeclaration } from '#lib/aws/config';
+import { SETTINGS, SETTING_KEYS, type SettingKey } from '#lib/aws/settings';
 import type { AslFunctionPlaceholder } from './asl-substitutions';
 import type { PipelineSettings } from './settings';
 
@@ -28,13 +28,13 @@ export const FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-export type EnvKey = keyof typeof ENV;
+type EnvKey = keyof typeof ENV;
 
 /** DynamoDB item operations a function may be granted. */
 export const TABLE_OPERATIONS = ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] as const;
 export type TableOperation = (typeof TABLE_OPERATIONS)[number];
 
-export interface FunctionSpec {
+interface FunctionSpec {
   /** What it does (the Lambda description). */
   readonly description: string;
   /** What invokes it. */
@@ -47,7 +47,7 @@ export interface FunctionSpec {
   readonly sendsMail: boolean;
   /** Starts executions of the state machine. */
   readonly startsExecutions: boolean;
-  /** Answers wait-for-feedback tasks (SendTaskSuccess/Failure/Heartbeat). */
+  /** Answers wait-for-feedback tasks (SendTaskSuccess, the only task answer any function sends). */
   readonly answersTasks: boolean;
   /** Stops executions of the state machine (lead erasure). */
   readonly stopsExecutions?: boolean;
@@ -65,170 +65,114 @@ const READ_WRITE = ['GetItem', 'PutItem', 'UpdateItem'] as const satisfies reado
 /** Mail senders also delete their idempotency marker when a send fails. */
 const READ_WRITE_DELETE = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableOperation[];
 
+/** The needs an entry states only when it has them. */
+type Need = 'sendsMail' | 'startsExecutions' | 'answersTasks' | 'readsApiKey';
+/** What an entry of the table states: what differs from its trigger's defaults. */
+type Entry = Omit<FunctionSpec, 'trigger' | 'aslPlaceholder' | Need | 'timeoutSeconds'> & Partial<Pick<FunctionSpec, Need | 'timeoutSeconds'>>;
+
+/** A function's spec: none of the needs, the trigger's timeout, then what its entry states. */
+function spec(trigger: FunctionSpec['trigger'], timeoutSeconds: number, entry: Entry & Pick<FunctionSpec, 'aslPlaceholder'>): FunctionSpec {
+  return { trigger, sendsMail: false, startsExecutions: false, answersTasks: false, readsApiKey: false, timeoutSeconds, ...entry };
+}
+/** Behind the HTTP API: 10 s unless stated. */
+const httpRoute = (entry: Entry): FunctionSpec => spec('http', 10, entry);
+/** A Task of the state machine, its ARN substituted for `aslPlaceholder`: 15 s. */
+const stateMachineStep = (entry: Entry & { aslPlaceholder: AslFunctionPlaceholder }): FunctionSpec => spec('state-machine', 15, entry);
+/** Run by an EventBridge schedule, working through every due item: 120 s. */
+const scheduledJob = (entry: Entry): FunctionSpec => spec('schedule', 120, entry);
+
 export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
-  'capture-lead': {
+  'capture-lead': httpRoute({
     description: 'POST /leads: validates and stores a lead, starts its execution (name = lead id)',
-    trigger: 'http',
     table: READ_WRITE,
-    sendsMail: false,
     startsExecutions: true,
-    answersTasks: false,
     readsApiKey: true,
     env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
-    timeoutSeconds: 10,
-  },
-  'qualify-lead': {
+  }),
+  'qualify-lead': stateMachineStep({
     description: 'Qualify lead: fit + engagement score, tier, Inside Sales owner by round-robin',
-    trigger: 'state-machine',
     aslPlaceholder: 'QualifyLeadFunctionArn',
     table: READ_WRITE,
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: ['tableName', 'teams', 'scoringWeights'],
-    timeoutSeconds: 15,
-  },
-  'request-feedback': {
+  }),
+  'request-feedback': stateMachineStep({
     description: 'Wait-for-feedback tasks: stores the task token under a hashed link id and emails the links',
-    trigger: 'state-machine',
     aslPlaceholder: 'RequestFeedbackFunctionArn',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: [...MAIL_ENV, 'publicBaseUrl', 'reminderAfterFraction'],
-    timeoutSeconds: 15,
-  },
-  'feedback-page': {
+  }),
+  'feedback-page': httpRoute({
     description: 'GET|POST /feedback/{id}: shows the feedback form; a POST records the answer and completes the task',
-    trigger: 'http',
     table: ['GetItem', 'UpdateItem'],
-    sendsMail: false,
-    startsExecutions: false,
     answersTasks: true,
-    readsApiKey: false,
-    env: ['tableName'],
-    timeoutSeconds: 10,
-  },
-  'share-feedback': {
+    env: ['tableName', 'defaultCurrency'],
+  }),
+  'share-feedback': stateMachineStep({
     description: 'Share feedback: stores it per receiving team (weekly digest) and emails it upstream at once when flagged',
-    trigger: 'state-machine',
     aslPlaceholder: 'ShareFeedbackFunctionArn',
     table: READ_WRITE_DELETE,
     sendsMail: true,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: [...MAIL_ENV, 'publicBaseUrl', 'instantFeedbackEmails'],
-    timeoutSeconds: 15,
-  },
-  'schedule-meeting': {
+  }),
+  'schedule-meeting': stateMachineStep({
     description: 'Schedule meeting: assigns a Field Sales rep (the hand-off brief goes with the meeting-outcome request)',
-    trigger: 'state-machine',
     aslPlaceholder: 'ScheduleMeetingFunctionArn',
     table: READ_WRITE,
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: ['tableName', 'teams'],
-    timeoutSeconds: 15,
-  },
-  'close-deal': {
+  }),
+  'close-deal': stateMachineStep({
     description: 'Close deal: records revenue or the loss',
-    trigger: 'state-machine',
     aslPlaceholder: 'CloseDealFunctionArn',
     table: READ_WRITE,
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: ['tableName'],
-    timeoutSeconds: 15,
-  },
-  'onboard-customer': {
+  }),
+  'onboard-customer': stateMachineStep({
     description: 'Onboard customer: assigns a CSM (the brief goes with the onboarding-review request)',
-    trigger: 'state-machine',
     aslPlaceholder: 'OnboardCustomerFunctionArn',
     table: READ_WRITE,
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: ['tableName', 'teams'],
-    timeoutSeconds: 15,
-  },
-  'open-expansion': {
+  }),
+  'open-expansion': stateMachineStep({
     description: 'Open expansion opportunity: a new lead for the customer and its own execution',
-    trigger: 'state-machine',
     aslPlaceholder: 'OpenExpansionFunctionArn',
     table: READ_WRITE,
-    sendsMail: false,
     startsExecutions: true,
-    answersTasks: false,
-    readsApiKey: false,
     env: ['tableName', 'stateMachineArn'],
-    timeoutSeconds: 15,
-  },
-  'record-outcome': {
+  }),
+  'record-outcome': stateMachineStep({
     description: 'Records an end state (nurture, disqualified, lost, stalled, renewed, churned, needs-attention) and notifies',
-    trigger: 'state-machine',
     aslPlaceholder: 'RecordOutcomeFunctionArn',
     table: READ_WRITE_DELETE,
     sendsMail: true,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: MAIL_ENV,
-    timeoutSeconds: 15,
-  },
-  'remind-pending': {
+  }),
+  'remind-pending': scheduledJob({
     description: 'Every 15 minutes: reminds addressees of feedback requests that are due',
-    trigger: 'schedule',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: [...MAIL_ENV, 'publicBaseUrl'],
-    timeoutSeconds: 120,
-  },
-  funnel: {
+  }),
+  funnel: httpRoute({
     description: 'GET /funnel: counts, conversion, time in stage, revenue, feedback per team pair',
-    trigger: 'http',
     table: ['Query'],
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
     readsApiKey: true,
     env: ['tableName', 'apiKeySecretId'],
-    timeoutSeconds: 10,
-  },
-  'delete-lead': {
+  }),
+  'delete-lead': httpRoute({
     description: "DELETE /leads/{id}: erases the lead's personal data, stops its execution, invalidates its links",
-    trigger: 'http',
     table: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
-    sendsMail: false,
-    startsExecutions: false,
-    answersTasks: false,
     stopsExecutions: true,
     readsApiKey: true,
     env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
     timeoutSeconds: 15,
-  },
-  'send-digest': {
+  }),
+  'send-digest': scheduledJob({
     description: "Each team's feedback digest for the period ending at the schedule's fire time (digestSchedule)",
-    trigger: 'schedule',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
-    startsExecutions: false,
-    answersTasks: false,
-    readsApiKey: false,
     env: [...MAIL_ENV, 'publicBaseUrl', 'digestSchedule', 'digestTimezone'],
-    timeoutSeconds: 120,
-  },
+  }),
 };
 
 /** Values of the deployed (or local) resources the functions are told about. */
@@ -253,6 +197,71 @@ export function functionEnvironment(name: FunctionName, s: PipelineSettings, res
     if (value !== undefined) env[ENV[key]] = value;
   }
   return env;
+}
+
+/** Lambda's limit on a function's environment variables: keys and values together, 4 KB. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * The longest each resource value can be once deployed (at synth they are
+ * CloudFormation references): a generated table name (DynamoDB allows 255
+ * characters), the state machine ARN (its name has at most 80), the HTTP
+ * API endpoint, a generated secret ARN.
+ */
+const RESOURCE_VALUE_MAX_BYTES: Readonly<Record<keyof PipelineResources, number>> = {
+  tableName: 255,
+  stateMachineArn: 160,
+  publicBaseUrl: 100,
+  apiKeySecretId: 256,
+};
+
+/** What Lambda counts against its limit: every key and value, in UTF-8 bytes. */
+export function environmentBytes(env: Readonly<Record<string, string>>): number {
+  return Object.entries(env).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+}
+
+/** Resources standing in for the deployed ones, each value at its longest (RESOURCE_VALUE_MAX_BYTES). */
+const LONGEST_RESOURCES = Object.fromEntries(
+  Object.entries(RESOURCE_VALUE_MAX_BYTES).map(([key, bytes]) => [key, 'x'.repeat(bytes)]),
+) as unknown as PipelineResources;
+
+/**
+ * Each function's environment as deployed, the resource values at their
+ * longest: `base` (the variables every function gets, PipelineFunction's)
+ * plus functionEnvironment.
+ */
+export function longestEnvironment(name: FunctionName, s: PipelineSettings, base: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { ...base, ...functionEnvironment(name, s, LONGEST_RESOURCES) };
+}
+
+/**
+ * Fails with a SettingsError when a function's environment would exceed
+ * Lambda's 4 KB (the deploy would fail on that function). The message names
+ * the setting with the largest variable (the team directory, TEAMS, rides in
+ * the environment of every function that routes or sends mail), the
+ * function and the size.
+ */
+export function checkEnvironmentSizes(s: PipelineSettings, base: Readonly<Record<string, string>> = {}): void {
+  for (const name of FUNCTION_NAMES) {
+    const env = longestEnvironment(name, s, base);
+    const bytes = environmentBytes(env);
+    if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) continue;
+    const bySize = SETTING_KEYS.flatMap((key): { key: SettingKey; variable: string; bytes: number }[] => {
+      const variable = (SETTINGS[key] as SettingDeclaration).env;
+      const value = variable === undefined ? undefined : env[variable];
+      return variable === undefined || value === undefined ? [] : [{ key, variable, bytes: Buffer.byteLength(variable) + Buffer.byteLength(value) }];
+    }).sort((a, b) => b.bytes - a.bytes);
+    const largest = bySize[0];
+    const culprit = largest === undefined ? '' : `Setting ${largest.key}: `;
+    const share = largest === undefined ? '' : `; ${largest.variable} (setting ${largest.key}) takes ${largest.bytes} of them`;
+    const advice =
+      largest?.key === 'teams'
+        ? ' The team directory is in the environment of every function that routes or sends mail: until it moves into the table, keep it smaller (fewer or shorter addresses).'
+        : '';
+    throw new SettingsError(
+      `${culprit}the environment of function ${name} would be ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes (keys and values together)${share}, and the deploy would fail.${advice}`,
+    );
+  }
 }
 
 /**

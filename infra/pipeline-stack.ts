@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,11 +10,11 @@ import { LeadWorkflow } from './constructs/lead-workflow';
 import { Mail } from './constructs/mail';
 import { DigestSchedule } from './constructs/digest-schedule';
 import { Monitoring } from './constructs/monitoring';
-import { PipelineFunction } from './constructs/pipeline-function';
+import { FUNCTION_BASE_ENVIRONMENT, PipelineFunction } from './constructs/pipeline-function';
 import { senderAddress } from '#lib/aws/settings';
-import { aslNumbers, type AslFunctionPlaceholder } from './asl-substitutions';
-import { FUNCTION_NAMES, FUNCTIONS, functionEnvironment, pascalCase, type FunctionName, type PipelineResources } from './function-table';
-import { MAX_EXECUTION_SECONDS, resolveSettings, worstCaseExecutionSeconds, type PipelineSettings } from './settings';
+import { aslValues, type AslFunctionPlaceholder } from './asl-substitutions';
+import { FUNCTION_NAMES, FUNCTIONS, checkEnvironmentSizes, functionEnvironment, pascalCase, type FunctionName, type PipelineResources } from './function-table';
+import { MAX_EXECUTION_SECONDS, placeholderAddressSettings, resolveSettings, worstCaseExecutionSeconds, type PipelineSettings } from './settings';
 
 export interface PipelineStackProps extends StackProps {
   /**
@@ -55,11 +55,19 @@ export class PipelineStack extends Stack {
     super(scope, id, props);
     const settings = resolveSettings(props.settings, (key): unknown => this.node.tryGetContext(key));
     this.settings = settings;
+    // Lambda refuses an environment over 4 KB (keys and values), and the
+    // team directory rides in it: fail here, naming the setting, not in the deploy.
+    checkEnvironmentSizes(settings, FUNCTION_BASE_ENVIRONMENT);
     // Validated against CloudWatch Logs' allowed values in resolveSettings.
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
 
     this.table = new LeadTable(this, 'Leads', { removalPolicy: props.tableRemovalPolicy });
-    this.mail = new Mail(this, 'Mail', { identity: settings.mailIdentity, fromAddress: senderAddress(settings.mailFrom) });
+    this.mail = new Mail(this, 'Mail', {
+      identity: settings.mailIdentity,
+      fromAddress: senderAddress(settings.mailFrom),
+      createIdentity: settings.createMailIdentity,
+      sandbox: settings.sesSandbox,
+    });
 
     // Dead-letter queue of the scheduled functions (remind-pending and
     // send-digest, their only asynchronous invocations): events EventBridge
@@ -101,7 +109,7 @@ export class PipelineStack extends Stack {
     }
     this.workflow = new LeadWorkflow(this, 'Workflow', {
       functions: Object.fromEntries(Object.entries(invoked).map(([p, f]) => [p, f.function])),
-      values: aslNumbers(settings),
+      values: aslValues(settings, Aws.PARTITION),
       logRetention,
     });
 
@@ -142,7 +150,7 @@ export class PipelineStack extends Stack {
       this.table.grant(fn.role, spec.table);
       if (spec.sendsMail) this.mail.grantSend(fn.role);
       if (spec.startsExecutions) this.workflow.grantStartExecution(fn.role);
-      if (spec.answersTasks) this.workflow.grantTaskResponse(fn.role);
+      if (spec.answersTasks) this.workflow.grantTaskSuccess(fn.role);
       if (spec.stopsExecutions === true) {
         this.workflow.grantStopExecution(fn.role);
         Validations.of(fn.role).acknowledge({
@@ -150,7 +158,7 @@ export class PipelineStack extends Stack {
           reason: "Erasure stops the execution of the lead named in the request: execution ARNs are <state machine>:<lead id>, so the grant is states:StopExecution on this state machine's executions only.",
         });
       }
-      if (spec.readsApiKey) this.http.apiKey.grantRead(fn.role);
+      if (spec.readsApiKey) this.http.grantReadApiKey(fn.role);
     }
 
     // Reminders: a sweep every 15 minutes outside the executions (no
@@ -190,6 +198,22 @@ export class PipelineStack extends Stack {
         'the-model:execution-length',
         `With these SLAs and check-ins a lead execution may run ${Math.ceil(worstCase / 86_400)} days, over the one-year limit of Standard executions.`,
       );
+    }
+
+    // The defaults are example.com placeholders, so a first synth works; a
+    // deploy with them mails nowhere. Synth warns (and the stack says so in
+    // an output); `npm run preflight` refuses them.
+    const placeholders = placeholderAddressSettings(settings);
+    if (placeholders.length > 0) {
+      const keys = placeholders.join(', ');
+      Annotations.of(this).addWarningV2(
+        'the-model:example-addresses',
+        `Settings ${keys} hold placeholder addresses (example.com and the like): the pipeline would mail nobody. Give real ones (-c mailFrom=... -c teams='{...}'), see docs/configuration.md; npm run preflight refuses these.`,
+      );
+      new CfnOutput(this, 'PlaceholderAddresses', {
+        value: keys,
+        description: 'Settings still holding placeholder addresses (example.com): no email reaches anyone until they are set and the stack deployed again',
+      });
     }
 
     new CfnOutput(this, 'ApiUrl', { value: resources.publicBaseUrl, description: 'Base URL of the HTTP API (POST /leads, GET /funnel, feedback links)' });

@@ -18,9 +18,13 @@ export const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 
 /**
  * The resolved settings: every setting of SETTINGS (functions/lib/aws/settings.ts,
- * where each is documented), with mailIdentity taken from mailFrom when not given.
+ * where each is documented), with mailIdentity taken from mailFrom and
+ * verifiedIdentities from teams when not given.
  */
-export type PipelineSettings = Omit<Settings, 'mailIdentity'> & { readonly mailIdentity: string };
+export type PipelineSettings = Omit<Settings, 'mailIdentity' | 'verifiedIdentities'> & {
+  readonly mailIdentity: string;
+  readonly verifiedIdentities: readonly string[];
+};
 
 /**
  * Settings from explicit values (stack props) first, then `read(key)` (CDK
@@ -38,7 +42,44 @@ export function resolveSettings(
   }
   // Each value was parsed by its own declaration: together they are Settings.
   const settings = values as Settings;
-  return { ...settings, mailIdentity: settings.mailIdentity ?? senderAddress(settings.mailFrom) };
+  return {
+    ...settings,
+    mailIdentity: settings.mailIdentity ?? senderAddress(settings.mailFrom),
+    verifiedIdentities: settings.verifiedIdentities ?? teamAddresses(settings.teams),
+  };
+}
+
+/** Every address of the team directory, once each, in directory order. */
+export function teamAddresses(teams: Settings['teams']): string[] {
+  const addresses = Object.values(teams).flatMap((team) => ('members' in team ? [team.lead, ...team.members] : [team.lead]));
+  return [...new Set(addresses)];
+}
+
+/**
+ * Domains reserved for documentation and tests (RFC 2606, RFC 6761): mail to
+ * them goes nowhere. The defaults of teams and mailFrom use example.com.
+ */
+const PLACEHOLDER_DOMAIN = /(^|\.)(example\.(com|net|org)|example|test|invalid|localhost)$/i;
+
+/** An address (or domain) at a reserved placeholder domain such as example.com. */
+export function isPlaceholderAddress(address: string): boolean {
+  return PLACEHOLDER_DOMAIN.test(senderAddress(address).split('@').pop() ?? '');
+}
+
+/**
+ * The settings holding placeholder addresses (example.com and the like), in
+ * declaration order: a deploy with them sends mail nowhere. Synth warns;
+ * `npm run preflight` refuses them.
+ */
+export function placeholderAddressSettings(s: PipelineSettings): SettingKey[] {
+  const addresses: Partial<Record<SettingKey, readonly string[]>> = {
+    teams: teamAddresses(s.teams),
+    mailFrom: [s.mailFrom],
+    mailIdentity: [s.mailIdentity],
+    verifiedIdentities: s.verifiedIdentities,
+    alarmEmail: s.alarmEmail === undefined ? [] : [s.alarmEmail],
+  };
+  return SETTING_KEYS.filter((key) => (addresses[key] ?? []).some(isPlaceholderAddress));
 }
 
 /**

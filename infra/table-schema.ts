@@ -17,8 +17,12 @@ export interface GlobalIndexSchema {
   readonly indexName: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey: KeyAttribute;
-  /** Every index projects ALL attributes (queries never need a second read). */
-  readonly projection: 'ALL';
+  /**
+   * ALL: the queries read whole items from the index, no second read.
+   * KEYS_ONLY: an index nothing on AWS queries; its items cost no write when
+   * attributes outside the keys change.
+   */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableSchema {
@@ -43,10 +47,13 @@ export const TABLE_SCHEMA: TableSchema = {
   globalSecondaryIndexes: [
     {
       // Lead profiles by stage: `STAGE#<stage>` / `<stageChangedAt ISO>#<leadId>`.
+      // Only the local console lists leads by stage (and BatchGets their
+      // profiles); no function queries it, so it projects keys only: a
+      // profile update that keeps the stage writes nothing to the index.
       indexName: INDEX_NAMES.byStage,
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
-      projection: 'ALL',
+      projection: 'KEYS_ONLY',
     },
     {
       // Feedback by receiving team: `FEEDBACK#<team>` / `<ISO time>#<leadId>`.

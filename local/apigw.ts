@@ -57,7 +57,7 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export interface RouteMatch {
+interface RouteMatch {
   route: Route;
   pathParameters: Record<string, string>;
 }
@@ -98,7 +98,7 @@ function matchPath(template: string, path: string): Record<string, string> | und
 }
 
 /** Bodies API Gateway passes as text; everything else is base64-encoded. */
-export function isTextContentType(contentType: string | undefined): boolean {
+function isTextContentType(contentType: string | undefined): boolean {
   if (contentType === undefined || contentType === '') return true;
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   return type.startsWith('text/') || type === 'application/json' || type.endsWith('+json') || type === 'application/xml' || type.endsWith('+xml') || type === 'application/javascript';
@@ -232,7 +232,7 @@ export function toResponse(result: unknown): RawResponse {
   return json(200, result ?? null);
 }
 
-export type InvokeErrorReporter = (functionName: string, error: unknown) => void;
+type InvokeErrorReporter = (functionName: string, error: unknown) => void;
 
 /** Handles one request the way the HTTP API would. */
 export async function handleApiRequest(req: RawRequest, options: ApiOptions, onError?: InvokeErrorReporter): Promise<RawResponse> {

@@ -2,10 +2,18 @@
  * The app's HTTP server in the embedded runtime: the HTTP API's routes
  * (through the API Gateway emulation), the ops console pages and the
  * local-only JSON endpoints, all on one loopback port.
+ *
+ * Behind local/loopback-guard.mjs: a Host other than this loopback address
+ * (DNS rebinding) gets 421; an Origin other than the app's own, or a POST
+ * (the API's, /local/digest) another site's page made, 403. Console pages and
+ * local JSON carry the same security headers as the HTTP API's responses
+ * (#lib/aws/security-headers).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { securityHeaders } from '#lib/aws/security-headers';
 import { handleApiRequest, type ApiOptions, type RawRequest, type RawResponse } from './apigw';
+import { guardListener } from './loopback-guard.mjs';
 
 /** A page or JSON route of the local server (not part of the HTTP API). */
 export type LocalRoute = (req: { method: string; path: string; query: URLSearchParams }) => Promise<LocalReply | undefined>;
@@ -16,7 +24,7 @@ export interface LocalReply {
   body: string;
 }
 
-export interface AppServerOptions {
+interface AppServerOptions {
   api: ApiOptions;
   local: LocalRoute;
   port: number;
@@ -24,16 +32,16 @@ export interface AppServerOptions {
   /** One line per failed invocation; never the event. */
   onError?: (functionName: string, error: unknown) => void;
   maxBodyBytes?: number;
+  /** A public base URL other than this server's (PUBLIC_BASE_URL set to a tunnel): its Host and Origin are accepted too. */
+  publicBaseUrl?: string;
 }
 
-export interface AppServer {
+interface AppServer {
   server: Server;
   port: number;
   url: string;
   close(): Promise<void>;
 }
-
-const LOCAL_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -57,7 +65,9 @@ function send(res: ServerResponse, r: RawResponse): void {
 
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
   const max = options.maxBodyBytes ?? 1024 * 1024; // HTTP APIs accept 10 MB; 1 MB is plenty here.
-  const server = createServer((req, res) => {
+  const base = options.publicBaseUrl === undefined ? undefined : new URL(options.publicBaseUrl);
+  const guard = { pages: true, ...(base !== undefined ? { hosts: [base.host], origins: [base.origin] } : {}) };
+  const server = createServer(guardListener((req, res) => {
     void (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
       const url = req.url ?? '/';
@@ -68,7 +78,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
         if (local !== undefined) {
           req.resume();
           const body = Buffer.from(local.body);
-          res.writeHead(local.status, { 'content-type': local.contentType, 'content-length': String(body.length), ...LOCAL_HEADERS });
+          res.writeHead(local.status, { ...(await securityHeaders(local.contentType)), 'content-type': local.contentType, 'content-length': String(body.length) });
           res.end(method === 'HEAD' ? undefined : body);
           return;
         }
@@ -89,7 +99,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
         }
       }
     })();
-  });
+  }, guard));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

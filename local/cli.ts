@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCsv, type CsvProblem } from './csv';
+import { textProblem } from '#lib/core/text';
 import { getJson, isFeedbackStep, postLead, submitFeedback } from './feedback-client';
 import type { PendingRequest } from './console/data';
 
@@ -68,6 +69,12 @@ export function rowToLead(record: Record<string, string>): { lead: Record<string
     const field = COLUMN_ALIASES[column.trim().toLowerCase()] ?? column.trim();
     const value = raw.trim();
     if (value === '') continue;
+    // The text rule of every edge (functions/lib/core/text.ts), as POST /leads applies it: the row is reported, not sent.
+    const problem = textProblem(value, { multiLine: field === 'message' });
+    if (problem !== undefined) {
+      problems.push(`${field}: ${problem}`);
+      continue;
+    }
     if (NUMERIC.has(field)) {
       if (!/^\d+$/.test(value)) problems.push(`${field}: must be a whole number`);
       else lead[field] = Number(value);
@@ -167,6 +174,13 @@ export function progressBar(done: number, total: number, skipped: number, width 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** What `list` and `pending` print: the items as JSON (--json), `none` when there are none, else a table of `header` and a row per item. */
+function listing<T>(items: readonly T[], json: boolean, none: string, header: string[], row: (item: T) => string[]): string {
+  if (json) return `${JSON.stringify(items, null, 2)}\n`;
+  if (items.length === 0) return none;
+  return `${table([header, ...items.map(row)])}\n`;
 }
 
 function pageMessage(html: string): string {
@@ -281,15 +295,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'list': {
         const q = values.stage !== undefined ? `?stage=${encodeURIComponent(values.stage)}` : '';
         const leads = await getJson<{ leadId: string; label: string; stage: string; stageChangedAt: string | null }[]>(`${common.url}/local/leads${q}`);
-        if (values.json === true) {
-          out(`${JSON.stringify(leads, null, 2)}\n`);
-          return 0;
-        }
-        if (leads.length === 0) {
-          out('No leads.\n');
-          return 0;
-        }
-        out(`${table([['STAGE', 'LEAD', 'SINCE', 'COMPANY / NAME'], ...leads.map((l) => [l.stage, l.leadId, (l.stageChangedAt ?? '').replace(/\.\d+Z$/, 'Z'), l.label])])}\n`);
+        out(listing(leads, values.json === true, 'No leads.\n', ['STAGE', 'LEAD', 'SINCE', 'COMPANY / NAME'], (l) => [l.stage, l.leadId, (l.stageChangedAt ?? '').replace(/\.\d+Z$/, 'Z'), l.label]));
         return 0;
       }
       case 'digest': {
@@ -313,15 +319,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'pending': {
         const q = values.lead !== undefined ? `?leadId=${encodeURIComponent(values.lead)}` : '';
         const pending = await getJson<PendingRequest[]>(`${common.url}/local/pending${q}`);
-        if (values.json === true) {
-          out(`${JSON.stringify(pending, null, 2)}\n`);
-          return 0;
-        }
-        if (pending.length === 0) {
-          out('No feedback request is waiting.\n');
-          return 0;
-        }
-        out(`${table([['LEAD', 'STEP', 'ANSWERS', 'TO', 'PAGE'], ...pending.map((p) => [p.leadId, p.step, p.answers.join('|'), p.to.join(','), p.url])])}\n`);
+        out(listing(pending, values.json === true, 'No feedback request is waiting.\n', ['LEAD', 'STEP', 'ANSWERS', 'TO', 'PAGE'], (p) => [p.leadId, p.step, p.answers.join('|'), p.to.join(','), p.url]));
         return 0;
       }
       case 'answer': {

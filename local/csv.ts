@@ -4,7 +4,7 @@
  * with the line number it starts on and skipped; good rows are kept.
  */
 
-export interface CsvRow {
+interface CsvRow {
   /** 1-based line number where the record starts in the file. */
   line: number;
   record: Record<string, string>;
@@ -15,7 +15,7 @@ export interface CsvProblem {
   message: string;
 }
 
-export interface CsvResult {
+interface CsvResult {
   header: string[];
   rows: CsvRow[];
   problems: CsvProblem[];
@@ -28,7 +28,7 @@ interface RawRecord {
 }
 
 /** Splits text into records of fields; never throws. */
-export function tokenize(text: string): RawRecord[] {
+function tokenize(text: string): RawRecord[] {
   const records: RawRecord[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // BOM
   let line = 1;

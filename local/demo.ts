@@ -7,7 +7,11 @@ import type { FeedbackStep } from '#lib/core/contracts';
 import { FEEDBACK_STEP_DEFINITIONS } from '#lib/feedback/steps';
 import { postLead, submitFeedback, waitForPending, type HttpAnswer } from './feedback-client';
 
-/** A lead that scores sales-ready with the default weights; override fields for other routes. */
+/**
+ * A lead that scores sales-ready with the default weights; override fields
+ * for other routes. The demo's leads and `lead` of local/stack-process.ts
+ * (end-to-end tests, benchmarks) are made from it.
+ */
 export function hotLead(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     id,
@@ -24,14 +28,18 @@ export function hotLead(id: string, overrides: Record<string, unknown> = {}): Re
     pagesViewed: 24,
     eventsAttended: 2,
     consent: true,
-    country: 'DE',
     ...overrides,
   };
 }
 
+/** A demo lead: a hot lead from Germany, with the given changes. */
+function demoLead(id: string, overrides: Record<string, unknown>): Record<string, unknown> {
+  return hotLead(id, { country: 'DE', ...overrides });
+}
+
 
 /** The required detail fields of an answer, filled with plausible values (demo and tests). */
-export function defaultDetails(step: FeedbackStep, answer: string): Record<string, string> {
+function defaultDetails(step: FeedbackStep, answer: string): Record<string, string> {
   const def = FEEDBACK_STEP_DEFINITIONS[step];
   const out: Record<string, string> = {};
   for (const d of def.details) {
@@ -45,14 +53,14 @@ export function defaultDetails(step: FeedbackStep, answer: string): Record<strin
 }
 
 /** Answers a lead's pending request: the answer, its required details (defaults), then the given fields. */
-export async function answerPending(appUrl: string, leadId: string, step: FeedbackStep, answer: string, fields: Record<string, string> = {}, timeoutMs?: number): Promise<HttpAnswer> {
+async function answerPending(appUrl: string, leadId: string, step: FeedbackStep, answer: string, fields: Record<string, string> = {}, timeoutMs?: number): Promise<HttpAnswer> {
   const request = await waitForPending(appUrl, leadId, step, timeoutMs);
   return submitFeedback(request.url, { answer, ...defaultDetails(step, answer), ...fields });
 }
 
 type Step = [FeedbackStep, string, Record<string, string>?];
 
-export interface DemoLead {
+interface DemoLead {
   lead: Record<string, unknown>;
   /** The answers given, in order. */
   steps: Step[];
@@ -60,21 +68,21 @@ export interface DemoLead {
   expect: string;
 }
 
-export const DEMO_LEADS: DemoLead[] = [
-  { lead: hotLead('demo-northwind', { name: 'Nora North', company: 'Northwind Analytics', title: 'Head of Data' }), steps: [], expect: 'qualifying' },
+const DEMO_LEADS: DemoLead[] = [
+  { lead: demoLead('demo-northwind', { name: 'Nora North', company: 'Northwind Analytics', title: 'Head of Data' }), steps: [], expect: 'qualifying' },
   {
-    lead: hotLead('demo-globex', { name: 'Gus Globe', company: 'Globex Retail', budget: 'none', timeline: '6-12-months', industry: 'Retail' }),
+    lead: demoLead('demo-globex', { name: 'Gus Globe', company: 'Globex Retail', budget: 'none', timeline: '6-12-months', industry: 'Retail' }),
     steps: [],
     expect: 'nurture',
   },
-  { lead: hotLead('demo-initech', { name: 'Ian Tech', company: 'Initech', consent: false }), steps: [], expect: 'disqualified' },
+  { lead: demoLead('demo-initech', { name: 'Ian Tech', company: 'Initech', consent: false }), steps: [], expect: 'disqualified' },
   {
-    lead: hotLead('demo-umbrella', { name: 'Uma Brella', company: 'Umbrella Health', industry: 'Financial Services' }),
+    lead: demoLead('demo-umbrella', { name: 'Uma Brella', company: 'Umbrella Health', industry: 'Financial Services' }),
     steps: [['qualification-call', 'book-meeting', { comment: 'Loved the launch webinar.', 'rating.campaign-reaction': '5', 'rating.lead-fit': '4' }]],
     expect: 'meeting',
   },
   {
-    lead: hotLead('demo-stark', { name: 'Toni Stark', company: 'Stark Components', companySize: '1001-5000' }),
+    lead: demoLead('demo-stark', { name: 'Toni Stark', company: 'Stark Components', companySize: '1001-5000' }),
     steps: [
       ['qualification-call', 'book-meeting', { 'rating.lead-fit': '5' }],
       ['meeting-outcome', 'held-proceed', { 'rating.budget-accuracy': '4', missing: 'Procurement contact' }],
@@ -82,7 +90,7 @@ export const DEMO_LEADS: DemoLead[] = [
     expect: 'negotiating',
   },
   {
-    lead: hotLead('demo-wayne', { name: 'Bruce Wayne', company: 'Wayne Logistics', industry: 'IT Services' }),
+    lead: demoLead('demo-wayne', { name: 'Bruce Wayne', company: 'Wayne Logistics', industry: 'IT Services' }),
     steps: [
       ['qualification-call', 'book-meeting', {}],
       ['meeting-outcome', 'held-proceed', { 'rating.authority-accuracy': '5' }],
@@ -92,7 +100,7 @@ export const DEMO_LEADS: DemoLead[] = [
     expect: 'onboarding, waiting for its first check-in',
   },
   {
-    lead: hotLead('demo-hooli', { name: 'Gavin Hooli', company: 'Hooli Cloud', industry: 'SaaS' }),
+    lead: demoLead('demo-hooli', { name: 'Gavin Hooli', company: 'Hooli Cloud', industry: 'SaaS' }),
     steps: [
       ['qualification-call', 'book-meeting', {}],
       ['meeting-outcome', 'held-proceed', {}],

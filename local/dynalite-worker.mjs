@@ -8,14 +8,19 @@
 // workerData { path, port, host }; posts { port } once listening, or
 // { error: { message, code } }; on the message 'close' closes the server (and
 // LevelDB) and exits.
+//
+// dynalite answers every origin (`Access-Control-Allow-Origin: *`) and checks
+// no signature: its request handler sits behind local/loopback-guard.mjs, so a
+// web page of another origin (or a DNS-rebinding one) gets 403/421 instead.
 import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { guardServer } from './loopback-guard.mjs';
 
 const { path, port, host } = workerData;
 const require = createRequire(import.meta.url);
 limitLevelDbMappings(createRequire(require.resolve('dynalite'))('level'));
 const dynalite = require('dynalite');
-const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+const server = guardServer(dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
 server.once('error', (err) => parentPort.postMessage({ error: { message: err.message, code: err.code } }));
 server.listen(port, host, () => parentPort.postMessage({ port: server.address().port }));
 parentPort.on('message', (msg) => {

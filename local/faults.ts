@@ -27,8 +27,9 @@
 import { appendFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { guardServer } from './loopback-guard.mjs';
 
-export interface FaultRule {
+interface FaultRule {
   target: string;
   first?: number;
   calls?: number[];
@@ -138,7 +139,7 @@ export class FaultInjector {
       const error = rule.error ?? DEFAULT_ERROR[kind] ?? 'Error';
       const fault: InjectedFault = { target, rule: i, call, error, at: new Date().toISOString() };
       this.injected.push(fault);
-      if (this.logFile !== undefined) appendFileSync(this.logFile, `${JSON.stringify(fault)}\n`);
+      if (this.logFile !== undefined) appendFileSync(this.logFile, `${JSON.stringify(fault)}\n`, { mode: 0o600 });
       return error;
     }
     return undefined;
@@ -150,7 +151,7 @@ export class FaultInjector {
 }
 
 /** An error as a failed Lambda invocation surfaces it to Step Functions (its name is the error type). */
-export class InjectedFaultError extends Error {
+class InjectedFaultError extends Error {
   constructor(name: string, target: string) {
     super(`injected fault (${target})`);
     this.name = name;
@@ -216,7 +217,8 @@ export async function startFaultProxy(service: 'dynamodb' | 'ses', upstream: str
         errorReply(service, error, res);
         return;
       }
-      const fwd = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+      // Host names the upstream (its guard accepts its own port only; nothing checks the signature).
+      const fwd = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       });
@@ -230,6 +232,7 @@ export async function startFaultProxy(service: 'dynamodb' | 'ses', upstream: str
       res.end();
     });
   });
+  guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(0, host, () => done());

@@ -19,12 +19,14 @@ import type { ConsoleData } from './console/data';
 import { STAGE_ORDER } from './console/data';
 import { EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type Links } from './console/pages';
 
-export interface RuntimeInfo {
+interface RuntimeInfo {
   app: string;
   sfn: string;
   dynamodb: string;
   ses: string;
   secrets: string;
+  /** CloudFormation endpoint answering DescribeStacks CDKToolkit (local/bootstrap.ts), for `npm run preflight`. */
+  cloudformation: string;
   stateMachineArn: string;
   tableName: string;
   timeScale: number;

@@ -6,8 +6,12 @@
  * in the heap), and aws-ses-v2-local's own store, which would keep every mail
  * in memory for its viewer, is trimmed to the latest few once they are saved.
  * On start the latest saved mails are put back into that store for the viewer.
+ * The file holds live feedback links: it is readable by its owner only (0600).
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+
+/** The outbox file's mode: its links answer feedback requests, so no other user of the machine reads them. */
+const FILE_MODE = 0o600;
 
 export interface OutboxMail {
   id: string;
@@ -50,6 +54,26 @@ export function extractLinks(text: string, html: string): string[] {
   }
   for (const m of text.matchAll(/https?:\/\/[^\s<>"')\]]+/gi)) found.push(m[0].replace(/[.,;:!?]+$/, ''));
   return [...new Set(found)];
+}
+
+/**
+ * Is `link` under `base` (same origin, and within its path)? A mail's text
+ * holds lead input, so a link in it may point anywhere (`https://evil.example/...`).
+ */
+export function isUnder(link: string, base: string): boolean {
+  try {
+    const u = new URL(link);
+    const b = new URL(base);
+    const prefix = b.pathname.endsWith('/') ? b.pathname : `${b.pathname}/`;
+    return u.origin === b.origin && (u.pathname === b.pathname || u.pathname.startsWith(prefix));
+  } catch {
+    return false;
+  }
+}
+
+/** The links of a mail that lead into the app (under one of `bases`): the only ones the outbox and the console offer to click. */
+export function appLinks(links: readonly string[], bases: readonly string[]): string[] {
+  return links.filter((l) => bases.some((b) => isUnder(l, b)));
 }
 
 export function fromSes(email: SesStoredEmail): OutboxMail {
@@ -156,6 +180,9 @@ export class Outbox {
 
   /** Puts the latest saved mails back into the SES store (for its viewer), reading only the end of the file. Returns how many. */
   load(): number {
+    // The file exists from the start, owner-only (also one an older version left readable).
+    closeSync(openSync(this.file, 'a', FILE_MODE));
+    chmodSync(this.file, FILE_MODE);
     const mails = readOutboxTail(this.file, this.keep);
     const inStore = new Set(this.ses.getStoreReadonly().emails.map((e) => e.messageId));
     for (const mail of mails) {
@@ -191,7 +218,7 @@ export class Outbox {
   private save(email: SesStoredEmail): void {
     if (this.saved.has(email)) return;
     this.saved.add(email);
-    appendFileSync(this.file, `${JSON.stringify(fromSes(email))}\n`);
+    appendFileSync(this.file, `${JSON.stringify(fromSes(email))}\n`, { mode: FILE_MODE });
   }
 
   /** Drops the oldest mails of the SES store once saved, keeping the latest `viewerMails`. */
@@ -217,7 +244,7 @@ export class Outbox {
       this.saved.add(email);
       fresh.push(fromSes(email));
     }
-    if (fresh.length > 0) appendFileSync(this.file, fresh.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    if (fresh.length > 0) appendFileSync(this.file, fresh.map((m) => `${JSON.stringify(m)}\n`).join(''), { mode: FILE_MODE });
     this.trim();
   }
 

@@ -8,8 +8,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { guardServer } from './loopback-guard.mjs';
 
-export interface LocalSecret {
+interface LocalSecret {
   name: string;
   value: string;
 }
@@ -24,7 +25,7 @@ export interface SecretsServer {
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /** The ARN AWS would give the secret: name, a dash and 6 characters. */
-export function secretArn(region: string, accountId: string, name: string): string {
+function secretArn(region: string, accountId: string, name: string): string {
   const suffix = createHash('sha256').update(name).digest('base64url').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 6);
   return `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${suffix}`;
 }
@@ -39,7 +40,7 @@ function error(status: number, type: string, message: string): Reply {
 }
 
 /** Answers one request; exported for tests. */
-export function answer(secrets: readonly LocalSecret[], region: string, accountId: string, target: string | undefined, raw: string, createdAt: Date): Reply {
+function answer(secrets: readonly LocalSecret[], region: string, accountId: string, target: string | undefined, raw: string, createdAt: Date): Reply {
   const action = (target ?? '').startsWith('secretsmanager.') ? (target ?? '').slice('secretsmanager.'.length) : undefined;
   if (action === undefined) return error(400, 'UnknownOperationException', 'Missing or unknown X-Amz-Target');
   let body: unknown;
@@ -87,6 +88,7 @@ export async function startSecretsServer(options: { secrets: LocalSecret[]; regi
         res.end(JSON.stringify({ __type: 'SerializationException', message: 'Bad request' }));
       });
   });
+  guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

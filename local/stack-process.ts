@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { hotLead } from './demo';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const API_KEY = 'e2e-test-key-0123456789abcdef';
@@ -227,24 +228,8 @@ export function statesEntered(events: readonly HistoryEvent[]): string[] {
   return events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name ?? '?');
 }
 
-/** A lead that scores sales-ready with the default weights. */
+/** A lead that scores sales-ready with the default weights (local/demo.ts `hotLead`), at `company`. */
 export function lead(id: string, company: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    name: `Pat ${id}`,
-    email: `${id}@example.org`,
-    company,
-    title: 'VP of Engineering',
-    companySize: 450,
-    industry: 'Software',
-    budget: 'approved',
-    timeline: '1-3-months',
-    source: 'demo-request',
-    campaign: 'e2e',
-    pagesViewed: 24,
-    eventsAttended: 2,
-    consent: true,
-    ...overrides,
-  };
+  return hotLead(id, { name: `Pat ${id}`, email: `${id}@example.org`, company, campaign: 'e2e', ...overrides });
 }
 

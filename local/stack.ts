@@ -3,13 +3,18 @@
  * loopback, data in one folder so a restart loses nothing.
  *
  *   dynalite (DynamoDB API, LevelDB files)     the app table + the engine's store (own thread)
- *   aws-ses-v2-local (SES v1/v2 + viewer)      mail, copied to <data>/outbox.jsonl
+ *   aws-ses-v2-local (SES v1/v2 + viewer)      mail, copied to <data>/outbox.jsonl, behind
+ *     local/ses-sandbox.ts                     SES's verified-identity checks (the sandbox:
+ *                                              sesSandbox, verifiedIdentities), GetAccount, identities
+ *   local CloudFormation (DescribeStacks)      a bootstrapped account (CDKToolkit) for `npm run preflight`
  *   local Secrets Manager (GetSecretValue)     the bearer key (POST /leads, DELETE /leads/{id}, GET /funnel)
  *   local/engine + its HTTP server             the Step Functions API
  *   the app server                             HTTP API routes, console, /local/*
  *
  * The functions reach these only through the standard AWS_ENDPOINT_URL_<SERVICE>
  * variables and the same environment the stack gives them (infra/function-table.ts).
+ * Every service sits behind local/loopback-guard.mjs (loopback Host names only, no
+ * browser page of another origin); the data folder is its owner's only (0700).
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +33,9 @@ import { startSfnServer, type SfnServer } from './engine/http-server';
 import { lambdaContext, type InvokableHandler, type Route } from './apigw';
 import { startAppServer } from './app-http-server';
 import { Outbox, type SesStoreModule } from './outbox';
+import { guardServer } from './loopback-guard.mjs';
+import { startSesSandbox } from './ses-sandbox';
+import { startCloudFormationServer } from './bootstrap';
 import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
@@ -58,6 +66,8 @@ export interface LocalStackOptions {
   dynamodbPort?: number;
   sesPort?: number;
   secretsPort?: number;
+  /** CloudFormation (DescribeStacks of the bootstrap stack only; local/bootstrap.ts). Default: any free port. */
+  cloudformationPort?: number;
   host?: string;
   reset?: boolean;
   demo?: boolean;
@@ -76,7 +86,7 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string };
+  urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string; cloudformation: string };
   apiKey: string;
   apiKeySource: 'env' | 'data' | 'generated';
   engine: Engine;
@@ -281,6 +291,22 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The identities the local SES treats as verified: `verifiedIdentities` when
+ * given; otherwise its default (every team address) and the sender's identity
+ * (mailIdentity, by default the mailFrom address, which the stack creates),
+ * so the demo runs with the sandbox on.
+ */
+export function localVerifiedIdentities(settings: PipelineSettings, given: boolean): string[] {
+  return given ? [...settings.verifiedIdentities] : [...new Set([...settings.verifiedIdentities, settings.mailIdentity])];
+}
+
+/** A folder only its owner opens (0700): the data folder holds the API key, every lead and the outbox's live links. */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
 /** One runtime per data folder (LevelDB allows one opener): a pid file, stale after a crash or SIGKILL. */
 export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, 'runtime.pid');
@@ -290,7 +316,8 @@ export function lockDataDir(dataDir: string): () => void {
       throw new Error(`another runtime (pid ${pid}) is using the data folder ${dataDir}; stop it or pick another folder with --data (if no runtime is running, delete ${file})`);
     }
   }
-  writeFileSync(file, `${process.pid}\n`);
+  writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
   return () => {
     try {
       if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file);
@@ -304,13 +331,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  privateDir(dataDir);
   // Lock first: --reset must not wipe the folder of a runtime that is running.
   let releaseLock = lockDataDir(dataDir);
   if (options.reset === true) {
     releaseLock();
     rmSync(dataDir, { recursive: true, force: true });
-    mkdirSync(dataDir, { recursive: true });
+    privateDir(dataDir);
     releaseLock = lockDataDir(dataDir);
   }
   const fresh = readdirSync(dataDir).every((f) => f === 'runtime.pid');
@@ -334,13 +361,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamo = await startDynalite(join(dataDir, 'dynamodb'), options.dynamodbPort ?? 0, host);
     cleanups.push(() => dynamo.close());
     const dynamoPort = dynamo.port;
+    privateDir(join(dataDir, 'dynamodb')); // LevelDB's files: created with the process umask, kept in folders only the owner opens
     const dynamoUrl = hostUrl(host, dynamoPort);
 
-    // SES (+ the outbox file)
+    // Settings: the same code the stack uses (a bad value fails here, naming its key).
+    const settings = resolveSettings({ ...(options.settings ?? {}) });
+
+    // SES (+ the outbox file): the emulator on any port, behind the sandbox layer (local/ses-sandbox.ts) on --ses-port.
     const ses = loadSes();
-    const sesServer = await ses.start({ host, port: options.sesPort ?? 0 });
+    const sesServer = await ses.start({ host, port: 0 });
+    // The emulator takes the sandbox layer's Host and Origin too (its viewer is browsed there, requests forwarded as they came).
+    const sesFront: number[] = [];
+    guardServer(sesServer, { pages: true, ports: sesFront });
     cleanups.push(() => closeServer(sesServer));
-    const sesUrl = hostUrl(host, (sesServer.address() as AddressInfo).port);
+    const sandbox = await startSesSandbox({
+      upstream: hostUrl(host, (sesServer.address() as AddressInfo).port),
+      region: REGION,
+      sandbox: settings.sesSandbox,
+      verifiedIdentities: localVerifiedIdentities(settings, options.settings?.verifiedIdentities !== undefined),
+      host,
+      port: options.sesPort ?? 0,
+    });
+    cleanups.push(() => sandbox.close());
+    guardServer(sandbox.server, { pages: true }); // the SES API and the mail viewer (its "clear" is a POST)
+    sesFront.push((sandbox.server.address() as AddressInfo).port);
+    const sesUrl = sandbox.url;
     const outbox = new Outbox(join(dataDir, 'outbox.jsonl'), ses.store);
     outbox.load();
     const detach = outbox.attach(ses.store);
@@ -353,10 +398,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const secrets: SecretsServer = await startSecretsServer({ secrets: [{ name: API_KEY_SECRET_NAME, value: JSON.stringify({ apiKey }) }], region: REGION, accountId: ACCOUNT_ID, port: options.secretsPort ?? 0, host });
     cleanups.push(() => secrets.close());
 
-    // Settings and the functions' environment: the same code the stack uses.
+    // A bootstrapped account, as far as `npm run preflight` asks (local/bootstrap.ts).
+    const cloudformation = await startCloudFormationServer({ region: REGION, accountId: ACCOUNT_ID, host, port: options.cloudformationPort ?? 0 });
+    cleanups.push(() => cloudformation.close());
+
+    // The functions' environment: the same code the stack uses.
     const sfnPortWanted = options.sfnPort ?? 0;
     const appPortWanted = options.port;
-    const settings = resolveSettings({ ...(options.settings ?? {}) });
     const stateMachineArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`;
 
     const ddbClient = new DynamoDBClient({ endpoint: dynamoUrl, region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -386,6 +434,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       local: (req) => localHandler(req),
       port: appPortWanted,
       host,
+      ...(settings.publicBaseUrl !== undefined ? { publicBaseUrl: settings.publicBaseUrl } : {}),
       onError: (fn, err) => log(`[${fn}] ${err instanceof Error ? err.name : 'Error'}: invocation failed`),
     });
     cleanups.push(() => app.close());
@@ -434,8 +483,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const p of ASL_FUNCTION_PLACEHOLDERS) if (functionArns[p] === undefined) throw new Error(`no function for \${${p}}`);
     apiHolder.routes = apiRoutes(handlers);
 
-    // The state machine: the ASL file with the same substitutions as the stack.
-    const definition = substitute(readFileSync(ASL_FILE, 'utf8'), aslSubstitutions(settings, functionArns));
+    // The state machine: the ASL file with the same substitutions as the stack (the partition: aws).
+    const definition = substitute(readFileSync(ASL_FILE, 'utf8'), aslSubstitutions(settings, functionArns, 'aws'));
     await engine.start();
     cleanups.push(() => engine.stop());
     try {
@@ -453,9 +502,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const funnel = handlers.funnel;
     const withKey: InvokableHandler | undefined =
       funnel === undefined ? undefined : (event, context) => funnel({ ...(event as { headers?: Record<string, string> }), headers: { ...(event as { headers?: Record<string, string> }).headers, authorization: `Bearer ${apiKey}` } } as never, context);
-    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, funnel: withKey, definition });
+    // The outbox and the console offer only the app's own links (a mail's text holds lead input).
+    const appBaseUrls = [app.url, ...(settings.publicBaseUrl !== undefined ? [settings.publicBaseUrl] : [])];
+    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition });
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
-    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
+    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
 
     // Reminder sweep (EventBridge every 15 minutes on AWS).
     const remind = handlers['remind-pending'];
@@ -497,7 +548,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let closed = false;
     return {
-      urls: { app: app.url, console: `${app.url}/`, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, mailViewer: `${sesUrl}/`, secrets: secrets.url },
+      urls: { app: app.url, console: `${app.url}/`, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, mailViewer: `${sesUrl}/`, secrets: secrets.url, cloudformation: cloudformation.url },
       apiKey,
       apiKeySource,
       engine,

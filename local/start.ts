@@ -116,8 +116,9 @@ function banner(s: LocalStack, timeScale: number): string {
     `  HTTP API             POST ${s.urls.app}/leads · GET|POST ${s.urls.app}/feedback/{id} · GET ${s.urls.app}/funnel`,
     `  Step Functions API   ${s.urls.sfn}   (AWS_ENDPOINT_URL_SFN; aws stepfunctions --endpoint-url ${s.urls.sfn} list-executions --state-machine-arn ${s.stateMachineArn})`,
     `  DynamoDB             ${s.urls.dynamodb}   (table ${TABLE_NAME})`,
-    `  Mail viewer (SES)    ${s.urls.mailViewer}`,
+    `  Mail viewer (SES)    ${s.urls.mailViewer}${s.settings.sesSandbox ? '   (SES sandbox: only verified identities send and receive; --set sesSandbox=false)' : ''}`,
     `  Secrets Manager      ${s.urls.secrets}`,
+    `  CloudFormation       ${s.urls.cloudformation}   (DescribeStacks CDKToolkit only: a bootstrapped account for npm run preflight)`,
     `  Data folder          ${s.dataDir}   (--reset wipes it)`,
     `  API key (Bearer)     ${key}`,
     timeScale !== 1 ? `  Time scale           x${timeScale} (an hour of SLA passes in ${(3600 / timeScale).toFixed(timeScale >= 3600 ? 1 : 0)} s)` : '',
@@ -161,6 +162,8 @@ async function main(): Promise<number> {
   const log = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
+  // What the runtime writes (the data folder: LevelDB's files, the outbox, the key) is its owner's only.
+  process.umask(0o077);
   let server: LocalStack;
   try {
     server = await startLocalStack({ ...options, log });

@@ -4,7 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalStackProcess, type ServerOptions } from '../../local/stack-process';
 
-export const BENCH_DIR = resolve(import.meta.dirname, '..');
+const BENCH_DIR = resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = join(BENCH_DIR, 'results.json');
 
 export function median(values: readonly number[]): number {
@@ -40,11 +40,6 @@ export function writeResults(figures: Record<string, unknown>, file = RESULTS_FI
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Resident set size of a process, in MB (Linux /proc). */
-export function rssMB(pid: number): number {
-  return residentMB(pid).rss;
 }
 
 /** Resident memory of a process in MB: all of it, its private (anonymous) part, and mapped files (page cache the kernel can drop). */

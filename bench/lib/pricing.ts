@@ -24,7 +24,7 @@ export const PRICES = {
 } as const;
 
 /** Memory of every function (infra/constructs/pipeline-function.ts default). */
-export const LAMBDA_MEMORY_GB = 512 / 1024;
+const LAMBDA_MEMORY_GB = 512 / 1024;
 
 export interface Usage {
   transitions: number;
@@ -85,9 +85,11 @@ export interface DdbRecord {
 /**
  * Request units of one request as DynamoDB on-demand bills them: reads 4 KB
  * per unit (half for eventually consistent ones, GSI queries always are),
- * writes 1 KB per unit, plus one write per GSI the item is in (every index
- * projects ALL, so any write to an indexed item writes the index too) and one
- * more when an index key changes (delete + put in the index). Item sizes are
+ * writes 1 KB per unit, plus the index writes: a put writes every GSI the
+ * item is in; an update of a link that sets its reminder keys writes
+ * byReminderDue once more, and an update of a profile writes byStage
+ * (KEYS_ONLY) only when it changes the stage key (a delete plus a put in
+ * the index). Item sizes are
  * the JSON wire sizes (a little over DynamoDB's own count). A conditional
  * write that fails still costs its write.
  */
@@ -109,7 +111,7 @@ export function requestUnits(r: DdbRecord): { wru: number; rru: number } {
       const expr = r.update ?? '';
       let wru = 1;
       const reminder = INDEX_KEY.byReminderDue;
-      if (pk.startsWith(LEAD_PK_PREFIX) && sk === PROFILE_SK) wru += expr.includes(INDEX_KEY.byStage.pk) ? 2 : 1;
+      if (pk.startsWith(LEAD_PK_PREFIX) && sk === PROFILE_SK) wru += expr.includes(INDEX_KEY.byStage.pk) ? 2 : 0;
       if (pk.startsWith(LINK_PK_PREFIX) && (expr.includes(reminder.pk) || expr.includes(reminder.sk))) wru += 1;
       return { wru, rru: 0 };
     }

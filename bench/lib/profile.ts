@@ -32,7 +32,7 @@ export interface ProfileSummary {
   dynaliteThread?: Omit<ProfileSummary, 'dynaliteThread'>;
 }
 
-export function areaOf(url: string, fn: string): string {
+function areaOf(url: string, fn: string): string {
   if (url === '') return fn.startsWith('(') ? fn : '(native)';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m?.[1] !== undefined) return m[1];
@@ -42,7 +42,7 @@ export function areaOf(url: string, fn: string): string {
   return url.split('/').slice(-2).join('/');
 }
 
-export function summarise(profile: CpuProfile, top = 12): ProfileSummary {
+function summarise(profile: CpuProfile, top = 12): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

@@ -1,4 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -133,5 +134,14 @@ export class PipelineHttpApi extends Construct {
       reason:
         'The bearer key is shared with the systems that post leads; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). The functions cache it for at most 5 minutes.',
     });
+  }
+
+  /**
+   * secretsmanager:GetSecretValue on the bearer key, all the keyed functions
+   * call (Secret.grantRead would add DescribeSecret, which none calls). The
+   * secret uses the account's default aws/secretsmanager key: no KMS grant.
+   */
+  grantReadApiKey(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.apiKey.secretArn] });
   }
 }

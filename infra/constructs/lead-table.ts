@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { TableOperation } from '../function-table';
-import { TABLE_SCHEMA, type AttributeType, type KeyAttribute, type TableSchema } from '../table-schema';
+import { TABLE_SCHEMA, type AttributeType, type GlobalIndexSchema, type KeyAttribute, type TableSchema } from '../table-schema';
 
 export interface LeadTableProps {
   /** Keys, indexes and TTL attribute. @default TABLE_SCHEMA (infra/table-schema.ts) */
@@ -19,6 +19,11 @@ const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
   N: dynamodb.AttributeType.NUMBER,
   B: dynamodb.AttributeType.BINARY,
+};
+
+const PROJECTION_TYPES: Record<GlobalIndexSchema['projection'], dynamodb.ProjectionType> = {
+  ALL: dynamodb.ProjectionType.ALL,
+  KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
 };
 
 const attribute = (key: KeyAttribute): dynamodb.Attribute => ({ name: key.name, type: ATTRIBUTE_TYPES[key.type] });
@@ -49,7 +54,7 @@ export class LeadTable extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: PROJECTION_TYPES[index.projection],
       })),
     });
   }

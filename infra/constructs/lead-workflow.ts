@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,7 @@ import { ASL_FILE } from '../paths';
 export interface LeadWorkflowProps {
   /** The functions the definition invokes, by the ASL placeholder naming their ARN. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
-  /** The other `${Placeholders}` (numbers as strings). */
+  /** The other `${Placeholders}` (numbers as strings, the partition). */
   readonly values: Readonly<Record<string, string>>;
   /** The ASL file. @default statemachines/lead-lifecycle.asl.json */
   readonly definitionFile?: string;
@@ -25,6 +25,11 @@ export interface LeadWorkflowProps {
  * `/aws/vendedlogs/states/...` group without execution data (no personal
  * data or task tokens in logs), X-Ray tracing, and invoke permission on
  * exactly the functions it calls.
+ *
+ * The log group is kept when the stack is deleted or rolled back (RETAIN),
+ * so its name ends with the stack's id (`<name>-<stack UUID>`, a new one
+ * for every stack created): the next create of the stack after a rollback
+ * or a destroy makes a new group instead of failing on the kept one.
  *
  * The name is fixed at synthesis (unique per stack and construct path,
  * `Names.uniqueResourceName`), so `stateMachineArn` is known without a
@@ -43,17 +48,15 @@ export class LeadWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: LeadWorkflowProps) {
     super(scope, id);
     this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    this.stateMachineArn = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: this.stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    this.stateMachineArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${this.stateMachineName}`;
 
     this.byName = sfn.StateMachine.fromStateMachineArn(this, 'ByName', this.stateMachineArn);
 
+    // arn:<partition>:cloudformation:<region>:<account>:stack/<stack name>/<stack UUID>
+    const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}`,
+      // Vended logs (the prefix keeps CloudWatch Logs' resource policy small).
+      logGroupName: `/aws/vendedlogs/states/${this.stateMachineName}-${stackUuid}`,
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -106,8 +109,12 @@ export class LeadWorkflow extends Construct {
     return `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${this.stateMachineName}:*`;
   }
 
-  /** states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat: for whoever completes wait-for-feedback tasks. */
-  grantTaskResponse(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantTaskResponse(grantee);
+  /**
+   * states:SendTaskSuccess on this state machine: for whoever completes
+   * wait-for-feedback tasks. Only success: no function fails a task or sends
+   * heartbeats (a task ends by its answer or its timeout).
+   */
+  grantTaskSuccess(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess'], resourceArns: [this.stateMachine.stateMachineArn] });
   }
 }

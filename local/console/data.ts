@@ -11,7 +11,7 @@ import { STAGES, TEAMS, type Stage } from '#lib/core/contracts';
 import { EVENT_SK_PREFIX, INDEX, INDEX_KEY, leadIdOfPk, leadKey, leadPk, linkKey, stageGsiPk, teamFeedbackGsiPk } from '#lib/core/keys';
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
-import type { Outbox } from '../outbox';
+import { appLinks, type Outbox } from '../outbox';
 import { FUNNEL_HEADLINE, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback } from './pages';
 
 /** The console's stage columns and filter: the contract's stages, in its order (a new stage shows up by itself). */
@@ -125,12 +125,18 @@ export interface PendingRequest {
   expiresAt?: string;
 }
 
-export interface ConsoleDataOptions {
+interface ConsoleDataOptions {
   engine: Engine;
   doc: DynamoDBDocumentClient;
   tableName: string;
   stateMachineArn: string;
   outbox: Outbox;
+  /**
+   * The app's own base URLs (PUBLIC_BASE_URL, the local app URL): the only
+   * links of a mail the outbox and the console list (a mail's text holds
+   * lead input, and a link in it may point anywhere).
+   */
+  appBaseUrls: readonly string[];
   funnel?: InvokableHandler;
   /** The substituted definition (what the graph draws when the engine has no copy). */
   definition: string;
@@ -279,9 +285,19 @@ export class ConsoleData {
       stages.map(async (s) => ({
         stage: s,
         // not a stage: no lead can be in it
-        leads: isStage(s) ? (await this.queryAll({ index: 'byStage', pkValue: stageGsiPk(s), forward: false })).map(leadCard) : [],
+        leads: isStage(s) ? await this.stageLeads(s) : [],
       })),
     );
+  }
+
+  /** The leads in a stage, latest change first: byStage projects keys only (infra/table-schema.ts), so the cards come from the profiles (BatchGet). */
+  async stageLeads(stage: Stage): Promise<LeadCard[]> {
+    const ids = (await this.queryAll({ index: 'byStage', pkValue: stageGsiPk(stage), forward: false })).flatMap((key) => leadIdOf(key) ?? []);
+    const profiles = await this.profiles(ids);
+    return ids.flatMap((id) => {
+      const profile = profiles.get(id);
+      return profile === undefined ? [] : [leadCard(profile)];
+    });
   }
 
   async teamFeedback(limit = 100): Promise<TeamFeedback[]> {
@@ -319,14 +335,14 @@ export class ConsoleData {
   }
 
   outbox(): OutboxItem[] {
-    return this.o.outbox.all().map((m) => ({ id: m.id, to: m.to, cc: m.cc, subject: m.subject, text: m.text, links: m.links, sentAt: m.sentAt }));
+    return this.o.outbox.all().map((m) => ({ id: m.id, to: m.to, cc: m.cc, subject: m.subject, text: m.text, links: appLinks(m.links, this.o.appBaseUrls), sentAt: m.sentAt }));
   }
 
   /** Feedback requests still waiting for an answer: the links in the outbox whose LINK item is pending. */
   async pending(leadId?: string): Promise<PendingRequest[]> {
     const byPage = new Map<string, { url: string; sentAt: string; to: string[] }>();
     for (const m of this.o.outbox.all()) {
-      for (const link of m.links) {
+      for (const link of appLinks(m.links, this.o.appBaseUrls)) {
         const u = safeUrl(link);
         const match = u === undefined ? null : /^\/feedback\/([^/]+)$/.exec(u.pathname);
         if (u === undefined || match?.[1] === undefined) continue;

@@ -6,7 +6,7 @@
  */
 import { esc } from './html';
 
-export type EdgeKind = 'next' | 'choice' | 'default' | 'catch';
+type EdgeKind = 'next' | 'choice' | 'default' | 'catch';
 
 export interface GraphNode {
   name: string;
@@ -49,7 +49,7 @@ function asRecord(v: unknown): Record<string, unknown> {
 }
 
 /** The transitions of a definition's top-level states. */
-export function aslEdges(definition: unknown): { start: string; states: Map<string, string>; edges: Omit<GraphEdge, 'back'>[] } {
+function aslEdges(definition: unknown): { start: string; states: Map<string, string>; edges: Omit<GraphEdge, 'back'>[] } {
   const def = asRecord(definition);
   const statesObj = asRecord(def.States);
   const states = new Map<string, string>();
@@ -85,8 +85,8 @@ export function aslEdges(definition: unknown): { start: string; states: Map<stri
   return { start: typeof def.StartAt === 'string' ? def.StartAt : '', states, edges: [...unique.values()] };
 }
 
-export const NODE_W = 230;
-export const NODE_H = 34;
+const NODE_W = 230;
+const NODE_H = 34;
 const GAP_X = 36;
 const GAP_Y = 40;
 const MARGIN = 20;
@@ -183,7 +183,7 @@ export function layoutAsl(definition: unknown): GraphLayout {
   };
 }
 
-export interface Highlight {
+interface Highlight {
   /** States entered, in order (repeats allowed). */
   path: string[];
   /** States the execution is in now. */
@@ -193,7 +193,7 @@ export interface Highlight {
 }
 
 /** Pairs of consecutive states in the path: the transitions taken. */
-export function takenTransitions(path: readonly string[]): Set<string> {
+function takenTransitions(path: readonly string[]): Set<string> {
   const taken = new Set<string>();
   for (let i = 1; i < path.length; i += 1) taken.add(`${path[i - 1] ?? ''}\u0000${path[i] ?? ''}`);
   return taken;

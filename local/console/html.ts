@@ -1,8 +1,11 @@
 /**
  * Server-side HTML with escaping by default: `html` is a tagged template
  * whose interpolations are escaped unless they are `Html` values (made by
- * `html` itself or, for trusted markup, `raw`). Arrays are joined.
+ * `html` itself or, for trusted markup, `raw`). Arrays are joined. Values
+ * are shown as everywhere else (functions/lib/core/html.ts displayText): no
+ * bidi controls, well-formed Unicode.
  */
+import { displayText } from '#lib/core/html';
 
 export class Html {
   constructor(readonly value: string) {}
@@ -14,11 +17,10 @@ export class Html {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 export function esc(value: unknown): string {
-  const s = value === undefined || value === null ? '' : String(value);
-  return s.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
+  return displayText(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
 }
 
-export type Interpolation = Html | string | number | boolean | null | undefined | readonly Interpolation[];
+type Interpolation = Html | string | number | boolean | null | undefined | readonly Interpolation[];
 
 function render(value: Interpolation): string {
   if (value instanceof Html) return value.value;
@@ -38,12 +40,4 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 /** Markup the caller vouches for (never lead-supplied data). */
 export function raw(markup: string): Html {
   return new Html(markup);
-}
-
-/** A query string from defined, non-empty values. */
-export function query(params: Record<string, string | number | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s === '' ? '' : `?${s}`;
 }

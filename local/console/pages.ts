@@ -2,7 +2,7 @@
  * The ops console's pages, server-rendered from plain view models (no
  * build step, no client script). Every value is escaped by `html`.
  */
-import { html, query, raw, type Html } from './html';
+import { html, raw, type Html } from './html';
 import { layoutAsl, renderGraphSvg, type GraphLayout } from './graph';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -213,7 +213,7 @@ const NAV: [string, string][] = [
   ['/outbox', 'Outbox'],
 ];
 
-export function layout(title: string, active: string, body: Html, links: Links = {}): string {
+function layout(title: string, active: string, body: Html, links: Links = {}): string {
   const nav = NAV.map(([href, label]) => html`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`);
   const self = links.self ?? active;
   const withRefresh = `${self}${self.includes('?') ? '&' : '?'}refresh=5`;
@@ -242,7 +242,7 @@ function time(d: Date | string | undefined): Html {
   return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}</time>`;
 }
 
-export function duration(ms: number): string {
+function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '-';
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
@@ -413,7 +413,7 @@ ${t.items.map(
 export function outboxPage(mails: OutboxItem[], links?: Links): string {
   const newest = [...mails].reverse();
   const body = html`<h1>Outbox (${mails.length})</h1>
-<p class="muted">Every email the pipeline sent through the local SES. Click a link to answer as the recipient would.${links?.mailViewer !== undefined ? html` Also in the <a href="${links.mailViewer}">mail viewer</a>.` : ''}</p>
+<p class="muted">Every email the pipeline sent through the local SES. Click a link to answer as the recipient would (only links into this app are listed; others stay in the text).${links?.mailViewer !== undefined ? html` Also in the <a href="${links.mailViewer}">mail viewer</a>.` : ''}</p>
 <table class="outbox"><thead><tr><th>Sent</th><th>To</th><th>Subject and links</th></tr></thead><tbody>
 ${newest.length === 0 ? html`<tr><td colspan="3" class="muted">No mail yet.</td></tr>` : ''}
 ${newest.map(
@@ -428,5 +428,3 @@ ${m.links.length > 0 ? html`<ul class="links">${m.links.map((l) => html`<li><a h
 export function notFoundPage(what: string, links?: Links): string {
   return layout('Not found', '', html`<h1>Not found</h1><p>${what}</p><p><a href="/">Executions</a></p>`, links);
 }
-
-export { query };

@@ -21,7 +21,11 @@ describe('DynamoDB requests per function', () => {
     expect(total('capture-lead')).toBe(3);
     expect(total('qualify-lead')).toBe(5); // + profile read, round-robin turn
     expect(total('schedule-meeting')).toBe(5);
-    expect(total('close-deal')).toBe(3);
+    // + what was promised (free text), read back from the recorded answer by its id: text never travels through the execution.
+    expect(total('close-deal')).toBe(4);
+    expect(detail('close-deal  GetItem  LINK/LINK')).toBe(1);
+    // The reviews shared carry no text in this run: no answer id, nothing read back.
+    expect(detail('share-feedback  GetItem  LINK/LINK')).toBe(0);
     // Already in onboarding (close-deal): the read, the round-robin turn, the CSM written; no stage update bound to fail.
     expect(total('onboard-customer')).toBe(3);
     // The stage change answers with the profile: no read first.

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { ASL_FILE } from '../../infra/paths';
-import { ASL_FUNCTION_PLACEHOLDERS, ASL_NUMBER_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../../infra/asl-substitutions';
+import { ASL_FUNCTION_PLACEHOLDERS, ASL_NUMBER_PLACEHOLDERS, ASL_PARTITION_PLACEHOLDER, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../../infra/asl-substitutions';
 import { resolveSettings } from '../../infra/settings';
 
 const require = createRequire(import.meta.url);
@@ -47,21 +47,33 @@ function functionArns(): Record<AslFunctionPlaceholder, string> {
   return arns;
 }
 
-/** The definition as deployed with the given settings overrides. */
-function deployed(overrides: Parameters<typeof resolveSettings>[0] = {}): Definition {
-  return JSON.parse(substitute(FILE_TEXT, aslSubstitutions(resolveSettings(overrides), functionArns()))) as Definition;
+/** The definition as deployed with the given settings overrides (in the `aws` partition unless given). */
+function deployed(overrides: Parameters<typeof resolveSettings>[0] = {}, partition = 'aws'): Definition {
+  return JSON.parse(substitute(FILE_TEXT, aslSubstitutions(resolveSettings(overrides), functionArns(), partition))) as Definition;
 }
 
 const fresh = (): Definition => JSON.parse(FILE_TEXT) as Definition;
 
 describe('lead-lifecycle.asl.json', () => {
-  it('passes asl-validator, as a file and as deployed (ARN and path checks on)', () => {
-    const raw = aslValidator(fresh(), { checkArn: true, checkPaths: true });
+  it('passes asl-validator, as a file and as deployed in each partition (ARN and path checks on)', () => {
+    // The file's resource ARNs hold ${Partition}: ARN checks apply once substituted.
+    const raw = aslValidator(fresh(), { checkArn: false, checkPaths: true });
     expect(raw.errorsText('\n')).toBe('');
     expect(raw.isValid).toBe(true);
-    const substituted = aslValidator(deployed(), { checkArn: true, checkPaths: true });
-    expect(substituted.errorsText('\n')).toBe('');
-    expect(substituted.isValid).toBe(true);
+    for (const partition of ['aws', 'aws-cn', 'aws-us-gov']) {
+      const substituted = aslValidator(deployed({}, partition), { checkArn: true, checkPaths: true });
+      expect(substituted.errorsText('\n'), partition).toBe('');
+      expect(substituted.isValid, partition).toBe(true);
+    }
+  });
+
+  it('names no partition itself: every resource ARN is arn:${Partition}:...', () => {
+    expect(FILE_TEXT).not.toMatch(/arn:aws[:-]/);
+    const resources = Object.values(fresh().States).flatMap((s) => (s.Resource === undefined ? [] : [s.Resource]));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const r of resources) expect(r).toMatch(/^arn:\$\{Partition\}:states:::/);
+    const cn = Object.values(deployed({}, 'aws-cn').States).flatMap((s) => (s.Resource === undefined ? [] : [s.Resource]));
+    for (const r of cn) expect(r).toMatch(/^arn:aws-cn:states:::lambda:invoke/);
   });
 
   it('asl-validator rejects a broken definition (the check can fail)', () => {
@@ -73,7 +85,7 @@ describe('lead-lifecycle.asl.json', () => {
 
   it('uses exactly the placeholders the stack substitutes', () => {
     const placeholders = new Set([...FILE_TEXT.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
-    expect(placeholders).toEqual(new Set([...ASL_FUNCTION_PLACEHOLDERS, ...ASL_NUMBER_PLACEHOLDERS]));
+    expect(placeholders).toEqual(new Set([...ASL_FUNCTION_PLACEHOLDERS, ...ASL_NUMBER_PLACEHOLDERS, ASL_PARTITION_PLACEHOLDER]));
     expect(() => substitute('${Unknown}', {})).toThrow(/Unknown/);
   });
 

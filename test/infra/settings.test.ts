@@ -112,8 +112,9 @@ describe('resolveSettings', () => {
 describe('ASL substitutions', () => {
   it('substitutes the numbers as strings and the function ARNs as given', () => {
     const arns = Object.fromEntries(ASL_FUNCTION_PLACEHOLDERS.map((p) => [p, `arn:local:${p}`])) as Record<AslFunctionPlaceholder, string>;
-    const values = aslSubstitutions(resolveSettings({ checkInSlaSeconds: 3600 }), arns);
+    const values = aslSubstitutions(resolveSettings({ checkInSlaSeconds: 3600 }), arns, 'aws-cn');
     expect(values.CheckInSlaSeconds).toBe('3600');
+    expect(values.Partition).toBe('aws-cn');
     expect(values.QualificationCallSlaSeconds).toBe('14400');
     expect(values.QualifyLeadFunctionArn).toBe('arn:local:QualifyLeadFunctionArn');
     const placeholders = new Set([...readFileSync(ASL_FILE, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
@@ -195,7 +196,7 @@ describe('table schema', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(input.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.map((k) => k.AttributeName), i.Projection?.ProjectionType])).toEqual([
-      ['byStage', ['gsi1pk', 'gsi1sk'], 'ALL'],
+      ['byStage', ['gsi1pk', 'gsi1sk'], 'KEYS_ONLY'],
       ['byTeamFeedback', ['gsi2pk', 'gsi2sk'], 'ALL'],
       ['byReminderDue', ['gsi3pk', 'gsi3sk'], 'ALL'],
     ]);

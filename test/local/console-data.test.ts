@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../local/engine/api';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STAGES, TEAMS } from '#lib/core/contracts';
 import { INDEX, INDEX_KEY, stageGsiPk, teamFeedbackGsiPk } from '#lib/core/keys';
 import { ConsoleData, STAGE_ORDER, TEAM_ORDER, feedbackItem, historyRow, leadCard, pathOf, stageEventRow } from '../../local/console/data';
@@ -72,7 +72,7 @@ function fakeDoc(total: number, pageSize: number) {
   } as unknown as DynamoDBDocumentClient;
   return { doc, sent };
 }
-const consoleData = (doc: DynamoDBDocumentClient) => new ConsoleData({ doc, tableName: 't', engine: {} as never, stateMachineArn: 'arn:sm', outbox: {} as never, definition: '{}' });
+const consoleData = (doc: DynamoDBDocumentClient) => new ConsoleData({ doc, tableName: 't', engine: {} as never, stateMachineArn: 'arn:sm', outbox: {} as never, appBaseUrls: [], definition: '{}' });
 
 describe('console table reads', () => {
   it('lists every stage and every team of the contracts', () => {
@@ -88,6 +88,36 @@ describe('console table reads', () => {
     expect(columns.map((c) => c.stage)).toEqual([...STAGES]);
     expect(sent.map((q) => q.ExpressionAttributeValues)).toEqual(STAGES.map((s) => ({ ':pk': stageGsiPk(s) })));
     expect(sent[0]).toMatchObject({ IndexName: INDEX.byStage, ExpressionAttributeNames: { '#pk': INDEX_KEY.byStage.pk }, ScanIndexForward: false });
+  });
+
+  it('lists a stage from the byStage keys (the index projects keys only) and the profiles, in the index order', async () => {
+    const profiles: Record<string, Record<string, unknown>> = {
+      'LEAD#l2': { pk: 'LEAD#l2', sk: 'PROFILE', leadId: 'l2', company: 'Acme', name: 'Ada', stage: 'captured', score: 70 },
+      'LEAD#l1': { pk: 'LEAD#l1', sk: 'PROFILE', leadId: 'l1', company: 'Initech', stage: 'captured' },
+    };
+    const sent: string[] = [];
+    const doc = {
+      send: async (cmd: unknown) => {
+        if (cmd instanceof QueryCommand) {
+          sent.push('Query');
+          // What a KEYS_ONLY index returns: the table's and the index's keys.
+          return { Items: ['l2', 'gone', 'l1'].map((id) => ({ pk: `LEAD#${id}`, sk: 'PROFILE', gsi1pk: stageGsiPk('captured'), gsi1sk: `2026-11-27T10:00:00Z#${id}` })) };
+        }
+        if (cmd instanceof BatchGetCommand) {
+          sent.push('BatchGet');
+          const keys = (cmd.input.RequestItems?.['t']?.Keys ?? []) as { pk: string }[];
+          return { Responses: { t: keys.flatMap((k) => (profiles[k.pk] === undefined ? [] : [profiles[k.pk]])) } };
+        }
+        throw new Error('unexpected command');
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const [column] = await consoleData(doc).leadsByStage('captured');
+    expect(sent).toEqual(['Query', 'BatchGet']);
+    expect(column?.leads.map((l) => [l.leadId, l.label])).toEqual([
+      ['l2', 'Acme · Ada'],
+      ['l1', 'Initech'],
+    ]);
+    expect(column?.leads[0]?.facts).toContainEqual(['Score', '70']);
   });
 
   it('follows every page, and stops at the page that reaches the limit', async () => {

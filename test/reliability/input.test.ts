@@ -10,12 +10,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, answerLink, lead } from '../e2e/harness';
 import { FREE_TEXT_MAX, MAX_LEAD_BODY_BYTES } from '#lib/leads/schema';
+import { FEEDBACK_STEP_DEFINITIONS, formFields } from '#lib/feedback/steps';
 import { Stack, jsonOf, linkIdOf, poll, recordFigures, type StoredMail } from './support';
 
 let stack: Stack;
 const run = Date.now().toString(36);
 let link = ''; // a pending qualification-call link (the feedback properties aim at it)
 let tried = 0;
+let acceptedWrongly = 0; // a 2xx for an input that must be refused
 
 beforeAll(async () => {
   stack = await Stack.start();
@@ -26,7 +28,7 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
-  recordFigures({ inputsTried: tried });
+  recordFigures({ inputsTried: tried, inputsAcceptedWrongly: acceptedWrongly });
   if (stack !== undefined) await stack.stop();
 }, 60_000);
 
@@ -34,6 +36,7 @@ type Reply = { status: number; headers: Headers; text: string };
 
 /** A rejection: 4xx, not 5xx, and a JSON body whose message (and field, when given) names the problem. */
 function expectJsonRejection(r: Reply, statuses: number[]): Record<string, unknown> {
+  if (r.status < 300) acceptedWrongly += 1;
   expect(r.status, r.text.slice(0, 300)).toBeLessThan(500);
   expect(statuses, `status ${r.status}: ${r.text.slice(0, 300)}`).toContain(r.status);
   const body = jsonOf(r.text);
@@ -84,7 +87,7 @@ const FIELD_BAD: Record<string, fc.Arbitrary<unknown>> = {
 const KNOWN = new Set(Object.keys(FIELD_BAD));
 
 describe('POST /leads', () => {
-  it('arbitrary bodies, encodings and content types: 400 naming the body or a field, nothing changed', async () => {
+  it('arbitrary bodies, encodings and content types: 400 naming the body or a field (415 for other content types), nothing changed', async () => {
     const before = await stack.fingerprint();
     const bodies = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null'),
@@ -98,8 +101,10 @@ describe('POST /leads', () => {
       fc.asyncProperty(bodies, contentTypes, async (body, contentType) => {
         tried += 1;
         const r = await stack.postLeadBody(body, contentType === '' ? {} : { 'content-type': contentType });
-        const json = expectJsonRejection(r, [400]);
+        // JSON only: another content type (or a JSON body declared as one) is 415 before the body is read.
+        const json = expectJsonRejection(r, contentType === 'application/json' || contentType === '' ? [400] : [415]); // '': postLeadBody's application/json
         expect(typeof json.field).toBe('string');
+        if (r.status === 415) expect(json.field).toBe('content-type');
         expect(Array.isArray(json.errors)).toBe(true);
       }),
       { numRuns: 150 },
@@ -165,6 +170,10 @@ describe('POST /leads', () => {
 });
 
 const PAGE_STATUSES = [400, 404, 405, 409, 410, 413];
+/** The fields of the qualification-call form (the anchor link's): anything else is refused, named. */
+const FORM_FIELDS = new Set(formFields(FEEDBACK_STEP_DEFINITIONS['qualification-call']));
+const unescapeHtml = (s: string | undefined): string | undefined =>
+  s?.replace(/&(amp|lt|gt|quot|#39|#96);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#96': '`' })[e] ?? '');
 
 describe('GET|POST /feedback/{id}', () => {
   it('arbitrary, guessed, truncated and mutated ids: 404 page for GET, HEAD and POST, nothing changed', async () => {
@@ -202,8 +211,12 @@ describe('GET|POST /feedback/{id}', () => {
     const historyBefore = (await stack.server.history((await stack.server.execution(`anchor-${run}`))?.executionArn ?? '')).length;
     const answers = fc.constantFrom('book-meeting', 'nurture', 'disqualify');
     const forms = fc.oneof(
-      // No valid answer at all.
-      fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 }), { maxKeys: 6 }).map((d) => ({ form: new URLSearchParams(Object.entries(d).filter(([k]) => k !== 'answer')).toString(), field: 'answer' })),
+      // No valid answer at all; a field the form did not render is named first.
+      fc.dictionary(fc.string({ maxLength: 12 }), fc.string({ maxLength: 40 }), { maxKeys: 6 }).map((d) => {
+        const entries = Object.entries(d).filter(([k]) => k !== 'answer');
+        const unknown = entries.map(([k]) => k).filter((k) => !FORM_FIELDS.has(k));
+        return { form: new URLSearchParams(entries).toString(), field: 'answer', unknown: unknown.map((k) => (k.trim() === '' ? '(a field without a name)' : k)) };
+      }),
       fc.string({ maxLength: 40 }).filter((a) => !['book-meeting', 'nurture', 'disqualify'].includes(a.trim())).map((a) => ({ form: new URLSearchParams({ answer: a }).toString(), field: 'answer' })),
       // A valid answer with an invalid rating, detail or comment.
       fc.tuple(answers, fc.string({ maxLength: 5 }).filter((s) => !/^\s*[1-5]\s*$/.test(s) && s.trim() !== '')).map(([a, r]) => ({ form: new URLSearchParams({ answer: a, reasonCode: 'no-need', 'rating.lead-fit': r }).toString(), field: 'ratings.lead-fit' })),
@@ -214,7 +227,7 @@ describe('GET|POST /feedback/{id}', () => {
     );
     const encodings = fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'text/plain', 'application/json', 'multipart/form-data; boundary=zz', '');
     await fc.assert(
-      fc.asyncProperty(forms, encodings, async ({ form, field }, contentType) => {
+      fc.asyncProperty(forms, encodings, async ({ form, field, unknown }: { form: string; field: string; unknown?: string[] }, contentType) => {
         tried += 1;
         const body = contentType === 'application/json' ? JSON.stringify(Object.fromEntries(new URLSearchParams(form))) : form;
         const r = await stack.postRaw(path, { method: 'POST', headers: contentType === '' ? {} : { 'content-type': contentType }, body });
@@ -223,10 +236,12 @@ describe('GET|POST /feedback/{id}', () => {
         expect(r.status).toBe(400);
         expect(r.headers.get('content-type')).toMatch(/^text\/html/);
         // The error page names the field (for well-formed forms, the one we broke).
-        const named = /Field <strong>([^<]*)<\/strong>/.exec(r.text)?.[1];
+        const named = unescapeHtml(/Field <strong>([^<]*)<\/strong>/.exec(r.text)?.[1]);
         expect(named, r.text.slice(0, 300)).toBeDefined();
-        if (contentType.startsWith('application/x-www-form-urlencoded')) expect(named).toBe(field);
-        else expect(['body', 'answer', field]).toContain(named);
+        if (contentType.startsWith('application/x-www-form-urlencoded')) {
+          if (unknown !== undefined && unknown.length > 0) expect(unknown).toContain(named);
+          else expect(named).toBe(field);
+        } else expect(['body', 'answer', field]).toContain(named);
       }),
       { numRuns: 150 },
     );
@@ -260,6 +275,9 @@ const HOSTILE = {
   phone: '+1 (555) 010-0199',
   message: `Line one <b>bold</b>\nSubject: injected\nBcc: victim@example.net\n\n<iframe src="https://evil.example"></iframe>\t🙂 مرحبا ${'é🚀'.repeat(600)}`,
 };
+/** Bidi embeddings, overrides and isolates: stripped wherever a value is shown (functions/lib/core/html.ts displayText). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+const BIDI_CONTROLS_ALL = /[\u202a-\u202e\u2066-\u2069]/g;
 const RAW_MARKERS = ['<script>', '<img src=x', '<svg onload', '<iframe', '<b>bold</b>', '<a href="javascript:x">'];
 
 function expectInert(where: string, html: string): void {
@@ -288,6 +306,9 @@ describe('hostile but valid leads', () => {
     for (const href of mail.html.matchAll(/href\s*=\s*"([^"]*)"/gi)) expect(href[1], 'every link in the mail is http(s)').toMatch(/^https?:\/\//);
     // Plain text keeps the value readable, as typed.
     expect(mail.text).toContain(HOSTILE.name);
+    // The company's U+202E (right-to-left override) reverses nothing: no bidi control in the subject or either part.
+    for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(BIDI_CONTROLS);
+    expect(mail.subject).toContain('evil שלום עולם');
 
     // The feedback page of that mail, and the console pages.
     const pages: [string, string][] = [['feedback form', new URL(answerLink({ ...mail, links: mail.links }, 'book-meeting')).pathname + '?answer=book-meeting']];
@@ -297,6 +318,7 @@ describe('hostile but valid leads', () => {
       expect(res.status, what).toBe(200);
       const html = await res.text();
       expectInert(what, html);
+      expect(html, what).not.toMatch(BIDI_CONTROLS);
     }
     const form = await (await fetch(`${stack.url}${pages[0]?.[1] ?? ''}`)).text();
     expect(form).toContain('&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt;');
@@ -345,8 +367,9 @@ describe('hostile but valid leads', () => {
     expect(mail.subject).not.toMatch(/[\r\n]/);
     expectInert('10 KB lead: request email HTML', mail.html);
     expect(mail.html).toContain('&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt; O&#39;Brien');
-    // Mails show the start of a long value, as typed (the stored lead keeps all of it).
-    expect(mail.text).toContain(fields.name.slice(0, 200));
+    // Mails show the start of a long value, as typed but for bidi controls (the stored lead keeps all of it).
+    expect(mail.text).toContain(fields.name.slice(0, 200).replace(BIDI_CONTROLS_ALL, ''));
+    for (const part of [mail.subject, mail.html, mail.text]) expect(part).not.toMatch(BIDI_CONTROLS);
     await expectPagesInert(id, mail);
   }, 90_000);
 });
@@ -367,6 +390,8 @@ async function expectPagesInert(leadId: string, mail: StoredMail): Promise<void>
   for (const path of pages) {
     const res = await fetch(`${stack.url}${path}`);
     expect(res.status, path).toBe(200);
-    expectInert(path, await res.text());
+    const html = await res.text();
+    expectInert(path, html);
+    expect(html, path).not.toMatch(BIDI_CONTROLS);
   }
 }

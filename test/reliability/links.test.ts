@@ -101,7 +101,10 @@ describe('feedback links', () => {
     const exec = await stack.server.until(ids.a, 'past the call', (e) => e.currentState !== 'Await qualification call');
     const history = await stack.server.history(exec.executionArn);
     expect(history.filter(waitsForToken)).toHaveLength(1);
-    expect(history.filter((e) => e.type === 'TaskSucceeded' && waitsForToken(e)).map((e) => e.taskSucceededEventDetails?.output ?? '')[0]).toContain(winning);
+    // Only codes travel: the winning answer reaches the execution without its comment, which stays in DynamoDB.
+    const output = history.filter((e) => e.type === 'TaskSucceeded' && waitsForToken(e)).map((e) => e.taskSucceededEventDetails?.output ?? '')[0] ?? '';
+    expect(JSON.parse(output)).toMatchObject({ step: 'qualification-call', answerId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(output).not.toContain(winning);
     const fb = await stack.server.mail('feedback to Marketing', (m) => about(companyOf(ids.a))(m) && m.subject.startsWith('Feedback from Inside Sales'));
     expect(fb.text).toContain(winning);
     await new Promise((r) => setTimeout(r, 500));

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import type { OutboxMail } from '../../local/outbox';
@@ -21,6 +21,8 @@ export type StoredMail = OutboxMail;
 
 export interface Figures {
   inputsTried?: number;
+  /** Of those, taken (2xx) when they should have been refused (must be 0). */
+  inputsAcceptedWrongly?: number;
   concurrentClicks?: number;
   faultsInjected?: number;
   faultsRecovered?: number;
@@ -30,8 +32,14 @@ export interface Figures {
   answersLost?: number;
   /** Leads that ended in Needs attention (visible, ops told) rather than running on. */
   needsAttention?: number;
+  /** Personal values and free texts of erased leads still found after the erasure, in any table or in mail sent after it (test/reliability/erase.test.ts; must be 0). */
+  personalValuesLeft?: number;
   /** Emails sent a second time because a kill -9 fell between SES accepting them and their marker (functions/lib/mail/mailer.ts). */
   mailsResent?: number;
+  /** Requests a web page of another origin (or a DNS-rebinding one) could make to a local service (test/reliability/local-security.test.ts). */
+  foreignRequestsTried?: number;
+  /** Of those, answered as if legitimate (must be 0). */
+  foreignRequestsAccepted?: number;
 }
 
 /**
@@ -85,12 +93,24 @@ export class Stack {
     return code;
   }
 
-  /** Every item of the app table, sorted by key. */
-  async items(): Promise<Record<string, unknown>[]> {
+  /** Every table of the local DynamoDB: the app table and the engine's store (executions, their history, inputs, outputs, variables). */
+  async tables(): Promise<string[]> {
+    const out: string[] = [];
+    let start: string | undefined;
+    do {
+      const page = await this.doc.send(new ListTablesCommand({ ...(start ? { ExclusiveStartTableName: start } : {}) }));
+      out.push(...(page.TableNames ?? []));
+      start = page.LastEvaluatedTableName;
+    } while (start !== undefined);
+    return out.sort();
+  }
+
+  /** Every item of a table (the app table unless told), sorted by key. */
+  async items(table = TABLE): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      const page = await this.doc.send(new ScanCommand({ TableName: table, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
       out.push(...((page.Items ?? []) as Record<string, unknown>[]));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
@@ -152,6 +172,33 @@ export class Stack {
   postLeadBody(body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
     return this.postRaw('/leads', { headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, ...headers }, body });
   }
+}
+
+/**
+ * Every string in a value, JSON inside strings opened up (the engine's store
+ * keeps events, cursors and records as JSON text), so a search finds a value
+ * however deeply it was encoded.
+ */
+export function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    out.push(value);
+    const t = value.trim();
+    if (t.startsWith('{') || t.startsWith('[') || t.startsWith('"')) {
+      try {
+        stringsIn(JSON.parse(t) as unknown, out);
+      } catch {
+        // not JSON
+      }
+    }
+  } else if (Array.isArray(value)) {
+    for (const v of value) stringsIn(v, out);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      stringsIn(v, out);
+    }
+  }
+  return out;
 }
 
 /** Parses a JSON error body; undefined when it is not JSON. */

@@ -116,6 +116,51 @@ describe('POST /leads', () => {
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
+  describe('after an erasure', () => {
+    const erased = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE', leadId, name: '(erased)', company: '(erased)', stage: 'meeting', erasedAt: '2026-02-01T00:00:00.000Z', createdAt: '2026-01-01T00:00:00.000Z' });
+    const live = (leadId: string, email: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE', leadId, email, stage: 'qualifying', createdAt: '2026-03-01T00:00:00.000Z' });
+    const profilePuts = () => ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {}).filter((i) => i['sk'] === 'PROFILE');
+
+    it('the same email and campaign are a new lead: 201 under the next generation of the id, a new execution name', async () => {
+      const id = deriveLeadId(lead.email, lead.campaign);
+      ddbMock.on(PutCommand, { Item: { pk: `LEAD#${id}`, sk: 'PROFILE' } }).rejects(ccf());
+      ddbMock.on(GetCommand, { Key: { pk: `LEAD#${id}`, sk: 'PROFILE' } }).resolves({ Item: erased(id) });
+      sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: execArn(input.name), startDate: new Date() }));
+      const res = await post(lead);
+      expect(res.statusCode).toBe(201);
+      expect(JSON.parse(res.body)).toEqual({ leadId: `${id}-g2`, executionArn: execArn(`${id}-g2`), created: true });
+      expect(profilePuts().map((i) => i['leadId'])).toEqual([id, `${id}-g2`]);
+      expect(profilePuts()[1]).toMatchObject({ email: lead.email, stage: 'captured' });
+      expect(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([{ stateMachineArn: process.env.STATE_MACHINE_ARN, name: `${id}-g2`, input: JSON.stringify({ leadId: `${id}-g2` }) }]);
+      // Nothing is written to the erased lead (no event completed for it, nothing linking it to the new one).
+      const writes = [...ddbMock.commandCalls(PutCommand), ...ddbMock.commandCalls(UpdateCommand)].map((c) => c.args[0].input as { Item?: Record<string, unknown>; Key?: Record<string, unknown> });
+      expect(writes.filter((w) => (w.Item?.['pk'] ?? w.Key?.['pk']) === `LEAD#${id}` && (w.Item?.['sk'] ?? w.Key?.['sk']) !== 'PROFILE')).toEqual([]);
+    });
+
+    it('a duplicate submit of the new lead is idempotent: 200, the same generation, no second execution', async () => {
+      const id = deriveLeadId(lead.email, lead.campaign);
+      ddbMock.on(PutCommand, { Item: { sk: 'PROFILE' } }).rejects(ccf());
+      ddbMock.on(GetCommand, { Key: { pk: `LEAD#${id}`, sk: 'PROFILE' } }).resolves({ Item: erased(id) });
+      ddbMock.on(GetCommand, { Key: { pk: `LEAD#${id}-g2`, sk: 'PROFILE' } }).resolves({ Item: live(`${id}-g2`, lead.email) });
+      const res = await post(lead);
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ leadId: `${id}-g2`, executionArn: execArn(`${id}-g2`), created: false });
+      expect(sfnMock.calls()).toHaveLength(0);
+    });
+
+    it('an erased client id is a new lead for whoever comes next; a later generation taken by another contact is skipped', async () => {
+      ddbMock.on(PutCommand, { Item: { pk: 'LEAD#crm-7', sk: 'PROFILE' } }).rejects(ccf());
+      ddbMock.on(PutCommand, { Item: { pk: 'LEAD#crm-7-g2', sk: 'PROFILE' } }).rejects(ccf());
+      ddbMock.on(GetCommand, { Key: { pk: 'LEAD#crm-7', sk: 'PROFILE' } }).resolves({ Item: erased('crm-7') });
+      ddbMock.on(GetCommand, { Key: { pk: 'LEAD#crm-7-g2', sk: 'PROFILE' } }).resolves({ Item: live('crm-7-g2', 'someone-else@example.com') });
+      sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({ executionArn: execArn(input.name), startDate: new Date() }));
+      const res = await post({ ...lead, id: 'crm-7' });
+      expect(res.statusCode).toBe(201);
+      expect(JSON.parse(res.body)).toMatchObject({ leadId: 'crm-7-g3', created: true });
+      expect(res.body).not.toContain('someone-else');
+    });
+  });
+
   it('503 when Step Functions throttles (the client retries the same submit)', async () => {
     sfnMock.on(StartExecutionCommand).rejects(Object.assign(new Error('slow'), { name: 'ThrottlingException' }));
     const res = await post(lead);

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer } from '#lib/core/contracts';
+import type { CodedAnswer, FeedbackAnswer } from '#lib/core/contracts';
 import { lambdaContext, patchValues, profileItem } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
@@ -11,7 +11,8 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const { handler } = await import('../../functions/close-deal');
 const { metrics } = await import('#lib/aws/observability');
 
-const won: FeedbackAnswer = {
+/** The answer as recorded on its link item (text included)... */
+const recorded: FeedbackAnswer = {
   step: 'deal-decision',
   answer: 'won',
   comment: '',
@@ -20,10 +21,15 @@ const won: FeedbackAnswer = {
   answeredAt: '2026-04-01T12:00:00.000Z',
   answeredBy: 'owner',
 };
-const lost: FeedbackAnswer = { ...won, answer: 'lost', details: { reasonCode: 'competitor' } };
+const ANSWER_ID = 'b'.repeat(64);
+/** ...and what the state machine passes: its codes and the answer id. */
+const won: CodedAnswer = { step: 'deal-decision', answer: 'won', ratings: {}, details: { amount: 48000, currency: 'eur' }, answeredAt: recorded.answeredAt, answeredBy: 'owner', answerId: ANSWER_ID };
+const lost: CodedAnswer = { ...won, answer: 'lost', details: { reasonCode: 'competitor' } };
+const linkItem = { pk: `LINK#${ANSWER_ID}`, sk: 'LINK', type: 'LINK', leadId: 'l1', step: 'deal-decision', status: 'answered', answer: recorded };
 
-function given(item: Record<string, unknown>): void {
+function given(item: Record<string, unknown>, link: Record<string, unknown> | null = linkItem): void {
   ddbMock.on(GetCommand).resolves({ Item: item });
+  ddbMock.on(GetCommand, { Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' } }).resolves(link ? { Item: link } : {});
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({ Attributes: item });
 }
@@ -62,6 +68,39 @@ describe('close-deal', () => {
     expect(addMetric).toHaveBeenCalledWith('DealsWon', 'Count', 1);
   });
 
+  it('won: what was promised is read back from the recorded answer (one read), never from the execution', async () => {
+    given(profileItem('l1', { stage: 'negotiating' }));
+    await handler({ leadId: 'l1', decision: won }, lambdaContext());
+    expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([{ TableName: 'test-table', Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' }, ConsistentRead: true }]);
+    // No text, no answer id: nothing to read.
+    ddbMock.resetHistory();
+    const { answerId: _id, ...withoutText } = won;
+    await handler({ leadId: 'l1', decision: withoutText }, lambdaContext());
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    expect(patchValues(updates().find((u) => u.Key?.['pk'] === 'LEAD#l1') ?? {})).toEqual({ deal: { amount: 48000, currency: 'EUR', closedAt: recorded.answeredAt } });
+  });
+
+  it('won: an erased answer (the lead is being erased) closes without the promises; a missing one fails into Needs attention', async () => {
+    given(profileItem('l1', { stage: 'negotiating' }), { pk: `LINK#${ANSWER_ID}`, sk: 'LINK', type: 'LINK_ERASED', expiresAt: 1 });
+    await expect(handler({ leadId: 'l1', decision: won }, lambdaContext())).resolves.toEqual({ won: true, amount: 48000 });
+    expect(patchValues(updates().find((u) => u.Key?.['pk'] === 'LEAD#l1') ?? {})).toEqual({ deal: { amount: 48000, currency: 'EUR', closedAt: recorded.answeredAt } });
+    ddbMock.reset();
+    given(profileItem('l1', { stage: 'negotiating' }), null);
+    await expect(handler({ leadId: 'l1', decision: won }, lambdaContext())).rejects.toMatchObject({ name: 'NotFound' });
+    // An answer id of another lead's answer is no answer of this one.
+    ddbMock.reset();
+    given(profileItem('l1', { stage: 'negotiating' }), { ...linkItem, leadId: 'other' });
+    await expect(handler({ leadId: 'l1', decision: won }, lambdaContext())).rejects.toMatchObject({ name: 'NotFound' });
+    expect(updates()).toHaveLength(0);
+  });
+
+  it('won, sent by an execution from before answers travelled as codes (the text inline): the inline promises are kept', async () => {
+    given(profileItem('l1', { stage: 'negotiating' }));
+    await handler({ leadId: 'l1', decision: recorded as unknown as CodedAnswer }, lambdaContext());
+    expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+    expect(patchValues(updates().find((u) => u.Key?.['pk'] === 'LEAD#l1') ?? {})).toMatchObject({ deal: { promises: 'SSO by June; onboarding in 4 weeks' } });
+  });
+
   it('won, retried: the stage change was counted, so revenue is not counted again', async () => {
     given(profileItem('l1', { stage: 'onboarding', previousStage: 'negotiating', eventSeq: 5 }));
     ddbMock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'x', $metadata: {} })); // the EVENT exists
@@ -73,7 +112,7 @@ describe('close-deal', () => {
     expect(addMetric).not.toHaveBeenCalledWith('DealsWon', 'Count', 1);
   });
 
-  it('lost: writes nothing (record-outcome sets the stage and the reason code the state machine passes it)', async () => {
+  it('lost: reads and writes nothing (record-outcome sets the stage and the reason code the state machine passes it)', async () => {
     given(profileItem('l1', { stage: 'negotiating' }));
     const addMetric = vi.spyOn(metrics, 'addMetric');
     const out = await handler({ leadId: 'l1', decision: lost }, lambdaContext());

@@ -2,8 +2,9 @@
 // below are typed against the contract (`satisfies Record<keyof Event, true>`),
 // so a change on either side that is not made on the other fails here.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type {
+  CodedAnswer,
   CloseDealEvent,
   OnboardCustomerEvent,
   OpenExpansionEvent,
@@ -13,6 +14,8 @@ import type {
   ScheduleMeetingEvent,
   ShareFeedbackEvent,
 } from '#lib/core/contracts';
+import { codedAnswer, codedAnswerSchema } from '#lib/feedback/answers';
+import { textDetailFields } from '#lib/feedback/steps';
 
 interface TaskState {
   Type: string;
@@ -35,7 +38,7 @@ const keys = {
 };
 const optional: Record<string, string[]> = { RecordOutcome: ['error', 'cause'], RequestFeedback: ['reschedules', 'renewalDue'] };
 
-const lambdaTasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task' && s.Resource?.startsWith('arn:aws:states:::lambda:invoke'));
+const lambdaTasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task' && /^arn:\$\{Partition\}:states:::lambda:invoke/.test(s.Resource ?? ''));
 
 describe('state machine payloads match functions/lib/core/contracts.ts', () => {
   it('has Lambda tasks for every contract', () => {
@@ -50,5 +53,48 @@ describe('state machine payloads match functions/lib/core/contracts.ts', () => {
     const required = expected.filter((k) => !(optional[fn] ?? []).includes(k));
     for (const k of required) expect(sent, `${fn} needs ${k}`).toContain(k);
     for (const k of sent) expect(expected, `${fn} does not take ${k}`).toContain(k);
+  });
+});
+
+// Only ids and codes travel through an execution: the answers the wait tasks get back included.
+describe('answers travel as codes', () => {
+  const codedKeys = { step: true, answer: true, ratings: true, details: true, answeredAt: true, answeredBy: true, answerId: true } satisfies Record<keyof CodedAnswer, true>;
+  const text = 'Ingrid said call her at home';
+  const full = {
+    step: 'deal-decision' as const,
+    answer: 'won',
+    comment: text,
+    ratings: {},
+    details: { amount: 48000, currency: 'EUR', promises: text, reasonCode: undefined },
+    answeredAt: '2026-04-01T12:00:00.000Z',
+    answeredBy: 'owner' as const,
+  };
+  const hash = 'a'.repeat(64);
+
+  it('SendTaskSuccess gets the codes and the answer id, never the comment or a text detail', () => {
+    const coded = codedAnswer(full, hash);
+    expect(Object.keys(coded).sort()).toEqual(Object.keys(codedKeys).sort());
+    expect(coded).toEqual({ step: 'deal-decision', answer: 'won', ratings: {}, details: { amount: 48000, currency: 'EUR' }, answeredAt: full.answeredAt, answeredBy: 'owner', answerId: hash });
+    expect(JSON.stringify(coded)).not.toContain(text);
+    // No text, nothing to read back: no answer id.
+    expect(codedAnswer({ ...full, comment: '', details: { reasonCode: 'price' } }, hash)).not.toHaveProperty('answerId');
+    // What the steps accept as a coded answer has no room for text.
+    expect(Object.keys(codedAnswerSchema.shape).sort()).toEqual(Object.keys(codedKeys).sort());
+    expect(Object.keys(codedAnswerSchema.shape.details.shape).sort()).toEqual(['amount', 'currency', 'reasonCode']);
+  });
+
+  it('the steps that get an answer from the state machine get a CodedAnswer', () => {
+    expectTypeOf<ShareFeedbackEvent['feedback']>().toEqualTypeOf<CodedAnswer>();
+    expectTypeOf<CloseDealEvent['decision']>().toEqualTypeOf<CodedAnswer>();
+    expectTypeOf<OpenExpansionEvent['checkIn']>().toEqualTypeOf<CodedAnswer>();
+  });
+
+  it('the state machine reads no free text of an answer', () => {
+    const expressions = JSON.stringify(asl).match(/\{%.*?%\}/g) ?? [];
+    expect(expressions.length).toBeGreaterThan(0);
+    for (const field of ['comment', ...textDetailFields()]) {
+      const reading = expressions.filter((e) => new RegExp(`\\.${field}\\b`).test(e));
+      expect(reading, `ASL reads ${field}`).toEqual([]);
+    }
   });
 });

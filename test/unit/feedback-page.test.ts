@@ -232,7 +232,7 @@ describe('GET /feedback/{id}', () => {
 });
 
 describe('POST /feedback/{id}', () => {
-  it('records the answer and resumes the execution with a FeedbackAnswer', async () => {
+  it('records the whole answer on the link and resumes the execution with its codes and answer id only', async () => {
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     const id = await seedLink();
     const res = await post(id, { answer: 'book-meeting', 'rating.lead-fit': '4', comment: 'Great <fit>', moreOf: 'webinars' });
@@ -241,17 +241,20 @@ describe('POST /feedback/{id}', () => {
     expect(res.body).toContain('Great &lt;fit&gt;');
     const call = sfnMock.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
     expect(call?.taskToken).toBe('TASK-TOKEN-SECRET');
-    const output = JSON.parse(call?.output ?? '{}');
-    expect(output).toMatchObject({
+    // Only ids and codes go into the execution (its history cannot be erased): the text stays on the link item.
+    expect(JSON.parse(call?.output ?? '{}')).toEqual({
       step: 'qualification-call',
       answer: 'book-meeting',
-      comment: 'Great <fit>',
       ratings: { 'lead-fit': 4 },
-      details: { moreOf: 'webinars' },
+      details: {},
       answeredBy: 'owner',
       answeredAt: NOW.toISOString(),
+      answerId: hashLinkId(id),
     });
+    expect(call?.output).not.toContain('Great');
+    expect(call?.output).not.toContain('webinars');
     const item = table.get(linkKey(hashLinkId(id)).pk, 'LINK');
+    expect(item?.answer).toMatchObject({ comment: 'Great <fit>', details: { moreOf: 'webinars' }, ratings: { 'lead-fit': 4 } });
     expect(item?.status).toBe('answered');
     expect(item?.taskToken).toBeUndefined();
     expect(item?.gsi3pk).toBeUndefined();
@@ -295,7 +298,7 @@ describe('POST /feedback/{id}', () => {
     const calls = sfnMock.commandCalls(SendTaskSuccessCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.args[0].input.taskToken).toBe('TASK-TOKEN-SECRET');
-    expect(JSON.parse(calls[0]?.args[0].input.output ?? '{}')).toMatchObject({ answer: 'nurture', details: { reasonCode: 'no-budget' } });
+    expect(JSON.parse(calls[0]?.args[0].input.output ?? '{}')).toEqual({ step: 'qualification-call', answer: 'nurture', ratings: {}, details: { reasonCode: 'no-budget' }, answeredBy: 'owner', answeredAt: NOW.toISOString() });
     expect(table.get(linkKey(hash).pk, 'LINK')?.taskToken).toBeUndefined();
 
     // Delivered: the token is gone, so a further POST sends nothing.

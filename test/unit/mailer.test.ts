@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -16,7 +16,7 @@ process.env.MAIL_FROM = 'pipeline@example.com';
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
 const { MARK_SENT_ATTEMPTS, sendEmail } = await import('#lib/mail/mailer');
-const { TransientError } = await import('#lib/core/errors');
+const { PermanentMailError, TransientError } = await import('#lib/core/errors');
 
 const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
 const outage = () => Object.assign(new Error('internal'), { name: 'InternalServerError' });
@@ -76,5 +76,41 @@ describe('mailer: after SES accepted the mail', () => {
     sesMock.on(SendEmailCommand).resolves({ MessageId: 'm3' });
     await expect(sendEmail(email)).resolves.toMatchObject({ sent: true });
     expect(markSentCalls()).toHaveLength(1);
+  });
+});
+
+describe('mailer: SES refuses', () => {
+  const rejected = (message: string) => Object.assign(new Error(message), { name: 'MessageRejected', $metadata: { httpStatusCode: 400 } });
+
+  it('for good (an unverified address in the sandbox): a PermanentMailError naming it, not transient, and the marker is released', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(DeleteCommand).resolves({});
+    sesMock.on(SendEmailCommand).rejects(rejected('Email address is not verified. The following identities failed the check in region US-EAST-1: sdr9@example.com'));
+    const error = await sendEmail({ ...email, to: 'sdr9@example.com', cc: ['lead@example.com'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentMailError);
+    expect(error).not.toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      name: 'Pipeline.MailRejected',
+      reasonCode: 'MessageRejected',
+      addresses: ['sdr9@example.com'],
+      message: 'SES refused the email to sdr9@example.com: the address is not verified (the account is in the SES sandbox, where every recipient must be a verified identity)',
+    });
+    // The marker is deleted: once the address is verified, a restarted lead sends.
+    expect(ddbMock.commandCalls(DeleteCommand)).toHaveLength(1);
+    expect(markSentCalls()).toHaveLength(0);
+  });
+
+  it('names the sender when it is the identity that failed', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    sesMock.on(SendEmailCommand).rejects(rejected('Email address is not verified. The following identities failed the check in region EU-WEST-1: pipeline@example.com'));
+    await expect(sendEmail(email)).rejects.toThrow('SES refused the email from pipeline@example.com: the sender address is not verified in SES');
+  });
+
+  it('AccessDenied is permanent too; throttling stays transient', async () => {
+    ddbMock.on(PutCommand).resolves({});
+    sesMock.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('not authorized to perform ses:SendEmail'), { name: 'AccessDenied' }));
+    await expect(sendEmail(email)).rejects.toMatchObject({ name: 'Pipeline.MailRejected', reasonCode: 'AccessDenied' });
+    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'Throttling' }));
+    await expect(sendEmail(email)).rejects.toBeInstanceOf(TransientError);
   });
 });

@@ -3,7 +3,7 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer } from '#lib/core/contracts';
+import type { CodedAnswer, FeedbackAnswer } from '#lib/core/contracts';
 import { lambdaContext, profileItem } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
@@ -13,7 +13,8 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const sfnMock = mockClient(SFNClient);
 const { handler } = await import('../../functions/open-expansion');
 
-const checkIn: FeedbackAnswer = {
+/** The check-in as recorded on its link item... */
+const answer: FeedbackAnswer = {
   step: 'check-in',
   answer: 'expansion',
   comment: 'They want 50 more seats for the Berlin office.',
@@ -22,6 +23,9 @@ const checkIn: FeedbackAnswer = {
   answeredAt: '2026-06-01T09:00:00.000Z',
   answeredBy: 'owner',
 };
+const ANSWER_ID = 'd'.repeat(64);
+/** ...and what the state machine passes: codes and the answer id, no comment. */
+const checkIn: CodedAnswer = { step: 'check-in', answer: 'expansion', ratings: { health: 5 }, details: {}, answeredAt: answer.answeredAt, answeredBy: 'owner', answerId: ANSWER_ID };
 const parent = profileItem('acme', {
   stage: 'customer',
   title: 'CTO',
@@ -38,6 +42,7 @@ beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(new Date('2026-06-01T09:01:00.000Z'));
   ddbMock.on(GetCommand, { Key: { pk: 'LEAD#acme', sk: 'PROFILE' } }).resolves({ Item: parent });
+  ddbMock.on(GetCommand, { Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' } }).resolves({ Item: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK', type: 'LINK', leadId: 'acme', step: 'check-in', status: 'answered', answer } });
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
   sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => ({
@@ -53,7 +58,10 @@ afterEach(() => {
 
 describe('open-expansion', () => {
   it('creates <leadId>-x1 as an expansion with the company data and account team, and starts its execution', async () => {
+    expect(JSON.stringify(checkIn)).not.toContain('Berlin');
     const out = await handler({ leadId: 'acme', checkIn }, lambdaContext());
+    // The check-in's comment (the new lead's message) is read back by its answer id.
+    expect(ddbMock.commandCalls(GetCommand, { Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' } })).toHaveLength(1);
     expect(out).toEqual({ expansionLeadId: 'acme-x1' });
     const put = profilePuts()[0];
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
@@ -95,6 +103,8 @@ describe('open-expansion', () => {
     ddbMock.on(GetCommand, { Key: { pk: 'LEAD#acme-x1', sk: 'PROFILE' } }).resolves({
       Item: profileItem('acme-x1', { stage: 'customer', expansionOf: 'acme', attributes: { kind: 'expansion', rootLeadId: 'acme', expansionTrigger: 'acme@2026-01-01T00:00:00.000Z' } }),
     });
+    // The check-in was answered on acme-x1's own request link.
+    ddbMock.on(GetCommand, { Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' } }).resolves({ Item: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK', type: 'LINK', leadId: 'acme-x1', step: 'check-in', status: 'answered', answer } });
     const out = await handler({ leadId: 'acme-x1', checkIn }, lambdaContext());
     expect(out).toEqual({ expansionLeadId: 'acme-x2' });
     expect(profilePuts().map((p) => p.Item?.['leadId'])).toEqual(['acme-x1', 'acme-x2']);

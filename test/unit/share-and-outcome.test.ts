@@ -3,7 +3,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '#lib/core/contracts';
+import type { CodedAnswer, FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '#lib/core/contracts';
 import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
@@ -15,6 +15,7 @@ const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESClient);
 
 const { handler: share } = await import('../../functions/share-feedback');
+const { codedAnswer } = await import('#lib/feedback/answers');
 const { handler: outcome } = await import('../../functions/record-outcome');
 
 const NOW = new Date('2026-04-01T09:00:00.000Z');
@@ -48,6 +49,15 @@ const review: FeedbackAnswer = {
 
 const ccf = () => new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
 
+/** The answer id the state machine passes: the hash of the link whose item holds the recorded answer. */
+const ANSWER_ID = 'c'.repeat(64);
+const linkKeyOfAnswer = { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' };
+/** Records `answer` on its link item (as feedback-page does) and returns what the state machine passes on: its codes. */
+function recorded(answer: FeedbackAnswer): CodedAnswer {
+  ddbMock.on(GetCommand, { Key: linkKeyOfAnswer }).resolves({ Item: { ...linkKeyOfAnswer, type: 'LINK', leadId: 'lead-9', step: answer.step, status: 'answered', answer } });
+  return codedAnswer(answer, ANSWER_ID);
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
@@ -72,7 +82,36 @@ const feedbackPuts = () =>
 const mails = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
 
 describe('share-feedback', () => {
-  const event: ShareFeedbackEvent = { leadId: 'lead-9', step: 'onboarding-review', from: 'customer-success', to: ['marketing', 'field-sales'], feedback: review };
+  let event: ShareFeedbackEvent;
+  beforeEach(() => {
+    event = { leadId: 'lead-9', step: 'onboarding-review', from: 'customer-success', to: ['marketing', 'field-sales'], feedback: recorded(review) };
+  });
+
+  it('gets only codes from the state machine and reads the text back once, by the answer id', async () => {
+    expect(JSON.stringify(event.feedback)).not.toContain('Setting up SSO');
+    expect(event.feedback.answerId).toBe(ANSWER_ID);
+    await share(event, ctx);
+    expect(ddbMock.commandCalls(GetCommand, { Key: linkKeyOfAnswer })).toHaveLength(1);
+    expect(feedbackPuts()[0]).toMatchObject({ comment: review.comment, details: { difficulties: 'Setting up SSO' } });
+  });
+
+  it('an answer without text has no answer id: nothing is read back', async () => {
+    await share({ ...event, feedback: recorded({ ...review, comment: '', details: {} }) }, ctx);
+    expect(ddbMock.commandCalls(GetCommand, { Key: linkKeyOfAnswer })).toHaveLength(0);
+    expect(feedbackPuts()[0]).toMatchObject({ comment: '', details: {} });
+  });
+
+  it('an answer whose link was erased meanwhile (the lead is being erased) is shared without its text', async () => {
+    ddbMock.on(GetCommand, { Key: linkKeyOfAnswer }).resolves({ Item: { ...linkKeyOfAnswer, type: 'LINK_ERASED', expiresAt: 1 } });
+    await expect(share(event, ctx)).resolves.toEqual({ shared: 2 });
+    expect(JSON.stringify(feedbackPuts())).not.toContain('Setting up SSO');
+  });
+
+  it('an execution from before answers travelled as codes passes the text inline: it is shared as it came', async () => {
+    await share({ ...event, feedback: review as unknown as CodedAnswer }, ctx);
+    expect(ddbMock.commandCalls(GetCommand, { Key: linkKeyOfAnswer })).toHaveLength(0);
+    expect(feedbackPuts()[0]).toMatchObject({ details: { difficulties: 'Setting up SSO' } });
+  });
 
   it('stores one FEEDBACK item per receiving team, with only what concerns it', async () => {
     await expect(share(event, ctx)).resolves.toEqual({ shared: 2 });
@@ -116,7 +155,7 @@ describe('share-feedback', () => {
 
   it('emails at once only what needs attention (default policy "flagged"), with reply links; stores everything', async () => {
     const calm: FeedbackAnswer = { ...review, ratings: { 'expectations-set-right': 4, 'message-match': 3 }, details: { difficulties: 'Setting up SSO' } };
-    await expect(share({ ...event, feedback: calm }, ctx)).resolves.toEqual({ shared: 2 });
+    await expect(share({ ...event, feedback: recorded(calm) }, ctx)).resolves.toEqual({ shared: 2 });
     expect(feedbackPuts()).toHaveLength(2);
     const [toMkt, ...rest] = mails();
     expect(rest).toHaveLength(0); // Field Sales: expectations rated 4, no unkept promises -> weekly digest only
@@ -129,7 +168,7 @@ describe('share-feedback', () => {
 
     ddbMock.resetHistory();
     sesMock.resetHistory();
-    await share({ ...event, feedback: { ...calm, details: {} } }, ctx);
+    await share({ ...event, feedback: recorded({ ...calm, details: {} }) }, ctx);
     expect(feedbackPuts()).toHaveLength(2);
     expect(mails()).toHaveLength(0);
   });
@@ -157,7 +196,7 @@ describe('share-feedback', () => {
     expect(feedbackPuts().map((i) => i.campaign)).toEqual(['Spring <webinar>', 'Spring <webinar>']);
 
     ddbMock.resetHistory();
-    await share({ ...event, feedback: { ...review, answer: 'churned', details: { reasonCode: 'budget-cut' } } }, ctx);
+    await share({ ...event, feedback: recorded({ ...review, answer: 'churned', details: { reasonCode: 'budget-cut' } }) }, ctx);
     expect(toCustomer()).toHaveLength(0);
     expect(profileReads()).toHaveLength(1);
   });
@@ -198,6 +237,18 @@ describe('record-outcome', () => {
     expect(mail?.Destination?.ToAddresses).toEqual(['ops@example.com']);
     expect(mail?.Message?.Body?.Html?.Data).toContain('Lambda.Unknown');
     expect(mail?.Message?.Body?.Html?.Data).not.toContain('<script>');
+  });
+
+  it('needs-attention after SES refused an email: the reason in plain words, no JSON, no stack', async () => {
+    const message = 'SES refused the email to sdr9@example.com: the address is not verified (the account is in the SES sandbox, where every recipient must be a verified identity)';
+    const cause = JSON.stringify({ errorMessage: message, errorType: 'Pipeline.MailRejected', trace: ['Pipeline.MailRejected: x', '    at sendEmail (/var/task/index.mjs:1:2)'] });
+    await run({ leadId: 'lead-9', outcome: 'needs-attention', reason: 'Await qualification call', error: 'Pipeline.MailRejected', cause });
+    const patch = patchValues(stageUpdate() ?? {});
+    expect(patch.lastError).toMatchObject({ step: 'Await qualification call', error: 'Pipeline.MailRejected', cause: message });
+    const text = mails()[0]?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toContain(`Reason: ${message}.`);
+    expect(text).toContain('SES refuses this email for good, so retrying does not help');
+    for (const raw of ['errorMessage', 'trace', '/var/task', '{"']) expect(text).not.toContain(raw);
   });
 
   it('needs-attention for an unknown lead still tells ops', async () => {

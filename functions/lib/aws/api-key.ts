@@ -28,7 +28,7 @@ export function resetApiKeyCache(): void {
  * The key: the secret string itself, or its `apiKey` field when the secret
  * is a JSON object (as CDK's generated secrets are, with generateStringKey).
  */
-export async function getApiKey(secretId: string, nowMs: number = Date.now()): Promise<string> {
+async function getApiKey(secretId: string, nowMs: number = Date.now()): Promise<string> {
   if (cached && cached.secretId === secretId && nowMs - cached.fetchedAt < CACHE_MS) return cached.key;
   const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   const raw = out.SecretString ?? '';

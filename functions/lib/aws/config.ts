@@ -35,6 +35,8 @@ export const ENV = {
   digestTimezone: 'DIGEST_TIMEZONE',
   /** Which feedback share-feedback emails at once: all | flagged | none (see INSTANT_FEEDBACK_EMAILS). */
   instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
+  /** ISO 4217 code preselected in the deal-decision form's currency list (the defaultCurrency setting). */
+  defaultCurrency: 'DEFAULT_CURRENCY',
 } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
@@ -54,7 +56,7 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-export function optionalEnv(name: string): string | undefined {
+function optionalEnv(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -16,28 +16,74 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
-import httpUrlencodeBodyParser from '@middy/http-urlencode-body-parser';
+import { parse as parseQueryString } from 'node:querystring';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Conflict, DomainError, Gone, NotFound, TransientError, Unauthorized, ValidationError } from '#lib/core/errors';
 import { errorSummary, logger, observe } from './observability';
+import { PAGE_HEADERS, SECURITY_HEADER_OPTIONS } from './security-headers';
 
 /** What HTTP handlers return. */
 export type HttpResult = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string>; body: string };
 
 /** Renders an error response body; `status` is already decided by httpStatusOf. */
-export type ErrorRenderer = (status: number, error: unknown) => HttpResult;
+type ErrorRenderer = (status: number, error: unknown) => HttpResult;
 
-export interface HttpOptions {
+interface HttpOptions {
   /** Body parsing: JSON, urlencoded form, or none (default). Parsers never reject a missing content type. */
   body?: 'json' | 'form' | 'none';
   /** Error page renderer (default: JSON `{ message, field? }`). */
   renderError?: ErrorRenderer;
 }
 
-export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * Most fields a form body may have: the largest form has ten. A body with
+ * more is refused (400, field `body`) before it is parsed, so no field is
+ * ever dropped silently (Node's querystring, which middy's urlencode parser
+ * uses, keeps the first 1,000 and drops the rest). Each form then refuses
+ * the fields it did not render (feedback/steps.ts, feedback/replies.ts).
+ */
+export const MAX_FORM_FIELDS = 50;
+
+/** The `name=value` pairs of an urlencoded body (empty ones, as from `a=1&&b=2`, are skipped by the parser too). */
+function formFieldCount(body: string): number {
+  let count = 0;
+  let start = 0;
+  for (;;) {
+    const end = body.indexOf('&', start);
+    const stop = end < 0 ? body.length : end;
+    if (stop > start) count += 1;
+    if (end < 0) return count;
+    start = end + 1;
+  }
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body into an object (a
+ * repeated field: an array); other content types are left as they are (the
+ * handler refuses a body that is not an object). Over MAX_FORM_FIELDS: ValidationError.
+ */
+function formBodyParser(): MiddlewareObj {
+  return {
+    before: (request: Request) => {
+      const event = request.event as { headers?: Record<string, string | undefined>; body?: unknown; isBase64Encoded?: boolean };
+      const contentType = event.headers?.['content-type'] ?? '';
+      if (!/^application\/x-www-form-urlencoded\s*(;.*)?$/i.test(contentType)) return;
+      // An empty form is a form without fields: the handler then names the missing one.
+      if (event.body === undefined || event.body === null || event.body === '') {
+        event.body = {};
+        return;
+      }
+      if (typeof event.body !== 'string') return;
+      const text = event.isBase64Encoded === true ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+      const count = formFieldCount(text);
+      if (count > MAX_FORM_FIELDS) throw new ValidationError('body', `has ${count} fields; a form has at most ${MAX_FORM_FIELDS}`);
+      event.body = { ...parseQueryString(text, '&', '=', { maxKeys: 0 }) };
+    },
+  };
+}
 
 /** The single mapping from domain errors (and middy's HTTP errors) to status codes. */
-export function httpStatusOf(error: unknown): number {
+function httpStatusOf(error: unknown): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof Unauthorized) return 401;
   if (error instanceof NotFound) return 404;
@@ -73,7 +119,7 @@ const PUBLIC_MESSAGES: Record<number, string> = {
 };
 
 /** Default renderer: JSON with a safe message; validation errors name the field. */
-export const jsonErrorRenderer: ErrorRenderer = (status, error) => {
+const jsonErrorRenderer: ErrorRenderer = (status, error) => {
   if (error instanceof ValidationError) return json(status, { message: error.message, field: error.field });
   if (error instanceof DomainError && status < 500) return json(status, { message: error.message });
   return json(status, { message: PUBLIC_MESSAGES[status] ?? 'Error' });
@@ -86,8 +132,7 @@ function pageHeaders(): MiddlewareObj {
     if (!response || typeof response !== 'object') return;
     response.headers = {
       ...(response.headers ?? {}),
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      'Cache-Control': 'no-store',
+      ...PAGE_HEADERS,
     };
   };
   return { after: apply, onError: apply };
@@ -121,12 +166,12 @@ export function httpMiddlewares(options: HttpOptions = {}): MiddlewareObj[] {
     options.body === 'json'
       ? [httpJsonBodyParser({ disableContentTypeError: true }) as MiddlewareObj]
       : options.body === 'form'
-        ? [httpUrlencodeBodyParser({ disableContentTypeError: true }) as MiddlewareObj]
+        ? [formBodyParser()]
         : [];
   return [
     ...observe(),
     httpHeaderNormalizer() as MiddlewareObj,
-    httpSecurityHeaders({ contentSecurityPolicy: false, reportTo: false, xssProtection: false }) as MiddlewareObj,
+    httpSecurityHeaders(SECURITY_HEADER_OPTIONS) as MiddlewareObj,
     pageHeaders(),
     ...parsers,
     errorResponses(options.renderError ?? jsonErrorRenderer),

@@ -13,7 +13,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 
-export const METRICS_NAMESPACE = 'TheModelPipeline';
+const METRICS_NAMESPACE = 'TheModelPipeline';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'the-model-pipeline';
 
@@ -59,7 +59,7 @@ const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+/g;
 const LONG_TOKEN = /[A-Za-z0-9_\-+/=.]{32,}/g;
 
 /** Masks what may be personal or secret in a free-text message: email addresses and long token-like strings. */
-export function redact(text: string): string {
+function redact(text: string): string {
   return text.replace(EMAIL, '<email>').replace(LONG_TOKEN, '<redacted>');
 }
 

@@ -8,7 +8,7 @@
  */
 
 /** One page of a Query or Scan: its items and where the next page starts. */
-export interface Page<Item, Key> {
+interface Page<Item, Key> {
   Items?: Item[];
   LastEvaluatedKey?: Key;
 }

@@ -11,6 +11,7 @@
  * Plain TypeScript, no CDK: infra/ imports it, never the reverse.
  */
 import { ENV, INSTANT_FEEDBACK_EMAILS, defineSetting, readSetting, type EnvName, type SettingDeclaration } from './config';
+import { isCurrency } from '#lib/core/currency';
 import { isTimeZone, parseSchedule } from '#lib/digest/schedule';
 import { scoringWeightsOverrideSchema } from '#lib/leads/scoring';
 import { TEAMS_SETTING } from '#lib/teams/directory';
@@ -39,6 +40,10 @@ const sender = z.string().check(
   z.refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'),
   z.refine((v) => bareEmail.safeParse(senderAddress(v)).success, 'must be an address or "Name <address>"'),
 );
+/** An SES identity: an email address or a domain. */
+const sesIdentity = z.string().check(z.regex(/^([^@\s]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be an email address or a domain'));
+/** A boolean; `-c key=true|false` gives a string. */
+const flag = z.union([z.boolean(), z.stringbool()], 'must be true or false');
 /** A recurring EventBridge Scheduler expression functions/lib/digest/schedule.ts can evaluate. */
 const scheduleExpression = z.string().check((ctx) => {
   try {
@@ -54,11 +59,34 @@ export const SETTINGS = {
   /** Sender address of every email (MAIL_FROM), `addr@domain` or `Name <addr@domain>`. */
   mailFrom: defineSetting(sender, { default: 'The Model pipeline <pipeline@example.com>', env: ENV.mailFrom, envRequired: true }),
   /**
-   * SES identity to create and restrict sending to: an email address or a
-   * domain. A domain identity needs its DKIM records published.
+   * SES identity to send from and restrict sending to: an email address or a
+   * domain. Created by the stack unless createMailIdentity is false. A domain
+   * identity needs its DKIM records published.
    * @default the address part of mailFrom
    */
-  mailIdentity: defineSetting(z.optional(z.string().check(z.regex(/^([^@\s]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, 'must be an email address or a domain'))), {}),
+  mailIdentity: defineSetting(z.optional(sesIdentity), {}),
+  /**
+   * Create the SES identity mailIdentity (AWS::SES::EmailIdentity). false: it
+   * already exists in the account and region (creating it again fails the
+   * deploy); the stack only grants sending from it, and its default
+   * configuration set is attached by hand (the AttachConfigurationSet output).
+   */
+  createMailIdentity: defineSetting(flag, { default: true }),
+  /**
+   * The account is in the SES sandbox (every new account is): SES then also
+   * authorizes each send against the identity of every recipient, so the
+   * send grant covers the account's identities (`identity/*`, still only
+   * from the mailFrom address). false once production access is granted:
+   * the grant names only the sender identity and the configuration set.
+   */
+  sesSandbox: defineSetting(flag, { default: true }),
+  /**
+   * Addresses and domains verified in SES for the sandbox, where only they
+   * may receive mail (JSON array). Read by the local SES sandbox emulation
+   * and the preflight check; functions do not read it.
+   * @default every address of teams
+   */
+  verifiedIdentities: defineSetting(z.optional(z.array(sesIdentity).check(z.minLength(1))), { json: true }),
   /**
    * Base URL of feedback links, no trailing slash: a custom domain mapped to
    * the HTTP API. Functions get it (or the endpoint) as the resource PUBLIC_BASE_URL.
@@ -93,6 +121,15 @@ export const SETTINGS = {
     default: 'flagged',
     env: ENV.instantFeedbackEmails,
   }),
+  /**
+   * The currency preselected in the deal-decision form (DEFAULT_CURRENCY):
+   * an ISO 4217 code of functions/lib/core/currency.ts (not XXX, XTS and
+   * other non-currencies). EUR unless set; the form lists every currency.
+   */
+  defaultCurrency: defineSetting(
+    z.string().check(z.refine((c) => isCurrency(c), 'must be an ISO 4217 currency code such as EUR or USD')),
+    { default: 'EUR', env: ENV.defaultCurrency },
+  ),
   /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default none: the defaults of functions/lib/leads/scoring.ts */
   scoringWeights: defineSetting(z.optional(scoringWeightsOverrideSchema), { json: true, env: ENV.scoringWeights }),
   /** Address subscribed to the ops alarm topic. @default none (no subscription) */

@@ -4,14 +4,17 @@
  * this file is the TypeScript mirror the handlers and tests share. Keep both in
  * step: test/unit/contracts.test.ts checks the ASL payload keys against these.
  *
- * Execution input is deliberately tiny ({ leadId }): personal data stays in
- * DynamoDB, not in execution history.
+ * Only ids and codes travel through an execution: its input is { leadId },
+ * the answers it waits for come back as CodedAnswer (codes, ratings, an
+ * answer id), the Lambdas return codes, ids and team members' work addresses
+ * (owner, rep, csm). Personal data and free text stay in DynamoDB, where
+ * erasure reaches them; execution history is kept 90 days on AWS and cannot
+ * be erased.
  */
 
 /** The four teams of The Model, plus ops who watch the machine. */
 export const TEAMS = ['marketing', 'inside-sales', 'field-sales', 'customer-success'] as const;
 export type Team = (typeof TEAMS)[number];
-export type Recipient = Team | 'ops';
 
 /** Where a lead is. Stored on the profile and indexed (GSI byStage). */
 export const STAGES = [
@@ -75,9 +78,12 @@ export interface RequestFeedbackResult {
 }
 
 /**
- * What feedback-page sends with SendTaskSuccess, and so what the wait task's
- * $states.result is. `details.reasonCode` is read by the ASL for lost,
- * nurture, disqualified and churned outcomes.
+ * An answer as the team gave it, free text included: recorded in DynamoDB on
+ * the request's link item (`LINK#<hash>` / `LINK`, functions/lib/feedback/links.ts
+ * answerLink), where erasure reaches it (the link becomes a tombstone). It
+ * never travels through an execution: the state machine gets a
+ * CodedAnswer, and the steps that need the text read it back
+ * (functions/lib/feedback/answers.ts loadFeedbackAnswer).
  */
 export interface FeedbackAnswer {
   step: FeedbackStep;
@@ -96,13 +102,44 @@ export interface FeedbackAnswer {
  * text question of the feedback catalogue (functions/lib/feedback/steps.ts),
  * and kept under its field name (e.g. `missing`, `moreOf`).
  */
-export interface FeedbackDetails {
-  reasonCode?: string; // read by the ASL (lost, nurture, disqualified, churned)
-  amount?: number; // deal-decision 'won', read by close-deal
-  currency?: string; // deal-decision 'won', read by close-deal
+export interface FeedbackDetails extends FeedbackCodes {
   promises?: string; // deal-decision 'won': what was promised, stored on the deal by close-deal
   /** The catalogue's other text answers, by field name. */
   [textField: string]: string | number | undefined;
+}
+
+/** The coded details of an answer: what may travel through an execution. */
+export interface FeedbackCodes {
+  reasonCode?: string; // read by the ASL (lost, nurture, disqualified, churned)
+  amount?: number; // deal-decision 'won', read by close-deal
+  currency?: string; // deal-decision 'won', read by close-deal
+}
+
+/**
+ * What feedback-page sends with SendTaskSuccess, and so what the wait task's
+ * $states.result is (and the `$call`, `$meeting`, `$deal`, `$review`,
+ * `$checkIn` variables share-feedback, close-deal and open-expansion get):
+ * ONLY CODES AND IDS. Execution history is kept 90 days on AWS and erasure
+ * cannot reach it, so the comment and the free-text details stay in DynamoDB
+ * with the recorded FeedbackAnswer; `answerId` says where.
+ * `details.reasonCode` is read by the ASL for lost, nurture, disqualified and
+ * churned outcomes (nested under `details`, as before, so executions still
+ * running an earlier definition read it where they expect it).
+ */
+export interface CodedAnswer {
+  step: FeedbackStep;
+  answer: string;
+  ratings: Record<string, number>;
+  /** reasonCode, amount, currency: nothing else. */
+  details: FeedbackCodes;
+  answeredAt: string;
+  answeredBy: FeedbackAnswer['answeredBy'];
+  /**
+   * The recorded answer's id (the SHA-256 hex of its link id: the key of its
+   * `LINK#<hash>` item, not the link itself), present when the answer has free
+   * text (a comment or a text detail) to read back.
+   */
+  answerId?: string;
 }
 
 // ---- share-feedback -----------------------------------------------------
@@ -111,7 +148,7 @@ export interface ShareFeedbackEvent {
   step: FeedbackStep;
   from: Team;
   to: Team[];
-  feedback: FeedbackAnswer;
+  feedback: CodedAnswer;
 }
 export interface ShareFeedbackResult {
   shared: number; // feedback items stored (one per receiving team)
@@ -129,7 +166,7 @@ export interface ScheduleMeetingResult {
 // ---- close-deal ---------------------------------------------------------
 export interface CloseDealEvent {
   leadId: string;
-  decision: FeedbackAnswer; // answer 'won' | 'lost'
+  decision: CodedAnswer; // answer 'won' | 'lost'
 }
 export interface CloseDealResult {
   won: boolean;
@@ -147,7 +184,7 @@ export interface OnboardCustomerResult {
 // ---- open-expansion -----------------------------------------------------
 export interface OpenExpansionEvent {
   leadId: string;
-  checkIn: FeedbackAnswer;
+  checkIn: CodedAnswer;
 }
 export interface OpenExpansionResult {
   expansionLeadId: string;

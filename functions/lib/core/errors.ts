@@ -22,6 +22,28 @@ export class TransientError extends DomainError {
   override readonly name = 'Pipeline.TransientError';
 }
 
+/**
+ * SES refused an email for good: an address that is not verified (in the
+ * sandbox, every recipient must be), the sender not verified, access denied,
+ * sending paused. Sending it again changes nothing, so it is not a
+ * TransientError: the state machine's Catch takes the lead to "Needs
+ * attention" and ops are told. The message names the address(es) and the
+ * reason in plain words (it goes to ops, never to logs); `reasonCode` is
+ * SES's error code, the part that is safe to log.
+ */
+export class PermanentMailError extends DomainError {
+  override readonly name = 'Pipeline.MailRejected';
+  /** SES's error code (MessageRejected, AccessDenied, ...): no personal data. */
+  readonly reasonCode: string;
+  /** The refused addresses (recipients or sender): personal, never logged. */
+  readonly addresses: readonly string[];
+  constructor(message: string, reasonCode: string, addresses: readonly string[], options?: { cause?: unknown }) {
+    super(message, { reasonCode }, options);
+    this.reasonCode = reasonCode;
+    this.addresses = addresses;
+  }
+}
+
 /** Bad input. `field` names the offending field (e.g. `answer`, `ratings.lead-fit`). */
 export class ValidationError extends DomainError {
   override readonly name = 'ValidationError';
@@ -73,7 +95,7 @@ export function errorName(error: unknown): string {
 }
 
 /** True for AWS SDK errors that mean "try again later". */
-export function isThrottling(error: unknown): boolean {
+function isThrottling(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (THROTTLING.has(error.name)) return true;
   const meta = (error as { $retryable?: { throttling?: boolean } }).$retryable;

@@ -18,7 +18,7 @@ export const INDEX_KEY = {
   byReminderDue: { pk: 'gsi3pk', sk: 'gsi3sk' },
 } as const satisfies Record<keyof typeof INDEX, { pk: string; sk: string }>;
 
-export interface TableKey {
+interface TableKey {
   pk: string;
   sk: string;
 }

@@ -36,9 +36,9 @@ const RATING_LABELS: ReadonlyMap<string, string> = new Map(
 );
 const RATING_ORDER: readonly string[] = [...RATING_LABELS.keys()];
 
-export type Trend = 'up' | 'down' | 'same' | 'new';
+type Trend = 'up' | 'down' | 'same' | 'new';
 
-export interface RatingLine {
+interface RatingLine {
   question: string;
   label: string;
   /** Mean of this period's ratings, to one decimal. */
@@ -49,7 +49,7 @@ export interface RatingLine {
   trend: Trend;
 }
 
-export interface DigestNote {
+interface DigestNote {
   at: string;
   from: Team;
   step: FeedbackStep;
@@ -58,7 +58,7 @@ export interface DigestNote {
   lead: string;
 }
 
-export interface DigestGroup {
+interface DigestGroup {
   /** The campaign or the owner. */
   label: string;
   items: number;
@@ -68,7 +68,7 @@ export interface DigestGroup {
   moreNotes: number;
 }
 
-export interface OpenItem {
+interface OpenItem {
   at: string;
   from: Team;
   step: FeedbackStep;
@@ -78,7 +78,7 @@ export interface OpenItem {
   replyUrl?: string;
 }
 
-export interface ReplyLine {
+interface ReplyLine {
   repliedAt: string;
   to: Team;
   step: FeedbackStep;
@@ -87,7 +87,7 @@ export interface ReplyLine {
   lead: string;
 }
 
-export interface DigestContent {
+interface DigestContent {
   team: Team;
   period: Period;
   previousPeriod: Period;
@@ -125,7 +125,7 @@ const within = (at: string, p: Period): boolean => at >= p.start && at < p.end;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** Marketing hears about campaigns; the others about their people. */
-export function groupedBy(team: Team): 'campaign' | 'owner' {
+function groupedBy(team: Team): 'campaign' | 'owner' {
   return team === 'marketing' ? 'campaign' : 'owner';
 }
 
@@ -147,7 +147,7 @@ function averages(items: readonly DigestFeedback[]): Map<string, { sum: number; 
 }
 
 /** Per question: this period's average and count, and the trend against the previous period's average. */
-export function ratingLines(current: readonly DigestFeedback[], previous: readonly DigestFeedback[]): RatingLine[] {
+function ratingLines(current: readonly DigestFeedback[], previous: readonly DigestFeedback[]): RatingLine[] {
   const now = averages(current);
   const before = averages(previous);
   const order = (q: string): number => {
@@ -251,7 +251,7 @@ export function digestContent(input: DigestInput, catalogue: FeedbackCatalogue =
 // ---------------------------------------------------------------------------
 
 /** `2 Nov 2026, 08:00` in the zone (en-GB, 24 h). */
-export function formatTime(iso: string, timezone: string): string {
+function formatTime(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
@@ -259,7 +259,7 @@ function formatDay(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short' }).format(new Date(iso));
 }
 
-export function ratingText(r: RatingLine): string {
+function ratingText(r: RatingLine): string {
   const head = `${r.average.toFixed(1)} / 5 from ${r.count} rating${r.count === 1 ? '' : 's'}`;
   switch (r.trend) {
     case 'new':

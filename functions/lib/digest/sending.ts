@@ -17,7 +17,7 @@ import { sendEmail, wasSent } from '#lib/mail/mailer';
 import type { RecurringSchedule } from './schedule';
 
 /** What a run covers: its period, the one before (for trends), and the start of the open items' window. */
-export interface DigestPeriods {
+interface DigestPeriods {
   period: Period;
   previousPeriod: Period;
   openSince: string;
@@ -56,7 +56,7 @@ export function digestPeriods(schedule: RecurringSchedule, at: { scheduledTime?:
  * (GSI byTeamFeedback, paginated); with `repliedIn`, only the items replied to
  * in that period (filtered by DynamoDB, so older feedback is not held).
  */
-export async function feedbackReceived(team: Team, from: string, to: string, repliedIn?: Period): Promise<DigestFeedback[]> {
+async function feedbackReceived(team: Team, from: string, to: string, repliedIn?: Period): Promise<DigestFeedback[]> {
   const items = await allItems(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
     try {
       return await ddb.send(
@@ -84,7 +84,7 @@ export async function feedbackReceived(team: Team, from: string, to: string, rep
   return items as DigestFeedback[];
 }
 
-export interface DigestDeps {
+interface DigestDeps {
   teams: TeamDirectory;
   timezone: string;
   /** Mints the reply link of a received feedback item (functions/lib/feedback/replies.ts replyLinkUrl). @default no links */

@@ -54,7 +54,7 @@ export interface RequestBrief {
   sections: EmailSection[];
 }
 
-export interface MeetingBriefInput {
+interface MeetingBriefInput {
   lead: LeadProfile;
   /** The qualification call's feedback (undefined for expansions or when none was stored). */
   call: Learned | undefined;
@@ -63,7 +63,7 @@ export interface MeetingBriefInput {
 }
 
 /** The meeting-outcome request: the hand-off from Inside Sales (or Customer Success, for an expansion) to the rep. */
-export function meetingBrief(input: MeetingBriefInput): RequestBrief {
+function meetingBrief(input: MeetingBriefInput): RequestBrief {
   const { lead, call, reschedules, expansion } = input;
   const isOwner = lead.owners?.['inside-sales'];
   const paragraphs = [
@@ -87,7 +87,7 @@ export function meetingBrief(input: MeetingBriefInput): RequestBrief {
 }
 
 /** The onboarding-review request: the brief to the CSM, with what was promised in the sale. */
-export function onboardingBrief(lead: LeadProfile): RequestBrief {
+function onboardingBrief(lead: LeadProfile): RequestBrief {
   const deal = lead.deal;
   const rep = lead.owners?.['field-sales'];
   return {
@@ -112,7 +112,7 @@ export function onboardingBrief(lead: LeadProfile): RequestBrief {
 }
 
 /** The last check-in of the cycle: it also says the renewal is due (no separate "Renewal due" email). */
-export const RENEWAL_BRIEF: RequestBrief = {
+const RENEWAL_BRIEF: RequestBrief = {
   subjectNote: 'last check-in, renewal due',
   heading: 'Last check-in: renewal due',
   paragraphs: ['This is the last check-in of the cycle: unless the customer churned, their renewal is due after your answer. Please start the renewal conversation.'],

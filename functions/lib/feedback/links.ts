@@ -43,7 +43,7 @@ import { leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
 /** Random bytes per link id (256 bits; the design asks for at least 128). */
 export const LINK_ID_BYTES = 32;
 /** How long a link item is kept after its deadline (TTL), so late clicks get 410. */
-export const KEEP_AFTER_DEADLINE_SECONDS = 30 * 86400;
+const KEEP_AFTER_DEADLINE_SECONDS = 30 * 86400;
 
 const LINK_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -90,7 +90,7 @@ export interface FeedbackRequest {
   lead?: LeadSnapshot;
 }
 
-export interface CreateLinkInput {
+interface CreateLinkInput {
   leadId: string;
   step: FeedbackStep;
   taskToken: string;
@@ -115,7 +115,7 @@ const requestDeadlineMs = (timeoutSeconds: number, now: Date): number => now.get
 export const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
 
 /** A fresh link id whose pointer is already in the lead's partition (reserveLink); the link item is not written yet. */
-export interface LinkReservation {
+interface LinkReservation {
   id: string;
   hash: string;
   leadId: string;
@@ -305,6 +305,18 @@ async function getItem(hash: string): Promise<Record<string, unknown> | undefine
   } catch (error) {
     throw asTransient(error, 'lookupLink');
   }
+}
+
+/**
+ * The answer recorded on a request link (what an answer id names:
+ * feedback/answers.ts loadFeedbackAnswer): `'erased'` for erasure's tombstone,
+ * undefined when the item holds no answer (or is gone).
+ */
+export async function recordedAnswer(hash: string): Promise<{ leadId: string; step: FeedbackStep; answer: unknown } | 'erased' | undefined> {
+  const item = await getItem(hash);
+  if (item?.type === ERASED_LINK_TYPE) return 'erased';
+  if (item?.type !== 'LINK' || item.answer === undefined) return undefined;
+  return { leadId: String(item.leadId), step: item.step as FeedbackStep, answer: item.answer };
 }
 
 export type LinkLookup =

@@ -12,7 +12,9 @@ import { Conflict, ValidationError } from '#lib/core/errors';
 import { type FeedbackStepDefinition, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
 import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './records';
 import { escapeHtml, truncate } from '#lib/core/html';
+import { CURRENCIES, currencyLabel } from '#lib/core/currency';
 import { type HttpResult, html } from '#lib/aws/http';
+import { setting } from '#lib/aws/settings';
 
 const STYLE = `
 body{margin:0;padding:24px;font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#222;background:#f6f6f6}
@@ -46,7 +48,7 @@ function rows(summary: readonly SummaryRow[]): string {
   return `<table>${present.map((r) => `<tr><th>${escapeHtml(r.label)}</th><td dir="auto">${escapeHtml(truncate(r.value, MAX_VALUE_CHARS))}</td></tr>`).join('')}</table>`;
 }
 
-export interface FormPageInput {
+interface FormPageInput {
   step: FeedbackStepDefinition['step'];
   /** Lead facts to show (raw values; escaped here). */
   summary: readonly SummaryRow[];
@@ -54,7 +56,23 @@ export interface FormPageInput {
   preselect?: string;
   deadline: string;
   answeredBy: FeedbackAnswer['answeredBy'];
+  /** Preselected in the currency list (default: the defaultCurrency setting, DEFAULT_CURRENCY). */
+  defaultCurrency?: string;
 }
+
+/** The options of the currency list, `selected` preselected (one string per default: the list is long). */
+const currencyOptions = new Map<string, string>();
+function currencyOptionsHtml(selected: string): string {
+  let options = currencyOptions.get(selected);
+  if (options === undefined) {
+    options = CURRENCIES.map((c) => `<option value="${escapeHtml(c)}"${c === selected ? ' selected' : ''}>${escapeHtml(currencyLabel(c))}</option>`).join('');
+    currencyOptions.set(selected, options);
+  }
+  return options;
+}
+
+/** Digits (grouped in threes by spaces, or not), then optionally . and 1-2 decimals: core/currency.ts parseAmount, checked by the browser too. */
+const AMOUNT_PATTERN = '[0-9]{1,3}( [0-9]{3})+(\\.[0-9]{1,2})?|[0-9]+(\\.[0-9]{1,2})?';
 
 /** The form: answers as radio buttons, 1-5 ratings, detail fields, a comment box. Posts to itself. */
 export function renderFormPage(input: FormPageInput): string {
@@ -85,9 +103,9 @@ export function renderFormPage(input: FormPageInput): string {
             .map((o) => `<option value="${escapeHtml(o.value)}">${escapeHtml(o.label)}</option>`)
             .join('')}</select></label>`;
         case 'amount':
-          return `<label>${label}<input type="text" name="${name}" inputmode="decimal" maxlength="20" autocomplete="off"></label>`;
+          return `<label>${label}<input type="text" name="${name}" inputmode="decimal" maxlength="20" autocomplete="off" placeholder="1234.56" pattern="${AMOUNT_PATTERN}" title="Digits, optionally . and up to 2 decimals, e.g. 1234.56 (no commas)"><span class="hint">Digits, optionally . and up to 2 decimals, e.g. 1234.56 (no commas)</span></label>`;
         case 'currency':
-          return `<label>${label}<input type="text" name="${name}" maxlength="3" autocomplete="off" placeholder="EUR"></label>`;
+          return `<label>${label}<select name="${name}">${currencyOptionsHtml(input.defaultCurrency ?? setting('defaultCurrency'))}</select></label>`;
         case 'text':
           return `<label>${label}<textarea name="${name}" maxlength="${MAX_TEXT}"></textarea></label>`;
       }
@@ -112,7 +130,7 @@ export function renderFormPage(input: FormPageInput): string {
 }
 
 /** What a recorded answer looks like (confirmation and 409 pages). */
-export function answerRows(answer: FeedbackAnswer): SummaryRow[] {
+function answerRows(answer: FeedbackAnswer): SummaryRow[] {
   return [...answerSummaryRows(answer.step, answer), { label: 'Answered at', value: answer.answeredAt }];
 }
 
@@ -122,7 +140,7 @@ export function renderConfirmationPage(answer: FeedbackAnswer): string {
   return page(`${def.title}: thank you`, `<h1>Thank you</h1><p class="ok">Your answer was recorded. You can close this page.</p>${rows(answerRows(answer))}`);
 }
 
-export interface ReplyPageInput {
+interface ReplyPageInput {
   /** The feedback being answered. */
   item: FeedbackItem;
   /** Lead facts to show (raw values; escaped here). */
@@ -133,7 +151,7 @@ export interface ReplyPageInput {
 }
 
 /** The rows of a recorded reply (confirmation and 409 pages, and the console). */
-export function replyRows(reply: FeedbackReply): SummaryRow[] {
+function replyRows(reply: FeedbackReply): SummaryRow[] {
   return [
     { label: 'Reply', value: REPLY_STATUS_LABELS[reply.status] },
     { label: 'Note', value: reply.note },
@@ -174,7 +192,7 @@ export function renderReplyConfirmationPage(item: FeedbackItem, reply: FeedbackR
 }
 
 /** Error pages by status. 409 shows the recorded answer; 400 names the field. */
-export function renderErrorPage(status: number, error: unknown): string {
+function renderErrorPage(status: number, error: unknown): string {
   switch (status) {
     case 400: {
       const field = error instanceof ValidationError ? error.field : 'form';

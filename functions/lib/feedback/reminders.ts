@@ -68,12 +68,12 @@ async function dueRequests(now: Date): Promise<FeedbackRequest[]> {
 }
 
 /** The idempotency key of one person's reminder email: the same requests give the same key. */
-export function reminderKeyOf(hashes: readonly string[]): string {
+function reminderKeyOf(hashes: readonly string[]): string {
   return `remind#${createHash('sha256').update([...hashes].sort().join(','), 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 /** One request: the full request email, marked as a reminder. Several: a list, one section (with its buttons) per request, most urgent first. */
-export function reminderEmail(due: readonly Due[], publicBaseUrl: string): RenderedEmail {
+function reminderEmail(due: readonly Due[], publicBaseUrl: string): RenderedEmail {
   const [only] = due;
   if (due.length === 1 && only) {
     return feedbackRequestEmail({ lead: only.lead, step: only.request.step, linkId: only.aliasId, publicBaseUrl, deadline: only.request.deadline, escalated: only.request.escalated, reminder: true });

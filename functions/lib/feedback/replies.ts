@@ -14,19 +14,24 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { Conflict, Gone, NotFound, ValidationError, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
-import { type FormBody, single, text } from './steps';
+import { type FormBody, checkFormFields, single, text } from './steps';
 import { REPLY_STATUSES, type FeedbackItem, type FeedbackReply, type ReplyStatus } from './records';
 import { feedbackKey, leadPk } from '#lib/core/keys';
 import { getLead } from '#lib/leads/profile';
 import type { LeadProfile } from '#lib/leads/records';
 import { type ReplyLink, createReplyLink } from './links';
 
+/** The fields of the reply page (pages.ts renderReplyPage). */
+const REPLY_FORM_FIELDS: readonly string[] = ['status', 'note'];
+
 /**
  * Validates a reply form: `status` (acknowledged | acting-on-it) and `note`
  * (required for acting-on-it, optional otherwise; at most MAX_TEXT
- * characters, no control characters). Errors name the field.
+ * characters, the text rule of steps.ts `text`), and nothing else (the
+ * fields the reply page renders, REPLY_FORM_FIELDS). Errors name the field.
  */
 export function parseReplyForm(form: FormBody, repliedAt: string): FeedbackReply {
+  checkFormFields(form, REPLY_FORM_FIELDS);
   const status = single(form, 'status');
   if (status === undefined || status === '') throw new ValidationError('status', 'is required');
   const known = REPLY_STATUSES.find((s) => s === status);

@@ -13,6 +13,7 @@ import type { TeamDirectory } from '#lib/teams/directory';
 import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from '#lib/core/contracts';
 import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
+import { codedAnswer } from './answers';
 import { type FormBody, parseFeedbackForm, stepDefinition } from './steps';
 import { changeStage, getLead, requireLead } from '#lib/leads/profile';
 import type { LeadProfile } from '#lib/leads/records';
@@ -51,7 +52,7 @@ export function feedbackUrl(publicBaseUrl: string, id: string, answer?: string):
 }
 
 /** Who is asked: the lead's owner in the asked team, or its team lead when escalated (or unowned). */
-export function addresseeFor(
+function addresseeFor(
   lead: LeadProfile,
   team: Team,
   escalated: boolean,
@@ -66,7 +67,7 @@ export function addresseeFor(
 }
 
 /** The idempotency key of a request: a retried invocation of the same task maps to the same key. */
-export function requestKeyOf(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'escalated' | 'taskToken'>): string {
+function requestKeyOf(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'escalated' | 'taskToken'>): string {
   const token = createHash('sha256').update(event.taskToken, 'utf8').digest('hex').slice(0, 24);
   return `feedback#${event.leadId}#${event.step}#${event.escalated ? 'escalated' : 'owner'}#${token}`;
 }
@@ -198,6 +199,11 @@ const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
  * the answer with a conditional write (exactly one wins), then
  * SendTaskSuccess. A task that timed out or no longer exists is Gone; a
  * retryable SendTaskSuccess failure un-records the answer (TransientError).
+ *
+ * The whole answer, comment and text details included, stays on the link item
+ * (where erasure's tombstone takes it); SendTaskSuccess carries only its codes
+ * and, when it has text, the link's hash as its answer id (answers.ts
+ * codedAnswer): nothing a person wrote enters the execution's history.
  */
 export async function submitFeedback(found: LinkLookup, form: FormBody, now: Date = new Date()): Promise<FeedbackAnswer> {
   if (found.state === 'answered') await deliverCutOffAnswer(found.request, now);
@@ -211,7 +217,7 @@ export async function submitFeedback(found: LinkLookup, form: FormBody, now: Dat
   const token = recorded.taskToken ?? request.taskToken;
   if (!token) throw new Gone('feedback request has no task');
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(answer) }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(codedAnswer(answer, request.hash)) }));
   } catch (error) {
     if (TASK_GONE.has(errorName(error))) {
       await markExpired(request.hash);
@@ -245,7 +251,7 @@ async function deliverCutOffAnswer(request: FeedbackRequest, now: Date): Promise
   if (taskToken === undefined || answer === undefined) return;
   if (now.getTime() - Date.parse(answer.answeredAt) < REDELIVER_AFTER_MS) return;
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(answer) }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(codedAnswer(answer, request.hash)) }));
     logger.info('cut-off answer delivered', { leadId: request.leadId, step: request.step });
   } catch (error) {
     if (!TASK_GONE.has(errorName(error))) throw new TransientError('could not resume the workflow', {}, { cause: error });

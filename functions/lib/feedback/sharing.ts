@@ -20,8 +20,6 @@ import type { LeadProfile } from '#lib/leads/records';
 import { createReplyLink, deleteLink } from './links';
 import { sendEmail } from '#lib/mail/mailer';
 
-export { TEAM_NAMES } from './steps';
-
 export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, to: Team, feedback: FeedbackAnswer): FeedbackItem {
   const part = feedbackFor(to, feedback);
   const owner = lead.owners?.[from];
@@ -68,7 +66,7 @@ export async function storeFeedback(item: FeedbackItem): Promise<void> {
 }
 
 /** A rating at or below this needs attention. */
-export const LOW_RATING = 2;
+const LOW_RATING = 2;
 
 /**
  * Feedback that needs the receiving team's attention now, not in next week's
@@ -105,7 +103,7 @@ export function feedbackEmail(lead: LeadProfile, item: FeedbackItem, replyLink?:
   });
 }
 
-export interface ShareDeps {
+interface ShareDeps {
   teams: TeamDirectory;
   /** PUBLIC_BASE_URL (reply links). */
   publicBaseUrl: string;

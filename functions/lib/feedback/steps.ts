@@ -2,8 +2,9 @@
  * The feedback catalogue: what each review (wait-for-feedback step) asks,
  * who answers, which upstream teams the feedback goes to, the allowed
  * answers, the 1-5 ratings and the detail questions. It is the one place a
- * question is written: the form and its parser, the schema of the answer the
- * state machine passes back, the digest's notes (digest/content.ts), the
+ * question is written: the form and its parser, the schema of the recorded
+ * answer (feedback/answers.ts reads it back; the state machine gets its codes
+ * only), the digest's notes (digest/content.ts), the
  * flagged details (./sharing.ts) and erasure (leads/erasure.ts) all derive
  * from it through the functions below.
  *
@@ -14,6 +15,8 @@ import type { FeedbackAnswer, FeedbackStep, Team } from '#lib/core/contracts';
 import type { SummaryRow } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
 import { feedbackStepSchema } from '#lib/core/parse';
+import { isCurrency, parseAmount } from '#lib/core/currency';
+import { textProblem, toWellFormed } from '#lib/core/text';
 import * as z from '#lib/core/zod';
 
 export interface Option {
@@ -180,7 +183,7 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
     ratings: [],
     details: [
       { field: 'amount', label: 'Deal amount', kind: 'amount', shownFor: ['won'], requiredFor: ['won'] },
-      { field: 'currency', label: 'Currency (ISO code, e.g. EUR)', kind: 'currency', shownFor: ['won'], requiredFor: ['won'] },
+      { field: 'currency', label: 'Currency', kind: 'currency', shownFor: ['won'], requiredFor: ['won'] },
       { field: 'promises', label: 'What was promised to the customer?', kind: 'text', shownFor: ['won'], personal: true },
       { field: 'reasonCode', label: 'Why was it lost?', kind: 'choice', options: LOST_REASONS, shownFor: ['lost'], requiredFor: ['lost'] },
     ],
@@ -261,9 +264,10 @@ export function digestNoteFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DE
 const textDetailSchema = z.optional(z.string().check(z.maxLength(5000)));
 
 /**
- * FeedbackAnswer as the state machine passes it back (from $states.result):
- * the details contracts.ts names, plus one text field per text question of
- * the catalogue (other keys are dropped).
+ * FeedbackAnswer as recorded on its link item (feedback/answers.ts reads the
+ * text back from there; the state machine gets only its codes): the details
+ * contracts.ts names, plus one text field per text question of the catalogue
+ * (other keys are dropped).
  */
 export function feedbackAnswerSchemaFor(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS) {
   const textDetails: Record<string, typeof textDetailSchema> = Object.fromEntries(textDetailFields(catalogue).map((field) => [field, textDetailSchema]));
@@ -284,7 +288,7 @@ export function feedbackAnswerSchemaFor(catalogue: FeedbackCatalogue = FEEDBACK_
   });
 }
 
-/** FeedbackAnswer as the state machine passes it back (close-deal, open-expansion, share-feedback parse their input with it). */
+/** FeedbackAnswer as recorded (feedback/answers.ts loadFeedbackAnswer parses it; and an answer sent inline by an execution from before answers travelled as codes). */
 export const feedbackAnswerSchema = /* @__PURE__ */ feedbackAnswerSchemaFor();
 
 /** The definition of a step. */
@@ -327,19 +331,42 @@ export function single(form: FormBody, field: string, name = field): string | un
   return v;
 }
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-/** Free text as stored: NFC, trimmed, '' as undefined, at most MAX_TEXT characters, no control characters. */
+/**
+ * Free text as stored: NFC, trimmed, '' as undefined, at most MAX_TEXT
+ * characters; the one text rule of every edge (core/text.ts: well-formed
+ * Unicode, no control characters but \t, \n, \r).
+ */
 export function text(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined;
+  const problem = textProblem(value, { multiLine: true });
+  if (problem !== undefined) throw new ValidationError(field, problem);
   const t = value.normalize('NFC').trim();
   if (t === '') return undefined;
   if (Array.from(t).length > MAX_TEXT) throw new ValidationError(field, `must be at most ${MAX_TEXT} characters`);
-  if (CONTROL.test(t)) throw new ValidationError(field, 'must not contain control characters');
   return t;
 }
 
-const amountSchema = z.coerce.number().check(z.positive(), z.lte(1e12));
+/** The form fields of a step's form, as renderFormPage renders them: answer, `rating.<id>`, each detail, comment. */
+export function formFields(def: FeedbackStepDefinition): string[] {
+  return unique(['answer', ...def.ratings.map((q) => `rating.${q.id}`), ...def.details.map((d) => d.field), 'comment']);
+}
+
+/**
+ * A form must hold only the fields it rendered, each at most once in all:
+ * the first unknown field is a ValidationError naming it, and a body with
+ * more values than the form has fields one naming `body` (aws/http.ts
+ * refuses bodies with very many fields before they are parsed).
+ */
+export function checkFormFields(form: FormBody, fields: readonly string[]): void {
+  const known = new Set(fields);
+  const unknown = Object.keys(form).find((k) => !known.has(k));
+  if (unknown !== undefined) {
+    const name = unknown.trim() === '' ? '(a field without a name)' : toWellFormed(unknown.slice(0, 64));
+    throw new ValidationError(name, 'is not a field of this form');
+  }
+  const values = Object.values(form).reduce((n, v) => n + (v === undefined ? 0 : Array.isArray(v) ? v.length : 1), 0);
+  if (values > fields.length) throw new ValidationError('body', `has ${values} fields; the form has ${fields.length}`);
+}
 
 /**
  * Validates a submitted form for `step`. Field names: `answer`, `comment`,
@@ -354,6 +381,7 @@ export function parseFeedbackForm(
   catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS,
 ): FeedbackAnswer {
   const def = catalogue[step];
+  checkFormFields(form, formFields(def));
   const answer = single(form, 'answer');
   if (answer === undefined || answer === '') throw new ValidationError('answer', 'is required');
   if (!def.answers.some((a) => a.value === answer)) {
@@ -386,15 +414,17 @@ export function parseFeedbackForm(
         details.reasonCode = value;
         break;
       case 'amount': {
-        const parsed = amountSchema.safeParse(value.replace(/[\s,_]/g, ''));
-        if (!parsed.success) throw new ValidationError(name, 'must be a positive number');
-        details.amount = Math.round(parsed.data * 100) / 100;
+        const parsed = parseAmount(value);
+        if ('error' in parsed) throw new ValidationError(name, parsed.error);
+        details.amount = parsed.amount;
         break;
       }
-      case 'currency':
-        if (!/^[A-Za-z]{3}$/.test(value)) throw new ValidationError(name, 'must be a three-letter ISO 4217 code');
-        details.currency = value.toUpperCase();
+      case 'currency': {
+        const code = value.toUpperCase();
+        if (!isCurrency(code)) throw new ValidationError(name, 'must be one of the ISO 4217 currencies the form lists, such as EUR or USD');
+        details.currency = code;
         break;
+      }
       case 'text':
         details[d.field] = value;
         break;

@@ -34,7 +34,7 @@ import { MetricUnit, metrics } from '#lib/aws/observability';
 import { OUTCOME_STAGES, reasonDimension } from './reasons';
 
 /** Campaign name used for leads without one. */
-export const NO_CAMPAIGN = '(none)';
+const NO_CAMPAIGN = '(none)';
 
 // ---- time-in-stage histogram ------------------------------------------------
 /**
@@ -45,7 +45,7 @@ export const NO_CAMPAIGN = '(none)';
  * (a factor 2^(1/4) = 1.19) of the exact median; what is stored stays bounded
  * whatever the number of leads.
  */
-export const HISTOGRAM_BASE_MS = 10;
+const HISTOGRAM_BASE_MS = 10;
 export const BUCKETS_PER_DOUBLING = 4;
 
 export function bucketLower(b: number): number {
@@ -95,7 +95,7 @@ export function isoWeek(isoTime: string): string {
 }
 
 // ---- attribute names ---------------------------------------------------------
-export const ATTR = {
+const ATTR = {
   entered: 'entered',
   expansion: 'expansion',
   campaign: (c: string) => `c#${c}`,

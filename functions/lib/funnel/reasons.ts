@@ -32,7 +32,7 @@ export function isNurtureWorthy(reason: string | undefined): boolean {
 }
 
 /** Reason codes the review forms offer, plus scoring's and the state machine's: a bounded set. */
-export const KNOWN_REASONS: ReadonlySet<string> = new Set([
+const KNOWN_REASONS: ReadonlySet<string> = new Set([
   ...Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.details.flatMap((d) => (d.options ?? []).map((o) => o.value))),
   'no-show',
   'no-consent',

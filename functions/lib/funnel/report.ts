@@ -22,7 +22,7 @@ import { HEADLINE_ORDER, HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPa
 import { FUNNEL_PK } from '#lib/core/keys';
 import { NURTURE_WORTHY_REASONS, isNurtureWorthy } from './reasons';
 
-export { HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPairs, type HeadlineStep } from './metrics';
+export { feedbackPairs, type HeadlineStep } from './metrics';
 
 // ---- the raw counts, as read from the FUNNEL items -----------------------------------
 
@@ -39,14 +39,14 @@ interface Money {
 }
 
 /** Entries per stage, expansions opened and revenue, for everybody or for one campaign or owner. */
-export interface SegmentCounts {
+interface SegmentCounts {
   entered: Partial<Record<Stage, number>>;
   /** Expansion opportunities opened (entries into 'captured' of expansion leads). */
   expanded: number;
   revenue: Map<string, Money>;
 }
 
-export interface StageCounts {
+interface StageCounts {
   entered: number;
   exited: number;
   timeInStageMs: number;
@@ -58,7 +58,7 @@ export interface StageCounts {
   weeks: Map<string, number>;
 }
 
-export interface PairCounts {
+interface PairCounts {
   step: FeedbackStep;
   from: Team;
   to: Team;
@@ -68,7 +68,7 @@ export interface PairCounts {
   weeks: Map<string, { count: number; sum: number; n: number; byRating: Map<string, { sum: number; n: number }> }>;
 }
 
-export interface FunnelCounts {
+interface FunnelCounts {
   stages: Map<Stage, StageCounts>;
   all: SegmentCounts;
   campaigns: Map<string, SegmentCounts>;
@@ -236,7 +236,7 @@ function ratio(numerator: number, denominator: number): number | null {
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
-export interface ReasonFigures {
+interface ReasonFigures {
   /** The stage the lead ended in (nurture, disqualified, lost, churned, stalled, needs-attention). */
   outcome: Stage;
   reason: string;
@@ -287,7 +287,7 @@ export interface OwnerFigures extends HeadlineFigures {
   owner: string;
 }
 
-export interface RatingFigures {
+interface RatingFigures {
   count: number;
   /** Mean of every 1-5 rating given along the pair (2 decimals), null without ratings. */
   averageRating: number | null;
@@ -295,7 +295,7 @@ export interface RatingFigures {
   averageRatings: Record<string, number>;
 }
 
-export interface PairWeek extends RatingFigures {
+interface PairWeek extends RatingFigures {
   week: string;
   /** The pair's stage conversion among the entries of that week. */
   conversion: number | null;
@@ -334,7 +334,7 @@ function revenueFigures(s: SegmentCounts): RevenueFigures[] {
 }
 
 /** Pure: the headline figures of a segment. */
-export function headlineOf(s: SegmentCounts): HeadlineFigures {
+function headlineOf(s: SegmentCounts): HeadlineFigures {
   const n = (step: HeadlineStep) => s.entered[HEADLINE_STAGES[step]] ?? 0;
   const figures = Object.fromEntries(HEADLINE_ORDER.map((step) => [step, n(step)])) as Record<HeadlineStep, number>;
   const conversion = Object.fromEntries(HEADLINE_ORDER.slice(1).map((step, i) => [step, ratio(n(step), n(HEADLINE_ORDER[i] as HeadlineStep))])) as HeadlineFigures['conversion'];
@@ -442,7 +442,7 @@ export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedback
 }
 
 /** Every item of the `FUNNEL` partition (a handful of items; paged in case they grow past 1 MB). */
-export async function readFunnelItems(): Promise<Record<string, unknown>[]> {
+async function readFunnelItems(): Promise<Record<string, unknown>[]> {
   return allItems(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
     try {
       return await ddb.send(new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': FUNNEL_PK }, ExclusiveStartKey }));

@@ -3,7 +3,9 @@
  * request): stop its execution, strip the profile and the free text of the
  * feedback about it (comments, details, reply notes), erase its links
  * (feedback requests with the lead as their email showed it and their
- * recorded answers and comments, and reply links: found through their
+ * recorded answers, comments and text details included: the only copy of an
+ * answer's text, which the execution names by its answer id but never holds,
+ * feedback/answers.ts; and reply links: found through their
  * `LEAD#<id>` / `LINK#<hash>` pointers, no scan; each is replaced by a
  * tombstone, so it answers 404 and cannot be written again), keep what is
  * anonymous (stage, score, tier, deal amount, timestamps, ratings and answers
@@ -17,6 +19,12 @@
  * (feedback/links.ts reserveLink), so the pointer is there by now; if its link item
  * comes after this pass, the tombstone makes that write fail. After the
  * erasure returns, no link of the lead shows anything.
+ *
+ * Execution history (90 days on AWS) cannot be erased, so nothing personal
+ * goes into it: the execution's input is `{ leadId }` and answers travel as
+ * codes (contracts.ts CodedAnswer). The erased lead's id stays spent: the
+ * same person submitting again becomes a new lead under the id's next
+ * generation (leads/capture.ts).
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -28,7 +36,7 @@ import { eraseLink, keepUntil } from '#lib/feedback/links';
 import { FEEDBACK_STEP_DEFINITIONS, type FeedbackCatalogue, personalDetailFields } from '#lib/feedback/steps';
 
 /** What an erased profile shows instead of the name and company. */
-export const ERASED = '(erased)';
+const ERASED = '(erased)';
 
 /** Profile attributes removed (personal data, free text; top-level only: REMOVE of a missing nested path fails). */
 const PROFILE_REMOVE = ['email', 'phone', 'title', 'message', 'lastError'];
@@ -41,7 +49,7 @@ export function feedbackTextPaths(catalogue: FeedbackCatalogue = FEEDBACK_STEP_D
   return personalDetailFields(catalogue).map((field) => `details.${field}`);
 }
 
-export interface ErasureResult {
+interface ErasureResult {
   leadId: string;
   /** false when the lead had already been erased. */
   erased: boolean;

@@ -29,7 +29,7 @@ export function executionArnFor(machineArn: string, name: string): string {
   return [...parts.slice(0, 7), name].join(':');
 }
 
-export interface StartResult {
+interface StartResult {
   executionArn: string;
   /** true only when this call started it. */
   started: boolean;

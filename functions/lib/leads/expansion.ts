@@ -9,18 +9,18 @@ import { putNewLead, requireLead } from './profile';
 import type { LeadInput, LeadProfile } from './records';
 
 /** Most expansions one account can have (a guard against a runaway loop). */
-export const MAX_EXPANSIONS_PER_ACCOUNT = 200;
+const MAX_EXPANSIONS_PER_ACCOUNT = 200;
 
-export const expansionLeadId = (rootLeadId: string, n: number): string => `${rootLeadId}-x${n}`;
+const expansionLeadId = (rootLeadId: string, n: number): string => `${rootLeadId}-x${n}`;
 
 /** The first lead of the account a lead belongs to. */
-export function accountRootOf(lead: LeadProfile): string {
+function accountRootOf(lead: LeadProfile): string {
   const root = lead.attributes?.[ATTRIBUTE.rootLeadId];
   return typeof root === 'string' && root !== '' ? root : lead.leadId;
 }
 
 /** The new lead's data: who and which company, not the old engagement signals. */
-export function expansionInput(parent: LeadProfile, checkIn: FeedbackAnswer, trigger: string): LeadInput & Pick<LeadProfile, 'owners' | 'expansionOf'> {
+function expansionInput(parent: LeadProfile, checkIn: FeedbackAnswer, trigger: string): LeadInput & Pick<LeadProfile, 'owners' | 'expansionOf'> {
   const owners: LeadProfile['owners'] = {};
   if (parent.owners?.['field-sales']) owners['field-sales'] = parent.owners['field-sales'];
   if (parent.owners?.['customer-success']) owners['customer-success'] = parent.owners['customer-success'];

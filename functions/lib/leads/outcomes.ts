@@ -5,7 +5,7 @@
  *     the email asks Marketing to nurture the lead again (a win-back for a
  *     churned customer); the reason stays on the profile and in the funnel
  *   stalled -> the asked team's lead, cc ops
- *   needs-attention -> error + cause recorded on the lead, ops emailed
+ *   needs-attention -> error + the reason in plain words (failureReason) recorded on the lead, ops emailed
  *   renewed -> nobody: the last check-in's request said the renewal is due
  */
 import type { TeamDirectory } from '#lib/teams/directory';
@@ -46,6 +46,41 @@ export function describeReason(code: string): string {
   }
   return code;
 }
+
+/** The error name of a send SES refused for good (PermanentMailError, functions/lib/core/errors.ts). */
+const MAIL_REJECTED = 'Pipeline.MailRejected';
+
+/** What ops read when a failure came with no cause (a timeout's Cause is empty; an error output may have none). */
+export const NO_DETAILS = 'no details given';
+
+/** The error name of a failure; 'unknown' when Step Functions gave none (missing or empty). */
+export function errorName(error: string | undefined): string {
+  const name = error?.trim() ?? '';
+  return name === '' ? 'unknown' : name;
+}
+
+/**
+ * The reason of a failure in plain words, from Step Functions' `Cause`: for a
+ * Lambda error that is JSON (`{"errorMessage", "errorType", "trace"}`), of
+ * which only the message is kept, no stack; any other cause (a timeout, a
+ * service's text) is kept as it is. Undefined when there is none.
+ */
+export function failureReason(cause: string | undefined): string | undefined {
+  if (cause === undefined || cause.trim() === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') {
+      const message = (parsed as { errorMessage: string }).errorMessage.trim();
+      return message === '' ? undefined : truncate(message, 1000);
+    }
+  } catch {
+    // not JSON: a plain cause
+  }
+  return truncate(cause.trim(), 1000);
+}
+
+/** Ends a text with a full stop unless it already ends a sentence. */
+const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 interface Mail {
   to: string;
@@ -95,26 +130,34 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
         }),
       };
     }
-    case 'needs-attention':
+    case 'needs-attention': {
+      const reason = failureReason(event.cause);
+      const mailRejected = event.error === MAIL_REJECTED;
       return {
         to: teams.ops.lead,
         email: renderEmail({
           subject: `Needs attention: ${who} failed at "${event.reason}"`,
           heading: 'A lead needs attention',
-          paragraphs: [`The workflow failed at "${event.reason}" and stopped. Check the execution in the Step Functions console.`],
+          paragraphs: [
+            `The workflow failed at "${event.reason}" and stopped. Reason: ${sentence(reason ?? NO_DETAILS)}`,
+            mailRejected
+              ? 'SES refuses this email for good, so retrying does not help: fix what the reason says (verify the address in SES: in the SES sandbox every recipient must be verified; or request production access), then pick the lead up by hand.'
+              : 'Check the execution in the Step Functions console.',
+          ],
           summary,
           sections: [
             {
               title: 'Error',
               rows: [
                 { label: 'Step', value: event.reason },
-                { label: 'Error', value: event.error },
-                { label: 'Cause', value: event.cause },
+                { label: 'Error', value: errorName(event.error) },
+                { label: 'Reason', value: reason ?? NO_DETAILS },
               ],
             },
           ],
         }),
       };
+    }
     case 'renewed':
       // No email: the last check-in's request already told the CSM the renewal is due (feedback/briefs.ts, RENEWAL_BRIEF).
       return undefined;
@@ -131,7 +174,7 @@ export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirect
   const stage = OUTCOME_STAGE[event.outcome];
   const patch =
     event.outcome === 'needs-attention'
-      ? { lastError: { step: event.reason, error: truncate(event.error ?? 'unknown', 200), cause: truncate(event.cause ?? '', 2000), at: now.toISOString() } }
+      ? { lastError: { step: event.reason, error: truncate(errorName(event.error), 200), cause: truncate(failureReason(event.cause) ?? '', 2000), at: now.toISOString() } }
       : undefined;
   let lead: LeadProfile | undefined;
   try {

@@ -15,7 +15,7 @@ import { eventKey, leadKey, stageIndex } from '#lib/core/keys';
 import type { LeadInput, LeadProfile, StageEvent } from './records';
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
-export type LeadPatch = Partial<
+type LeadPatch = Partial<
   Omit<LeadProfile, 'leadId' | 'stage' | 'stageChangedAt' | 'createdAt' | 'updatedAt' | 'eventSeq' | 'previousStage' | 'previousStageChangedAt'>
 >;
 
@@ -82,11 +82,14 @@ export async function putNewLead(
   }
   const stored = created ? lead : await requireLead(leadId);
   // The first event has n = 1 and the creation time: deterministic, so a retry cannot double count.
-  await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1, stored);
+  // An erased lead's id is spent (leads/capture.ts moves on to the next generation): nothing to complete.
+  if (stored.erasedAt === undefined) {
+    await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1, stored);
+  }
   return { created, lead: stored };
 }
 
-export interface ChangeStageOptions {
+interface ChangeStageOptions {
   /** Machine-readable reason stored on the event (and on the profile as `reason`). */
   reason: string;
   /** Profile fields to set in the same write. */
@@ -103,7 +106,7 @@ export interface ChangeStageOptions {
   now?: Date;
 }
 
-export interface ChangeStageResult {
+interface ChangeStageResult {
   changed: boolean;
   /** This call counted the change in the funnel (false on a retry that found it counted). */
   counted: boolean;
@@ -224,7 +227,7 @@ async function completeEvent(lead: LeadProfile, revenue?: ChangeStageOptions['re
 }
 
 /** Sets profile fields without a stage change. Returns the new profile; NotFound if absent. */
-export async function patchLead(leadId: string, patch: LeadPatch, at: string = new Date().toISOString()): Promise<LeadProfile> {
+async function patchLead(leadId: string, patch: LeadPatch, at: string = new Date().toISOString()): Promise<LeadProfile> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':at': at };
   const sets = ['updatedAt = :at', ...patchExpression(patch, names, values)];

@@ -23,6 +23,8 @@ import {
   type ScoringInput,
   type Timeline,
 } from './scoring';
+import { issueMessage } from '#lib/core/parse';
+import { NOT_WELL_FORMED, isWellFormed, textProblem, toWellFormed } from '#lib/core/text';
 import * as z from '#lib/core/zod';
 
 /**
@@ -43,7 +45,7 @@ export const FREE_TEXT_MAX = 10 * 1024;
  */
 export const LEAD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-export const FIELD_LIMITS = {
+const FIELD_LIMITS = {
   id: 64,
   name: FREE_TEXT_MAX,
   /** RFC 5321's path limit. */
@@ -60,10 +62,19 @@ export const FIELD_LIMITS = {
   companySize: 10_000_000,
 } as const;
 
-// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// Multi-line text may contain line breaks (\n, and \r as forms send CRLF) and \t, nothing else below 0x20.
-const CONTROL_EXCEPT_NEWLINE_TAB = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/** Most field errors a response (and the log) lists; `errorCount` says how many there were. */
+export const MAX_REPORTED_ERRORS = 20;
+
+/**
+ * The one text rule of every edge (core/text.ts): well-formed Unicode, no
+ * control characters; single-line text no line breaks or tabs either.
+ */
+function textRule(multiLine: boolean) {
+  return z.check<string>((ctx) => {
+    const problem = textProblem(ctx.value, { multiLine });
+    if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
+}
 
 /** NFC, trimmed (transform), then checked. */
 function normalized(checked: z.ZodMiniString<string>) {
@@ -81,7 +92,7 @@ function singleLine(max: number) {
     z.string().check(
       z.minLength(1, 'must not be empty'),
       z.maxLength(max, `must be at most ${max} characters`),
-      z.refine((s) => !CONTROL.test(s), 'must be a single line without control characters'),
+      textRule(false),
     ),
   );
 }
@@ -132,7 +143,7 @@ const leadBodySchema = z.strictObject({
     normalized(
       z.string().check(
         z.maxLength(FIELD_LIMITS.message, `must be at most ${FIELD_LIMITS.message} characters`),
-        z.refine((s) => !CONTROL_EXCEPT_NEWLINE_TAB.test(s), 'must not contain control characters'),
+        textRule(true),
       ),
     ),
   ),
@@ -142,7 +153,7 @@ const leadBodySchema = z.strictObject({
 export const LEAD_FIELDS: ReadonlySet<string> = new Set([...Object.keys(leadBodySchema.shape), 'body']);
 
 /** A validated lead, ready to be stored. */
-export interface NewLead {
+interface NewLead {
   id: string;
   /** Where the id came from: the client, or derived from email + campaign. */
   idSource: 'client' | 'derived';
@@ -166,13 +177,18 @@ export interface NewLead {
   message?: string | undefined;
 }
 
-export interface FieldError {
+interface FieldError {
   /** Dotted path of the offending field ('email', 'body' for the whole body). */
   field: string;
   message: string;
 }
 
-export type LeadParseResult = { ok: true; lead: NewLead } | { ok: false; errors: FieldError[] };
+/** A refusal lists at most MAX_REPORTED_ERRORS errors; `errorCount` counts them all. */
+type LeadParseResult = { ok: true; lead: NewLead } | { ok: false; errors: FieldError[]; errorCount: number };
+
+function refused(errors: FieldError[]): LeadParseResult {
+  return { ok: false, errors: errors.slice(0, MAX_REPORTED_ERRORS), errorCount: errors.length };
+}
 
 /**
  * The deterministic id of a lead without a client id: the same email and
@@ -183,17 +199,19 @@ export function deriveLeadId(email: string, campaign: string | undefined): strin
   return `ld-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
 }
 
-function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+/** An unknown key as an error names it: its first 64 characters, well-formed. */
+const keyName = (key: PropertyKey): string => toWellFormed(String(key).slice(0, 64));
+
+function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[], body: Record<string, unknown>, skip: ReadonlySet<string>): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push({ field: String(key).slice(0, 64), message: 'is not a known field' });
+      for (const key of issue.keys) out.push({ field: keyName(key), message: 'is not a known field' });
       continue;
     }
     const field = issue.path.length === 0 ? 'body' : issue.path.map(String).join('.');
-    const message =
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    out.push({ field, message });
+    if (skip.has(field)) continue;
+    out.push({ field, message: issueMessage(issue, body) });
   }
   return out;
 }
@@ -201,10 +219,16 @@ function issuesToFieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] 
 /** Validates an already JSON-parsed body. */
 export function parseLead(body: unknown): LeadParseResult {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object' }] };
+    return refused([{ field: 'body', message: 'must be a JSON object' }]);
   }
+  const record = body as Record<string, unknown>;
+  // Text that is not well-formed Unicode (a lone surrogate) is refused in any field, named as such (not as a bad email or phone).
+  const malformed = Object.keys(leadBodySchema.shape).filter((k) => Object.hasOwn(record, k) && typeof record[k] === 'string' && !isWellFormed(record[k]));
   const parsed = leadBodySchema.safeParse(body);
-  if (!parsed.success) return { ok: false, errors: issuesToFieldErrors(parsed.error.issues) };
+  if (!parsed.success || malformed.length > 0) {
+    const errors = malformed.map((field) => ({ field, message: NOT_WELL_FORMED }));
+    return refused([...errors, ...(parsed.success ? [] : issuesToFieldErrors(parsed.error.issues, record, new Set(malformed)))]);
+  }
   const { id, companySize, ...rest } = parsed.data;
   const lead: NewLead = {
     ...rest,
@@ -222,17 +246,17 @@ export function parseLead(body: unknown): LeadParseResult {
  */
 export function parseLeadBody(raw: string | undefined | null, isBase64Encoded = false): LeadParseResult {
   if (raw === undefined || raw === null || raw === '') {
-    return { ok: false, errors: [{ field: 'body', message: 'is required' }] };
+    return refused([{ field: 'body', message: 'is required' }]);
   }
   if (Buffer.byteLength(raw, isBase64Encoded ? 'base64' : 'utf8') > MAX_LEAD_BODY_BYTES) {
-    return { ok: false, errors: [{ field: 'body', message: `must be at most ${MAX_LEAD_BODY_BYTES} bytes` }] };
+    return refused([{ field: 'body', message: `must be at most ${MAX_LEAD_BODY_BYTES} bytes` }]);
   }
   const text = isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { ok: false, errors: [{ field: 'body', message: 'must be valid JSON' }] };
+    return refused([{ field: 'body', message: 'must be valid JSON' }]);
   }
   return parseLead(json);
 }

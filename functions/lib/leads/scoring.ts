@@ -46,12 +46,12 @@ export const LEAD_SOURCES = [
 export type LeadSource = (typeof LEAD_SOURCES)[number];
 
 /** Seniority levels a job title is mapped to. */
-export const SENIORITIES = ['c-level', 'vp', 'director', 'manager', 'individual', 'student'] as const;
-export type Seniority = (typeof SENIORITIES)[number];
+const SENIORITIES = ['c-level', 'vp', 'director', 'manager', 'individual', 'student'] as const;
+type Seniority = (typeof SENIORITIES)[number];
 
-export const FIT_CRITERIA = ['companySize', 'title', 'industry', 'budget', 'timeline'] as const;
-export const ENGAGEMENT_CRITERIA = ['source', 'campaign', 'pagesViewed', 'eventsAttended'] as const;
-export type Criterion = (typeof FIT_CRITERIA)[number] | (typeof ENGAGEMENT_CRITERIA)[number];
+type FitCriterion = 'companySize' | 'title' | 'industry' | 'budget' | 'timeline';
+type EngagementCriterion = 'source' | 'campaign' | 'pagesViewed' | 'eventsAttended';
+type Criterion = FitCriterion | EngagementCriterion;
 
 export function companySizeBand(employees: number): CompanySizeBand {
   if (employees <= 10) return '1-10';
@@ -104,7 +104,7 @@ const routingSchema = z.strictObject({
   disqualifyBelowFit: fraction,
 });
 
-export const scoringWeightsSchema = z
+const scoringWeightsSchema = z
   .strictObject({
     /** Points per criterion (their sum is the 100 % mark). */
     points: pointsSchema,
@@ -144,7 +144,7 @@ export const scoringWeightsSchema = z
       });
     }
   });
-export type ScoringWeights = z.infer<typeof scoringWeightsSchema>;
+type ScoringWeights = z.infer<typeof scoringWeightsSchema>;
 
 /**
  * The defaults. Fit is worth 60 points, engagement 40: a well-fitting lead
@@ -303,25 +303,23 @@ export interface ScoringInput {
   consent?: boolean | undefined;
 }
 
-export type Tier = 'A' | 'B' | 'C' | 'D';
+type Tier = 'A' | 'B' | 'C' | 'D';
 export type ScoreRoute = 'sales-ready' | 'nurture' | 'disqualify';
 
 /** Reason codes, stable strings that the funnel and Marketing group by. */
-export const ROUTE_REASONS = [
-  'meets-sales-ready-threshold',
-  'score-below-threshold',
-  'engagement-too-low',
-  'fit-below-sales-ready',
-  'no-budget',
-  'timeline-too-far',
-  'score-below-minimum',
-  'poor-fit',
-  'student-or-personal',
-  'no-consent',
-] as const;
-export type RouteReason = (typeof ROUTE_REASONS)[number];
+type RouteReason =
+  | 'meets-sales-ready-threshold'
+  | 'score-below-threshold'
+  | 'engagement-too-low'
+  | 'fit-below-sales-ready'
+  | 'no-budget'
+  | 'timeline-too-far'
+  | 'score-below-minimum'
+  | 'poor-fit'
+  | 'student-or-personal'
+  | 'no-consent';
 
-export interface CriterionScore {
+interface CriterionScore {
   criterion: Criterion;
   group: 'fit' | 'engagement';
   /** The value scored, as a short label (e.g. '201-1000', 'vp', 'webinar'). */
@@ -330,7 +328,7 @@ export interface CriterionScore {
   max: number;
 }
 
-export interface ScoreResult {
+interface ScoreResult {
   /** 0-100, rounded. */
   score: number;
   /** Fit and engagement, each 0-100 of their own points. */

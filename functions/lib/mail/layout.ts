@@ -4,7 +4,7 @@
  * is escaped here, so callers pass raw (lead-supplied) strings.
  */
 import type { LeadProfile } from '#lib/leads/records';
-import { escapeHtml, stripCrLf, truncate } from '#lib/core/html';
+import { displayText, escapeHtml, stripCrLf, truncate } from '#lib/core/html';
 
 export interface SummaryRow {
   label: string;
@@ -24,7 +24,7 @@ export interface EmailSection {
   buttons?: EmailButton[];
 }
 
-export interface EmailContent {
+interface EmailContent {
   subject: string;
   heading: string;
   /** Plain text paragraphs (escaped). */
@@ -132,7 +132,11 @@ function rowsText(rows: SummaryRow[]): string {
   return rows.map((r) => `  ${r.label}: ${stripCrLf(truncate(r.value, MAX_VALUE_CHARS))}`).join('\n');
 }
 
-/** Renders the layout. The subject is stripped of CR/LF and cut to 200 characters. */
+/**
+ * Renders the layout. The subject is stripped of CR/LF and cut to 200
+ * characters; every value, in the subject and both parts, is shown through
+ * core/html.ts displayText (bidi controls removed, well-formed Unicode).
+ */
 export function renderEmail(content: EmailContent): RenderedEmail {
   const subject = truncate(stripCrLf(content.subject), 200);
   const summary = present(content.summary);
@@ -158,7 +162,8 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     '</div></body></html>',
   ].join('');
 
-  const text = [
+  // The plain-text part as shown (core/html.ts displayText: no bidi controls, well-formed), like the HTML part's escaped values.
+  const text = displayText([
     content.heading,
     '',
     ...content.paragraphs.flatMap((p) => [p, '']),
@@ -166,7 +171,7 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     ...sections.flatMap((s) => [`${s.title}:`, ...(s.rows.length > 0 ? [rowsText(s.rows)] : []), ...s.buttons.map((b) => `  ${b.label}: ${b.url}`), '']),
     ...buttons.map((b) => `${b.label}: ${b.url}`),
     ...(content.footer ? ['', content.footer] : []),
-  ].join('\n');
+  ].join('\n'));
 
   return { subject, html, text };
 }

@@ -6,6 +6,11 @@
  * of STALE_AFTER_MS). Then:
  * - SES refuses (throttling, an outage): the attempt deletes its own marker
  *   and fails as transient; the state machine's retry sends it, once.
+ * - SES refuses for good (MessageRejected: an address not verified in the
+ *   sandbox; AccessDenied; MailFromDomainNotVerified; sending paused): the
+ *   marker is deleted and a PermanentMailError (`Pipeline.MailRejected`,
+ *   ./refusals.ts) names the address and the reason; no retry, the lead
+ *   goes to "Needs attention".
  * - SES accepts: the marker becomes `sent` (retried a few times, and only by
  *   the attempt that holds it), and any later attempt returns without sending.
  * - Another attempt finds a `sending` marker within its lease: it waits for
@@ -21,9 +26,12 @@ import { SendEmailCommand } from '@aws-sdk/client-ses';
 import { randomUUID } from 'node:crypto';
 import { ddb, ses, tableName } from '#lib/aws/clients';
 import { setting } from '#lib/aws/settings';
+import { logger } from '#lib/aws/observability';
 import { TransientError, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { stripCrLf, truncate } from '#lib/core/html';
 import { mailKey } from '#lib/core/keys';
+import { toWellFormed } from '#lib/core/text';
+import { mailRefusal } from '#lib/mail/refusals';
 
 export interface Email {
   to: string | readonly string[];
@@ -128,7 +136,8 @@ async function claim(idempotencyKey: string, attempt: string, waitMs: number): P
 
 /**
  * Sends once per idempotency key. Subject and addresses are stripped of CR/LF.
- * Throttling becomes TransientError (retried by the state machine).
+ * Throttling becomes TransientError (retried by the state machine); a
+ * refusal for good, PermanentMailError (not retried).
  */
 export async function sendEmail(email: Email, now: Date = new Date(), options: { inFlightWaitMs?: number } = {}): Promise<SendResult> {
   const to = addresses(email.to);
@@ -143,10 +152,12 @@ export async function sendEmail(email: Email, now: Date = new Date(), options: {
         Source: from(),
         Destination: { ToAddresses: to, ...(cc.length > 0 ? { CcAddresses: cc } : {}) },
         Message: {
-          Subject: { Data: truncate(stripCrLf(email.subject), 200), Charset: 'UTF-8' },
+          // Well-formed text only (lone surrogates become U+FFFD): the SDK throws half way through encoding
+          // a lone surrogate, and the half-built request went out with this client's next one (core/text.ts).
+          Subject: { Data: toWellFormed(truncate(stripCrLf(email.subject), 200)), Charset: 'UTF-8' },
           Body: {
-            Html: { Data: email.html, Charset: 'UTF-8' },
-            Text: { Data: email.text, Charset: 'UTF-8' },
+            Html: { Data: toWellFormed(email.html), Charset: 'UTF-8' },
+            Text: { Data: toWellFormed(email.text), Charset: 'UTF-8' },
           },
         },
       }),
@@ -154,7 +165,12 @@ export async function sendEmail(email: Email, now: Date = new Date(), options: {
     messageId = out.MessageId;
   } catch (error) {
     await release(email.idempotencyKey, attempt);
-    throw asTransient(error, 'ses');
+    // A refusal no retry fixes (an unverified address in the sandbox, access denied): a PermanentMailError, not retried.
+    const refusal = mailRefusal(error, { from: from(), to, cc });
+    if (refusal === undefined) throw asTransient(error, 'ses');
+    // Its name and SES's code only: the message names addresses.
+    logger.warn('email refused by SES', { errorName: refusal.name, reasonCode: refusal.reasonCode, refused: refusal.addresses.length });
+    throw refusal;
   }
   await markSent(email.idempotencyKey, attempt, messageId ?? '', now);
   return { sent: true, ...(messageId ? { messageId } : {}) };

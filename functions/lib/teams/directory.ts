@@ -5,7 +5,6 @@
  * with `teamDirectory()`, the one place that knows where the roster comes from.
  */
 import { ENV, defineSetting, parseSetting, readSetting } from '#lib/aws/config';
-import type { Team } from '#lib/core/contracts';
 import * as z from '#lib/core/zod';
 
 const email = z.email();
@@ -22,11 +21,10 @@ export const teamDirectorySchema = z.object({
   'customer-success': teamSchema,
   ops: z.object({ lead: email }),
 });
-export type TeamConfig = z.infer<typeof teamSchema>;
 export type TeamDirectory = z.infer<typeof teamDirectorySchema>;
 
 /** example.com addresses: replace them before a real deployment. */
-export const DEFAULT_TEAMS: TeamDirectory = {
+const DEFAULT_TEAMS: TeamDirectory = {
   marketing: { lead: 'marketing-lead@example.com', members: ['marketing@example.com'] },
   'inside-sales': { lead: 'inside-sales-lead@example.com', members: ['sdr1@example.com', 'sdr2@example.com'] },
   'field-sales': { lead: 'field-sales-lead@example.com', members: ['ae1@example.com', 'ae2@example.com'] },
@@ -51,8 +49,4 @@ let directory: TeamDirectory | undefined;
 export function teamDirectory(): TeamDirectory {
   directory ??= readSetting(TEAMS_SETTING);
   return directory;
-}
-
-export function teamConfig(directory: TeamDirectory, team: Team): TeamConfig {
-  return directory[team];
 }

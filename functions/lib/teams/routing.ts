@@ -11,7 +11,7 @@ import type { Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { routingKey } from '#lib/core/keys';
 
-export interface Assignment {
+interface Assignment {
   /** The chosen member (an address from the team directory). */
   member: string;
   /** The counter value this assignment consumed (1-based). */

@@ -1,0 +1,82 @@
+/**
+ * The local stack pretends to be a bootstrapped account: a loopback
+ * CloudFormation endpoint (query protocol) that answers DescribeStacks for
+ * the CDK bootstrap stack, CDKToolkit (CREATE_COMPLETE, output
+ * BootstrapVersion), and "does not exist" for any other stack. It is what
+ * `npm run preflight` asks (scripts/preflight.ts) before a deploy, reached
+ * through AWS_ENDPOINT_URL_CLOUDFORMATION; nothing is ever deployed to it.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { guardServer } from './loopback-guard.mjs';
+
+export const BOOTSTRAP_STACK = 'CDKToolkit';
+/** The bootstrap template version the local answer claims (aws-cdk 2.x's current one is in the 20s). */
+export const LOCAL_BOOTSTRAP_VERSION = 28;
+
+const NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+export interface CloudFormationServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', fail);
+  });
+}
+
+export async function startCloudFormationServer(options: { region: string; accountId: string; host?: string; port?: number; started?: Date }): Promise<CloudFormationServer> {
+  const host = options.host ?? '127.0.0.1';
+  const created = (options.started ?? new Date()).toISOString();
+  const stackId = `arn:aws:cloudformation:${options.region}:${options.accountId}:stack/${BOOTSTRAP_STACK}/${randomUUID()}`;
+  const server = createServer((req, res) => {
+    void readAll(req).then(
+      (text) => {
+        const form = new URLSearchParams(text);
+        const requestId = randomUUID();
+        const reply = (status: number, body: string): void => {
+          res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        };
+        const error = (status: number, code: string, message: string): void =>
+          reply(status, `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+        if (req.method !== 'POST' || form.get('Action') !== 'DescribeStacks') return error(400, 'InvalidAction', 'The local stack answers DescribeStacks only');
+        const name = form.get('StackName') ?? BOOTSTRAP_STACK;
+        if (name !== BOOTSTRAP_STACK && name !== stackId) return error(400, 'ValidationError', `Stack with id ${name.replace(/[<>&]/g, '')} does not exist`);
+        reply(
+          200,
+          `<DescribeStacksResponse xmlns="${NS}"><DescribeStacksResult><Stacks><member>` +
+            `<StackName>${BOOTSTRAP_STACK}</StackName><StackId>${stackId}</StackId><CreationTime>${created}</CreationTime>` +
+            `<StackStatus>CREATE_COMPLETE</StackStatus><Description>This stack includes resources needed to deploy AWS CDK apps into this environment</Description>` +
+            `<Outputs><member><OutputKey>BootstrapVersion</OutputKey><OutputValue>${LOCAL_BOOTSTRAP_VERSION}</OutputValue></member></Outputs>` +
+            `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        );
+      },
+      () => {
+        res.writeHead(400);
+        res.end();
+      },
+    );
+  });
+  guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, host, () => done());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
