@@ -8,10 +8,12 @@
  *
  * Resuming from a cursor (after a restart, or a parked run loaded again): a
  * Wait or a Retry back-off fires at its original time; a task goes on as
- * task-state.ts describes; Map and Parallel branches are not checkpointed,
- * so a Map/Parallel state runs again from its input (its earlier branch
- * events stay in the history, and task tokens handed out inside it are
- * closed).
+ * task-state.ts describes. A top-level Map or Parallel state checkpoints
+ * each finished iteration or branch: its result goes into the cursor
+ * (`done`), written with the child's last events, so on resume (and on
+ * RedriveExecution) only the unfinished ones run again. Maps and Parallels
+ * nested inside a branch or an iteration are not checkpointed on their own:
+ * that enclosing branch or iteration runs again from its input.
  */
 import { evalAssign, evalInteger, stateBindings, type StateExtras } from './bindings';
 import { parseIsoTimestamp, type Catcher, type ChoiceState, type FailState, type Machine, type MapState, type ParallelState, type PassState, type State, type SucceedState, type TaskState, type WaitState } from './definition';
@@ -33,6 +35,19 @@ interface Outcome {
 function qualify(err: unknown, frame: Frame, state: State): unknown {
   if (!(err instanceof StatesError) || err.error !== 'States.QueryEvaluationError' || err.cause_.startsWith('An error occurred while executing the state')) return err;
   return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`, err.alsoMatches, err.location);
+}
+
+/** The finished children a Map/Parallel attempt starts with (resume, redrive), and whether it resumes one already started. */
+interface Children {
+  done: Record<string, Json> | undefined;
+  resumed: boolean;
+}
+
+/** The finished children of a running Map/Parallel attempt (see Interpreter.checkpoints). */
+interface Finished {
+  has(i: number): boolean;
+  get(i: number): Json | undefined;
+  commit(child: Frame, i: number, result: Json): Promise<void>;
 }
 
 /** The JSON text AWS shows for a value in a cause (compact). */
@@ -221,7 +236,9 @@ export class Interpreter {
   /** Task, Parallel and Map: attempts, Retry back-offs (stored, so they survive a restart) and Catch. */
   private async runRetryable(frame: Frame, state: TaskState | ParallelState | MapState, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
     let rc = res?.rc ? [...res.rc] : state.retry.map(() => 0);
-    let resume = res;
+    // a cursor without a phase but with finished children: a redriven Map/Parallel, entered again
+    let done = res?.done;
+    let resume = res?.p ? res : undefined;
     if (!resume) this.entered(frame, state, input);
     for (;;) {
       try {
@@ -232,8 +249,12 @@ export class Interpreter {
         const retryCount = rc.reduce((a, b) => a + b, 0);
         let result: Json;
         if (state.type === 'Task') result = await this.tasks.attempt(frame, state, input, at, resume, rc, retryCount);
-        else if (state.type === 'Parallel') result = await this.parallelAttempt(frame, state, input, at, rc, retryCount);
-        else result = await this.mapAttempt(frame, state, input, at, rc, retryCount);
+        else {
+          const children = { done, resumed: resume?.p === 'branches' };
+          done = undefined; // a retry runs every branch again
+          if (state.type === 'Parallel') result = await this.parallelAttempt(frame, state, input, at, rc, retryCount, children);
+          else result = await this.mapAttempt(frame, state, input, at, rc, retryCount, children);
+        }
         resume = undefined;
         const b = this.bindings(frame, state.name, input, at, { result, retryCount });
         const assigned = await evalAssign(state.assign, b);
@@ -244,6 +265,7 @@ export class Interpreter {
         if (err instanceof Halt) throw err;
         frame.scope.check();
         resume = undefined;
+        done = undefined;
         const se = toStatesError(this.reportEvaluation(frame, state, qualify(err, frame, state)));
         if (se.error === 'States.Runtime') throw se;
         const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true, se.alsoMatches));
@@ -275,23 +297,24 @@ export class Interpreter {
     return { next: catcher.next, output };
   }
 
-  private async parallelAttempt(frame: Frame, state: ParallelState, input: Json, at: number, rc: number[], retryCount: number): Promise<Json> {
-    this.journal.emit(frame, 'ParallelStateStarted');
-    await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }));
+  private async parallelAttempt(frame: Frame, state: ParallelState, input: Json, at: number, rc: number[], retryCount: number, children: Children): Promise<Json> {
+    if (!children.resumed) this.journal.emit(frame, 'ParallelStateStarted');
+    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children.done);
     const b = this.bindings(frame, state.name, input, at, { retryCount });
     const branchInput = state.arguments ? await evaluateTemplate(state.arguments, b) : input;
     const scope = frame.scope.child();
     const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
-    const branches = state.branches.map(async (m) => {
+    const branches = state.branches.map(async (m, bi) => {
+      if (finished.has(bi)) return finished.get(bi)!;
       const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev };
       const out = await this.runMachine(f, m, m.startAt, branchInput, undefined);
-      await this.journal.commit(f);
+      await finished.commit(f, bi, out);
       return out;
     });
     return this.joinChildren(frame, scope, branches, 'ParallelStateSucceeded', 'ParallelStateFailed');
   }
 
-  private async mapAttempt(frame: Frame, state: MapState, input: Json, at: number, rc: number[], retryCount: number): Promise<Json> {
+  private async mapAttempt(frame: Frame, state: MapState, input: Json, at: number, rc: number[], retryCount: number, children: Children): Promise<Json> {
     const b = this.bindings(frame, state.name, input, at, { retryCount });
     let items: Json;
     try {
@@ -315,8 +338,8 @@ export class Interpreter {
       throw reported;
     }
     const maxConcurrency = state.maxConcurrency ? await evalInteger(state.maxConcurrency, b, 'MaxConcurrency', 0) : 0;
-    this.journal.emit(frame, 'MapStateStarted', { length: items.length });
-    await this.journal.commit(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }));
+    if (!children.resumed) this.journal.emit(frame, 'MapStateStarted', { length: items.length });
+    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children.done);
     const scope = frame.scope.child();
     const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
     const results: Json[] = new Array<Json>(items.length).fill(null);
@@ -324,6 +347,10 @@ export class Interpreter {
     const worker = async (): Promise<void> => {
       while (nextIndex < items.length) {
         const i = nextIndex++;
+        if (finished.has(i)) {
+          results[i] = finished.get(i)!;
+          continue;
+        }
         const value = items[i]!;
         const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev, mapItem: { Index: i, Value: value } };
         this.journal.emit(f, 'MapIterationStarted', { name: state.name, index: i });
@@ -335,7 +362,7 @@ export class Interpreter {
           results[i] = await this.runMachine(iterFrame, state.processor, state.processor.startAt, itemInput, undefined);
           f.prev = iterFrame.prev;
           this.journal.emit(f, 'MapIterationSucceeded', { name: state.name, index: i });
-          await this.journal.commit(f);
+          await finished.commit(f, i, results[i]);
         } catch (err) {
           if (iterFrame) f.prev = iterFrame.prev;
           if (!(err instanceof Halt) && !scope.cancelled) {
@@ -351,6 +378,29 @@ export class Interpreter {
     const workers = Array.from({ length: Math.max(n, 0) }, () => worker());
     await this.joinChildren(frame, scope, workers, 'MapStateSucceeded', 'MapStateFailed');
     return results;
+  }
+
+  /**
+   * Stores the cursor of a Map/Parallel state running its children and
+   * returns what records each finished child: on the top level its result
+   * joins the cursor's `done` (written with the child's last events), so a
+   * resume or a redrive runs only the others. Nested, a child's events are
+   * just committed.
+   */
+  private async checkpoints(frame: Frame, cursor: Cursor, done: Record<string, Json> | undefined): Promise<Finished> {
+    const results = new Map<number, Json>(Object.entries(done ?? {}).map(([k, v]) => [Number(k), v]));
+    await this.journal.commit(frame, done ? { ...cursor, done } : cursor);
+    return {
+      has: (i) => results.has(i),
+      get: (i) => results.get(i),
+      commit: async (child, i, result) => {
+        if (!frame.top) return this.journal.commit(child);
+        results.set(i, result);
+        const run = frame.run;
+        run.cursor = { ...run.cursor, done: { ...run.cursor.done, [i]: result } };
+        await this.journal.commit({ ...child, top: true }, run.cursor);
+      },
+    };
   }
 
   /**

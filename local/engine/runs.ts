@@ -177,7 +177,7 @@ export class Runs {
     const c = run.cursor;
     const frame: Frame = { run, scope: run.scope, top: true, vars: c.v, prev: c.pe, enteredId: c.ei };
     try {
-      const output = await this.interpreter.runMachine(frame, run.def.machine, c.s, c.in, c.p ? c : undefined);
+      const output = await this.interpreter.runMachine(frame, run.def.machine, c.s, c.in, c.p || c.done ? c : undefined);
       const text = JSON.stringify(output);
       this.journal.emit(frame, 'ExecutionSucceeded', { output: text, outputDetails: { truncated: false } });
       await this.finish(run, { status: 'SUCCEEDED', stopDate: this.time.execNow(run), output: text });

@@ -52,6 +52,8 @@ export interface Cursor {
   hbd?: number;
   /** Evaluated task Arguments (re-used when a running task is re-invoked after a restart). */
   args?: Json;
+  /** A top-level Map/Parallel: results of its finished iterations/branches by index (not run again on resume or redrive). */
+  done?: Record<string, Json>;
   /** Last event id of the top-level path (previousEventId of the next event). */
   pe: number;
   /** Id of the current state's StateEntered event (once entered). */

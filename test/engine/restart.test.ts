@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROLE_ARN, definition, eventually, fullHistory, lambdaArn, sfnClient } from './fixtures/sfn-harness';
-import { ATTEMPTS_DIR, EFFECTS_FILE, TOKENS_FILE } from './fixtures/restart-lambdas';
+import { ATTEMPTS_DIR, CALLS_FILE, EFFECTS_FILE, TOKENS_FILE } from './fixtures/restart-lambdas';
 import { openDurableStore } from '../../local/engine/cli';
 import { createEngine } from '../../local/engine/index';
 
@@ -63,6 +63,38 @@ const MACHINES: Record<string, string> = {
       Next: 'After',
     },
     After: AFTER('retry'),
+  }),
+};
+
+/** One slow Lambda call, counted per execution and key in CALLS_FILE. */
+const SLOW = (key: string, ms: number, value: string) => ({
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke',
+  Arguments: { FunctionName: lambdaArn('slow'), Payload: { run: '{% $states.context.Execution.Name %}', key, ms, value } },
+  Output: '{% $states.result.Payload %}',
+  End: true,
+});
+
+const FAN_OUT: Record<string, string> = {
+  map: definition({
+    Each: {
+      Type: 'Map',
+      Items: '{% $states.input.items %}',
+      MaxConcurrency: 3,
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Work', States: { Work: SLOW('{% $string($states.input) %}', 120, '{% $states.input %}') } },
+      End: true,
+    },
+  }),
+  parallel: definition({
+    Both: {
+      Type: 'Parallel',
+      Branches: [
+        { StartAt: 'A', States: { A: SLOW('a', 50, '{% 1 %}') } },
+        { StartAt: 'B', States: { B: SLOW('b', 100, '{% 2 %}') } },
+        { StartAt: 'C', States: { C: SLOW('c', 3000, '{% 3 %}') } },
+      ],
+      End: true,
+    },
   }),
 };
 
@@ -319,5 +351,68 @@ describe('restart', () => {
       await engine.stop();
       await handle.close();
     }
+  });
+
+  it('Map and Parallel resume after a SIGKILL where they stopped: finished iterations and branches are not run again', { timeout: 60_000 }, async () => {
+    const dir = join(testDir, 'fan-out');
+    const data = join(dir, 'data');
+    mkdirSync(dir, { recursive: true });
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const calls = () => {
+      const n = new Map<string, number>();
+      for (const l of lines(join(dir, CALLS_FILE)) as unknown as { run: string; key: string }[]) n.set(`${l.run}/${l.key}`, (n.get(`${l.run}/${l.key}`) ?? 0) + 1);
+      return n;
+    };
+    const first = await startHost(dir, data);
+    hosts.push(first);
+    for (const [name, def] of Object.entries(FAN_OUT)) await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
+    await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map`, name: 'm-1', input: JSON.stringify({ items }) }));
+    await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel`, name: 'p-1', input: '{}' }));
+    // Kill in the middle: some iterations stored as succeeded, most not started; branches a and b done, c running.
+    const succeededBefore = await eventually(
+      'a third of the iterations stored',
+      async () => {
+        const done = (await fullHistory(first.sfn, execArn('map', 'm-1'))).filter((e) => e.type === 'MapIterationSucceeded').map((e) => e.mapIterationSucceededEventDetails!.index!);
+        return done.length >= 15 ? done : undefined;
+      },
+      20_000,
+    );
+    await eventually('branches a and b returned', () => (calls().has('p-1/a') && calls().has('p-1/b') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // their results stored (c takes 3 s)
+    await kill(first);
+    const before = calls();
+    expect(before.size).toBeLessThan(50 + 3);
+
+    const second = await startHost(dir, data);
+    hosts.push(second);
+    const finished = async (name: string, arn: string) =>
+      eventually(`${name} finished`, async () => {
+        const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+        return d.status === 'RUNNING' ? undefined : d;
+      }, 20_000, 100);
+    // Uninterrupted runs of the same machines, for the expected outputs.
+    await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map`, name: 'm-ref', input: JSON.stringify({ items }) }));
+    await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel`, name: 'p-ref', input: '{}' }));
+    const [m1, p1, mRef, pRef] = await Promise.all([
+      finished('m-1', execArn('map', 'm-1')),
+      finished('p-1', execArn('parallel', 'p-1')),
+      finished('m-ref', execArn('map', 'm-ref')),
+      finished('p-ref', execArn('parallel', 'p-ref')),
+    ]);
+    expect([m1.status, p1.status, mRef.status, pRef.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(JSON.parse(m1.output!)).toEqual(JSON.parse(mRef.output!));
+    expect(JSON.parse(p1.output!)).toEqual(JSON.parse(pRef.output!));
+
+    const after = calls();
+    // Every iteration stored as succeeded before the kill ran once; the others at most twice (once if not started).
+    for (const i of succeededBefore) expect(after.get(`m-1/${i}`), `iteration ${i}`).toBe(1);
+    for (const i of items) expect(after.get(`m-1/${i}`)).toBeGreaterThanOrEqual(1);
+    const mapCalls = items.reduce((n, i) => n + after.get(`m-1/${i}`)!, 0);
+    expect(mapCalls).toBeLessThanOrEqual(50 + 3); // only those in flight at the kill (MaxConcurrency 3) ran twice
+    expect([after.get('p-1/a'), after.get('p-1/b'), after.get('p-1/c')]).toEqual([1, 1, 2]);
+    // Each iteration has one MapIterationSucceeded in the history, and the Map started once.
+    const types = (await fullHistory(second.sfn, execArn('map', 'm-1'))).map((e) => e.type);
+    expect(types.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(50);
+    expect(types.filter((t) => t === 'MapStateStarted')).toHaveLength(1);
   });
 });
