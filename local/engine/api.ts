@@ -19,6 +19,7 @@ export type EngineErrorCode =
   | 'ExecutionAlreadyExists'
   | 'ExecutionDoesNotExist'
   | 'ExecutionLimitExceeded'
+  | 'ExecutionNotRedrivable'
   | 'StateMachineAlreadyExists'
   | 'StateMachineDoesNotExist'
   | 'StateMachineDeleting'
@@ -110,6 +111,9 @@ export interface ExecutionSummary {
   status: ExecutionStatus;
   startDate: Date;
   stopDate?: Date;
+  /** RedriveExecution: how many times (absent: never), and when the last one began. */
+  redriveCount?: number;
+  redriveDate?: Date;
 }
 
 export interface ExecutionDescription extends ExecutionSummary {
@@ -117,6 +121,9 @@ export interface ExecutionDescription extends ExecutionSummary {
   output?: string;
   error?: string;
   cause?: string;
+  /** Whether RedriveExecution would take it now, and why not. */
+  redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE';
+  redriveStatusReason?: string;
   /** Not in the AWS API: the state(s) the execution is in now, for consoles. */
   currentStates?: string[];
 }
@@ -152,7 +159,9 @@ export interface Engine {
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): Promise<{ executionArn: string; startDate: Date }>;
   stopExecution(input: { executionArn: string; error?: string; cause?: string }): Promise<{ stopDate: Date }>;
   describeExecution(executionArn: string): Promise<ExecutionDescription>;
-  listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Promise<Page<ExecutionSummary>>;
+  listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; redriveFilter?: 'REDRIVEN' | 'NOT_REDRIVEN'; maxResults?: number; nextToken?: string }): Promise<Page<ExecutionSummary>>;
+  /** Goes on with a FAILED, TIMED_OUT or ABORTED execution from the state it stopped in (see redrive.ts). */
+  redriveExecution(input: { executionArn: string; clientToken?: string }): Promise<{ redriveDate: Date }>;
   getExecutionHistory(input: { executionArn: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean; includeExecutionData?: boolean }): Promise<Page<HistoryEvent>>;
 
   sendTaskSuccess(input: { taskToken: string; output: string }): Promise<void>;

@@ -303,10 +303,18 @@ export class DynamoDBStore implements ExecutionStoreImpl {
         if (!d) throw new Error(`commit to unknown execution ${executionArn}`);
         head = JSON.parse(d) as ExecutionRecord;
       }
+      const last = c.cursor ?? head.cursor;
       const rec: ExecutionRecord = { ...head, ...c.final, eventCount: c.eventCount };
       delete rec.cursor;
+      if (last) rec.lastCursor = last;
       await Promise.all([written, this.put(this.headItem(rec))]);
     }
+  }
+
+  /** The ExecutionRedriven chunk (with the new cursor) first, then the head back to RUNNING. */
+  async redrive(rec: ExecutionRecord, events: StoredEvent[]): Promise<void> {
+    await this.enqueue({ chunk: { arn: rec.executionArn, events, n: rec.eventCount, cursor: rec.cursor } });
+    await this.put(this.headItem(rec));
   }
 
   private put(item: Item): Promise<void> {

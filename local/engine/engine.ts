@@ -1,7 +1,8 @@
 /**
  * `EngineImpl`, the Step Functions API of the embedded engine (the `Engine`
  * contract of api.ts): state machines, StartExecution, StopExecution,
- * DescribeExecution, ListExecutions, GetExecutionHistory and the task token
+ * DescribeExecution, ListExecutions, GetExecutionHistory, RedriveExecution
+ * (its rules: redrive.ts) and the task token
  * callbacks. It checks requests, reads the store and answers in the API's
  * shapes; the executions it starts are driven by runs.ts (loaded and parked
  * executions) and interpreter.ts (the states).
@@ -24,6 +25,7 @@ import { StatesError } from './errors';
 import { ExecutionTime } from './execution-time';
 import type { Json } from './jsonata-eval';
 import { MemoryStore } from './memory-store';
+import { notRedrivableReason, redriven } from './redrive';
 import { Runs } from './runs';
 import type { Cursor, ExecutionRecord, ExecutionStoreImpl, StateMachineRecord, StoredEvent } from './store';
 import { MAX_PAYLOAD } from './task-state';
@@ -88,6 +90,13 @@ function toHistoryEvent(e: StoredEvent, includeData: boolean): HistoryEvent {
   return out;
 }
 
+/** The redrive count and date of an execution, when it was redriven. */
+function redriveOf(e: { redriveCount?: number; redriveDate?: number }): { redriveCount?: number; redriveDate?: Date } {
+  return e.redriveCount ? { redriveCount: e.redriveCount, redriveDate: new Date(e.redriveDate!) } : {};
+}
+
+const RUNNING_NOT_REDRIVABLE = { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is RUNNING and cannot be redriven.' } as const;
+
 export class EngineImpl implements Engine {
   readonly store: ExecutionStoreImpl;
   private readonly time: ExecutionTime;
@@ -97,6 +106,8 @@ export class EngineImpl implements Engine {
   private readonly runs: Runs;
   /** Write-through cache of state machine records (this engine is the store's only writer). */
   private machines = new Map<string, StateMachineRecord>();
+  /** Executions a RedriveExecution call is starting again. */
+  private redriving = new Set<string>();
   private started: Promise<void> | undefined;
 
   constructor(options: EngineOptions = {}) {
@@ -323,6 +334,8 @@ export class EngineImpl implements Engine {
         status: 'RUNNING',
         startDate: new Date(run.startDate),
         input: run.input,
+        ...redriveOf(run),
+        ...RUNNING_NOT_REDRIVABLE,
         currentStates: [...run.current.keys()],
       };
     }
@@ -330,10 +343,10 @@ export class EngineImpl implements Engine {
     if (parked) {
       const name = executionArn.slice(executionArn.lastIndexOf(':') + 1);
       const stateMachineArn = executionArn.slice(0, executionArn.lastIndexOf(':')).replace(':execution:', ':stateMachine:');
-      return { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: new Date(parked.startDate), input: parked.input, currentStates: [parked.state] };
+      return { executionArn, stateMachineArn, name, status: 'RUNNING', startDate: new Date(parked.startDate), input: parked.input, ...redriveOf(parked), ...RUNNING_NOT_REDRIVABLE, currentStates: [parked.state] };
     }
     const done = this.runs.finishedDescription(executionArn);
-    if (done) return { ...done };
+    if (done && done.status === 'SUCCEEDED') return { ...done, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven.' };
     const rec = await this.store.getExecution(executionArn);
     if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     const d: ExecutionDescription = {
@@ -348,6 +361,10 @@ export class EngineImpl implements Engine {
     if (rec.output !== undefined) d.output = rec.output;
     if (rec.error !== undefined) d.error = rec.error;
     if (rec.cause !== undefined) d.cause = rec.cause;
+    Object.assign(d, redriveOf(rec));
+    const reason = notRedrivableReason(rec, await this.findMachine(rec.stateMachineArn), this.time.execNow(rec));
+    d.redriveStatus = reason ? 'NOT_REDRIVABLE' : 'REDRIVABLE';
+    if (reason) d.redriveStatusReason = reason;
     if (rec.status === 'RUNNING') {
       const run = this.runs.loadedRun(executionArn);
       d.currentStates = run ? [...run.current.keys()] : rec.cursor ? [rec.cursor.s] : [];
@@ -355,7 +372,7 @@ export class EngineImpl implements Engine {
     return d;
   }
 
-  async listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; maxResults?: number; nextToken?: string }): Promise<Page<ExecutionSummary>> {
+  async listExecutions(input: { stateMachineArn: string; statusFilter?: ExecutionStatus; redriveFilter?: 'REDRIVEN' | 'NOT_REDRIVEN'; maxResults?: number; nextToken?: string }): Promise<Page<ExecutionSummary>> {
     await this.ready();
     await this.getMachine(input.stateMachineArn).catch(async (err: unknown) => {
       // executions of a deleted machine stay listable only if some exist
@@ -371,14 +388,48 @@ export class EngineImpl implements Engine {
       maxResults: maxResults(input.maxResults),
       nextToken: input.nextToken ? decodeToken(input.nextToken) : undefined,
     });
+    // redriveFilter applies to the page read (a page can come out shorter than maxResults, as a filtered DynamoDB query's does)
+    const wanted = input.redriveFilter === undefined ? page.items : page.items.filter((r) => (input.redriveFilter === 'REDRIVEN') === (r.redriveCount ?? 0) > 0);
     return {
-      items: page.items.map((r) => {
+      items: wanted.map((r) => {
         const s: ExecutionSummary = { executionArn: r.executionArn, stateMachineArn: r.stateMachineArn, name: r.name, status: r.status, startDate: new Date(r.startDate) };
         if (r.stopDate !== undefined) s.stopDate = new Date(r.stopDate);
-        return s;
+        return Object.assign(s, redriveOf(r));
       }),
       ...(page.nextToken ? { nextToken: encodeToken(page.nextToken) } : {}),
     };
+  }
+
+  /** RedriveExecution (the rules and what it writes: redrive.ts). */
+  async redriveExecution(input: { executionArn: string; clientToken?: string }): Promise<{ redriveDate: Date }> {
+    await this.ready();
+    checkArn(input.executionArn, 'execution');
+    const arn = input.executionArn;
+    if (this.redriving.has(arn) || this.runs.loadedRun(arn) || this.runs.parkedExecution(arn)) {
+      throw new EngineError('ExecutionNotRedrivable', 'Execution is RUNNING and cannot be redriven.');
+    }
+    this.redriving.add(arn);
+    try {
+      const rec = await this.store.getExecution(arn);
+      if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+      const reason = notRedrivableReason(rec, await this.findMachine(rec.stateMachineArn), this.time.execNow(rec));
+      if (reason) throw new EngineError('ExecutionNotRedrivable', reason);
+      const def = await this.definitions.load(rec.definitionId);
+      const next = redriven(rec, this.time.execNow(rec));
+      await this.store.redrive(next.rec, [next.event]);
+      this.runs.launch(next.rec, def, next.rec.cursor!);
+      return { redriveDate: new Date(next.rec.redriveDate!) };
+    } finally {
+      this.redriving.delete(arn);
+    }
+  }
+
+  /** The state machine record, or undefined once deleted. */
+  private findMachine(arn: string): Promise<StateMachineRecord | undefined> {
+    return this.getMachine(arn).catch((err: unknown) => {
+      if (err instanceof EngineError && err.code === 'StateMachineDoesNotExist') return undefined;
+      throw err;
+    });
   }
 
   async getExecutionHistory(input: { executionArn: string; maxResults?: number; nextToken?: string; reverseOrder?: boolean; includeExecutionData?: boolean }): Promise<Page<HistoryEvent>> {

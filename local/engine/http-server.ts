@@ -107,9 +107,11 @@ const SHAPES = {
   },
   StopExecution: { executionArn: ARN, error: ERROR, cause: CAUSE },
   DescribeExecution: { executionArn: ARN },
+  RedriveExecution: { executionArn: ARN, clientToken: { kind: 'string', min: 1, max: 64 } },
   ListExecutions: {
     stateMachineArn: { kind: 'string', min: 1, max: 256 },
     statusFilter: { kind: 'string', oneOf: STATUSES },
+    redriveFilter: { kind: 'string', oneOf: ['REDRIVEN', 'NOT_REDRIVEN'] },
     maxResults: MAX_RESULTS,
     nextToken: NEXT_TOKEN,
   },
@@ -186,7 +188,7 @@ function pageSize(n: number | undefined): number | undefined {
 
 /** The members of an execution that ListExecutions lists and DescribeExecution begins with. */
 function executionSummary(e: ExecutionSummary): ExecutionSummary {
-  return { executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate };
+  return { executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: e.startDate, stopDate: e.stopDate, redriveCount: e.redriveCount ?? 0, redriveDate: e.redriveDate };
 }
 
 type Handler = (engine: Engine, body: Record<string, unknown>) => Promise<unknown>;
@@ -258,7 +260,14 @@ const HANDLERS: Record<SfnAction, Handler> = {
       outputDetails: ex.output === undefined ? undefined : { included: true },
       error: ex.error,
       cause: ex.cause,
+      redriveStatus: ex.redriveStatus,
+      redriveStatusReason: ex.redriveStatusReason,
     };
+  },
+  async RedriveExecution(engine, body) {
+    const req = parseShape(SHAPES.RedriveExecution, body);
+    const res = await engine.redriveExecution({ executionArn: req.executionArn, clientToken: req.clientToken });
+    return { redriveDate: res.redriveDate };
   },
   async ListExecutions(engine, body) {
     const req = parseShape(SHAPES.ListExecutions, body);
@@ -266,7 +275,7 @@ const HANDLERS: Record<SfnAction, Handler> = {
       // AWS also accepts a mapRunArn here; this engine has no distributed Map.
       throw validationError('stateMachineArn', 'Member must not be null (a stateMachineArn is required)', undefined);
     }
-    const page = await engine.listExecutions({ stateMachineArn: req.stateMachineArn, statusFilter: req.statusFilter, maxResults: pageSize(req.maxResults), nextToken: req.nextToken });
+    const page = await engine.listExecutions({ stateMachineArn: req.stateMachineArn, statusFilter: req.statusFilter, redriveFilter: req.redriveFilter, maxResults: pageSize(req.maxResults), nextToken: req.nextToken });
     return {
       executions: page.items.map(executionSummary),
       nextToken: page.nextToken,

@@ -68,9 +68,18 @@ export class MemoryStore implements ExecutionStoreImpl {
     let rec: ExecutionRecord = { ...e.rec, eventCount: c.eventCount };
     if (c.cursor) rec.cursor = c.cursor;
     if (c.final) {
+      const last = c.cursor ?? e.rec.cursor;
       rec = { ...(c.head ?? rec), ...c.final, eventCount: c.eventCount };
       delete rec.cursor;
+      if (last) rec.lastCursor = last;
     }
+    e.rec = rec;
+  }
+
+  async redrive(rec: ExecutionRecord, events: StoredEvent[]): Promise<void> {
+    const e = this.executions.get(rec.executionArn);
+    if (!e) throw new Error(`redrive of unknown execution ${rec.executionArn}`);
+    for (const ev of events) e.events.push(ev);
     e.rec = rec;
   }
 

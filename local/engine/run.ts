@@ -27,6 +27,9 @@ export interface Run {
   startDate: number;
   input: string;
   roleArn: string;
+  /** RedriveExecution: how many times, and when (execution time) the last one began. */
+  redriveCount?: number;
+  redriveDate?: number;
   definitionId: string;
   def: CompiledDefinition;
   cursor: Cursor;
@@ -96,6 +99,7 @@ export function newRun(rec: ExecutionRecord, def: CompiledDefinition, cursor: Cu
     startDate: rec.startDate,
     input: rec.input,
     roleArn: rec.roleArn,
+    ...(rec.redriveCount ? { redriveCount: rec.redriveCount, redriveDate: rec.redriveDate } : {}),
     definitionId: rec.definitionId,
     def,
     cursor,

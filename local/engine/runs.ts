@@ -35,6 +35,8 @@ interface Parked {
   state: string;
   startDate: number;
   input: string;
+  redriveCount?: number;
+  redriveDate?: number;
   /** Wakes it at its task deadline or its execution timeout. */
   timer?: Timer;
   /** Resolves once the run that parked has unwound (at once for one found parked at start). */
@@ -94,7 +96,8 @@ export class Runs {
       }
       const c = rec.cursor;
       if (c.p === 'task' && c.sub === 1 && c.tk !== undefined && c.hb === undefined) {
-        this.addParked({ arn: rec.executionArn, token: c.tk, state: c.s, startDate: rec.startDate, input: rec.input, unwound: Promise.resolve() }, c.to, def.timeoutSeconds);
+        const redrive = rec.redriveCount ? { redriveCount: rec.redriveCount, redriveDate: rec.redriveDate } : {};
+        this.addParked({ arn: rec.executionArn, token: c.tk, state: c.s, startDate: rec.startDate, input: rec.input, ...redrive, unwound: Promise.resolve() }, c.to, def.timeoutSeconds);
         return;
       }
       this.launch(rec, def, rec.cursor);
@@ -141,7 +144,8 @@ export class Runs {
     const run = newRun(rec, def, cursor);
     this.runs.set(run.arn, run);
     if (run.def.timeoutSeconds !== undefined) {
-      const due = run.startDate + run.def.timeoutSeconds * 1000;
+      // a redriven execution has its TimeoutSeconds again from the redrive
+      const due = (run.redriveDate ?? run.startDate) + run.def.timeoutSeconds * 1000;
       const t = this.time.at(run, due, () => void this.timeOut(run));
       run.scope.onCancel(() => this.time.cancel(t));
     }
@@ -220,6 +224,10 @@ export class Runs {
       roleArn: run.roleArn,
       eventCount: run.eventCount,
     };
+    if (run.redriveCount) {
+      head.redriveCount = run.redriveCount;
+      head.redriveDate = run.redriveDate;
+    }
     const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: run.cursor, final, head });
     const all = Promise.all([run.chain, p]).then(() => undefined);
     run.chain = all.catch(() => undefined);
@@ -234,6 +242,10 @@ export class Runs {
         stopDate: new Date(final.stopDate),
         input: run.input,
       };
+      if (run.redriveCount) {
+        d.redriveCount = run.redriveCount;
+        d.redriveDate = new Date(run.redriveDate!);
+      }
       if (final.output !== undefined) d.output = final.output;
       if (final.error !== undefined) d.error = final.error;
       if (final.cause !== undefined) d.cause = final.cause;
@@ -298,7 +310,7 @@ export class Runs {
   }
 
   private addParked(p: Parked, taskDue: number | undefined, timeoutSeconds: number | undefined): void {
-    const dues = [taskDue, timeoutSeconds === undefined ? undefined : p.startDate + timeoutSeconds * 1000].filter((d): d is number => d !== undefined);
+    const dues = [taskDue, timeoutSeconds === undefined ? undefined : (p.redriveDate ?? p.startDate) + timeoutSeconds * 1000].filter((d): d is number => d !== undefined);
     if (dues.length > 0) {
       p.timer = this.time.at(p, Math.min(...dues), () => {
         this.wake(p).catch((err: unknown) => console.error(`engine: cannot resume ${p.arn}: ${(err as Error).message}`));
@@ -318,7 +330,8 @@ export class Runs {
   private park(run: Run, token: string, state: string, taskDue: number | undefined): void {
     this.tokens.delete(token);
     let unwound!: () => void;
-    const p: Parked = { arn: run.arn, token, state, startDate: run.startDate, input: run.input, unwound: new Promise<void>((done) => (unwound = done)) };
+    const redrive = run.redriveCount ? { redriveCount: run.redriveCount, redriveDate: run.redriveDate } : {};
+    const p: Parked = { arn: run.arn, token, state, startDate: run.startDate, input: run.input, ...redrive, unwound: new Promise<void>((done) => (unwound = done)) };
     run.parked = unwound;
     this.addParked(p, taskDue, run.def.timeoutSeconds);
     run.scope.cancel();

@@ -89,6 +89,11 @@ export interface ExecutionRecord {
   eventCount: number;
   /** Present while RUNNING. */
   cursor?: Cursor;
+  /** Once it has ended: the cursor it stopped at (where RedriveExecution goes on from). */
+  lastCursor?: Cursor;
+  /** RedriveExecution: how many times, and the execution time (ms) of the last. */
+  redriveCount?: number;
+  redriveDate?: number;
 }
 
 export interface ExecutionCommit {
@@ -144,6 +149,8 @@ export interface ExecutionStoreImpl {
   listRunning(): Promise<ExecutionRecord[]>;
   /** The same, handed over one at a time without holding them all (a restart with 10,000 of them). */
   forEachRunning(fn: (rec: ExecutionRecord) => void | Promise<void>): Promise<void>;
+  /** RedriveExecution: appends `events` (ExecutionRedriven) and makes `rec` (RUNNING, with its cursor) the execution's record. */
+  redrive(rec: ExecutionRecord, events: StoredEvent[]): Promise<void>;
   /** All events of an execution, in id order. */
   getHistory(arn: string): Promise<StoredEvent[]>;
 }

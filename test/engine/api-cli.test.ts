@@ -177,4 +177,32 @@ describe.skipIf(!hasAwsCli)('the AWS CLI with --endpoint-url', () => {
     const missing = await aws(['describe-execution', '--execution-arn', `${executionArn}-nope`]);
     expect(missing.stderr).toContain('(ExecutionDoesNotExist)');
   });
+
+  it('redrive-execution: a stopped execution goes on (redriveCount, ExecutionRedriven); a succeeded one is ExecutionNotRedrivable', { timeout: 120_000 }, async () => {
+    const def = definition({ Hold: { Type: 'Wait', Seconds: 3600, End: true } });
+    const { stateMachineArn } = JSON.parse((await aws(['create-state-machine', '--name', 'cli-redrive', '--role-arn', ROLE_ARN, '--definition', def])).stdout) as { stateMachineArn: string };
+    const { executionArn } = JSON.parse((await aws(['start-execution', '--state-machine-arn', stateMachineArn, '--name', 'held'])).stdout) as { executionArn: string };
+    await aws(['stop-execution', '--execution-arn', executionArn]);
+
+    const redriven = await aws(['redrive-execution', '--execution-arn', executionArn]);
+    expect(redriven.stderr).toBe('');
+    expect(JSON.parse(redriven.stdout)).toHaveProperty('redriveDate');
+    const d = JSON.parse((await aws(['describe-execution', '--execution-arn', executionArn])).stdout) as Record<string, unknown>;
+    expect(d).toMatchObject({ status: 'RUNNING', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE' });
+    expect(d.redriveDate).toBeDefined();
+    const hist = JSON.parse((await aws(['get-execution-history', '--execution-arn', executionArn])).stdout) as { events: { type: string; executionRedrivenEventDetails?: unknown }[] };
+    expect(hist.events.find((e) => e.type === 'ExecutionRedriven')?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+    const listed = JSON.parse((await aws(['list-executions', '--state-machine-arn', stateMachineArn, '--redrive-filter', 'REDRIVEN'])).stdout) as { executions: { name: string; redriveCount: number }[] };
+    expect(listed.executions.map((e) => [e.name, e.redriveCount])).toEqual([['held', 1]]);
+    await aws(['stop-execution', '--execution-arn', executionArn]);
+
+    const pass = definition({ Done: { Type: 'Pass', End: true } });
+    const sm2 = (JSON.parse((await aws(['create-state-machine', '--name', 'cli-redrive-ok', '--role-arn', ROLE_ARN, '--definition', pass])).stdout) as { stateMachineArn: string }).stateMachineArn;
+    const ok = (JSON.parse((await aws(['start-execution', '--state-machine-arn', sm2])).stdout) as { executionArn: string }).executionArn;
+    await h.engine.waitForExecution(ok, { timeoutMs: 5_000 });
+    const refused = await aws(['redrive-execution', '--execution-arn', ok]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('(ExecutionNotRedrivable)');
+    expect(refused.stderr).toContain('Execution is SUCCEEDED and cannot be redriven.');
+  });
 });

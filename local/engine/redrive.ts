@@ -1,0 +1,48 @@
+/**
+ * RedriveExecution's rules, as AWS states them: which executions can be
+ * redriven (a STANDARD execution that ended FAILED, TIMED_OUT or ABORTED,
+ * less than 14 days ago, whose state machine still exists and whose history
+ * has room left), the reasons AWS gives for the others (DescribeExecution's
+ * `redriveStatusReason`, the message of ExecutionNotRedrivable), and the
+ * record and ExecutionRedriven event a redrive writes.
+ *
+ * A redriven execution keeps its ARN, input, start date and definition (the
+ * one it started with, even if the state machine was updated since) and goes
+ * on from the cursor it stopped at: the state that failed, timed out or was
+ * stopped is entered again with the input and variables it had. A Map or
+ * Parallel state of the top level runs only its iterations or branches that
+ * did not succeed (their results are in the cursor, see interpreter.ts);
+ * nested ones run again as part of their enclosing iteration or branch. Its
+ * TimeoutSeconds counts again from the redrive.
+ */
+import type { Cursor, ExecutionRecord, StateMachineRecord, StoredEvent } from './store';
+
+/** How long after it stopped an execution can be redriven. */
+export const REDRIVABLE_PERIOD_MS = 14 * 24 * 3600 * 1000;
+/** AWS's limit of history events per execution. */
+const MAX_EVENTS = 25_000;
+
+/** Why `rec` cannot be redriven now (AWS's wording), or undefined when it can. */
+export function notRedrivableReason(rec: ExecutionRecord, sm: StateMachineRecord | undefined, now: number): string | undefined {
+  if (rec.status === 'RUNNING' || rec.status === 'SUCCEEDED') return `Execution is ${rec.status} and cannot be redriven.`;
+  if (!sm) return 'State machine is in DELETING status.';
+  if (sm.type === 'EXPRESS') return 'Execution of an EXPRESS state machine cannot be redriven.';
+  if (rec.stopDate !== undefined && now - rec.stopDate > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded.';
+  if (rec.eventCount + 1 >= MAX_EVENTS) return 'Execution history event limit exceeded.';
+  // stored by an engine without RedriveExecution: nothing says where it stopped
+  if (!rec.lastCursor) return 'Execution was started before the launch of RedriveExecution.';
+  return undefined;
+}
+
+/** The RUNNING record and the ExecutionRedriven event of redriving `rec` at execution time `now`. */
+export function redriven(rec: ExecutionRecord, now: number): { rec: ExecutionRecord; event: StoredEvent } {
+  const last = rec.lastCursor!;
+  const redriveCount = (rec.redriveCount ?? 0) + 1;
+  const id = rec.eventCount + 1;
+  const event: StoredEvent = { id, previousEventId: rec.eventCount, timestamp: now, type: 'ExecutionRedriven', executionRedrivenEventDetails: { redriveCount } };
+  // enter the state again (no phase: no retry count, task or timer carried over), with the finished children of a Map/Parallel
+  const cursor: Cursor = { s: last.s, in: last.in, v: last.v, at: now, pe: id };
+  if (last.done) cursor.done = last.done;
+  const { output: _o, error: _e, cause: _c, stopDate: _s, lastCursor: _l, ...kept } = rec;
+  return { rec: { ...kept, status: 'RUNNING', eventCount: id, cursor, redriveCount, redriveDate: now }, event };
+}
