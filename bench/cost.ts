@@ -104,7 +104,8 @@ const steps: Record<PathName, Step[]> = {
   ],
   nurture: [QC('nurture', { reasonCode: 'bad-timing' })],
   disqualified: [QC('disqualify', { reasonCode: 'no-need' })],
-  stalled: [],
+  // Stalled after the request and its escalation time out; the Inside Sales team lead then closes it from the rescue request.
+  stalled: [{ subject: 'Lead stalled at', team: 'inside-sales', answer: 'close', fields: {}, delaySeconds: 1 * DAY, slaSeconds: S.rescueSlaSeconds }],
 };
 
 export interface PathMeasure {

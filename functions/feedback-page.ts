@@ -13,7 +13,7 @@ import { leadSummary } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
 import { feedbackErrorResponse, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from '#lib/feedback/pages';
 import { openReply, submitReply } from '#lib/feedback/replies';
-import { openFeedback, submitFeedback } from '#lib/feedback/requests';
+import { openFeedback, requestDefinition, submitFeedback } from '#lib/feedback/requests';
 import type { FormBody } from '#lib/feedback/steps';
 import { type HttpResult, html, httpMiddlewares } from '#lib/aws/http';
 import { lookupLink } from '#lib/feedback/links';
@@ -69,6 +69,7 @@ export const handler = middy<FeedbackEvent, HttpResult>()
     const { request, lead } = await openFeedback(link);
     const page = renderFormPage({
       step: request.step,
+      definition: requestDefinition(request),
       summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
       ...(query.answer ? { preselect: query.answer } : {}),
       deadline: request.deadline,

@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
-import { ENV, requireEnv } from '#lib/aws/config';
+import { ENV, LOCAL_ENV, optionalEnv, requireEnv } from '#lib/aws/config';
 import { setting } from '#lib/aws/settings';
 import { teamDirectory } from '#lib/teams/directory';
 import type { RequestFeedbackEvent, RequestFeedbackResult } from '#lib/core/contracts';
@@ -18,6 +18,7 @@ import * as z from '#lib/core/zod';
 tableName();
 const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
+const consoleBaseUrl = optionalEnv(LOCAL_ENV.consoleBaseUrl);
 setting('mailFrom');
 const fraction = setting('reminderAfterFraction');
 
@@ -29,13 +30,26 @@ const eventSchema = z.object({
   escalated: z.boolean(),
   reschedules: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
   renewalDue: z.optional(z.boolean()),
+  owner: z.optional(z.string().check(z.maxLength(254))),
+  rescue: z.optional(
+    z.object({
+      kind: z.enum(['failed', 'stalled']),
+      step: z.string().check(z.minLength(1), z.maxLength(80)),
+      attempts: z.number().check(z.int(), z.gte(0)),
+      executionArn: z.string().check(z.minLength(1), z.maxLength(2048)),
+    }),
+  ),
 });
 
 export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
-    const result = await requestFeedback(input, { teams, publicBaseUrl, remindAfterFraction: fraction });
-    metrics.addMetric(input.escalated ? 'FeedbackEscalated' : 'FeedbackRequested', MetricUnit.Count, 1);
+    const result = await requestFeedback(input, { teams, publicBaseUrl, remindAfterFraction: fraction, ...(consoleBaseUrl ? { consoleBaseUrl } : {}) });
+    if (input.rescue) {
+      // What the ops alarm follows (infra/constructs/monitoring.ts): leads that wait for a rescue decision.
+      metrics.addDimension('kind', input.rescue.kind);
+      metrics.addMetric('LeadsAwaitingRescue', MetricUnit.Count, 1);
+    } else metrics.addMetric(input.escalated ? 'FeedbackEscalated' : 'FeedbackRequested', MetricUnit.Count, 1);
     return result;
   });

@@ -16,6 +16,7 @@
  * Every service sits behind local/loopback-guard.mjs (loopback Host names only, no
  * browser page of another origin); the data folder is its owner's only (0700).
  */
+import { LOCAL_ENV } from '#lib/aws/config';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -192,6 +193,7 @@ export function processEnvironment(settings: PipelineSettings, resources: { tabl
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets,
     AWS_EC2_METADATA_DISABLED: 'true',
+    [LOCAL_ENV.consoleBaseUrl]: resources.publicBaseUrl,
     POWERTOOLS_LOG_LEVEL: logLevel,
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',

@@ -117,7 +117,7 @@ describe('lead-lifecycle.asl.json', () => {
     const { States } = fresh();
     const waits = Object.entries(States).filter(([, s]) => s.Resource?.endsWith('.waitForTaskToken'));
     expect(waits.map(([name]) => name).sort()).toEqual(
-      ['Await deal decision', 'Await meeting outcome', 'Await onboarding review', 'Await qualification call', 'Check in with customer'].sort(),
+      ['Await deal decision', 'Await meeting outcome', 'Await onboarding review', 'Await qualification call', 'Check in with customer', 'Await rescue decision'].sort(),
     );
     for (const [name, state] of waits) {
       expect(state.TimeoutSeconds, name).toMatch(/^\{% \$number\('\$\{\w+SlaSeconds\}'\) %\}$/);

@@ -2,7 +2,8 @@
  * The failure path of the real state machine (statemachines/lead-lifecycle.asl.json,
  * substituted as deployed) on the embedded engine, for errors that come
  * without a cause: a step's Catch -> "Needs attention" (the real
- * record-outcome handler, DynamoDB and SES mocked) -> "Lead failed".
+ * record-outcome handler, DynamoDB and SES mocked) -> "Await rescue decision"
+ * (request-feedback stubbed; the test answers as ops would) -> retry, return or close.
  * Issue 13, item 6: ops must be told ("no details given", not "undefined"),
  * the error is recorded on the lead, and the execution fails with the step's
  * error and a cause that says where, not with States.QueryEvaluationError.
@@ -99,61 +100,108 @@ afterEach(async () => {
   for (const e of started.splice(0)) await e.stop();
 });
 
-describe('failure path with an error that has no cause', () => {
-  it('a function error with an empty message: Needs attention tells ops "no details given"; the execution fails with the error', async () => {
+/** The rescue requests the stubbed request-feedback got, and a way to answer them. */
+function rescueStub(): { handler: LambdaHandler; requests: Array<{ taskToken: string; step: string; rescue?: Record<string, unknown> }> } {
+  const requests: Array<{ taskToken: string; step: string; rescue?: Record<string, unknown> }> = [];
+  return {
+    requests,
+    handler: async (event) => {
+      requests.push(event as { taskToken: string; step: string });
+      return {};
+    },
+  };
+}
+
+async function until<T>(what: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i += 1) {
+    const v = what();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('timed out');
+}
+
+const coded = (answer: string, details: Record<string, unknown> = {}) =>
+  JSON.stringify({ step: 'rescue', answer, ratings: {}, details, answeredAt: '2026-04-01T00:00:00.000Z', answeredBy: 'owner' });
+
+describe('failure path: the lead waits for a rescue decision', () => {
+  it('a function error with an empty message: the error is recorded, ops are asked, and "close" fails the execution with the error', async () => {
+    const rescue = rescueStub();
     const { stateMachineArn } = await start({
       QualifyLeadFunctionArn: async () => {
         throw new Error('');
       },
+      RequestFeedbackFunctionArn: rescue.handler,
     });
     const { executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ leadId: 'lead-7' }) });
-    const done = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
+    const asked = await until(() => rescue.requests.find((r) => r.step === 'rescue'));
+    expect(asked.rescue).toEqual({ kind: 'failed', step: 'Qualify lead', attempts: 0, executionArn });
+    expect((await engine.describeExecution(executionArn)).status).toBe('RUNNING');
+    // record-outcome no longer emails: the rescue request does (feedback/rescue.ts).
+    expect(opsMails()).toEqual([]);
+    expect(lastError()).toMatchObject({ step: 'Qualify lead', error: 'Error', cause: '' });
 
+    await engine.sendTaskSuccess({ taskToken: asked.taskToken, output: coded('close') });
+    const done = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
     const events = await history(executionArn);
-    expect(statesEntered(events)).toEqual(['Qualify lead', 'Needs attention', 'Lead failed']);
+    expect(statesEntered(events)).toEqual(['Qualify lead', 'Needs attention', 'Await rescue decision', 'Rescue decision', 'Lead failed']);
     expect(events.filter((e) => e.type === 'EvaluationFailed')).toEqual([]);
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('Error');
-    // Step Functions' cause of a function error is the runtime's JSON, kept as it is after "Failed at <step>: ".
-    expect(done.cause?.startsWith('Failed at Qualify lead: {')).toBe(true);
-    expect(JSON.parse(done.cause?.slice('Failed at Qualify lead: '.length) ?? '')).toMatchObject({ errorType: 'Error', errorMessage: '' });
-
-    const [mail] = opsMails();
-    expect(mail?.Destination?.ToAddresses).toEqual(['ops@example.com']);
-    expect(mail?.Message?.Subject?.Data).toBe('Needs attention: Ada Lovelace (Analytical Engines) failed at "Qualify lead"');
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
-    expect(text).toContain('The workflow failed at "Qualify lead" and stopped. Reason: no details given');
-    expect(text).toContain('Error: Error');
-    expect(text).not.toContain('undefined');
-    expect(lastError()).toMatchObject({ step: 'Qualify lead', error: 'Error', cause: '' });
+    expect(done.cause?.startsWith('Closed after failing at Qualify lead: {')).toBe(true);
   });
 
-  it('a callback failed with an error and no cause: Needs attention tells ops; the execution fails with "no details given"', async () => {
-    const tokens: string[] = [];
+  it('"retry" re-runs the failed step with its input in the same execution, and the lead goes on', async () => {
+    const rescue = rescueStub();
+    let attempts = 0;
+    const inputs: unknown[] = [];
     const { stateMachineArn } = await start({
-      QualifyLeadFunctionArn: async () => ({ route: 'sales-ready', reason: 'fit' }),
-      RequestFeedbackFunctionArn: async (event) => {
-        tokens.push((event as { taskToken: string }).taskToken);
-        return {};
+      QualifyLeadFunctionArn: async (event) => {
+        attempts += 1;
+        inputs.push(event);
+        if (attempts === 1) throw new Error('the scoring table was missing');
+        return { route: 'nurture', reason: 'score-below-threshold' };
       },
+      RequestFeedbackFunctionArn: rescue.handler,
     });
     const { executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ leadId: 'lead-7' }) });
-    for (let i = 0; tokens.length === 0 && i < 200; i += 1) await new Promise((r) => setTimeout(r, 10));
-    await engine.sendTaskFailure({ taskToken: tokens[0] ?? '', error: 'Pipeline.RequestWithdrawn' });
+    const asked = await until(() => rescue.requests.find((r) => r.step === 'rescue'));
+    await engine.sendTaskSuccess({ taskToken: asked.taskToken, output: coded('retry') });
     const done = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
-
     const events = await history(executionArn);
-    expect(statesEntered(events)).toEqual(['Qualify lead', 'Route qualified lead', 'Await qualification call', 'Needs attention', 'Lead failed']);
-    expect(events.filter((e) => e.type === 'EvaluationFailed')).toEqual([]);
-    expect(done).toMatchObject({ status: 'FAILED', error: 'Pipeline.RequestWithdrawn', cause: 'Failed at Await qualification call: no details given' });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(events.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+    expect(attempts).toBe(2);
+    expect(inputs[1]).toEqual(inputs[0]);
+    expect(statesEntered(events)).toEqual([
+      'Qualify lead',
+      'Needs attention',
+      'Await rescue decision',
+      'Rescue decision',
+      'Qualify lead',
+      'Route qualified lead',
+      'Return lead to Marketing',
+      'Lead returned to Marketing',
+    ]);
+  });
 
-    const [mail] = opsMails();
-    expect(mail?.Destination?.ToAddresses).toEqual(['ops@example.com']);
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
-    expect(text).toContain('The workflow failed at "Await qualification call" and stopped. Reason: no details given');
-    expect(text).toContain('Error: Pipeline.RequestWithdrawn');
-    expect(text).not.toContain('undefined');
-    expect(lastError()).toMatchObject({ step: 'Await qualification call', error: 'Pipeline.RequestWithdrawn', cause: '' });
+  it('"return" sends a failed lead back to Marketing', async () => {
+    const rescue = rescueStub();
+    const outcomes: unknown[] = [];
+    const { stateMachineArn } = await start({
+      QualifyLeadFunctionArn: async () => ({ route: 'sales-ready', reason: 'fit' }),
+      RequestFeedbackFunctionArn: rescue.handler,
+    });
+    const { executionArn } = await engine.startExecution({ stateMachineArn, input: JSON.stringify({ leadId: 'lead-7' }) });
+    const first = await until(() => rescue.requests.find((r) => r.step === 'qualification-call'));
+    await engine.sendTaskFailure({ taskToken: first.taskToken, error: 'Pipeline.RequestWithdrawn' });
+    const asked = await until(() => rescue.requests.find((r) => r.step === 'rescue'));
+    expect(asked.rescue).toMatchObject({ kind: 'failed', step: 'Await qualification call' });
+    await engine.sendTaskSuccess({ taskToken: asked.taskToken, output: coded('return') });
+    const done = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
+    outcomes.push(...statesEntered(await history(executionArn)).slice(-2));
+    expect(done.status).toBe('SUCCEEDED');
+    expect(outcomes).toEqual(['Return lead to Marketing', 'Lead returned to Marketing']);
   });
 });
 
@@ -162,15 +210,9 @@ describe('record-outcome for needs-attention without an error or a cause', () =>
     ['missing', {}],
     ['empty', { error: '', cause: '' }],
     ['a Lambda cause with an empty message', { error: ' ', cause: JSON.stringify({ errorMessage: '', errorType: 'Error', trace: [] }) }],
-  ])('%s: ops read "unknown" and "no details given", never "undefined"', async (_what, fields) => {
+  ])('%s: the lead records "unknown" and no cause, never "undefined"; no email (the rescue request tells ops)', async (_what, fields) => {
     await recordOutcome({ leadId: 'lead-7', outcome: 'needs-attention', reason: 'Close deal', ...fields }, lambdaContext('record-outcome'));
-    const [mail] = opsMails();
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
-    const html = mail?.Message?.Body?.Html?.Data ?? '';
-    expect(text).toContain('Reason: no details given');
-    expect(text).toContain('Error: unknown');
-    expect(html).toContain('no details given');
-    expect(`${text}${html}`).not.toContain('undefined');
+    expect(opsMails()).toEqual([]);
     expect(lastError()).toMatchObject({ step: 'Close deal', error: 'unknown', cause: '' });
   });
 });

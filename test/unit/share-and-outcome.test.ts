@@ -220,38 +220,29 @@ describe('record-outcome', () => {
     expect(mails()[0]?.Message?.Body?.Text?.Data).toContain('score-below-threshold');
   });
 
-  it('stalled: emails the asked team lead and ops', async () => {
+  it('stalled: moves the lead to stalled and sends nothing (the rescue request asks the team lead)', async () => {
     await expect(run({ leadId: 'lead-9', outcome: 'stalled', reason: 'Await meeting outcome' })).resolves.toEqual({ stage: 'stalled' });
-    const [mail] = mails();
-    expect(mail?.Destination?.ToAddresses).toEqual(['ae-lead@example.com']);
-    expect(mail?.Destination?.CcAddresses).toEqual(['ops@example.com']);
+    expect(mails()).toEqual([]);
   });
 
-  it('needs-attention: records error and cause on the lead and emails ops, escaped', async () => {
+  it('needs-attention: records error and cause on the lead; no email (the rescue request tells ops)', async () => {
     const cause = `${HOSTILE.script} ${'c'.repeat(5000)}`;
     await run({ leadId: 'lead-9', outcome: 'needs-attention', reason: 'Close deal', error: 'Lambda.Unknown', cause });
     const patch = patchValues(stageUpdate() ?? {});
     expect(patch.lastError).toMatchObject({ step: 'Close deal', error: 'Lambda.Unknown', at: NOW.toISOString() });
     expect(String((patch.lastError as { cause: string }).cause).length).toBeLessThanOrEqual(2000);
-    const [mail] = mails();
-    expect(mail?.Destination?.ToAddresses).toEqual(['ops@example.com']);
-    expect(mail?.Message?.Body?.Html?.Data).toContain('Lambda.Unknown');
-    expect(mail?.Message?.Body?.Html?.Data).not.toContain('<script>');
+    expect(mails()).toEqual([]);
   });
 
-  it('needs-attention after SES refused an email: the reason in plain words, no JSON, no stack', async () => {
+  it('needs-attention after SES refused an email: the reason in plain words on the lead, no JSON, no stack', async () => {
     const message = 'SES refused the email to sdr9@example.com: the address is not verified (the account is in the SES sandbox, where every recipient must be a verified identity)';
     const cause = JSON.stringify({ errorMessage: message, errorType: 'Pipeline.MailRejected', trace: ['Pipeline.MailRejected: x', '    at sendEmail (/var/task/index.mjs:1:2)'] });
     await run({ leadId: 'lead-9', outcome: 'needs-attention', reason: 'Await qualification call', error: 'Pipeline.MailRejected', cause });
     const patch = patchValues(stageUpdate() ?? {});
     expect(patch.lastError).toMatchObject({ step: 'Await qualification call', error: 'Pipeline.MailRejected', cause: message });
-    const text = mails()[0]?.Message?.Body?.Text?.Data ?? '';
-    expect(text).toContain(`Reason: ${message}.`);
-    expect(text).toContain('SES refuses this email for good, so retrying does not help');
-    for (const raw of ['errorMessage', 'trace', '/var/task', '{"']) expect(text).not.toContain(raw);
   });
 
-  it('needs-attention for an unknown lead still tells ops', async () => {
+  it('needs-attention for an unknown lead creates nothing', async () => {
     ddbMock.on(GetCommand).resolves({});
     ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#ghost', sk: 'PROFILE' } }).rejects(ccf());
     await expect(run({ leadId: 'ghost', outcome: 'needs-attention', reason: 'Qualify lead', error: 'States.TaskFailed', cause: 'x' })).resolves.toEqual({ stage: 'needs-attention' });
@@ -260,8 +251,6 @@ describe('record-outcome', () => {
     expect(writes).toHaveLength(1);
     expect(writes[0]?.ConditionExpression).toContain('attribute_exists(pk)');
     expect(ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('EVENT#'))).toHaveLength(0);
-    expect(mails()[0]?.Destination?.ToAddresses).toEqual(['ops@example.com']);
-    expect(mails()[0]?.Message?.Body?.Text?.Data).toContain('ghost');
   });
 
   it('reads nothing before the stage change: its answer carries the profile for the email', async () => {
@@ -286,5 +275,35 @@ describe('record-outcome', () => {
     await run({ leadId: 'lead-9', outcome: 'lost', reason: 'competitor' });
     expect(ddbMock.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('EVENT#'))).toHaveLength(0);
     expect(mails()).toHaveLength(0);
+  });
+});
+
+describe('rescue request email (feedback/rescue.ts)', () => {
+  const teams = JSON.parse(TEAMS_JSON) as import('#lib/teams/directory').TeamDirectory;
+  const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:lead-lifecycle:lead-9';
+
+  it('a failed step: ops, the step, the reason in plain words (no JSON, no stack), what was tried, and the AWS console execution page', async () => {
+    const { rescueAddressee, rescueRequestEmail, executionUrl } = await import('#lib/feedback/rescue');
+    const rescue = { kind: 'failed', step: 'Close deal', attempts: 1, executionArn: ARN } as const;
+    expect(rescueAddressee(rescue, teams)).toEqual({ addressee: 'ops@example.com' });
+    const url = executionUrl(ARN, undefined);
+    expect(url).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${ARN}`);
+    const lead = { ...LEAD, lastError: { step: 'Close deal', error: 'Lambda.Unknown', cause: `${HOSTILE.script} broke`, at: NOW.toISOString() } };
+    const email = rescueRequestEmail({ lead: lead as never, leadId: 'lead-9', rescue, buttons: [{ label: 'Retry the step that failed', url: 'https://x.example/feedback/a?answer=retry' }], deadline: NOW.toISOString(), executionUrl: url });
+    expect(email.subject).toContain('Needs attention');
+    expect(email.text).toContain('Close deal');
+    expect(email.text).toContain('Lambda.Unknown');
+    expect(email.text).toContain('already been rescued 1 time');
+    expect(email.text).toContain(url);
+    expect(email.html).not.toContain('<script>');
+    for (const raw of ['errorMessage', 'trace', 'undefined']) expect(email.text).not.toContain(raw);
+  });
+
+  it('a stalled lead: the team lead of the stalled step, cc ops; the local console page when configured', async () => {
+    const { rescueAddressee, reassignOptions, executionUrl } = await import('#lib/feedback/rescue');
+    const rescue = { kind: 'stalled', step: 'Await meeting outcome', attempts: 0, executionArn: ARN } as const;
+    expect(rescueAddressee(rescue, teams)).toEqual({ addressee: 'ae-lead@example.com', cc: 'ops@example.com' });
+    expect(reassignOptions(rescue, teams).map((o) => o.value)).toEqual(teams['field-sales'].members);
+    expect(executionUrl(ARN, 'http://127.0.0.1:3000/')).toBe('http://127.0.0.1:3000/executions/lead-9');
   });
 });

@@ -38,6 +38,13 @@ export const ENV = {
   /** ISO 4217 code preselected in the deal-decision form's currency list (the defaultCurrency setting). */
   defaultCurrency: 'DEFAULT_CURRENCY',
 } as const;
+
+/**
+ * Variables only the local stack sets (local/stack.ts processEnvironment), read as optional.
+ * CONSOLE_BASE_URL: the ops console with an `/executions/<name>` page that rescue emails link to;
+ * unset on AWS, where they link to the Step Functions console's execution page.
+ */
+export const LOCAL_ENV = { consoleBaseUrl: 'CONSOLE_BASE_URL' } as const;
 export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 /**
@@ -56,7 +63,7 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-function optionalEnv(name: string): string | undefined {
+export function optionalEnv(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === '' ? undefined : value;
 }

@@ -103,6 +103,8 @@ export const SETTINGS = {
   onboardingReviewSlaSeconds: defineSetting(seconds, { default: 7 * DAY }),
   /** Customer Success answers a check-in. */
   checkInSlaSeconds: defineSetting(seconds, { default: 3 * DAY }),
+  /** Seconds ops (a failed step) or a team lead (a stalled lead) have to decide a rescue: retry or reassign, return, close; then they are asked again. */
+  rescueSlaSeconds: defineSetting(seconds, { default: 3 * DAY }),
   /** Time between check-ins. */
   checkInIntervalSeconds: defineSetting(seconds, { default: 60 * DAY }),
   /** Check-ins before the renewal. */

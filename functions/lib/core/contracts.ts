@@ -56,8 +56,28 @@ export interface QualifyLeadResult {
 
 // ---- request-feedback (waitForTaskToken) --------------------------------
 /** The review steps that wait for a person's answer. */
-export const FEEDBACK_STEPS = ['qualification-call', 'meeting-outcome', 'deal-decision', 'onboarding-review', 'check-in'] as const;
+export const FEEDBACK_STEPS = ['qualification-call', 'meeting-outcome', 'deal-decision', 'onboarding-review', 'check-in', 'rescue'] as const;
 export type FeedbackStep = (typeof FEEDBACK_STEPS)[number];
+/** The review steps of the sales process (every step but 'rescue', which asks ops or a team lead to rescue a lead). */
+export type ReviewStep = Exclude<FeedbackStep, 'rescue'>;
+
+/**
+ * A lead waiting for a rescue decision (step 'rescue'): `failed` after an
+ * unexpected error at `step` (ops: retry the step / return to Marketing /
+ * close), `stalled` after a second timeout at `step` (the asked team's lead:
+ * reassign to a member and ask again / return / close).
+ */
+export interface RescueContext {
+  kind: 'failed' | 'stalled';
+  /** The ASL state name that failed or timed out. */
+  step: string;
+  /** Rescue decisions already taken for this lead (retries, reassignments). */
+  attempts: number;
+  /** The execution's ARN ($states.context.Execution.Id): the email links to its page. */
+  executionArn: string;
+}
+export const RESCUE_ANSWERS = ['retry', 'reassign', 'return', 'close'] as const;
+export type RescueAnswer = (typeof RESCUE_ANSWERS)[number];
 
 export interface RequestFeedbackEvent {
   leadId: string;
@@ -72,6 +92,10 @@ export interface RequestFeedbackEvent {
   reschedules?: number;
   /** check-in: this is the last check-in of the cycle, the renewal is due after it. */
   renewalDue?: boolean;
+  /** A reassignment by the team lead (rescue of a stalled lead): the member who owns the lead for this step from now on; '' for none. */
+  owner?: string;
+  /** rescue only: what failed or stalled, and where. */
+  rescue?: RescueContext;
 }
 export interface RequestFeedbackResult {
   requested: true;

@@ -88,6 +88,8 @@ export interface FeedbackRequest {
   answer?: FeedbackAnswer;
   /** The lead as the request email showed it (absent on links created before it was kept). */
   lead?: LeadSnapshot;
+  /** rescue of a stalled lead: the members it can be reassigned to (feedback/rescue.ts). */
+  choices?: { value: string; label: string }[];
 }
 
 interface CreateLinkInput {
@@ -107,6 +109,8 @@ interface CreateLinkInput {
   lead: LeadSnapshot;
   /** The id reserved for it (reserveLink), when the caller had to reserve it before reading the lead. */
   reservation?: LinkReservation;
+  /** rescue: the members a stalled lead can be reassigned to. */
+  choices?: { value: string; label: string }[];
 }
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -162,6 +166,7 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
     status: 'pending',
     ...(remindAt ? { remindAt } : {}),
     lead: input.lead,
+    ...(input.choices && input.choices.length > 0 ? { choices: input.choices } : {}),
   };
   await putLinkItem(hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: keepUntil(deadlineMs) }, 'createLink');
   return { id, request };

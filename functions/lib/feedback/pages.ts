@@ -50,6 +50,8 @@ function rows(summary: readonly SummaryRow[]): string {
 
 interface FormPageInput {
   step: FeedbackStepDefinition['step'];
+  /** The definition the request offers (a rescue's answers and members); the catalogue's by default. */
+  definition?: FeedbackStepDefinition;
   /** Lead facts to show (raw values; escaped here). */
   summary: readonly SummaryRow[];
   /** Answer preselected from ?answer= (ignored unless allowed). */
@@ -76,7 +78,7 @@ const AMOUNT_PATTERN = '[0-9]{1,3}( [0-9]{3})+(\\.[0-9]{1,2})?|[0-9]+(\\.[0-9]{1
 
 /** The form: answers as radio buttons, 1-5 ratings, detail fields, a comment box. Posts to itself. */
 export function renderFormPage(input: FormPageInput): string {
-  const def = stepDefinition(input.step);
+  const def = input.definition ?? stepDefinition(input.step);
   const pre = def.answers.some((a) => a.value === input.preselect) ? input.preselect : undefined;
   const answers = def.answers
     .map(

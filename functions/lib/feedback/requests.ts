@@ -14,7 +14,8 @@ import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } 
 import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
 import { codedAnswer } from './answers';
-import { type FormBody, parseFeedbackForm, stepDefinition } from './steps';
+import { type FeedbackStepDefinition, type FormBody, FEEDBACK_STEP_DEFINITIONS, parseFeedbackForm, stepDefinition } from './steps';
+import { RESCUE_OFFERS, executionUrl, reassignOptions, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam } from './rescue';
 import { changeStage, getLead, requireLead } from '#lib/leads/profile';
 import type { LeadProfile } from '#lib/leads/records';
 import {
@@ -35,6 +36,8 @@ export interface FeedbackDeps {
   teams: TeamDirectory;
   /** PUBLIC_BASE_URL, no trailing slash. */
   publicBaseUrl: string;
+  /** CONSOLE_BASE_URL: the ops console whose execution pages rescue emails link to (locally); unset on AWS. */
+  consoleBaseUrl?: string;
   /** REMINDER_AFTER_FRACTION. @default the reminderAfterFraction setting's default */
   remindAfterFraction?: number;
 }
@@ -122,10 +125,17 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   const reservation = await reserveLink(event.leadId, event.timeoutSeconds, now);
   const lead = await requireLead(event.leadId); // after reserveLink: see above
   if (lead.erasedAt !== undefined) return notRequested(event);
+  if (event.step === 'rescue') return requestRescue(event, deps, { reservation, lead, requestKey }, now);
   const def = stepDefinition(event.step);
   const pendingStage = STAGE_WHILE_PENDING[event.step];
-  const current = pendingStage ? (await changeStage(event.leadId, pendingStage, { reason: `awaiting-${event.step}`, current: lead })).lead : lead;
-  const who = addresseeFor(current, def.askedTeam, event.escalated, deps.teams);
+  const askedTeam = def.askedTeam === 'ops' ? undefined : def.askedTeam;
+  const reassigned = reassignedOwner(event, askedTeam, lead, deps.teams);
+  const resumeStage = reassigned ? (pendingStage ?? lead.previousStage ?? lead.stage) : pendingStage;
+  const current = resumeStage
+    ? (await changeStage(event.leadId, resumeStage, { reason: reassigned ? 'reassigned' : `awaiting-${event.step}`, current: lead, ...(reassigned ? { patch: { owners: reassigned } } : {}) })).lead
+    : lead;
+  if (askedTeam === undefined) throw new Error(`step ${event.step} asks no team`);
+  const who = addresseeFor(current, askedTeam, event.escalated, deps.teams);
   const brief = await requestBrief(event, current);
   const created = await createLink(
     {
@@ -160,6 +170,87 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   if (!sent) await deleteLink(request.hash); // a concurrent attempt sent its own link
   logger.info('feedback requested', { leadId: event.leadId, step: event.step, escalated: event.escalated });
   return { requested: true };
+}
+
+/**
+ * A stalled lead reassigned by its team lead (rescue 'reassign'): the owners
+ * with the new member for the asked team, when `owner` is one of its members.
+ */
+function reassignedOwner(event: RequestFeedbackEvent, team: Team | undefined, lead: LeadProfile, teams: TeamDirectory): LeadProfile['owners'] | undefined {
+  const owner = event.owner;
+  if (owner === undefined || owner === '' || team === undefined) return undefined;
+  if (!teams[team].members.includes(owner)) {
+    logger.warn('reassignment to a non-member ignored', { leadId: event.leadId, step: event.step });
+    return undefined;
+  }
+  return { ...(lead.owners ?? {}), [team]: owner };
+}
+
+/**
+ * The rescue request (step 'rescue'): the lead moves to needs-attention or
+ * stalled (the stage ops filter on), and ops (a failed step) or the stalled
+ * step's team lead get the rescue email, with a link per offered answer.
+ */
+async function requestRescue(
+  event: RequestFeedbackEvent,
+  deps: FeedbackDeps,
+  ctx: { reservation: Awaited<ReturnType<typeof reserveLink>>; lead: LeadProfile; requestKey: string },
+  now: Date,
+): Promise<{ requested: true }> {
+  const rescue = event.rescue;
+  if (rescue === undefined) throw new Error('a rescue request needs its rescue context');
+  const stage: Stage = rescue.kind === 'failed' ? 'needs-attention' : 'stalled';
+  const current = (await changeStage(event.leadId, stage, { reason: rescue.step, current: ctx.lead })).lead;
+  const who = rescueAddressee(rescue, deps.teams);
+  const answers = RESCUE_OFFERS[rescue.kind];
+  const choices = reassignOptions(rescue, deps.teams);
+  const created = await createLink(
+    {
+      reservation: ctx.reservation,
+      lead: leadSnapshot(current),
+      leadId: event.leadId,
+      step: 'rescue',
+      taskToken: event.taskToken,
+      answers,
+      addressee: who.addressee,
+      answeredBy: rescueTeam(rescue) === undefined ? 'owner' : 'team-lead',
+      escalated: event.escalated,
+      requestKey: ctx.requestKey,
+      timeoutSeconds: event.timeoutSeconds,
+      remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
+      choices,
+    },
+    now,
+  ).catch((error: unknown) => {
+    if (error instanceof Gone) return undefined;
+    throw error;
+  });
+  if (created === undefined) return notRequested(event);
+  const { id, request } = created;
+  const def = rescueDefinition(answers, choices);
+  const email = rescueRequestEmail({
+    lead: current,
+    leadId: event.leadId,
+    rescue,
+    buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(deps.publicBaseUrl, id, a.value) })),
+    deadline: request.deadline,
+    executionUrl: executionUrl(rescue.executionArn, deps.consoleBaseUrl),
+  });
+  let sent: boolean;
+  try {
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: ctx.requestKey }, now)).sent;
+  } catch (error) {
+    await deleteLink(request.hash).catch(() => undefined);
+    throw error;
+  }
+  if (!sent) await deleteLink(request.hash);
+  logger.info('rescue requested', { leadId: event.leadId, kind: rescue.kind, step: rescue.step });
+  return { requested: true };
+}
+
+/** The definition a request's form follows: the catalogue's, or for a rescue the answers and members it offers. */
+export function requestDefinition(request: Pick<FeedbackRequest, 'step' | 'answers' | 'choices'>): FeedbackStepDefinition {
+  return request.step === 'rescue' ? rescueDefinition(request.answers, request.choices ?? []) : stepDefinition(request.step);
 }
 
 /** The lead is being erased (DELETE /leads/{id} stops the execution too): nobody is asked about it. */
@@ -212,7 +303,8 @@ export async function submitFeedback(found: LinkLookup, form: FormBody, now: Dat
   // lookupLink finds it missing) before it erases the profile and stops the execution. A POST racing
   // the erasure is a request that came before it; the check only narrowed that race, never closed it.
   const { request } = found;
-  const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy });
+  const catalogue = request.step === 'rescue' ? { ...FEEDBACK_STEP_DEFINITIONS, rescue: requestDefinition(request) } : FEEDBACK_STEP_DEFINITIONS;
+  const answer = parseFeedbackForm(request.step, form, { answeredAt: now.toISOString(), answeredBy: request.answeredBy }, catalogue);
   const recorded = await answerLink(request.hash, answer, now);
   const token = recorded.taskToken ?? request.taskToken;
   if (!token) throw new Gone('feedback request has no task');

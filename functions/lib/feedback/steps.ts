@@ -63,8 +63,8 @@ export interface FeedbackStepDefinition {
   title: string;
   /** The question put to the addressee. */
   prompt: string;
-  /** The team asked (its owner of the lead, or its lead when escalated). */
-  askedTeam: Team;
+  /** The team asked (its owner of the lead, or its lead when escalated); 'ops' for a rescue (a stalled lead's rescue goes to the stalled step's team lead: feedback/rescue.ts). */
+  askedTeam: Team | 'ops';
   /** Upstream teams that receive the feedback (share-feedback). */
   feedbackTo: readonly Team[];
   answers: readonly Option[];
@@ -225,6 +225,23 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
     details: [
       { field: 'reasonCode', label: 'Reason', kind: 'choice', options: CHURN_REASONS, shownFor: ['at-risk', 'churned'], requiredFor: ['churned'] },
     ],
+  },
+  rescue: {
+    step: 'rescue',
+    title: 'Rescue lead',
+    prompt: 'This lead is stuck. What should happen to it?',
+    askedTeam: 'ops',
+    feedbackTo: [],
+    // A request offers some of these (feedback/rescue.ts): ops for a failed step retry / return / close; a team lead for a stalled lead reassign / return / close.
+    answers: [
+      { value: 'retry', label: 'Retry the step that failed' },
+      { value: 'reassign', label: 'Reassign to a team member and ask again' },
+      { value: 'return', label: 'Return the lead to Marketing' },
+      { value: 'close', label: 'Close the lead (the execution ends as failed)' },
+    ],
+    ratings: [],
+    // The members to reassign to are the team's, set per request (feedback/rescue.ts rescueDefinition); the member's work address is the code.
+    details: [{ field: 'reasonCode', label: 'Reassign to', kind: 'choice', options: [], shownFor: ['reassign'], requiredFor: ['reassign'] }],
   },
 };
 

@@ -1,4 +1,4 @@
-import type { FeedbackStep, Stage, Team } from '#lib/core/contracts';
+import type { ReviewStep, Stage, Team } from '#lib/core/contracts';
 import { FEEDBACK_STEP_DEFINITIONS } from '#lib/feedback/steps';
 
 /**
@@ -52,7 +52,7 @@ export type HeadlineStep = keyof typeof HEADLINE_STAGES;
 export const HEADLINE_ORDER: readonly HeadlineStep[] = ['leads', 'qualified', 'meetings', 'won', 'onboarded', 'retained'];
 
 /** The stage conversion each review's hand-off feeds: what the rated work turned into. */
-export const PAIR_CONVERSION: Readonly<Record<FeedbackStep, readonly [Stage, Stage]>> = {
+export const PAIR_CONVERSION: Readonly<Record<ReviewStep, readonly [Stage, Stage]>> = {
   'qualification-call': ['qualifying', 'meeting'],
   'meeting-outcome': ['meeting', 'negotiating'],
   'deal-decision': ['negotiating', 'onboarding'],
@@ -61,7 +61,9 @@ export const PAIR_CONVERSION: Readonly<Record<FeedbackStep, readonly [Stage, Sta
 };
 
 /** Every (step, from, to) pair feedback flows along, from the step definitions. */
-export function feedbackPairs(): Array<{ step: FeedbackStep; from: Team; to: Team }> {
-  return Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) => def.feedbackTo.map((to) => ({ step: def.step, from: def.askedTeam, to })));
+export function feedbackPairs(): Array<{ step: ReviewStep; from: Team; to: Team }> {
+  return Object.values(FEEDBACK_STEP_DEFINITIONS).flatMap((def) =>
+    def.step === 'rescue' || def.askedTeam === 'ops' ? [] : def.feedbackTo.map((to) => ({ step: def.step as ReviewStep, from: def.askedTeam as Team, to })),
+  );
 }
 

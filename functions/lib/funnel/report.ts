@@ -15,7 +15,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { allItems } from '#lib/aws/paginate';
-import { STAGES, TEAMS, type FeedbackStep, type Stage, type Team } from '#lib/core/contracts';
+import { STAGES, TEAMS, type FeedbackStep, type ReviewStep, type Stage, type Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { PAIR_SK_PREFIX, isoWeek, medianOfHistogram } from './counters';
 import { HEADLINE_ORDER, HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPairs, type HeadlineStep } from './metrics';
@@ -352,7 +352,7 @@ function ratingFigures(count: number, sums: Map<string, { sum: number; n: number
 }
 
 function pairFigures(p: PairCounts, counts: FunnelCounts, sinceWeek: string | null): FeedbackPair {
-  const [convFrom, convTo] = PAIR_CONVERSION[p.step];
+  const [convFrom, convTo] = PAIR_CONVERSION[p.step as ReviewStep];
   const entered = (s: Stage) => counts.stages.get(s)?.entered ?? 0;
   const enteredIn = (s: Stage, week: string) => counts.stages.get(s)?.weeks.get(week) ?? 0;
   const weeks = [...p.weeks.entries()]

@@ -4,8 +4,8 @@
  *     for a nurture-worthy reason (funnel/reasons.ts: timing, budget, not ready)
  *     the email asks Marketing to nurture the lead again (a win-back for a
  *     churned customer); the reason stays on the profile and in the funnel
- *   stalled -> the asked team's lead, cc ops
- *   needs-attention -> error + the reason in plain words (failureReason) recorded on the lead, ops emailed
+ *   stalled -> nobody here: the rescue request that follows asks the team lead (feedback/rescue.ts)
+ *   needs-attention -> error + the reason in plain words (failureReason) recorded on the lead; the rescue request that follows asks ops
  *   renewed -> nobody: the last check-in's request said the renewal is due
  */
 import type { TeamDirectory } from '#lib/teams/directory';
@@ -47,9 +47,6 @@ export function describeReason(code: string): string {
   return code;
 }
 
-/** The error name of a send SES refused for good (PermanentMailError, functions/lib/core/errors.ts). */
-const MAIL_REJECTED = 'Pipeline.MailRejected';
-
 /** What ops read when a failure came with no cause (a timeout's Cause is empty; an error output may have none). */
 export const NO_DETAILS = 'no details given';
 
@@ -78,9 +75,6 @@ export function failureReason(cause: string | undefined): string | undefined {
   }
   return truncate(cause.trim(), 1000);
 }
-
-/** Ends a text with a full stop unless it already ends a sentence. */
-const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 interface Mail {
   to: string;
@@ -116,48 +110,11 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
         }),
       };
     }
-    case 'stalled': {
-      const team = WAIT_STATE_TEAM[event.reason];
-      const to = team ? teams[team].lead : teams.ops.lead;
-      return {
-        to,
-        ...(team ? { cc: [teams.ops.lead] } : {}),
-        email: renderEmail({
-          subject: `Lead stalled at "${event.reason}": ${who}`,
-          heading: 'Lead stalled',
-          paragraphs: [`Nobody answered "${event.reason}", even after escalation. The lead is parked as stalled; please pick it up.`],
-          summary,
-        }),
-      };
-    }
-    case 'needs-attention': {
-      const reason = failureReason(event.cause);
-      const mailRejected = event.error === MAIL_REJECTED;
-      return {
-        to: teams.ops.lead,
-        email: renderEmail({
-          subject: `Needs attention: ${who} failed at "${event.reason}"`,
-          heading: 'A lead needs attention',
-          paragraphs: [
-            `The workflow failed at "${event.reason}" and stopped. Reason: ${sentence(reason ?? NO_DETAILS)}`,
-            mailRejected
-              ? 'SES refuses this email for good, so retrying does not help: fix what the reason says (verify the address in SES: in the SES sandbox every recipient must be verified; or request production access), then pick the lead up by hand.'
-              : 'Check the execution in the Step Functions console.',
-          ],
-          summary,
-          sections: [
-            {
-              title: 'Error',
-              rows: [
-                { label: 'Step', value: event.reason },
-                { label: 'Error', value: errorName(event.error) },
-                { label: 'Reason', value: reason ?? NO_DETAILS },
-              ],
-            },
-          ],
-        }),
-      };
-    }
+    case 'stalled':
+    case 'needs-attention':
+      // No email here: the lead then waits in "Await rescue decision", whose request (feedback/rescue.ts) tells
+      // ops (a failed step) or the team lead (a stalled lead) what happened, with a link per decision.
+      return undefined;
     case 'renewed':
       // No email: the last check-in's request already told the CSM the renewal is due (feedback/briefs.ts, RENEWAL_BRIEF).
       return undefined;
