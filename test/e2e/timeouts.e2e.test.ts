@@ -1,7 +1,8 @@
 /**
  * Nobody answers: each wait has an SLA; the first timeout escalates the
- * request to the team lead, the second parks the lead as stalled (the
- * execution fails visibly with Lead.Stalled and ops get an email). At time
+ * request to the team lead, the second parks the lead as stalled: it waits in
+ * "Await rescue decision" for the team lead's answer (cc ops); closed, the
+ * execution fails visibly with Lead.Stalled. At time
  * scale 30, a 180 s SLA passes in 6 s. Reminders come from the scheduled
  * sweep (every 0.5 s here) once 1% of a request's time has passed (1.8 s:
  * link expiry and reminders run on the real clock). A person with several
@@ -37,11 +38,18 @@ describe('no answer', () => {
     expect(escalated.to).toEqual([TEAM.insideSalesLead]);
     expect(Date.parse(reminder.sentAt)).toBeLessThanOrEqual(Date.parse(escalated.sentAt));
 
-    const done = await server.until(id, 'stalled', (e) => e.status !== 'RUNNING', 20_000);
+    // Stalled: the lead waits for the team lead's decision (cc ops), its execution still running.
+    const parked = await server.until(id, 'stalled', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 20_000);
+    expect(parked).toMatchObject({ status: 'RUNNING', currentState: 'Await rescue decision', stage: 'stalled' });
+    const rescue = await server.mail('rescue request', (m) => m.subject.startsWith('Lead stalled at') && m.subject.includes(company));
+    expect(rescue.to).toEqual([TEAM.insideSalesLead]);
+    expect(rescue.cc).toEqual([TEAM.ops]);
+    expect(rescue.links.map((l) => new URL(l).searchParams.get('answer')).filter((a) => a !== null)).toEqual(['reassign', 'return', 'close']);
+
+    // The team lead closes it: only now does the execution end, failed as stalled.
+    expect((await submit(answerLink(rescue, 'close'), { answer: 'close' })).status).toBe(200);
+    const done = await server.until(id, 'closed', (e) => e.status !== 'RUNNING', 20_000);
     expect(done).toMatchObject({ status: 'FAILED', stage: 'stalled' });
-    const ops = await server.mail('stalled notice', (m) => m.subject.startsWith('Lead stalled at') && m.subject.includes(company));
-    expect(ops.to).toEqual([TEAM.insideSalesLead]);
-    expect(ops.cc).toEqual([TEAM.ops]);
 
     const history = await server.history(done.executionArn);
     expect(history.filter((e) => e.type === 'TaskTimedOut')).toHaveLength(2);
@@ -53,7 +61,9 @@ describe('no answer', () => {
       'Await qualification call',
       'Qualification call overdue',
       'Park stalled lead',
-      'Lead stalled',
+      'Await rescue decision',
+      'Rescue decision',
+      'Lead failed',
     ]);
     const failed = history[history.length - 1];
     expect(failed?.type).toBe('ExecutionFailed');
@@ -77,12 +87,14 @@ describe('no answer', () => {
     // Field Sales stays silent too: escalation to its lead, then stalled at the meeting.
     const meetingEscalation = await server.mail('meeting escalation', (m) => m.subject.startsWith('Escalated: Meeting outcome') && m.subject.includes(company), 20_000);
     expect(meetingEscalation.to).toEqual([TEAM.fieldSalesLead]);
-    const done = await server.until(id, 'stalled', (e) => e.status !== 'RUNNING', 20_000);
-    expect(done).toMatchObject({ status: 'FAILED', stage: 'stalled' });
+    const done = await server.until(id, 'stalled', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 20_000);
+    expect(done).toMatchObject({ status: 'RUNNING', stage: 'stalled' });
+    const rescue = await server.mail('rescue request', (m) => m.subject.startsWith('Lead stalled at "Await meeting outcome"') && m.subject.includes(company));
+    expect(rescue.to).toEqual([TEAM.fieldSalesLead]);
     const path = statesEntered(await server.history(done.executionArn));
     expect(path.filter((s) => s === 'Await qualification call')).toHaveLength(2);
     expect(path.filter((s) => s === 'Await meeting outcome')).toHaveLength(2);
-    expect(path.slice(-2)).toEqual(['Park stalled lead', 'Lead stalled']);
+    expect(path.slice(-2)).toEqual(['Park stalled lead', 'Await rescue decision']);
   }, 60_000);
 });
 
