@@ -7,8 +7,9 @@
  *   to success: the lead reaches its first wait, and the request email that
  *   failed is sent again once, not twice;
  * - a permanent error (schedule-meeting always fails) lands the lead in
- *   "Needs attention": the error recorded on the lead, ops notified, the
- *   execution failed visibly.
+ *   "Needs attention": the error recorded on the lead, and the lead waits in
+ *   "Await rescue decision" for ops, who get the rescue email; closed by its
+ *   link, the execution fails visibly.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { existsSync, readFileSync } from 'node:fs';
@@ -103,13 +104,12 @@ describe('injected faults', () => {
     figures.faultsRecovered += faults.length;
   }, 90_000);
 
-  it('a permanent error lands the lead in Needs attention, records the error and notifies ops', async () => {
+  it('a permanent error lands the lead in Needs attention, records the error and asks ops, who close it', async () => {
     const call = await stack.server.mail('qualification call', (m) => about(company)(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
-    const done = await stack.server.until(id, 'failed', (e) => e.status !== 'RUNNING', 60_000);
-    expect(done.status).toBe('FAILED');
-    expect(done.stage).toBe('needs-attention');
-    const history = await stack.server.history(done.executionArn);
+    const parked = await stack.server.until(id, 'awaiting rescue', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 60_000);
+    expect(parked).toMatchObject({ status: 'RUNNING', currentState: 'Await rescue decision', stage: 'needs-attention' });
+    const history = await stack.server.history(parked.executionArn);
     const path = statesEntered(history);
     expect(path).toContain('Schedule meeting');
     expect(path).toContain('Needs attention');
@@ -121,6 +121,11 @@ describe('injected faults', () => {
     expect(lastError?.error).toBe('Error');
     const ops = await stack.server.mail('needs attention', (m) => m.subject.startsWith('Needs attention') && m.subject.includes(company), 20_000);
     expect([...ops.to, ...ops.cc]).toContain(TEAM.ops);
+    // Ops close it: only then does the execution end, failed with the step's error.
+    expect((await submit(answerLink(ops, 'close'), { answer: 'close' })).status).toBe(200);
+    const done = await stack.server.until(id, 'closed', (e) => e.status !== 'RUNNING', 30_000);
+    expect(done).toMatchObject({ status: 'FAILED', stage: 'needs-attention' });
+    expect(statesEntered(await stack.server.history(done.executionArn)).at(-1)).toBe('Lead failed');
     expect(injected().filter((f) => f.target === 'lambda:schedule-meeting')).toHaveLength(1);
     figures.faultsInjected += 1;
     figures.needsAttention += 1;
