@@ -30,7 +30,7 @@ export interface Figures {
   leadsSubmitted?: number;
   leadsLost?: number;
   answersLost?: number;
-  /** Leads that ended in Needs attention (visible, ops told) rather than running on. */
+  /** Leads that landed in Needs attention (visible, waiting for ops' rescue decision) rather than running on. */
   needsAttention?: number;
   /** Personal values and free texts of erased leads still found after the erasure, in any table or in mail sent after it (test/reliability/erase.test.ts; must be 0). */
   personalValuesLeft?: number;
