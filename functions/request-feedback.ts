@@ -12,6 +12,7 @@ import { teamDirectory } from '#lib/teams/directory';
 import type { RequestFeedbackEvent, RequestFeedbackResult } from '#lib/core/contracts';
 import { requestFeedback } from '#lib/feedback/requests';
 import { MetricUnit, metrics, observe } from '#lib/aws/observability';
+import { RESCUE_METRIC } from '#lib/funnel/metrics';
 import { feedbackStepSchema, leadIdSchema, parseInput } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 
@@ -48,8 +49,8 @@ export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()
     const result = await requestFeedback(input, { teams, publicBaseUrl, remindAfterFraction: fraction, ...(consoleBaseUrl ? { consoleBaseUrl } : {}) });
     if (input.rescue) {
       // What the ops alarm follows (infra/constructs/monitoring.ts): leads that wait for a rescue decision.
-      metrics.addDimension('kind', input.rescue.kind);
-      metrics.addMetric('LeadsAwaitingRescue', MetricUnit.Count, 1);
+      metrics.addDimension(RESCUE_METRIC.kindDimension, input.rescue.kind);
+      metrics.addMetric(RESCUE_METRIC.name, MetricUnit.Count, 1);
     } else metrics.addMetric(input.escalated ? 'FeedbackEscalated' : 'FeedbackRequested', MetricUnit.Count, 1);
     return result;
   });

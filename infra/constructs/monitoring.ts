@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, RESCUE_METRIC, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
 
 import { POWERTOOLS_ENVIRONMENT, pascalCase } from '../function-table';
 
@@ -46,8 +46,8 @@ export interface MonitoringProps {
 }
 
 /**
- * Alarms to an SNS topic for ops (failed, timed-out and throttled
- * executions; Lambda errors; API 5xx) and a dashboard of the funnel from the
+ * Alarms to an SNS topic for ops (leads waiting for ops' rescue decision,
+ * timed-out and throttled executions; Lambda errors; API 5xx) and a dashboard of the funnel from the
  * functions' EMF metrics next to the state machine's own.
  */
 export class Monitoring extends Construct {
@@ -91,10 +91,25 @@ export class Monitoring extends Construct {
     };
 
     const sm = props.stateMachine;
-    const failed = sm.metricFailed({ period, statistic: 'Sum' });
+    const failed = sm.metricFailed({ period, statistic: 'Sum', label: 'Failed (closed by a rescue decision)' });
     const timedOut = sm.metricTimedOut({ period, statistic: 'Sum' });
     const throttled = sm.metricThrottled({ period, statistic: 'Sum' });
-    alarm('ExecutionsFailed', failed, 'Lead executions failed (Needs attention, or stalled leads): see the Step Functions console.');
+    // A failed step no longer ends the execution: the lead waits for ops' rescue decision (request-feedback emits
+    // LeadsAwaitingRescue, kind failed; a stalled lead's rescue goes to its team lead, kind stalled, on the dashboard).
+    // A FAILED execution is a lead someone closed: shown on the dashboard, not an alarm.
+    const namespace = POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE;
+    const service = POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME;
+    const awaitingRescue = (kind: 'failed' | 'stalled'): cloudwatch.Metric =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName: RESCUE_METRIC.name,
+        dimensionsMap: { service, [RESCUE_METRIC.kindDimension]: kind },
+        statistic: 'Sum',
+        period,
+      });
+    const awaitingOps = awaitingRescue('failed');
+    const awaitingTeamLead = awaitingRescue('stalled');
+    alarm('LeadsAwaitingOps', awaitingOps, 'Leads wait for ops in "Await rescue decision" (a step failed): answer the rescue email (retry / return / close) or open the execution.');
     alarm('ExecutionsTimedOut', timedOut, 'Lead executions timed out (the one-year limit of Standard executions).');
     alarm('ExecutionsThrottled', throttled, 'Step Functions throttled executions.');
 
@@ -119,8 +134,6 @@ export class Monitoring extends Construct {
       alarm('Api5xx', apiErrors, 'The HTTP API answered with 5xx errors.');
     }
 
-    const namespace = POWERTOOLS_ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE;
-    const service = POWERTOOLS_ENVIRONMENT.POWERTOOLS_SERVICE_NAME;
     const day = Duration.days(1);
     const metric = (metricName: string, dimensions: Readonly<Record<string, string>>, statistic: string, label: string, period: Duration = day): cloudwatch.Metric =>
       new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service, ...dimensions }, statistic, label, period });
@@ -209,6 +222,8 @@ export class Monitoring extends Construct {
           timedOut,
           throttled,
         ],
+        // Labelled on the dashboard only: an alarm on a labelled metric renders as a metric math query.
+        right: [awaitingOps.with({ label: 'Awaiting ops (failed step)' }), awaitingTeamLead.with({ label: 'Awaiting team lead (stalled)' })],
         width: 12,
         height: 6,
       }),

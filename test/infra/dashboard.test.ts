@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGES } from '#lib/core/contracts';
-import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
+import { FUNNEL_DIMENSION, FUNNEL_METRIC, HEADLINE_STAGES, MAIN_PATH, RESCUE_METRIC, feedbackPairs, teamPairDimension } from '#lib/funnel/metrics';
 import { Monitoring } from '../../infra/constructs/monitoring';
 
 interface Widget {
@@ -64,6 +64,7 @@ const EMITTED_DIMENSIONS: Record<string, readonly string[]> = {
   [FUNNEL_METRIC.outcomeReason]: [FUNNEL_DIMENSION.stage, FUNNEL_DIMENSION.reason],
   [FUNNEL_METRIC.revenueWon]: [FUNNEL_DIMENSION.currency],
   ExpansionsOpened: [],
+  [RESCUE_METRIC.name]: [RESCUE_METRIC.kindDimension],
 };
 
 let widgets: Widget[];

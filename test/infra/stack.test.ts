@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api';
 import { LAZY_CREDENTIAL_PROVIDERS } from '../../infra/constructs/pipeline-function';
 import { FUNNEL_METRICS } from '../../infra/constructs/monitoring';
+import { RESCUE_METRIC } from '#lib/funnel/metrics';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
 import { ASL_FUNCTION_PLACEHOLDERS, ASL_NUMBER_PLACEHOLDERS, ASL_PARTITION_PLACEHOLDER, aslNumbers, substitute } from '../../infra/asl-substitutions';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../infra/function-table';
@@ -488,10 +489,11 @@ describe('mail', () => {
 });
 
 describe('operations', () => {
-  it('alarms on failed, timed-out and throttled executions, every function, and API 5xx, to one SNS topic', () => {
+  it('alarms on leads waiting for ops, timed-out and throttled executions, every function, and API 5xx, to one SNS topic', () => {
     const alarms = resourcesOf(s.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
     const smAlarms = alarms.filter((a) => a['Namespace'] === 'AWS/States');
-    expect(smAlarms.map((a) => a['MetricName']).sort()).toEqual(['ExecutionThrottled', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+    expect(smAlarms.map((a) => a['MetricName']).sort()).toEqual(['ExecutionThrottled', 'ExecutionsTimedOut']); // FAILED: a lead someone closed, not an alarm
+    expect(alarms.filter((a) => a['MetricName'] === RESCUE_METRIC.name)).toEqual([expect.objectContaining({ Namespace: 'TheModelPipeline', Threshold: 1, Dimensions: expect.arrayContaining([{ Name: RESCUE_METRIC.kindDimension, Value: 'failed' }]) })]);
     const fnAlarms = alarms.filter((a) => a['Namespace'] === 'AWS/Lambda' && a['MetricName'] === 'Errors');
     expect(fnAlarms).toHaveLength(FUNCTION_NAMES.length);
     expect(alarms.some((a) => a['Namespace'] === 'AWS/ApiGateway' && a['MetricName'] === '5xx')).toBe(true);
@@ -509,7 +511,7 @@ describe('operations', () => {
     for (const m of FUNNEL_METRICS) expect(body, m.metricName).toContain(m.metricName);
     expect(body).toContain('TheModelPipeline');
     expect(body).toContain('RevenueWon');
-    expect(body).toContain('ExecutionsFailed');
+    for (const m of ['ExecutionsFailed', RESCUE_METRIC.name]) expect(body).toContain(m);
   });
 
   it('runs remind-pending every 15 minutes, with retries and a dead-letter queue', () => {

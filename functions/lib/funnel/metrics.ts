@@ -26,6 +26,12 @@ export const FUNNEL_METRIC = {
   revenueWon: 'RevenueWon',
 } as const;
 
+/**
+ * Count, dimension kind (failed | stalled): a lead was asked for a rescue decision (request-feedback, step 'rescue';
+ * again each time the rescue deadline passes). The ops alarm follows kind=failed (infra/constructs/monitoring.ts).
+ */
+export const RESCUE_METRIC = { name: 'LeadsAwaitingRescue', kindDimension: 'kind' } as const;
+
 export const FUNNEL_DIMENSION = {
   stage: 'Stage',
   reason: 'Reason',
