@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { tableName } from '#lib/aws/clients';
 import { leadSummary } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
-import { feedbackErrorResponse, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from '#lib/feedback/pages';
+import { feedbackErrorResponse, formProblem, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from '#lib/feedback/pages';
 import { openReply, submitReply } from '#lib/feedback/replies';
 import { openFeedback, requestDefinition, submitFeedback } from '#lib/feedback/requests';
 import type { FormBody } from '#lib/feedback/steps';
@@ -25,6 +25,7 @@ tableName();
 type FeedbackEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
 
 function formBody(body: unknown): FormBody {
+  if (body === undefined || body === '') return {}; // an empty form: its fields are missing, not its body
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError('body', 'must be a form (application/x-www-form-urlencoded)');
   }
@@ -62,9 +63,29 @@ export const handler = middy<FeedbackEvent, HttpResult>()
       return html(200, method === 'HEAD' ? '' : page);
     }
     if (method === 'POST') {
-      const answer = await submitFeedback(link, formBody(event.body));
-      metrics.addMetric('FeedbackAnswered', MetricUnit.Count, 1);
-      return html(200, renderConfirmationPage(answer));
+      let form: FormBody = {};
+      try {
+        form = formBody(event.body);
+        const answer = await submitFeedback(link, form);
+        metrics.addMetric('FeedbackAnswered', MetricUnit.Count, 1);
+        const lead = link.state === 'pending' ? link.request.lead : undefined;
+        return html(200, renderConfirmationPage(answer, lead && link.state === 'pending' ? leadSummary({ ...lead, leadId: link.request.leadId }) : []));
+      } catch (error) {
+        // A form with a mistake comes back as the form (400): the message beside its field, every value kept.
+        if (!(error instanceof ValidationError) || link.state !== 'pending') throw error;
+        const { request, lead } = await openFeedback(link);
+        return html(
+          400,
+          renderFormPage({
+            step: request.step,
+            summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
+            deadline: request.deadline,
+            answeredBy: request.answeredBy,
+            values: form,
+            problem: formProblem(request.step, error),
+          }),
+        );
+      }
     }
     const { request, lead } = await openFeedback(link);
     const page = renderFormPage({

@@ -43,7 +43,7 @@ function refusedForm(r: { status: number; body: string }, field: string, what: s
   tried += 1;
   if (r.status < 300) acceptedWrongly += 1;
   expect(r.status, `${what}: ${r.body.slice(0, 300)}`).toBe(400);
-  expect(/Field <strong>([^<]*)<\/strong>/.exec(r.body)?.[1], what).toBe(field);
+  expect(/data-field="([^"]*)"/.exec(r.body)?.[1], what).toBe(field);
 }
 
 const mailOf = (company: string, subject: string): Promise<OutboxMail> => stack.server.mail(subject, (m) => m.subject.startsWith(subject) && m.subject.includes(`(${company})`), 30_000);
@@ -125,7 +125,7 @@ describe('feedback forms', () => {
     await stack.server.until(id, 'negotiating', (e) => e.currentState === 'Await deal decision');
 
     const page = await (await fetch(deal)).text();
-    expect(page).toContain('<select name="currency">');
+    expect(page).toContain('<select id="f-currency" name="currency">');
     expect(page).toContain('<option value="EUR" selected>');
     expect(page).not.toContain('value="XXX"');
 

@@ -236,7 +236,7 @@ describe('GET|POST /feedback/{id}', () => {
         expect(r.status).toBe(400);
         expect(r.headers.get('content-type')).toMatch(/^text\/html/);
         // The error page names the field (for well-formed forms, the one we broke).
-        const named = unescapeHtml(/Field <strong>([^<]*)<\/strong>/.exec(r.text)?.[1]);
+        const named = unescapeHtml(/data-field="([^"]*)"/.exec(r.text)?.[1]);
         expect(named, r.text.slice(0, 300)).toBeDefined();
         if (contentType.startsWith('application/x-www-form-urlencoded')) {
           if (unknown !== undefined && unknown.length > 0) expect(unknown).toContain(named);
@@ -303,7 +303,8 @@ describe('hostile but valid leads', () => {
     expectInert('request email HTML', mail.html);
     expect(mail.html).toContain('&lt;script&gt;alert(&quot;n&quot;)&lt;/script&gt; O&#39;Brien &quot;Bob&quot; &amp; Co');
     expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
-    for (const href of mail.html.matchAll(/href\s*=\s*"([^"]*)"/gi)) expect(href[1], 'every link in the mail is http(s)').toMatch(/^https?:\/\//);
+    // Every link is the app's http(s) link, or a mailto:/tel: built from the lead's validated email and phone (layout.ts safeHref).
+    for (const href of mail.html.matchAll(/href\s*=\s*"([^"]*)"/gi)) expect(href[1], 'every link in the mail is http(s), mailto: or tel:').toMatch(/^(https?:\/\/|mailto:[^\s<>"'`]+@[^\s<>"'`]+$|tel:\+?\d+$)/);
     // Plain text keeps the value readable, as typed.
     expect(mail.text).toContain(HOSTILE.name);
     // The company's U+202E (right-to-left override) reverses nothing: no bidi control in the subject or either part.

@@ -149,7 +149,7 @@ describe('GET /feedback/{id}', () => {
     const id = await seedLink();
     const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}`, query: { answer: '"><script>' } }), id), ctx);
     expect(res.statusCode).toBe(200);
-    expect(res.body).not.toContain('checked');
+    expect(res.body).not.toContain(' checked');
     expect(res.body).not.toContain('"><script>');
   });
 
@@ -318,7 +318,11 @@ describe('POST /feedback/{id}', () => {
     const id = await seedLink();
     const res = await post(id, { answer: 'maybe' });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<strong>answer</strong>');
+    // The same form comes back (GOV.UK error pattern): title prefixed "Error:", a summary linking to the field, the message beside it.
+    expect(res.body).toContain('<title>Error: ');
+    expect(res.body).toContain('data-field="answer"');
+    expect(res.body).toContain('<span class="error-message" id="err-answer">');
+    expect(res.body).toContain('<form method="post">');
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
     expect(table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.status).toBe('pending');
   });
@@ -331,6 +335,19 @@ describe('POST /feedback/{id}', () => {
     const reason = await post(id, { answer: 'disqualify' });
     expect(reason.statusCode).toBe(400);
     expect(reason.body).toContain('details.reasonCode');
+  });
+
+  it('400 brings the form back with every value kept and the message in plain words beside its field', async () => {
+    const id = await seedLink();
+    const res = await post(id, { answer: 'disqualify', 'rating.lead-fit': '2', moreOf: 'webinars <b>', comment: 'called twice' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('data-field="details.reasonCode"');
+    expect(res.body).toContain('Select an answer to &quot;Reason&quot;');
+    expect(res.body).not.toContain('is required when');
+    expect(res.body).toContain('value="disqualify" required checked');
+    expect(res.body).toContain('name="rating.lead-fit" value="2" checked');
+    expect(res.body).toContain('>webinars &lt;b&gt;</textarea>');
+    expect(res.body).toContain('>called twice</textarea>');
   });
 
   it('400 escapes a hostile field value in the message', async () => {

@@ -263,7 +263,8 @@ describe('reply links', () => {
     );
     const asReply = await request('POST', requestId, { status: 'acknowledged' });
     expect(asReply.statusCode).toBe(400);
-    expect(asReply.body).toContain('<strong>status</strong>: status: is not a field of this form');
+    expect(asReply.body).toContain('data-field="status"');
+    expect(asReply.body).toContain('this form does not ask for');
     expect(storedReply()).toBeUndefined();
   });
 });

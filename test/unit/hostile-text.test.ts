@@ -189,7 +189,7 @@ describe('deal amounts and currencies (item 4)', () => {
 
   it('the form offers the currencies as a list, the setting\'s default preselected', () => {
     const page = renderFormPage({ step: 'deal-decision', summary: [], deadline: 'x', answeredBy: 'owner' });
-    expect(page).toContain('<select name="currency">');
+    expect(page).toContain('<select id="f-currency" name="currency">');
     expect(page).toContain('<option value="EUR" selected>EUR: Euro</option>');
     expect(page).not.toContain('value="XXX"');
     expect(page).not.toContain('value="XTS"');

@@ -5,6 +5,7 @@
  * The reminder sweep is in feedback/reminders.ts.
  */
 import { createHash } from 'node:crypto';
+import { formatDateTime, formatDeadline } from '#lib/core/format';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { type RequestBrief, requestBrief } from './briefs';
 import { sfn } from '#lib/aws/clients';
@@ -86,6 +87,10 @@ export function feedbackRequestEmail(args: {
   reminder?: boolean;
   /** The hand-off brief the request carries (requestBrief), so the new owner gets one email. */
   brief?: RequestBrief;
+  /** Escalated: the owner who did not answer, and when their answer was due. */
+  missedBy?: string;
+  missedDue?: string;
+  now?: Date;
 }): RenderedEmail {
   const def = stepDefinition(args.step);
   const prefix = args.reminder ? 'Reminder: ' : args.escalated ? 'Escalated: ' : '';
@@ -94,10 +99,11 @@ export function feedbackRequestEmail(args: {
     subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief ? `: ${brief.subjectNote}` : ''}`,
     heading: `${prefix}${brief?.heading ?? def.title}`,
     paragraphs: [
-      ...(args.escalated ? ['The owner did not answer in time, so this request now comes to you as team lead.'] : []),
-      ...(brief?.paragraphs ?? []),
-      def.prompt,
-      `Please answer by ${args.deadline} (UTC). Each button opens a short form; nothing is recorded until you submit it.`,
+      ...(args.escalated
+        ? [`${args.missedBy ?? 'The owner'} did not answer ${args.missedDue ? `by ${formatDateTime(args.missedDue)}` : 'in time'}, so this request now comes to you as team lead: ${def.question}`]
+        : [...(brief?.paragraphs ?? []), def.prompt]),
+      ...(args.escalated ? (brief?.paragraphs ?? []) : []),
+      `Please answer by ${formatDeadline(args.deadline, undefined, args.now)}. Each button opens a short form; nothing is recorded until you send it.`,
     ],
     summary: leadSummary(args.lead),
     ...(brief ? { sections: brief.sections } : {}),
@@ -159,7 +165,19 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   });
   if (created === undefined) return notRequested(event);
   const { id, request } = created;
-  const email = feedbackRequestEmail({ lead: current, step: event.step, linkId: id, publicBaseUrl: deps.publicBaseUrl, deadline: request.deadline, escalated: event.escalated, ...(brief ? { brief } : {}) });
+  const owner = def.askedTeam === 'ops' ? undefined : current.owners?.[def.askedTeam];
+  const email = feedbackRequestEmail({
+    lead: current,
+    step: event.step,
+    linkId: id,
+    publicBaseUrl: deps.publicBaseUrl,
+    deadline: request.deadline,
+    escalated: event.escalated,
+    now,
+    ...(brief ? { brief } : {}),
+    // Escalated when the owner's wait timed out: their answer was due now.
+    ...(event.escalated && owner ? { missedBy: owner, missedDue: now.toISOString() } : {}),
+  });
   let sent: boolean;
   try {
     sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey }, now)).sent;

@@ -16,6 +16,7 @@ import type { SummaryRow } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
 import { feedbackStepSchema } from '#lib/core/parse';
 import { isCurrency, parseAmount } from '#lib/core/currency';
+import { formatMoney } from '#lib/core/format';
 import { textProblem, toWellFormed } from '#lib/core/text';
 import * as z from '#lib/core/zod';
 
@@ -23,6 +24,14 @@ export interface Option {
   value: string;
   label: string;
 }
+
+/** An answer of a step: its label, and what happens after it (the confirmation page says so). */
+export interface AnswerOption extends Option {
+  next: string;
+}
+
+/** The lead facts a form shows under its question (by their leadSummary label); the rest is folded away. */
+export type KeyFact = 'Title' | 'Email' | 'Phone' | 'Country' | 'Company size' | 'Budget' | 'Timeline' | 'Campaign' | 'Source' | 'Stage' | 'Message';
 
 /** A 1-5 rating of the hand-off; `about` is the team the rating concerns (receives it). */
 export interface RatingQuestion {
@@ -61,13 +70,17 @@ export interface FeedbackStepDefinition {
   step: FeedbackStep;
   /** Short title for subjects and pages, e.g. "Qualification call". */
   title: string;
-  /** The question put to the addressee. */
+  /** The question put to the addressee: the form's heading. */
+  question: string;
+  /** Why it is asked, for the owner (the request email's intro). */
   prompt: string;
+  /** The lead facts shown with the question (the rest of the lead is folded away). */
+  keyFacts: readonly KeyFact[];
   /** The team asked (its owner of the lead, or its lead when escalated); 'ops' for a rescue (a stalled lead's rescue goes to the stalled step's team lead: feedback/rescue.ts). */
   askedTeam: Team | 'ops';
   /** Upstream teams that receive the feedback (share-feedback). */
   feedbackTo: readonly Team[];
-  answers: readonly Option[];
+  answers: readonly AnswerOption[];
   ratings: readonly RatingQuestion[];
   details: readonly DetailQuestion[];
 }
@@ -130,13 +143,15 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'qualification-call': {
     step: 'qualification-call',
     title: 'Qualification call',
-    prompt: 'You called this lead. What happens next, and how did the lead respond to the campaign?',
+    question: 'What happens next with this lead?',
+    prompt: 'After your call with this lead: what happens next, and how did the lead respond to the campaign?',
+    keyFacts: ['Phone', 'Email', 'Title', 'Budget', 'Timeline'],
     askedTeam: 'inside-sales',
     feedbackTo: ['marketing'],
     answers: [
-      { value: 'book-meeting', label: 'Book a meeting with Field Sales' },
-      { value: 'nurture', label: 'Return to nurture' },
-      { value: 'disqualify', label: 'Disqualify' },
+      { value: 'book-meeting', label: 'Book a meeting with Field Sales', next: 'A Field Sales rep is assigned and asked to hold the meeting; your ratings go to Marketing.' },
+      { value: 'nurture', label: 'Return to nurture', next: 'The lead goes back to Marketing for nurturing, with your reason; your ratings go to Marketing.' },
+      { value: 'disqualify', label: 'Disqualify', next: 'The lead goes back to Marketing as disqualified, with your reason; your ratings go to Marketing.' },
     ],
     ratings: [
       rating('lead-fit', 'Fit of the lead (ideal customer profile)', 'marketing'),
@@ -151,13 +166,15 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'meeting-outcome': {
     step: 'meeting-outcome',
     title: 'Meeting outcome',
+    question: 'How did the meeting go?',
     prompt: 'How did the meeting go, and were the hand-off facts from Inside Sales right?',
+    keyFacts: ['Title', 'Budget', 'Timeline', 'Company size', 'Message'],
     askedTeam: 'field-sales',
     feedbackTo: ['inside-sales'],
     answers: [
-      { value: 'held-proceed', label: 'Held: proceed to a proposal' },
-      { value: 'no-fit', label: 'Held: no fit' },
-      { value: 'no-show', label: 'No-show: reschedule' },
+      { value: 'held-proceed', label: 'Held: proceed to a proposal', next: 'You will be asked for the deal decision (won or lost); your ratings go to Inside Sales.' },
+      { value: 'no-fit', label: 'Held: no fit', next: 'The lead goes back to Marketing with your reason; your ratings go to Inside Sales.' },
+      { value: 'no-show', label: 'No-show: reschedule', next: 'The meeting is booked again and you will be asked how it went (after a few no-shows the lead goes back to Marketing).' },
     ],
     ratings: [
       rating('budget-accuracy', 'Accuracy of the budget information', 'inside-sales', 'wrong', 'exact'),
@@ -173,12 +190,14 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'deal-decision': {
     step: 'deal-decision',
     title: 'Deal decision',
+    question: 'Was the deal won or lost?',
     prompt: 'Was the deal won or lost?',
+    keyFacts: ['Budget', 'Timeline', 'Company size'],
     askedTeam: 'field-sales',
     feedbackTo: [],
     answers: [
-      { value: 'won', label: 'Won' },
-      { value: 'lost', label: 'Lost' },
+      { value: 'won', label: 'Won', next: 'Customer Success is asked to onboard the customer, with the deal and what was promised.' },
+      { value: 'lost', label: 'Lost', next: 'The lead goes back to Marketing with your reason.' },
     ],
     ratings: [],
     details: [
@@ -191,13 +210,15 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'onboarding-review': {
     step: 'onboarding-review',
     title: 'Onboarding review',
+    question: 'How is onboarding going?',
     prompt: 'How is onboarding going? Tell Marketing what the customer struggles with and Field Sales whether expectations were set right.',
+    keyFacts: ['Email', 'Phone', 'Title'],
     askedTeam: 'customer-success',
     feedbackTo: ['marketing', 'field-sales'],
     answers: [
-      { value: 'on-track', label: 'On track' },
-      { value: 'needs-help', label: 'Needs help' },
-      { value: 'churned', label: 'Churned' },
+      { value: 'on-track', label: 'On track', next: 'Regular check-ins start; your notes go to Marketing and Field Sales.' },
+      { value: 'needs-help', label: 'Needs help', next: 'Regular check-ins start; your notes go to Marketing and Field Sales.' },
+      { value: 'churned', label: 'Churned', next: 'The customer is recorded as churned, with your reason; Marketing is told.' },
     ],
     ratings: [
       rating('expectations-set-right', 'Were expectations set right in the sale?', 'field-sales', 'not at all', 'exactly'),
@@ -212,14 +233,16 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   'check-in': {
     step: 'check-in',
     title: 'Customer check-in',
+    question: 'How is the customer doing?',
     prompt: 'How is the customer doing?',
+    keyFacts: ['Email', 'Phone', 'Title'],
     askedTeam: 'customer-success',
     feedbackTo: [],
     answers: [
-      { value: 'healthy', label: 'Healthy' },
-      { value: 'at-risk', label: 'At risk' },
-      { value: 'expansion', label: 'Expansion opportunity' },
-      { value: 'churned', label: 'Churned' },
+      { value: 'healthy', label: 'Healthy', next: 'You will be asked again at the next check-in (or the customer renews).' },
+      { value: 'at-risk', label: 'At risk', next: 'You will be asked again at the next check-in (or the customer renews).' },
+      { value: 'expansion', label: 'Expansion opportunity', next: 'An expansion opportunity goes to Inside Sales as a new lead; check-ins continue.' },
+      { value: 'churned', label: 'Churned', next: 'The customer is recorded as churned, with your reason; Marketing is told.' },
     ],
     ratings: [rating('health', 'Overall account health', 'customer-success', 'critical', 'thriving')],
     details: [
@@ -229,15 +252,17 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
   rescue: {
     step: 'rescue',
     title: 'Rescue lead',
+    question: 'This lead is stuck: what should happen to it?',
     prompt: 'This lead is stuck. What should happen to it?',
+    keyFacts: ['Stage', 'Campaign'],
     askedTeam: 'ops',
     feedbackTo: [],
     // A request offers some of these (feedback/rescue.ts): ops for a failed step retry / return / close; a team lead for a stalled lead reassign / return / close.
     answers: [
-      { value: 'retry', label: 'Retry the step that failed' },
-      { value: 'reassign', label: 'Reassign to a team member and ask again' },
-      { value: 'return', label: 'Return the lead to Marketing' },
-      { value: 'close', label: 'Close the lead (the execution ends as failed)' },
+      { value: 'retry', label: 'Retry the step that failed', next: 'The step runs again with its original input; the lead goes on from there.' },
+      { value: 'reassign', label: 'Reassign to a team member and ask again', next: 'The member you chose gets the request again, with new links.' },
+      { value: 'return', label: 'Return the lead to Marketing', next: 'Marketing is told, with the reason.' },
+      { value: 'close', label: 'Close the lead (the execution ends as failed)', next: 'The lead is closed; its execution ends as failed.' },
     ],
     ratings: [],
     // The members to reassign to are the team's, set per request (feedback/rescue.ts rescueDefinition); the member's work address is the code.
@@ -467,7 +492,9 @@ export function answerSummaryRows(
   for (const d of def.details) {
     const v = answer.details[d.field];
     if (v === undefined) continue;
-    out.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(step, v) : v });
+    if (d.kind === 'currency' && typeof answer.details.amount === 'number') continue; // shown with the amount
+    const shown = d.kind === 'amount' && typeof v === 'number' ? formatMoney(v, typeof answer.details.currency === 'string' ? answer.details.currency : undefined) : v;
+    out.push({ label: d.label, value: d.field === 'reasonCode' && typeof v === 'string' ? reasonLabel(step, v) : shown });
   }
   out.push({ label: 'Comment', value: answer.comment });
   return out;

@@ -5,10 +5,30 @@
  */
 import type { LeadProfile } from '#lib/leads/records';
 import { displayText, escapeHtml, stripCrLf, truncate } from '#lib/core/html';
+import { BUDGET_LABELS, SOURCE_LABELS, STAGE_LABELS, TIMELINE_LABELS, companySizeLabel, labelOf } from '#lib/leads/labels';
 
 export interface SummaryRow {
   label: string;
   value: string | number | undefined | null;
+  /** A mailto: or tel: link for the value (safeHref keeps only those). */
+  href?: string;
+}
+
+/** `mailto:<address>` for an email address. */
+export function mailtoHref(email: string | undefined): string | undefined {
+  return email ? `mailto:${encodeURIComponent(email).replace(/%40/g, '@')}` : undefined;
+}
+
+/** `tel:+4930123` for a phone number (digits and a leading + only), undefined when it has too few digits. */
+export function telHref(phone: string | undefined): string | undefined {
+  if (!phone) return undefined;
+  const digits = phone.replace(/[^\d+]/g, '').replace(/(?!^)\+/g, '');
+  return digits.replace('+', '').length >= 3 ? `tel:${digits}` : undefined;
+}
+
+/** Only mailto: and tel: links pass (built by mailtoHref/telHref). */
+export function safeHref(href: string | undefined): string | undefined {
+  return href && /^(mailto:[^\s<>"'`]+@[^\s<>"'`]+|tel:\+?\d+)$/.test(href) ? href : undefined;
 }
 
 export interface EmailButton {
@@ -65,27 +85,38 @@ export function leadSnapshot(lead: LeadProfile): LeadSnapshot {
   return out as unknown as LeadSnapshot;
 }
 
-/** The lead facts every email shows (empty ones are skipped). */
+/** The lead facts every email shows (empty ones are skipped), with human labels for its codes and mailto:/tel: links. */
 export function leadSummary(lead: LeadSnapshot & Pick<LeadProfile, 'leadId'>): SummaryRow[] {
   return [
     { label: 'Lead', value: lead.name },
     { label: 'Company', value: lead.company },
     { label: 'Title', value: lead.title },
-    { label: 'Email', value: lead.email },
-    { label: 'Phone', value: lead.phone },
+    { label: 'Email', value: lead.email, ...hrefOf(mailtoHref(lead.email)) },
+    { label: 'Phone', value: lead.phone, ...hrefOf(telHref(lead.phone)) },
     { label: 'Country', value: lead.country },
-    { label: 'Industry', value: lead.industry },
-    { label: 'Employees', value: lead.employees },
-    { label: 'Company size', value: lead.companySize },
-    { label: 'Budget', value: lead.budget },
-    { label: 'Timeline', value: lead.timeline },
+    { label: 'Industry', value: lead.industry === undefined ? undefined : labelOf({}, lead.industry) },
+    { label: 'Employees', value: lead.employees === undefined ? undefined : lead.employees.toLocaleString('en-GB') },
+    { label: 'Company size', value: companySizeLabel(lead.companySize) },
+    { label: 'Budget', value: labelOf(BUDGET_LABELS, lead.budget) },
+    { label: 'Timeline', value: labelOf(TIMELINE_LABELS, lead.timeline) },
     { label: 'Campaign', value: lead.campaign },
-    { label: 'Source', value: lead.source },
-    { label: 'Stage', value: lead.stage },
-    { label: 'Score', value: lead.score === undefined ? undefined : `${lead.score}${lead.tier ? ` (tier ${lead.tier})` : ''}` },
+    { label: 'Source', value: labelOf(SOURCE_LABELS, lead.source) },
+    { label: 'Stage', value: labelOf(STAGE_LABELS, lead.stage) },
+    { label: 'Score', value: lead.score === undefined ? undefined : `${lead.score} out of 100${lead.tier ? ` (tier ${lead.tier})` : ''}` },
     { label: 'Message', value: lead.message },
     { label: 'Lead id', value: lead.leadId },
   ];
+}
+
+function hrefOf(href: string | undefined): { href?: string } {
+  return href ? { href } : {};
+}
+
+/** A row's value as HTML: escaped, cut, and a link when it has a safe mailto:/tel: href. */
+export function valueHtml(row: SummaryRow): string {
+  const text = escapeHtml(truncate(row.value, MAX_VALUE_CHARS));
+  const href = safeHref(row.href);
+  return href ? `<a href="${escapeHtml(href)}">${text}</a>` : text;
 }
 
 function present(rows: SummaryRow[] | undefined): SummaryRow[] {
@@ -113,7 +144,7 @@ function buttonsHtml(buttons: EmailButton[], margin: string): string {
   return `<p style="margin:${margin}">${buttons
     .map(
       (b) =>
-        `<a href="${escapeHtml(b.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:10px 16px;background:#1f5fbf;color:#fff;text-decoration:none;border-radius:4px">${escapeHtml(b.label)}</a>`,
+        `<a href="${escapeHtml(b.url)}" style="display:inline-block;margin:0 8px 8px 0;padding:13px 18px;line-height:18px;background:#1f5fbf;color:#fff;text-decoration:none;border-radius:4px;font-weight:600">${escapeHtml(b.label)}</a>`,
     )
     .join('')}</p>`;
 }
@@ -122,8 +153,8 @@ function rowsHtml(rows: SummaryRow[]): string {
   return rows
     .map(
       (r) =>
-        `<tr><th align="left" valign="top" style="padding:4px 12px 4px 0;color:#555;font-weight:600">${escapeHtml(r.label)}</th>` +
-        `<td dir="auto" style="padding:4px 0;white-space:pre-wrap;word-break:break-word">${escapeHtml(truncate(r.value, MAX_VALUE_CHARS))}</td></tr>`,
+        `<tr><th align="left" valign="top" style="padding:4px 12px 4px 0;color:#4a4a4a;font-weight:600">${escapeHtml(r.label)}</th>` +
+        `<td dir="auto" style="padding:4px 0;white-space:pre-wrap;word-break:break-word">${valueHtml(r)}</td></tr>`,
     )
     .join('');
 }
@@ -144,12 +175,14 @@ export function renderEmail(content: EmailContent): RenderedEmail {
   const buttons = safeButtons(content.buttons);
 
   const html = [
-    '<!doctype html><html><head><meta charset="utf-8">',
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width,initial-scale=1">',
     `<title>${escapeHtml(subject)}</title></head>`,
     '<body style="margin:0;padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#222;background:#f6f6f6">',
     '<div style="max-width:640px;margin:0 auto;background:#fff;padding:24px;border-radius:6px">',
     `<h1 style="font-size:20px;margin:0 0 16px">${escapeHtml(content.heading)}</h1>`,
     ...content.paragraphs.map((p) => `<p dir="auto" style="margin:0 0 12px">${escapeHtml(p)}</p>`),
+    buttonsHtml(buttons, '12px 0 8px'),
     summary.length > 0 ? `<h2 style="font-size:16px;margin:20px 0 8px">Lead summary</h2><table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(summary)}</table>` : '',
     ...sections.map(
       (s) =>
@@ -157,8 +190,7 @@ export function renderEmail(content: EmailContent): RenderedEmail {
         (s.rows.length > 0 ? `<table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(s.rows)}</table>` : '') +
         buttonsHtml(s.buttons, '12px 0 0'),
     ),
-    buttonsHtml(buttons, '24px 0 0'),
-    content.footer ? `<p style="margin:24px 0 0;font-size:12px;color:#777">${escapeHtml(content.footer)}</p>` : '',
+    content.footer ? `<p style="margin:24px 0 0;font-size:13px;color:#595959">${escapeHtml(content.footer)}</p>` : '',
     '</div></body></html>',
   ].join('');
 
@@ -167,9 +199,9 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     content.heading,
     '',
     ...content.paragraphs.flatMap((p) => [p, '']),
+    ...(buttons.length > 0 ? [...buttons.map((b) => `${b.label}: ${b.url}`), ''] : []),
     ...(summary.length > 0 ? ['Lead summary:', rowsText(summary), ''] : []),
     ...sections.flatMap((s) => [`${s.title}:`, ...(s.rows.length > 0 ? [rowsText(s.rows)] : []), ...s.buttons.map((b) => `  ${b.label}: ${b.url}`), '']),
-    ...buttons.map((b) => `${b.label}: ${b.url}`),
     ...(content.footer ? ['', content.footer] : []),
   ].join('\n'));
 
