@@ -8,7 +8,7 @@
  *   GET /funnel-view               the funnel
  *   GET /team-feedback             feedback each team received
  *   GET /outbox                    sent mail with its links
- *   GET /local/outbox              JSON: to, subject, text, links, sentAt
+ *   GET /local/outbox              JSON: to, subject, text, html, links, sentAt
  *   GET /local/executions          JSON: name, status, currentState, stage, dates (?status=&stage=)
  *   GET /local/leads               JSON: leads (?stage=)
  *   GET /local/pending             JSON: feedback requests waiting for an answer (?leadId=)

@@ -21,6 +21,8 @@ export interface OutboxMail {
   cc: string[];
   subject: string;
   text: string;
+  /** The HTML part. */
+  html: string;
   links: string[];
   sentAt: string;
 }

@@ -161,6 +161,8 @@ export interface OutboxItem {
   cc?: string[];
   subject: string;
   text: string;
+  /** The HTML part, as sent (GET /local/outbox gives it; the console page shows the text part). */
+  html?: string;
   links: string[];
   sentAt: string;
 }
@@ -179,28 +181,28 @@ const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#16191f;background:#f2f3f3}
 header{background:#232f3e;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
 header a{color:#d5dbdb;text-decoration:none}header a:hover,header a.on{color:#fff;text-decoration:underline}
-header .brand{font-weight:700;color:#ff9900}main{padding:20px;max-width:1400px}
+header .brand{font-weight:700;color:#ff9900}header .muted{color:#c6cdd4}main{padding:20px;max-width:1400px}
 h1{font-size:22px;margin:0 0 14px}h2{font-size:17px;margin:22px 0 10px}
 table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 1px rgba(0,28,36,.3)}
 th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #eaeded;vertical-align:top}th{background:#fafafa;font-weight:600}
-a{color:#0073bb}.muted{color:#687078}.small{font-size:12px}
+a{color:#005a94}.muted{color:#5a6470}.small{font-size:12px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
-.RUNNING{background:#e1f0fa;color:#0073bb}.SUCCEEDED{background:#e9f5e9;color:#1d8102}.FAILED,.TIMED_OUT{background:#fde8e8;color:#d13212}.ABORTED{background:#eee;color:#545b64}
+.RUNNING{background:#e1f0fa;color:#005a94}.SUCCEEDED{background:#e9f5e9;color:#1a6d02}.FAILED,.TIMED_OUT{background:#fde8e8;color:#b0280c}.ABORTED{background:#eee;color:#545b64}
 form.filters{display:flex;gap:12px;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
 select,button{font:inherit;padding:4px 8px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.col{background:#fff;flex:1 1 200px;max-width:320px;padding:8px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
 .col h3{font-size:13px;margin:0 0 8px;text-transform:uppercase;color:#545b64}.card{border:1px solid #eaeded;padding:6px;margin-bottom:6px;border-radius:4px}
 .panel{background:#fff;padding:14px;box-shadow:0 1px 1px rgba(0,28,36,.3);margin-bottom:16px}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:#687078}dl.facts dd{margin:0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:#5a6470}dl.facts dd{margin:0}
 .graphbox{overflow:auto;background:#fff;padding:10px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
 svg.graph text{font:12px system-ui,sans-serif;fill:#16191f}
 svg.graph .node rect{fill:#fff;stroke:#aab7b8;stroke-width:1.2}
 svg.graph .node-choice rect{fill:#fdf6e3}svg.graph .node-terminal rect{fill:#f4f4f4}svg.graph .node-wait rect{fill:#f3effa}
-svg.graph .node.visited rect{fill:#e9f5e9;stroke:#1d8102;stroke-width:1.6}
-svg.graph .node.current rect{fill:#e1f0fa;stroke:#0073bb;stroke-width:2.6}
-svg.graph .node.failed rect{fill:#fde8e8;stroke:#d13212;stroke-width:2.6}
+svg.graph .node.visited rect{fill:#e9f5e9;stroke:#1a6d02;stroke-width:1.6}
+svg.graph .node.current rect{fill:#e1f0fa;stroke:#005a94;stroke-width:2.6}
+svg.graph .node.failed rect{fill:#fde8e8;stroke:#b0280c;stroke-width:2.6}
 svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{stroke-dasharray:4 3}
-svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#687078}
+svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#5a6470}
 pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
 ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
 `;
@@ -312,7 +314,7 @@ ${view.stageEvents.map((e) => html`<tr data-to="${e.to}"><td>${time(e.at)}</td><
 </tbody></table>`
     : ''}
 <h2>Graph</h2>
-<p class="legend small"><span>■ <b style="color:#0073bb">current</b></span><span>■ <b style="color:#1d8102">visited</b></span><span>■ <b style="color:#d13212">failed</b></span><span>dashed: on error</span></p>
+<p class="legend small"><span>■ <b style="color:#005a94">current</b></span><span>■ <b style="color:#1a6d02">visited</b></span><span>■ <b style="color:#b0280c">failed</b></span><span>dashed: on error</span></p>
 <div class="graphbox">${raw(svg)}</div>
 <h2>Event history (${view.history.length})</h2>
 <table class="history"><thead><tr><th>ID</th><th>Type</th><th>Step</th><th>Elapsed</th><th>Timestamp</th><th>Detail</th></tr></thead><tbody>

@@ -72,7 +72,7 @@ function meetingBrief(input: MeetingBriefInput): RequestBrief {
       : `Inside Sales qualified ${lead.name} at ${lead.company} and booked a meeting with you. Here is what they learned${isOwner ? `; questions go to ${isOwner}` : ''}.`,
   ];
   if (reschedules > 0) paragraphs.push(`The previous meeting was a no-show: this is reschedule number ${reschedules}.`);
-  paragraphs.push('After the meeting, report how it went with the buttons at the end of this email.');
+  paragraphs.push('After the meeting, report how it went with the buttons below.');
   return {
     subjectNote: reschedules > 0 ? `rescheduled meeting ${reschedules}, brief inside` : expansion ? 'expansion meeting, brief inside' : 'new meeting, hand-off brief inside',
     heading: expansion ? 'Expansion opportunity hand-off' : 'Meeting hand-off from Inside Sales',
@@ -95,7 +95,7 @@ function onboardingBrief(lead: LeadProfile): RequestBrief {
     heading: 'New customer: onboarding brief',
     paragraphs: [
       `${lead.company} signed. You are their Customer Success Manager${rep ? `; ${rep} closed the deal` : ''}.`,
-      'Please read what was promised in the sale: onboarding should deliver exactly that. Once onboarding is under way, send your review with the buttons at the end of this email.',
+      'Please read what was promised in the sale: onboarding should deliver exactly that. Once onboarding is under way, send your review with the buttons below.',
     ],
     sections: [
       {

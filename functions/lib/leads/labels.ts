@@ -7,10 +7,10 @@ import { humanizeCode } from '#lib/core/format';
 import type { BudgetStatus, LeadSource, Timeline } from './scoring';
 
 export const BUDGET_LABELS: Readonly<Record<BudgetStatus, string>> = {
-  approved: 'Budget approved',
-  planned: 'Budget planned',
-  exploring: 'Exploring a budget',
-  none: 'No budget',
+  approved: 'Approved',
+  planned: 'Planned',
+  exploring: 'Exploring',
+  none: 'None',
   unknown: 'Not known',
 };
 
