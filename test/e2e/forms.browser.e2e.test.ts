@@ -1,0 +1,221 @@
+/**
+ * The forms and emails as people see them: Debian's chromium (headless,
+ * playwright-core) at a phone's 390x844 and a desktop's 1280x800, one local
+ * stack for the whole file and one lead answered in the browser from the
+ * qualification call to its check-in.
+ *
+ * For every form, each step and answer: the question's first input lies
+ * inside the first screen, the chosen answer is preselected and only its
+ * fields show; axe-core finds no serious or critical violation on any form,
+ * confirmation, error page, console page or rendered email; a mistake brings
+ * the form back (400) with every value kept. Screenshots of the first screen
+ * go to docs/images/ (README links them).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import axe from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEEDBACK_STEP_DEFINITIONS } from '#lib/feedback/steps';
+import type { FeedbackStep } from '#lib/core/contracts';
+import { LocalStackProcess, REPO, answerLink, lead, type OutboxMail } from './harness';
+
+const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
+type ViewportName = keyof typeof VIEWPORTS;
+const IMAGES = join(REPO, 'docs', 'images');
+
+let server: LocalStackProcess;
+let browser: Browser;
+const contexts = {} as Record<ViewportName, BrowserContext>;
+const run = Date.now().toString(36);
+
+beforeAll(async () => {
+  mkdirSync(IMAGES, { recursive: true });
+  [server, browser] = await Promise.all([
+    LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } }),
+    chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions'],
+    }),
+  ]);
+  for (const [name, viewport] of Object.entries(VIEWPORTS) as [ViewportName, (typeof VIEWPORTS)[ViewportName]][]) {
+    // bypassCSP: only so the test can inject axe-core; the pages themselves run no script.
+    contexts[name] = await browser.newContext({ viewport, deviceScaleFactor: 1, bypassCSP: true, locale: 'en-GB', timezoneId: 'UTC' });
+  }
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server === undefined) return;
+  const code = await server.stop();
+  server.removeData();
+  expect(code).toBe(0);
+}, 60_000);
+
+interface AxeViolation {
+  id: string;
+  impact?: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** axe-core's serious and critical violations on the page (axe.source injected). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  // A string, evaluated in the page (the test is compiled without the DOM library).
+  const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as AxeViolation[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  expect(await seriousViolations(page), what).toEqual([]);
+}
+
+/** The first screen only, as a small PNG. */
+async function shot(page: Page, file: string): Promise<void> {
+  await page.screenshot({ path: join(IMAGES, file), fullPage: false });
+}
+
+const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
+
+/**
+ * Opens every answer's link of a request at both sizes: the answer preselected,
+ * its fields shown and the others hidden, the first answer inside the first
+ * screen, no serious axe violation. Screenshots the form and the email.
+ */
+async function checkRequest(step: FeedbackStep, mail: OutboxMail): Promise<void> {
+  const def = FEEDBACK_STEP_DEFINITIONS[step];
+  for (const name of Object.keys(VIEWPORTS) as ViewportName[]) {
+    const page = await contexts[name].newPage();
+    try {
+      // The email, as a mail client shows its HTML part.
+      await page.setContent(mail.html);
+      await expectAccessible(page, `${step} email at ${name}`);
+      await shot(page, `email-${step}-${name}.png`);
+
+      for (const [i, answer] of def.answers.entries()) {
+        const res = await page.goto(answerLink(mail, answer.value));
+        expect(res?.status()).toBe(200);
+        await expect.poll(() => page.title()).toContain(def.question);
+        expect(await page.locator('h1').innerText()).toBe(def.question);
+        // The question's first input lies inside the first screen.
+        const first = await page.locator('input[name=answer]').first().boundingBox();
+        expect(first, `${step}/${answer.value} at ${name}`).not.toBeNull();
+        expect(first!.y + first!.height, `${step}/${answer.value} at ${name}: first input inside the first screen`).toBeLessThanOrEqual(VIEWPORTS[name].height);
+        // The answer chosen in the email is preselected, and only its fields show.
+        expect(await page.locator(`input[name=answer][value="${answer.value}"]`).isChecked()).toBe(true);
+        for (const d of def.details.filter((x) => x.shownFor !== undefined)) {
+          expect(await page.locator(`[name="${d.field}"]`).isVisible(), `${step}/${answer.value}: ${d.field}`).toBe(d.shownFor!.includes(answer.value));
+        }
+        // Answers and ratings are targets of at least 44x44 px.
+        for (const target of ['label.choice', '.scale label']) {
+          if ((await page.locator(target).count()) === 0) continue;
+          const box = await page.locator(target).first().boundingBox();
+          if (box === null) continue;
+          expect(box.height).toBeGreaterThanOrEqual(44);
+          expect(box.width).toBeGreaterThanOrEqual(44);
+        }
+        await expectAccessible(page, `${step}/${answer.value} form at ${name}`);
+        if (i === 0) await shot(page, `form-${step}-${name}.png`);
+      }
+    } finally {
+      await page.close();
+    }
+  }
+}
+
+/** Answers in the phone browser: picks the answer, fills the fields, sends; the confirmation names the lead. */
+async function answerInBrowser(mail: OutboxMail, answer: string, fill: Record<string, string>, company: string, screenshot?: string): Promise<void> {
+  const page = await contexts.phone.newPage();
+  try {
+    await page.goto(answerLink(mail, answer));
+    for (const [field, value] of Object.entries(fill)) {
+      const el = page.locator(`[name="${field}"]`);
+      const tag = await el.first().evaluate((e) => `${e.tagName}:${(e as unknown as { type?: string }).type ?? ''}`);
+      if (tag === 'SELECT:select-one') await el.selectOption(value);
+      else if (tag === 'INPUT:radio') await page.locator(`[name="${field}"][value="${value}"]`).check();
+      else await el.fill(value);
+    }
+    const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send answer' }).click()]);
+    expect(res?.status()).toBe(200);
+    expect(await page.locator('h1').innerText()).toBe('Answer recorded');
+    expect(await page.locator('main').innerText()).toContain(company);
+    expect(await page.locator('main').innerText()).toContain('What happens next');
+    await expectAccessible(page, `confirmation of ${answer}`);
+    if (screenshot) await shot(page, screenshot);
+  } finally {
+    await page.close();
+  }
+}
+
+describe('forms and emails in the browser, at 390x844 and 1280x800', () => {
+  const id = `browser-${run}`;
+  const company = `Browser Co ${run}`;
+  const is = about(company);
+
+  it('every form, each step and answer: question first, preselected, accessible; a mistake keeps the values; answered to the check-in', async () => {
+    expect((await server.postLead(lead(id, company, { phone: '+44 20 7946 0958' }))).status).toBe(201);
+
+    const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    await checkRequest('qualification-call', call);
+    await answerInBrowser(call, 'book-meeting', { 'rating.lead-fit': '4', moreOf: 'Launch webinars', comment: 'Keen on a pilot' }, company, 'confirmation-phone.png');
+
+    const meeting = await server.mail('meeting outcome', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    await checkRequest('meeting-outcome', meeting);
+    await answerInBrowser(meeting, 'held-proceed', { 'rating.budget-accuracy': '5', missing: 'Nothing' }, company);
+
+    const deal = await server.mail('deal decision', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    await checkRequest('deal-decision', deal);
+
+    // A mistake (an amount with a comma) brings the same form back, the message beside the field, every value kept.
+    for (const name of Object.keys(VIEWPORTS) as ViewportName[]) {
+      const page = await contexts[name].newPage();
+      try {
+        await page.goto(answerLink(deal, 'won'));
+        await page.locator('[name=amount]').fill('48,000');
+        await page.locator('[name=currency]').selectOption('GBP');
+        await page.locator('[name=promises]').fill('SSO by Q3');
+        await page.locator('[name=comment]').fill('Signed after the pilot');
+        const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send answer' }).click()]);
+        expect(res?.status()).toBe(400);
+        expect(await page.title()).toMatch(/^Error: /);
+        expect(await page.locator('.error-summary').innerText()).toContain('without commas');
+        expect(await page.locator('#err-amount').isVisible()).toBe(true);
+        expect(await page.locator('input[name=answer][value=won]').isChecked()).toBe(true);
+        expect(await page.locator('[name=amount]').inputValue()).toBe('48,000');
+        expect(await page.locator('[name=currency]').inputValue()).toBe('GBP');
+        expect(await page.locator('[name=promises]').inputValue()).toBe('SSO by Q3');
+        expect(await page.locator('[name=comment]').inputValue()).toBe('Signed after the pilot');
+        await expectAccessible(page, `error page at ${name}`);
+        await shot(page, `error-deal-decision-${name}.png`);
+      } finally {
+        await page.close();
+      }
+    }
+    await answerInBrowser(deal, 'won', { amount: '48000', currency: 'GBP', promises: 'SSO by Q3' }, company);
+
+    const review = await server.mail('onboarding review', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    await checkRequest('onboarding-review', review);
+    await answerInBrowser(review, 'on-track', { 'rating.message-match': '4', difficulties: 'Importing legacy data' }, company);
+
+    const checkIn = await server.mail('check-in', (m) => is(m) && m.subject.startsWith('Customer check-in'), 30_000);
+    await checkRequest('check-in', checkIn);
+    await answerInBrowser(checkIn, 'healthy', { 'rating.health': '5' }, company);
+    await server.until(id, 'renewed', (e) => e.status !== 'RUNNING', 20_000);
+  }, 240_000);
+
+  it('the console pages have no serious or critical axe violation', async () => {
+    const page = await contexts.desktop.newPage();
+    try {
+      for (const path of ['/', '/stages', '/funnel-view', '/team-feedback', '/outbox', `/executions/${encodeURIComponent(id)}`]) {
+        const res = await page.goto(`${server.appUrl}${path}`);
+        expect(res?.status(), path).toBe(200);
+        await expectAccessible(page, `console ${path}`);
+      }
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+});
