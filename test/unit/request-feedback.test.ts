@@ -113,6 +113,11 @@ describe('request-feedback', () => {
     expect(mail?.Destination?.CcAddresses).toEqual(['isr2@example.com']);
     expect(mail?.Message?.Subject?.Data).toMatch(/^Escalated: /);
     expect(linkItems()[0]?.answeredBy).toBe('team-lead');
+    // It names the owner who missed the deadline and when it was due (their wait just timed out), not "You called this lead".
+    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(text).toMatch(/isr2@example\.com did not answer by \w{3}, \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC, so this request now comes to you as team lead/);
+    expect(text).not.toContain('You called this lead');
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
   });
 
   it('is idempotent on retry of the same task: one email, one link', async () => {
