@@ -160,9 +160,17 @@ describe('forms and emails in the browser, at 390x844 and 1280x800', () => {
 
     const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     await checkRequest('qualification-call', call);
-    await answerInBrowser(call, 'book-meeting', { 'rating.lead-fit': '4', moreOf: 'Launch webinars', comment: 'Keen on a pilot' }, company, 'confirmation-phone.png');
+    await answerInBrowser(
+      call,
+      'book-meeting',
+      { meetingDate: '2026-12-10', meetingTime: '14:00', meetingTimeZone: 'Europe/Berlin', 'rating.lead-fit': '4', moreOf: 'Launch webinars', comment: 'Keen on a pilot' },
+      company,
+      'confirmation-phone.png',
+    );
 
+    // The Field Sales request says when the meeting is, in the zone it was booked in.
     const meeting = await server.mail('meeting outcome', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    expect(meeting.text).toContain('The meeting is on Thu, 10 Dec 2026, 14:00 CET (Europe/Berlin).');
     await checkRequest('meeting-outcome', meeting);
     await answerInBrowser(meeting, 'held-proceed', { 'rating.budget-accuracy': '5', missing: 'Nothing' }, company);
 

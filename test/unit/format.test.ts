@@ -38,3 +38,40 @@ describe('values as people read them (core/format.ts, leads/labels.ts)', () => {
     expect(by('Phone')?.href).toBe('tel:+442079460958');
   });
 });
+
+describe('booking a meeting: date, time and time zone (issue 15)', async () => {
+  const { parseFeedbackForm } = await import('#lib/feedback/steps');
+  const { meetingTime } = await import('#lib/feedback/briefs');
+  const { zonedTime } = await import('#lib/core/format');
+  const meta = { answeredAt: '2026-12-07T01:00:00.000Z', answeredBy: 'owner' as const };
+
+  it('turns a wall-clock time in a zone into the instant, across daylight saving', () => {
+    expect(zonedTime('2026-12-10', '14:00', 'Europe/Berlin').toISOString()).toBe('2026-12-10T13:00:00.000Z');
+    expect(zonedTime('2026-07-10', '14:00', 'Europe/Berlin').toISOString()).toBe('2026-07-10T12:00:00.000Z');
+    expect(zonedTime('2026-12-10', '09:30', 'America/New_York').toISOString()).toBe('2026-12-10T14:30:00.000Z');
+  });
+
+  it('the qualification call records the booking; the Field Sales brief says when', () => {
+    const answer = parseFeedbackForm('qualification-call', { answer: 'book-meeting', meetingDate: '2026-12-10', meetingTime: '14:00', meetingTimeZone: 'Europe/Berlin' }, meta);
+    expect(answer.details).toMatchObject({ meetingDate: '2026-12-10', meetingTime: '14:00', meetingTimeZone: 'Europe/Berlin' });
+    expect(meetingTime({ answer: 'book-meeting', details: answer.details as Record<string, string> })).toBe('Thu, 10 Dec 2026, 14:00 CET (Europe/Berlin)');
+    expect(meetingTime({ answer: 'book-meeting', details: {} })).toBeUndefined();
+  });
+
+  it('refuses a date without its time, impossible dates and unknown zones, naming the field', () => {
+    const field = (form: Record<string, string>): string | undefined => {
+      try {
+        parseFeedbackForm('qualification-call', { answer: 'book-meeting', ...form }, meta);
+        return undefined;
+      } catch (error) {
+        return (error as { field?: string }).field;
+      }
+    };
+    expect(field({ meetingDate: '2026-12-10' })).toBe('details.meetingTime');
+    expect(field({ meetingTime: '14:00' })).toBe('details.meetingDate');
+    expect(field({ meetingDate: '2026-02-30', meetingTime: '14:00' })).toBe('details.meetingDate');
+    expect(field({ meetingDate: '2026-12-10', meetingTime: '25:00' })).toBe('details.meetingTime');
+    expect(field({ meetingDate: '2026-12-10', meetingTime: '14:00', meetingTimeZone: 'Mars/Olympus' })).toBe('details.meetingTimeZone');
+    expect(field({})).toBeUndefined(); // the time may be agreed later
+  });
+});

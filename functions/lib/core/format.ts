@@ -80,3 +80,34 @@ export function humanizeCode(code: string): string {
   const words = code.replace(/(?<=[a-z0-9])-(?=[a-z])|(?<=[a-z])-(?=[a-z0-9])/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** The zones a booking form lists (a short list reads on a phone; the parser accepts any zone isTimeZone knows). */
+export const COMMON_TIME_ZONES: readonly string[] = [
+  'UTC', 'Europe/London', 'Europe/Dublin', 'Europe/Lisbon', 'Europe/Paris', 'Europe/Berlin', 'Europe/Amsterdam', 'Europe/Madrid', 'Europe/Rome',
+  'Europe/Stockholm', 'Europe/Warsaw', 'Europe/Athens', 'Europe/Helsinki', 'Europe/Istanbul', 'Africa/Lagos', 'Africa/Johannesburg', 'Africa/Cairo',
+  'Asia/Dubai', 'Asia/Kolkata', 'Asia/Singapore', 'Asia/Shanghai', 'Asia/Hong_Kong', 'Asia/Tokyo', 'Asia/Seoul', 'Australia/Perth', 'Australia/Sydney',
+  'Pacific/Auckland', 'America/Sao_Paulo', 'America/Argentina/Buenos_Aires', 'America/Mexico_City', 'America/New_York', 'America/Toronto',
+  'America/Chicago', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles', 'America/Vancouver', 'America/Anchorage', 'Pacific/Honolulu',
+].filter((z) => isTimeZone(z));
+
+/** Is `zone` an IANA time zone the runtime knows (canonical or an alias such as Asia/Kolkata), or UTC? */
+export function isTimeZone(zone: string): boolean {
+  if (zone.length > 40 || !/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/.test(zone)) return false;
+  return knownTimeZone(zone) === zone;
+}
+
+/** The offset of `timeZone` from UTC at `instant`, in ms. */
+function offsetAt(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(instant));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - instant;
+}
+
+/** The instant of a wall-clock `date` (YYYY-MM-DD) and `time` (HH:MM) in `timeZone`. */
+export function zonedTime(date: string, time: string, timeZone: string): Date {
+  const [y, m, d] = date.split('-').map(Number);
+  const [h, mi] = time.split(':').map(Number);
+  const wall = Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0);
+  const first = wall - offsetAt(wall, timeZone);
+  return new Date(wall - offsetAt(first, timeZone));
+}

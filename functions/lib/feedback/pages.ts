@@ -13,7 +13,7 @@ import { Conflict, ValidationError } from '#lib/core/errors';
 import { type DetailQuestion, type FeedbackStepDefinition, type FormBody, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
 import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './records';
 import { escapeHtml, truncate } from '#lib/core/html';
-import { formatDateTime, formatDeadline } from '#lib/core/format';
+import { COMMON_TIME_ZONES, formatDateTime, formatDeadline, isTimeZone } from '#lib/core/format';
 import { CURRENCIES, currencyLabel, isCurrency } from '#lib/core/currency';
 import { type HttpResult, html } from '#lib/aws/http';
 import { setting } from '#lib/aws/settings';
@@ -109,6 +109,17 @@ function currencyOptionsHtml(selected: string): string {
   return options;
 }
 
+/** The time-zone list, `selected` preselected. */
+const timeZoneOptions = new Map<string, string>();
+function timeZoneOptionsHtml(selected: string): string {
+  let options = timeZoneOptions.get(selected);
+  if (options === undefined) {
+    options = (COMMON_TIME_ZONES.includes(selected) ? COMMON_TIME_ZONES : [selected, ...COMMON_TIME_ZONES]).map((z) => `<option${z === selected ? ' selected' : ''}>${escapeHtml(z)}</option>`).join('');
+    if (timeZoneOptions.size < 50) timeZoneOptions.set(selected, options);
+  }
+  return options;
+}
+
 /** The first value of a submitted field. */
 function valueOf(values: FormBody | undefined, field: string): string | undefined {
   const v = values?.[field];
@@ -160,6 +171,12 @@ export function formProblem(step: FeedbackStepDefinition['step'], error: Validat
           return { field: d.field, name, message: required ? 'Select the currency' : 'Select a currency from the list' };
         case 'text':
           return { field: d.field, name, message: once ? 'Write this once' : textProblem() };
+        case 'date':
+          return { field: d.field, name, message: required || raw.includes('is required') ? 'Enter the meeting date' : 'Enter a real date, like 24 December 2026' };
+        case 'time':
+          return { field: d.field, name, message: raw.includes('is required') ? 'Enter the start time, like 14:30' : 'Enter the time as hours and minutes, like 14:30' };
+        case 'timezone':
+          return { field: d.field, name, message: 'Select a time zone from the list' };
       }
     }
   }
@@ -237,6 +254,12 @@ export function renderFormPage(input: FormPageInput): string {
       }
       case 'text':
         return wrap(`<textarea id="${id}" name="${name}" maxlength="${MAX_TEXT}"${describedBy(d.field)}>${escapeHtml(v ?? '')}</textarea>`);
+      case 'date':
+        return wrap(`<input type="date" id="${id}" name="${name}"${v !== undefined ? ` value="${escapeHtml(v)}"` : ''}${describedBy(d.field)}>`);
+      case 'time':
+        return wrap(`<input type="time" id="${id}" name="${name}"${v !== undefined ? ` value="${escapeHtml(v)}"` : ''}${describedBy(d.field)}>`, '<p class="hint">Like 14:30, in the time zone below</p>');
+      case 'timezone':
+        return wrap(`<select id="${id}" name="${name}"${describedBy(d.field)}>${timeZoneOptionsHtml(v !== undefined && isTimeZone(v) ? v : 'UTC')}</select>`);
     }
     return '';
   };

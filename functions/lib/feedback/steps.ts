@@ -16,7 +16,7 @@ import type { SummaryRow } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
 import { feedbackStepSchema } from '#lib/core/parse';
 import { isCurrency, parseAmount } from '#lib/core/currency';
-import { formatMoney } from '#lib/core/format';
+import { formatMoney, isTimeZone } from '#lib/core/format';
 import { textProblem, toWellFormed } from '#lib/core/text';
 import * as z from '#lib/core/zod';
 
@@ -50,7 +50,8 @@ export interface DetailQuestion {
    */
   field: string;
   label: string;
-  kind: 'text' | 'amount' | 'currency' | 'choice';
+  /** 'date' (YYYY-MM-DD), 'time' (HH:MM) and 'timezone' (IANA) are stored as given under their field. */
+  kind: 'text' | 'amount' | 'currency' | 'choice' | 'date' | 'time' | 'timezone';
   /** The team this detail is for (share-feedback routes it there); undefined = every receiving team. */
   about?: Team;
   options?: readonly Option[];
@@ -160,6 +161,9 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
     ],
     details: [
       { field: 'reasonCode', label: 'Reason', kind: 'choice', options: QUALIFICATION_REASONS, shownFor: ['nurture', 'disqualify'], requiredFor: ['nurture', 'disqualify'] },
+      { field: 'meetingDate', label: 'Meeting date', kind: 'date', shownFor: ['book-meeting'] },
+      { field: 'meetingTime', label: 'Start time', kind: 'time', shownFor: ['book-meeting'] },
+      { field: 'meetingTimeZone', label: 'Time zone', kind: 'timezone', shownFor: ['book-meeting'] },
       { field: 'moreOf', label: 'Which campaigns or content should Marketing do more of?', kind: 'text', about: 'marketing', personal: true, digest: { heading: 'Do more of', order: 4 } },
     ],
   },
@@ -284,6 +288,11 @@ export function textDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DE
   return unique(textQuestions(catalogue).map((d) => d.field));
 }
 
+/** The date, time and time-zone fields (stored as given, like text). */
+export function valueDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
+  return unique(Object.values(catalogue).flatMap((def) => def.details.filter((d) => d.kind === 'date' || d.kind === 'time' || d.kind === 'timezone').map((d) => d.field)));
+}
+
 /** The text fields declared `personal`: erasure removes them from the lead's FEEDBACK items. */
 export function personalDetailFields(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS): string[] {
   return unique(textQuestions(catalogue).filter((d) => d.personal === true).map((d) => d.field));
@@ -312,7 +321,9 @@ const textDetailSchema = z.optional(z.string().check(z.maxLength(5000)));
  * (other keys are dropped).
  */
 export function feedbackAnswerSchemaFor(catalogue: FeedbackCatalogue = FEEDBACK_STEP_DEFINITIONS) {
-  const textDetails: Record<string, typeof textDetailSchema> = Object.fromEntries(textDetailFields(catalogue).map((field) => [field, textDetailSchema]));
+  const textDetails: Record<string, typeof textDetailSchema> = Object.fromEntries(
+    [...textDetailFields(catalogue), ...valueDetailFields(catalogue)].map((field) => [field, textDetailSchema]),
+  );
   return z.object({
     step: feedbackStepSchema,
     answer: z.string().check(z.minLength(1), z.maxLength(100)),
@@ -467,10 +478,31 @@ export function parseFeedbackForm(
         details.currency = code;
         break;
       }
+      case 'date':
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+          throw new ValidationError(name, 'must be a date such as 2026-12-24');
+        }
+        details[d.field] = value;
+        break;
+      case 'time':
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw new ValidationError(name, 'must be a time such as 14:30');
+        details[d.field] = value;
+        break;
+      case 'timezone':
+        if (!isTimeZone(value)) throw new ValidationError(name, 'must be one of the time zones the form lists');
+        details[d.field] = value;
+        break;
       case 'text':
         details[d.field] = value;
         break;
     }
+  }
+  // A date needs its time and a time its date.
+  const date = def.details.find((d) => d.kind === 'date');
+  const time = def.details.find((d) => d.kind === 'time');
+  if (date && time && (details[date.field] === undefined) !== (details[time.field] === undefined)) {
+    const missing = details[date.field] === undefined ? date : time;
+    throw new ValidationError(`details.${missing.field}`, `is required with the ${missing === date ? 'time' : 'date'}`);
   }
 
   const comment = text(single(form, 'comment'), 'comment') ?? '';
