@@ -37,9 +37,9 @@ legend{font-weight:600;padding:0;margin:0 0 8px} legend h1{margin:0}
 .scale label{display:flex;flex-direction:column;align-items:center;justify-content:center;min-width:52px;min-height:52px;border:2px solid #6f777b;border-radius:6px;cursor:pointer;font-weight:600}
 .scale label:has(input:checked){border-color:#1f5fbf;background:#eef4fc}
 .scale input{width:20px;height:20px;margin:0 0 2px;accent-color:#1f5fbf}
-textarea,input[type=text],select{width:100%;box-sizing:border-box;min-height:48px;padding:10px;font:inherit;border:2px solid #6f777b;border-radius:4px;background:#fff;color:#1a1a1a}
+textarea,input[type=text],input[type=date],input[type=time],select{width:100%;box-sizing:border-box;min-height:48px;padding:10px;font:inherit;border:2px solid #6f777b;border-radius:4px;background:#fff;color:#1a1a1a}
 textarea{min-height:96px} .hint{color:#505050;font-size:15px;margin:0 0 4px}
-.cond{margin:0 0 16px 12px;padding:0 0 0 14px;border-left:4px solid #b1b4b6}
+.cond{margin:0 0 0 12px;padding:0 0 8px 14px;border-left:4px solid #b1b4b6}
 @supports selector(:has(*)){.cond{display:none}}
 button{min-height:48px;margin-top:8px;padding:12px 22px;font:inherit;font-weight:600;background:#1f5fbf;color:#fff;border:0;border-radius:6px;cursor:pointer}
 details{margin:24px 0 0;border-top:1px solid #d0d0d0;padding-top:12px} summary{cursor:pointer;color:#1d4fa0;font-weight:600;min-height:44px;line-height:44px}
