@@ -9,9 +9,11 @@
  * fields show; axe-core finds no serious or critical violation on any form,
  * confirmation, error page, console page or rendered email; a mistake brings
  * the form back (400) with every value kept. Screenshots of the first screen
- * go to docs/images/ (README links them).
+ * go to docs/images/ (README links them) with UPDATE_SCREENSHOTS=1, else to a
+ * temporary folder (names and dates change on every run).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -22,7 +24,7 @@ import { LocalStackProcess, REPO, answerLink, lead, type OutboxMail } from './ha
 
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
 type ViewportName = keyof typeof VIEWPORTS;
-const IMAGES = join(REPO, 'docs', 'images');
+const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'screenshots-'));
 
 let server: LocalStackProcess;
 let browser: Browser;
