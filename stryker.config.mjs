@@ -1,0 +1,31 @@
+// Mutation testing of the modules that keep the product's promises (docs/testing.md):
+// `npm run test:mutation` (all of them) or, one module at a time,
+// `npm run test:mutation -- --mutate functions/lib/leads/erasure.ts`.
+// Unit tests only (vitest.mutation.config.ts). The clear-text reporter prints
+// the score per file; the HTML report goes to reports/mutation/ (gitignored).
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts' },
+  mutate: [
+    'functions/lib/feedback/links.ts',
+    'functions/lib/mail/mailer.ts',
+    'functions/lib/leads/erasure.ts',
+    'functions/lib/funnel/counters.ts',
+    'functions/lib/leads/scoring.ts',
+    'functions/lib/teams/routing.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  // The machine is shared: one or two test processes.
+  concurrency: 2,
+  timeoutMS: 30_000,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  ignorePatterns: ['cdk.out', '.data', 'coverage', 'test-results', 'screenshots', 'reports', 'bench/*-results.json'],
+  tempDirName: '.tmp/stryker',
+  cleanTempDir: 'always',
+  thresholds: { high: 90, low: 85, break: null },
+};
