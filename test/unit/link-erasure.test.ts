@@ -143,9 +143,23 @@ async function holding(): Promise<string[]> {
   return (out.Items ?? []).filter((i) => personal().some((v) => JSON.stringify(i).includes(v))).map((i) => `${String(i.pk)} ${String(i.sk)}`);
 }
 
-async function expectErased(): Promise<void> {
+/** The lead's link items that still answer (anything but erasure's tombstone). */
+async function liveLinks(): Promise<string[]> {
+  const out = await ddb.send(new ScanCommand({ TableName: TABLE }));
+  return (out.Items ?? []).filter((i) => String(i.pk).startsWith('LINK#') && i.sk === 'LINK' && i.type !== 'LINK_ERASED' && i.leadId === leadId).map((i) => `${String(i.pk)} ${String(i.type)}`);
+}
+
+/**
+ * No item holds the lead's data, no link of it answers, and `emailed` (how many request emails the
+ * test expects) went out and each of their pages now answers 404 without it.
+ * (Passing the count: a loop over the emailed ids alone passes vacuously when none went out.)
+ */
+async function expectErased(emailed: number): Promise<void> {
   expect(await holding()).toEqual([]);
-  for (const id of emailedIds()) {
+  expect(await liveLinks()).toEqual([]);
+  const ids = [...new Set(emailedIds())];
+  expect(ids).toHaveLength(emailed);
+  for (const id of ids) {
     const res = await getPage(id);
     expect(res.statusCode).toBe(404);
     for (const v of personal()) expect(res.body).not.toContain(v);
@@ -162,7 +176,7 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     expect(before.body).toContain(`Ingrid Erasable ${run}`);
     const result = await eraseLead(leadId);
     expect(result.linksDeleted).toBe(1);
-    await expectErased();
+    await expectErased(1);
   });
 
   it('request-feedback read the lead before the erasure and writes its link after it: the write fails, no email', async () => {
@@ -173,7 +187,7 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     atLinkWrite.release();
     expect(await requested).toEqual({ requested: true });
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
-    await expectErased();
+    await expectErased(0);
   });
 
   it('the erasure ran while request-feedback was about to reserve its link: it then reads the lead erased, no link, no email', async () => {
@@ -184,7 +198,7 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     atReserve.release();
     expect(await requested).toEqual({ requested: true });
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
-    await expectErased();
+    await expectErased(0);
   });
 
   it('request-feedback reserved its link, then the erasure ran, then it reads the lead: erased, no link, no email', async () => {
@@ -195,7 +209,7 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     atRead.release();
     expect(await requested).toEqual({ requested: true });
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
-    await expectErased();
+    await expectErased(0);
   });
 
   it('the erasure took the links and then paused; request-feedback wrote a new one meanwhile: the second pass takes it', async () => {
@@ -207,7 +221,7 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
     expect((await getPage(id ?? '')).statusCode).toBe(200); // the erasure has not reached the profile yet
     atProfile.release();
     expect((await erasing).linksDeleted).toBe(1);
-    await expectErased();
+    await expectErased(1);
   });
 
   it('a link write that finds its own item (an attempt the SDK retried after losing the answer) succeeds; one that finds a tombstone is Gone', async () => {
