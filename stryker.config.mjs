@@ -24,7 +24,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
-  ignorePatterns: ['cdk.out', '.data', 'coverage', 'test-results', 'screenshots', 'reports', 'bench/*-results.json'],
+  ignorePatterns: ['cdk.out', '.data', '.tmp', 'coverage', 'test-results', 'screenshots', 'reports', 'bench/*-results.json'],
   tempDirName: '.tmp/stryker',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: null },

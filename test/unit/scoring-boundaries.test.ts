@@ -90,6 +90,56 @@ describe('routing at its thresholds', () => {
   });
 });
 
+describe('what a score is made of (pinned, so a criterion counted in the wrong group or under the wrong label fails)', () => {
+  it('the warm lead with the default weights: each criterion, its group, label and points', () => {
+    const r = scoreLead(warm);
+    expect({ score: r.score, fit: r.fit, engagement: r.engagement, tier: r.tier, route: r.route, reason: r.reason }).toEqual({ score: 41, fit: 46, engagement: 34, tier: 'C', route: 'nurture', reason: 'score-below-threshold' });
+    expect(r.breakdown.map((b) => [b.criterion, b.group, b.value, b.earned])).toEqual([
+      ['companySize', 'fit', '11-50', 6],
+      ['title', 'fit', 'manager', 7.5],
+      ['industry', 'fit', 'other', 2],
+      ['budget', 'fit', 'planned', 7],
+      ['timeline', 'fit', '3-6-months', 5],
+      ['source', 'engagement', 'webinar', 10.5],
+      ['campaign', 'engagement', 'none', 0],
+      ['pagesViewed', 'engagement', '3', 3],
+      ['eventsAttended', 'engagement', '0', 0],
+    ]);
+  });
+
+  it('nothing given: every criterion unknown (or its default), in its group', () => {
+    expect(scoreLead({}).breakdown.map((b) => [b.group, b.value])).toEqual([
+      ['fit', 'unknown'],
+      ['fit', 'individual'],
+      ['fit', 'unknown'],
+      ['fit', 'unknown'],
+      ['fit', 'unknown'],
+      ['engagement', 'other'],
+      ['engagement', 'none'],
+      ['engagement', '0'],
+      ['engagement', '0'],
+    ]);
+  });
+
+  it('industry and campaign match trimmed and case-insensitively; blanks count as none', () => {
+    const w = resolveScoringWeights({ priorityCampaigns: ['Spring Launch'] });
+    const labels = (lead: ScoringInput) => scoreLead(lead, w).breakdown.filter((b) => b.criterion === 'industry' || b.criterion === 'campaign').map((b) => [b.value, b.earned]);
+    expect(labels({ industry: '  SaaS ', campaign: ' spring launch ' })).toEqual([['target', 10], ['priority', 5]]);
+    expect(labels({ industry: 'Mining', campaign: 'autumn' })).toEqual([['other', 2], ['other', 2.5]]);
+    expect(labels({ industry: '   ', campaign: '  ' })).toEqual([['unknown', 3], ['none', 0]]);
+  });
+
+  it('titles: blank is individual, an assistant to a chief is not a chief (however spaced)', () => {
+    const seniority = (title: string) => scoreLead({ title }).seniority;
+    expect(['  ', 'Assistant to the CEO', 'Assistant  to the CEO', 'Executive Assistant of the CFO', 'CEO'].map(seniority)).toEqual(['individual', 'individual', 'individual', 'individual', 'c-level']);
+  });
+
+  it('a config error is a ScoringConfigError by name; its source defaults to SCORING_WEIGHTS', () => {
+    expect(() => resolveScoringWeights([])).toThrow(expect.objectContaining({ name: 'ScoringConfigError', message: 'SCORING_WEIGHTS must be a JSON object' }));
+    expect(() => resolveScoringWeights({ tiers: { A: 1 } }, 'SETTINGS')).toThrow('SETTINGS.tiers: tiers must satisfy A > B > C');
+  });
+});
+
 describe('tiers and bands at their boundaries', () => {
   it('tierFor: each tier starts at its threshold', () => {
     const t = { A: 75, B: 50, C: 25 };
@@ -138,6 +188,14 @@ describe('config validation, each by its message', () => {
     expect(parseScoringWeights('  ')).toBe(DEFAULT_SCORING_WEIGHTS);
     expect(resolveScoringWeights(null)).toBe(DEFAULT_SCORING_WEIGHTS);
     expect(parseScoringWeights('null')).toBe(DEFAULT_SCORING_WEIGHTS);
+  });
+
+  it('a section replaced by something that is not an object fails on that section; an undefined one keeps the defaults', () => {
+    expect(fails(JSON.stringify({ tiers: null }))).toBe('SCORING_WEIGHTS.tiers: Invalid input: expected object, received null');
+    expect(fails(JSON.stringify({ tiers: 5 }))).toBe('SCORING_WEIGHTS.tiers: Invalid input: expected object, received number');
+    expect(fails(JSON.stringify({ tiers: [1] }))).toBe('SCORING_WEIGHTS.tiers: Invalid input: expected object, received array');
+    expect(resolveScoringWeights({ tiers: undefined })).toEqual(DEFAULT_SCORING_WEIGHTS);
+    expect(resolveScoringWeights(undefined)).toBe(DEFAULT_SCORING_WEIGHTS);
   });
 
   it('the override schema (the settings API) reports the same issues', () => {
