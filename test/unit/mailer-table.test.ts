@@ -142,6 +142,8 @@ describe('mailer on a real table', () => {
     expect(first).toEqual({ ToAddresses: ['a@example.com', 'b@example.com'], CcAddresses: ['c@example.com'] });
     expect(second).toEqual({ ToAddresses: ['a@example.com'] });
     expect(third).toEqual({ ToAddresses: ['a@example.com'] });
+    const message = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Message;
+    expect([message?.Subject?.Charset, message?.Body?.Html?.Charset, message?.Body?.Text?.Charset]).toEqual(['UTF-8', 'UTF-8', 'UTF-8']);
   });
 
   it('a send SES accepted without a message id is still sent', async () => {
