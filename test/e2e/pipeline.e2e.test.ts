@@ -230,10 +230,20 @@ describe('console and local JSON', () => {
     const running = await server.getJson<{ status: string }[]>('/local/executions?status=SUCCEEDED');
     expect(running.length).toBeGreaterThan(0);
     expect(running.every((e) => e.status === 'SUCCEEDED')).toBe(true);
-    for (const path of ['/', '/?status=RUNNING&stage=qualifying', '/stages', '/funnel-view', '/team-feedback', '/outbox']) {
+    // Each page by its own title, not just a 200 (an error page rendered with 200 would pass that).
+    const pages: [string, string][] = [
+      ['/', 'Executions'],
+      ['/?status=RUNNING&stage=qualifying', 'Executions'],
+      ['/stages', 'Leads by stage'],
+      ['/funnel-view', 'Funnel'],
+      ['/team-feedback', 'Feedback'],
+      ['/outbox', 'Outbox'],
+    ];
+    for (const [path, title] of pages) {
       const res = await fetch(`${server.appUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text(), path).toContain(`<title>${title} · The Model pipeline (local)</title>`);
     }
     const feedback = await (await fetch(`${server.appUrl}/team-feedback`)).text();
     expect(feedback).toContain('Content too technical');
