@@ -8,8 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { guardServer } from './loopback-guard.mjs';
+import { listenOnLoopback } from './loopback-server';
 
 export const BOOTSTRAP_STACK = 'CDKToolkit';
 /** The bootstrap template version the local answer claims (aws-cdk 2.x's current one is in the 20s). */
@@ -66,17 +66,5 @@ export async function startCloudFormationServer(options: { region: string; accou
     );
   });
   guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, host, () => done());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    server,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((done) => server.close(() => done()));
-    },
-  };
+  return listenOnLoopback(server, host, options.port);
 }

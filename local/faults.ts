@@ -26,8 +26,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { guardServer } from './loopback-guard.mjs';
+import { listenOnLoopback } from './loopback-server';
 
 interface FaultRule {
   target: string;
@@ -233,10 +233,6 @@ export async function startFaultProxy(service: 'dynamodb' | 'ses', upstream: str
     });
   });
   guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, host, () => done());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://${host}:${port}`, server };
+  const { url } = await listenOnLoopback(server, host);
+  return { url, server };
 }

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { guardServer } from './loopback-guard.mjs';
+import { listenOnLoopback } from './loopback-server';
 
 interface LocalSecret {
   name: string;
@@ -90,19 +90,6 @@ export async function startSecretsServer(options: { secrets: LocalSecret[]; regi
   });
   guardServer(server); // loopback callers only, no browser page of another origin (local/loopback-guard.mjs)
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    arnOf: (name) => secretArn(options.region, options.accountId, name),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, port, close } = await listenOnLoopback(server, host, options.port);
+  return { url, port, arnOf: (name) => secretArn(options.region, options.accountId, name), close };
 }

@@ -317,7 +317,7 @@ describe('in Chromium', () => {
 
     // The app's own pages still work: the feedback form from the mail, answered in the browser.
     await page.goto(answerLink(call, 'book-meeting'));
-    expect(await page.locator('h1').innerText()).toContain('Qualification call');
+    expect(await page.title()).toContain('Qualification call');
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(`${info.app}/feedback/`)),
       page.locator('button[type="submit"]').click(),
