@@ -115,7 +115,8 @@ describe('in a browser', () => {
     await page.screenshot({ path: join(shots, 'outbox.png') });
     await page.locator(`a[href="${link}"]`).first().click();
     await page.waitForURL(link);
-    expect(await page.locator('h1').innerText()).toContain('Qualification call');
+    expect(await page.title()).toContain('Qualification call');
+    expect(await page.locator('h1').innerText()).toContain('What happens next with this lead?');
     expect(await page.locator('input[name="answer"][value="book-meeting"]').isChecked()).toBe(true);
     await page.locator('input[name="rating.campaign-reaction"][value="4"]').check();
     await page.locator('textarea[name="comment"]').fill('Clicked through in a browser');
