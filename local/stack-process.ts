@@ -10,22 +10,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { OutboxMail } from './outbox';
 import { hotLead } from './demo';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const API_KEY = 'e2e-test-key-0123456789abcdef';
 
-export interface OutboxMail {
-  id: string;
-  to: string[];
-  cc: string[];
-  subject: string;
-  text: string;
-  /** The HTML part. */
-  html: string;
-  links: string[];
-  sentAt: string;
-}
+/** A mail as GET /local/outbox gives it (the outbox file's record). */
+export type { OutboxMail };
 
 export interface LocalExecution {
   name: string;
