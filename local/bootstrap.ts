@@ -7,9 +7,9 @@
  * through AWS_ENDPOINT_URL_CLOUDFORMATION; nothing is ever deployed to it.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { guardServer } from './loopback-guard.mjs';
-import { listenOnLoopback } from './loopback-server';
+import { listenOnLoopback, readAll } from './loopback-server';
 
 export const BOOTSTRAP_STACK = 'CDKToolkit';
 /** The bootstrap template version the local answer claims (aws-cdk 2.x's current one is in the 20s). */
@@ -23,23 +23,14 @@ export interface CloudFormationServer {
   close(): Promise<void>;
 }
 
-function readAll(req: IncomingMessage): Promise<string> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', fail);
-  });
-}
-
 export async function startCloudFormationServer(options: { region: string; accountId: string; host?: string; port?: number; started?: Date }): Promise<CloudFormationServer> {
   const host = options.host ?? '127.0.0.1';
   const created = (options.started ?? new Date()).toISOString();
   const stackId = `arn:aws:cloudformation:${options.region}:${options.accountId}:stack/${BOOTSTRAP_STACK}/${randomUUID()}`;
   const server = createServer((req, res) => {
     void readAll(req).then(
-      (text) => {
-        const form = new URLSearchParams(text);
+      (body) => {
+        const form = new URLSearchParams(body.toString('utf8'));
         const requestId = randomUUID();
         const reply = (status: number, body: string): void => {
           res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(body) });

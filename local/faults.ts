@@ -25,9 +25,9 @@
  * number, error, time): no payloads, no personal data.
  */
 import { appendFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { guardServer } from './loopback-guard.mjs';
-import { listenOnLoopback } from './loopback-server';
+import { forwardTo, listenOnLoopback, readAll } from './loopback-server';
 
 interface FaultRule {
   target: string;
@@ -168,15 +168,6 @@ export function withLambdaFaults<A extends unknown[], R>(functionName: string, h
   };
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => done(Buffer.concat(chunks)));
-    req.on('error', fail);
-  });
-}
-
 /** The operation of an AWS request: DynamoDB's X-Amz-Target, SES's Action (query protocol) or its v2 REST path. */
 export function operationOf(service: 'dynamodb' | 'ses', req: { method?: string; url?: string; headers: Record<string, string | string[] | undefined> }, body: Buffer): string {
   if (service === 'dynamodb') {
@@ -218,15 +209,7 @@ export async function startFaultProxy(service: 'dynamodb' | 'ses', upstream: str
         return;
       }
       // Host names the upstream (its guard accepts its own port only; nothing checks the signature).
-      const fwd = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host } }, (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      });
-      fwd.on('error', () => {
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
-      });
-      fwd.end(body);
+      forwardTo(up, req, res, body, { headers: { ...req.headers, host: up.host } });
     })().catch(() => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

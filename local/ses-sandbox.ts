@@ -21,8 +21,8 @@
  * sends as fast as its tests need.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback-server';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { forwardTo, listenOnLoopback, readAll } from './loopback-server';
 
 export interface SesSandboxOptions {
   /** aws-ses-v2-local's URL. */
@@ -162,15 +162,6 @@ export function v2Send(body: unknown): Send {
   };
 }
 
-function readAll(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((done, fail) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => done(Buffer.concat(chunks)));
-    req.on('error', fail);
-  });
-}
-
 function replyV1Error(res: ServerResponse, code: string, message: string): void {
   const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
   res.writeHead(400, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(body) });
@@ -204,18 +195,13 @@ export async function startSesSandbox(options: SesSandboxOptions): Promise<SesSa
     VerificationStatus: 'SUCCESS',
   });
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, isSend: boolean): void => {
-    const fwd = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      if (isSend && (upRes.statusCode ?? 500) < 300) sent.push(Date.now());
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
+  // Host and Origin go on unchanged: the emulator's guard accepts this proxy's port (local/stack.ts).
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, isSend: boolean): void =>
+    forwardTo(up, req, res, body, {
+      onStatus: (status) => {
+        if (isSend && status < 300) sent.push(Date.now());
+      },
     });
-    fwd.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    fwd.end(body);
-  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readAll(req);
