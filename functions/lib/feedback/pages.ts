@@ -209,6 +209,13 @@ function errorMessage(problem: FormProblem | undefined, field: string): string {
   return problem && problem.field === field ? `<span class="error-message" id="err-${escapeHtml(safeCode(field))}"><span class="vh">Error: </span>${escapeHtml(problem.message)}</span>` : '';
 }
 
+let defaultCurrency: string | undefined;
+/** The defaultCurrency setting, read from the environment once (forms are rendered on every GET). */
+function settingDefaultCurrency(): string {
+  defaultCurrency ??= setting('defaultCurrency');
+  return defaultCurrency;
+}
+
 /**
  * The form (GOV.UK question page): the question as the heading, one line
  * naming the lead and the step's key facts, the answers as large radio
@@ -249,7 +256,7 @@ export function renderFormPage(input: FormPageInput): string {
           `<p class="hint" id="${id}-hint">In digits, like 48000 or 48000.50 (no commas)</p>`,
         );
       case 'currency': {
-        const selected = v !== undefined && isCurrency(v.toUpperCase()) ? v.toUpperCase() : (input.defaultCurrency ?? setting('defaultCurrency'));
+        const selected = v !== undefined && isCurrency(v.toUpperCase()) ? v.toUpperCase() : (input.defaultCurrency ?? settingDefaultCurrency());
         return wrap(`<select id="${id}" name="${name}"${describedBy(d.field)}>${currencyOptionsHtml(selected)}</select>`);
       }
       case 'text':
