@@ -109,6 +109,8 @@ export class DynamoDBStore implements ExecutionStoreImpl {
   private queue: PendingPut[] = [];
   private flushScheduled = false;
   private inflight = 0;
+  /** Cursor-only chunks written (part of their sort key). */
+  private cursorOnly = 0;
 
   constructor(options: DynamoDBStoreOptions) {
     this.client = options.client;
@@ -292,8 +294,10 @@ export class DynamoDBStore implements ExecutionStoreImpl {
       written = this.enqueue({ chunk: { arn: executionArn, events: c.events, n: c.eventCount, cursor: c.cursor } });
       if (!c.final) return written;
     } else if (c.cursor && !c.final) {
-      // a position change without events (rare): a cursor-only chunk sorting after the last events
-      await this.put({ pk, sk: S(`${chunkKey(c.eventCount)}~${Date.now()}`), n: N(c.eventCount), c: S(JSON.stringify(c.cursor)) });
+      // a position change without events (a finished branch whose events a sibling's commit wrote): a cursor-only chunk
+      // sorting after the last events and after earlier ones at the same count, also those of the same millisecond
+      const seq = String(++this.cursorOnly % 1_000_000).padStart(6, '0');
+      await this.put({ pk, sk: S(`${chunkKey(c.eventCount)}~${Date.now()}.${seq}`), n: N(c.eventCount), c: S(JSON.stringify(c.cursor)) });
     }
     if (c.final) {
       let head = c.head;

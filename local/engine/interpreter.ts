@@ -8,19 +8,20 @@
  *
  * Resuming from a cursor (after a restart, or a parked run loaded again): a
  * Wait or a Retry back-off fires at its original time; a task goes on as
- * task-state.ts describes. A top-level Map or Parallel state checkpoints
- * each finished iteration or branch: its result goes into the cursor
- * (`done`), written with the child's last events, so on resume (and on
- * RedriveExecution) only the unfinished ones run again. Maps and Parallels
- * nested inside a branch or an iteration are not checkpointed on their own:
- * that enclosing branch or iteration runs again from its input.
+ * task-state.ts describes. A Map or Parallel state, at any depth,
+ * checkpoints each finished iteration or branch: its result goes into the
+ * state's cursor (`done`), written with the child's last events; each
+ * unfinished child has its own cursor in `kids`, moved at its transitions as
+ * the top level's is. On resume only the unfinished children run again, each
+ * from where it stood (a Map or Parallel inside it resumes the same way); on
+ * RedriveExecution each enters again the state it stopped in.
  */
 import { evalAssign, evalInteger, stateBindings, type StateExtras } from './bindings';
 import { parseIsoTimestamp, type Catcher, type ChoiceState, type FailState, type Machine, type MapState, type ParallelState, type PassState, type State, type SucceedState, type TaskState, type WaitState } from './definition';
 import { errorMatches, StatesError, toStatesError } from './errors';
 import type { ExecutionTime } from './execution-time';
 import { evaluateExpression, evaluateTemplate, type Bindings, type Json } from './jsonata-eval';
-import { cursorAt, type Frame, type InterpreterEnv, type Journal } from './run';
+import { cursorAt, frameCursor, resumeOf, type Frame, type InterpreterEnv, type Journal } from './run';
 import { Halt, type Scope } from './scope';
 import type { Cursor } from './store';
 import { TaskRunner } from './task-state';
@@ -37,16 +38,19 @@ function qualify(err: unknown, frame: Frame, state: State): unknown {
   return new StatesError(err.error, `An error occurred while executing the state '${state.name}' (entered at the event id #${frame.enteredId ?? 0}). ${err.cause_}`, err.alsoMatches, err.location);
 }
 
-/** The finished children a Map/Parallel attempt starts with (resume, redrive), and whether it resumes one already started. */
+/** The children a Map/Parallel attempt starts with (resume, redrive): finished ones, where the others stood, and whether it resumes one already started. */
 interface Children {
   done: Record<string, Json> | undefined;
+  kids: Record<string, Cursor> | undefined;
   resumed: boolean;
 }
 
-/** The finished children of a running Map/Parallel attempt (see Interpreter.checkpoints). */
+/** The children of a running Map/Parallel attempt (see Interpreter.checkpoints). */
 interface Finished {
   has(i: number): boolean;
   get(i: number): Json | undefined;
+  /** Where unfinished child `i` stood when the attempt was resumed (undefined: it starts from the beginning). */
+  kid(i: number): Cursor | undefined;
   commit(child: Frame, i: number, result: Json): Promise<void>;
 }
 
@@ -236,8 +240,9 @@ export class Interpreter {
   /** Task, Parallel and Map: attempts, Retry back-offs (stored, so they survive a restart) and Catch. */
   private async runRetryable(frame: Frame, state: TaskState | ParallelState | MapState, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
     let rc = res?.rc ? [...res.rc] : state.retry.map(() => 0);
-    // a cursor without a phase but with finished children: a redriven Map/Parallel, entered again
+    // a cursor without a phase but with finished or stopped children: a redriven Map/Parallel, entered again
     let done = res?.done;
+    let kids = res?.kids;
     let resume = res?.p ? res : undefined;
     if (!resume) this.entered(frame, state, input);
     for (;;) {
@@ -250,8 +255,9 @@ export class Interpreter {
         let result: Json;
         if (state.type === 'Task') result = await this.tasks.attempt(frame, state, input, at, resume, rc, retryCount);
         else {
-          const children = { done, resumed: resume?.p === 'branches' };
+          const children = { done, kids, resumed: resume?.p === 'branches' };
           done = undefined; // a retry runs every branch again
+          kids = undefined;
           if (state.type === 'Parallel') result = await this.parallelAttempt(frame, state, input, at, rc, retryCount, children);
           else result = await this.mapAttempt(frame, state, input, at, rc, retryCount, children);
         }
@@ -266,6 +272,7 @@ export class Interpreter {
         frame.scope.check();
         resume = undefined;
         done = undefined;
+        kids = undefined;
         const se = toStatesError(this.reportEvaluation(frame, state, qualify(err, frame, state)));
         if (se.error === 'States.Runtime') throw se;
         const ri = state.retry.findIndex((r) => errorMatches(r.errorEquals, se.error, true, se.alsoMatches));
@@ -299,15 +306,16 @@ export class Interpreter {
 
   private async parallelAttempt(frame: Frame, state: ParallelState, input: Json, at: number, rc: number[], retryCount: number, children: Children): Promise<Json> {
     if (!children.resumed) this.journal.emit(frame, 'ParallelStateStarted');
-    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children.done);
+    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children);
     const b = this.bindings(frame, state.name, input, at, { retryCount });
     const branchInput = state.arguments ? await evaluateTemplate(state.arguments, b) : input;
     const scope = frame.scope.child();
     const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
     const branches = state.branches.map(async (m, bi) => {
       if (finished.has(bi)) return finished.get(bi)!;
-      const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev };
-      const out = await this.runMachine(f, m, m.startAt, branchInput, undefined);
+      const kid = finished.kid(bi);
+      const f = childFrame(frame, scope, outer, bi, kid);
+      const out = kid ? await this.runMachine(f, m, kid.s, kid.in, resumeOf(kid)) : await this.runMachine(f, m, m.startAt, branchInput, undefined);
       await finished.commit(f, bi, out);
       return out;
     });
@@ -339,7 +347,7 @@ export class Interpreter {
     }
     const maxConcurrency = state.maxConcurrency ? await evalInteger(state.maxConcurrency, b, 'MaxConcurrency', 0) : 0;
     if (!children.resumed) this.journal.emit(frame, 'MapStateStarted', { length: items.length });
-    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children.done);
+    const finished = await this.checkpoints(frame, cursorAt(frame, state.name, input, at, { p: 'branches', rc }), children);
     const scope = frame.scope.child();
     const outer = frame.outer ? { ...frame.outer, ...frame.vars } : frame.vars;
     const results: Json[] = new Array<Json>(items.length).fill(null);
@@ -352,14 +360,18 @@ export class Interpreter {
           continue;
         }
         const value = items[i]!;
-        const f: Frame = { run: frame.run, scope, top: false, vars: {}, outer, prev: frame.prev, mapItem: { Index: i, Value: value } };
-        this.journal.emit(f, 'MapIterationStarted', { name: state.name, index: i });
+        const kid = finished.kid(i);
+        const f: Frame = { ...childFrame(frame, scope, outer, i, kid), mapItem: { Index: i, Value: value } };
+        if (!kid) this.journal.emit(f, 'MapIterationStarted', { name: state.name, index: i });
         let iterFrame: Frame | undefined;
         try {
-          let itemInput: Json = value;
-          if (state.itemSelector) itemInput = await evaluateTemplate(state.itemSelector, this.bindings(f, state.name, input, at, { retryCount }));
           iterFrame = { ...f, mapItem: undefined };
-          results[i] = await this.runMachine(iterFrame, state.processor, state.processor.startAt, itemInput, undefined);
+          if (kid) results[i] = await this.runMachine(iterFrame, state.processor, kid.s, kid.in, resumeOf(kid));
+          else {
+            let itemInput: Json = value;
+            if (state.itemSelector) itemInput = await evaluateTemplate(state.itemSelector, this.bindings(f, state.name, input, at, { retryCount }));
+            results[i] = await this.runMachine(iterFrame, state.processor, state.processor.startAt, itemInput, undefined);
+          }
           f.prev = iterFrame.prev;
           this.journal.emit(f, 'MapIterationSucceeded', { name: state.name, index: i });
           await finished.commit(f, i, results[i]);
@@ -381,24 +393,26 @@ export class Interpreter {
   }
 
   /**
-   * Stores the cursor of a Map/Parallel state running its children and
-   * returns what records each finished child: on the top level its result
-   * joins the cursor's `done` (written with the child's last events), so a
-   * resume or a redrive runs only the others. Nested, a child's events are
-   * just committed.
+   * Stores the cursor of a Map/Parallel state running its children (with
+   * those it resumes) and returns what records each finished child: its
+   * result joins the cursor's `done` and its own cursor leaves `kids`
+   * (written with the child's last events), so a resume or a redrive runs
+   * only the others.
    */
-  private async checkpoints(frame: Frame, cursor: Cursor, done: Record<string, Json> | undefined): Promise<Finished> {
+  private async checkpoints(frame: Frame, cursor: Cursor, children: Children): Promise<Finished> {
+    const { done, kids } = children;
     const results = new Map<number, Json>(Object.entries(done ?? {}).map(([k, v]) => [Number(k), v]));
-    await this.journal.commit(frame, done ? { ...cursor, done } : cursor);
+    await this.journal.commit(frame, { ...cursor, ...(done ? { done } : {}), ...(kids ? { kids } : {}) });
     return {
       has: (i) => results.has(i),
       get: (i) => results.get(i),
+      kid: (i) => kids?.[i],
       commit: async (child, i, result) => {
-        if (!frame.top) return this.journal.commit(child);
+        child.scope.check();
         results.set(i, result);
-        const run = frame.run;
-        run.cursor = { ...run.cursor, done: { ...run.cursor.done, [i]: result } };
-        await this.journal.commit({ ...child, top: true }, run.cursor);
+        const c = frameCursor(frame)!;
+        const { [i]: _finished, ...others } = c.kids ?? {};
+        await this.journal.commit(frame, { ...c, done: { ...c.done, [i]: result }, kids: others });
       },
     };
   }
@@ -422,4 +436,9 @@ export class Interpreter {
       throw err;
     }
   }
+}
+
+/** The frame of child `index` (a branch or an iteration) of the Map/Parallel state running on `frame`: new, or resumed where cursor `kid` says it stood. */
+function childFrame(frame: Frame, scope: Scope, outer: Record<string, Json>, index: number, kid: Cursor | undefined): Frame {
+  return { run: frame.run, scope, top: false, vars: kid?.v ?? {}, outer, prev: kid?.pe ?? frame.prev, enteredId: kid?.ei, parent: { frame, index } };
 }

@@ -10,9 +10,9 @@
  * one it started with, even if the state machine was updated since) and goes
  * on from the cursor it stopped at: the state that failed, timed out or was
  * stopped is entered again with the input and variables it had. A Map or
- * Parallel state of the top level runs only its iterations or branches that
- * did not succeed (their results are in the cursor, see interpreter.ts);
- * nested ones run again as part of their enclosing iteration or branch. Its
+ * Parallel state, at any depth, runs only its iterations or branches that
+ * did not succeed (their results are in the cursor, see interpreter.ts), each
+ * from the state it stopped in (one never started from its beginning). Its
  * TimeoutSeconds counts again from the redrive.
  */
 import type { Cursor, ExecutionRecord, StateMachineRecord, StoredEvent } from './store';
@@ -40,9 +40,19 @@ export function redriven(rec: ExecutionRecord, now: number): { rec: ExecutionRec
   const redriveCount = (rec.redriveCount ?? 0) + 1;
   const id = rec.eventCount + 1;
   const event: StoredEvent = { id, previousEventId: rec.eventCount, timestamp: now, type: 'ExecutionRedriven', executionRedrivenEventDetails: { redriveCount } };
-  // enter the state again (no phase: no retry count, task or timer carried over), with the finished children of a Map/Parallel
-  const cursor: Cursor = { s: last.s, in: last.in, v: last.v, at: now, pe: id };
-  if (last.done) cursor.done = last.done;
+  const cursor = reentered(last, now, id);
   const { output: _o, error: _e, cause: _c, stopDate: _s, lastCursor: _l, ...kept } = rec;
   return { rec: { ...kept, status: 'RUNNING', eventCount: id, cursor, redriveCount, redriveDate: now }, event };
+}
+
+/**
+ * Cursor `c` made to enter its state again at `at` (no phase: no retry count,
+ * task or timer carried over), keeping a Map/Parallel's finished children and
+ * the cursors of the others, each made to enter its own state again.
+ */
+function reentered(c: Cursor, at: number, pe: number): Cursor {
+  const cursor: Cursor = { s: c.s, in: c.in, v: c.v, at, pe };
+  if (c.done) cursor.done = c.done;
+  if (c.kids) cursor.kids = Object.fromEntries(Object.entries(c.kids).map(([i, kid]) => [i, reentered(kid, at, pe)]));
+  return cursor;
 }

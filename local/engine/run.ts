@@ -2,8 +2,10 @@
  * One RUNNING execution in memory (`Run`), the path the interpreter walks in
  * it (`Frame`), and the `Journal` that writes its steps to the store.
  *
- * A run's top-level position is the `Cursor` persisted at every transition
- * (see store.ts), together with the history events of that transition. A
+ * A run's position is the `Cursor` persisted at every transition (see
+ * store.ts), together with the history events of that transition: the top
+ * level's, with the cursor of each running branch or iteration of a Map or
+ * Parallel state nested in it (`kids`), at any depth. A
  * state's writes are awaited before anything outside the engine sees its
  * effect (a Lambda or DynamoDB call, a timer, the answer to SendTaskSuccess,
  * the end of the execution); the transitions out of Pass and Choice states
@@ -60,6 +62,8 @@ export interface Frame {
   mapItem?: { Index: number; Value: Json };
   /** Id of the StateEntered event of the current state. */
   enteredId?: number;
+  /** A branch or iteration: the frame of its Map/Parallel state and its index there (its cursor is `kids[index]` of that frame's). */
+  parent?: { frame: Frame; index: number };
 }
 
 /** An open callback task (waitForTaskToken) of a loaded run, by its token. */
@@ -121,6 +125,30 @@ export function cursorAt(frame: Frame, s: string, input: Json, at: number, extra
   return c;
 }
 
+/** The cursor of a frame: the run's at the top level, else its entry in its parent's `kids` (undefined before its first one). */
+export function frameCursor(frame: Frame): Cursor | undefined {
+  if (frame.top) return frame.run.cursor;
+  const p = frame.parent;
+  return p ? frameCursor(p.frame)?.kids?.[p.index] : undefined;
+}
+
+/** Gives a frame a new cursor, rebuilding the path up to the run's (cursors handed to the store are never mutated). */
+export function placeCursor(frame: Frame, cursor: Cursor): void {
+  if (frame.top) {
+    frame.run.cursor = cursor;
+    return;
+  }
+  const p = frame.parent;
+  if (!p) return;
+  const outer = frameCursor(p.frame);
+  if (outer) placeCursor(p.frame, { ...outer, kids: { ...outer.kids, [p.index]: cursor } });
+}
+
+/** Where to resume a machine from cursor `c`: undefined when its state is to be entered afresh. */
+export function resumeOf(c: Cursor): Cursor | undefined {
+  return c.p || c.done || c.kids ? c : undefined;
+}
+
 function detailsKey(type: string): string {
   if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
   if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
@@ -150,8 +178,8 @@ export class Journal {
   }
 
   /**
-   * Hands the pending events (and, on the top-level path, the new cursor) to
-   * the store, which applies commits in call order. With `durable` (the
+   * Hands the pending events and the run's cursor (with `cursor` placed as
+   * the frame's, at any depth) to the store, which applies commits in call order. With `durable` (the
    * default) it waits until this and every earlier write of the run is
    * stored: states call it before anything outside the engine can see their
    * effect (a task invocation, a timer, the end). Transitions between pure
@@ -163,10 +191,9 @@ export class Journal {
     frame.scope.check();
     const events = run.pending;
     run.pending = [];
-    const c = frame.top ? cursor : undefined;
-    if (c) run.cursor = c;
-    if (events.length || c) {
-      const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: c ?? run.cursor });
+    if (cursor) placeCursor(frame, cursor);
+    if (events.length || cursor) {
+      const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: run.cursor });
       p.catch((err: unknown) => {
         run.writeError ??= err;
       });

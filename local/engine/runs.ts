@@ -22,7 +22,7 @@ import type { DefinitionCache } from './definition-cache';
 import { toStatesError } from './errors';
 import type { ExecutionTime } from './execution-time';
 import { Interpreter } from './interpreter';
-import { Journal, newRun, type Frame, type Run, type TaskIntegrations, type TokenEntry } from './run';
+import { Journal, newRun, resumeOf, type Frame, type Run, type TaskIntegrations, type TokenEntry } from './run';
 import type { Timer } from './scheduler';
 import { Halt } from './scope';
 import type { Cursor, ExecutionRecord, ExecutionStoreImpl } from './store';
@@ -44,11 +44,35 @@ interface Parked {
   waking?: Promise<void>;
 }
 
+/** Open callback tasks by token; a resumed run registers its tokens again a moment after it is loaded, and `arrival` waits for that. */
+class TokenTable extends Map<string, TokenEntry> {
+  private arrivals = new Map<string, () => void>();
+
+  override set(token: string, entry: TokenEntry): this {
+    super.set(token, entry);
+    this.arrivals.get(token)?.();
+    this.arrivals.delete(token);
+    return this;
+  }
+
+  arrival(token: string): Promise<void> {
+    return new Promise<void>((resolve) => this.arrivals.set(token, resolve));
+  }
+}
+
+/** The task tokens in a cursor, at any depth (tasks in flight or waiting for their callback). */
+function cursorTokens(c: Cursor): string[] {
+  const own = c.p === 'task' && c.tk !== undefined ? [c.tk] : [];
+  return [...own, ...Object.values(c.kids ?? {}).flatMap(cursorTokens)];
+}
+
 type Final = { status: ExecutionStatus; stopDate: number; output?: string; error?: string; cause?: string };
 
 export class Runs {
   private runs = new Map<string, Run>();
-  private tokens = new Map<string, TokenEntry>();
+  private tokens = new TokenTable();
+  /** Tokens of loaded runs that are resuming, until their task opens them again (or the run ends). */
+  private resuming = new Map<string, Run>();
   /** Parked executions, by execution ARN and by task token. */
   private parked = new Map<string, Parked>();
   private parkedTokens = new Map<string, Parked>();
@@ -115,6 +139,7 @@ export class Runs {
     await Promise.all(runs.map((r) => r.chain));
     this.runs.clear();
     this.tokens.clear();
+    this.resuming.clear();
     this.parked.clear();
     this.parkedTokens.clear();
     this.finishedCache.clear();
@@ -143,6 +168,9 @@ export class Runs {
   launch(rec: ExecutionRecord, def: CompiledDefinition, cursor: Cursor): void {
     const run = newRun(rec, def, cursor);
     this.runs.set(run.arn, run);
+    const tokens = cursorTokens(cursor);
+    for (const t of tokens) this.resuming.set(t, run);
+    if (tokens.length > 0) run.waiters.push(() => tokens.forEach((t) => this.resuming.delete(t)));
     if (run.def.timeoutSeconds !== undefined) {
       // a redriven execution has its TimeoutSeconds again from the redrive
       const due = (run.redriveDate ?? run.startDate) + run.def.timeoutSeconds * 1000;
@@ -181,7 +209,7 @@ export class Runs {
     const c = run.cursor;
     const frame: Frame = { run, scope: run.scope, top: true, vars: c.v, prev: c.pe, enteredId: c.ei };
     try {
-      const output = await this.interpreter.runMachine(frame, run.def.machine, c.s, c.in, c.p || c.done ? c : undefined);
+      const output = await this.interpreter.runMachine(frame, run.def.machine, c.s, c.in, resumeOf(c));
       const text = JSON.stringify(output);
       this.journal.emit(frame, 'ExecutionSucceeded', { output: text, outputDetails: { truncated: false } });
       await this.finish(run, { status: 'SUCCEEDED', stopDate: this.time.execNow(run), output: text });
@@ -267,6 +295,9 @@ export class Runs {
   async takeToken(token: string): Promise<TokenEntry | undefined> {
     const parked = this.parkedTokens.get(token);
     if (parked) await this.wake(parked);
+    const resuming = this.resuming.get(token);
+    if (resuming && !this.tokens.has(token)) await Promise.race([this.tokens.arrival(token), new Promise<void>((r) => resuming.waiters.push(r))]);
+    this.resuming.delete(token);
     const entry = this.tokens.get(token);
     this.tokens.delete(token);
     return entry;

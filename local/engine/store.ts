@@ -6,7 +6,8 @@
  * Model: a state machine record; an execution record (the "head": status,
  * dates, input/output) plus a `cursor` (where the top-level state machine is:
  * state, input, variables, phase of the state, timers as absolute execution
- * times, task token) and an append-only list of history events. Every
+ * times, task token; for a Map or Parallel, the results of its finished
+ * children and the cursors of the others, nested as deep as they go) and an append-only list of history events. Every
  * transition is one `commit`: new events + the cursor after them (+ the final
  * status when the execution ends). The engine never mutates a record after
  * handing it to the store.
@@ -25,7 +26,7 @@ export interface StateMachineRecord {
   updateDate?: number;
 }
 
-/** Where the top-level state machine of a RUNNING execution stands. */
+/** Where the top-level state machine of a RUNNING execution stands (and, in `kids`, each branch or iteration of a running Map/Parallel). */
 export interface Cursor {
   /** Current state name. */
   s: string;
@@ -52,8 +53,10 @@ export interface Cursor {
   hbd?: number;
   /** Evaluated task Arguments (re-used when a running task is re-invoked after a restart). */
   args?: Json;
-  /** A top-level Map/Parallel: results of its finished iterations/branches by index (not run again on resume or redrive). */
+  /** A Map/Parallel: results of its finished iterations/branches by index (not run again on resume or redrive). */
   done?: Record<string, Json>;
+  /** A Map/Parallel: where each of its unfinished iterations/branches stands, by index (a cursor of the same shape, at any depth). */
+  kids?: Record<string, Cursor>;
   /** Last event id of the top-level path (previousEventId of the next event). */
   pe: number;
   /** Id of the current state's StateEntered event (once entered). */

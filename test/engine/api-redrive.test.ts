@@ -172,6 +172,45 @@ describe.each<StoreKind>(['memory', 'durable'])('RedriveExecution (%s store)', (
     const redrives = (await fullHistory(h.sfn, executionArn!)).filter((e) => e.type === 'ExecutionRedriven').map((e) => e.executionRedrivenEventDetails);
     expect(redrives).toEqual([{ redriveCount: 1 }, { redriveCount: 2 }]);
   });
+
+  it('a Map inside a Parallel branch: the branch goes on from its Map, which runs only its iteration that failed', async () => {
+    const p = `nested-${store}`;
+    const sm = await create('nested', {
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          {
+            StartAt: 'First',
+            States: {
+              First: { ...WORK(`${p}-first`), Next: 'Each' },
+              Each: {
+                Type: 'Map',
+                Items: [0, 1, 2, 3],
+                MaxConcurrency: 1,
+                ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Item', States: { Item: { ...WORK(`{% '${p}-item-' & $string($states.input) %}`), End: true } } },
+                End: true,
+              },
+            },
+          },
+          { StartAt: 'Other', States: { Other: { ...WORK(`${p}-other`), End: true } } },
+        ],
+        End: true,
+      },
+    });
+    failing.add(`${p}-item-2`);
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: sm, name: 'nested-1' }));
+    expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+    const counts = () => [`${p}-first`, `${p}-other`, ...[0, 1, 2, 3].map((i) => `${p}-item-${i}`)].map((k) => calls.get(k) ?? 0);
+    expect(counts()).toEqual([1, 1, 1, 1, 1, 0]);
+
+    failing.delete(`${p}-item-2`);
+    await h.sfn.send(new RedriveExecutionCommand({ executionArn }));
+    const done = await h.engine.waitForExecution(executionArn!);
+    expect(done.status).toBe('SUCCEEDED');
+    // First, Other and items 0 and 1 succeeded before: not run again; item 2 again, item 3 for the first time
+    expect(counts()).toEqual([1, 1, 1, 1, 2, 1]);
+    expect(JSON.parse(done.output!)).toEqual([[0, 1, 2, 3].map((i) => ({ key: `${p}-item-${i}`, ok: true })), { key: `${p}-other`, ok: true }]);
+  });
 });
 
 describe('RedriveExecution: the 14-day window', () => {

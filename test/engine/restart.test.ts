@@ -66,8 +66,8 @@ const MACHINES: Record<string, string> = {
   }),
 };
 
-/** One slow Lambda call, counted per execution and key in CALLS_FILE. */
-const SLOW = (key: string, ms: number, value: string) => ({
+/** One slow Lambda call (`ms` a number or an expression), counted per execution and key in CALLS_FILE. */
+const SLOW = (key: string, ms: number | string, value: string) => ({
   Type: 'Task',
   Resource: 'arn:aws:states:::lambda:invoke',
   Arguments: { FunctionName: lambdaArn('slow'), Payload: { run: '{% $states.context.Execution.Name %}', key, ms, value } },
@@ -93,6 +93,53 @@ const FAN_OUT: Record<string, string> = {
         { StartAt: 'B', States: { B: SLOW('b', 100, '{% 2 %}') } },
         { StartAt: 'C', States: { C: SLOW('c', 3000, '{% 3 %}') } },
       ],
+      End: true,
+    },
+  }),
+};
+
+/** Map and Parallel nested in each other: a Parallel whose branch holds a Map, and a Map whose iterations hold a Parallel. */
+const NESTED: Record<string, string> = {
+  'parallel-of-map': definition({
+    Both: {
+      Type: 'Parallel',
+      Branches: [
+        {
+          StartAt: 'Each',
+          States: {
+            Each: {
+              Type: 'Map',
+              Items: '{% $states.input.items %}',
+              MaxConcurrency: 2,
+              ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Work', States: { Work: SLOW('{% $string($states.input) %}', 200, '{% $states.input %}') } },
+              End: true,
+            },
+          },
+        },
+        { StartAt: 'X', States: { X: SLOW('x', 50, '{% 7 %}') } },
+      ],
+      End: true,
+    },
+  }),
+  'map-of-parallel': definition({
+    Each: {
+      Type: 'Map',
+      Items: '{% $states.input.items %}',
+      MaxConcurrency: 2,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel',
+            Branches: [
+              { StartAt: 'A', States: { A: SLOW("{% $string($states.input.n) & '-a' %}", 50, '{% $states.input.n %}') } },
+              { StartAt: 'B', States: { B: SLOW("{% $string($states.input.n) & '-b' %}", '{% $states.input.b %}', '{% $states.input.n + 100 %}') } },
+            ],
+            End: true,
+          },
+        },
+      },
       End: true,
     },
   }),
@@ -151,6 +198,21 @@ function lines(file: string): { id: string; token?: string; kind?: string }[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { id: string; token?: string; kind?: string });
+}
+
+/** Calls of the `slow` Lambda so far, by `<execution name>/<key>`. */
+function callCounts(dir: string): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const l of lines(join(dir, CALLS_FILE)) as unknown as { run: string; key: string }[]) n.set(`${l.run}/${l.key}`, (n.get(`${l.run}/${l.key}`) ?? 0) + 1);
+  return n;
+}
+
+/** The description of an execution once it has ended. */
+function finishedOn(host: Host, name: string, arn: string) {
+  return eventually(`${name} finished`, async () => {
+    const d = await host.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+    return d.status === 'RUNNING' ? undefined : d;
+  }, 20_000, 100);
 }
 
 const execArn = (machine: string, name: string) => `arn:aws:states:us-east-1:123456789012:execution:${machine}:${name}`;
@@ -358,11 +420,7 @@ describe('restart', () => {
     const data = join(dir, 'data');
     mkdirSync(dir, { recursive: true });
     const items = Array.from({ length: 50 }, (_, i) => i);
-    const calls = () => {
-      const n = new Map<string, number>();
-      for (const l of lines(join(dir, CALLS_FILE)) as unknown as { run: string; key: string }[]) n.set(`${l.run}/${l.key}`, (n.get(`${l.run}/${l.key}`) ?? 0) + 1);
-      return n;
-    };
+    const calls = () => callCounts(dir);
     const first = await startHost(dir, data);
     hosts.push(first);
     for (const [name, def] of Object.entries(FAN_OUT)) await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
@@ -385,11 +443,7 @@ describe('restart', () => {
 
     const second = await startHost(dir, data);
     hosts.push(second);
-    const finished = async (name: string, arn: string) =>
-      eventually(`${name} finished`, async () => {
-        const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-        return d.status === 'RUNNING' ? undefined : d;
-      }, 20_000, 100);
+    const finished = (name: string, arn: string) => finishedOn(second, name, arn);
     // Uninterrupted runs of the same machines, for the expected outputs.
     await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map`, name: 'm-ref', input: JSON.stringify({ items }) }));
     await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel`, name: 'p-ref', input: '{}' }));
@@ -414,5 +468,65 @@ describe('restart', () => {
     const types = (await fullHistory(second.sfn, execArn('map', 'm-1'))).map((e) => e.type);
     expect(types.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(50);
     expect(types.filter((t) => t === 'MapStateStarted')).toHaveLength(1);
+  });
+
+  it('a Map inside a Parallel branch and a Parallel inside a Map iteration resume after a SIGKILL where they stopped', { timeout: 90_000 }, async () => {
+    const dir = join(testDir, 'nested');
+    const data = join(dir, 'data');
+    mkdirSync(dir, { recursive: true });
+    const items = Array.from({ length: 24 }, (_, i) => i);
+    // map-of-parallel: iterations 0 and 1 finish (branch B 100 ms); in 2 and 3 branch A finishes, branch B (3 s) is cut by the kill
+    const pairs = [0, 1, 2, 3].map((n) => ({ n, b: n < 2 ? 100 : 3000 }));
+    const first = await startHost(dir, data);
+    hosts.push(first);
+    for (const [name, def] of Object.entries(NESTED)) await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
+    await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel-of-map`, name: 'pm-1', input: JSON.stringify({ items }) }));
+    await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map-of-parallel`, name: 'mp-1', input: JSON.stringify({ items: pairs }) }));
+    const succeededBefore = await eventually(
+      'a quarter of the inner iterations stored',
+      async () => {
+        const done = (await fullHistory(first.sfn, execArn('parallel-of-map', 'pm-1'))).filter((e) => e.type === 'MapIterationSucceeded').map((e) => e.mapIterationSucceededEventDetails!.index!);
+        return done.length >= 6 ? done : undefined;
+      },
+      20_000,
+    );
+    const inFlight = ['mp-1/2-a', 'mp-1/2-b', 'mp-1/3-a', 'mp-1/3-b'];
+    await eventually('both branches of iterations 2 and 3 called', () => (inFlight.every((k) => callCounts(dir).has(k)) ? true : undefined), 20_000);
+    await new Promise((r) => setTimeout(r, 300)); // branch A of 2 and 3 stored (B takes 3 s)
+    await kill(first);
+    const before = callCounts(dir);
+    expect(items.filter((i) => before.has(`pm-1/${i}`)).length).toBeLessThan(items.length);
+    expect(before.get('pm-1/x')).toBe(1);
+
+    const second = await startHost(dir, data);
+    hosts.push(second);
+    await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel-of-map`, name: 'pm-ref', input: JSON.stringify({ items }) }));
+    await second.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map-of-parallel`, name: 'mp-ref', input: JSON.stringify({ items: pairs }) }));
+    const [pm1, mp1, pmRef, mpRef] = await Promise.all([
+      finishedOn(second, 'pm-1', execArn('parallel-of-map', 'pm-1')),
+      finishedOn(second, 'mp-1', execArn('map-of-parallel', 'mp-1')),
+      finishedOn(second, 'pm-ref', execArn('parallel-of-map', 'pm-ref')),
+      finishedOn(second, 'mp-ref', execArn('map-of-parallel', 'mp-ref')),
+    ]);
+    expect([pm1.status, mp1.status, pmRef.status, mpRef.status]).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(JSON.parse(pm1.output!)).toEqual(JSON.parse(pmRef.output!));
+    expect(JSON.parse(mp1.output!)).toEqual(JSON.parse(mpRef.output!));
+
+    const after = callCounts(dir);
+    // The Map in the Parallel branch: stored iterations ran once, only those in flight (MaxConcurrency 2) twice; the other branch once.
+    for (const i of succeededBefore) expect(after.get(`pm-1/${i}`), `iteration ${i}`).toBe(1);
+    for (const i of items) expect(after.get(`pm-1/${i}`)).toBeGreaterThanOrEqual(1);
+    expect(items.reduce((n, i) => n + after.get(`pm-1/${i}`)!, 0)).toBeLessThanOrEqual(items.length + 2);
+    expect(after.get('pm-1/x')).toBe(1);
+    // The Parallel in the Map iterations: finished iterations and finished branches ran once, the cut branches twice.
+    const once = ['0-a', '0-b', '1-a', '1-b', '2-a', '3-a'].map((k) => [k, after.get(`mp-1/${k}`)]);
+    expect(once).toEqual(once.map(([k]) => [k, 1]));
+    expect([after.get('mp-1/2-b'), after.get('mp-1/3-b')]).toEqual([2, 2]);
+
+    // Nothing started again: one ParallelStateStarted / MapStateStarted per state entered, one MapIterationSucceeded per item.
+    const pmTypes = (await fullHistory(second.sfn, execArn('parallel-of-map', 'pm-1'))).map((e) => e.type);
+    expect(['ParallelStateStarted', 'MapStateStarted', 'MapIterationSucceeded'].map((t) => pmTypes.filter((x) => x === t).length)).toEqual([1, 1, items.length]);
+    const mpTypes = (await fullHistory(second.sfn, execArn('map-of-parallel', 'mp-1'))).map((e) => e.type);
+    expect(['MapStateStarted', 'MapIterationStarted', 'MapIterationSucceeded', 'ParallelStateStarted', 'ParallelStateSucceeded'].map((t) => mpTypes.filter((x) => x === t).length)).toEqual([1, 4, 4, 4, 4]);
   });
 });
