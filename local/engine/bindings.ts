@@ -32,20 +32,25 @@ function formatMillis(t: number, picture: string | undefined, timezone: string |
 /** The bindings of the expressions of state `stateName`, entered at execution time `enteredAt`. */
 export function stateBindings(time: ExecutionTime, frame: Frame, stateName: string, input: Json, enteredAt: number, extra: StateExtras = {}): Bindings {
   const run = frame.run;
+  // AWS's fields, in its order: RedriveTime once redriven; RetryCount in the states that retry (Task, Parallel, Map);
+  // Task.Token in a callback task; Map.Item (Index, Value) in a Map's ItemSelector
   if (!run.ctxExecution) {
     run.ctxExecution = {
       Id: run.arn,
-      Name: run.name,
-      StartTime: iso(run.startDate),
       Input: JSON.parse(run.input) as Json,
+      StartTime: iso(run.startDate),
+      Name: run.name,
       RoleArn: run.roleArn,
-      RedriveCount: 0,
+      RedriveCount: run.redriveCount ?? 0,
+      ...(run.redriveDate !== undefined ? { RedriveTime: iso(run.redriveDate) } : {}),
     };
   }
+  const state: Record<string, Json> = { Name: stateName, EnteredTime: iso(enteredAt) };
+  if (extra.retryCount !== undefined) state.RetryCount = extra.retryCount;
   const context: Record<string, unknown> = {
     Execution: run.ctxExecution,
-    State: { Name: stateName, EnteredTime: iso(enteredAt), RetryCount: extra.retryCount ?? 0 },
     StateMachine: { Id: run.smArn, Name: run.smName },
+    State: state,
   };
   if (extra.token !== undefined) context.Task = { Token: extra.token };
   if (frame.mapItem) context.Map = { Item: frame.mapItem };

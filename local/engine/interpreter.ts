@@ -290,14 +290,14 @@ export class Interpreter {
         }
         const catcher = state.catch.find((c) => errorMatches(c.errorEquals, se.error, true, se.alsoMatches));
         if (!catcher) throw se;
-        return this.caught(frame, state, input, at, catcher, se);
+        return this.caught(frame, state, input, at, catcher, se, rc.reduce((a, b) => a + b, 0));
       }
     }
   }
 
-  private async caught(frame: Frame, state: State, input: Json, at: number, catcher: Catcher, se: StatesError): Promise<Outcome> {
+  private async caught(frame: Frame, state: State, input: Json, at: number, catcher: Catcher, se: StatesError, retryCount: number): Promise<Outcome> {
     const errorOutput: Json = { Error: se.error, Cause: se.cause_ };
-    const b = this.bindings(frame, state.name, input, at, { errorOutput });
+    const b = this.bindings(frame, state.name, input, at, { errorOutput, retryCount });
     const assigned = await evalAssign(catcher.assign, b);
     const output = catcher.output ? await evaluateTemplate(catcher.output, b) : errorOutput;
     this.exited(frame, state, output, assigned);

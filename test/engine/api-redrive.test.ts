@@ -173,6 +173,22 @@ describe.each<StoreKind>(['memory', 'durable'])('RedriveExecution (%s store)', (
     expect(redrives).toEqual([{ redriveCount: 1 }, { redriveCount: 2 }]);
   });
 
+  it('$states.context.Execution after a redrive: RedriveCount and RedriveTime (the redrive date)', async () => {
+    const key = `ctx-${store}`;
+    const sm = await create('ctx', { Call: { ...WORK(key), Output: '{% $states.context.Execution %}', End: true } });
+    failing.add(key);
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: sm, name: 'ctx-1' }));
+    expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+    failing.delete(key);
+    await h.sfn.send(new RedriveExecutionCommand({ executionArn }));
+    const done = await h.engine.waitForExecution(executionArn!);
+    expect(done.status).toBe('SUCCEEDED');
+    const ctx = JSON.parse(done.output!) as Record<string, unknown>;
+    expect(Object.keys(ctx)).toEqual(['Id', 'Input', 'StartTime', 'Name', 'RoleArn', 'RedriveCount', 'RedriveTime']);
+    expect(ctx.RedriveCount).toBe(1);
+    expect(ctx.RedriveTime).toBe((await describeIt(executionArn!)).redriveDate!.toISOString());
+  });
+
   it('a Map inside a Parallel branch: the branch goes on from its Map, which runs only its iteration that failed', async () => {
     const p = `nested-${store}`;
     const sm = await create('nested', {

@@ -3,6 +3,7 @@ import type { Scenario } from '../types';
 import { absentFieldScenarios } from './absent-fields';
 import { catchScenarios } from './catch';
 import { choiceScenarios } from './choice';
+import { contextObjectScenarios } from './context-object';
 import { functionScenarios } from './functions';
 import { historyScenarios } from './history';
 import { invalidDefinitionScenarios } from './invalid-definitions';
@@ -37,6 +38,7 @@ export const areas: Area[] = [
   { name: 'Succeed and Fail', scenarios: succeedFailScenarios },
   { name: 'Variables and Assign', scenarios: variableScenarios },
   { name: '$states', scenarios: statesVariableScenarios },
+  { name: '$states.context per state type', scenarios: contextObjectScenarios },
   { name: 'JSONata functions', scenarios: functionScenarios },
   { name: 'Retry', scenarios: retryScenarios },
   { name: 'Catch', scenarios: catchScenarios },
