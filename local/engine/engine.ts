@@ -25,7 +25,7 @@ import { StatesError } from './errors';
 import { ExecutionTime } from './execution-time';
 import type { Json } from './jsonata-eval';
 import { MemoryStore } from './memory-store';
-import { notRedrivableReason, redriven } from './redrive';
+import { earlierRedrive, notRedrivableReason, redriven } from './redrive';
 import { Runs } from './runs';
 import type { Cursor, ExecutionRecord, ExecutionStoreImpl, StateMachineRecord, StoredEvent } from './store';
 import { MAX_PAYLOAD } from './task-state';
@@ -107,7 +107,8 @@ export class EngineImpl implements Engine {
   /** Write-through cache of state machine records (this engine is the store's only writer). */
   private machines = new Map<string, StateMachineRecord>();
   /** Executions a RedriveExecution call is starting again. */
-  private redriving = new Set<string>();
+  /** Redrives being written, by execution ARN, with their client token. */
+  private redriving = new Map<string, { token: string | undefined; done: Promise<{ redriveDate: Date }> }>();
   private started: Promise<void> | undefined;
 
   constructor(options: EngineOptions = {}) {
@@ -400,28 +401,41 @@ export class EngineImpl implements Engine {
     };
   }
 
-  /** RedriveExecution (the rules and what it writes: redrive.ts). */
+  /** RedriveExecution (the rules and what it writes: redrive.ts); a repeated client token gets its redrive's answer again. */
   async redriveExecution(input: { executionArn: string; clientToken?: string }): Promise<{ redriveDate: Date }> {
     await this.ready();
     checkArn(input.executionArn, 'execution');
     const arn = input.executionArn;
+    const token = input.clientToken;
+    if (token !== undefined) {
+      const rec = await this.store.getExecution(arn);
+      const writing = this.redriving.get(arn);
+      if (writing?.token === token) return writing.done;
+      const earlier = rec && earlierRedrive(rec, token, this.time.clock.now());
+      if (earlier) return { redriveDate: new Date(earlier.date) };
+    }
     if (this.redriving.has(arn) || this.runs.loadedRun(arn) || this.runs.parkedExecution(arn)) {
       throw new EngineError('ExecutionNotRedrivable', 'Execution is RUNNING and cannot be redriven.');
     }
-    this.redriving.add(arn);
+    const done = this.redrive(arn, token);
+    this.redriving.set(arn, { token, done });
     try {
-      const rec = await this.store.getExecution(arn);
-      if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-      const reason = notRedrivableReason(rec, await this.findMachine(rec.stateMachineArn), this.time.execNow(rec));
-      if (reason) throw new EngineError('ExecutionNotRedrivable', reason);
-      const def = await this.definitions.load(rec.definitionId);
-      const next = redriven(rec, this.time.execNow(rec));
-      await this.store.redrive(next.rec, [next.event]);
-      this.runs.launch(next.rec, def, next.rec.cursor!);
-      return { redriveDate: new Date(next.rec.redriveDate!) };
+      return await done;
     } finally {
       this.redriving.delete(arn);
     }
+  }
+
+  private async redrive(arn: string, token: string | undefined): Promise<{ redriveDate: Date }> {
+    const rec = await this.store.getExecution(arn);
+    if (!rec) throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    const reason = notRedrivableReason(rec, await this.findMachine(rec.stateMachineArn), this.time.execNow(rec));
+    if (reason) throw new EngineError('ExecutionNotRedrivable', reason);
+    const def = await this.definitions.load(rec.definitionId);
+    const next = redriven(rec, this.time.execNow(rec), token === undefined ? undefined : { token, at: this.time.clock.now() });
+    await this.store.redrive(next.rec, [next.event]);
+    this.runs.launch(next.rec, def, next.rec.cursor!);
+    return { redriveDate: new Date(next.rec.redriveDate!) };
   }
 
   /** The state machine record, or undefined once deleted. */

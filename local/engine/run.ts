@@ -19,7 +19,7 @@ import type { StatesError } from './errors';
 import type { ExecutionTime } from './execution-time';
 import type { Json } from './jsonata-eval';
 import { Scope } from './scope';
-import type { Cursor, ExecutionRecord, ExecutionStoreImpl, StoredEvent } from './store';
+import type { Cursor, ExecutionRecord, ExecutionStoreImpl, RedriveToken, StoredEvent } from './store';
 
 export interface Run {
   arn: string;
@@ -32,6 +32,8 @@ export interface Run {
   /** RedriveExecution: how many times, and when (execution time) the last one began. */
   redriveCount?: number;
   redriveDate?: number;
+  /** The client tokens of its last redrives (kept in its record when it ends). */
+  redriveTokens?: RedriveToken[];
   definitionId: string;
   def: CompiledDefinition;
   cursor: Cursor;
@@ -104,6 +106,7 @@ export function newRun(rec: ExecutionRecord, def: CompiledDefinition, cursor: Cu
     input: rec.input,
     roleArn: rec.roleArn,
     ...(rec.redriveCount ? { redriveCount: rec.redriveCount, redriveDate: rec.redriveDate } : {}),
+    ...(rec.redriveTokens ? { redriveTokens: rec.redriveTokens } : {}),
     definitionId: rec.definitionId,
     def,
     cursor,

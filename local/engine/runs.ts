@@ -256,6 +256,7 @@ export class Runs {
       head.redriveCount = run.redriveCount;
       head.redriveDate = run.redriveDate;
     }
+    if (run.redriveTokens) head.redriveTokens = run.redriveTokens;
     const p = this.store.commit(run.arn, { events, eventCount: run.eventCount, cursor: run.cursor, final, head });
     const all = Promise.all([run.chain, p]).then(() => undefined);
     run.chain = all.catch(() => undefined);

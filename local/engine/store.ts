@@ -97,6 +97,15 @@ export interface ExecutionRecord {
   /** RedriveExecution: how many times, and the execution time (ms) of the last. */
   redriveCount?: number;
   redriveDate?: number;
+  /** The client tokens of the last redrives (at most 10): when each was first used (clock ms) and its redrive's date. */
+  redriveTokens?: RedriveToken[];
+}
+
+/** A RedriveExecution client token (see redrive.ts). */
+export interface RedriveToken {
+  token: string;
+  at: number;
+  date: number;
 }
 
 export interface ExecutionCommit {

@@ -173,6 +173,28 @@ describe.each<StoreKind>(['memory', 'durable'])('RedriveExecution (%s store)', (
     expect(redrives).toEqual([{ redriveCount: 1 }, { redriveCount: 2 }]);
   });
 
+  it('clientToken: the same token again answers the same redriveDate without a second redrive; another is refused while RUNNING', async () => {
+    const key = `token-${store}`;
+    const sm = await create('token', { Call: { ...WORK(key), Next: 'Hold' }, Hold: { Type: 'Wait', Seconds: 1, End: true } });
+    failing.add(key);
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: sm, name: 'token-1' }));
+    expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+    failing.delete(key);
+    const first = await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'retry-after-outage' }));
+    const again = await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'retry-after-outage' }));
+    expect(again.redriveDate).toEqual(first.redriveDate);
+    expect(await rejection(h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'another' })))).toMatchObject({
+      name: 'ExecutionNotRedrivable',
+      message: 'Execution is RUNNING and cannot be redriven.',
+    });
+    expect((await h.engine.waitForExecution(executionArn!)).status).toBe('SUCCEEDED');
+    // still the same answer once it has ended (a token is good for 15 minutes)
+    expect((await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'retry-after-outage' }))).redriveDate).toEqual(first.redriveDate);
+    expect(calls.get(key)).toBe(2);
+    expect((await describeIt(executionArn!)).redriveCount).toBe(1);
+    expect((await fullHistory(h.sfn, executionArn!)).filter((e) => e.type === 'ExecutionRedriven')).toHaveLength(1);
+  });
+
   it('$states.context.Execution after a redrive: RedriveCount and RedriveTime (the redrive date)', async () => {
     const key = `ctx-${store}`;
     const sm = await create('ctx', { Call: { ...WORK(key), Output: '{% $states.context.Execution %}', End: true } });
@@ -229,7 +251,47 @@ describe.each<StoreKind>(['memory', 'durable'])('RedriveExecution (%s store)', (
   });
 });
 
-describe('RedriveExecution: the 14-day window', () => {
+describe('RedriveExecution on a manual clock', () => {
+  it('a client token answers for 15 minutes after its first use, then redrives again', async () => {
+    const clock = new ManualClock();
+    const h = await startHarness({ engine: { clock } });
+    try {
+      const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'fails', roleArn: ROLE_ARN, definition: definition({ F: { Type: 'Fail', Error: 'E' } }) }));
+      const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+      const first = await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'tok' }));
+      expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+      clock.advance(14 * 60 * 1000);
+      expect((await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'tok' }))).redriveDate).toEqual(first.redriveDate);
+      expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).redriveCount).toBe(1);
+      clock.advance(2 * 60 * 1000);
+      const later = await h.sfn.send(new RedriveExecutionCommand({ executionArn, clientToken: 'tok' }));
+      expect(later.redriveDate!.getTime() - first.redriveDate!.getTime()).toBe(16 * 60 * 1000);
+      expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+      expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).redriveCount).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('refuses an execution open for more than a year (AWS\'s maximum open time), even if it stopped just now', async () => {
+    const clock = new ManualClock();
+    const h = await startHarness({ engine: { clock } });
+    try {
+      const year = 365 * 24 * 3600;
+      const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'long', roleArn: ROLE_ARN, definition: definition({ W: { Type: 'Wait', Seconds: year + 3600, Next: 'F' }, F: { Type: 'Fail', Error: 'E' } }) }));
+      const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      clock.advance((year + 3600) * 1000);
+      expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
+      const reason = 'Execution has exceeded the max execution time.';
+      expect(await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason });
+      expect(await rejection(h.sfn.send(new RedriveExecutionCommand({ executionArn })))).toMatchObject({ name: 'ExecutionNotRedrivable', message: reason });
+    } finally {
+      await h.close();
+    }
+  });
+
+
   it('refuses an execution stopped more than 14 days ago', async () => {
     const clock = new ManualClock();
     const engine = createEngine({ clock });
