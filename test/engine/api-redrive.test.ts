@@ -274,6 +274,28 @@ describe('RedriveExecution on a manual clock', () => {
     }
   });
 
+  it('the execution TimeoutSeconds counts again from the redrive (AWS resets it to 0)', async () => {
+    const clock = new ManualClock();
+    const h = await startHarness({ engine: { clock } });
+    try {
+      const def = definition({ W: { Type: 'Wait', Seconds: 15, End: true } }, { TimeoutSeconds: 10 });
+      const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'timed', roleArn: ROLE_ARN, definition: def }));
+      const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      clock.advance(10_000);
+      expect((await h.engine.waitForExecution(executionArn!)).status).toBe('TIMED_OUT');
+      clock.advance(60_000);
+      await h.sfn.send(new RedriveExecutionCommand({ executionArn }));
+      clock.advance(9_000);
+      expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+      clock.advance(1_000);
+      const d = await h.engine.waitForExecution(executionArn!);
+      expect(d.status).toBe('TIMED_OUT');
+      expect(d.stopDate!.getTime() - d.startDate.getTime()).toBe(80_000);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses an execution open for more than a year (AWS\'s maximum open time), even if it stopped just now', async () => {
     const clock = new ManualClock();
     const h = await startHarness({ engine: { clock } });
