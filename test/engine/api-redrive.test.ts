@@ -251,11 +251,20 @@ describe.each<StoreKind>(['memory', 'durable'])('RedriveExecution (%s store)', (
   });
 });
 
+/** Runs `fn` against an SDK client and an engine on a manual clock (closed afterwards). */
+async function onManualClock(fn: (h: Harness, clock: ManualClock) => Promise<void>): Promise<void> {
+  const clock = new ManualClock();
+  const h = await startHarness({ engine: { clock } });
+  try {
+    await fn(h, clock);
+  } finally {
+    await h.close();
+  }
+}
+
 describe('RedriveExecution on a manual clock', () => {
-  it('a client token answers for 15 minutes after its first use, then redrives again', async () => {
-    const clock = new ManualClock();
-    const h = await startHarness({ engine: { clock } });
-    try {
+  it('a client token answers for 15 minutes after its first use, then redrives again', () =>
+    onManualClock(async (h, clock) => {
       const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'fails', roleArn: ROLE_ARN, definition: definition({ F: { Type: 'Fail', Error: 'E' } }) }));
       const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
       expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
@@ -269,15 +278,10 @@ describe('RedriveExecution on a manual clock', () => {
       expect(later.redriveDate!.getTime() - first.redriveDate!.getTime()).toBe(16 * 60 * 1000);
       expect((await h.engine.waitForExecution(executionArn!)).status).toBe('FAILED');
       expect((await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).redriveCount).toBe(2);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  it('the execution TimeoutSeconds counts again from the redrive (AWS resets it to 0)', async () => {
-    const clock = new ManualClock();
-    const h = await startHarness({ engine: { clock } });
-    try {
+  it('the execution TimeoutSeconds counts again from the redrive (AWS resets it to 0)', () =>
+    onManualClock(async (h, clock) => {
       const def = definition({ W: { Type: 'Wait', Seconds: 15, End: true } }, { TimeoutSeconds: 10 });
       const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'timed', roleArn: ROLE_ARN, definition: def }));
       const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
@@ -291,15 +295,10 @@ describe('RedriveExecution on a manual clock', () => {
       const d = await h.engine.waitForExecution(executionArn!);
       expect(d.status).toBe('TIMED_OUT');
       expect(d.stopDate!.getTime() - d.startDate.getTime()).toBe(80_000);
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
-  it('refuses an execution open for more than a year (AWS\'s maximum open time), even if it stopped just now', async () => {
-    const clock = new ManualClock();
-    const h = await startHarness({ engine: { clock } });
-    try {
+  it('refuses an execution open for more than a year (AWS\'s maximum open time), even if it stopped just now', () =>
+    onManualClock(async (h, clock) => {
       const year = 365 * 24 * 3600;
       const { stateMachineArn } = await h.sfn.send(new CreateStateMachineCommand({ name: 'long', roleArn: ROLE_ARN, definition: definition({ W: { Type: 'Wait', Seconds: year + 3600, Next: 'F' }, F: { Type: 'Fail', Error: 'E' } }) }));
       const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn }));
@@ -308,10 +307,7 @@ describe('RedriveExecution on a manual clock', () => {
       const reason = 'Execution has exceeded the max execution time.';
       expect(await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason });
       expect(await rejection(h.sfn.send(new RedriveExecutionCommand({ executionArn })))).toMatchObject({ name: 'ExecutionNotRedrivable', message: reason });
-    } finally {
-      await h.close();
-    }
-  });
+    }));
 
 
   it('refuses an execution stopped more than 14 days ago', async () => {

@@ -207,6 +207,14 @@ function callCounts(dir: string): Map<string, number> {
   return n;
 }
 
+/** The indexes of the Map iterations stored as succeeded (MapIterationSucceeded), once there are at least `n`. */
+function storedIterations(host: Host, arn: string, n: number): Promise<number[]> {
+  return eventually(`${n} iterations stored`, async () => {
+    const done = (await fullHistory(host.sfn, arn)).filter((e) => e.type === 'MapIterationSucceeded').map((e) => e.mapIterationSucceededEventDetails!.index!);
+    return done.length >= n ? done : undefined;
+  }, 20_000);
+}
+
 /** The description of an execution once it has ended. */
 function finishedOn(host: Host, name: string, arn: string) {
   return eventually(`${name} finished`, async () => {
@@ -427,14 +435,7 @@ describe('restart', () => {
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map`, name: 'm-1', input: JSON.stringify({ items }) }));
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel`, name: 'p-1', input: '{}' }));
     // Kill in the middle: some iterations stored as succeeded, most not started; branches a and b done, c running.
-    const succeededBefore = await eventually(
-      'a third of the iterations stored',
-      async () => {
-        const done = (await fullHistory(first.sfn, execArn('map', 'm-1'))).filter((e) => e.type === 'MapIterationSucceeded').map((e) => e.mapIterationSucceededEventDetails!.index!);
-        return done.length >= 15 ? done : undefined;
-      },
-      20_000,
-    );
+    const succeededBefore = await storedIterations(first, execArn('map', 'm-1'), 15);
     await eventually('branches a and b returned', () => (calls().has('p-1/a') && calls().has('p-1/b') ? true : undefined));
     await new Promise((r) => setTimeout(r, 300)); // their results stored (c takes 3 s)
     await kill(first);
@@ -482,14 +483,7 @@ describe('restart', () => {
     for (const [name, def] of Object.entries(NESTED)) await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel-of-map`, name: 'pm-1', input: JSON.stringify({ items }) }));
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map-of-parallel`, name: 'mp-1', input: JSON.stringify({ items: pairs }) }));
-    const succeededBefore = await eventually(
-      'a quarter of the inner iterations stored',
-      async () => {
-        const done = (await fullHistory(first.sfn, execArn('parallel-of-map', 'pm-1'))).filter((e) => e.type === 'MapIterationSucceeded').map((e) => e.mapIterationSucceededEventDetails!.index!);
-        return done.length >= 6 ? done : undefined;
-      },
-      20_000,
-    );
+    const succeededBefore = await storedIterations(first, execArn('parallel-of-map', 'pm-1'), 6);
     const inFlight = ['mp-1/2-a', 'mp-1/2-b', 'mp-1/3-a', 'mp-1/3-b'];
     await eventually('both branches of iterations 2 and 3 called', () => (inFlight.every((k) => callCounts(dir).has(k)) ? true : undefined), 20_000);
     await new Promise((r) => setTimeout(r, 300)); // branch A of 2 and 3 stored (B takes 3 s)
