@@ -21,7 +21,7 @@ import { parseIsoTimestamp, type Catcher, type ChoiceState, type FailState, type
 import { errorMatches, StatesError, toStatesError } from './errors';
 import type { ExecutionTime } from './execution-time';
 import { evaluateExpression, evaluateTemplate, type Bindings, type Json } from './jsonata-eval';
-import { cursorAt, frameCursor, resumeOf, type Frame, type InterpreterEnv, type Journal } from './run';
+import { cursorAt, frameCursor, placeCursor, resumeOf, type Frame, type InterpreterEnv, type Journal } from './run';
 import { Halt, type Scope } from './scope';
 import type { Cursor } from './store';
 import { TaskRunner } from './task-state';
@@ -118,7 +118,13 @@ export class Interpreter {
     return stateBindings(this.time, frame, stateName, input, enteredAt, extra);
   }
 
-  private exited(frame: Frame, state: State, output: Json, assigned: Record<string, Json> | undefined): void {
+  /**
+   * Writes the state's Exited event and moves the frame's cursor to the next
+   * state at once (stored with the event by whichever commit comes first, a
+   * sibling branch's included); returns the outcome.
+   */
+  private exited(frame: Frame, state: State, outcome: Outcome, assigned: Record<string, Json> | undefined): Outcome {
+    const { next, output } = outcome;
     const details: Record<string, unknown> = { name: state.name, output: JSON.stringify(output), outputDetails: { truncated: false } };
     if (assigned) {
       const av: Record<string, string> = {};
@@ -128,6 +134,8 @@ export class Interpreter {
       frame.vars = { ...frame.vars, ...assigned };
     }
     this.journal.emit(frame, `${state.type}StateExited`, details);
+    if (next !== undefined) placeCursor(frame, cursorAt(frame, next, output, this.time.execNow(frame.run)));
+    return outcome;
   }
 
   private entered(frame: Frame, state: State, input: Json): void {
@@ -159,15 +167,13 @@ export class Interpreter {
     const b = this.bindings(frame, state.name, input, at);
     const assigned = await evalAssign(state.assign, b);
     const output = state.output ? await evaluateTemplate(state.output, b) : input;
-    this.exited(frame, state, output, assigned);
-    return { next: state.next, output };
+    return this.exited(frame, state, { next: state.next, output }, assigned);
   }
 
   private async runSucceed(frame: Frame, state: SucceedState, input: Json, at: number): Promise<Outcome> {
     this.entered(frame, state, input);
     const output = state.output ? await evaluateTemplate(state.output, this.bindings(frame, state.name, input, at)) : input;
-    this.exited(frame, state, output, undefined);
-    return { output };
+    return this.exited(frame, state, { output }, undefined);
   }
 
   private async runFail(frame: Frame, state: FailState, input: Json, at: number): Promise<Outcome> {
@@ -198,15 +204,13 @@ export class Interpreter {
         const assigned = await evalAssign(rule.assign ?? state.assign, b);
         const out = rule.output ?? state.output;
         const output = out ? await evaluateTemplate(out, b) : input;
-        this.exited(frame, state, output, assigned);
-        return { next: rule.next, output };
+        return this.exited(frame, state, { next: rule.next, output }, assigned);
       }
     }
     if (state.default === undefined) throw new StatesError('States.NoChoiceMatched', `No Matches! (state '${state.name}')`);
     const assigned = await evalAssign(state.assign, b);
     const output = state.output ? await evaluateTemplate(state.output, b) : input;
-    this.exited(frame, state, output, assigned);
-    return { next: state.default, output };
+    return this.exited(frame, state, { next: state.default, output }, assigned);
   }
 
   private async runWait(frame: Frame, state: WaitState, input: Json, at: number, res: Cursor | undefined): Promise<Outcome> {
@@ -233,8 +237,7 @@ export class Interpreter {
     const b = this.bindings(frame, state.name, input, at);
     const assigned = await evalAssign(state.assign, b);
     const output = state.output ? await evaluateTemplate(state.output, b) : input;
-    this.exited(frame, state, output, assigned);
-    return { next: state.next, output };
+    return this.exited(frame, state, { next: state.next, output }, assigned);
   }
 
   /** Task, Parallel and Map: attempts, Retry back-offs (stored, so they survive a restart) and Catch. */
@@ -265,8 +268,7 @@ export class Interpreter {
         const b = this.bindings(frame, state.name, input, at, { result, retryCount });
         const assigned = await evalAssign(state.assign, b);
         const output = state.output ? await evaluateTemplate(state.output, b) : result;
-        this.exited(frame, state, output, assigned);
-        return { next: state.next, output };
+        return this.exited(frame, state, { next: state.next, output }, assigned);
       } catch (err) {
         if (err instanceof Halt) throw err;
         frame.scope.check();
@@ -300,8 +302,7 @@ export class Interpreter {
     const b = this.bindings(frame, state.name, input, at, { errorOutput, retryCount });
     const assigned = await evalAssign(catcher.assign, b);
     const output = catcher.output ? await evaluateTemplate(catcher.output, b) : errorOutput;
-    this.exited(frame, state, output, assigned);
-    return { next: catcher.next, output };
+    return this.exited(frame, state, { next: catcher.next, output }, assigned);
   }
 
   private async parallelAttempt(frame: Frame, state: ParallelState, input: Json, at: number, rc: number[], retryCount: number, children: Children): Promise<Json> {
