@@ -476,17 +476,17 @@ describe('restart', () => {
     const data = join(dir, 'data');
     mkdirSync(dir, { recursive: true });
     const items = Array.from({ length: 24 }, (_, i) => i);
-    // map-of-parallel: iterations 0 and 1 finish (branch B 100 ms); in 2 and 3 branch A finishes, branch B (3 s) is cut by the kill
-    const pairs = [0, 1, 2, 3].map((n) => ({ n, b: n < 2 ? 100 : 3000 }));
+    // map-of-parallel: iterations 0 and 1 finish (branch B 100 ms); in 2 and 3 branch A finishes, branch B (6 s) is cut by the kill
+    const pairs = [0, 1, 2, 3].map((n) => ({ n, b: n < 2 ? 100 : 6000 }));
     const first = await startHost(dir, data);
     hosts.push(first);
     for (const [name, def] of Object.entries(NESTED)) await first.sfn.send(new CreateStateMachineCommand({ name, definition: def, roleArn: ROLE_ARN }));
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}parallel-of-map`, name: 'pm-1', input: JSON.stringify({ items }) }));
     await first.sfn.send(new StartExecutionCommand({ stateMachineArn: `${SM}map-of-parallel`, name: 'mp-1', input: JSON.stringify({ items: pairs }) }));
-    const succeededBefore = await storedIterations(first, execArn('parallel-of-map', 'pm-1'), 6);
+    const succeededBefore = await storedIterations(first, execArn('parallel-of-map', 'pm-1'), 4);
     const inFlight = ['mp-1/2-a', 'mp-1/2-b', 'mp-1/3-a', 'mp-1/3-b'];
     await eventually('both branches of iterations 2 and 3 called', () => (inFlight.every((k) => callCounts(dir).has(k)) ? true : undefined), 20_000);
-    await new Promise((r) => setTimeout(r, 300)); // branch A of 2 and 3 stored (B takes 3 s)
+    await new Promise((r) => setTimeout(r, 300)); // branch A of 2 and 3 stored (B takes 6 s)
     await kill(first);
     const before = callCounts(dir);
     expect(items.filter((i) => before.has(`pm-1/${i}`)).length).toBeLessThan(items.length);
