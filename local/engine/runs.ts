@@ -46,17 +46,17 @@ interface Parked {
 
 /** Open callback tasks by token; a resumed run registers its tokens again a moment after it is loaded, and `arrival` waits for that. */
 class TokenTable extends Map<string, TokenEntry> {
-  private arrivals = new Map<string, () => void>();
+  private arrivals = new Map<string, (() => void)[]>();
 
   override set(token: string, entry: TokenEntry): this {
     super.set(token, entry);
-    this.arrivals.get(token)?.();
+    for (const arrived of this.arrivals.get(token) ?? []) arrived();
     this.arrivals.delete(token);
     return this;
   }
 
   arrival(token: string): Promise<void> {
-    return new Promise<void>((resolve) => this.arrivals.set(token, resolve));
+    return new Promise<void>((resolve) => this.arrivals.set(token, [...(this.arrivals.get(token) ?? []), resolve]));
   }
 }
 
