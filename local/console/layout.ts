@@ -1,0 +1,92 @@
+/**
+ * What every console page shares: the frame (header, navigation, auto-refresh),
+ * the style sheet, and how times, durations and statuses are shown.
+ */
+import { html, raw, type Html } from './html';
+import type { Links } from './views';
+
+export const STYLE = `
+*{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#16191f;background:#f2f3f3}
+header{background:#232f3e;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
+header a{color:#d5dbdb;text-decoration:none}header a:hover,header a.on{color:#fff;text-decoration:underline}
+header .brand{font-weight:700;color:#ff9900}header .muted{color:#c6cdd4}main{padding:20px;max-width:1400px}
+h1{font-size:22px;margin:0 0 14px}h2{font-size:17px;margin:22px 0 10px}
+table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid #eaeded;vertical-align:top}th{background:#fafafa;font-weight:600}
+a{color:#005a94}.muted{color:#5a6470}.small{font-size:12px}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.RUNNING{background:#e1f0fa;color:#005a94}.SUCCEEDED{background:#e9f5e9;color:#1a6d02}.FAILED,.TIMED_OUT{background:#fde8e8;color:#b0280c}.ABORTED{background:#eee;color:#545b64}
+form.filters{display:flex;gap:12px;align-items:end;margin-bottom:12px}form.filters label{display:flex;flex-direction:column;font-size:12px}
+select,button{font:inherit;padding:4px 8px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.col{background:#fff;flex:1 1 200px;max-width:320px;padding:8px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+.col h3{font-size:13px;margin:0 0 8px;text-transform:uppercase;color:#545b64}.card{border:1px solid #eaeded;padding:6px;margin-bottom:6px;border-radius:4px}
+.panel{background:#fff;padding:14px;box-shadow:0 1px 1px rgba(0,28,36,.3);margin-bottom:16px}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.facts dt{color:#5a6470}dl.facts dd{margin:0}
+.graphbox{overflow:auto;background:#fff;padding:10px;box-shadow:0 1px 1px rgba(0,28,36,.3)}
+svg.graph text{font:12px system-ui,sans-serif;fill:#16191f}
+svg.graph .node rect{fill:#fff;stroke:#aab7b8;stroke-width:1.2}
+svg.graph .node-choice rect{fill:#fdf6e3}svg.graph .node-terminal rect{fill:#f4f4f4}svg.graph .node-wait rect{fill:#f3effa}
+svg.graph .node.visited rect{fill:#e9f5e9;stroke:#1a6d02;stroke-width:1.6}
+svg.graph .node.current rect{fill:#e1f0fa;stroke:#005a94;stroke-width:2.6}
+svg.graph .node.failed rect{fill:#fde8e8;stroke:#b0280c;stroke-width:2.6}
+svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{stroke-dasharray:4 3}
+svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#5a6470}
+pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
+ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
+`;
+
+const NAV: [string, string][] = [
+  ['/', 'Executions'],
+  ['/stages', 'Leads by stage'],
+  ['/funnel-view', 'Funnel'],
+  ['/team-feedback', 'Feedback'],
+  ['/outbox', 'Outbox'],
+];
+
+export function layout(title: string, active: string, body: Html, links: Links = {}): string {
+  const nav = NAV.map(([href, label]) => html`<a href="${href}" class="${href === active ? 'on' : ''}">${label}</a>`);
+  const self = links.self ?? active;
+  const withRefresh = `${self}${self.includes('?') ? '&' : '?'}refresh=5`;
+  const ext = [
+    links.mailViewer !== undefined ? html`<a href="${links.mailViewer}" target="_blank" rel="noopener">Mail viewer</a>` : '',
+    links.sfnEndpoint !== undefined ? html`<span class="small muted" title="AWS_ENDPOINT_URL_SFN">Step Functions API: ${links.sfnEndpoint}</span>` : '',
+    self !== ''
+      ? links.refreshSeconds !== undefined
+        ? html`<a class="small" href="${self}">Stop auto-refresh (${links.refreshSeconds} s)</a>`
+        : html`<a class="small" href="${withRefresh}">Auto-refresh</a>`
+      : '',
+  ];
+  const refresh = links.refreshSeconds !== undefined ? html`<meta http-equiv="refresh" content="${links.refreshSeconds}">` : '';
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}
+<title>${title} · The Model pipeline (local)</title><style>${raw(STYLE)}</style></head>
+<body><header><span class="brand">The Model pipeline</span>${nav}${ext}</header>
+<main>${body}</main></body></html>`.value;
+}
+
+export function time(d: Date | string | undefined): Html {
+  if (d === undefined) return html`<span class="muted">-</span>`;
+  const date = typeof d === 'string' ? new Date(d) : d;
+  if (Number.isNaN(date.getTime())) return html`<span class="muted">-</span>`;
+  const iso = date.toISOString();
+  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}</time>`;
+}
+
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+export function badge(status: string): Html {
+  return html`<span class="badge ${status}">${status}</span>`;
+}
+
+export function execHref(name: string): string {
+  return `/executions/${encodeURIComponent(name)}`;
+}
