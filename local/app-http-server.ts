@@ -16,7 +16,15 @@ import { handleApiRequest, type ApiOptions, type RawRequest, type RawResponse } 
 import { guardListener } from './loopback-guard.mjs';
 
 /** A page or JSON route of the local server (not part of the HTTP API). */
-export type LocalRoute = (req: { method: string; path: string; query: URLSearchParams }) => Promise<LocalReply | undefined>;
+export type LocalRoute = (req: LocalRequest) => Promise<LocalReply | undefined>;
+
+export interface LocalRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  /** Reads the request body (undefined when larger than the server's limit); only a route that answers may read it. */
+  body?: () => Promise<Buffer | undefined>;
+}
 
 export interface LocalReply {
   status: number;
@@ -74,7 +82,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       try {
-        const local = await options.local({ method, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)) });
+        const local = await options.local({ method, path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), body: () => readBody(req, max) });
         if (local !== undefined) {
           req.resume();
           const body = Buffer.from(local.body);

@@ -2,8 +2,9 @@
  * The local-only routes of the app server: the ops console pages and JSON
  * for scripts and tests. Everything else falls through to the HTTP API.
  *
- *   GET /                          executions (filters: status, stage)
- *   GET /executions/{name}         one execution: graph and event history
+ *   GET /                          executions (search q; filter: running, needs-attention, stalled, escalated, ...; stage; status)
+ *   GET /executions/{name}         one execution: graph and event history (?event=N or ?state=Name: its data)
+ *   POST /executions/{name}/actions  a button: answer=retry|reassign(+reasonCode)|return|close (the rescue request) or stop
  *   GET /stages                    leads by stage
  *   GET /funnel-view               the funnel
  *   GET /team-feedback             feedback each team received
@@ -17,7 +18,9 @@
 import type { LocalReply, LocalRoute } from './app-http-server';
 import type { ConsoleData } from './console/data';
 import { STAGE_ORDER } from './console/data';
-import { EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type Links } from './console/pages';
+import { executionAction } from './console/actions';
+import { matchesFilter } from './console/lead-rows';
+import { EXECUTION_FILTERS, EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type ExecutionFilter, type Links } from './console/pages';
 
 interface RuntimeInfo {
   app: string;
@@ -45,8 +48,26 @@ function param(q: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
+/** `/executions/{name}`'s name, or undefined (a bad %-escape included). */
+function executionName(match: RegExpExecArray | null): string | undefined {
+  if (match?.[1] === undefined) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+const isFilter = (v: string | undefined): v is ExecutionFilter => EXECUTION_FILTERS.some(([f]) => f === v);
+
 export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo): LocalRoute {
-  return async ({ method, path, query }) => {
+  return async ({ method, path, query, body }) => {
+    if (method === 'POST') {
+      const name = executionName(/^\/executions\/([^/]+)\/actions$/.exec(path));
+      if (name === undefined) return undefined;
+      const reply = await executionAction(data, name, await body?.(), baseLinks);
+      return page(reply.status, reply.body);
+    }
     if (method !== 'GET' && method !== 'HEAD') return undefined;
     const refresh = Number(query.get('refresh'));
     const rest = new URLSearchParams(query);
@@ -66,8 +87,15 @@ export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeIn
     // Pages ignore a filter they do not know.
     const filters = { status: badStatus ? undefined : status, stage: badStage ? undefined : stage };
     switch (path) {
-      case '/':
-        return page(200, executionsPage(await data.executions(filters), filters, STAGE_ORDER, links));
+      case '/': {
+        const q = param(query, 'q');
+        const filter = param(query, 'filter');
+        const all = await data.executions({ ...filters, ...(q !== undefined ? { q } : {}) });
+        const counts = Object.fromEntries(EXECUTION_FILTERS.map(([f]) => [f, all.filter((r) => matchesFilter(r, f)).length]));
+        const rows = isFilter(filter) ? all.filter((r) => matchesFilter(r, filter)) : all;
+        const shown = { ...filters, ...(q !== undefined ? { q } : {}), ...(isFilter(filter) ? { filter } : {}) };
+        return page(200, executionsPage(rows, shown, STAGE_ORDER, links, { counts, total: all.length }));
+      }
       case '/stages':
         return page(200, leadsPage(await data.leadsByStage(), links));
       case '/funnel-view': {
@@ -109,14 +137,12 @@ export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeIn
         break;
     }
     const exec = /^\/executions\/([^/]+)$/.exec(path);
-    if (exec?.[1] !== undefined) {
-      let name: string;
-      try {
-        name = decodeURIComponent(exec[1]);
-      } catch {
-        return page(400, notFoundPage('Bad execution name.', links));
-      }
-      const view = await data.execution(name);
+    if (exec !== null) {
+      const name = executionName(exec);
+      if (name === undefined) return page(400, notFoundPage('Bad execution name.', links));
+      const event = Number(query.get('event'));
+      const state = param(query, 'state');
+      const view = await data.execution(name, { ...(Number.isInteger(event) && event > 0 ? { event } : {}), ...(state !== undefined ? { state } : {}) });
       return view === undefined ? page(404, notFoundPage(`No execution named ${name}.`, links)) : page(200, executionPage(view, links));
     }
     return undefined;

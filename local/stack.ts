@@ -506,7 +506,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       funnel === undefined ? undefined : (event, context) => funnel({ ...(event as { headers?: Record<string, string> }), headers: { ...(event as { headers?: Record<string, string> }).headers, authorization: `Bearer ${apiKey}` } } as never, context);
     // The outbox and the console offer only the app's own links (a mail's text holds lead input).
     const appBaseUrls = [app.url, ...(settings.publicBaseUrl !== undefined ? [settings.publicBaseUrl] : [])];
-    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition });
+    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition, timeScale });
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
     localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
 

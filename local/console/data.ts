@@ -9,15 +9,20 @@ import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient 
 import { pages } from '#lib/aws/paginate';
 import { STAGES, TEAMS, type Stage } from '#lib/core/contracts';
 import { EVENT_SK_PREFIX, INDEX, INDEX_KEY, leadIdOfPk, leadKey, leadPk, linkKey, stageGsiPk, teamFeedbackGsiPk } from '#lib/core/keys';
+import { stepDefinition } from '#lib/feedback/steps';
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
 import { appLinks, type Outbox } from '../outbox';
-import { FUNNEL_HEADLINE, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback } from './pages';
+import { dueText, executionNow, failedStates, inspect, waitingOf } from './history';
+import { leadFacts, matchesSearch, pendingLink, type PendingLink } from './lead-rows';
+import { FUNNEL_HEADLINE, type ExecutionActions, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback, type WaitView } from './pages';
 
 /** The console's stage columns and filter: the contract's stages, in its order (a new stage shows up by itself). */
 export const STAGE_ORDER = STAGES;
 /** The console's team sections and owner facts: the contract's teams, in its order. */
 export const TEAM_ORDER = TEAMS;
+/** The state where a failed or stalled lead waits for a person's decision (the rescue request). */
+export const RESCUE_STATE = 'Await rescue decision';
 
 function isStage(s: string): s is Stage {
   return (STAGES as readonly string[]).includes(s);
@@ -140,6 +145,8 @@ interface ConsoleDataOptions {
   funnel?: InvokableHandler;
   /** The substituted definition (what the graph draws when the engine has no copy). */
   definition: string;
+  /** The engine's time scale: execution time runs this many times faster than the clock (history times are execution times). */
+  timeScale?: number;
 }
 
 export class ConsoleData {
@@ -173,48 +180,116 @@ export class ConsoleData {
     return found;
   }
 
-  async executions(filter: { status?: string; stage?: string } = {}): Promise<(ExecutionRow & { executionArn: string })[]> {
+  async executions(filter: { status?: string; stage?: string; q?: string } = {}): Promise<(ExecutionRow & { executionArn: string })[]> {
     const status = filter.status !== undefined && filter.status !== '' ? (filter.status as ExecutionStatus) : undefined;
     const list = await this.allExecutions(status);
     const profiles = await this.profiles(list.map((e) => e.name));
     const rows = await Promise.all(
       list.map(async (e) => {
         const d = e.status === 'RUNNING' ? await this.o.engine.describeExecution(e.executionArn) : undefined;
-        const row: ExecutionRow & { executionArn: string } = { name: e.name, executionArn: e.executionArn, status: e.status, startDate: e.startDate };
+        const profile = profiles.get(e.name);
+        const row: ExecutionRow & { executionArn: string } = { name: e.name, executionArn: e.executionArn, status: e.status, startDate: e.startDate, ...leadFacts(profile) };
         const current = d?.currentStates?.join(', ');
         if (current !== undefined && current !== '') row.currentState = current;
-        const stage = str(profiles.get(e.name)?.stage);
+        const stage = str(profile?.stage);
         if (stage !== undefined) row.stage = stage;
         if (e.stopDate !== undefined) row.stopDate = e.stopDate;
+        if (d !== undefined) {
+          const waiting = await this.waiting(e.name, e.executionArn, e.startDate, d.currentStates?.[0]);
+          if (waiting !== undefined) row.waiting = waiting;
+        }
         return row;
       }),
     );
-    return filter.stage !== undefined && filter.stage !== '' ? rows.filter((r) => r.stage === filter.stage) : rows;
+    const q = filter.q?.trim() ?? '';
+    return rows.filter((r) => (filter.stage === undefined || filter.stage === '' || r.stage === filter.stage) && (q === '' || matchesSearch(r, q)));
   }
 
-  async history(executionArn: string): Promise<HistoryEvent[]> {
+  /** What a running execution waits for (its history's latest events), from whom (the pending request), due when. */
+  async waiting(leadId: string, executionArn: string, startDate: Date, current: string | undefined, history?: readonly HistoryEvent[]): Promise<WaitView | undefined> {
+    if (current === undefined) return undefined;
+    const events = history ?? (await this.o.engine.getExecutionHistory({ executionArn, maxResults: 200, reverseOrder: true })).items.reverse();
+    const w = waitingOf(events, current, await this.definitionOf());
+    if (w === undefined) return undefined;
+    const view: WaitView = { state: w.state, kind: w.kind, escalated: w.escalated };
+    if (w.kind === 'answer') {
+      const link = await this.pendingLink(leadId);
+      if (link !== undefined) {
+        view.who = link.addressee;
+        view.escalated = view.escalated || link.escalated;
+      }
+    }
+    if (w.due !== undefined) {
+      view.due = w.due;
+      view.dueText = dueText(w.due, executionNow(startDate, this.o.timeScale ?? 1));
+    }
+    return view;
+  }
+
+  private parsedDefinition: unknown;
+  private async definitionOf(): Promise<unknown> {
+    this.parsedDefinition ??= JSON.parse(this.o.definition) as unknown;
+    return this.parsedDefinition;
+  }
+
+  /** The lead's latest pending request (its LINK item), of `step` when given. */
+  pendingLink(leadId: string, step?: string): Promise<PendingLink | undefined> {
+    return pendingLink(this.o.doc, this.o.tableName, leadId, step);
+  }
+
+  /** The buttons of the execution page: the rescue request's answers while it waits for one, and stop while it runs. */
+  async actions(leadId: string, running: boolean, current: readonly string[]): Promise<ExecutionActions> {
+    const actions: ExecutionActions = { canStop: running };
+    if (!running || !current.includes(RESCUE_STATE)) return actions;
+    const link = await this.pendingLink(leadId, 'rescue');
+    if (link === undefined) return actions;
+    const offered = stepDefinition('rescue').answers.filter((a) => link.answers.includes(a.value));
+    actions.rescue = {
+      kind: link.answers.includes('reassign') ? 'stalled' : 'failed',
+      step: RESCUE_STATE,
+      answers: offered.map((a) => ({ value: a.value, label: a.label, next: a.next ?? '' })),
+      members: link.choices,
+      addressee: link.addressee,
+    };
+    return actions;
+  }
+
+  async history(executionArn: string, includeExecutionData = false): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.o.engine.getExecutionHistory({ executionArn, maxResults: 1000, nextToken, includeExecutionData: false });
+      const page = await this.o.engine.getExecutionHistory({ executionArn, maxResults: 1000, nextToken, includeExecutionData });
       events.push(...page.items);
       nextToken = page.nextToken;
     } while (nextToken !== undefined);
     return events;
   }
 
+  /** StopExecution, when it still runs: true when this call stopped it. */
+  async stopExecution(name: string): Promise<boolean> {
+    const executionArn = this.executionArnOf(name);
+    try {
+      if ((await this.o.engine.describeExecution(executionArn)).status !== 'RUNNING') return false;
+      await this.o.engine.stopExecution({ executionArn, error: 'Console.Stopped', cause: 'Stopped by ops from the local console' });
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return false;
+      throw error;
+    }
+  }
+
   executionArnOf(name: string): string {
     return this.o.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
   }
 
-  async execution(name: string): Promise<ExecutionView | undefined> {
+  async execution(name: string, selection: { event?: number; state?: string } = {}): Promise<ExecutionView | undefined> {
     let d: ExecutionDescription;
     try {
       d = await this.o.engine.describeExecution(this.executionArnOf(name));
     } catch {
       return undefined;
     }
-    const events = await this.history(d.executionArn);
+    const events = await this.history(d.executionArn, true);
     const { path, open } = pathOf(events);
     let definitionText = this.o.definition;
     try {
@@ -238,6 +313,12 @@ export class ConsoleData {
     if (d.error !== undefined) view.error = d.error;
     if (d.cause !== undefined) view.cause = d.cause;
     if ((d.status === 'FAILED' || d.status === 'TIMED_OUT') && path.length > 0) view.failedState = path[path.length - 1];
+    view.failedStates = failedStates(events);
+    const waiting = d.status === 'RUNNING' ? await this.waiting(name, d.executionArn, d.startDate, view.currentStates[0], events) : undefined;
+    if (waiting !== undefined) view.waiting = waiting;
+    const inspection = inspect(events, selection);
+    if (inspection !== undefined) view.inspection = inspection;
+    view.actions = await this.actions(name, d.status === 'RUNNING', view.currentStates);
     if (item !== undefined) {
       view.lead = leadCard(item);
       view.stageEvents = await this.stageEvents(name);

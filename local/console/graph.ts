@@ -190,6 +190,10 @@ interface Highlight {
   current: string[];
   /** A state where the execution failed. */
   failed?: string;
+  /** Every state whose latest attempt failed (caught or not). */
+  failedStates?: readonly string[];
+  /** Each node a link (a click shows the state's input and output): its href. */
+  nodeHref?: (state: string) => string;
 }
 
 /** Pairs of consecutive states in the path: the transitions taken. */
@@ -199,11 +203,20 @@ function takenTransitions(path: readonly string[]): Set<string> {
   return taken;
 }
 
+/** A state's name as its node shows it: one line, or two split at a space (a link's visible text must be its whole name). */
+function nodeLines(name: string): string[] {
+  if (name.length <= 34) return [name];
+  const cut = name.lastIndexOf(' ', Math.ceil(name.length / 2));
+  // the space stays at the end of the first line, so the two read as the name
+  return cut > 0 ? [name.slice(0, cut + 1), name.slice(cut + 1)] : [name];
+}
+
 /** The SVG markup of a layout with a highlight. Every name is escaped. */
 export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { path: [], current: [] }): string {
   const byName = new Map(layout.nodes.map((n) => [n.name, n]));
   const visited = new Set(highlight.path);
   const current = new Set(highlight.current);
+  const failed = new Set([...(highlight.failedStates ?? []), ...(highlight.failed !== undefined ? [highlight.failed] : [])]);
   const taken = takenTransitions(highlight.path);
   const parts: string[] = [];
   const labels: string[] = [];
@@ -247,20 +260,25 @@ export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { pat
     }
   }
   for (const n of layout.nodes) {
-    const state = n.name === highlight.failed ? 'failed' : current.has(n.name) ? 'current' : visited.has(n.name) ? 'visited' : 'idle';
+    // the state it waits in now is current even when an earlier attempt failed (a rescued step, run again)
+    const state = current.has(n.name) ? 'current' : failed.has(n.name) ? 'failed' : visited.has(n.name) ? 'visited' : 'idle';
     const shape = n.type === 'Choice' ? 'choice' : n.type === 'Succeed' || n.type === 'Fail' ? 'terminal' : n.type === 'Wait' ? 'wait' : 'task';
     const rx = shape === 'terminal' ? n.h / 2 : shape === 'choice' ? 2 : 6;
-    const label = n.name.length > 34 ? `${n.name.slice(0, 32)}…` : n.name;
-    parts.push(
+    const lines = nodeLines(n.name);
+    const said = state === 'current' ? ' - current state' : state === 'failed' ? ' - failed' : state === 'visited' ? ' - visited' : '';
+    const node =
       `<g class="node node-${shape} ${state}" data-state="${esc(n.name)}">` +
-        `<title>${esc(n.name)} (${esc(n.type)})${state === 'current' ? ' - current state' : ''}</title>` +
-        `<rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="${rx}"/>` +
-        `<text x="${n.x + n.w / 2}" y="${n.y + n.h / 2 + 4}" text-anchor="middle">${esc(label)}</text></g>`,
-    );
+      `<title>${esc(n.name)} (${esc(n.type)})${said}</title>` +
+      `<rect x="${n.x}" y="${n.y}" width="${n.w}" height="${n.h}" rx="${rx}"/>` +
+      `<text x="${n.x + n.w / 2}" y="${n.y + n.h / 2 + 4 - (lines.length - 1) * 7}" text-anchor="middle">${lines
+        .map((l, i) => `<tspan x="${n.x + n.w / 2}" dy="${i === 0 ? 0 : 14}">${esc(l)}${i === lines.length - 1 && state === 'failed' ? ' ✕' : ''}</tspan>`)
+        .join('')}</text></g>`;
+    // the accessible name holds the visible text (the ✕ included), then what the colour says
+    parts.push(highlight.nodeHref === undefined ? node : `<a href="${esc(highlight.nodeHref(n.name))}" aria-label="${esc(n.name)}${state === 'failed' ? ' ✕' : ''}${said}">${node}</a>`);
   }
   const w = Math.max(layout.width, laneX0 + lane * LOOP_LANE + 10);
   return (
-    `<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${layout.height}" viewBox="0 0 ${w} ${layout.height}" role="img" aria-label="State machine graph">` +
+    `<svg class="graph" xmlns="http://www.w3.org/2000/svg" width="${w}" height="${layout.height}" viewBox="0 0 ${w} ${layout.height}" ${highlight.nodeHref === undefined ? 'role="img"' : 'role="group"'} aria-label="State machine graph">` +
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#98a2b3"/></marker>` +
     `<marker id="arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#2e7d32"/></marker></defs>` +
     parts.join('') +

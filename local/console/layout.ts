@@ -33,6 +33,25 @@ svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{
 svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#5a6470}
 pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
 ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
+form.search{display:flex;gap:12px;align-items:end;flex-wrap:wrap;margin-bottom:12px}form.search label{display:flex;flex-direction:column;font-size:13px;font-weight:600;gap:2px}
+input[type=search],form select,.action select{font:inherit;min-height:44px;padding:6px 10px;border:1px solid #7d8998;border-radius:4px;background:#fff}input[type=search]{width:min(340px,86vw)}
+button,a.button{font:inherit;min-height:44px;padding:8px 16px;border-radius:6px;border:1px solid #005a94;background:#005a94;color:#fff;cursor:pointer;text-decoration:none;display:inline-flex;align-items:center}
+button.danger{background:#fff;color:#b0280c;border-color:#b0280c}a.clear{display:inline-flex;align-items:center;min-height:44px;padding:0 8px}
+nav.tabs{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 8px}nav.tabs a{display:inline-flex;align-items:center;gap:6px;min-height:44px;padding:0 12px;border:1px solid #aab4bf;border-radius:22px;background:#fff;text-decoration:none;color:#16191f}
+nav.tabs a.on{background:#232f3e;color:#fff;border-color:#232f3e}nav.tabs .count{font-size:12px;background:#eaeded;color:#16191f;border-radius:10px;padding:0 7px}
+.badge.ESCALATED{background:#fff1d6;color:#7a4100}.overdue{color:#b0280c;font-weight:600}
+.now{border-left:4px solid #005a94}.now p{margin:4px 0}.now-line{font-size:16px}.error-line{color:#b0280c}
+.action-list{display:flex;flex-wrap:wrap;gap:12px}form.action{flex:1 1 220px;display:flex;flex-direction:column;gap:6px;align-items:flex-start;border:1px solid #eaeded;border-radius:6px;padding:10px}
+form.action p{margin:0}.field-error{color:#b0280c;font-weight:600;margin:0}
+.split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}.pane h2{margin-top:4px}
+.graphbox,.historybox{max-height:calc(100vh - 120px);overflow:auto}.historybox{box-shadow:0 1px 1px rgba(0,28,36,.3)}
+svg.graph a:focus rect,svg.graph a:hover rect{stroke:#16191f;stroke-width:2.6}
+table.history td{padding:4px 8px}table.history td a{display:inline-flex;align-items:center;min-width:44px;min-height:44px}table.history tr.fail td{color:#b0280c;font-weight:600}table.history tr.selected td{background:#fff1c2}
+.inspect{border-left:4px solid #ff9900}.inspect h3{font-size:13px;margin:10px 0 4px}pre.data{white-space:pre-wrap;word-break:break-word;background:#fafafa;padding:8px;margin:0;max-height:300px;overflow:auto;font-size:12px}
+i.key{display:inline-block;width:12px;height:12px;border:2px solid;margin-right:4px;vertical-align:middle}i.key.current{background:#e1f0fa;border-color:#005a94}i.key.visited{background:#e9f5e9;border-color:#1a6d02}i.key.failed{background:#fde8e8;border-color:#b0280c}
+@media (max-width:800px){main{padding:12px}header{gap:12px;padding:8px 12px}header .api{display:none}.split{grid-template-columns:minmax(0,1fr)}.graphbox,.historybox{max-height:70vh}
+table.executions thead{position:absolute;left:-9999px}table.executions,table.executions tbody,table.executions tr{display:block}table.executions tr{border-bottom:8px solid #f2f3f3}
+table.executions td{display:grid;grid-template-columns:84px minmax(0,1fr);gap:8px;border:0;padding:4px 10px}table.executions td::before{content:attr(data-label);font-weight:600;color:#5a6470}}
 `;
 
 const NAV: [string, string][] = [
@@ -49,7 +68,7 @@ export function layout(title: string, active: string, body: Html, links: Links =
   const withRefresh = `${self}${self.includes('?') ? '&' : '?'}refresh=5`;
   const ext = [
     links.mailViewer !== undefined ? html`<a href="${links.mailViewer}" target="_blank" rel="noopener">Mail viewer</a>` : '',
-    links.sfnEndpoint !== undefined ? html`<span class="small muted" title="AWS_ENDPOINT_URL_SFN">Step Functions API: ${links.sfnEndpoint}</span>` : '',
+    links.sfnEndpoint !== undefined ? html`<span class="small muted api" title="AWS_ENDPOINT_URL_SFN">Step Functions API: ${links.sfnEndpoint}</span>` : '',
     self !== ''
       ? links.refreshSeconds !== undefined
         ? html`<a class="small" href="${self}">Stop auto-refresh (${links.refreshSeconds} s)</a>`

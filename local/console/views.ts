@@ -2,7 +2,36 @@
  * The console pages' view models: plain data that local/console/data.ts
  * reads from the engine and the table, and the pages render.
  */
+import type { Inspection } from './history';
+
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/** The executions list's quick filters (besides search and stage): a status, or what needs ops. */
+export const EXECUTION_FILTERS = [
+  ['running', 'Running'],
+  ['needs-attention', 'Needs attention'],
+  ['stalled', 'Stalled'],
+  ['escalated', 'Escalated'],
+  ['succeeded', 'Succeeded'],
+  ['failed', 'Failed'],
+  ['timed-out', 'Timed out'],
+  ['aborted', 'Stopped'],
+] as const;
+export type ExecutionFilter = (typeof EXECUTION_FILTERS)[number][0];
+
+/** What a running execution waits for, from whom, until when. */
+export interface WaitView {
+  state: string;
+  /** A person's answer (a task token) or time (a Wait state). */
+  kind: 'answer' | 'wait';
+  /** Who was asked (the request's addressee). */
+  who?: string;
+  escalated: boolean;
+  /** When the task times out or the Wait ends, in execution time. */
+  due?: Date;
+  /** `due` from the execution's now: "in 4 hours", "2 hours overdue". */
+  dueText?: string;
+}
 
 export interface ExecutionRow {
   name: string; // the lead id
@@ -11,6 +40,13 @@ export interface ExecutionRow {
   stage?: string;
   startDate: Date;
   stopDate?: Date;
+  /** The lead as ops know it (shown on the console, never logged). */
+  leadName?: string;
+  company?: string;
+  /** Searched, not shown in the list. */
+  email?: string;
+  owner?: string;
+  waiting?: WaitView;
 }
 
 export interface HistoryRow {
@@ -36,11 +72,34 @@ export interface ExecutionView {
   /** States entered in order. */
   path: string[];
   failedState?: string;
+  /** Every state whose latest attempt failed (caught or not), and the Fail state it ended in. */
+  failedStates?: string[];
+  waiting?: WaitView;
+  /** What `?event=N` or `?state=Name` selected: its input, output and variables. */
+  inspection?: Inspection;
+  /** The buttons: the rescue request's answers while the lead waits in "Await rescue decision", and stop while it runs. */
+  actions?: ExecutionActions;
   definition: unknown;
   history: HistoryRow[];
   lead?: LeadCard;
   /** The lead's stage changes (its audit trail), oldest first. */
   stageEvents?: StageEventRow[];
+}
+
+export interface ExecutionActions {
+  rescue?: {
+    kind: string;
+    step: string;
+    /** The answers the request offers, with what happens next. */
+    answers: { value: string; label: string; next: string }[];
+    /** The members a stalled lead can be reassigned to. */
+    members: { value: string; label: string }[];
+    /** Who the request went to (the console answers for them). */
+    addressee: string;
+  };
+  canStop: boolean;
+  /** A refused action: the message beside its field, the values kept. */
+  problem?: { field: string; message: string; values: Record<string, string> };
 }
 
 export interface StageEventRow {

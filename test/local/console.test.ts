@@ -61,8 +61,29 @@ describe('console rendering', () => {
       lead: { leadId: 'lead-1', label: 'Acme · Ada', stage: 'qualifying', facts: [['Score', '72']] },
     });
     expect(page).toContain('<svg class="graph"');
-    expect(page).toContain('<dd class="current-state">Await qualification call</dd>');
-    expect(page).toContain('<td>TaskStateEntered</td><td>Qualify lead</td><td>1s</td>');
+    expect(page).toContain('Now in <b class="current-state">Await qualification call</b>');
+    expect(page).toContain('<td><a href="?event=2#inspect" aria-label="Event 2: show its data">2</a></td><td>TaskStateEntered</td><td>Qualify lead</td><td>1s</td>');
+    // each node a link to its data (no script), the graph a group of links
+    expect(page).toContain('<a href="?state=Qualify%20lead#inspect" aria-label="Qualify lead - visited">');
+    expect(page).toContain('role="group" aria-label="State machine graph"');
+    expect(page).not.toContain('id="inspect"');
+  });
+
+  it('marks every state whose latest attempt failed, the current one as current, and shows a selected event\'s data', () => {
+    const page = executionPage({
+      name: 'lead-2', executionArn: 'arn:x', stateMachineArn: 'arn:sm', status: 'RUNNING', startDate: new Date('2026-11-27T09:00:00Z'),
+      currentStates: ['Await rescue decision'], path: ['Qualify lead', 'Schedule meeting', 'Needs attention', 'Await rescue decision'], failedStates: ['Schedule meeting'],
+      definition: asl, history: [],
+      inspection: { title: 'Event 9 · TaskFailed', eventIds: [9], sections: [['Error', `Error\n${hostile}`]] },
+      actions: { canStop: true, rescue: { kind: 'failed', step: 'Await rescue decision', addressee: 'ops@example.com', answers: [{ value: 'retry', label: 'Retry the step that failed', next: 'It runs again.' }], members: [] } },
+    });
+    expect(page).toContain('<g class="node node-task failed" data-state="Schedule meeting">');
+    expect(page).toContain('<g class="node node-task current" data-state="Await rescue decision">');
+    expect(page).toContain('<h2 id="inspect-title">Event 9 · TaskFailed</h2>');
+    expect(page).toContain('<pre class="data" tabindex="0" data-section="Error">Error\n&lt;script&gt;');
+    expect(page).toMatch(/<form method="post" action="\/executions\/lead-2\/actions" class="action" data-action="retry"><input type="hidden" name="answer" value="retry"><button type="submit" class="">Retry the step that failed<\/button>/);
+    expect(page).toContain('data-action="stop"');
+    expect(page).toContain('asked of ops@example.com');
   });
 });
 

@@ -336,7 +336,12 @@ export type LinkLookup =
  */
 export async function lookupLink(id: string | undefined, now: Date = new Date()): Promise<LinkLookup> {
   if (!isWellFormedLinkId(id)) return { state: 'missing' };
-  let item = await getItem(hashLinkId(id));
+  return lookupLinkHash(hashLinkId(id), now);
+}
+
+/** lookupLink by the stored hash: what the local console's action buttons answer through (the same submit path as the link). */
+export async function lookupLinkHash(hash: string, now: Date = new Date()): Promise<LinkLookup> {
+  let item = await getItem(hash);
   if (item && item.type === 'LINK_ALIAS' && typeof item.aliasOf === 'string') {
     item = await getItem(item.aliasOf);
   }
