@@ -41,7 +41,7 @@ nav.tabs{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 8px}nav.tabs a{display:i
 nav.tabs a.on{background:#232f3e;color:#fff;border-color:#232f3e}nav.tabs .count{font-size:12px;background:#eaeded;color:#16191f;border-radius:10px;padding:0 7px}
 .badge.ESCALATED{background:#fff1d6;color:#7a4100}.overdue{color:#b0280c;font-weight:600}
 .now{border-left:4px solid #005a94}.now p{margin:4px 0}.now-line{font-size:16px}.error-line{color:#b0280c}
-.action-list{display:flex;flex-wrap:wrap;gap:12px}form.action{flex:1 1 220px;display:flex;flex-direction:column;gap:6px;align-items:flex-start;border:1px solid #eaeded;border-radius:6px;padding:10px}
+.actions h2{margin-top:0}.action-list{display:flex;flex-wrap:wrap;gap:12px}form.action{flex:1 1 220px;display:flex;flex-direction:column;gap:6px;align-items:flex-start;border:1px solid #eaeded;border-radius:6px;padding:10px}
 form.action p{margin:0}.field-error{color:#b0280c;font-weight:600;margin:0}
 .split{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}.pane h2{margin-top:4px}
 .graphbox,.historybox{max-height:calc(100vh - 120px);overflow:auto}.historybox{box-shadow:0 1px 1px rgba(0,28,36,.3)}
@@ -51,7 +51,7 @@ table.history td{padding:4px 8px}table.history td a{display:inline-flex;align-it
 i.key{display:inline-block;width:12px;height:12px;border:2px solid;margin-right:4px;vertical-align:middle}i.key.current{background:#e1f0fa;border-color:#005a94}i.key.visited{background:#e9f5e9;border-color:#1a6d02}i.key.failed{background:#fde8e8;border-color:#b0280c}
 @media (max-width:800px){main{padding:12px}header{gap:12px;padding:8px 12px}header .api{display:none}.split{grid-template-columns:minmax(0,1fr)}.graphbox,.historybox{max-height:70vh}
 table.executions thead{position:absolute;left:-9999px}table.executions,table.executions tbody,table.executions tr{display:block}table.executions tr{border-bottom:8px solid #f2f3f3}
-table.executions td{display:grid;grid-template-columns:84px minmax(0,1fr);gap:8px;border:0;padding:4px 10px}table.executions td::before{content:attr(data-label);font-weight:600;color:#5a6470}}
+table.executions td{display:block;position:relative;border:0;padding:4px 10px 4px 104px;min-height:28px}table.executions td::before{content:attr(data-label);position:absolute;left:10px;width:88px;font-weight:600;color:#5a6470}}
 `;
 
 const NAV: [string, string][] = [

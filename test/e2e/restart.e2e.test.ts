@@ -140,7 +140,7 @@ describe('in a browser', () => {
     await page.screenshot({ path: join(shots, 'console-executions.png'), fullPage: true });
     await row.locator('a').first().click();
     await page.waitForURL(`${server.appUrl}/executions/${id}`);
-    expect(await page.locator('dd.current-state').innerText()).toBe('Await meeting outcome');
+    expect(await page.locator('.current-state').innerText()).toBe('Await meeting outcome');
     expect(await page.locator('g.node.current').getAttribute('data-state')).toBe('Await meeting outcome');
     expect(await page.locator('g.node.visited[data-state="Await qualification call"]').count()).toBe(1);
     expect(await page.locator('table.history').innerText()).toContain('TaskSucceeded');
