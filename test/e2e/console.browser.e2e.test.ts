@@ -16,17 +16,11 @@
  *   execution page at 390x844 and 1280x800. Screenshots go to docs/images/
  *   with UPDATE_SCREENSHOTS=1 (README links them), else to a temporary folder.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, REPO, TEAM, answerLink, lead, submit, type OutboxMail } from './harness';
-
-const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
-type ViewportName = keyof typeof VIEWPORTS;
-const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'screenshots-'));
+import { IMAGES, VIEWPORTS, closeAll, expectAccessible, openBrowser, type ViewportName } from './browser';
+import { LocalStackProcess, TEAM, answerLink, lead, submit, type OutboxMail } from './harness';
 
 const run = Date.now().toString(36);
 const FAILING = { id: `failing-${run}`, company: `Broken Widgets ${run}` };
@@ -35,28 +29,19 @@ const WAITING = { id: `waiting-${run}`, company: `Patient Ltd ${run}` };
 
 let server: LocalStackProcess;
 let browser: Browser;
-const contexts = {} as Record<ViewportName, BrowserContext>;
+let contexts: Record<ViewportName, BrowserContext>;
 let opsMail: OutboxMail;
 
 beforeAll(async () => {
-  mkdirSync(IMAGES, { recursive: true });
   const previous = process.env.PIPELINE_FAULTS;
   process.env.PIPELINE_FAULTS = JSON.stringify([{ target: 'lambda:schedule-meeting', calls: [1], error: 'Error' }]);
   try {
-    [server, browser] = await Promise.all([
-      LocalStackProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 900 } }),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions'],
-      }),
-    ]);
+    let opened: Awaited<ReturnType<typeof openBrowser>>;
+    [server, opened] = await Promise.all([LocalStackProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 900 } }), openBrowser()]);
+    ({ browser, contexts } = opened);
   } finally {
     if (previous === undefined) delete process.env.PIPELINE_FAULTS;
     else process.env.PIPELINE_FAULTS = previous;
-  }
-  for (const [name, viewport] of Object.entries(VIEWPORTS) as [ViewportName, (typeof VIEWPORTS)[ViewportName]][]) {
-    // bypassCSP: only so the test can inject axe-core; the pages themselves run no script.
-    contexts[name] = await browser.newContext({ viewport, deviceScaleFactor: 1, bypassCSP: true, locale: 'en-GB', timezoneId: 'UTC' });
   }
   for (const l of [FAILING, SILENT, WAITING]) expect((await server.postLead(lead(l.id, l.company))).status).toBe(201);
   // The failing lead books its meeting; "Schedule meeting" fails and the lead waits for ops.
@@ -70,27 +55,7 @@ beforeAll(async () => {
   await server.until(WAITING.id, 'awaiting the meeting outcome', (e) => e.currentState === 'Await meeting outcome' || e.status !== 'RUNNING', 30_000);
 }, 150_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
-
-interface AxeViolation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ content: axe.source });
-  const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as AxeViolation[];
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-  expect(serious, what).toEqual([]);
-}
+afterAll(() => closeAll(browser, server), 60_000);
 
 async function withPage<T>(viewport: ViewportName, fn: (page: Page) => Promise<T>): Promise<T> {
   const page = await contexts[viewport].newPage();

@@ -12,68 +12,26 @@
  * go to docs/images/ (README links them) with UPDATE_SCREENSHOTS=1, else to a
  * temporary folder (names and dates change on every run).
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEEDBACK_STEP_DEFINITIONS } from '#lib/feedback/steps';
 import type { FeedbackStep } from '#lib/core/contracts';
-import { LocalStackProcess, REPO, answerLink, lead, type OutboxMail } from './harness';
-
-const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
-type ViewportName = keyof typeof VIEWPORTS;
-const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'screenshots-'));
+import { IMAGES, VIEWPORTS, closeAll, expectAccessible, openBrowser, type ViewportName } from './browser';
+import { LocalStackProcess, answerLink, lead, type OutboxMail } from './harness';
 
 let server: LocalStackProcess;
 let browser: Browser;
-const contexts = {} as Record<ViewportName, BrowserContext>;
+let contexts: Record<ViewportName, BrowserContext>;
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  mkdirSync(IMAGES, { recursive: true });
-  [server, browser] = await Promise.all([
-    LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } }),
-    chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions'],
-    }),
-  ]);
-  for (const [name, viewport] of Object.entries(VIEWPORTS) as [ViewportName, (typeof VIEWPORTS)[ViewportName]][]) {
-    // bypassCSP: only so the test can inject axe-core; the pages themselves run no script.
-    contexts[name] = await browser.newContext({ viewport, deviceScaleFactor: 1, bypassCSP: true, locale: 'en-GB', timezoneId: 'UTC' });
-  }
+  let opened: Awaited<ReturnType<typeof openBrowser>>;
+  [server, opened] = await Promise.all([LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } }), openBrowser()]);
+  ({ browser, contexts } = opened);
 }, 150_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
-
-interface AxeViolation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/** axe-core's serious and critical violations on the page (axe.source injected). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  // A string, evaluated in the page (the test is compiled without the DOM library).
-  const violations = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)")) as AxeViolation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  expect(await seriousViolations(page), what).toEqual([]);
-}
+afterAll(() => closeAll(browser, server), 60_000);
 
 /** The first screen only, as a small PNG. */
 async function shot(page: Page, file: string): Promise<void> {
