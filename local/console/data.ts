@@ -316,7 +316,7 @@ export class ConsoleData {
     view.failedStates = failedStates(events);
     const waiting = d.status === 'RUNNING' ? await this.waiting(name, d.executionArn, d.startDate, view.currentStates[0], events) : undefined;
     if (waiting !== undefined) view.waiting = waiting;
-    const inspection = inspect(events, selection);
+    const inspection = inspect(events, selection, view.definition);
     if (inspection !== undefined) view.inspection = inspection;
     view.actions = await this.actions(name, d.status === 'RUNNING', view.currentStates);
     if (item !== undefined) {

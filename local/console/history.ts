@@ -6,7 +6,7 @@
  * Times in the history are execution times (local/engine/execution-time.ts):
  * `executionNow` gives the execution's "now" to compare them with.
  */
-import { fromNow } from '#lib/core/format';
+import { formatDateTime, fromNow } from '#lib/core/format';
 import type { HistoryEvent } from '../engine/api';
 
 type Item = Record<string, unknown>;
@@ -172,8 +172,8 @@ function sectionsOf(e: HistoryEvent): [string, string][] {
   return out;
 }
 
-/** One event's data (`?event=N`), or the latest entry of a state (`?state=Name`): its input, task input and result, error, output and variables. */
-export function inspect(history: readonly HistoryEvent[], selection: { event?: number; state?: string }): Inspection | undefined {
+/** One event's data (`?event=N`), or the latest entry of a state (`?state=Name`): its input, task input and result, error, output and variables; a Wait's end (from `definition`). */
+export function inspect(history: readonly HistoryEvent[], selection: { event?: number; state?: string }, definition?: unknown): Inspection | undefined {
   if (selection.event !== undefined) {
     const e = history.find((x) => x.id === selection.event);
     if (e === undefined) return undefined;
@@ -183,7 +183,10 @@ export function inspect(history: readonly HistoryEvent[], selection: { event?: n
   if (selection.state === undefined) return undefined;
   const events = latestEntry(history, selection.state);
   if (events.length === 0) return { title: `State ${selection.state}`, state: selection.state, eventIds: [], sections: [] };
-  return { title: `State ${selection.state}`, state: selection.state, eventIds: events.map((e) => e.id), sections: events.flatMap(sectionsOf) };
+  const sections = events.flatMap(sectionsOf);
+  const until = events[0]?.type === 'WaitStateEntered' ? waitingOf(history, selection.state, definition)?.due : undefined;
+  if (until !== undefined) sections.splice(1, 0, ['Waits until', formatDateTime(until)]);
+  return { title: `State ${selection.state}`, state: selection.state, eventIds: events.map((e) => e.id), sections };
 }
 
 /** The lead's answer request a task waits for, as the console shows it: what and from whom. */

@@ -38,6 +38,8 @@ describe('console history reading', () => {
     expect(waitingOf([entered('Qualify lead'), ev('TaskScheduled', { resource: 'invoke', parameters: '{}' })], 'Qualify lead', {})).toBeUndefined();
     const wait = waitingOf([ev('WaitStateEntered', { name: 'Wait for next check-in', input: '{}' }, 20)], 'Wait for next check-in', { States: { 'Wait for next check-in': { Type: 'Wait', Seconds: "{% $number('600') %}" } } });
     expect(wait).toMatchObject({ kind: 'wait', due: new Date(t0 + 620_000) });
+    const waitState = inspect([ev('WaitStateEntered', { name: 'Wait for next check-in', input: '{}' }, 20)], { state: 'Wait for next check-in' }, { States: { 'Wait for next check-in': { Type: 'Wait', Seconds: 600 } } });
+    expect(waitState?.sections).toEqual([['Input', '{}'], ['Waits until', 'Fri, 27 Nov 2026, 10:10 UTC']]);
     // execution time runs timeScale times faster from the start
     expect(executionNow(new Date(t0), 60, new Date(t0 + 1000))).toEqual(new Date(t0 + 60_000));
     expect(dueText(new Date(t0 + 4 * 3600_000), new Date(t0))).toBe('in 4 hours');
