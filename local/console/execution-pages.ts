@@ -9,6 +9,7 @@
 import { formatDateTime } from '#lib/core/format';
 import { html, raw, type Html } from './html';
 import { layoutAsl, renderGraphSvg, type GraphLayout } from './graph';
+import { isFailureType } from './history';
 import { badge, duration, execHref, layout, time } from './layout';
 import { EXECUTION_FILTERS, type ExecutionActions, type ExecutionRow, type ExecutionView, type HistoryRow, type Links, type WaitView } from './views';
 
@@ -125,12 +126,10 @@ ${i.sections.map(([label, text]) => html`<h3>${label}</h3><pre class="data" tabi
 <p class="small"><a href="${execHref(view.name)}">Close</a></p></section>`;
 }
 
-const isFailure = (type: string): boolean => /(Failed|TimedOut)$/.test(type);
-
 function historyTable(view: ExecutionView, start: number): Html {
   const selected = new Set(view.inspection?.eventIds ?? []);
   const row = (h: HistoryRow) =>
-    html`<tr class="${[isFailure(h.type) ? 'fail' : '', selected.has(h.id) ? 'selected' : ''].join(' ').trim()}" data-event="${h.id}"><td><a href="?event=${h.id}#inspect" aria-label="Event ${h.id}: show its data">${h.id}</a></td><td>${h.type}</td><td>${h.stateName ?? ''}</td><td>${duration(h.timestamp.getTime() - start)}</td><td class="small">${h.detail ?? ''}</td></tr>`;
+    html`<tr class="${[isFailureType(h.type) ? 'fail' : '', selected.has(h.id) ? 'selected' : ''].join(' ').trim()}" data-event="${h.id}"><td><a href="?event=${h.id}#inspect" aria-label="Event ${h.id}: show its data">${h.id}</a></td><td>${h.type}</td><td>${h.stateName ?? ''}</td><td>${duration(h.timestamp.getTime() - start)}</td><td class="small">${h.detail ?? ''}</td></tr>`;
   return html`<table class="history"><thead><tr><th>ID</th><th>Type</th><th>Step</th><th>Elapsed</th><th>Detail</th></tr></thead><tbody>
 ${view.history.map(row)}
 </tbody></table>`;

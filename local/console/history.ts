@@ -27,7 +27,8 @@ export function detailsOf(e: HistoryEvent): Item {
 const entered = (e: HistoryEvent): string | undefined => (e.type.endsWith('StateEntered') ? str(detailsOf(e).name) : undefined);
 const exited = (e: HistoryEvent): string | undefined => (e.type.endsWith('StateExited') ? str(detailsOf(e).name) : undefined);
 /** An attempt that failed: a task, a Lambda function, a Map or Parallel, or the execution itself (in its last state). */
-const isFailure = (e: HistoryEvent): boolean => /(Failed|TimedOut)$/.test(e.type) && e.type !== 'EvaluationFailed';
+export const isFailureType = (type: string): boolean => /(Failed|TimedOut)$/.test(type) && type !== 'EvaluationFailed';
+const isFailure = (e: HistoryEvent): boolean => isFailureType(e.type);
 const isSuccess = (e: HistoryEvent): boolean => /^(Task|LambdaFunction|MapState|ParallelState)Succeeded$/.test(e.type);
 
 /** The states whose latest attempt failed (an error or a timeout, caught or not), in the order they were entered. */
