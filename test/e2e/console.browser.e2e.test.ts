@@ -10,7 +10,8 @@
  * - A click on a history event or a graph node shows its input and output
  *   (task tokens hidden); the state that failed is marked failed.
  * - The retry button answers the rescue request through the same path as
- *   the email's link: the lead goes on, and the link then gets 409.
+ *   the email's link: the lead goes on, and the link then gets 409; a button
+ *   and a link at the same moment: one is accepted, the other gets 409.
  *   Stop aborts an execution; a form posted from another origin gets 403.
  * - axe-core finds no serious or critical violation on the list and the
  *   execution page at 390x844 and 1280x800. Screenshots go to docs/images/
@@ -26,6 +27,7 @@ const run = Date.now().toString(36);
 const FAILING = { id: `failing-${run}`, company: `Broken Widgets ${run}` };
 const SILENT = { id: `silent-${run}`, company: `Quiet Corp ${run}` };
 const WAITING = { id: `waiting-${run}`, company: `Patient Ltd ${run}` };
+const RACING = { id: `racing-${run}`, company: `Photo Finish ${run}` };
 
 let server: LocalStackProcess;
 let browser: Browser;
@@ -34,7 +36,8 @@ let opsMail: OutboxMail;
 
 beforeAll(async () => {
   const previous = process.env.PIPELINE_FAULTS;
-  process.env.PIPELINE_FAULTS = JSON.stringify([{ target: 'lambda:schedule-meeting', calls: [1], error: 'Error' }]);
+  // Schedule meeting calls: 1 fails (FAILING), 2 passes (WAITING), 3 passes (FAILING's retry), 4 fails (RACING, posted by its test).
+  process.env.PIPELINE_FAULTS = JSON.stringify([{ target: 'lambda:schedule-meeting', calls: [1, 4], error: 'Error' }]);
   try {
     let opened: Awaited<ReturnType<typeof openBrowser>>;
     [server, opened] = await Promise.all([LocalStackProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 900 } }), openBrowser()]);
@@ -220,6 +223,20 @@ describe('the buttons', () => {
       await page.goto(`${server.appUrl}${execPath(FAILING.id)}`);
       expect(await page.locator('form.action button').allInnerTexts()).toEqual(['Stop execution']);
     });
+  }, 60_000);
+
+  it('a button and the email link answering at the same moment: exactly one is accepted, and the execution follows it', async () => {
+    expect((await server.postLead(lead(RACING.id, RACING.company))).status).toBe(201);
+    const call = await server.mail('qualification call', (m) => m.subject.startsWith('Qualification call') && m.subject.includes(`(${RACING.company})`));
+    expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
+    await server.until(RACING.id, 'awaiting rescue', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 30_000);
+    const ops = await server.mail('rescue request to ops', (m) => m.subject.startsWith('Needs attention') && m.subject.includes(RACING.company));
+    const button = async (): Promise<number> =>
+      (await fetch(`${server.appUrl}${execPath(RACING.id)}/actions`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'answer=close' })).status;
+    const [byButton, byLink] = await Promise.all([button(), submit(answerLink(ops, 'return'), { answer: 'return' }).then((r) => r.status)]);
+    expect([byButton, byLink].sort()).toEqual([200, 409]);
+    const done = await server.until(RACING.id, 'decided', (e) => e.status !== 'RUNNING', 30_000);
+    expect(done.status).toBe(byButton === 200 ? 'FAILED' : 'SUCCEEDED');
   }, 60_000);
 
   it('stop aborts the execution; its rescue link then answers that the request is closed', async () => {
