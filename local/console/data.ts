@@ -209,7 +209,7 @@ export class ConsoleData {
   async waiting(leadId: string, executionArn: string, startDate: Date, current: string | undefined, history?: readonly HistoryEvent[]): Promise<WaitView | undefined> {
     if (current === undefined) return undefined;
     const events = history ?? (await this.o.engine.getExecutionHistory({ executionArn, maxResults: 200, reverseOrder: true })).items.reverse();
-    const w = waitingOf(events, current, await this.definitionOf());
+    const w = waitingOf(events, current, this.definitionOf());
     if (w === undefined) return undefined;
     const view: WaitView = { state: w.state, kind: w.kind, escalated: w.escalated };
     if (w.kind === 'answer') {
@@ -227,7 +227,7 @@ export class ConsoleData {
   }
 
   private parsedDefinition: unknown;
-  private async definitionOf(): Promise<unknown> {
+  private definitionOf(): unknown {
     this.parsedDefinition ??= JSON.parse(this.o.definition) as unknown;
     return this.parsedDefinition;
   }
@@ -245,8 +245,6 @@ export class ConsoleData {
     if (link === undefined) return actions;
     const offered = stepDefinition('rescue').answers.filter((a) => link.answers.includes(a.value));
     actions.rescue = {
-      kind: link.answers.includes('reassign') ? 'stalled' : 'failed',
-      step: RESCUE_STATE,
       answers: offered.map((a) => ({ value: a.value, label: a.label, next: a.next ?? '' })),
       members: link.choices,
       addressee: link.addressee,

@@ -88,8 +88,6 @@ export interface ExecutionView {
 
 export interface ExecutionActions {
   rescue?: {
-    kind: string;
-    step: string;
     /** The answers the request offers, with what happens next. */
     answers: { value: string; label: string; next: string }[];
     /** The members a stalled lead can be reassigned to. */

@@ -75,7 +75,7 @@ describe('console rendering', () => {
       currentStates: ['Await rescue decision'], path: ['Qualify lead', 'Schedule meeting', 'Needs attention', 'Await rescue decision'], failedStates: ['Schedule meeting'],
       definition: asl, history: [],
       inspection: { title: 'Event 9 · TaskFailed', eventIds: [9], sections: [['Error', `Error\n${hostile}`]] },
-      actions: { canStop: true, rescue: { kind: 'failed', step: 'Await rescue decision', addressee: 'ops@example.com', answers: [{ value: 'retry', label: 'Retry the step that failed', next: 'It runs again.' }], members: [] } },
+      actions: { canStop: true, rescue: { addressee: 'ops@example.com', answers: [{ value: 'retry', label: 'Retry the step that failed', next: 'It runs again.' }], members: [] } },
     });
     expect(page).toContain('<g class="node node-task failed" data-state="Schedule meeting">');
     expect(page).toContain('<g class="node node-task current" data-state="Await rescue decision">');
