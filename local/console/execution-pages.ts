@@ -93,7 +93,7 @@ function nowPanel(view: ExecutionView): Html {
         ? html`<p class="waits">Waits until ${w.due !== undefined ? html`<b class="until">${formatDateTime(w.due)}</b> (${w.dueText ?? ''})` : 'the time its definition computes'}.</p>`
         : html`<p class="waits">Waits for an answer${w.who !== undefined ? html` from <b>${w.who}</b>` : ''}${w.escalated ? ' (escalated to the team lead)' : ''}${w.due !== undefined ? html`, due <span class="${w.dueText?.includes('overdue') === true ? 'overdue' : ''}">${w.dueText ?? ''}</span> (${formatDateTime(w.due)})` : ''}.</p>`;
   return html`<section class="panel now" aria-label="Now">
-<p class="now-line">${badge(view.status)} ${current !== undefined ? html`Now in <b class="current-state">${current}</b>` : view.stopDate !== undefined ? html`Ended ${time(view.stopDate)}` : ''}${view.lead !== undefined ? html` · stage <b class="stage">${view.lead.stage}</b>` : ''}</p>
+<p class="now-line">${badge(view.status)} ${current !== undefined ? html`Now in <b class="current-state">${current}</b> <a class="small" href="#current-node">show in the graph</a>` : view.stopDate !== undefined ? html`Ended ${time(view.stopDate)}` : ''}${view.lead !== undefined ? html` · stage <b class="stage">${view.lead.stage}</b>` : ''}</p>
 ${waits}
 ${view.error !== undefined ? html`<p class="error-line">Error: <b>${view.error}</b>${view.cause !== undefined ? html` - ${view.cause}` : ''}</p>` : ''}
 </section>`;

@@ -274,7 +274,9 @@ export function renderGraphSvg(layout: GraphLayout, highlight: Highlight = { pat
         .map((l, i) => `<tspan x="${n.x + n.w / 2}" dy="${i === 0 ? 0 : 14}">${esc(l)}${i === lines.length - 1 && state === 'failed' ? ' ✕' : ''}</tspan>`)
         .join('')}</text></g>`;
     // the accessible name holds the visible text (the ✕ included), then what the colour says
-    parts.push(highlight.nodeHref === undefined ? node : `<a href="${esc(highlight.nodeHref(n.name))}" aria-label="${esc(n.name)}${state === 'failed' ? ' ✕' : ''}${said}">${node}</a>`);
+    // the first current node is a fragment target (the page's "show in the graph")
+    const id = state === 'current' && n.name === highlight.current[0] ? ' id="current-node"' : '';
+    parts.push(highlight.nodeHref === undefined ? node : `<a${id} href="${esc(highlight.nodeHref(n.name))}" aria-label="${esc(n.name)}${state === 'failed' ? ' ✕' : ''}${said}">${node}</a>`);
   }
   const w = Math.max(layout.width, laneX0 + lane * LOOP_LANE + 10);
   return (
