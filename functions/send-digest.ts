@@ -1,7 +1,8 @@
 /**
  * EventBridge Scheduler (digestSchedule, weekly by default): each team's
- * digest of the feedback it received and the replies to the feedback it gave,
- * for the period ending at the schedule's fire time. One email per team and
+ * digest of the period ending at the schedule's fire time: the shared goal's
+ * progress, its funnel figures (GET /funnel?from=&to= for the same period),
+ * the feedback it received and the replies to the feedback it gave. One email per team and
  * period, however often the invocation is retried.
  */
 import middy from '@middy/core';
@@ -22,6 +23,7 @@ const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
 const timezone = setting('digestTimezone');
 const schedule = parseSchedule(setting('digestSchedule'), timezone);
+const goal = setting('revenueGoal');
 
 const isoTime = z.string().check(z.refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time'));
 
@@ -44,7 +46,7 @@ export const handler = middy<SendDigestEvent, DigestRunResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event ?? {});
-    const result = await sendDigests(digestPeriods(schedule, input), { teams, timezone, replyLink: (item) => replyLinkUrl(item, publicBaseUrl) });
+    const result = await sendDigests(digestPeriods(schedule, input), { teams, timezone, goal, replyLink: (item) => replyLinkUrl(item, publicBaseUrl) });
     metrics.addMetric('DigestsSent', MetricUnit.Count, result.sent.length);
     logger.info('digests', { ...result });
     return result;

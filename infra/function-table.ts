@@ -25,6 +25,7 @@ export const FUNCTION_NAMES = [
   'funnel',
   'delete-lead',
   'send-digest',
+  'goal',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -154,10 +155,10 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: [...MAIL_ENV, 'publicBaseUrl'],
   }),
   funnel: httpRoute({
-    description: 'GET /funnel: counts, conversion, time in stage, revenue, feedback per team pair',
-    table: ['Query'],
+    description: 'GET /funnel: counts, conversion, time in stage, revenue, feedback per team pair, the shared goal',
+    table: ['GetItem', 'Query'],
     readsApiKey: true,
-    env: ['tableName', 'apiKeySecretId'],
+    env: ['tableName', 'apiKeySecretId', 'revenueGoal'],
   }),
   'delete-lead': httpRoute({
     description: "DELETE /leads/{id}: erases the lead's personal data, stops its execution, invalidates its links",
@@ -171,7 +172,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: "Each team's feedback digest for the period ending at the schedule's fire time (digestSchedule)",
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
-    env: [...MAIL_ENV, 'publicBaseUrl', 'digestSchedule', 'digestTimezone'],
+    env: [...MAIL_ENV, 'publicBaseUrl', 'digestSchedule', 'digestTimezone', 'revenueGoal'],
+  }),
+  goal: httpRoute({
+    description: 'PUT|GET /goal: the revenue goal all four teams share, stored in the table, and its progress',
+    table: ['GetItem', 'PutItem', 'Query'],
+    readsApiKey: true,
+    env: ['tableName', 'apiKeySecretId', 'revenueGoal'],
   }),
 };
 

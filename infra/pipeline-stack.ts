@@ -116,6 +116,7 @@ export class PipelineStack extends Stack {
     this.http = new PipelineHttpApi(this, 'Http', {
       captureLead: functions['capture-lead'].function,
       funnel: functions.funnel.function,
+      goal: functions.goal.function,
       deleteLead: functions['delete-lead'].function,
       feedbackPage: functions['feedback-page'].function,
       rateLimit: settings.apiRateLimit,

@@ -38,6 +38,7 @@ export const INDEX_NAMES = {
   byStage: 'byStage',
   byTeamFeedback: 'byTeamFeedback',
   byReminderDue: 'byReminderDue',
+  byTime: 'byTime',
 } as const;
 
 export const TABLE_SCHEMA: TableSchema = {
@@ -68,6 +69,15 @@ export const TABLE_SCHEMA: TableSchema = {
       indexName: INDEX_NAMES.byReminderDue,
       partitionKey: { name: 'gsi3pk', type: 'S' },
       sortKey: { name: 'gsi3sk', type: 'S' },
+      projection: 'ALL',
+    },
+    {
+      // What the funnel counts, by time (sparse: stage events and overdue
+      // requests): `ACTIVITY#<YYYY-MM>` / `<ISO time>#<leadId>#...`. The
+      // funnel of a period (GET /funnel?from=&to=, the digest) reads it.
+      indexName: INDEX_NAMES.byTime,
+      partitionKey: { name: 'gsi4pk', type: 'S' },
+      sortKey: { name: 'gsi4sk', type: 'S' },
       projection: 'ALL',
     },
   ],

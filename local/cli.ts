@@ -40,8 +40,8 @@ Commands:
       [--amount N] [--currency EUR] [--field name=value ...]
                       Answer a lead's pending request as the person asked would.
   digest [--start ISO --end ISO]
-                      Send each team's feedback digest now (POST /local/digest): for the
-                      period given, else the last completed period of digestSchedule.
+                      Send each team's digest now (POST /local/digest): for the
+                      period given, else the period so far (since digestSchedule last fired).
                       Once per team and period: running it again sends nothing more.
 
 Options: --url <app url> (default $PIPELINE_URL or http://127.0.0.1:3000)

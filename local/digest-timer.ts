@@ -10,8 +10,9 @@
  *   digest goes out every 168 s, covering those 168 s.
  * - `POST /local/digest` sends the digests now: `?start=&end=` (ISO times)
  *   for an explicit period, `?scheduledTime=` as the schedule would pass it,
- *   or nothing for the last completed period. `npx tsx local/cli.ts digest`
- *   calls it. The answer is send-digest's result (period, teams sent,
+ *   or nothing for the period so far (from the timer's last fire time to
+ *   now: what a manager trying it wants to see, where the last completed
+ *   period may hold nothing yet). `npx tsx local/cli.ts digest` calls it. The answer is send-digest's result (period, teams sent,
  *   already sent, with nothing new).
  */
 import type { LocalReply, LocalRoute } from './app-http-server';
@@ -51,9 +52,27 @@ export function nextLocalDigest(
   };
 }
 
+/**
+ * The period so far on the local clock (scaled `timeScale` times from
+ * `originMs`): from the schedule's latest fire time before now, in real
+ * time, to now.
+ */
+export function localPeriodSoFar(schedule: RecurringSchedule, originMs: number, timeScale: number, nowMs: number): Period {
+  const virtualNow = originMs + (nowMs - originMs) * timeScale;
+  const fire = schedule.previous(new Date(virtualNow));
+  return { start: new Date(originMs + (fire.getTime() - originMs) / timeScale).toISOString(), end: new Date(nowMs).toISOString() };
+}
+
 /** Runs `send` at each local fire time until stopped. A run still going when the next is due is not doubled. */
-export function startDigestTimer(options: { schedule: RecurringSchedule; timeScale: number; send: (event: SendDigestEvent) => Promise<unknown>; onError: (err: unknown) => void }): () => void {
-  const origin = Date.now();
+export function startDigestTimer(options: {
+  schedule: RecurringSchedule;
+  timeScale: number;
+  send: (event: SendDigestEvent) => Promise<unknown>;
+  onError: (err: unknown) => void;
+  /** When the scaled clock starts. @default now */
+  originMs?: number;
+}): () => void {
+  const origin = options.originMs ?? Date.now();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let lastFire: Date | undefined;
@@ -87,8 +106,8 @@ function json(body: unknown, status = 200): LocalReply {
   return { status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body, null, 1) };
 }
 
-/** `POST /local/digest`: sends the digests now (see the file comment). */
-export function digestRoute(send: (event: SendDigestEvent) => Promise<unknown>): LocalRoute {
+/** `POST /local/digest`: sends the digests now (see the file comment); `soFar` gives the period so far. */
+export function digestRoute(send: (event: SendDigestEvent) => Promise<unknown>, soFar: () => Period): LocalRoute {
   return async ({ method, path, query }) => {
     if (path !== '/local/digest') return undefined;
     if (method !== 'POST') return json({ message: 'POST /local/digest sends the digests now' }, 405);
@@ -96,7 +115,7 @@ export function digestRoute(send: (event: SendDigestEvent) => Promise<unknown>):
     const end = query.get('end') ?? undefined;
     const scheduledTime = query.get('scheduledTime') ?? undefined;
     if ((start === undefined) !== (end === undefined)) return json({ message: 'give both start and end, or neither', field: start === undefined ? 'start' : 'end' }, 400);
-    const event: SendDigestEvent = start !== undefined && end !== undefined ? { period: { start, end } } : scheduledTime !== undefined ? { scheduledTime } : {};
+    const event: SendDigestEvent = start !== undefined && end !== undefined ? { period: { start, end } } : scheduledTime !== undefined ? { scheduledTime } : { period: soFar() };
     try {
       return json(await send(event));
     } catch (err) {

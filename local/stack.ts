@@ -41,13 +41,13 @@ import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
-import { digestRoute, startDigestTimer, type SendDigestEvent } from './digest-timer';
+import { digestRoute, localPeriodSoFar, startDigestTimer, type SendDigestEvent } from './digest-timer';
 import { parseSchedule } from '#lib/digest/schedule';
 import type { SettingKey } from '#lib/aws/settings';
 import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../infra/asl-substitutions';
 import { FUNCTIONS, FUNCTION_NAMES, functionEnvironment, type FunctionName } from '../infra/function-table';
 import { resolveSettings, type PipelineSettings } from '../infra/settings';
-import { createTableInput } from '../infra/table-schema';
+import { TABLE_SCHEMA, createTableInput } from '../infra/table-schema';
 import { ASL_FILE, REPO_ROOT } from '../infra/paths';
 
 export const REGION = 'us-east-1';
@@ -265,12 +265,18 @@ function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] 
     { method: 'HEAD', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
     { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
     { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel') },
+    { method: 'GET', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
+    { method: 'PUT', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
   ];
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // dynalite cannot add an index to a table: a data folder from before an index was added must be started afresh.
+    const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+    const missing = TABLE_SCHEMA.globalSecondaryIndexes.map((g) => g.indexName).filter((name) => !have.has(name));
+    if (missing.length > 0) throw new Error(`the local table ${tableName} lacks the index ${missing.join(', ')} (added since its data folder was made): start with an empty --data folder`);
     return false;
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException)) throw err;
@@ -532,13 +538,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sendDigest = handlers['send-digest'];
     if (sendDigest !== undefined) {
       const send = (event: SendDigestEvent): Promise<unknown> => sendDigest(event as never, lambdaContext(`${FUNCTION_PREFIX}send-digest`, REGION, ACCOUNT_ID, FUNCTIONS['send-digest'].timeoutSeconds * 1000));
+      const schedule = parseSchedule(settings.digestSchedule, settings.digestTimezone);
+      const originMs = Date.now();
       if (options.digestTimer !== false) {
-        const schedule = parseSchedule(settings.digestSchedule, settings.digestTimezone);
-        const stopTimer = startDigestTimer({ schedule, timeScale, send, onError: (err) => log(`[send-digest] ${err instanceof Error ? err.name : 'Error'}: digest failed`) });
+        const stopTimer = startDigestTimer({ schedule, timeScale, send, originMs, onError: (err) => log(`[send-digest] ${err instanceof Error ? err.name : 'Error'}: digest failed`) });
         cleanups.push(async () => stopTimer());
       }
       const routes = localHandler;
-      const digest = digestRoute(send);
+      const digest = digestRoute(send, () => localPeriodSoFar(schedule, originMs, timeScale, Date.now()));
       localHandler = async (req) => (await digest(req)) ?? routes(req);
     }
 

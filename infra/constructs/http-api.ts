@@ -13,6 +13,8 @@ export interface PipelineHttpApiProps {
   readonly captureLead: lambda.IFunction;
   /** GET /funnel (checks the bearer key itself: 401). */
   readonly funnel: lambda.IFunction;
+  /** PUT|GET /goal (checks the bearer key itself: 401). */
+  readonly goal: lambda.IFunction;
   /** DELETE /leads/{id} (checks the bearer key itself: 401). */
   readonly deleteLead: lambda.IFunction;
   /** GET|POST /feedback/{id} (public: the link id is the capability). */
@@ -44,14 +46,14 @@ export const ACCESS_LOG_FIELDS = {
 } as const;
 
 /**
- * The HTTP API: `POST /leads`, `DELETE /leads/{id}` and `GET /funnel`, whose
+ * The HTTP API: `POST /leads`, `DELETE /leads/{id}`, `GET /funnel` and `PUT|GET /goal`, whose
  * functions check the bearer key first (functions/lib/aws/api-key.ts: 401 with
  * `WWW-Authenticate: Bearer` for a missing, malformed or wrong key; an HTTP
  * API Lambda authorizer could only answer 403 to a wrong key, and would cost
  * an invocation per request); public `GET|HEAD|POST /feedback/{id}`; one
  * `$default` stage with throttling and JSON access logs.
  *
- * The bearer key is a generated secret; only those three functions may read
+ * The bearer key is a generated secret; only those functions may read
  * it (the stack grants that). Read it with
  * `aws secretsmanager get-secret-value --secret-id <ApiKeySecretArn output>`.
  */
@@ -67,7 +69,7 @@ export class PipelineHttpApi extends Construct {
     super(scope, id);
 
     this.apiKey = new secretsmanager.Secret(this, 'ApiKey', {
-      description: 'Bearer key of POST /leads, DELETE /leads/{id} and GET /funnel (Authorization: Bearer <key>)',
+      description: 'Bearer key of POST /leads, DELETE /leads/{id}, GET /funnel and PUT|GET /goal (Authorization: Bearer <key>)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -107,6 +109,11 @@ export class PipelineHttpApi extends Construct {
         path: '/funnel',
         methods: [apigw.HttpMethod.GET],
         integration: new HttpLambdaIntegration('Funnel', props.funnel),
+      }),
+      ...this.api.addRoutes({
+        path: '/goal',
+        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.PUT],
+        integration: new HttpLambdaIntegration('Goal', props.goal),
       }),
     ];
     const feedbackRoutes = this.api.addRoutes({

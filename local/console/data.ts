@@ -13,6 +13,7 @@ import { stepDefinition } from '#lib/feedback/steps';
 import type { Engine, ExecutionDescription, ExecutionStatus, ExecutionSummary, HistoryEvent } from '../engine/api';
 import { lambdaContext, type InvokableHandler } from '../apigw';
 import { appLinks, type Outbox } from '../outbox';
+import type { GoalProgress } from '#lib/funnel/goal';
 import { dueText, executionNow, failedStates, inspect, waitingOf } from './history';
 import { leadFacts, matchesSearch, pendingLink, type PendingLink } from './lead-rows';
 import { FUNNEL_HEADLINE, type ExecutionActions, type ExecutionRow, type ExecutionView, type FeedbackItem, type FunnelHeadlineCell, type FunnelView, type HistoryRow, type LeadCard, type OutboxItem, type StageColumn, type StageEventRow, type TeamFeedback, type WaitView } from './pages';
@@ -548,5 +549,8 @@ export function funnelView(json: unknown): FunnelView {
   };
   const generatedAt = str(root.generatedAt);
   if (generatedAt !== undefined) view.generatedAt = generatedAt;
+  // The goal as GET /funnel computed it: shown with the digests' own wording (functions/lib/digest/figures.ts).
+  const goal = rec(root.goal);
+  if (num(goal.amount) !== undefined && num(goal.won) !== undefined && Array.isArray(goal.byTeam)) view.goal = goal as unknown as GoalProgress;
   return view;
 }

@@ -4,6 +4,7 @@
  */
 import { html, type Html } from './html';
 import { duration, execHref, layout, time } from './layout';
+import { goalHeadline, goalRows } from '#lib/digest/figures';
 import { FUNNEL_HEADLINE, type FunnelHeadlineCell, type FunnelSegment, type FunnelView, type Links, type OutboxItem, type StageColumn, type TeamFeedback } from './views';
 
 export * from './views';
@@ -51,6 +52,7 @@ ${rows.length === 0 ? html`<tr><td colspan="9" class="muted">None yet.</td></tr>
 ${rows.map((r) => html`<tr data-${kind}="${r.team !== undefined ? `${r.team}/${r.name}` : r.name}"><td>${r.name}${r.team !== undefined ? html`<div class="small muted">${r.team}</div>` : ''}</td>${headlineCells(r.headline)}<td>${revenueText(r.revenue)}</td></tr>`)}
 </tbody></table>`;
   const body = html`<h1>Funnel</h1>
+${view.goal === undefined ? '' : html`<section class="panel goal" data-goal><h2>Our shared goal: ${goalHeadline(view.goal)}</h2><dl class="facts">${goalRows(view.goal).map((r) => html`<dt>${r.label}</dt><dd>${String(r.value ?? '')}</dd>`)}</dl></section>`}
 <table class="headline"><thead><tr>${heads}</tr></thead><tbody><tr data-headline="all">${headlineCells(view.headline)}</tr></tbody></table>
 <p class="small muted">Under each figure: its conversion from the one before (expanded: of onboarded customers).</p>
 <div class="panel"><dl class="facts">

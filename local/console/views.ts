@@ -2,6 +2,7 @@
  * The console pages' view models: plain data that local/console/data.ts
  * reads from the engine and the table, and the pages render.
  */
+import type { GoalProgress } from '#lib/funnel/goal';
 import type { Inspection } from './history';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -185,6 +186,8 @@ export interface FunnelView {
   }[];
   nurtureWorthyReasons: string[];
   generatedAt?: string;
+  /** The shared revenue goal's progress (GET /funnel's `goal`), when a goal is set. */
+  goal?: GoalProgress;
 }
 
 export interface FeedbackItem {

@@ -1,13 +1,19 @@
 /**
  * The team digest on the real local stack: leads driven through their
  * reviews over two periods, the digest sent with POST /local/digest, and the
- * outbox read. The figures are computed here from the answers given. Then a
+ * outbox read. The ratings are computed here from the answers given; the
+ * funnel figures are GET /funnel?from=&to='s for the same period. Then a
  * reply through the digest's link reaches the sender in the next period's
- * digest, and running a period again sends nothing more.
+ * digest, running a period again sends nothing more, and the shared goal set
+ * with PUT /goal shows the same progress in every team's digest, GET /funnel
+ * and the console.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignLines, campaignRows, goalHeadline, goalRows, ownerLines, ownerRows } from '#lib/digest/figures';
+import type { FunnelWithGoal } from '#lib/funnel/goal';
+import type { SummaryRow } from '#lib/mail/layout';
 import { main as cli } from '../../local/cli';
-import { LocalStackProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
+import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
 
 let server: LocalStackProcess;
 const run = Date.now().toString(36);
@@ -74,11 +80,22 @@ function expectedLine(team: Rating['team'], label: string, question: string, gro
   const pick = (period: Rating['period']) => given.filter((r) => r.team === team && r.question === question && r.period === period && (group === undefined || r.group === group)).map((r) => r.value);
   const now = pick('current');
   const before = pick('previous');
-  const head = `  ${label}: ${mean(now).toFixed(1)} / 5 from ${now.length} rating${now.length === 1 ? '' : 's'}`;
+  const head = `  ${label}: ${mean(now) < 3 ? '⚠ Low: ' : ''}${mean(now).toFixed(1)} / 5 from ${now.length} rating${now.length === 1 ? '' : 's'}`;
   if (before.length === 0) return `${head}; none the period before`;
   const [a, b] = [mean(now), mean(before)];
-  return a === b ? `${head}; same as before (${b.toFixed(1)})` : `${head}; ${a > b ? 'up' : 'down'} from ${b.toFixed(1)}`;
+  return a === b ? `${head}; same as before (${b.toFixed(1)})` : `${head}; ${a > b ? '▲ up' : '▼ falling'} from ${b.toFixed(1)}`;
 }
+
+/** GET /funnel with the bearer key, all time or for a period. */
+async function funnel(period?: { start: string; end: string }): Promise<FunnelWithGoal> {
+  const query = period === undefined ? '' : `?from=${encodeURIComponent(period.start)}&to=${encodeURIComponent(period.end)}`;
+  const res = await fetch(`${server.appUrl}/funnel${query}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as FunnelWithGoal;
+}
+
+/** Rows as the text part shows them. */
+const asLines = (rows: readonly SummaryRow[]): string[] => rows.map((r) => `  ${r.label}: ${String(r.value)}`);
 
 /** The lines of the text section whose title starts with `title`. */
 function section(mail: OutboxMail, title: string): string[] {
@@ -88,12 +105,21 @@ function section(mail: OutboxMail, title: string): string[] {
   return block.split('\n');
 }
 
-const isDigest = (m: OutboxMail): boolean => / feedback digest: /.test(m.subject);
+const isDigest = (m: OutboxMail): boolean => / digest: \d+ new feedback, /.test(m.subject);
 
-async function sendDigest(period: { start: string; end: string }): Promise<{ sent: string[]; alreadySent: string[]; nothingNew: string[] }> {
-  const res = await fetch(`${server.appUrl}/local/digest?start=${encodeURIComponent(period.start)}&end=${encodeURIComponent(period.end)}`, { method: 'POST' });
+interface DigestRun {
+  period: { start: string; end: string };
+  sent: string[];
+  alreadySent: string[];
+  nothingNew: string[];
+}
+
+/** POST /local/digest: for the period given, else the period so far. */
+async function sendDigest(period?: { start: string; end: string }): Promise<DigestRun> {
+  const query = period === undefined ? '' : `?start=${encodeURIComponent(period.start)}&end=${encodeURIComponent(period.end)}`;
+  const res = await fetch(`${server.appUrl}/local/digest${query}`, { method: 'POST' });
   expect(res.status).toBe(200);
-  return (await res.json()) as { sent: string[]; alreadySent: string[]; nothingNew: string[] };
+  return (await res.json()) as DigestRun;
 }
 
 async function until(ms: number): Promise<void> {
@@ -103,7 +129,7 @@ async function until(ms: number): Promise<void> {
 describe('the team digest', () => {
   let current: { start: string; end: string };
 
-  it('tells Marketing (by campaign) and Inside Sales (by owner) what they were told, with trends; the others get nothing', async () => {
+  it('tells Marketing (by campaign) and Inside Sales (by owner) what they were told, with trends, beside the figures GET /funnel gives for the period; Customer Success gets nothing', async () => {
     const t0 = Date.now();
     // The previous period.
     await qualify(`a1-${run}`, WEBINAR, 'previous', { answer: 'book-meeting' }, { 'lead-fit': 2, 'campaign-reaction': 3 });
@@ -124,14 +150,16 @@ describe('the team digest', () => {
 
     const before = (await server.outbox()).length;
     const result = await sendDigest(current);
-    expect(result.sent.sort()).toEqual(['inside-sales', 'marketing']);
-    expect(result.nothingNew.sort()).toEqual(['customer-success', 'field-sales']);
+    // Field Sales had meetings booked with its reps in the period: its figures are news too.
+    expect(result.sent.sort()).toEqual(['field-sales', 'inside-sales', 'marketing']);
+    expect(result.nothingNew).toEqual(['customer-success']);
     const digests = (await server.outbox()).slice(before).filter(isDigest);
-    expect(digests.map((m) => m.to)).toHaveLength(2);
-    expect(digests.filter((m) => m.to.includes(TEAM.fieldSalesLead) || m.to.includes(TEAM.customerSuccessLead))).toEqual([]);
+    expect(digests.map((m) => m.to)).toHaveLength(3);
+    expect(digests.filter((m) => m.to.includes(TEAM.customerSuccessLead))).toEqual([]);
 
     const marketing = digests.find((m) => m.to.includes(TEAM.marketingLead));
-    expect(marketing?.subject).toMatch(/^Marketing feedback digest: 3 new, 5 waiting for a reply /);
+    // Five answers wait for a reply; only b1's says something (a comment): one listed, four counted.
+    expect(marketing?.subject).toMatch(/^Marketing digest: 3 new feedback, 1 waiting for a reply /);
     const m = marketing as OutboxMail;
     expect(section(m, 'Ratings, all campaigns')).toContain(expectedLine('marketing', 'Fit of the lead (ideal customer profile)', 'lead-fit'));
     const webinar = section(m, `Campaign: ${WEBINAR}:`);
@@ -142,16 +170,43 @@ describe('the team digest', () => {
     const ebook = section(m, `Campaign: ${EBOOK}:`);
     expect(ebook).toContain(expectedLine('marketing', 'Fit of the lead (ideal customer profile)', 'lead-fit', EBOOK));
     expect(ebook).toContain('  Feedback items: 1 (Return to nurture (Bad timing) ×1)');
-    // Every unanswered item of the last periods, oldest first, with its reply link.
+    // The unanswered feedback that says something, with its reply link; the rest counted, not listed.
     const open = m.text.split('\n\n').filter((b) => / by Inside Sales, Pat /.test(b.split('\n')[0] ?? ''));
-    expect(open.map((b) => /Pat (\w+)-/.exec(b)?.[1])).toEqual(['a1', 'a2', 'b1', 'b2', 'b3']);
+    expect(open.map((b) => /Pat (\w+)-/.exec(b)?.[1])).toEqual(['b1']);
     for (const b of open) expect(b).toMatch(/\n {2}Reply: Acting on it: http:\/\/127\.0\.0\.1:\d+\/feedback\/\S+\?status=acting-on-it$/);
+    expect(section(m, 'Waiting for your reply')).toContain('  Without comments: 4 more answers without comments (their ratings are counted above)');
+    expect(m.text.match(/Reply: Acknowledged: /g)).toHaveLength(1);
+    // A falling rating is marked in words: the ebook's lead fit went from 4 to 3.
+    expect(ebook).toContain('  Fit of the lead (ideal customer profile): 3.0 / 5 from 1 rating; ▼ falling from 4.0');
+
+    // The campaign figures are GET /funnel's for the same period, shown as the digest shows them.
+    const period = await funnel(current);
+    expect(period.period).toEqual({ from: current.start, to: current.end });
+    const campaigns = campaignLines(period);
+    const webinarFigures = campaigns.find((c) => c.campaign === WEBINAR);
+    // Computed from what was done in the period: b1 and b2 captured, qualified, met; b3 (ebook) nurtured for bad timing.
+    expect(webinarFigures?.figures).toMatchObject({ leads: 2, qualified: 2, meetings: 2, won: 0, lost: 0, nurtured: 0 });
+    expect(campaigns.find((c) => c.campaign === EBOOK)?.figures).toMatchObject({ leads: 1, qualified: 1, nurtured: 1, nurtureReasons: [{ reason: 'bad-timing', count: 1 }] });
+    for (const c of [WEBINAR, EBOOK]) {
+      const figures = campaigns.find((x) => x.campaign === c);
+      expect(figures).toBeDefined();
+      const lines = section(m, `Campaign: ${c}:`);
+      for (const line of asLines(campaignRows(figures!))) expect(lines).toContain(line);
+    }
 
     const insideSales = digests.find((x) => x.to.includes(TEAM.insideSalesLead)) as OutboxMail;
-    expect(insideSales.subject).toMatch(/^Inside Sales feedback digest: 2 new, 3 waiting for a reply /);
+    expect(insideSales.subject).toMatch(/^Inside Sales digest: 2 new feedback, 1 waiting for a reply /);
+    // A low rating (2 and 3: 2.5 of 5), falling from 4: marked in words and signs.
+    expect(section(insideSales, 'Ratings, all owners')).toContain('  Accuracy of the budget information: ⚠ Low: 2.5 / 5 from 2 ratings; ▼ falling from 4.0');
+    const previous = await funnel({ start: new Date(Date.parse(current.start) - (Date.parse(current.end) - Date.parse(current.start))).toISOString(), end: current.start });
+    const ownerFigures = ownerLines('inside-sales', period, previous);
     for (const owner of new Set([owners.get(`b1-${run}`), owners.get(`b2-${run}`)])) {
       const lines = section(insideSales, `Owner: ${owner ?? '?'}:`);
       expect(lines).toContain(expectedLine('inside-sales', 'Accuracy of the budget information', 'budget-accuracy', owner));
+      const figures = ownerFigures.find((o) => o.owner === owner);
+      expect(figures).toBeDefined();
+      // Conversion, time to answer and overdue requests: the same as GET /funnel for the period.
+      for (const line of asLines(ownerRows(figures!))) expect(lines).toContain(line);
     }
     expect(insideSales.text).toContain('What was missing (Field Sales, meeting outcome, Pat b1-');
     expect(insideSales.text).toContain('The CFO signs, not our contact');
@@ -187,7 +242,50 @@ describe('the team digest', () => {
     const [digest, ...others] = (await server.outbox()).slice(before).filter(isDigest);
     expect(others).toEqual([]);
     expect(digest?.to).toEqual([TEAM.insideSalesLead]);
-    expect(digest?.subject).toMatch(/^Inside Sales feedback digest: 0 new, /);
+    expect(digest?.subject).toMatch(/^Inside Sales digest: 0 new feedback, /);
     expect(section(digest as OutboxMail, 'Replies to your feedback:').join('\n')).toMatch(/Marketing: Acting on it \(qualification call, Pat b1-\w+ \(Digest b1-\w+\), \d+ \w+\): Recording goes out with every invite/);
   }, 60_000);
+
+  it('PUT /goal sets the shared goal (a bad field: 400 naming it, nothing changed); its progress is the same in every digest, GET /funnel and the console', async () => {
+    const put = (body: unknown) =>
+      fetch(`${server.appUrl}/goal`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+    expect((await fetch(`${server.appUrl}/goal`, { method: 'PUT', body: '{}' })).status).toBe(401);
+    const bad = await put({ amount: -5, currency: 'EUR', period: 'quarter' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ field: 'amount' });
+    expect((await funnel()).goal).toBeNull();
+    const ok = await put({ amount: 500_000, currency: 'EUR', period: 'quarter' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ goal: { amount: 500_000, currency: 'EUR', period: 'quarter', source: 'api' } });
+
+    // A deal won: b2's deal decision.
+    const company = `Digest b2-${run}`;
+    const deal = await server.mail(`deal decision of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Deal decision'));
+    expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '120000', currency: 'EUR', promises: 'SSO' })).status).toBe(200);
+    await server.mail(`onboarding review of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Onboarding review'));
+
+    // "Send the digest now": the period so far.
+    const before = (await server.outbox()).length;
+    const result = await sendDigest();
+    expect(Date.parse(result.period.end)).toBeLessThanOrEqual(Date.now());
+    expect(result.sent.length).toBeGreaterThanOrEqual(3);
+    const now = await funnel();
+    const goal = now.goal;
+    expect(goal).toMatchObject({ amount: 500_000, currency: 'EUR', won: 120_000, deals: 1, share: 0.24 });
+    const progress = asLines(goalRows(goal!)).find((l) => l.startsWith('  Progress: '));
+    expect(progress).toBe('  Progress: €120,000.00 of €500,000.00 won this quarter (24%); €380,000.00 to go');
+    const digests = (await server.outbox()).slice(before).filter(isDigest);
+    expect(digests.map((d) => d.to[0]).sort()).toEqual(result.sent.map((t) => ({ marketing: TEAM.marketingLead, 'inside-sales': TEAM.insideSalesLead, 'field-sales': TEAM.fieldSalesLead, 'customer-success': TEAM.customerSuccessLead })[t as 'marketing']).sort());
+    // Progress and what each team's work added, in the same words in every team's digest as from GET /funnel
+    // (all but the day it was counted to, which a run across midnight could change).
+    const expected = ['Our shared goal:', ...asLines(goalRows(goal!))].filter((l) => !l.startsWith('  Goal period:'));
+    expect(expected).toContain('  Field Sales added: €120,000.00, deals won (1 deal)');
+    for (const d of digests) {
+      expect(section(d, 'Our shared goal:').filter((l) => !l.startsWith('  Goal period:')), d.subject).toEqual(expected);
+      expect(d.text, d.subject).toContain(`Our shared goal: ${goalHeadline(goal!)}.`);
+    }
+    const page = await (await fetch(`${server.appUrl}/funnel-view`)).text();
+    expect(page).toContain(`Our shared goal: ${goalHeadline(goal!).replace(/&/g, '&amp;')}`);
+    expect(page).toContain('€120,000.00 of €500,000.00 won this quarter (24%); €380,000.00 to go');
+  }, 120_000);
 });

@@ -199,8 +199,9 @@ describe('table schema', () => {
       ['byStage', ['gsi1pk', 'gsi1sk'], 'KEYS_ONLY'],
       ['byTeamFeedback', ['gsi2pk', 'gsi2sk'], 'ALL'],
       ['byReminderDue', ['gsi3pk', 'gsi3sk'], 'ALL'],
+      ['byTime', ['gsi4pk', 'gsi4sk'], 'ALL'],
     ]);
-    expect(input.AttributeDefinitions).toHaveLength(8);
+    expect(input.AttributeDefinitions).toHaveLength(10);
     expect(timeToLiveInput('pipeline').TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 

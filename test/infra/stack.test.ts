@@ -166,14 +166,14 @@ describe('table', () => {
     });
   });
 
-  it('has the three GSIs of table-schema.ts, byStage projecting keys only (only the local console reads it), the others ALL', () => {
+  it('has the four GSIs of table-schema.ts, byStage projecting keys only (only the local console reads it), the others ALL', () => {
     const [, table] = resourcesOf(s.json, 'AWS::DynamoDB::GlobalTable')[0] ?? [];
     const indexes = table?.Properties?.['GlobalSecondaryIndexes'] as {
       IndexName: string;
       KeySchema: { AttributeName: string; KeyType: string }[];
       Projection: { ProjectionType: string };
     }[];
-    expect(indexes.map((i) => i.IndexName).sort()).toEqual(['byReminderDue', 'byStage', 'byTeamFeedback']);
+    expect(indexes.map((i) => i.IndexName).sort()).toEqual(['byReminderDue', 'byStage', 'byTeamFeedback', 'byTime']);
     for (const index of TABLE_SCHEMA.globalSecondaryIndexes) {
       expect(indexes).toContainEqual({
         IndexName: index.indexName,
@@ -186,7 +186,7 @@ describe('table', () => {
     }
     expect(indexes.find((i) => i.IndexName === 'byStage')?.Projection).toEqual({ ProjectionType: 'KEYS_ONLY' });
     const attributes = table?.Properties?.['AttributeDefinitions'] as { AttributeName: string; AttributeType: string }[];
-    expect(attributes.map((a) => a.AttributeName).sort()).toEqual(['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'pk', 'sk']);
+    expect(attributes.map((a) => a.AttributeName).sort()).toEqual(['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'pk', 'sk']);
   });
 });
 
@@ -325,7 +325,7 @@ describe('least privilege', () => {
   });
 
   it('only the functions behind the keyed routes may read the API key secret', () => {
-    const keyed = ['capture-lead', 'delete-lead', 'funnel'] as const;
+    const keyed = ['capture-lead', 'delete-lead', 'funnel', 'goal'] as const;
     const reads = allPolicyActions().filter((a) => a.action.startsWith('secretsmanager:'));
     expect(reads.length).toBeGreaterThan(0);
     expect(new Set(reads.map((a) => a.action))).toEqual(new Set(['secretsmanager:GetSecretValue']));
@@ -431,22 +431,22 @@ describe('state machine', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes POST /leads, DELETE /leads/{id}, GET /funnel and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
+  it('routes POST /leads, DELETE /leads/{id}, GET /funnel, GET|PUT /goal and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 8);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
     const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
-    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'GET /feedback/{id}', 'GET /funnel', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads']);
+    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'GET /feedback/{id}', 'GET /funnel', 'GET /goal', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads', 'PUT /goal']);
     for (const [key, route] of byKey) expect(route['AuthorizationType'] ?? 'NONE', String(key)).toBe('NONE');
     expect(resourcesOf(s.json, 'AWS::Lambda::Function').filter(([id]) => /authoriz/i.test(id))).toEqual([]);
   });
 
   it('integrates the right functions', () => {
     const integrations = resourcesOf(s.json, 'AWS::ApiGatewayV2::Integration').map(([, r]) => JSON.stringify(r.Properties));
-    expect(integrations).toHaveLength(4);
-    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead'] as const) {
+    expect(integrations).toHaveLength(5);
+    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead', 'goal'] as const) {
       expect(integrations.some((i) => i.includes(`"${fnId[name]}"`)), name).toBe(true);
     }
   });

@@ -1,7 +1,7 @@
 /** The local digest timer and route (local/digest-timer.ts). */
 import { describe, expect, it } from 'vitest';
 import { parseSchedule } from '#lib/digest/schedule';
-import { digestRoute, nextLocalDigest, startDigestTimer, type SendDigestEvent } from '../../local/digest-timer';
+import { digestRoute, localPeriodSoFar, nextLocalDigest, startDigestTimer, type SendDigestEvent } from '../../local/digest-timer';
 
 const weekly = parseSchedule('cron(0 8 ? * MON *)', 'UTC');
 
@@ -48,19 +48,36 @@ describe('local digest timer', () => {
   });
 });
 
+describe('the period so far', () => {
+  it('runs from the local clock\'s last fire time, in real time, to now', () => {
+    const weekly = parseSchedule('rate(7 days)');
+    const origin = Date.parse('2026-11-23T08:00:00.000Z');
+    // At time scale 1: the rate's fire times are the minutes; the last fire before now is now minus a week, to the minute.
+    expect(localPeriodSoFar(weekly, origin, 1, origin + 90_000)).toEqual({ start: '2026-11-16T08:01:00.000Z', end: '2026-11-23T08:01:30.000Z' });
+    // Mondays at 08:00 scaled 3600 times: a week passes in 168 s; 200 s after the start, the last fire was 168 s after it.
+    const mondays = parseSchedule('cron(0 8 ? * MON *)');
+    const soFar = localPeriodSoFar(mondays, origin, 3600, origin + 200_000);
+    expect(soFar).toEqual({ start: new Date(origin + 168_000).toISOString(), end: new Date(origin + 200_000).toISOString() });
+  });
+});
+
 describe('POST /local/digest', () => {
   const seen: SendDigestEvent[] = [];
-  const route = digestRoute(async (e) => {
-    seen.push(e);
-    return { ok: true };
-  });
+  const SO_FAR = { start: '2026-11-23T08:00:00.000Z', end: '2026-11-25T10:30:00.000Z' };
+  const route = digestRoute(
+    async (e) => {
+      seen.push(e);
+      return { ok: true };
+    },
+    () => SO_FAR,
+  );
   const call = (method: string, query = '') => route({ method, path: '/local/digest', query: new URLSearchParams(query) });
 
-  it('passes an explicit period, a scheduled time, or nothing to send-digest', async () => {
+  it('passes an explicit period, a scheduled time, or (nothing given) the period so far to send-digest', async () => {
     expect((await call('POST', 'start=2026-11-16T08:00:00Z&end=2026-11-23T08:00:00Z'))?.status).toBe(200);
     await call('POST', 'scheduledTime=2026-11-23T08:00:00Z');
     await call('POST');
-    expect(seen).toEqual([{ period: { start: '2026-11-16T08:00:00Z', end: '2026-11-23T08:00:00Z' } }, { scheduledTime: '2026-11-23T08:00:00Z' }, {}]);
+    expect(seen).toEqual([{ period: { start: '2026-11-16T08:00:00Z', end: '2026-11-23T08:00:00Z' } }, { scheduledTime: '2026-11-23T08:00:00Z' }, { period: SO_FAR }]);
   });
 
   it('answers 405 to other methods, 400 naming the missing bound, and ignores other paths', async () => {

@@ -59,10 +59,13 @@ describe('countStageChange on a real table', () => {
       [`x#negotiating#h#${bucketOf(0)}`]: 1,
       'x#negotiating#r#price': 1,
       'x#negotiating#r#unspecified': 1,
+      // Lost and nurtured: the reasons per campaign too (Marketing's digest).
+      'cr#price#spring': 1,
+      'cr#unspecified#spring': 1,
     });
   });
 
-  it('into a stage that is not an outcome: no reason counted; expansions and revenue by campaign and owner', async () => {
+  it('into a stage that is not an outcome: no reason counted; expansions and revenue by campaign, owner and expansion; the time to answer of the owner the stage waited on', async () => {
     await countStageChange({ from: 'negotiating', to: 'onboarding', reason: 'won', at, timeInPreviousStageMs: 10, campaign: 'spring', owners: { 'field-sales': 'ae@example.com' }, expansion: true, revenue: { amount: 500, currency: 'EUR' } });
     expect(await get(funnelKey('onboarding'))).toEqual({
       ...funnelKey('onboarding'),
@@ -79,9 +82,14 @@ describe('countStageChange on a real table', () => {
       'deals#EUR#c#spring': 1,
       'rev#EUR#o#field-sales#ae@example.com': 500,
       'deals#EUR#o#field-sales#ae@example.com': 1,
+      'rev#EUR#x': 500,
+      'deals#EUR#x': 1,
       'x#negotiating#n': 1,
       'x#negotiating#ms': 10,
       [`x#negotiating#h#${bucketOf(10)}`]: 1,
+      // negotiating waits on Field Sales' deal decision: its owner answered in 10 ms.
+      'an#field-sales#ae@example.com': 1,
+      'am#field-sales#ae@example.com': 10,
     });
   });
 

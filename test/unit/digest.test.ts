@@ -137,9 +137,9 @@ describe('digest content', () => {
     expect(buildDigest(input({ received: many }))?.text).toContain('and 3 more comments');
   });
 
-  it('lists feedback without a reply from the last periods, oldest first, each with its reply link, capped with "and N more"', () => {
+  it('lists feedback with a comment and without a reply from the last periods, oldest first, each with its reply link, capped with "and N more"', () => {
     const unanswered = Array.from({ length: MAX_OPEN_ITEMS + 2 }, (_, i) =>
-      item({ campaign: 'c', answeredAt: new Date(Date.parse('2026-10-27T00:00:00.000Z') + i * 86_400_000).toISOString() }),
+      item({ campaign: 'c', comment: `Comment ${i}`, answeredAt: new Date(Date.parse('2026-10-27T00:00:00.000Z') + i * 86_400_000).toISOString() }),
     );
     const answered = item({ campaign: 'c', reply: { status: 'acknowledged', note: 'ok', repliedAt: IN } });
     const tooOld = item({ campaign: 'c', answeredAt: '2026-10-20T00:00:00.000Z' });
@@ -158,7 +158,7 @@ describe('digest content', () => {
     expect(c?.open[0]?.replyUrl).toMatch(/^https:\/\/pipeline\.example\.com\/reply\/lead-\d+$/);
 
     const email = buildDigest(input({ received: [...unanswered, answered], openSince: '2026-10-26T08:00:00.000Z', replyUrl: (i) => `https://pipeline.example.com/reply/${i.leadId}` }));
-    expect(email?.text).toContain('Open items: 12 received since 26 Oct without a reply');
+    expect(email?.text).toContain('Open items: 12 with a comment received since 26 Oct without a reply');
     expect(email?.text).toContain('And 2 more waiting for a reply');
     expect(email?.html).toContain(`href="https://pipeline.example.com/reply/${unanswered[unanswered.length - 1]?.leadId ?? ''}?status=acting-on-it"`);
     expect(email?.text.match(/Reply: Acknowledged: https:\/\/pipeline\.example\.com\/reply\/lead-\d+\?status=acknowledged/g)).toHaveLength(MAX_OPEN_ITEMS);
@@ -215,9 +215,10 @@ describe('digest email', () => {
       }),
     );
     expect(email?.text).toContain('From 16 Nov 2026, 09:00 to 23 Nov 2026, 09:00 (Europe/Paris).');
-    expect(email?.text).toContain('Fit of the lead (ideal customer profile): 3.5 / 5 from 2 ratings; down from 4.0');
-    // The previous period's item has no reply either: 3 open.
-    expect(email?.subject).toBe('Marketing feedback digest: 2 new, 3 waiting for a reply (16 Nov to 23 Nov)');
+    expect(email?.text).toContain('Fit of the lead (ideal customer profile): 3.5 / 5 from 2 ratings; ▼ falling from 4.0');
+    // None of them has a comment: counted, not listed (the previous period's item has no reply either: 3).
+    expect(email?.subject).toBe('Marketing digest: 2 new feedback, 0 waiting for a reply (16 Nov to 23 Nov)');
+    expect(email?.text).toContain('Without comments: 3 more answers without comments');
   });
 
   it('docs/emails.md shows the sample digest exactly as the renderer makes it', () => {
@@ -237,7 +238,7 @@ describe('digest periods', () => {
       expect(p.period).toEqual(PERIOD);
       expect(p.previousPeriod).toEqual(PREVIOUS);
       expect(p.openSince).toBe('2026-10-26T08:00:00.000Z');
-      expect(digestKey('marketing', p.period)).toBe('digest#marketing#2026-11-16T08:00:00.000Z');
+      expect(digestKey('marketing', p.period)).toBe('digest#marketing#2026-11-16T08:00:00.000Z#2026-11-23T08:00:00.000Z');
     }
   });
 

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KEYED } from './support/api-key';
@@ -31,6 +31,8 @@ for (const [k, v] of feedbackIncrements({ step: 'qualification-call', from: 'ins
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(new Date('2026-05-01T00:00:00.000Z'));
+  // No goal stored (PUT /goal) and none in the environment: `goal: null`.
+  ddbMock.on(GetCommand).resolves({});
 });
 afterEach(() => {
   ddbMock.reset();
@@ -96,5 +98,40 @@ describe('feedbackPairs', () => {
       'customer-success->marketing',
       'customer-success->field-sales',
     ]);
+  });
+
+  it('with ?from=&to= counts what happened in the period: the stage changes and feedback of [from, to), by month on the byTime and byTeamFeedback indexes', async () => {
+    const change = { from: 'captured' as const, to: 'qualifying' as const, reason: 'x', at: '2026-04-20T10:00:00.000Z', timeInPreviousStageMs: 2 * H, campaign: 'spring', owners: { 'inside-sales': 'sdr1' }, expansion: false };
+    ddbMock.on(QueryCommand, { IndexName: 'byTime' }).resolves({ Items: [] });
+    ddbMock
+      .on(QueryCommand, { IndexName: 'byTime', ExpressionAttributeValues: { ':pk': 'ACTIVITY#2026-04' } })
+      .resolves({ Items: [{ type: 'STAGE_EVENT', counted: change }, { type: 'OVERDUE', overdue: { team: 'inside-sales', owner: 'sdr1' } }] });
+    ddbMock.on(QueryCommand, { IndexName: 'byTeamFeedback' }).resolves({ Items: [] });
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED, query: { from: '2026-03-30', to: '2026-04-27T00:00:00Z' } }), lambdaContext());
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as FunnelReport & { goal: unknown };
+    expect(body.period).toEqual({ from: '2026-03-30T00:00:00.000Z', to: '2026-04-27T00:00:00.000Z' });
+    expect(body.headline).toMatchObject({ leads: 0, qualified: 1 });
+    expect(body.byOwner).toMatchObject([{ team: 'inside-sales', owner: 'sdr1', qualified: 1, overdue: 1 }]);
+    expect(body.goal).toBeNull();
+    const months = ddbMock.commandCalls(QueryCommand, { IndexName: 'byTime' }).map((c) => c.args[0].input.ExpressionAttributeValues?.[':pk']);
+    expect(months).toEqual(['ACTIVITY#2026-03', 'ACTIVITY#2026-04']);
+    expect(ddbMock.commandCalls(QueryCommand, { IndexName: 'byTeamFeedback' })).toHaveLength(4);
+    expect(ddbMock.commandCalls(ScanCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [{ from: '2026-04-01' }, 'to', 'is required with from'],
+    [{ to: '2026-04-01' }, 'from', 'is required with to'],
+    [{ from: '1 April', to: '2026-04-02' }, 'from', 'must be an ISO 8601 date'],
+    [{ from: '2026-02-30', to: '2026-04-02' }, 'from', 'is not a real date'],
+    [{ from: '2026-04-02', to: '2026-04-01' }, 'to', 'must be after from'],
+  ])('400 naming the field for a bad period %o', async (query, field, message) => {
+    const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED, query }), lambdaContext());
+    expect(res.statusCode).toBe(400);
+    const body = JSON.parse(res.body) as { field: string; message: string };
+    expect(body.field).toBe(field);
+    expect(body.message).toContain(message);
+    expect(ddbMock.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });

@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 describe('send-digest', () => {
-  it("covers the week before the schedule's fire time, reading each team's feedback by time range on the GSI", async () => {
+  it("covers the week before the schedule's fire time, reading each team's feedback and the funnel's activity by time range on the GSIs", async () => {
     const result = await handler({ scheduledTime: '2026-11-23T08:00:00Z' }, ctx);
     expect(result).toEqual({
       period: { start: '2026-11-16T08:00:00.000Z', end: '2026-11-23T08:00:00.000Z' },
@@ -62,7 +62,13 @@ describe('send-digest', () => {
       alreadySent: [],
       nothingNew: ['inside-sales', 'field-sales', 'customer-success'],
     });
-    const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    const all = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    // The funnel of the period, of the period before, and of the goal's period (none set here): the byTime index, by month.
+    expect(all.filter((q) => q.IndexName === 'byTime').map((q) => [q.ExpressionAttributeValues?.[':pk'], q.ExpressionAttributeValues?.[':from']])).toEqual([
+      ['ACTIVITY#2026-11', '2026-11-16T08:00:00.000Z'],
+      ['ACTIVITY#2026-11', '2026-11-09T08:00:00.000Z'],
+    ]);
+    const queries = all.filter((q) => q.IndexName !== 'byTime' && q.ExpressionAttributeValues?.[':from'] !== '2026-11-16T08:00:00.000Z' && q.ExpressionAttributeValues?.[':from'] !== '2026-11-09T08:00:00.000Z');
     expect(queries.length).toBeGreaterThanOrEqual(4);
     for (const q of queries) {
       expect(q.IndexName).toBe('byTeamFeedback');
@@ -74,18 +80,18 @@ describe('send-digest', () => {
 
     const [mail] = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
     expect(mail?.Destination).toEqual({ ToAddresses: ['mkt-lead@example.com'], CcAddresses: ['mkt1@example.com', 'mkt2@example.com'] });
-    expect(mail?.Message?.Subject?.Data).toBe('Marketing feedback digest: 1 new, 1 waiting for a reply (16 Nov to 23 Nov)');
+    expect(mail?.Message?.Subject?.Data).toBe('Marketing digest: 1 new feedback, 1 waiting for a reply (16 Nov to 23 Nov)');
     expect(mail?.Message?.Body?.Text?.Data).toContain('Ada (Engines)');
     // The open item's reply link was minted (a LINK item) and is in the email.
     const link = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {}).find((i) => String(i.pk).startsWith('LINK#'));
     expect(link).toMatchObject({ leadId: 'lead-1' });
     expect(mail?.Message?.Body?.Text?.Data).toMatch(/Reply: Acting on it: https:\/\/pipeline\.example\.com\/feedback\/\S+\?status=acting-on-it/);
-    // One email per team and period: the mailer's key is the team and the period start.
-    expect(ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toContain('MAIL#digest#marketing#2026-11-16T08:00:00.000Z');
+    // One email per team and period: the mailer's key is the team and the period.
+    expect(ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toContain('MAIL#digest#marketing#2026-11-16T08:00:00.000Z#2026-11-23T08:00:00.000Z');
   });
 
   it('does not build again a digest that went out (a retried or repeated run)', async () => {
-    ddbMock.on(GetCommand, { Key: { pk: 'MAIL#digest#marketing#2026-11-16T08:00:00.000Z', sk: 'MAIL' } }).resolves({ Item: { status: 'sent' } });
+    ddbMock.on(GetCommand, { Key: { pk: 'MAIL#digest#marketing#2026-11-16T08:00:00.000Z#2026-11-23T08:00:00.000Z', sk: 'MAIL' } }).resolves({ Item: { status: 'sent' } });
     const result = await handler({ scheduledTime: '2026-11-23T08:00:30Z' }, ctx);
     expect(result.alreadySent).toEqual(['marketing']);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);

@@ -37,6 +37,8 @@ export const ENV = {
   instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
   /** ISO 4217 code preselected in the deal-decision form's currency list (the defaultCurrency setting). */
   defaultCurrency: 'DEFAULT_CURRENCY',
+  /** JSON: the shared revenue goal's deployed default (the revenueGoal setting; PUT /goal stores a newer one in the table). */
+  revenueGoal: 'REVENUE_GOAL',
 } as const;
 
 /**

@@ -13,6 +13,7 @@
 import { ENV, INSTANT_FEEDBACK_EMAILS, defineSetting, readSetting, type EnvName, type SettingDeclaration } from './config';
 import { isCurrency } from '#lib/core/currency';
 import { isTimeZone, parseSchedule } from '#lib/digest/schedule';
+import { goalSchema } from '#lib/funnel/goal-setting';
 import { scoringWeightsOverrideSchema } from '#lib/leads/scoring';
 import { TEAMS_SETTING } from '#lib/teams/directory';
 import * as z from '#lib/core/zod';
@@ -132,6 +133,15 @@ export const SETTINGS = {
     z.string().check(z.refine((c) => isCurrency(c), 'must be an ISO 4217 currency code such as EUR or USD')),
     { default: 'EUR', env: ENV.defaultCurrency },
   ),
+  /**
+   * The revenue goal all four teams share (REVENUE_GOAL JSON): `{"amount":
+   * 250000, "currency": "EUR", "period": "quarter"}` (period: month, quarter
+   * or year, UTC calendar). Shown with its progress at the top of every
+   * digest, in GET /funnel and on the console's funnel page. `PUT /goal`
+   * changes it without a deploy (stored in the table, it wins over this).
+   * @default none (no goal shown until one is set)
+   */
+  revenueGoal: defineSetting(z.optional(goalSchema), { json: true, env: ENV.revenueGoal }),
   /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default none: the defaults of functions/lib/leads/scoring.ts */
   scoringWeights: defineSetting(z.optional(scoringWeightsOverrideSchema), { json: true, env: ENV.scoringWeights }),
   /** Address subscribed to the ops alarm topic. @default none (no subscription) */

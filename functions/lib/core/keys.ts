@@ -9,6 +9,7 @@ export const INDEX = {
   byStage: 'byStage',
   byTeamFeedback: 'byTeamFeedback',
   byReminderDue: 'byReminderDue',
+  byTime: 'byTime',
 } as const;
 
 /** Each GSI's key attribute names (what a Query's KeyConditionExpression names). */
@@ -16,6 +17,7 @@ export const INDEX_KEY = {
   byStage: { pk: 'gsi1pk', sk: 'gsi1sk' },
   byTeamFeedback: { pk: 'gsi2pk', sk: 'gsi2sk' },
   byReminderDue: { pk: 'gsi3pk', sk: 'gsi3sk' },
+  byTime: { pk: 'gsi4pk', sk: 'gsi4sk' },
 } as const satisfies Record<keyof typeof INDEX, { pk: string; sk: string }>;
 
 interface TableKey {
@@ -88,3 +90,39 @@ export const mailKey = (idempotencyKey: string): TableKey => ({ pk: `MAIL#${idem
 /** `FUNNEL` / `STAGE#<stage>`: counters `entered`, `exited`, `timeInStageMs`, `revenue`. */
 export const funnelKey = (stage: Stage): TableKey => ({ pk: 'FUNNEL', sk: `STAGE#${stage}` });
 export const FUNNEL_PK = 'FUNNEL';
+
+/** `FUNNEL` / `OVERDUE`: requests that went unanswered past their deadline, per owner (funnel/activity.ts). */
+export const funnelOverdueKey = (): TableKey => ({ pk: FUNNEL_PK, sk: 'OVERDUE' });
+
+/** `LEAD#<id>` / `OVERDUE#<request id>`: a request its owner let pass its deadline (escalated to the team lead). */
+export const overdueKey = (leadId: string, requestId: string): TableKey => ({ pk: leadPk(leadId), sk: `OVERDUE#${requestId}` });
+
+/**
+ * GSI byTime attributes (sparse) of what the funnel counts: bucket by UTC
+ * month of `at`; `id` makes the sort key unique (`<leadId>#<seq>`).
+ */
+export const activityIndex = (at: string, id: string) => ({
+  gsi4pk: activityBucket(at),
+  gsi4sk: `${at}#${id}`,
+});
+/** `ACTIVITY#YYYY-MM` for an ISO time. */
+export const activityBucket = (isoTime: string): string => `ACTIVITY#${isoTime.slice(0, 7)}`;
+
+/** The byTime buckets [from, to) spans, oldest first. */
+export function activityBuckets(from: string, to: string): string[] {
+  const out: string[] = [];
+  const end = to.slice(0, 7);
+  let [y, m] = from.slice(0, 7).split('-').map(Number) as [number, number];
+  for (let month = `${y}-${String(m).padStart(2, '0')}`; month <= end; month = `${y}-${String(m).padStart(2, '0')}`) {
+    out.push(`ACTIVITY#${month}`);
+    m += 1;
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
+  }
+  return out;
+}
+
+/** `SETTING#<name>` / `SETTING`: a setting changed through the API (the revenue goal), read over its deployed default. */
+export const settingKey = (name: string): TableKey => ({ pk: `SETTING#${name}`, sk: 'SETTING' });

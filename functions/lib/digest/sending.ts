@@ -1,17 +1,17 @@
 /**
  * send-digest's side effects: which period a run covers, the feedback it
- * reads (GSI byTeamFeedback by time range, no scans), and one idempotent
- * email per team and period.
+ * reads (GSI byTeamFeedback by time range, no scans), the funnel of the
+ * period and the one before with the shared goal's progress (the report
+ * `GET /funnel?from=&to=` answers), and one idempotent email per team and period.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, tableName } from '#lib/aws/clients';
-import { allItems } from '#lib/aws/paginate';
 import type { TeamDirectory } from '#lib/teams/directory';
 import { TEAMS, type Team } from '#lib/core/contracts';
 import { OPEN_ITEM_PERIODS, digestContent, renderDigest, type DigestFeedback, type DigestInput, type Period } from './content';
-import { asTransient } from '#lib/core/errors';
-import { INDEX, teamFeedbackGsiPk } from '#lib/core/keys';
 import { REPLY_LINK_SECONDS } from '#lib/feedback/links';
+import { feedbackReceived } from '#lib/funnel/activity';
+import { funnelWithGoal } from '#lib/funnel/goal';
+import type { RevenueGoal } from '#lib/funnel/goal-setting';
+import { loadFunnel } from '#lib/funnel/report';
 import { getLead } from '#lib/leads/profile';
 import { sendEmail, wasSent } from '#lib/mail/mailer';
 import type { RecurringSchedule } from './schedule';
@@ -51,44 +51,13 @@ export function digestPeriods(schedule: RecurringSchedule, at: { scheduledTime?:
   return { period: { start: iso(start), end: iso(end) }, previousPeriod: { start: iso(before), end: iso(start) }, openSince: iso(openSince) };
 }
 
-/**
- * Feedback received by `team` with answeredAt in [from, to), oldest first
- * (GSI byTeamFeedback, paginated); with `repliedIn`, only the items replied to
- * in that period (filtered by DynamoDB, so older feedback is not held).
- */
-async function feedbackReceived(team: Team, from: string, to: string, repliedIn?: Period): Promise<DigestFeedback[]> {
-  const items = await allItems(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
-    try {
-      return await ddb.send(
-        new QueryCommand({
-          TableName: tableName(),
-          IndexName: INDEX.byTeamFeedback,
-          // gsi2sk is `<answeredAt ISO>#<leadId>`: `from` itself sorts before `from#...`, `to#...` after `to`.
-          KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': teamFeedbackGsiPk(team),
-            ':from': from,
-            ':to': to,
-            ...(repliedIn === undefined ? {} : { ':repliedFrom': repliedIn.start, ':repliedTo': repliedIn.end }),
-          },
-          ...(repliedIn === undefined
-            ? {}
-            : { FilterExpression: '#reply.repliedAt >= :repliedFrom AND #reply.repliedAt < :repliedTo', ExpressionAttributeNames: { '#reply': 'reply' } }),
-          ExclusiveStartKey,
-        }),
-      );
-    } catch (error) {
-      throw asTransient(error, 'digest query');
-    }
-  });
-  return items as DigestFeedback[];
-}
-
 interface DigestDeps {
   teams: TeamDirectory;
   timezone: string;
   /** Mints the reply link of a received feedback item (functions/lib/feedback/replies.ts replyLinkUrl). @default no links */
   replyLink?: (item: DigestFeedback) => Promise<string>;
+  /** The revenueGoal setting (a goal stored by PUT /goal wins over it). @default none */
+  goal?: RevenueGoal;
 }
 
 export interface DigestRunResult {
@@ -101,8 +70,8 @@ export interface DigestRunResult {
   nothingNew: Team[];
 }
 
-/** The idempotency key of a team's digest: one email per team and period. */
-export const digestKey = (team: Team, period: Period): string => `digest#${team}#${period.start}`;
+/** The idempotency key of a team's digest: one email per team and period (a "so far" digest ends earlier: another period). */
+export const digestKey = (team: Team, period: Period): string => `digest#${team}#${period.start}#${period.end}`;
 
 /** Builds and sends every team's digest for the periods. Idempotent per team and period. */
 export async function sendDigests(periods: DigestPeriods, deps: DigestDeps): Promise<DigestRunResult> {
@@ -114,10 +83,13 @@ export async function sendDigests(periods: DigestPeriods, deps: DigestDeps): Pro
   const received = new Map<Team, DigestFeedback[]>();
   const olderReplied: DigestFeedback[] = [];
   for (const team of TEAMS) {
-    received.set(team, await feedbackReceived(team, from, period.end));
-    if (repliesSince < from) olderReplied.push(...(await feedbackReceived(team, repliesSince, from, period)));
+    received.set(team, await feedbackReceived(team, { from, to: period.end }));
+    if (repliesSince < from) olderReplied.push(...(await feedbackReceived(team, { from: repliesSince, to: from }, { from: period.start, to: period.end })));
   }
   const all = [...[...received.values()].flat(), ...olderReplied];
+  // The funnel of the period, as GET /funnel?from=&to= answers it, and of the period before (falling conversions).
+  const funnel = await funnelWithGoal({ now: new Date(period.end), period: { from: period.start, to: period.end }, goal: deps.goal });
+  const previousFunnel = await loadFunnel({ now: new Date(previousPeriod.end), period: { from: previousPeriod.start, to: previousPeriod.end } });
 
   // Leads are named in comments, open items and replies: one read per lead shown.
   const labels = new Map<string, string | undefined>();
@@ -138,6 +110,8 @@ export async function sendDigests(periods: DigestPeriods, deps: DigestDeps): Pro
       given: all.filter((i) => i.from === team),
       leadLabel: (id) => labels.get(id),
       replyUrl: (item) => links.get(item),
+      funnel,
+      previousFunnel,
     };
     // A first pass says whether there is news, which leads are named and which items need a reply link.
     const named = new Set<string>();

@@ -18,6 +18,7 @@ import { codedAnswer } from './answers';
 import { type FeedbackStepDefinition, type FormBody, FEEDBACK_STEP_DEFINITIONS, parseFeedbackForm, stepDefinition } from './steps';
 import { RESCUE_OFFERS, executionUrl, reassignOptions, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam } from './rescue';
 import { changeStage, getLead, requireLead } from '#lib/leads/profile';
+import { recordOverdue } from '#lib/funnel/activity';
 import type { LeadProfile } from '#lib/leads/records';
 import {
   type FeedbackRequest,
@@ -166,6 +167,8 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   if (created === undefined) return notRequested(event);
   const { id, request } = created;
   const owner = def.askedTeam === 'ops' ? undefined : current.owners?.[def.askedTeam];
+  // Escalated: the owner's answer was due now; the funnel counts it against them (their digest's overdue requests).
+  if (event.escalated && owner) await recordOverdue({ leadId: event.leadId, step: event.step, team: askedTeam, owner, at: now.toISOString(), requestId: requestKey });
   const email = feedbackRequestEmail({
     lead: current,
     step: event.step,

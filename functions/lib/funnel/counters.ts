@@ -15,8 +15,15 @@
  *   x#<from>#ms                  the sum of their time in <from>
  *   x#<from>#h#<bucket>          histogram of that time (median: medianOfHistogram)
  *   x#<from>#r#<reason>          reason codes, when <to> is an outcome stage (funnel/reasons.ts)
+ *   cr#<reason>#<campaign>       reason codes per campaign, on STAGE#lost and STAGE#nurture
+ *   rev#<CUR>#x, deals#<CUR>#x   revenue won from expansion opportunities (Customer Success' work)
+ *   an#<team>#<owner>, am#...    answers and their time (ms) by the owner of the team a left stage
+ *                                waits on (ANSWERING_TEAM: time to answer)
  * So "left <from>" is the sum of x#<from>#n over all stage items, and the
  * leads now in a stage are entered - left.
+ *
+ * `FUNNEL` / `OVERDUE`: `o#<team>#<owner>`, requests that owner let pass their
+ * deadline (escalated to the team lead), one UpdateItem per escalation.
  *
  * `FUNNEL` / `PAIR#<step>#<from>#<to>`: hand-off ratings per team pair,
  * one UpdateItem per stored feedback item:
@@ -29,12 +36,27 @@ import { ddb, tableName } from '#lib/aws/clients';
 import type { FeedbackStep, Stage, Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { FUNNEL_DIMENSION, FUNNEL_METRIC, teamPairDimension } from './metrics';
-import { FUNNEL_PK, funnelKey } from '#lib/core/keys';
+import { FUNNEL_PK, funnelKey, funnelOverdueKey } from '#lib/core/keys';
 import { MetricUnit, metrics } from '#lib/aws/observability';
 import { OUTCOME_STAGES, reasonDimension } from './reasons';
 
 /** Campaign name used for leads without one. */
-const NO_CAMPAIGN = '(none)';
+export const NO_CAMPAIGN = '(none)';
+
+/** The outcomes whose reasons are counted per campaign (Marketing's digest: lost and nurtured, with their top reasons). */
+export const CAMPAIGN_REASON_STAGES: readonly Stage[] = ['lost', 'nurture'];
+
+/**
+ * The team whose answer a stage waits for: the time a lead spends in it,
+ * counted per owner of that team, is their time to answer (the qualification
+ * call, the meeting outcome, the deal decision, the onboarding review).
+ */
+export const ANSWERING_TEAM: Partial<Record<Stage, Team>> = {
+  qualifying: 'inside-sales',
+  meeting: 'field-sales',
+  negotiating: 'field-sales',
+  onboarding: 'customer-success',
+};
 
 // ---- time-in-stage histogram ------------------------------------------------
 /**
@@ -109,7 +131,14 @@ const ATTR = {
   exitMs: (from: Stage) => `x#${from}#ms`,
   exitBucket: (from: Stage, bucket: number) => `x#${from}#h#${bucket}`,
   exitReason: (from: Stage, reason: string) => `x#${from}#r#${reason}`,
+  campaignReason: (reason: string, campaign: string) => `cr#${reason}#${campaign}`,
+  answers: (team: Team, owner: string) => `an#${team}#${owner}`,
+  answerMs: (team: Team, owner: string) => `am#${team}#${owner}`,
+  overdue: (team: Team, owner: string) => `o#${team}#${owner}`,
 } as const;
+
+/** The revenue segment of expansion opportunities (rev#<CUR>#x). */
+export const EXPANSION_SEGMENT = '#x';
 
 export const PAIR_SK_PREFIX = 'PAIR#';
 export const pairKey = (step: FeedbackStep, from: Team, to: Team) => ({ pk: FUNNEL_PK, sk: `${PAIR_SK_PREFIX}${step}#${from}#${to}` });
@@ -166,7 +195,7 @@ export function stageChangeIncrements(change: CountedStageChange): Map<string, n
   }
   if (change.revenue) {
     const { amount, currency } = change.revenue;
-    const segments = ['', `#c#${campaign}`, ...owners.map(([team, owner]) => `#o#${team}#${owner}`)];
+    const segments = ['', `#c#${campaign}`, ...owners.map(([team, owner]) => `#o#${team}#${owner}`), ...(change.expansion ? [EXPANSION_SEGMENT] : [])];
     for (const s of segments) {
       bump(m, ATTR.revenue(currency, s), amount);
       bump(m, ATTR.deals(currency, s), 1);
@@ -178,7 +207,14 @@ export function stageChangeIncrements(change: CountedStageChange): Map<string, n
     bump(m, ATTR.exitMs(change.from), ms);
     bump(m, ATTR.exitBucket(change.from, bucketOf(ms)), 1);
     if (OUTCOME_STAGES.includes(change.to)) bump(m, ATTR.exitReason(change.from, change.reason || 'unspecified'), 1);
+    const team = ANSWERING_TEAM[change.from];
+    const answeredBy = team === undefined ? undefined : owners.find(([t]) => t === team)?.[1];
+    if (team !== undefined && answeredBy !== undefined) {
+      bump(m, ATTR.answers(team, answeredBy), 1);
+      bump(m, ATTR.answerMs(team, answeredBy), ms);
+    }
   }
+  if (CAMPAIGN_REASON_STAGES.includes(change.to)) bump(m, ATTR.campaignReason(change.reason || 'unspecified', campaign), 1);
   return m;
 }
 
@@ -205,6 +241,27 @@ export async function countStageChange(change: CountedStageChange): Promise<void
     const why = metrics.singleMetric();
     why.addDimensions({ [FUNNEL_DIMENSION.stage]: change.to, [FUNNEL_DIMENSION.reason]: reasonDimension(change.reason) });
     why.addMetric(FUNNEL_METRIC.outcomeReason, MetricUnit.Count, 1);
+  }
+}
+
+// ---- overdue requests ------------------------------------------------------------
+/** A request its owner let pass its deadline (escalated to the team lead). */
+export interface CountedOverdue {
+  team: Team;
+  owner: string;
+}
+
+/** The ADDs one overdue request makes to `FUNNEL` / `OVERDUE` (pure). */
+export function overdueIncrements(item: CountedOverdue): Map<string, number> {
+  return new Map([[ATTR.overdue(item.team, item.owner), 1]]);
+}
+
+/** Counts an overdue request for its owner (one UpdateItem). Call it once per new overdue record. */
+export async function countOverdue(item: CountedOverdue): Promise<void> {
+  try {
+    await ddb.send(new UpdateCommand({ TableName: tableName(), Key: funnelOverdueKey(), ...addExpression(overdueIncrements(item)) }));
+  } catch (error) {
+    throw asTransient(error, 'overdueCounters');
   }
 }
 

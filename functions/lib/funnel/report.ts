@@ -17,10 +17,11 @@ import { ddb, tableName } from '#lib/aws/clients';
 import { allItems } from '#lib/aws/paginate';
 import { STAGES, TEAMS, type FeedbackStep, type ReviewStep, type Stage, type Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
-import { PAIR_SK_PREFIX, isoWeek, medianOfHistogram } from './counters';
+import { EXPANSION_SEGMENT, PAIR_SK_PREFIX, isoWeek, medianOfHistogram } from './counters';
 import { HEADLINE_ORDER, HEADLINE_STAGES, MAIN_PATH, PAIR_CONVERSION, feedbackPairs, type HeadlineStep } from './metrics';
-import { FUNNEL_PK } from '#lib/core/keys';
+import { FUNNEL_PK, funnelOverdueKey } from '#lib/core/keys';
 import { NURTURE_WORTHY_REASONS, isNurtureWorthy } from './reasons';
+import { type TimeRange, readPeriodItems } from './activity';
 
 export { feedbackPairs, type HeadlineStep } from './metrics';
 
@@ -44,6 +45,13 @@ interface SegmentCounts {
   /** Expansion opportunities opened (entries into 'captured' of expansion leads). */
   expanded: number;
   revenue: Map<string, Money>;
+  /** Campaigns: `<outcome>|<reason>` -> leads lost or nurtured for it (CAMPAIGN_REASON_STAGES). */
+  reasons: Map<string, number>;
+  /** Owners: answers given (stages left that waited on them) and their time in ms. */
+  answers: number;
+  answerMs: number;
+  /** Owners: requests they let pass their deadline. */
+  overdue: number;
 }
 
 interface StageCounts {
@@ -74,6 +82,8 @@ interface FunnelCounts {
   campaigns: Map<string, SegmentCounts>;
   /** Key `<team>#<owner>`. */
   owners: Map<string, SegmentCounts>;
+  /** Revenue won from expansion opportunities. */
+  expansionRevenue: Map<string, Money>;
   pairs: PairCounts[];
 }
 
@@ -93,7 +103,7 @@ function isTeam(s: string): s is Team {
   return (TEAMS as readonly string[]).includes(s);
 }
 
-const emptySegment = (): SegmentCounts => ({ entered: {}, expanded: 0, revenue: new Map() });
+const emptySegment = (): SegmentCounts => ({ entered: {}, expanded: 0, revenue: new Map(), reasons: new Map(), answers: 0, answerMs: 0, overdue: 0 });
 const emptyStage = (): StageCounts => ({ entered: 0, exited: 0, timeInStageMs: 0, histogram: new Map(), reasons: new Map(), weeks: new Map() });
 
 /** The owners' segment of an attribute's `<team>#<owner>` part; undefined for an unknown team. */
@@ -110,7 +120,7 @@ function segment(m: Map<string, SegmentCounts>, key: string): SegmentCounts {
   return s;
 }
 
-function money(s: SegmentCounts, currency: string): Money {
+function money(s: Pick<SegmentCounts, 'revenue'>, currency: string): Money {
   let r = s.revenue.get(currency);
   if (r === undefined) {
     r = { amount: 0, deals: 0 };
@@ -180,6 +190,13 @@ function addStageItem(counts: FunnelCounts, to: Stage, item: Record<string, unkn
       s.entered[to] = (s.entered[to] ?? 0) + v;
     } else if (name.startsWith('cx#')) {
       if (to === 'captured') segment(counts.campaigns, name.slice(3)).expanded += v;
+    } else if (name.startsWith('cr#')) {
+      // cr#<reason>#<campaign>: reason codes hold no '#'.
+      const [reason = '', ...campaign] = name.slice(3).split('#');
+      add(segment(counts.campaigns, campaign.join('#')).reasons, `${to}|${reason}`, v);
+    } else if (name.startsWith('an#') || name.startsWith('am#')) {
+      const s = ownerSegment(counts, name.slice(3));
+      if (s !== undefined) s[name.startsWith('an#') ? 'answers' : 'answerMs'] += v;
     } else if (name.startsWith('ox#')) {
       const s = ownerSegment(counts, name.slice(3));
       if (s !== undefined && to === 'captured') s.expanded += v;
@@ -195,6 +212,7 @@ function addStageItem(counts: FunnelCounts, to: Stage, item: Record<string, unkn
       const seg = rest.slice(3);
       const field = isRevenue ? 'amount' : 'deals';
       if (seg === '') money(counts.all, currency)[field] += v;
+      else if (seg === EXPANSION_SEGMENT) money({ revenue: counts.expansionRevenue }, currency)[field] += v;
       else if (seg.startsWith('#c#')) money(segment(counts.campaigns, seg.slice(3)), currency)[field] += v;
       else if (seg.startsWith('#o#')) {
         const s = ownerSegment(counts, seg.slice(3));
@@ -214,12 +232,17 @@ function addStageItem(counts: FunnelCounts, to: Stage, item: Record<string, unkn
 
 /** Pure: the counts from the items of the `FUNNEL` partition. */
 export function parseFunnelItems(items: readonly Record<string, unknown>[]): FunnelCounts {
-  const counts: FunnelCounts = { stages: new Map(), all: emptySegment(), campaigns: new Map(), owners: new Map(), pairs: [] };
+  const counts: FunnelCounts = { stages: new Map(), all: emptySegment(), campaigns: new Map(), owners: new Map(), expansionRevenue: new Map(), pairs: [] };
   for (const item of items) {
     const sk = typeof item['sk'] === 'string' ? item['sk'] : '';
     if (sk.startsWith('STAGE#')) {
       const to = sk.slice('STAGE#'.length);
       if (isStage(to)) addStageItem(counts, to, item);
+    } else if (sk === funnelOverdueKey().sk) {
+      for (const [name, value] of Object.entries(item)) {
+        const s = name.startsWith('o#') ? ownerSegment(counts, name.slice(2)) : undefined;
+        if (s !== undefined) s.overdue += num(value);
+      }
     } else if (sk.startsWith(PAIR_SK_PREFIX)) {
       const pair = parsePair(sk, item);
       if (pair !== undefined) counts.pairs.push(pair);
@@ -278,13 +301,30 @@ export type HeadlineFigures = Record<HeadlineStep, number> & {
   conversion: Record<Exclude<HeadlineStep, 'leads'> | 'expanded', number | null>;
 };
 
+/** A reason code and how many leads left for it. */
+export interface ReasonCount {
+  reason: string;
+  count: number;
+}
+
 export interface CampaignFigures extends HeadlineFigures {
   campaign: string;
+  /** Deals lost and leads returned to nurture, each with its top reasons (most frequent first, at most 3). */
+  lost: number;
+  lostReasons: ReasonCount[];
+  nurtured: number;
+  nurtureReasons: ReasonCount[];
 }
 
 export interface OwnerFigures extends HeadlineFigures {
   team: Team;
   owner: string;
+  /** Leads that left a stage waiting on this owner's answer (funnel/counters.ts ANSWERING_TEAM). */
+  answered: number;
+  /** Their mean time in that stage: the owner's time to answer (hours, 2 decimals), null before any. */
+  avgHoursToAnswer: number | null;
+  /** Requests the owner let pass their deadline (escalated to the team lead). */
+  overdue: number;
 }
 
 interface RatingFigures {
@@ -314,11 +354,15 @@ export interface FeedbackPair extends RatingFigures {
 
 export interface FunnelReport {
   generatedAt: string;
+  /** The period counted, [from, to); null: all time. */
+  period: TimeRange | null;
   headline: HeadlineFigures;
   stages: StageFigures[];
   /** captured -> onboarding (won), captured -> customer; null when nothing was captured. */
   overall: { leadToWon: number | null; leadToCustomer: number | null };
   revenue: RevenueFigures[];
+  /** Revenue won from expansion opportunities (also in `revenue`). */
+  expansionRevenue: RevenueFigures[];
   byCampaign: CampaignFigures[];
   byOwner: OwnerFigures[];
   /** The reasons that send a lead back to Marketing's nurture. */
@@ -326,7 +370,7 @@ export interface FunnelReport {
   feedback: { since: string | null; pairs: FeedbackPair[] };
 }
 
-function revenueFigures(s: SegmentCounts): RevenueFigures[] {
+function revenueFigures(s: Pick<SegmentCounts, 'revenue'>): RevenueFigures[] {
   return [...s.revenue.entries()]
     .filter(([, r]) => r.deals > 0 || r.amount !== 0)
     .map(([currency, r]) => ({ currency, amount: round2(r.amount), deals: r.deals, averageDeal: r.deals > 0 ? round2(r.amount / r.deals) : 0 }))
@@ -340,6 +384,17 @@ function headlineOf(s: SegmentCounts): HeadlineFigures {
   const conversion = Object.fromEntries(HEADLINE_ORDER.slice(1).map((step, i) => [step, ratio(n(step), n(HEADLINE_ORDER[i] as HeadlineStep))])) as HeadlineFigures['conversion'];
   conversion.expanded = ratio(s.expanded, n('onboarded'));
   return { ...figures, expanded: s.expanded, revenue: revenueFigures(s), conversion };
+}
+
+/** A campaign's lost deals and nurtured leads with their top three reasons each. */
+function campaignOutcomes(s: SegmentCounts): Pick<CampaignFigures, 'lost' | 'lostReasons' | 'nurtured' | 'nurtureReasons'> {
+  const top = (outcome: Stage): ReasonCount[] =>
+    [...s.reasons.entries()]
+      .filter(([key]) => key.startsWith(`${outcome}|`))
+      .map(([key, count]) => ({ reason: key.slice(outcome.length + 1), count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
+      .slice(0, 3);
+  return { lost: s.entered.lost ?? 0, lostReasons: top('lost'), nurtured: s.entered.nurture ?? 0, nurtureReasons: top('nurture') };
 }
 
 function ratingFigures(count: number, sums: Map<string, { sum: number; n: number }>, total?: { sum: number; n: number }): RatingFigures {
@@ -387,7 +442,7 @@ function pairFigures(p: PairCounts, counts: FunnelCounts, sinceWeek: string | nu
 }
 
 /** Pure: the report from the counts. `feedbackSince`: only ratings of the ISO weeks from this time's week on. */
-export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedbackSince?: string | null }): FunnelReport {
+export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedbackSince?: string | null; period?: TimeRange | null }): FunnelReport {
   const since = options.feedbackSince ?? null;
   const sc = (s: Stage): StageCounts => counts.stages.get(s) ?? emptyStage();
   const entered = (s: Stage) => sc(s).entered;
@@ -420,10 +475,11 @@ export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedback
     return figures;
   });
   const sinceWeek = since === null ? null : isoWeek(since);
-  const byName = <T>(m: Map<string, SegmentCounts>, f: (key: string, h: HeadlineFigures) => T): T[] =>
-    [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([key, s]) => f(key, headlineOf(s)));
+  const byName = <T>(m: Map<string, SegmentCounts>, f: (key: string, h: HeadlineFigures, s: SegmentCounts) => T): T[] =>
+    [...m.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([key, s]) => f(key, headlineOf(s), s));
   return {
     generatedAt: options.now.toISOString(),
+    period: options.period ?? null,
     headline: headlineOf(counts.all),
     stages,
     overall: {
@@ -431,8 +487,16 @@ export function buildFunnel(counts: FunnelCounts, options: { now: Date; feedback
       leadToCustomer: ratio(entered('customer'), entered('captured')),
     },
     revenue: revenueFigures(counts.all),
-    byCampaign: byName(counts.campaigns, (campaign, h) => ({ campaign, ...h })),
-    byOwner: byName(counts.owners, (key, h) => ({ team: key.slice(0, key.indexOf('#')) as Team, owner: key.slice(key.indexOf('#') + 1), ...h })),
+    expansionRevenue: revenueFigures({ revenue: counts.expansionRevenue }),
+    byCampaign: byName(counts.campaigns, (campaign, h, s) => ({ campaign, ...h, ...campaignOutcomes(s) })),
+    byOwner: byName(counts.owners, (key, h, s) => ({
+      team: key.slice(0, key.indexOf('#')) as Team,
+      owner: key.slice(key.indexOf('#') + 1),
+      ...h,
+      answered: s.answers,
+      avgHoursToAnswer: s.answers > 0 ? round2(s.answerMs / s.answers / 3_600_000) : null,
+      overdue: s.overdue,
+    })),
     nurtureWorthyReasons: NURTURE_WORTHY_REASONS,
     feedback: {
       since,
@@ -452,7 +516,12 @@ async function readFunnelItems(): Promise<Record<string, unknown>[]> {
   });
 }
 
-/** The whole report. `feedbackSince`: only count feedback of the ISO weeks from this time's week on. */
-export async function loadFunnel(options: { feedbackSince?: string | null; now?: Date } = {}): Promise<FunnelReport> {
-  return buildFunnel(parseFunnelItems(await readFunnelItems()), { now: options.now ?? new Date(), feedbackSince: options.feedbackSince ?? null });
+/**
+ * The whole report: all time from the counters, or with `period` what
+ * happened in [from, to) (funnel/activity.ts). `feedbackSince`: only count
+ * feedback of the ISO weeks from this time's week on.
+ */
+export async function loadFunnel(options: { feedbackSince?: string | null; now?: Date; period?: TimeRange } = {}): Promise<FunnelReport> {
+  const items = options.period === undefined ? await readFunnelItems() : await readPeriodItems(options.period);
+  return buildFunnel(parseFunnelItems(items), { now: options.now ?? new Date(), feedbackSince: options.feedbackSince ?? null, period: options.period ?? null });
 }

@@ -10,8 +10,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import type { Stage } from '#lib/core/contracts';
 import { NotFound, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
-import { countStageChange } from '#lib/funnel/counters';
-import { eventKey, leadKey, stageIndex } from '#lib/core/keys';
+import { type CountedStageChange, countStageChange } from '#lib/funnel/counters';
+import { activityIndex, eventKey, leadKey, stageIndex } from '#lib/core/keys';
 import type { LeadInput, LeadProfile, StageEvent } from './records';
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
@@ -261,19 +261,7 @@ async function recordEvent(
   lead: Pick<LeadProfile, 'campaign' | 'owners' | 'expansionOf'>,
   revenue?: ChangeStageOptions['revenue'],
 ): Promise<boolean> {
-  try {
-    await ddb.send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...eventKey(event.leadId, event.at, seq), type: 'STAGE_EVENT', ...event },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false; // already recorded (retry)
-    throw asTransient(error, 'recordEvent');
-  }
-  await countStageChange({
+  const counted: CountedStageChange = {
     from: event.from,
     to: event.to,
     reason: event.reason,
@@ -283,6 +271,20 @@ async function recordEvent(
     owners: lead.owners,
     expansion: lead.expansionOf !== undefined && lead.expansionOf !== '',
     revenue,
-  });
+  };
+  try {
+    await ddb.send(
+      new PutCommand({
+        TableName: tableName(),
+        // `counted`, indexed by time (byTime): the funnel of a period counts it as the counters below did (funnel/activity.ts).
+        Item: { ...eventKey(event.leadId, event.at, seq), type: 'STAGE_EVENT', ...event, counted, ...activityIndex(event.at, `${event.leadId}#${seq}`) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false; // already recorded (retry)
+    throw asTransient(error, 'recordEvent');
+  }
+  await countStageChange(counted);
   return true;
 }

@@ -12,6 +12,8 @@ export interface SummaryRow {
   value: string | number | undefined | null;
   /** A mailto: or tel: link for the value (safeHref keeps only those). */
   href?: string;
+  /** Needs a look: the value is shown bold and dark red (the value itself says why in words: colour is never the only sign). */
+  alert?: boolean;
 }
 
 /** `mailto:<address>` for an email address. */
@@ -42,6 +44,8 @@ export interface EmailSection {
   rows: SummaryRow[];
   /** Buttons shown under this section's rows (e.g. one reminder's links in a list of several). */
   buttons?: EmailButton[];
+  /** Each label above its value, full width (long labels never squeeze the values on a phone). @default side by side */
+  stacked?: boolean;
 }
 
 interface EmailContent {
@@ -116,7 +120,8 @@ function hrefOf(href: string | undefined): { href?: string } {
 export function valueHtml(row: SummaryRow): string {
   const text = escapeHtml(truncate(row.value, MAX_VALUE_CHARS));
   const href = safeHref(row.href);
-  return href ? `<a href="${escapeHtml(href)}">${text}</a>` : text;
+  if (href) return `<a href="${escapeHtml(href)}">${text}</a>`;
+  return row.alert === true ? `<strong style="color:#a4262c">${text}</strong>` : text;
 }
 
 function present(rows: SummaryRow[] | undefined): SummaryRow[] {
@@ -159,6 +164,17 @@ function rowsHtml(rows: SummaryRow[]): string {
     .join('');
 }
 
+/** Rows as blocks, each label above its value. */
+function stackedRowsHtml(rows: SummaryRow[]): string {
+  return rows
+    .map(
+      (r) =>
+        `<div style="margin:0 0 10px"><div style="color:#4a4a4a;font-weight:600">${escapeHtml(r.label)}</div>` +
+        `<div dir="auto" style="white-space:pre-wrap;word-break:break-word">${valueHtml(r)}</div></div>`,
+    )
+    .join('');
+}
+
 function rowsText(rows: SummaryRow[]): string {
   return rows.map((r) => `  ${r.label}: ${stripCrLf(truncate(r.value, MAX_VALUE_CHARS))}`).join('\n');
 }
@@ -171,7 +187,9 @@ function rowsText(rows: SummaryRow[]): string {
 export function renderEmail(content: EmailContent): RenderedEmail {
   const subject = truncate(stripCrLf(content.subject), 200);
   const summary = present(content.summary);
-  const sections = (content.sections ?? []).map((s) => ({ title: s.title, rows: present(s.rows), buttons: safeButtons(s.buttons) })).filter((s) => s.rows.length > 0 || s.buttons.length > 0);
+  const sections = (content.sections ?? [])
+    .map((s) => ({ title: s.title, rows: present(s.rows), buttons: safeButtons(s.buttons), stacked: s.stacked === true }))
+    .filter((s) => s.rows.length > 0 || s.buttons.length > 0);
   const buttons = safeButtons(content.buttons);
 
   const html = [
@@ -187,7 +205,7 @@ export function renderEmail(content: EmailContent): RenderedEmail {
     ...sections.map(
       (s) =>
         `<h2 style="font-size:16px;margin:20px 0 8px">${escapeHtml(s.title)}</h2>` +
-        (s.rows.length > 0 ? `<table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(s.rows)}</table>` : '') +
+        (s.rows.length === 0 ? '' : s.stacked ? stackedRowsHtml(s.rows) : `<table role="presentation" cellpadding="0" cellspacing="0">${rowsHtml(s.rows)}</table>`) +
         buttonsHtml(s.buttons, '12px 0 0'),
     ),
     content.footer ? `<p style="margin:24px 0 0;font-size:13px;color:#595959">${escapeHtml(content.footer)}</p>` : '',

@@ -8,6 +8,52 @@
 import { pathToFileURL } from 'node:url';
 import type { FeedbackAnswer } from '#lib/core/contracts';
 import { buildDigest, type DigestFeedback, type DigestInput } from '#lib/digest/content';
+import { periodFunnelItems } from '#lib/funnel/activity';
+import type { CountedStageChange } from '#lib/funnel/counters';
+import { progressOf } from '#lib/funnel/goal';
+import { type FunnelReport, buildFunnel, parseFunnelItems } from '#lib/funnel/report';
+
+const H = 3_600_000;
+/** A stage change as leads/profile.ts keeps it (its EVENT item's `counted`). */
+const change = (leadId: string, from: CountedStageChange['from'], to: CountedStageChange['to'], at: string, hours: number, owners: CountedStageChange['owners'], more: Partial<CountedStageChange> = {}) => ({
+  type: 'STAGE_EVENT',
+  leadId,
+  counted: { from, to, reason: more.reason ?? `awaiting-${to}`, at, timeInPreviousStageMs: hours * H, campaign: 'q4-webinar', owners, expansion: false, ...more } satisfies CountedStageChange,
+});
+const SDR1 = { 'inside-sales': 'sdr1@example.com' };
+const SDR2 = { 'inside-sales': 'sdr2@example.com' };
+
+/** The funnel of a period from its stage changes and overdue requests, by the code GET /funnel?from=&to= runs. */
+const funnelOf = (activity: Record<string, unknown>[], period: { from: string; to: string }): FunnelReport =>
+  buildFunnel(parseFunnelItems(periodFunnelItems(activity, [])), { now: new Date(period.to), period });
+
+const PERIOD = { from: '2026-11-16T08:00:00.000Z', to: '2026-11-23T08:00:00.000Z' };
+const FUNNEL = funnelOf(
+  [
+    change('lead-ada', 'captured', 'qualifying', '2026-11-16T09:00:00.000Z', 0.1, SDR1),
+    change('lead-ada', 'qualifying', 'meeting', '2026-11-16T11:30:00.000Z', 2.5, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+    change('lead-grace', 'captured', 'qualifying', '2026-11-17T09:00:00.000Z', 0.1, SDR1),
+    change('lead-grace', 'qualifying', 'meeting', '2026-11-17T15:00:00.000Z', 6, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+    change('lead-linus', 'captured', 'qualifying', '2026-11-18T09:00:00.000Z', 0.1, SDR1),
+    change('lead-linus', 'qualifying', 'nurture', '2026-11-19T09:00:00.000Z', 24, SDR1, { reason: 'bad-timing' }),
+    change('lead-alan', 'captured', 'qualifying', '2026-11-16T10:00:00.000Z', 0.1, SDR2),
+    change('lead-alan', 'qualifying', 'meeting', '2026-11-16T11:00:00.000Z', 1, { ...SDR2, 'field-sales': 'ae1@example.com' }),
+    change('lead-alan', 'negotiating', 'onboarding', '2026-11-20T11:00:00.000Z', 72, { ...SDR2, 'field-sales': 'ae1@example.com' }, { reason: 'won', revenue: { amount: 48_000, currency: 'EUR' } }),
+    change('lead-ken', 'captured', 'qualifying', '2026-11-21T10:00:00.000Z', 0.1, SDR2),
+    { type: 'OVERDUE', overdue: { team: 'inside-sales', owner: 'sdr2@example.com' } },
+  ],
+  PERIOD,
+);
+/** The week before: sdr1 booked a meeting for each lead. */
+const PREVIOUS_FUNNEL = funnelOf(
+  [
+    change('lead-barbara', 'captured', 'qualifying', '2026-11-10T09:00:00.000Z', 0.1, SDR1),
+    change('lead-barbara', 'qualifying', 'meeting', '2026-11-10T12:00:00.000Z', 3, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+  ],
+  { from: '2026-11-09T08:00:00.000Z', to: PERIOD.from },
+);
+/** The shared goal: 250,000 EUR this quarter (the sample's quarter has only this week's won deal). */
+const GOAL = progressOf({ amount: 250_000, currency: 'EUR', period: 'quarter', source: 'api' }, FUNNEL, new Date(PERIOD.to));
 
 const meeting = (leadId: string, answeredAt: string, toOwner: string, ratings: Record<string, number>, extra: { answer?: string; comment?: string; details?: FeedbackAnswer['details'] } = {}): DigestFeedback => ({
   leadId,
@@ -71,6 +117,8 @@ export const SAMPLE_DIGEST_INPUT: DigestInput = {
   ],
   leadLabel: (id) => LEADS[id],
   replyUrl: (item) => `https://pipeline.example.com/feedback/reply-${item.leadId}`,
+  funnel: { ...FUNNEL, goal: GOAL },
+  previousFunnel: PREVIOUS_FUNNEL,
 };
 
 /** The sample's plain-text version, as README.md shows it. */
