@@ -9,7 +9,8 @@
  * requests due in the same sweep gets one reminder listing all of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
+import type { FunnelReport } from '#lib/funnel/report';
+import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
 
 let server: LocalStackProcess;
 const run = Date.now().toString(36);
@@ -37,6 +38,9 @@ describe('no answer', () => {
     const escalated = await server.mail('escalation', (m) => is(m) && m.subject.startsWith('Escalated: Qualification call'), 20_000);
     expect(escalated.to).toEqual([TEAM.insideSalesLead]);
     expect(Date.parse(reminder.sentAt)).toBeLessThanOrEqual(Date.parse(escalated.sentAt));
+    // The funnel counts the missed deadline against the owner (their digest's overdue requests), once.
+    const funnel = (await (await fetch(`${server.appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as FunnelReport;
+    expect(funnel.byOwner.find((o) => o.team === 'inside-sales' && o.owner === first.to[0])?.overdue).toBe(1);
 
     // Stalled: the lead waits for the team lead's decision (cc ops), its execution still running.
     const parked = await server.until(id, 'stalled', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 20_000);
