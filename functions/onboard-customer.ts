@@ -10,18 +10,17 @@ import type { OnboardCustomerEvent, OnboardCustomerResult } from '#lib/core/cont
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
 import { leadIdSchema, parseInput } from '#lib/core/parse';
-import { teamDirectory } from '#lib/teams/directory';
+import { loadRoster } from '#lib/teams/roster';
 import { ownerFor } from '#lib/teams/routing';
 import * as z from '#lib/core/zod';
 
-const teams = teamDirectory();
 
 const eventSchema = z.object({ leadId: leadIdSchema });
 
 export async function onboardCustomer(event: OnboardCustomerEvent): Promise<OnboardCustomerResult> {
   const { leadId } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const csm = await ownerFor(current, 'customer-success', teams['customer-success'].members);
+  const csm = await ownerFor(current, 'customer-success', (await loadRoster())['customer-success'].members);
   await changeStage(leadId, 'onboarding', {
     reason: 'onboarding-started',
     // A new CSM is written; a kept one (a retry) is already there.

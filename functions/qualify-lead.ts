@@ -16,14 +16,13 @@ import { ValidationError } from '#lib/core/errors';
 import { isExpansion, scoringInputOf } from '#lib/leads/schema';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
-import { teamDirectory } from '#lib/teams/directory';
+import { loadRoster } from '#lib/teams/roster';
 import { ownerFor } from '#lib/teams/routing';
 import { resolveScoringWeights, scoreLead, type ScoreRoute } from '#lib/leads/scoring';
 import * as z from '#lib/core/zod';
 
 /** SCORING_WEIGHTS is a partial override: merged over the defaults. */
 const weights = resolveScoringWeights(setting('scoringWeights'), ENV.scoringWeights);
-const teams = teamDirectory();
 
 export const qualifyLeadEventSchema = z.object({ leadId: z.string().check(z.minLength(1), z.maxLength(80)) });
 
@@ -61,7 +60,7 @@ export async function qualifyLead(event: QualifyLeadEvent): Promise<QualifyLeadR
   let owner = '';
   let owners = lead.owners ?? {};
   if (result.route === 'sales-ready') {
-    const assigned = await ownerFor(lead, 'inside-sales', teams['inside-sales'].members);
+    const assigned = await ownerFor(lead, 'inside-sales', (await loadRoster())['inside-sales'].members);
     owner = assigned.member;
     owners = assigned.owners ?? owners;
   }

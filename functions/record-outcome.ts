@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
 import { setting } from '#lib/aws/settings';
-import { teamDirectory } from '#lib/teams/directory';
+import { teamDirectory } from '#lib/teams/roster';
 import type { RecordOutcomeEvent, RecordOutcomeResult } from '#lib/core/contracts';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 import { recordOutcome } from '#lib/leads/outcomes';
@@ -11,7 +11,6 @@ import * as z from '#lib/core/zod';
 
 tableName();
 setting('mailFrom');
-const teams = teamDirectory();
 
 const eventSchema = z.object({
   leadId: z.string().check(z.minLength(1), z.maxLength(80)),
@@ -25,7 +24,7 @@ export const handler = middy<RecordOutcomeEvent, RecordOutcomeResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
-    const { stage, lead } = await recordOutcome(input, teams);
+    const { stage, lead } = await recordOutcome(input, await teamDirectory());
     if (!lead) logger.warn('outcome for an unknown lead', { leadId: input.leadId, outcome: input.outcome });
     metrics.addDimension('outcome', input.outcome);
     metrics.addMetric('LeadOutcome', MetricUnit.Count, 1);

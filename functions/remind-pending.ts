@@ -8,19 +8,18 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { tableName } from '#lib/aws/clients';
 import { ENV, requireEnv } from '#lib/aws/config';
 import { setting } from '#lib/aws/settings';
-import { teamDirectory } from '#lib/teams/directory';
+import { teamDirectory } from '#lib/teams/roster';
 import { type SweepResult, remindPending } from '#lib/feedback/reminders';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 
 tableName();
 setting('mailFrom');
-const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
 
 export const handler = middy<ScheduledEvent, SweepResult>()
   .use(observe())
   .handler(async () => {
-    const result = await remindPending({ teams, publicBaseUrl });
+    const result = await remindPending({ teams: await teamDirectory(), publicBaseUrl });
     metrics.addMetric('RemindersSent', MetricUnit.Count, result.reminded);
     metrics.addMetric('ReminderEmails', MetricUnit.Count, result.emails);
     if (result.failed > 0) metrics.addMetric('RemindersFailed', MetricUnit.Count, result.failed);

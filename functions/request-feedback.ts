@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
 import { ENV, LOCAL_ENV, optionalEnv, requireEnv } from '#lib/aws/config';
 import { setting } from '#lib/aws/settings';
-import { teamDirectory } from '#lib/teams/directory';
+import { teamDirectory } from '#lib/teams/roster';
 import type { RequestFeedbackEvent, RequestFeedbackResult } from '#lib/core/contracts';
 import { requestFeedback } from '#lib/feedback/requests';
 import { MetricUnit, metrics, observe } from '#lib/aws/observability';
@@ -17,7 +17,6 @@ import { feedbackStepSchema, leadIdSchema, parseInput } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 
 tableName();
-const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
 const consoleBaseUrl = optionalEnv(LOCAL_ENV.consoleBaseUrl);
 setting('mailFrom');
@@ -46,7 +45,7 @@ export const handler = middy<RequestFeedbackEvent, RequestFeedbackResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event);
-    const result = await requestFeedback(input, { teams, publicBaseUrl, remindAfterFraction: fraction, ...(consoleBaseUrl ? { consoleBaseUrl } : {}) });
+    const result = await requestFeedback(input, { teams: await teamDirectory(), publicBaseUrl, remindAfterFraction: fraction, ...(consoleBaseUrl ? { consoleBaseUrl } : {}) });
     if (input.rescue) {
       // What the ops alarm follows (infra/constructs/monitoring.ts): leads that wait for a rescue decision.
       metrics.addDimension(RESCUE_METRIC.kindDimension, input.rescue.kind);

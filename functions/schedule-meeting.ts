@@ -13,18 +13,16 @@ import { isExpansion } from '#lib/leads/schema';
 import { changeStage, requireLead } from '#lib/leads/profile';
 import { logger, metrics, MetricUnit, observe } from '#lib/aws/observability';
 import { leadIdSchema, parseInput } from '#lib/core/parse';
-import { teamDirectory } from '#lib/teams/directory';
+import { loadRoster } from '#lib/teams/roster';
 import { ownerFor } from '#lib/teams/routing';
 import * as z from '#lib/core/zod';
-
-const teams = teamDirectory();
 
 const eventSchema = z.object({ leadId: leadIdSchema, reschedules: z.number().check(z.int(), z.gte(0), z.lte(100)) });
 
 export async function scheduleMeeting(event: ScheduleMeetingEvent): Promise<ScheduleMeetingResult> {
   const { leadId, reschedules } = parseInput(eventSchema, event);
   const current = await requireLead(leadId);
-  const rep = await ownerFor(current, 'field-sales', teams['field-sales'].members);
+  const rep = await ownerFor(current, 'field-sales', (await loadRoster())['field-sales'].members);
   const expansion = isExpansion(current);
   await changeStage(leadId, 'meeting', {
     reason: reschedules > 0 ? 'meeting-rescheduled' : expansion ? 'expansion-opportunity' : 'meeting-booked',

@@ -9,7 +9,7 @@ import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
 import { ENV, requireEnv } from '#lib/aws/config';
 import { setting } from '#lib/aws/settings';
-import { teamDirectory } from '#lib/teams/directory';
+import { teamDirectory } from '#lib/teams/roster';
 import { type DigestRunResult, digestPeriods, sendDigests } from '#lib/digest/sending';
 import { replyLinkUrl } from '#lib/feedback/replies';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
@@ -19,7 +19,6 @@ import * as z from '#lib/core/zod';
 
 tableName();
 setting('mailFrom');
-const teams = teamDirectory();
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
 const timezone = setting('digestTimezone');
 const schedule = parseSchedule(setting('digestSchedule'), timezone);
@@ -46,7 +45,7 @@ export const handler = middy<SendDigestEvent, DigestRunResult>()
   .use(observe())
   .handler(async (event) => {
     const input = parseInput(eventSchema, event ?? {});
-    const result = await sendDigests(digestPeriods(schedule, input), { teams, timezone, goal, replyLink: (item) => replyLinkUrl(item, publicBaseUrl) });
+    const result = await sendDigests(digestPeriods(schedule, input), { teams: await teamDirectory(), timezone, goal, replyLink: (item) => replyLinkUrl(item, publicBaseUrl) });
     metrics.addMetric('DigestsSent', MetricUnit.Count, result.sent.length);
     logger.info('digests', { ...result });
     return result;

@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
 import { ENV, requireEnv } from '#lib/aws/config';
 import { setting } from '#lib/aws/settings';
-import { teamDirectory } from '#lib/teams/directory';
+import { teamDirectory } from '#lib/teams/roster';
 import type { ShareFeedbackEvent, ShareFeedbackResult } from '#lib/core/contracts';
 import { shareFeedback } from '#lib/feedback/sharing';
 import { changeStage, requireLead } from '#lib/leads/profile';
@@ -22,7 +22,6 @@ import * as z from '#lib/core/zod';
 tableName();
 setting('mailFrom');
 const deps = {
-  teams: teamDirectory(),
   publicBaseUrl: requireEnv(ENV.publicBaseUrl),
   instantEmails: setting('instantFeedbackEmails'),
 };
@@ -46,7 +45,7 @@ export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
     // stage change answers with the profile: no separate read then.
     const becomesCustomer = input.step === 'onboarding-review' && input.feedback.answer !== 'churned';
     const lead = becomesCustomer ? (await changeStage(input.leadId, 'customer', { reason: 'onboarded' })).lead : await requireLead(input.leadId);
-    const { shared, emailed } = await shareFeedback(lead, input, deps);
+    const { shared, emailed } = await shareFeedback(lead, input, { ...deps, teams: await teamDirectory() });
     metrics.addMetric('FeedbackShared', MetricUnit.Count, shared);
     metrics.addMetric('FeedbackEmailedAtOnce', MetricUnit.Count, emailed);
     logger.info('feedback shared', { leadId: input.leadId, step: input.step, shared, emailed });

@@ -26,6 +26,7 @@ export const FUNCTION_NAMES = [
   'delete-lead',
   'send-digest',
   'goal',
+  'teams',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -60,7 +61,7 @@ interface FunctionSpec {
   readonly timeoutSeconds: number;
 }
 
-const MAIL_ENV = ['tableName', 'mailFrom', 'teams'] as const satisfies readonly EnvKey[];
+const MAIL_ENV = ['tableName', 'mailFrom'] as const satisfies readonly EnvKey[];
 /** Reads and writes items; no Query, no Delete. */
 const READ_WRITE = ['GetItem', 'PutItem', 'UpdateItem'] as const satisfies readonly TableOperation[];
 /** Mail senders also delete their idempotency marker when a send fails. */
@@ -94,7 +95,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Qualify lead: fit + engagement score, tier, Inside Sales owner by round-robin',
     aslPlaceholder: 'QualifyLeadFunctionArn',
     table: READ_WRITE,
-    env: ['tableName', 'teams', 'scoringWeights'],
+    env: ['tableName', 'scoringWeights'],
   }),
   'request-feedback': stateMachineStep({
     description: 'Wait-for-feedback tasks: stores the task token under a hashed link id and emails the links',
@@ -120,7 +121,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Schedule meeting: assigns a Field Sales rep (the hand-off brief goes with the meeting-outcome request)',
     aslPlaceholder: 'ScheduleMeetingFunctionArn',
     table: READ_WRITE,
-    env: ['tableName', 'teams'],
+    env: ['tableName'],
   }),
   'close-deal': stateMachineStep({
     description: 'Close deal: records revenue or the loss',
@@ -132,7 +133,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'Onboard customer: assigns a CSM (the brief goes with the onboarding-review request)',
     aslPlaceholder: 'OnboardCustomerFunctionArn',
     table: READ_WRITE,
-    env: ['tableName', 'teams'],
+    env: ['tableName'],
   }),
   'open-expansion': stateMachineStep({
     description: 'Open expansion opportunity: a new lead for the customer and its own execution',
@@ -179,6 +180,15 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: ['GetItem', 'PutItem', 'Query'],
     readsApiKey: true,
     env: ['tableName', 'apiKeySecretId', 'revenueGoal'],
+  }),
+  teams: httpRoute({
+    description: 'GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email}: the roster; reissues open requests of a member who leaves or is away; seeds the roster on deploy',
+    table: [...READ_WRITE_DELETE, 'Query'],
+    sendsMail: true,
+    readsApiKey: true,
+    env: [...MAIL_ENV, 'apiKeySecretId', 'publicBaseUrl'],
+    // Reissuing a leaver's open requests, or seeding 1,000 members per team: under API Gateway's 30 s.
+    timeoutSeconds: 29,
   }),
 };
 
@@ -244,9 +254,8 @@ export function longestEnvironment(name: FunctionName, s: PipelineSettings, base
 /**
  * Fails with a SettingsError when a function's environment would exceed
  * Lambda's 4 KB (the deploy would fail on that function). The message names
- * the setting with the largest variable (the team directory, TEAMS, rides in
- * the environment of every function that routes or sends mail), the
- * function and the size.
+ * the setting with the largest variable, the function and the size. (The
+ * team roster is not among them: it is in the table, teams/roster.ts.)
  */
 export function checkEnvironmentSizes(s: PipelineSettings, base: Readonly<Record<string, string>> = {}): void {
   for (const name of FUNCTION_NAMES) {
@@ -261,12 +270,8 @@ export function checkEnvironmentSizes(s: PipelineSettings, base: Readonly<Record
     const largest = bySize[0];
     const culprit = largest === undefined ? '' : `Setting ${largest.key}: `;
     const share = largest === undefined ? '' : `; ${largest.variable} (setting ${largest.key}) takes ${largest.bytes} of them`;
-    const advice =
-      largest?.key === 'teams'
-        ? ' The team directory is in the environment of every function that routes or sends mail: until it moves into the table, keep it smaller (fewer or shorter addresses).'
-        : '';
     throw new SettingsError(
-      `${culprit}the environment of function ${name} would be ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes (keys and values together)${share}, and the deploy would fail.${advice}`,
+      `${culprit}the environment of function ${name} would be ${bytes} bytes, over Lambda's limit of ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes (keys and values together)${share}, and the deploy would fail.`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, CustomResource, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -36,7 +36,7 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
- * The Model pipeline: one table, fourteen functions, the lead lifecycle
+ * The Model pipeline: one table, fifteen functions, the lead lifecycle
  * state machine, the HTTP API, SES sending, the reminder and digest
  * schedules, alarms and a dashboard.
  */
@@ -55,8 +55,8 @@ export class PipelineStack extends Stack {
     super(scope, id, props);
     const settings = resolveSettings(props.settings, (key): unknown => this.node.tryGetContext(key));
     this.settings = settings;
-    // Lambda refuses an environment over 4 KB (keys and values), and the
-    // team directory rides in it: fail here, naming the setting, not in the deploy.
+    // Lambda refuses an environment over 4 KB (keys and values): fail here,
+    // naming the setting, not in the deploy.
     checkEnvironmentSizes(settings, FUNCTION_BASE_ENVIRONMENT);
     // Validated against CloudWatch Logs' allowed values in resolveSettings.
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
@@ -117,6 +117,7 @@ export class PipelineStack extends Stack {
       captureLead: functions['capture-lead'].function,
       funnel: functions.funnel.function,
       goal: functions.goal.function,
+      teams: functions.teams.function,
       deleteLead: functions['delete-lead'].function,
       feedbackPage: functions['feedback-page'].function,
       rateLimit: settings.apiRateLimit,
@@ -161,6 +162,17 @@ export class PipelineStack extends Stack {
       }
       if (spec.readsApiKey) this.http.grantReadApiKey(fn.role);
     }
+
+    // The roster's seed: the teams setting, handed to the teams function once
+    // per deploy as this custom resource's properties (not an environment
+    // variable: 1,000 members a team would not fit). It seeds only teams not
+    // yet in the table, so after the first deploy the table is the truth.
+    const seed = new CustomResource(this, 'RosterSeed', {
+      serviceToken: functions.teams.function.functionArn,
+      resourceType: 'Custom::RosterSeed',
+      properties: { Teams: JSON.stringify(settings.teams) },
+    });
+    seed.node.addDependency(this.table, functions.teams.role); // its grants (the role's policies) before it runs
 
     // Reminders: a sweep every 15 minutes outside the executions (no
     // reminder loop inside them, which would cost transitions and history).

@@ -267,6 +267,10 @@ function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] 
     { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel') },
     { method: 'GET', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
     { method: 'PUT', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
+    { method: 'GET', path: '/teams', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
+    { method: 'PUT', path: '/teams/{team}/members/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
+    { method: 'DELETE', path: '/teams/{team}/members/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
+    { method: 'PUT', path: '/teams/{team}/lead/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
   ];
 }
 
@@ -478,6 +482,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // Handlers (imported after the environment is set: clients and config load at module load).
     const handlers: Partial<Record<FunctionName, InvokableHandler>> = {};
     for (const name of FUNCTION_NAMES) handlers[name] = await importHandler(name, log);
+    // The roster: seeded from the teams setting on the first start (a team already in the table is left alone).
+    const { seedRoster } = await import('#lib/teams/roster');
+    const seeded = await seedRoster(settings.teams, 'npm start (teams setting)');
+    if (seeded.length > 0) log(`roster: seeded ${seeded.join(', ')} from the teams setting`);
     const functionArns = {} as Record<AslFunctionPlaceholder, string>;
     for (const name of FUNCTION_NAMES) {
       const spec = FUNCTIONS[name];

@@ -17,6 +17,8 @@ export interface PipelineHttpApiProps {
   readonly goal: lambda.IFunction;
   /** DELETE /leads/{id} (checks the bearer key itself: 401). */
   readonly deleteLead: lambda.IFunction;
+  /** GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email} (checks the bearer key itself: 401). */
+  readonly teams: lambda.IFunction;
   /** GET|POST /feedback/{id} (public: the link id is the capability). */
   readonly feedbackPage: lambda.IFunction;
   /** Default stage steady-state rate limit (requests per second). @default 20 */
@@ -44,6 +46,16 @@ export const ACCESS_LOG_FIELDS = {
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
 } as const;
+
+/** The roster's routes, all to the teams function (one integration). */
+function teamRoutes(api: apigw.HttpApi, fn: lambda.IFunction): apigw.HttpRoute[] {
+  const integration = new HttpLambdaIntegration('Teams', fn);
+  return [
+    ...api.addRoutes({ path: '/teams', methods: [apigw.HttpMethod.GET], integration }),
+    ...api.addRoutes({ path: '/teams/{team}/members/{email}', methods: [apigw.HttpMethod.PUT, apigw.HttpMethod.DELETE], integration }),
+    ...api.addRoutes({ path: '/teams/{team}/lead/{email}', methods: [apigw.HttpMethod.PUT], integration }),
+  ];
+}
 
 /**
  * The HTTP API: `POST /leads`, `DELETE /leads/{id}`, `GET /funnel` and `PUT|GET /goal`, whose
@@ -115,6 +127,7 @@ export class PipelineHttpApi extends Construct {
         methods: [apigw.HttpMethod.GET, apigw.HttpMethod.PUT],
         integration: new HttpLambdaIntegration('Goal', props.goal),
       }),
+      ...teamRoutes(this.api, props.teams),
     ];
     const feedbackRoutes = this.api.addRoutes({
       path: '/feedback/{id}',

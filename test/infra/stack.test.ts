@@ -252,7 +252,6 @@ describe('functions', () => {
     for (const name of FUNCTION_NAMES) {
       const source = readFileSync(path.join(REPO_ROOT, 'functions', `${name}.ts`), 'utf8');
       const read: SettingDeclaration[] = [...source.matchAll(/setting\('(\w+)'\)/g)].map((m) => SETTINGS[m[1] as SettingKey]);
-      if (source.includes('teamDirectory()')) read.push(SETTINGS.teams);
       const required = [
         ...[...source.matchAll(/requireEnv\(ENV\.(\w+)\)/g)].map((m) => ENV[m[1] as keyof typeof ENV]),
         // Settings without a default at run time (a setting with one may be unset).
@@ -325,7 +324,7 @@ describe('least privilege', () => {
   });
 
   it('only the functions behind the keyed routes may read the API key secret', () => {
-    const keyed = ['capture-lead', 'delete-lead', 'funnel', 'goal'] as const;
+    const keyed = ['capture-lead', 'delete-lead', 'funnel', 'goal', 'teams'] as const;
     const reads = allPolicyActions().filter((a) => a.action.startsWith('secretsmanager:'));
     expect(reads.length).toBeGreaterThan(0);
     expect(new Set(reads.map((a) => a.action))).toEqual(new Set(['secretsmanager:GetSecretValue']));
@@ -431,22 +430,22 @@ describe('state machine', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes POST /leads, DELETE /leads/{id}, GET /funnel, GET|PUT /goal and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
+  it('routes POST /leads, DELETE /leads/{id}, GET /funnel, GET|PUT /goal, the /teams routes and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 8);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 12);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
     const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
-    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'GET /feedback/{id}', 'GET /funnel', 'GET /goal', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads', 'PUT /goal']);
+    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'DELETE /teams/{team}/members/{email}', 'GET /feedback/{id}', 'GET /funnel', 'GET /goal', 'GET /teams', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads', 'PUT /goal', 'PUT /teams/{team}/lead/{email}', 'PUT /teams/{team}/members/{email}']);
     for (const [key, route] of byKey) expect(route['AuthorizationType'] ?? 'NONE', String(key)).toBe('NONE');
     expect(resourcesOf(s.json, 'AWS::Lambda::Function').filter(([id]) => /authoriz/i.test(id))).toEqual([]);
   });
 
   it('integrates the right functions', () => {
     const integrations = resourcesOf(s.json, 'AWS::ApiGatewayV2::Integration').map(([, r]) => JSON.stringify(r.Properties));
-    expect(integrations).toHaveLength(5);
-    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead', 'goal'] as const) {
+    expect(integrations).toHaveLength(6);
+    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead', 'goal', 'teams'] as const) {
       expect(integrations.some((i) => i.includes(`"${fnId[name]}"`)), name).toBe(true);
     }
   });

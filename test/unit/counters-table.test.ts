@@ -139,10 +139,16 @@ describe('round-robin on a real table', () => {
   });
 
   it('a kept owner is kept without a counter step; a new one is added to the owners', async () => {
-    await expect(ownerFor({ owners: { 'customer-success': 'kept@example.com' } }, 'customer-success', ['x@example.com'])).resolves.toEqual({ member: 'kept@example.com' });
+    await expect(ownerFor({ owners: { 'customer-success': 'kept@example.com' } }, 'customer-success', ['x@example.com', 'kept@example.com'])).resolves.toEqual({ member: 'kept@example.com' });
     expect(await get(routingKey('customer-success'))).toBeUndefined();
     await expect(ownerFor({ owners: { 'inside-sales': 'i@example.com' } }, 'customer-success', ['x@example.com'])).resolves.toEqual({ member: 'x@example.com', owners: { 'inside-sales': 'i@example.com', 'customer-success': 'x@example.com' } });
     await expect(ownerFor({}, 'customer-success', ['x@example.com'])).resolves.toEqual({ member: 'x@example.com', owners: { 'customer-success': 'x@example.com' } });
+  });
+
+  it('an owner who left the team (or is out of office) is replaced by the member whose turn it is', async () => {
+    await expect(ownerFor({ owners: { 'marketing': 'gone@example.com' } }, 'marketing', ['x@example.com'])).resolves.toEqual({ member: 'x@example.com', owners: { marketing: 'x@example.com' } });
+    const away = { email: 'away@example.com', outOfOffice: { from: '2026-01-01', until: '2026-12-31' } };
+    await expect(ownerFor({ owners: { marketing: 'away@example.com' } }, 'marketing', [away, 'x@example.com'], new Date('2026-06-01T00:00:00Z'))).resolves.toEqual({ member: 'x@example.com', owners: { marketing: 'x@example.com' } });
   });
 
   it('an empty team, an outage, or a result without a usable counter: errors, not a guessed owner', async () => {

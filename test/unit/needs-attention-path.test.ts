@@ -19,14 +19,14 @@ import { createEngine } from '../../local/engine/index';
 import { ASL_FILE } from '../../infra/paths';
 import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../../infra/asl-substitutions';
 import { resolveSettings } from '../../infra/settings';
-import { TEAMS_JSON, lambdaContext, patchValues } from './support/lambda-fixtures';
+import { lambdaContext, patchValues, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
-process.env.TEAMS = TEAMS_JSON;
 process.env.PUBLIC_BASE_URL = 'https://feedback.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const sesMock = mockClient(SESClient);
 
 const { handler: recordOutcome } = await import('../../functions/record-outcome');

@@ -1,13 +1,13 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEAMS_JSON, lambdaContext, patchValues, profileItem } from './support/lambda-fixtures';
+import { lambdaContext, patchValues, profileItem, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
-process.env.TEAMS = TEAMS_JSON;
 delete process.env.SCORING_WEIGHTS;
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const { handler } = await import('../../functions/qualify-lead');
 
 const hot = {

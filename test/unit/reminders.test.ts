@@ -10,14 +10,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestFeedbackEvent } from '#lib/core/contracts';
 import { FakeTable } from './support/fake-link-table';
-import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
+import { lambdaContext, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
 process.env.PUBLIC_BASE_URL = 'https://api.example.com';
-process.env.TEAMS = TEAMS_JSON;
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const sesMock = mockClient(SESClient);
 const { handler: request } = await import('../../functions/request-feedback');
 const { handler: sweep } = await import('../../functions/remind-pending');

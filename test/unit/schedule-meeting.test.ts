@@ -2,13 +2,13 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEAMS_JSON, lambdaContext, patchValues, profileItem } from './support/lambda-fixtures';
+import { lambdaContext, patchValues, profileItem, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
-process.env.TEAMS = TEAMS_JSON;
 process.env.MAIL_FROM = 'pipeline@example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const sesMock = mockClient(SESClient);
 const { handler } = await import('../../functions/schedule-meeting');
 

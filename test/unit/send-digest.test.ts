@@ -9,16 +9,16 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FeedbackItem } from '#lib/feedback/records';
-import { TEAMS_JSON, lambdaContext } from './support/lambda-fixtures';
+import { lambdaContext, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
-process.env.TEAMS = TEAMS_JSON;
 process.env.PUBLIC_BASE_URL = 'https://pipeline.example.com';
 process.env.DIGEST_SCHEDULE = 'cron(0 8 ? * MON *)';
 process.env.DIGEST_TIMEZONE = 'UTC';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const sesMock = mockClient(SESClient);
 const { handler } = await import('../../functions/send-digest');
 const ctx = lambdaContext('send-digest');

@@ -4,14 +4,14 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CodedAnswer, FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '#lib/core/contracts';
-import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues } from './support/lambda-fixtures';
+import { HOSTILE, TEAMS_JSON, lambdaContext, patchValues, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
-process.env.TEAMS = TEAMS_JSON;
 process.env.PUBLIC_BASE_URL = 'https://feedback.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
+await useTestRoster();
 const sesMock = mockClient(SESClient);
 
 const { handler: share } = await import('../../functions/share-feedback');

@@ -21,8 +21,6 @@ export const ENV = {
   /** Public base URL of the HTTP API, used to build feedback links (no trailing slash). */
   publicBaseUrl: 'PUBLIC_BASE_URL',
   mailFrom: 'MAIL_FROM',
-  /** JSON: TeamDirectory. */
-  teams: 'TEAMS',
   /** JSON: partial ScoringWeights (optional; defaults in leads/scoring.ts). */
   scoringWeights: 'SCORING_WEIGHTS',
   /** Secrets Manager secret id/ARN holding the bearer key for POST /leads and GET /funnel. */

@@ -55,7 +55,7 @@ const scheduleExpression = z.string().check((ctx) => {
 });
 
 export const SETTINGS = {
-  /** Team directory (TEAMS): declared with the directory, functions/lib/teams/directory.ts. */
+  /** The roster's seed (no function reads it: the roster is in the table, functions/lib/teams/roster.ts): declared with the directory, functions/lib/teams/directory.ts. */
   teams: TEAMS_SETTING,
   /** Sender address of every email (MAIL_FROM), `addr@domain` or `Name <addr@domain>`. */
   mailFrom: defineSetting(sender, { default: 'The Model pipeline <pipeline@example.com>', env: ENV.mailFrom, envRequired: true }),

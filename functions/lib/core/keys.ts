@@ -84,6 +84,22 @@ export const reminderBucket = (isoTime: string): string => `REMIND#${isoTime.sli
 /** `ROUTING#<team>` / `COUNTER`: round-robin position (atomic ADD). */
 export const routingKey = (team: Team): TableKey => ({ pk: `ROUTING#${team}`, sk: 'COUNTER' });
 
+/**
+ * The team roster (teams/roster.ts), one partition read with one Query:
+ * `ROSTER` / `TEAM#<team>` (its lead; present once the team is seeded) and
+ * `ROSTER` / `TEAM#<team>#MEMBER#<email>` (one per member).
+ */
+export const ROSTER_PK = 'ROSTER';
+export const rosterTeamKey = (team: string): TableKey => ({ pk: ROSTER_PK, sk: `TEAM#${team}` });
+export const rosterMemberKey = (team: string, email: string): TableKey => ({ pk: ROSTER_PK, sk: `TEAM#${team}#MEMBER#${email}` });
+/** `ROSTER#CHANGE` / `<ISO>#<id>`: one per roster change (who, when, what), newest last. */
+export const ROSTER_CHANGE_PK = 'ROSTER#CHANGE';
+export const rosterChangeKey = (at: string, id: string): TableKey => ({ pk: ROSTER_CHANGE_PK, sk: `${at}#${id}` });
+/** `ASSIGNEE#<email>` / `LINK#<sha256 hex>`: a request link's addressee, so a member's open requests are one Query (reassignment). */
+export const ASSIGNEE_LINK_SK_PREFIX = 'LINK#';
+export const assigneePk = (email: string): string => `ASSIGNEE#${email.toLowerCase()}`;
+export const assigneeLinkKey = (email: string, hash: string): TableKey => ({ pk: assigneePk(email), sk: `${ASSIGNEE_LINK_SK_PREFIX}${hash}` });
+
 /** `MAIL#<idempotency key>` / `MAIL`. */
 export const mailKey = (idempotencyKey: string): TableKey => ({ pk: `MAIL#${idempotencyKey}`, sk: 'MAIL' });
 

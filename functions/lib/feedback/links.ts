@@ -38,7 +38,7 @@ import { ddb, tableName } from '#lib/aws/clients';
 import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
 import type { LeadSnapshot } from '#lib/mail/layout';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
-import { leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
+import { assigneeLinkKey, leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
 
 /** Random bytes per link id (256 bits; the design asks for at least 128). */
 export const LINK_ID_BYTES = 32;
@@ -62,7 +62,7 @@ export function isWellFormedLinkId(id: string | undefined): id is string {
   return typeof id === 'string' && LINK_ID_PATTERN.test(id);
 }
 
-export type RequestStatus = 'pending' | 'answered' | 'expired';
+export type RequestStatus = 'pending' | 'answered' | 'expired' | 'reassigned';
 
 /** A pending (or finished) feedback request, `LINK#<hash>` / `LINK`. */
 export interface FeedbackRequest {
@@ -90,6 +90,8 @@ export interface FeedbackRequest {
   lead?: LeadSnapshot;
   /** rescue of a stalled lead: the members it can be reassigned to (feedback/rescue.ts). */
   choices?: { value: string; label: string }[];
+  /** Reassigned (status 'reassigned'): the name of the member who got a new link for it (teams/reassign.ts). */
+  reassignedTo?: string;
 }
 
 interface CreateLinkInput {
@@ -111,6 +113,8 @@ interface CreateLinkInput {
   reservation?: LinkReservation;
   /** rescue: the members a stalled lead can be reassigned to. */
   choices?: { value: string; label: string }[];
+  /** The request's deadline when it is issued again (reassignment): the task's, unchanged. @default now + timeoutSeconds */
+  deadlineMs?: number;
 }
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -147,7 +151,7 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
   if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
   const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, now));
   const nowMs = now.getTime();
-  const deadlineMs = requestDeadlineMs(input.timeoutSeconds, now);
+  const deadlineMs = input.deadlineMs ?? requestDeadlineMs(input.timeoutSeconds, now);
   const f = input.remindAfterFraction;
   const remindAt = f !== undefined && f > 0 && f < 1 ? new Date(nowMs + Math.floor((deadlineMs - nowMs) * f)).toISOString() : undefined;
   const request: FeedbackRequest = {
@@ -168,6 +172,7 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
     lead: input.lead,
     ...(input.choices && input.choices.length > 0 ? { choices: input.choices } : {}),
   };
+  await putAssigneePointer(input.addressee, hash, input.leadId, keepUntil(deadlineMs));
   await putLinkItem(hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: keepUntil(deadlineMs) }, 'createLink');
   return { id, request };
 }
@@ -178,6 +183,15 @@ async function putPointer(leadId: string, hash: string, expiresAt: number, what:
     await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...leadLinkKey(leadId, hash), type: 'LINK_POINTER', expiresAt } }));
   } catch (error) {
     throw asTransient(error, what);
+  }
+}
+
+/** `ASSIGNEE#<addressee>` / `LINK#<hash>`: how a member's open requests are found when they leave or go away (teams/reassign.ts). */
+async function putAssigneePointer(addressee: string, hash: string, leadId: string, expiresAt: number): Promise<void> {
+  try {
+    await ddb.send(new PutCommand({ TableName: tableName(), Item: { ...assigneeLinkKey(addressee, hash), type: 'ASSIGNEE_POINTER', hash, leadId, expiresAt } }));
+  } catch (error) {
+    throw asTransient(error, 'createLink');
   }
 }
 
@@ -326,7 +340,7 @@ export async function recordedAnswer(hash: string): Promise<{ leadId: string; st
 
 export type LinkLookup =
   | { state: 'missing' }
-  | { state: 'pending' | 'answered' | 'expired'; request: FeedbackRequest }
+  | { state: 'pending' | 'answered' | 'expired' | 'reassigned'; request: FeedbackRequest }
   | { state: 'reply'; link: ReplyLink };
 
 /**
@@ -349,6 +363,7 @@ export async function lookupLinkHash(hash: string, now: Date = new Date()): Prom
   if (!item || item.type !== 'LINK') return { state: 'missing' };
   const request = toRequest(item);
   if (request.status === 'answered') return { state: 'answered', request };
+  if (request.status === 'reassigned') return { state: 'reassigned', request };
   if (request.status === 'expired' || request.deadlineMs <= now.getTime()) return { state: 'expired', request };
   return { state: 'pending', request };
 }
@@ -380,7 +395,58 @@ export async function answerLink(hash: string, answer: FeedbackAnswer, now: Date
   if (current?.status === 'answered' && current.answer) {
     throw new Conflict('feedback already answered', { recorded: current.answer, step: current.step });
   }
+  if (current?.status === 'reassigned') throw reassignedGone(current);
   throw new Gone('feedback request expired');
+}
+
+/** What a reassigned request's old link answers (410): who has it now. */
+export function reassignedGone(request: Pick<FeedbackRequest, 'reassignedTo'>): Gone {
+  return new Gone('feedback request reassigned', { reassignedTo: request.reassignedTo ?? 'another member' });
+}
+
+/**
+ * Takes a pending request from its addressee (reassignment): conditional on
+ * `status = pending`, so it and an answer exclude each other (exactly one of
+ * them wins). Returns the request as it was, with its task token, or
+ * undefined when it was no longer pending (answered, expired, reassigned).
+ * The reminder attributes go; the token stays until the new link holds it.
+ */
+export async function takeForReassignment(hash: string, toName: string, now: Date = new Date()): Promise<FeedbackRequest | undefined> {
+  try {
+    const out = await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :reassigned, reassignedTo = :to, reassignedAt = :at REMOVE gsi3pk, gsi3sk',
+        ConditionExpression: '#type = :link AND #status = :pending AND deadlineMs > :now',
+        ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+        ExpressionAttributeValues: { ':reassigned': 'reassigned', ':to': toName, ':at': now.toISOString(), ':link': 'LINK', ':pending': 'pending', ':now': now.getTime() },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return toRequest(out.Attributes ?? {});
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return undefined;
+    throw asTransient(error, 'takeForReassignment');
+  }
+}
+
+/** Undoes takeForReassignment when the new link could not be issued: the old link answers again. */
+export async function returnFromReassignment(hash: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: linkKey(hash),
+        UpdateExpression: 'SET #status = :pending REMOVE reassignedTo, reassignedAt',
+        ConditionExpression: '#status = :reassigned',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':reassigned': 'reassigned' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'returnFromReassignment');
+  }
 }
 
 /** Undoes answerLink when SendTaskSuccess failed for a retryable reason (only our own answer). */

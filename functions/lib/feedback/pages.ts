@@ -9,7 +9,7 @@
 import type { FeedbackAnswer } from '#lib/core/contracts';
 import type { SummaryRow } from '#lib/mail/layout';
 import { valueHtml } from '#lib/mail/layout';
-import { Conflict, ValidationError } from '#lib/core/errors';
+import { Conflict, Gone, ValidationError } from '#lib/core/errors';
 import { type DetailQuestion, type FeedbackStepDefinition, type FormBody, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
 import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './records';
 import { escapeHtml, truncate } from '#lib/core/html';
@@ -420,8 +420,16 @@ function renderErrorPage(status: number, error: unknown): string {
         `<h1>Already answered</h1><p>This request was already answered; the first answer counts.</p>${recorded ? `<h2>Recorded answer</h2>${rows(answerRows(recorded))}` : ''}`,
       );
     }
-    case 410:
+    case 410: {
+      const reassignedTo = error instanceof Gone ? error.data.reassignedTo : undefined;
+      if (typeof reassignedTo === 'string') {
+        return page(
+          'Reassigned',
+          `<h1>Reassigned to ${escapeHtml(reassignedTo)}</h1><p>This request now belongs to ${escapeHtml(reassignedTo)}, who received a new link for it. Nothing was recorded from this link.</p>`,
+        );
+      }
       return page('Link expired', '<h1>Link expired</h1><p>This request is no longer open: its deadline passed or the lead moved on. If it was escalated, the team lead received a new link.</p>');
+    }
     case 405:
       return page('Method not allowed', '<h1>Method not allowed</h1>');
     case 503:

@@ -10,7 +10,7 @@ import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { type RequestBrief, requestBrief } from './briefs';
 import { sfn } from '#lib/aws/clients';
 import { SETTINGS } from '#lib/aws/settings';
-import type { TeamDirectory } from '#lib/teams/directory';
+import { type TeamDirectory, timeZoneOf } from '#lib/teams/directory';
 import type { FeedbackAnswer, FeedbackStep, RequestFeedbackEvent, Stage, Team } from '#lib/core/contracts';
 import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
@@ -28,6 +28,7 @@ import {
   forgetTaskToken,
   type LinkLookup,
   markExpired,
+  reassignedGone,
   reserveLink,
   revertAnswer,
 } from './links';
@@ -91,6 +92,10 @@ export function feedbackRequestEmail(args: {
   /** Escalated: the owner who did not answer, and when their answer was due. */
   missedBy?: string;
   missedDue?: string;
+  /** Issued again to a new owner (teams/reassign.ts): whose it was, and why it moved. */
+  reassigned?: { from: string; why: string };
+  /** The addressee's time zone, for the deadline. @default UTC */
+  timeZone?: string;
   now?: Date;
 }): RenderedEmail {
   const def = stepDefinition(args.step);
@@ -100,11 +105,12 @@ export function feedbackRequestEmail(args: {
     subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief ? `: ${brief.subjectNote}` : ''}`,
     heading: `${prefix}${brief?.heading ?? def.title}`,
     paragraphs: [
+      ...(args.reassigned ? [`This request was ${args.reassigned.from}'s; ${args.reassigned.why}, so it is yours now. The links sent to them no longer work.`] : []),
       ...(args.escalated
         ? [`${args.missedBy ?? 'The owner'} did not answer ${args.missedDue ? `by ${formatDateTime(args.missedDue)}` : 'in time'}, so this request now comes to you as team lead: ${def.question}`]
         : [...(brief?.paragraphs ?? []), def.prompt]),
       ...(args.escalated ? (brief?.paragraphs ?? []) : []),
-      `Please answer by ${formatDeadline(args.deadline, undefined, args.now)}. Each button opens a short form; nothing is recorded until you send it.`,
+      `Please answer by ${formatDeadline(args.deadline, args.timeZone, args.now)}. Each button opens a short form; nothing is recorded until you send it.`,
     ],
     summary: leadSummary(args.lead),
     ...(brief ? { sections: brief.sections } : {}),
@@ -176,6 +182,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
     publicBaseUrl: deps.publicBaseUrl,
     deadline: request.deadline,
     escalated: event.escalated,
+    timeZone: timeZoneOf(deps.teams, who.addressee),
     now,
     ...(brief ? { brief } : {}),
     // Escalated when the owner's wait timed out: their answer was due now.
@@ -298,6 +305,7 @@ export async function openFeedback(found: LinkLookup): Promise<{ request: Feedba
 function assertPending(found: LinkLookup): asserts found is { state: 'pending'; request: FeedbackRequest } {
   if (found.state === 'missing' || found.state === 'reply') throw new NotFound('feedback link not found');
   if (found.state === 'expired') throw new Gone('feedback request expired');
+  if (found.state === 'reassigned') throw reassignedGone(found.request);
   if (found.state === 'answered') {
     // Same shape as answerLink's Conflict: the page shows the recorded answer.
     throw new Conflict('feedback already answered', { recorded: found.request.answer, step: found.request.step });

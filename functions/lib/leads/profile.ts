@@ -8,7 +8,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { Stage } from '#lib/core/contracts';
+import type { Stage, Team } from '#lib/core/contracts';
 import { NotFound, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { type CountedStageChange, countStageChange } from '#lib/funnel/counters';
 import { activityIndex, eventKey, leadKey, stageIndex } from '#lib/core/keys';
@@ -224,6 +224,31 @@ async function completeEvent(lead: LeadProfile, revenue?: ChangeStageOptions['re
     lead,
     revenue,
   );
+}
+
+/**
+ * Hands the lead from one owner to another in `team` (reassignment): only
+ * while `from` still owns it there. The funnel's by-owner figures follow the
+ * owner of each later stage change, so they follow the new owner from now
+ * on. Returns whether the lead changed hands.
+ */
+export async function reassignOwner(leadId: string, team: Team, from: string, to: string, now: Date = new Date()): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: leadKey(leadId),
+        UpdateExpression: 'SET owners.#team = :to, updatedAt = :at',
+        ConditionExpression: 'owners.#team = :from',
+        ExpressionAttributeNames: { '#team': team },
+        ExpressionAttributeValues: { ':to': to, ':from': from, ':at': now.toISOString() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw asTransient(error, 'reassignOwner');
+  }
 }
 
 /** Sets profile fields without a stage change. Returns the new profile; NotFound if absent. */

@@ -1,10 +1,11 @@
 /**
  * The team directory: for each team its `lead` (escalations) and `members`
- * (round-robin pool), plus `ops.lead`. It is the `teams` setting (TEAMS, JSON),
- * declared here and listed in functions/lib/aws/settings.ts; functions read it
- * with `teamDirectory()`, the one place that knows where the roster comes from.
+ * (round-robin pool), plus `ops.lead`. The `teams` setting, declared here and
+ * listed in functions/lib/aws/settings.ts, has this shape and only seeds the
+ * roster in the table (teams/roster.ts); functions read the roster with
+ * `teamDirectory()` there. No function has it in its environment.
  */
-import { ENV, defineSetting, parseSetting, readSetting } from '#lib/aws/config';
+import { defineSetting, parseSetting } from '#lib/aws/config';
 import * as z from '#lib/core/zod';
 
 const email = z.email();
@@ -21,10 +22,13 @@ export const teamDirectorySchema = z.object({
   'customer-success': teamSchema,
   ops: z.object({ lead: email }),
 });
-export type TeamDirectory = z.infer<typeof teamDirectorySchema>;
+/** The `teams` setting's value (the seed). */
+export type TeamsSetting = z.infer<typeof teamDirectorySchema>;
+/** What functions work with: the seed's shape, plus each member's time zone (for the dates in their emails). */
+export type TeamDirectory = TeamsSetting & { timeZones?: Readonly<Record<string, string>> };
 
 /** example.com addresses: replace them before a real deployment. */
-const DEFAULT_TEAMS: TeamDirectory = {
+const DEFAULT_TEAMS: TeamsSetting = {
   marketing: { lead: 'marketing-lead@example.com', members: ['marketing@example.com'] },
   'inside-sales': { lead: 'inside-sales-lead@example.com', members: ['sdr1@example.com', 'sdr2@example.com'] },
   'field-sales': { lead: 'field-sales-lead@example.com', members: ['ae1@example.com', 'ae2@example.com'] },
@@ -32,21 +36,15 @@ const DEFAULT_TEAMS: TeamDirectory = {
   ops: { lead: 'ops@example.com' },
 };
 
-/**
- * The `teams` setting. Functions never fall back to the example addresses:
- * without TEAMS they fail at load.
- */
-export const TEAMS_SETTING = defineSetting(teamDirectorySchema, { json: true, default: DEFAULT_TEAMS, env: ENV.teams, envRequired: true });
+/** The `teams` setting: the roster's seed, on the first deploy and the first `npm start` (teams/roster.ts seedRoster). */
+export const TEAMS_SETTING = defineSetting(teamDirectorySchema, { json: true, default: DEFAULT_TEAMS });
 
-/** Parses a TEAMS value; a bad value names the offending path (`TEAMS.marketing.lead: ...`). */
-export function parseTeams(json: string): TeamDirectory {
-  return parseSetting(TEAMS_SETTING, json, ENV.teams);
+/** Parses a `teams` value; a bad value names the offending path (`teams.marketing.lead: ...`). */
+export function parseTeams(json: string): TeamsSetting {
+  return parseSetting(TEAMS_SETTING, json, 'teams');
 }
 
-let directory: TeamDirectory | undefined;
-
-/** The team directory of this function (TEAMS, read and checked once). */
-export function teamDirectory(): TeamDirectory {
-  directory ??= readSetting(TEAMS_SETTING);
-  return directory;
+/** A person's time zone for the dates in their emails (UTC when the roster does not know them). */
+export function timeZoneOf(teams: TeamDirectory, email: string): string {
+  return teams.timeZones?.[email.toLowerCase()] ?? 'UTC';
 }

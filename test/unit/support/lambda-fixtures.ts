@@ -98,3 +98,9 @@ export function profileItem(leadId: string, fields: Record<string, unknown> = {}
     ...fields,
   };
 }
+
+/** The roster of TEAMS_JSON, in place of the table's (teams/roster.ts useRoster): for tests that mock the table. */
+export async function useTestRoster(): Promise<void> {
+  const { useRoster, rosterOf } = await import('#lib/teams/roster');
+  useRoster(rosterOf(JSON.parse(TEAMS_JSON) as Parameters<typeof rosterOf>[0]));
+}
