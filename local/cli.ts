@@ -8,6 +8,7 @@
  *   npx tsx local/cli.ts answer <leadId> <answer> [--step <step>] [--comment ...] [--rating id=1..5] [--reason code]
  *                                  [--amount 120000 --currency EUR] [--field name=value]
  *   npx tsx local/cli.ts digest [--start <ISO> --end <ISO>]   (each team's digest, now)
+ *   npx tsx local/cli.ts teams [put|remove|lead] ...           (the roster: local/teams-cli.ts)
  *
  * Options for every command: --url (default $PIPELINE_URL or http://127.0.0.1:3000),
  * --key (default $PIPELINE_API_KEY or <data>/api-key), --data (default .data).
@@ -20,6 +21,7 @@ import { parseCsv, type CsvProblem } from './csv';
 import { textProblem } from '#lib/core/text';
 import { getJson, isFeedbackStep, postLead, submitFeedback } from './feedback-client';
 import type { PendingRequest } from './console/data';
+import { runTeams } from './teams-cli';
 
 const HELP = `Usage: npx tsx local/cli.ts <command> [options]
 
@@ -43,6 +45,14 @@ Commands:
                       Send each team's digest now (POST /local/digest): for the
                       period given, else the period so far (since digestSchedule last fired).
                       Once per team and period: running it again sends nothing more.
+  teams [--json]      The team roster (GET /teams) and its latest changes.
+  teams put <team> <email> --name N [--weight 1-100] [--time-zone Europe/Paris]
+      [--away-from 2026-12-24 --away-until 2027-01-02]
+                      Add or replace a member (their open requests move when away now).
+  teams remove <team> <email> [--reassign-to <email>|round-robin]
+                      Remove a member; their open requests go to another member.
+  teams lead <team> <email>
+                      Make someone the team's lead (ops too).
 
 Options: --url <app url> (default $PIPELINE_URL or http://127.0.0.1:3000)
          --key <bearer key> (default $PIPELINE_API_KEY, else <data>/api-key)
@@ -240,6 +250,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         'no-consent': { type: 'boolean' },
         start: { type: 'string' },
         end: { type: 'string' },
+        weight: { type: 'string' },
+        'time-zone': { type: 'string' },
+        'away-from': { type: 'string' },
+        'away-until': { type: 'string' },
+        'reassign-to': { type: 'string' },
       },
     });
     const common: Common = { url: (values.url ?? process.env.PIPELINE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''), dataDir: values.data ?? '.data' };
@@ -355,6 +370,23 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         err(`Not recorded (HTTP ${res.status}): ${pageMessage(res.body)}\n`);
         return 1;
       }
+      case 'teams':
+        return await runTeams(
+          positionals,
+          {
+            url: common.url,
+            key: apiKey(common),
+            json: values.json === true,
+            name: values.name,
+            weight: values.weight,
+            timeZone: values['time-zone'],
+            awayFrom: values['away-from'],
+            awayUntil: values['away-until'],
+            reassignTo: values['reassign-to'],
+          },
+          out,
+          err,
+        );
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

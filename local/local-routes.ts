@@ -9,6 +9,7 @@
  *   GET /funnel-view               the funnel
  *   GET /team-feedback             feedback each team received
  *   GET /outbox                    sent mail with its links
+ *   GET /roster                    the team roster and its history (console/roster-page.ts)
  *   GET /local/outbox              JSON: to, subject, text, html, links, sentAt
  *   GET /local/executions          JSON: name, status, currentState, stage, dates (?status=&stage=)
  *   GET /local/leads               JSON: leads (?stage=)
@@ -21,6 +22,7 @@ import { STAGE_ORDER } from './console/data';
 import { executionAction } from './console/actions';
 import { matchesFilter } from './console/lead-rows';
 import { EXECUTION_FILTERS, EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type ExecutionFilter, type Links } from './console/pages';
+import { type RosterBody, rosterPage } from './console/roster-page';
 
 interface RuntimeInfo {
   app: string;
@@ -60,7 +62,8 @@ function executionName(match: RegExpExecArray | null): string | undefined {
 
 const isFilter = (v: string | undefined): v is ExecutionFilter => EXECUTION_FILTERS.some(([f]) => f === v);
 
-export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo): LocalRoute {
+/** `roster`: GET /teams's JSON, read through the API with the key (the Teams page). */
+export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo, roster?: () => Promise<RosterBody>): LocalRoute {
   return async ({ method, path, query, body }) => {
     if (method === 'POST') {
       const name = executionName(/^\/executions\/([^/]+)\/actions$/.exec(path));
@@ -111,6 +114,8 @@ export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeIn
         return page(200, feedbackPage(await data.teamFeedback(), links));
       case '/outbox':
         return page(200, outboxPage(data.outbox(), links));
+      case '/roster':
+        return roster === undefined ? undefined : page(200, rosterPage(await roster(), links));
       case '/local/outbox':
         return json(data.outbox());
       case '/local/executions':

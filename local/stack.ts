@@ -41,6 +41,7 @@ import { startSecretsServer, type SecretsServer } from './secrets';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
+import type { RosterBody } from './console/roster-page';
 import { digestRoute, localPeriodSoFar, startDigestTimer, type SendDigestEvent } from './digest-timer';
 import { parseSchedule } from '#lib/digest/schedule';
 import type { SettingKey } from '#lib/aws/settings';
@@ -522,7 +523,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const appBaseUrls = [app.url, ...(settings.publicBaseUrl !== undefined ? [settings.publicBaseUrl] : [])];
     const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition, timeScale });
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
-    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale });
+    // The Teams page reads GET /teams like any client, with the key.
+    const roster = async (): Promise<RosterBody> => (await fetch(`${app.url}/teams`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<RosterBody>;
+    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale }, roster);
 
     // Reminder sweep (EventBridge every 15 minutes on AWS).
     const remind = handlers['remind-pending'];

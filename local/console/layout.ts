@@ -60,6 +60,7 @@ const NAV: [string, string][] = [
   ['/funnel-view', 'Funnel'],
   ['/team-feedback', 'Feedback'],
   ['/outbox', 'Outbox'],
+  ['/roster', 'Teams'],
 ];
 
 export function layout(title: string, active: string, body: Html, links: Links = {}): string {

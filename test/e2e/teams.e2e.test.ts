@@ -8,6 +8,7 @@
  * reassignment: exactly one is accepted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main as cli } from '../../local/cli';
 import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
 
 const run = Date.now().toString(36);
@@ -87,6 +88,32 @@ describe('the roster API', () => {
     expect((await api('PUT', '/teams/sales/members/x%40example.com', { name: 'Sam' })).body).toMatchObject({ field: 'team' });
     expect((await api('PUT', '/teams/inside-sales/members/not-an-address', { name: 'Sam' })).body).toMatchObject({ field: 'email' });
     expect((await insideSales()).map((m) => m.email)).toEqual(TEAM.insideSales);
+  });
+});
+
+describe('the CLI', () => {
+  it('has the same verbs: put, lead, remove, and the roster with its history', async () => {
+    const lines: string[] = [];
+    const run = (...args: string[]) => cli(['teams', ...args, '--url', server.appUrl, '--key', API_KEY], (s) => lines.push(s), (s) => lines.push(s));
+    expect(await run('put', 'field-sales', 'ae9@example.com', '--name', 'Alex Nine', '--weight', '3', '--time-zone', 'America/New_York')).toBe(0);
+    expect(await run('put', 'field-sales', 'ae9@example.com', '--name', 'Alex Nine', '--weight', '300')).toBe(1);
+    expect(lines.at(-1)).toContain('weight: must be 1 to 100');
+    const led = await run('lead', 'field-sales', 'ae1@example.com');
+    expect(led, lines.join('')).toBe(0);
+    expect(await run('remove', 'field-sales', 'ae9@example.com', '--reassign-to', 'round-robin')).toBe(0);
+    expect(await run()).toBe(0);
+    const listing = lines.at(-1) ?? '';
+    expect(listing).toContain('field-sales (lead ae1@example.com)');
+    expect(listing).not.toContain('ae9@example.com  Alex Nine');
+    expect(listing).toMatch(/field-sales {2}removed Alex Nine; 0 open requests reassigned \(round-robin\) {2}\(by cli \(/);
+    expect(listing).toMatch(/field-sales {2}added Alex Nine, weight 3, America\/New_York, available/);
+    // The console's Teams page shows the same roster and history.
+    const page = await fetch(`${server.appUrl}/roster`);
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('Lead: <b>ae1@example.com</b>');
+    expect(text).toContain('removed Alex Nine; 0 open requests reassigned (round-robin)');
+    expect(text).toContain('<td>ae2@example.com</td><td>ae2</td><td>1</td><td>UTC</td><td>available</td>');
   });
 });
 

@@ -321,8 +321,9 @@ export async function setTeamLead(team: RosterTeam, email: string, by: string, n
       new UpdateCommand({
         TableName: tableName(),
         Key: rosterTeamKey(team),
-        UpdateExpression: 'SET lead = :lead, updatedAt = :at, updatedBy = :by',
+        UpdateExpression: 'SET #lead = :lead, updatedAt = :at, updatedBy = :by',
         ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#lead': 'lead' },
         ExpressionAttributeValues: { ':lead': email, ':at': now.toISOString(), ':by': by },
       }),
     );
