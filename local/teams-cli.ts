@@ -11,6 +11,7 @@
  * Each change is recorded as made by `cli (<user>)`.
  */
 import { userInfo } from 'node:os';
+import type { RosterBody } from './console/roster-page';
 
 export interface TeamsCliOptions {
   url: string;
@@ -24,20 +25,7 @@ export interface TeamsCliOptions {
   reassignTo?: string | undefined;
 }
 
-interface Member {
-  email: string;
-  name: string;
-  weight: number;
-  timeZone: string;
-  outOfOffice?: { from: string; until: string };
-  outOfOfficeNow: boolean;
-}
-interface Change {
-  at: string;
-  by: string;
-  team: string;
-  summary: string;
-}
+type Change = RosterBody['changes'][number];
 
 /** The error of a refused request, in one line: the field and its message when the API names one. */
 function refusal(status: number, body: Record<string, unknown>): string {
@@ -64,7 +52,7 @@ const memberPath = (team: string, email: string): string => `/teams/${encodeURIC
 
 function roster(body: Record<string, unknown>): string {
   const lines: string[] = [];
-  for (const [team, t] of Object.entries(body.teams as Record<string, { lead: string; members?: Member[] }>)) {
+  for (const [team, t] of Object.entries((body as unknown as RosterBody).teams)) {
     lines.push(`${team} (lead ${t.lead})`);
     for (const m of t.members ?? []) {
       const away = m.outOfOffice ? `out of office ${m.outOfOffice.from} to ${m.outOfOffice.until}${m.outOfOfficeNow ? ' (now)' : ''}` : 'available';
@@ -72,7 +60,7 @@ function roster(body: Record<string, unknown>): string {
     }
   }
   lines.push('', 'Latest changes:');
-  for (const c of (body.changes as Change[]).slice(0, 20)) lines.push(`  ${c.at}  ${c.team}  ${c.summary}  (by ${c.by})`);
+  for (const c of (body as unknown as RosterBody).changes.slice(0, 20)) lines.push(`  ${c.at}  ${c.team}  ${c.summary}  (by ${c.by})`);
   return `${lines.join('\n')}\n`;
 }
 
