@@ -122,11 +122,11 @@ async function deleteTeamMember(event: APIGatewayProxyEventV2, now: Date): Promi
   const to = raw === 'round-robin' ? raw : parseInput(z.object({ reassignTo: emailSchema }), { reassignTo: decoded(raw) }).reassignTo;
   const roster = await readRoster();
   const member = roster[team].members.find((m) => m.email === email);
-  if (member === undefined) throw new NotFound(`${email} is not a member of ${team}`);
+  if (member === undefined) throw new NotFound(`no such member of ${team} (email)`);
   if (to !== 'round-robin' && (to === email || !roster[team].members.some((m) => m.email === to))) {
     throw new ValidationError('reassignTo', `must be another member of ${team}, or round-robin`);
   }
-  if (roster[team].members.length <= 1) throw new Conflict(`${email} is the last member of ${team}: add another member first`);
+  if (roster[team].members.length <= 1) throw new Conflict(`that is the last member of ${team}: add another member first`);
   const why = 'they left the team';
   const remaining = { ...roster, [team]: { ...roster[team], members: roster[team].members.filter((m) => m.email !== email) } };
   // Before the removal (a failure leaves the member in place, to retry), and once more after it, for a request that came in between.

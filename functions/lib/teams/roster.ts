@@ -286,7 +286,7 @@ function describeMember(m: RosterMember, before: RosterMember | undefined): stri
 export async function removeMember(team: Team, email: string, by: string, now: Date = new Date()): Promise<{ member: RosterMember }> {
   await requireTeam(team);
   const member = await getMember(team, email);
-  if (member === undefined) throw new NotFound(`${email} is not a member of ${team}`, { field: 'email' });
+  if (member === undefined) throw new NotFound(`no such member of ${team} (email)`, { field: 'email' });
   try {
     await ddb.send(
       new UpdateCommand({
@@ -298,14 +298,14 @@ export async function removeMember(team: Team, email: string, by: string, now: D
       }),
     );
   } catch (error) {
-    if (isConditionalCheckFailed(error)) throw new Conflict(`${email} is the last member of ${team}: add another member first`, { field: 'email' });
+    if (isConditionalCheckFailed(error)) throw new Conflict(`that is the last member of ${team}: add another member first`, { field: 'email' });
     throw asTransient(error, 'removeMember');
   }
   try {
     await ddb.send(new DeleteCommand({ TableName: tableName(), Key: rosterMemberKey(team, email), ConditionExpression: 'attribute_exists(pk)' }));
   } catch (error) {
     await countMembers(team, 1, now); // not ours to remove (a concurrent removal took it): count it back
-    if (isConditionalCheckFailed(error)) throw new NotFound(`${email} is not a member of ${team}`, { field: 'email' });
+    if (isConditionalCheckFailed(error)) throw new NotFound(`no such member of ${team} (email)`, { field: 'email' });
     throw asTransient(error, 'removeMember');
   }
   forgetRoster();
