@@ -134,6 +134,9 @@ describe('routing follows the roster', () => {
     const whileAway: string[] = [];
     for (let i = 0; i < 3; i += 1) whileAway.push((await newLead(`away-${i}-${run}`, `Away ${i} ${run}`)).to[0] ?? '');
     expect(whileAway).toEqual(['sdr3@example.com', 'sdr3@example.com', 'sdr3@example.com']);
+    // Sam's time zone (Europe/Paris) dates their emails; the others' (UTC) theirs.
+    const sams = await server.mail("Sam's request", (m) => m.to[0] === 'sdr3@example.com' && qualificationCall(`Away 0 ${run}`)(m));
+    expect(sams.text).toMatch(/Please answer by [^\n]* CET/);
     for (const email of TEAM.insideSales) expect((await api('PUT', member(email), { name: email.split('@')[0] })).status).toBe(200);
   }, 120_000);
 });

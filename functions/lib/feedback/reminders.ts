@@ -18,6 +18,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { items } from '#lib/aws/paginate';
 import { asTransient } from '#lib/core/errors';
+import { formatDateTime } from '#lib/core/format';
+import { timeZoneOf } from '#lib/teams/directory';
 import { type FeedbackDeps, feedbackRequestEmail, feedbackUrl } from './requests';
 import { renderEmail, type RenderedEmail } from '#lib/mail/layout';
 import { stepDefinition } from './steps';
@@ -73,10 +75,10 @@ function reminderKeyOf(hashes: readonly string[]): string {
 }
 
 /** One request: the full request email, marked as a reminder. Several: a list, one section (with its buttons) per request, most urgent first. */
-function reminderEmail(due: readonly Due[], publicBaseUrl: string): RenderedEmail {
+function reminderEmail(due: readonly Due[], publicBaseUrl: string, timeZone: string): RenderedEmail {
   const [only] = due;
   if (due.length === 1 && only) {
-    return feedbackRequestEmail({ lead: only.lead, step: only.request.step, linkId: only.aliasId, publicBaseUrl, deadline: only.request.deadline, escalated: only.request.escalated, reminder: true });
+    return feedbackRequestEmail({ lead: only.lead, step: only.request.step, linkId: only.aliasId, publicBaseUrl, deadline: only.request.deadline, escalated: only.request.escalated, reminder: true, timeZone });
   }
   const title = `Reminder: ${due.length} requests waiting for your answer`;
   return renderEmail({
@@ -90,7 +92,7 @@ function reminderEmail(due: readonly Due[], publicBaseUrl: string): RenderedEmai
         rows: [
           { label: 'Lead', value: lead.name },
           { label: 'Company', value: lead.company },
-          { label: 'Answer by', value: `${request.deadline} (UTC)` },
+          { label: 'Answer by', value: formatDateTime(request.deadline, timeZone) },
           { label: 'Question', value: def.prompt },
         ],
         buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(publicBaseUrl, aliasId, a.value) })),
@@ -119,7 +121,7 @@ async function remindPerson(addressee: string, requests: readonly FeedbackReques
   let sent: boolean;
   try {
     for (const d of live) due.push({ ...d, aliasId: await createAlias(d.request, now) });
-    sent = (await sendEmail({ to: addressee, ...reminderEmail(due, deps.publicBaseUrl), idempotencyKey: key }, now)).sent;
+    sent = (await sendEmail({ to: addressee, ...reminderEmail(due, deps.publicBaseUrl, timeZoneOf(deps.teams, addressee)), idempotencyKey: key }, now)).sent;
   } catch (error) {
     await Promise.all(due.map((d) => deleteLink(hashLinkId(d.aliasId)).catch(() => undefined)));
     throw error;
