@@ -39,7 +39,9 @@ const at = '2026-05-04T10:00:00.000Z'; // ISO week 2026-W19
 
 describe('countStageChange on a real table', () => {
   it('a first stage (from null) counts an entry, its campaign, owners and week, and no exit anywhere', async () => {
-    await countStageChange({ from: null, to: 'captured', reason: '', at, timeInPreviousStageMs: 5000, campaign: '  ', owners: { 'inside-sales': 'isr@example.com', 'field-sales': '' }, expansion: false });
+    // An owner that is empty or undefined is no owner.
+    const owners = { 'inside-sales': 'isr@example.com', 'field-sales': '', 'customer-success': undefined };
+    await countStageChange({ from: null, to: 'captured', reason: '', at, timeInPreviousStageMs: 5000, campaign: '  ', owners, expansion: false });
     expect(await get(funnelKey('captured'))).toEqual({ ...funnelKey('captured'), entered: 1, 'c#(none)': 1, 'o#inside-sales#isr@example.com': 1, 'w#2026-W19': 1 });
   });
 

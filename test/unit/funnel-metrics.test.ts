@@ -58,6 +58,12 @@ describe('funnel EMF metrics', () => {
     expect(JSON.stringify(docs)).not.toContain('ae1@example.com');
   });
 
+  it('a first stage emits StageEntered only: no stage was left, and it is no outcome', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    const docs = await emitted(() => countStageChange({ from: null, to: 'captured', reason: 'captured', at: '2026-04-21T10:00:00Z', timeInPreviousStageMs: 0, expansion: false }));
+    expect(summary(docs)).toEqual([{ namespace: 'TheModelPipeline', metric: 'StageEntered', dimensions: { service: 'the-model-pipeline', Stage: 'captured' }, value: 1 }]);
+  });
+
   it('a stored feedback item emits each rating as HandoffRating{TeamPair}', async () => {
     ddbMock.on(UpdateCommand).resolves({});
     const docs = await emitted(() => countFeedback({ step: 'meeting-outcome', from: 'field-sales', to: 'inside-sales', ratings: { 'budget-accuracy': 4, 'need-accuracy': 2 }, answeredAt: '2026-04-21T10:00:00Z' }));
@@ -66,6 +72,13 @@ describe('funnel EMF metrics', () => {
       { namespace: 'TheModelPipeline', metric: 'HandoffRating', dimensions: { service: 'the-model-pipeline', TeamPair: 'field-sales->inside-sales' }, value: 2 },
     ]);
     expect(ddbMock.commandCalls(UpdateCommand)[0]?.args[0].input.Key).toEqual({ pk: 'FUNNEL', sk: 'PAIR#meeting-outcome#field-sales#inside-sales' });
+  });
+
+  it('a rating that is not a finite number emits no HandoffRating', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    const ratings = { 'budget-accuracy': Number.NaN, 'need-accuracy': Number.POSITIVE_INFINITY, 'timing-accuracy': 3 };
+    const docs = await emitted(() => countFeedback({ step: 'meeting-outcome', from: 'field-sales', to: 'inside-sales', ratings, answeredAt: '2026-04-21T10:00:00Z' }));
+    expect(summary(docs)).toEqual([{ namespace: 'TheModelPipeline', metric: 'HandoffRating', dimensions: { service: 'the-model-pipeline', TeamPair: 'field-sales->inside-sales' }, value: 3 }]);
   });
 
   it('a feedback item is counted for its team pair once: a retried share-feedback that overwrites it counts nothing', async () => {

@@ -11,7 +11,7 @@ const TABLE = 'mailer-test';
 const table = await startLocalTable(TABLE, { MAIL_FROM: 'pipeline@example.com' });
 const sesMock = mockClient(SESClient);
 const { ddb } = await import('#lib/aws/clients');
-const { STALE_AFTER_MS, sendEmail, wasSent } = await import('#lib/mail/mailer');
+const { IN_FLIGHT_WAIT_MS, STALE_AFTER_MS, sendEmail, wasSent } = await import('#lib/mail/mailer');
 const { mailKey } = await import('#lib/core/keys');
 const { TransientError } = await import('#lib/core/errors');
 const fault = faults(ddb);
@@ -56,6 +56,28 @@ describe('mailer on a real table', () => {
     const m = await marker(e.idempotencyKey);
     expect(m).toMatchObject({ status: 'sent', messageId: 'm-2' });
     expect(m?.attempt).not.toBe('dead');
+  });
+
+  it('a send that outlives its lease: the marker it claimed is taken over by a retry, which sends; the late send does not mark it', async () => {
+    const e = email();
+    let held: Record<string, unknown> | undefined;
+    let retried: unknown;
+    sesMock
+      .on(SendEmailCommand)
+      .callsFakeOnce(async () => {
+        held = await marker(e.idempotencyKey);
+        // SES takes longer than the lease; meanwhile the state machine retries.
+        await putMarker(e.idempotencyKey, { ...held, startedAt: Date.now() - STALE_AFTER_MS - 1000 });
+        retried = await sendEmail(e, new Date(), { inFlightWaitMs: 0 }).catch((error: unknown) => error);
+        return { MessageId: 'm-late' };
+      })
+      .resolves({ MessageId: 'm-retry' });
+    await expect(sendEmail(e)).resolves.toEqual({ sent: true, messageId: 'm-late' });
+    expect(held).toMatchObject({ status: 'sending', attempt: expect.any(String) });
+    expect(retried).toEqual({ sent: true, messageId: 'm-retry' });
+    const m = await marker(e.idempotencyKey);
+    expect(m).toMatchObject({ status: 'sent', messageId: 'm-retry' });
+    expect(m?.attempt).not.toBe(held?.attempt);
   });
 
   it('a marker within its lease is not taken over: TransientError after the wait, nothing sent', async () => {
@@ -151,5 +173,15 @@ describe('mailer on a real table', () => {
     const e = email();
     await expect(sendEmail(e)).resolves.toEqual({ sent: true });
     expect(await marker(e.idempotencyKey)).toMatchObject({ status: 'sent', messageId: '' });
+  });
+
+  // Last: it waits the default 8 s (a mutation run reaches it only for mutants that survived the tests above).
+  it('a marker held by another attempt is waited on for IN_FLIGHT_WAIT_MS by default, then TransientError', async () => {
+    const e = email();
+    await putMarker(e.idempotencyKey, { status: 'sending', attempt: 'busy', startedAt: Date.now() });
+    const started = Date.now();
+    await expect(sendEmail(e)).rejects.toThrow(new TransientError('mail: another attempt is sending this email'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(IN_FLIGHT_WAIT_MS);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 });
