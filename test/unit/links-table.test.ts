@@ -60,6 +60,16 @@ describe('createLink: what it stores, and when it expires', () => {
     expect(request.deadlineMs).toBe(NOW.getTime() + 1000);
   });
 
+  it("a request with choices (a rescue's reassignment options) stores them; an empty list stores none", async () => {
+    const choices = [{ value: 'isr2@example.com', label: 'Grace (Inside Sales)' }];
+    const withChoices = (await createLink(input({ choices }), NOW)).request;
+    expect(withChoices.choices).toEqual(choices);
+    expect((await item(linkKey(withChoices.hash)))?.choices).toEqual(choices);
+    const none = (await createLink(input({ choices: [] }), NOW)).request;
+    expect(none).not.toHaveProperty('choices');
+    expect(await item(linkKey(none.hash))).not.toHaveProperty('choices');
+  });
+
   it('a reservation for another lead is refused before anything is written', async () => {
     const reservation = await reserveLink('someone-else', 3600, NOW);
     await expect(createLink(input({ reservation }), NOW)).rejects.toThrow('the reservation is for another lead');
