@@ -113,6 +113,7 @@ describe('scoreLead', () => {
     expect(titleSeniority('Vice President, Marketing')).toBe('vp');
     expect(titleSeniority('Head of Growth')).toBe('vp');
     expect(titleSeniority('Sales Director EMEA')).toBe('director');
+    expect(titleSeniority('Dir of Sales')).toBe('director');
     expect(titleSeniority('Account Manager')).toBe('manager');
     expect(titleSeniority('Assistant to the CEO')).toBe('individual');
     expect(titleSeniority('営業部長')).toBe('individual');
