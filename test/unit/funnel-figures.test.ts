@@ -259,7 +259,7 @@ describe('the funnel from the counters', () => {
     expect(r.feedback.pairs.every((p) => p.count === 0 && p.averageRating === null)).toBe(true);
   });
 
-  it('a stage change is one item update: counters of both ends, campaign, owners, week, histogram, reason', () => {
+  it('a stage change is one item update: counters of both ends, campaign, owners, week, histogram, reason, reason by campaign, answer time', () => {
     const inc = stageChangeIncrements({
       from: 'negotiating', to: 'lost', reason: 'price', at: '2026-04-21T10:00:00.000Z', timeInPreviousStageMs: 5 * H,
       campaign: 'Spring #1', owners: { 'inside-sales': 'sdr1@example.com', 'field-sales': 'ae1@example.com' }, expansion: false,
@@ -274,6 +274,10 @@ describe('the funnel from the counters', () => {
       'x#negotiating#ms': 5 * H,
       [`x#negotiating#h#${bucketOf(5 * H)}`]: 1,
       'x#negotiating#r#price': 1,
+      // The reason by campaign (a lost lead), and the answer time of the owner whose team the left stage waited on.
+      'cr#price#Spring #1': 1,
+      'an#field-sales#ae1@example.com': 1,
+      'am#field-sales#ae1@example.com': 5 * H,
     });
     expect(parseFunnelItems([{ pk: 'FUNNEL', sk: 'STAGE#lost', ...Object.fromEntries(inc) }]).campaigns.has('Spring #1')).toBe(true);
   });
