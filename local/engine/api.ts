@@ -81,6 +81,13 @@ export interface EngineOptions {
    * Timestamps recorded in history stay in scaled "execution time".
    */
   timeScale?: number;
+  /**
+   * With a timeScale: the clock time (ms) from which ONE scaled clock runs for
+   * every execution, start dates included (keep it across restarts). Default:
+   * each execution's time runs from its own start, so two executions'
+   * "now" differ by how far apart they started, times (timeScale - 1).
+   */
+  timeOrigin?: number;
   /** In-process Lambda handlers by function name or ARN. */
   lambdas?: LambdaRegistry;
   /** Client used for `arn:aws:states:::dynamodb:*` tasks. */

@@ -114,7 +114,7 @@ export class EngineImpl implements Engine {
   constructor(options: EngineOptions = {}) {
     this.store = (options.store as ExecutionStoreImpl | undefined) ?? new MemoryStore();
     const clock = options.clock ?? { now: () => Date.now() };
-    this.time = new ExecutionTime(clock, options.timeScale && options.timeScale > 0 ? options.timeScale : 1);
+    this.time = new ExecutionTime(clock, options.timeScale && options.timeScale > 0 ? options.timeScale : 1, options.timeOrigin);
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     this.definitions = new DefinitionCache(this.store);
@@ -273,7 +273,7 @@ export class EngineImpl implements Engine {
     if (live) return idempotent({ executionArn: arn, status: 'RUNNING', input: live.input, startDate: live.startDate }, inputText);
     const definitionId = this.definitions.idOf(sm.definition);
     const def = await this.definitions.load(definitionId).catch(() => this.definitions.compile(sm.definition));
-    const startDate = this.time.clock.now();
+    const startDate = this.time.startNow();
     const cursor: Cursor = { s: def.machine.startAt, in: parsed, v: {}, at: startDate, pe: 0 };
     const rec: ExecutionRecord = {
       executionArn: arn,

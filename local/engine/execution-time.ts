@@ -1,9 +1,12 @@
 /**
- * Execution time and timers. Each execution has its own "execution time",
- * which starts at its start date and runs `timeScale` times faster than the
- * clock. Every timestamp in history, `$states.context`, `$now()`/`$millis()`
- * and every Wait/timeout deadline is in execution time; timers fire at the
- * matching clock time, so they keep their original schedule across restarts.
+ * Execution time and timers. Execution time runs `timeScale` times faster
+ * than the clock: by default each execution's from its own start date; with a
+ * shared `origin` (a clock time) every execution's from that one instant, so
+ * all executions, and whatever else reads the same scaled clock (the local
+ * stack's scheduled events), agree on "now". Every timestamp in history,
+ * `$states.context`, `$now()`/`$millis()` and every Wait/timeout deadline is
+ * in execution time; timers fire at the matching clock time, so they keep
+ * their original schedule across restarts (a shared origin must be kept too).
  */
 import type { Clock } from './api';
 import { Scheduler, type Timer } from './scheduler';
@@ -21,6 +24,8 @@ export class ExecutionTime {
   constructor(
     readonly clock: Clock,
     readonly timeScale: number,
+    /** The clock time (ms) every execution's time counts from; undefined: each execution's own start. */
+    readonly origin?: number,
   ) {
     this.scheduler = new Scheduler(clock);
   }
@@ -42,12 +47,19 @@ export class ExecutionTime {
   /** The execution time of `run` now. */
   execNow(run: Started): number {
     const now = this.clock.now();
-    return this.timeScale === 1 ? now : run.startDate + (now - run.startDate) * this.timeScale;
+    const from = this.origin ?? run.startDate;
+    return this.timeScale === 1 ? now : from + (now - from) * this.timeScale;
   }
 
   /** The clock time at which `run` reaches execution time `execT`. */
   realAt(run: Started, execT: number): number {
-    return this.timeScale === 1 ? execT : run.startDate + (execT - run.startDate) / this.timeScale;
+    const from = this.origin ?? run.startDate;
+    return this.timeScale === 1 ? execT : from + (execT - from) / this.timeScale;
+  }
+
+  /** The start date (execution time) of an execution started now. */
+  startNow(): number {
+    return this.execNow({ startDate: this.clock.now() });
   }
 
   /** Calls `fn` when `run` reaches execution time `execDue`. */

@@ -64,7 +64,10 @@ export class TaskRunner {
       const timeoutSeconds = state.timeoutSeconds ? await evalInteger(state.timeoutSeconds, b, 'TimeoutSeconds', 1) : undefined;
       hb = state.heartbeatSeconds ? await evalInteger(state.heartbeatSeconds, b, 'HeartbeatSeconds', 1) : undefined;
       const now = time.execNow(run);
-      to = timeoutSeconds !== undefined ? now + timeoutSeconds * 1000 : undefined;
+      // The first attempt's timeout counts from the state's entered time, as `$states.context.State.EnteredTime`
+      // + TimeoutSeconds (what the state machine tells a callback's function its deadline is): the time spent
+      // evaluating the arguments, multiplied by a timeScale, does not move it. A retry's counts from its start.
+      to = timeoutSeconds !== undefined ? (retryCount === 0 ? at : now) + timeoutSeconds * 1000 : undefined;
       if (bare) {
         const d: Record<string, unknown> = { resource: state.resource, input: JSON.stringify(args), inputDetails: { truncated: false } };
         if (timeoutSeconds !== undefined) d.timeoutInSeconds = timeoutSeconds;

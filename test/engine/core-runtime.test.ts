@@ -169,6 +169,29 @@ describe('timers: injected clock and timeScale', () => {
     expect(exited.timestamp.getTime() - entered.timestamp.getTime()).toBeLessThan(3_600_000 + 36_000 * 500);
     await engine.stop();
   });
+
+  it('with a timeOrigin, every execution runs on one scaled clock: start dates, $now() and waits agree', async () => {
+    const origin = Date.UTC(2026, 0, 1);
+    const clock = new ManualClock(origin);
+    const engine = createEngine({ clock, timeScale: 60, timeOrigin: origin });
+    const arn = await setup(engine, machine({ W: { Type: 'Wait', Seconds: 600, Next: 'N' }, N: { Type: 'Pass', Output: { now: '{% $now() %}' }, End: true } }));
+    const first = await engine.startExecution({ stateMachineArn: arn, name: 'first' });
+    await flush();
+    clock.advance(10_000); // 10 s of clock: 600 s of execution time, the first's wait is over
+    const done = await engine.waitForExecution(first.executionArn, { timeoutMs: 2000 });
+    expect(JSON.parse(done.output ?? '{}')).toEqual({ now: new Date(origin + 600_000).toISOString() });
+    const second = await engine.startExecution({ stateMachineArn: arn, name: 'second' });
+    expect(first.startDate.getTime()).toBe(origin);
+    expect(second.startDate.getTime()).toBe(origin + 600_000); // on the shared clock, not counted again from its own start
+    await flush();
+    clock.advance(5_000);
+    await flush();
+    expect((await engine.describeExecution(second.executionArn)).status).toBe('RUNNING');
+    clock.advance(5_000);
+    const later = await engine.waitForExecution(second.executionArn, { timeoutMs: 2000 });
+    expect(JSON.parse(later.output ?? '{}')).toEqual({ now: new Date(origin + 1_200_000).toISOString() });
+    await engine.stop();
+  });
 });
 
 describe('resume after a restart (new Engine on the same store)', () => {
