@@ -27,6 +27,7 @@ const eventSchema = z.object({
   step: feedbackStepSchema,
   taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
   timeoutSeconds: z.number().check(z.int(), z.positive()),
+  enteredTime: z.optional(z.iso.datetime()),
   escalated: z.boolean(),
   reschedules: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
   renewalDue: z.optional(z.boolean()),

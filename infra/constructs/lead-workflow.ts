@@ -111,10 +111,12 @@ export class LeadWorkflow extends Construct {
 
   /**
    * states:SendTaskSuccess on this state machine: for whoever completes
-   * wait-for-feedback tasks. Only success: no function fails a task or sends
-   * heartbeats (a task ends by its answer or its timeout).
+   * wait-for-feedback tasks; and states:SendTaskHeartbeat, by which the
+   * feedback page asks whether a task still waits before it shows the form
+   * (the waits have no HeartbeatSeconds, so a heartbeat changes nothing).
+   * No function fails a task: a task ends by its answer or its timeout.
    */
   grantTaskSuccess(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess'], resourceArns: [this.stateMachine.stateMachineArn] });
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess', 'states:SendTaskHeartbeat'], resourceArns: [this.stateMachine.stateMachineArn] });
   }
 }

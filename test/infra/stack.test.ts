@@ -304,12 +304,12 @@ describe('least privilege', () => {
     }
     expect(sawAny).toBe(true);
     expect(operationsInBundle('capture-lead')).toContain('StartExecution');
-    expect(operationsInBundle('feedback-page')).toContain('SendTaskSuccess');
+    expect([...operationsInBundle('feedback-page')]).toEqual(expect.arrayContaining(['SendTaskSuccess', 'SendTaskHeartbeat']));
   });
 
-  it('only feedback-page may answer tasks, with SendTaskSuccess only (grantTaskSuccess)', () => {
+  it('only feedback-page may answer tasks, with SendTaskSuccess, and ask whether one still waits, with SendTaskHeartbeat (grantTaskSuccess)', () => {
     const taskActions = allPolicyActions().filter((a) => /^states:SendTask/.test(a.action));
-    expect(new Set(taskActions.map((a) => a.action))).toEqual(new Set(['states:SendTaskSuccess']));
+    expect(new Set(taskActions.map((a) => a.action))).toEqual(new Set(['states:SendTaskSuccess', 'states:SendTaskHeartbeat']));
     expect(new Set(taskActions.map((a) => a.role))).toEqual(new Set([roleId['feedback-page']]));
   });
 

@@ -28,7 +28,7 @@ const asl = JSON.parse(readFileSync(new URL('../../statemachines/lead-lifecycle.
 
 const keys = {
   QualifyLead: { leadId: true } satisfies Record<keyof QualifyLeadEvent, true>,
-  RequestFeedback: { leadId: true, step: true, taskToken: true, timeoutSeconds: true, escalated: true, reschedules: true, renewalDue: true, owner: true, rescue: true } satisfies Record<keyof RequestFeedbackEvent, true>,
+  RequestFeedback: { leadId: true, step: true, taskToken: true, timeoutSeconds: true, enteredTime: true, escalated: true, reschedules: true, renewalDue: true, owner: true, rescue: true } satisfies Record<keyof RequestFeedbackEvent, true>,
   ShareFeedback: { leadId: true, step: true, from: true, to: true, feedback: true } satisfies Record<keyof ShareFeedbackEvent, true>,
   ScheduleMeeting: { leadId: true, reschedules: true } satisfies Record<keyof ScheduleMeetingEvent, true>,
   CloseDeal: { leadId: true, decision: true } satisfies Record<keyof CloseDealEvent, true>,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SFNClient, SendTaskSuccessCommand, TaskTimedOut, TaskDoesNotExist } from '@aws-sdk/client-sfn';
+import { SFNClient, SendTaskHeartbeatCommand, SendTaskSuccessCommand, TaskTimedOut, TaskDoesNotExist } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -228,6 +228,39 @@ describe('GET /feedback/{id}', () => {
     const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
     expect(res.statusCode).toBe(410);
     expect(res.body).toContain('Link expired');
+  });
+
+  it('asks Step Functions whether the task still waits (a heartbeat, which changes nothing for a task without HeartbeatSeconds)', async () => {
+    sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(sfnMock.commandCalls(SendTaskHeartbeatCommand).map((c) => c.args[0].input)).toEqual([{ taskToken: 'TASK-TOKEN-SECRET' }]);
+    expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', $metadata: {} })],
+    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', $metadata: {} })],
+  ])('410 before anyone types when the wait is over on the execution\'s clock (%s), though its stored deadline is still ahead of this clock', async (_name, error) => {
+    sfnMock.on(SendTaskHeartbeatCommand).rejects(error);
+    const id = await seedLink({ timeoutSeconds: 3 * 86400 });
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(410);
+    expect(res.body).toContain('Link expired');
+    expect(res.body).toContain('This request is closed');
+    expect(res.body).not.toContain('name="comment"');
+    const item = table.get(linkKey(hashLinkId(id)).pk, 'LINK');
+    expect(item).toMatchObject({ status: 'expired' });
+    expect(item?.taskToken).toBeUndefined();
+  });
+
+  it('shows the form when Step Functions cannot be asked (throttled): the answer itself is judged on submit', async () => {
+    sfnMock.on(SendTaskHeartbeatCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const id = await seedLink();
+    const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(table.get(linkKey(hashLinkId(id)).pk, 'LINK')?.status).toBe('pending');
   });
 });
 

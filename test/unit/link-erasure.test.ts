@@ -226,12 +226,12 @@ describe('a request link keeps its lead; erasure leaves nothing of it', () => {
 
   it('a link write that finds its own item (an attempt the SDK retried after losing the answer) succeeds; one that finds a tombstone is Gone', async () => {
     const input = { leadId, step: 'qualification-call' as const, taskToken: 't', answers: ['nurture'], addressee: 'isr1@example.com', answeredBy: 'owner' as const, escalated: false, requestKey: 'rk', timeoutSeconds: 60, lead: { name: 'n', company: 'c', email: 'e@example.org', stage: 'qualifying' as const } };
-    const applied = await reserveLink(leadId, 60);
+    const applied = await reserveLink(leadId, 60, new Date());
     await ddb.send(new PutCommand({ TableName: TABLE, Item: { ...linkKey(applied.hash), type: 'LINK', leadId } }));
-    expect((await createLink({ ...input, reservation: applied })).id).toBe(applied.id);
-    const erased = await reserveLink(leadId, 60);
+    expect((await createLink({ ...input, reservation: applied }, new Date())).id).toBe(applied.id);
+    const erased = await reserveLink(leadId, 60, new Date());
     await eraseLink(erased.hash, 1);
-    await expect(createLink({ ...input, reservation: erased })).rejects.toBeInstanceOf(Gone);
+    await expect(createLink({ ...input, reservation: erased }, new Date())).rejects.toBeInstanceOf(Gone);
   });
 
   it('an erased link cannot be answered: 404, nothing sent to Step Functions', async () => {

@@ -50,6 +50,14 @@ describe('createLink: what it stores, and when it expires', () => {
     expect(keepUntil(deadlineMs)).toBe(Math.floor(deadlineMs / 1000) + 30 * DAY_S);
   });
 
+  it('remindAtOf: the fraction of the way from the entered time to the deadline; none outside 0 < f < 1', () => {
+    const entered = new Date('2026-01-01T00:00:00.000Z');
+    const deadlineMs = entered.getTime() + 4 * 3600_000;
+    expect(links.remindAtOf(entered, deadlineMs, 0.75)).toBe('2026-01-01T03:00:00.000Z');
+    expect(links.remindAtOf(entered, deadlineMs, 0.5)).toBe('2026-01-01T02:00:00.000Z');
+    for (const f of [0, 1, 1.5, -0.2, Number.NaN, undefined]) expect(links.remindAtOf(entered, deadlineMs, f)).toBeUndefined();
+  });
+
   it('no reminder at fraction 0, 1 or none; a timeout below one second counts as one second', async () => {
     for (const f of [0, 1, undefined]) {
       const { request } = await createLink(input({ remindAfterFraction: f }), NOW);

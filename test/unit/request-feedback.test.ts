@@ -105,6 +105,23 @@ describe('request-feedback', () => {
     expect(mail?.Message?.Body?.Html?.Data).toContain(`https://api.example.com/feedback/${id}?answer=book-meeting`);
   });
 
+  it("dates the deadline and the reminder from the state's entered time passed in, not the function's clock", async () => {
+    seedLead();
+    // The function runs at NOW (10:00) but the state was entered at 09:00 on the execution's clock (under
+    // the local --time-scale the execution runs ahead of or behind the function's clock; on AWS they agree).
+    await handler(event({ enteredTime: '2026-03-02T09:00:00.000Z', timeoutSeconds: 7200 }), ctx);
+    expect(linkItems()[0]).toMatchObject({ deadline: '2026-03-02T11:00:00.000Z', deadlineMs: Date.parse('2026-03-02T11:00:00.000Z'), remindAt: '2026-03-02T10:00:00.000Z', createdAt: '2026-03-02T09:00:00.000Z' });
+    // "in 1 hour" counts from the entered time too (an email is read as sent when the wait began).
+    expect(sentEmails()[0]?.Message?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 11:00 UTC (in 2 hours).');
+  });
+
+  it('an event without enteredTime (an execution of an older definition) counts from the call; a malformed one is refused naming the field', async () => {
+    seedLead();
+    await handler(event(), ctx);
+    expect(linkItems()[0]?.deadline).toBe('2026-03-02T12:00:00.000Z');
+    await expect(handler(event({ taskToken: 'TOKEN-2', enteredTime: 'yesterday' }), ctx)).rejects.toMatchObject({ name: 'ValidationError', field: 'enteredTime' });
+  });
+
   it('escalated: goes to the team lead, cc the owner', async () => {
     seedLead();
     await handler(event({ escalated: true }), ctx);
@@ -188,10 +205,27 @@ describe('remind-pending', () => {
     resources: [],
     detail: {},
   };
+  /** The scheduled event of a sweep at `iso`: the sweep's "now" is the event's time, whatever the function's clock says (NOW). */
+  const at = (iso: string): ScheduledEvent => ({ ...scheduled, time: iso });
+
+  it("judges due and past-deadline requests by the event's time, not the function's clock", async () => {
+    seedLead();
+    await handler(event(), ctx); // remindAt 11:00, deadline 12:00
+    // The function's clock says 13:00 (past the deadline), the event 11:05: due, reminded.
+    vi.setSystemTime(new Date('2026-03-02T13:00:00.000Z'));
+    expect(await sweep(at('2026-03-02T10:55:00.000Z'), ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
+    expect(await sweep(at('2026-03-02T11:05:00.000Z'), ctx)).toEqual({ reminded: 1, emails: 1, skipped: 0, failed: 0 });
+    // The reminder says how long is left from the event's time.
+    expect(sentEmails()[1]?.Message?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 12:00 UTC (in 55 minutes).');
+  });
+
+  it('refuses an event without a time, naming the field', async () => {
+    const { time: _time, ...timeless } = scheduled;
+    await expect(sweep(timeless as ScheduledEvent, ctx)).rejects.toMatchObject({ name: 'ValidationError', field: 'time' });
+  });
 
   it('queries today and yesterday on byReminderDue with sk <= now, never scans', async () => {
-    vi.setSystemTime(new Date('2026-03-03T00:10:00.000Z'));
-    await sweep(scheduled, ctx);
+    await sweep(at('2026-03-03T00:10:00.000Z'), ctx);
     const queries = ddbMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
     expect(queries.map((q) => q.IndexName)).toEqual(['byReminderDue', 'byReminderDue']);
     expect(queries.map((q) => q.ExpressionAttributeValues?.[':bucket'])).toEqual(['REMIND#2026-03-03', 'REMIND#2026-03-02']);
@@ -206,11 +240,9 @@ describe('remind-pending', () => {
     const original = linkItems()[0];
     expect(original?.gsi3pk).toBe('REMIND#2026-03-02');
 
-    vi.setSystemTime(new Date('2026-03-02T10:30:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 }); // not due yet
+    expect(await sweep(at('2026-03-02T10:30:00.000Z'), ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 }); // not due yet
 
-    vi.setSystemTime(new Date('2026-03-02T11:05:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 1, emails: 1, skipped: 0, failed: 0 });
+    expect(await sweep(at('2026-03-02T11:05:00.000Z'), ctx)).toEqual({ reminded: 1, emails: 1, skipped: 0, failed: 0 });
     const mails = sentEmails();
     expect(mails).toHaveLength(2);
     const reminder = mails[1];
@@ -224,7 +256,7 @@ describe('remind-pending', () => {
     expect(after?.gsi3pk).toBeUndefined();
 
     // the next sweep finds nothing
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
+    expect(await sweep(at('2026-03-02T11:20:00.000Z'), ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
     expect(sentEmails()).toHaveLength(2);
   });
 
@@ -232,8 +264,7 @@ describe('remind-pending', () => {
     seedLead();
     await handler(event({ timeoutSeconds: 600 }), ctx); // remindAt +5 min, deadline +10 min
     const hash = String(linkItems()[0]?.hash);
-    vi.setSystemTime(new Date('2026-03-02T10:20:00.000Z'));
-    expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 1, failed: 0 });
+    expect(await sweep(at('2026-03-02T10:20:00.000Z'), ctx)).toEqual({ reminded: 0, emails: 0, skipped: 1, failed: 0 });
     expect(sentEmails()).toHaveLength(1);
     expect(table.get(`LINK#${hash}`, 'LINK')?.gsi3pk).toBeUndefined();
   });

@@ -86,6 +86,12 @@ export interface RequestFeedbackEvent {
   taskToken: string;
   /** The task's TimeoutSeconds: the link expires with it. */
   timeoutSeconds: number;
+  /**
+   * When the waiting state was entered (`$states.context.State.EnteredTime`,
+   * ISO): the deadline is this plus timeoutSeconds, on the execution's clock.
+   * Absent only from executions started before the state machine passed it.
+   */
+  enteredTime?: string;
   /** true after the first timeout: the request goes to the team lead. */
   escalated: boolean;
   /** meeting-outcome: no-show reschedules so far (the hand-off brief in the request says so). */

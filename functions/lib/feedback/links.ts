@@ -3,7 +3,9 @@
  *
  * The link id is 256 random bits (base64url, 43 chars). Only its SHA-256
  * (hex) is stored, as the key `LINK#<hash>`: a table dump yields no usable
- * link. The request expires with the task's timeout (`deadline`); the item
+ * link. The request expires with the task's timeout (`deadline`: the state's
+ * entered time, passed in by the state machine, plus its TimeoutSeconds, so it
+ * is on the execution's clock, never this function's); the item
  * itself lives on (TTL `expiresAt`, 30 days later) so an old link gets 410,
  * not 404. Exactly one answer wins: `answerLink` is a conditional write on
  * `status = pending`.
@@ -103,7 +105,7 @@ interface CreateLinkInput {
   answeredBy: FeedbackAnswer['answeredBy'];
   escalated: boolean;
   requestKey: string;
-  /** The task's TimeoutSeconds. */
+  /** The task's TimeoutSeconds, counted from `enteredAt` (createLink's second argument). */
   timeoutSeconds: number;
   /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
   remindAfterFraction?: number;
@@ -118,7 +120,18 @@ interface CreateLinkInput {
 }
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
-const requestDeadlineMs = (timeoutSeconds: number, now: Date): number => now.getTime() + Math.max(1, timeoutSeconds) * 1000;
+/** When the task times out: the time its state was entered plus its TimeoutSeconds. */
+const requestDeadlineMs = (timeoutSeconds: number, enteredAt: Date): number => enteredAt.getTime() + Math.max(1, timeoutSeconds) * 1000;
+
+/**
+ * When to remind: `fraction` of the way from the state's entered time to its
+ * deadline, or undefined for no reminder (a fraction outside 0 < f < 1).
+ */
+export function remindAtOf(enteredAt: Date, deadlineMs: number, fraction: number | undefined): string | undefined {
+  if (fraction === undefined || !(fraction > 0 && fraction < 1)) return undefined;
+  const from = enteredAt.getTime();
+  return new Date(from + Math.floor((deadlineMs - from) * fraction)).toISOString();
+}
 /** The expiry (epoch seconds, the table's TTL) of a link item whose deadline is `deadlineMs`. */
 export const keepUntil = (deadlineMs: number): number => epochSeconds(deadlineMs) + KEEP_AFTER_DEADLINE_SECONDS;
 
@@ -133,11 +146,12 @@ interface LinkReservation {
  * The first half of a new request link: a fresh id and its pointer in the
  * lead's partition (with the expiry the request's link will have). Reserve
  * before reading the lead whose snapshot the link will keep (requestFeedback).
+ * `enteredAt`: when the waiting state was entered (the execution's clock).
  */
-export async function reserveLink(leadId: string, timeoutSeconds: number, now: Date = new Date()): Promise<LinkReservation> {
+export async function reserveLink(leadId: string, timeoutSeconds: number, enteredAt: Date): Promise<LinkReservation> {
   const id = newLinkId();
   const hash = hashLinkId(id);
-  await putPointer(leadId, hash, keepUntil(requestDeadlineMs(timeoutSeconds, now)), 'reserveLink');
+  await putPointer(leadId, hash, keepUntil(requestDeadlineMs(timeoutSeconds, enteredAt)), 'reserveLink');
   return { id, hash, leadId };
 }
 
@@ -145,15 +159,16 @@ export async function reserveLink(leadId: string, timeoutSeconds: number, now: D
  * Stores a new pending request under a fresh link id (or the reserved one);
  * returns the id (to email) and the stored request. Gone when the lead was
  * erased after the reservation (erasure left a tombstone under the id).
+ * `enteredAt`: when the waiting state was entered (the execution's clock,
+ * `$states.context.State.EnteredTime`); the deadline and the reminder time
+ * count from it.
  */
-export async function createLink(input: CreateLinkInput, now: Date = new Date()): Promise<{ id: string; request: FeedbackRequest }> {
+export async function createLink(input: CreateLinkInput, enteredAt: Date): Promise<{ id: string; request: FeedbackRequest }> {
   const { reservation } = input;
   if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
-  const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, now));
-  const nowMs = now.getTime();
-  const deadlineMs = input.deadlineMs ?? requestDeadlineMs(input.timeoutSeconds, now);
-  const f = input.remindAfterFraction;
-  const remindAt = f !== undefined && f > 0 && f < 1 ? new Date(nowMs + Math.floor((deadlineMs - nowMs) * f)).toISOString() : undefined;
+  const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, enteredAt));
+  const deadlineMs = input.deadlineMs ?? requestDeadlineMs(input.timeoutSeconds, enteredAt);
+  const remindAt = remindAtOf(enteredAt, deadlineMs, input.remindAfterFraction);
   const request: FeedbackRequest = {
     hash,
     leadId: input.leadId,
@@ -164,7 +179,7 @@ export async function createLink(input: CreateLinkInput, now: Date = new Date())
     answeredBy: input.answeredBy,
     escalated: input.escalated,
     requestKey: input.requestKey,
-    createdAt: now.toISOString(),
+    createdAt: enteredAt.toISOString(),
     deadline: new Date(deadlineMs).toISOString(),
     deadlineMs,
     status: 'pending',

@@ -428,7 +428,7 @@ function renderErrorPage(status: number, error: unknown): string {
           `<h1>Reassigned to ${escapeHtml(reassignedTo)}</h1><p>This request now belongs to ${escapeHtml(reassignedTo)}, who received a new link for it. Nothing was recorded from this link.</p>`,
         );
       }
-      return page('Link expired', '<h1>Link expired</h1><p>This request is no longer open: its deadline passed or the lead moved on. If it was escalated, the team lead received a new link.</p>');
+      return page('Link expired', '<h1>Link expired</h1><p>This request is closed: its deadline passed or the lead moved on, so there is nothing to answer here. If it was escalated, the team lead received a new link.</p>');
     }
     case 405:
       return page('Method not allowed', '<h1>Method not allowed</h1>');

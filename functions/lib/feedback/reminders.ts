@@ -12,13 +12,18 @@
  *   3. the requests leave the index (clearReminder).
  * A sweep retried after a crash finds the requests of step 1 or 2 again: those
  * whose marked email went out are only cleared, the others are reminded.
+ *
+ * One clock: "now" is the scheduled event's own `time` (remind-pending), not
+ * this function's clock. Deadlines and reminder times are on the executions'
+ * clock (feedback/links.ts), and so is the event's time, on AWS as under the
+ * local `--time-scale` (local/stack.ts fires the sweep with a scaled time).
  */
 import { createHash } from 'node:crypto';
+import { formatDeadline } from '#lib/core/format';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { items } from '#lib/aws/paginate';
 import { asTransient } from '#lib/core/errors';
-import { formatDateTime } from '#lib/core/format';
 import { timeZoneOf } from '#lib/teams/directory';
 import { type FeedbackDeps, feedbackRequestEmail, feedbackUrl } from './requests';
 import { renderEmail, type RenderedEmail } from '#lib/mail/layout';
@@ -75,10 +80,10 @@ function reminderKeyOf(hashes: readonly string[]): string {
 }
 
 /** One request: the full request email, marked as a reminder. Several: a list, one section (with its buttons) per request, most urgent first. */
-function reminderEmail(due: readonly Due[], publicBaseUrl: string, timeZone: string): RenderedEmail {
+function reminderEmail(due: readonly Due[], publicBaseUrl: string, timeZone: string, now: Date): RenderedEmail {
   const [only] = due;
   if (due.length === 1 && only) {
-    return feedbackRequestEmail({ lead: only.lead, step: only.request.step, linkId: only.aliasId, publicBaseUrl, deadline: only.request.deadline, escalated: only.request.escalated, reminder: true, timeZone });
+    return feedbackRequestEmail({ lead: only.lead, step: only.request.step, linkId: only.aliasId, publicBaseUrl, deadline: only.request.deadline, escalated: only.request.escalated, reminder: true, timeZone, now });
   }
   const title = `Reminder: ${due.length} requests waiting for your answer`;
   return renderEmail({
@@ -92,7 +97,7 @@ function reminderEmail(due: readonly Due[], publicBaseUrl: string, timeZone: str
         rows: [
           { label: 'Lead', value: lead.name },
           { label: 'Company', value: lead.company },
-          { label: 'Answer by', value: formatDateTime(request.deadline, timeZone) },
+          { label: 'Answer by', value: formatDeadline(request.deadline, timeZone, now) },
           { label: 'Question', value: def.prompt },
         ],
         buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(publicBaseUrl, aliasId, a.value) })),
@@ -121,7 +126,7 @@ async function remindPerson(addressee: string, requests: readonly FeedbackReques
   let sent: boolean;
   try {
     for (const d of live) due.push({ ...d, aliasId: await createAlias(d.request, now) });
-    sent = (await sendEmail({ to: addressee, ...reminderEmail(due, deps.publicBaseUrl, timeZoneOf(deps.teams, addressee)), idempotencyKey: key }, now)).sent;
+    sent = (await sendEmail({ to: addressee, ...reminderEmail(due, deps.publicBaseUrl, timeZoneOf(deps.teams, addressee), now), idempotencyKey: key })).sent;
   } catch (error) {
     await Promise.all(due.map((d) => deleteLink(hashLinkId(d.aliasId)).catch(() => undefined)));
     throw error;
@@ -131,8 +136,8 @@ async function remindPerson(addressee: string, requests: readonly FeedbackReques
   return sent ? { reminded: live.length, skipped, sent } : { reminded: 0, skipped: skipped + live.length, sent };
 }
 
-/** The sweep: due requests grouped by addressee, one email each. */
-export async function remindPending(deps: FeedbackDeps, now: Date = new Date()): Promise<SweepResult> {
+/** The sweep at `now` (the scheduled event's time): due requests grouped by addressee, one email each. */
+export async function remindPending(deps: FeedbackDeps, now: Date): Promise<SweepResult> {
   const result: SweepResult = { reminded: 0, emails: 0, skipped: 0, failed: 0 };
   const byAddressee = new Map<string, FeedbackRequest[]>();
   const sentBefore = new Map<string, boolean>();

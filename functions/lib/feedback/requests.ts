@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatDateTime, formatDeadline } from '#lib/core/format';
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskHeartbeatCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { type RequestBrief, requestBrief } from './briefs';
 import { sfn } from '#lib/aws/clients';
 import { SETTINGS } from '#lib/aws/settings';
@@ -128,13 +128,22 @@ export function feedbackRequestEmail(args: {
  * else), so the link is reserved (its pointer written) before the lead is
  * read: a lead erased before that read gets no link and no email; one erased
  * after it has its link found and tombstoned by the erasure (leads/erasure.ts).
+ *
+ * One clock: the deadline (and the reminder time) count from the state's
+ * entered time, which the state machine passes in (`enteredTime`), so they
+ * are on the execution's clock: the local `--time-scale` scales them as it
+ * scales the task's timeout, and on AWS they match the timeout to the
+ * millisecond. `invokedAt` stands in only for an execution started by a
+ * definition that did not pass it yet (the same instant, give or take the
+ * Lambda's start).
  */
-export async function requestFeedback(event: RequestFeedbackEvent, deps: FeedbackDeps, now: Date = new Date()): Promise<{ requested: true }> {
+export async function requestFeedback(event: RequestFeedbackEvent, deps: FeedbackDeps, invokedAt: Date = new Date()): Promise<{ requested: true }> {
   const requestKey = requestKeyOf(event);
   if (await wasSent(requestKey)) {
     logger.info('feedback request already sent', { leadId: event.leadId, step: event.step });
     return { requested: true };
   }
+  const now = event.enteredTime !== undefined ? new Date(event.enteredTime) : invokedAt;
   const reservation = await reserveLink(event.leadId, event.timeoutSeconds, now);
   const lead = await requireLead(event.leadId); // after reserveLink: see above
   if (lead.erasedAt !== undefined) return notRequested(event);
@@ -190,7 +199,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   });
   let sent: boolean;
   try {
-    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey }, now)).sent;
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey })).sent;
   } catch (error) {
     await deleteLink(request.hash).catch(() => undefined);
     throw error;
@@ -262,11 +271,12 @@ async function requestRescue(
     rescue,
     buttons: def.answers.map((a) => ({ label: a.label, url: feedbackUrl(deps.publicBaseUrl, id, a.value) })),
     deadline: request.deadline,
+    now,
     executionUrl: executionUrl(rescue.executionArn, deps.consoleBaseUrl),
   });
   let sent: boolean;
   try {
-    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: ctx.requestKey }, now)).sent;
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: ctx.requestKey })).sent;
   } catch (error) {
     await deleteLink(request.hash).catch(() => undefined);
     throw error;
@@ -296,6 +306,7 @@ function notRequested(event: RequestFeedbackEvent): { requested: true } {
 export async function openFeedback(found: LinkLookup): Promise<{ request: FeedbackRequest; lead: (LeadSnapshot & Pick<LeadProfile, 'leadId'>) | undefined }> {
   assertPending(found);
   const { request } = found;
+  await assertStillWaiting(request);
   if (request.lead !== undefined) return { request, lead: { ...request.lead, leadId: request.leadId } };
   const lead = await getLead(request.leadId);
   if (lead?.erasedAt !== undefined) throw new Gone('the lead was erased');
@@ -313,6 +324,31 @@ function assertPending(found: LinkLookup): asserts found is { state: 'pending'; 
 }
 
 const TASK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * Is the task of a pending request still waiting? Step Functions judges it,
+ * on the execution's clock: the stored deadline is on that clock too, but
+ * this function's clock need not be (under the local `--time-scale` the
+ * execution runs ahead of it). SendTaskHeartbeat changes nothing for a task
+ * without HeartbeatSeconds (none of the state machine's waits has one) and
+ * answers TaskTimedOut / TaskDoesNotExist / InvalidToken once the wait is over
+ * (timed out, or the execution moved on or was stopped): the request is then
+ * marked expired and its page says it is closed before anyone types an
+ * answer. Any other error leaves the judgement to the answer (SendTaskSuccess).
+ */
+async function assertStillWaiting(request: FeedbackRequest): Promise<void> {
+  if (request.taskToken === undefined) return;
+  try {
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: request.taskToken }));
+  } catch (error) {
+    if (!TASK_GONE.has(errorName(error))) {
+      logger.warn('could not ask whether the task still waits', { leadId: request.leadId, step: request.step, ...errorSummary(error) });
+      return;
+    }
+    await markExpired(request.hash);
+    throw new Gone('the task is no longer waiting');
+  }
+}
 
 /**
  * POST /feedback/{id} of a request link (`lookupLink`): validate (ValidationError naming the field), record

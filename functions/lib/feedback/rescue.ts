@@ -9,6 +9,7 @@
  * what was already tried, and links to the execution's page.
  */
 import type { RescueAnswer, RescueContext, Team } from '#lib/core/contracts';
+import { formatDeadline } from '#lib/core/format';
 import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import type { TeamDirectory } from '#lib/teams/directory';
 import type { LeadProfile } from '#lib/leads/records';
@@ -79,6 +80,8 @@ export function rescueRequestEmail(args: {
   rescue: RescueContext;
   buttons: { label: string; url: string }[];
   deadline: string;
+  /** When the decision was asked for (the rescue state's entered time): "in 3 days" counts from it. */
+  now?: Date;
   executionUrl: string;
   reminder?: boolean;
 }): RenderedEmail {
@@ -95,7 +98,7 @@ export function rescueRequestEmail(args: {
         ? `The workflow stopped at "${rescue.step}" and waits for your decision. Reason: ${reason}`
         : `Nobody answered "${rescue.step}", even after escalation. The lead waits for your decision: reassign it to a member of your team (who is asked again), return it to Marketing, or close it.`,
       triedSoFar(rescue, lead),
-      `Please decide by ${args.deadline} (UTC). Each button opens a short form; nothing is done until you submit it. The execution: ${args.executionUrl}`,
+      `Please decide by ${formatDeadline(args.deadline, undefined, args.now)}. Each button opens a short form; nothing is done until you submit it. The execution: ${args.executionUrl}`,
     ],
     summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: args.leadId }],
     sections: [
