@@ -340,6 +340,24 @@ export function lockDataDir(dataDir: string): () => void {
   };
 }
 
+/**
+ * One clock under --time-scale: the engine runs every execution's time from
+ * this one instant (EngineOptions.timeOrigin), and the scheduled events (the
+ * reminder sweep) carry a time on that same clock, so deadlines, reminders and
+ * timeouts agree. The instant is the data folder's first start, kept in the
+ * folder: a restart keeps the timeline its waiting executions were dated on.
+ */
+function executionTimeOrigin(dataDir: string): number {
+  const file = join(dataDir, 'time-origin.json');
+  if (existsSync(file)) {
+    const kept = (JSON.parse(readFileSync(file, 'utf8')) as { originMs?: unknown }).originMs;
+    if (typeof kept === 'number' && Number.isFinite(kept)) return kept;
+  }
+  const originMs = Date.now();
+  writeFileSync(file, `${JSON.stringify({ originMs })}\n`, { mode: 0o600 });
+  return originMs;
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const host = options.host ?? '127.0.0.1';
@@ -353,8 +371,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     privateDir(dataDir);
     releaseLock = lockDataDir(dataDir);
   }
-  const fresh = readdirSync(dataDir).every((f) => f === 'runtime.pid');
+  const fresh = readdirSync(dataDir).every((f) => f === 'runtime.pid' || f === 'time-origin.json');
   const timeScale = options.timeScale !== undefined && options.timeScale > 0 ? options.timeScale : 1;
+  const timeOrigin = executionTimeOrigin(dataDir);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const c of cleanups.splice(0).reverse()) {
@@ -429,7 +448,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The engine keeps its executions in its own table of the same dynalite (one data folder).
     const store = new DynamoDBStore({ client: ddbClient, tableName: ENGINE_TABLE_NAME });
     cleanups.push(async () => store.close?.());
-    const engine = createEngine({ store, lambdas, timeScale, region: REGION, accountId: ACCOUNT_ID, dynamodb: ddbClient });
+    const engine = createEngine({ store, lambdas, timeScale, timeOrigin, region: REGION, accountId: ACCOUNT_ID, dynamodb: ddbClient });
     const sfn: SfnServer = await startSfnServer(engine, { port: sfnPortWanted, host });
     cleanups.push(() => sfn.close());
 
@@ -527,14 +546,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const roster = async (): Promise<RosterBody> => (await fetch(`${app.url}/teams`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<RosterBody>;
     localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale }, roster);
 
-    // Reminder sweep (EventBridge every 15 minutes on AWS).
+    // Reminder sweep (EventBridge every 15 minutes on AWS). Its "now" is its event's `time`
+    // (functions/remind-pending.ts): the executions' one scaled clock (see executionTimeOrigin).
     const remind = handlers['remind-pending'];
     const sweepMs = options.reminderIntervalMs ?? Math.min(60_000, Math.max(1_000, (15 * 60_000) / timeScale));
     let sweeping = false;
     const sweepTimer = setInterval(() => {
       if (remind === undefined || sweeping) return;
       sweeping = true;
-      const now = new Date();
+      const now = new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
       const event = { version: '0', id: randomBytes(8).toString('hex'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT_ID, time: now.toISOString(), region: REGION, resources: [`arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/remind-pending`], detail: {} };
       remind(event as never, lambdaContext(`${FUNCTION_PREFIX}remind-pending`, REGION, ACCOUNT_ID, 120_000))
         .catch((err: unknown) => log(`[remind-pending] ${err instanceof Error ? err.name : 'Error'}: sweep failed`))

@@ -4,9 +4,11 @@
  * "Await rescue decision" for the team lead's answer (cc ops); closed, the
  * execution fails visibly with Lead.Stalled. At time
  * scale 30, a 180 s SLA passes in 6 s. Reminders come from the scheduled
- * sweep (every 0.5 s here) once 1% of a request's time has passed (1.8 s:
- * link expiry and reminders run on the real clock). A person with several
- * requests due in the same sweep gets one reminder listing all of them.
+ * sweep (every 0.5 s here, its event time on the same scaled clock as the
+ * executions) once 1% of a request's time has passed (1.8 s of execution
+ * time). A person with several requests due in the same sweep gets one
+ * reminder listing all of them. (test/e2e/one-clock.e2e.test.ts: the same at
+ * --time-scale 3600, with the deadline every email states.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelReport } from '#lib/funnel/report';
