@@ -14,6 +14,7 @@ import { teamDirectory } from '#lib/teams/roster';
 import type { ShareFeedbackEvent, ShareFeedbackResult } from '#lib/core/contracts';
 import { shareFeedback } from '#lib/feedback/sharing';
 import { changeStage, requireLead } from '#lib/leads/profile';
+import { stageBeforeRescue } from '#lib/feedback/rescue';
 import { MetricUnit, logger, metrics, observe } from '#lib/aws/observability';
 import { feedbackStepSchema, leadIdSchema, parseInput, teamSchema } from '#lib/core/parse';
 import { loadFeedbackAnswer, parseAnswerInput } from '#lib/feedback/answers';
@@ -44,7 +45,10 @@ export const handler = middy<ShareFeedbackEvent, ShareFeedbackResult>()
     // (the state machine records that next), the lead is now a customer. The
     // stage change answers with the profile: no separate read then.
     const becomesCustomer = input.step === 'onboarding-review' && input.feedback.answer !== 'churned';
-    const lead = becomesCustomer ? (await changeStage(input.leadId, 'customer', { reason: 'onboarded' })).lead : await requireLead(input.leadId);
+    const read = becomesCustomer ? (await changeStage(input.leadId, 'customer', { reason: 'onboarded' })).lead : await requireLead(input.leadId);
+    // A share retried through a rescue: the lead goes on, back in the stage it was in before.
+    const resumed = stageBeforeRescue(read);
+    const lead = resumed === undefined ? read : (await changeStage(input.leadId, resumed, { reason: 'resumed', current: read })).lead;
     const { shared, emailed } = await shareFeedback(lead, input, { ...deps, teams: await teamDirectory() });
     metrics.addMetric('FeedbackShared', MetricUnit.Count, shared);
     metrics.addMetric('FeedbackEmailedAtOnce', MetricUnit.Count, emailed);

@@ -1,6 +1,6 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -120,6 +120,14 @@ describe('request-feedback', () => {
     await handler(event(), ctx);
     expect(linkItems()[0]?.deadline).toBe('2026-03-02T12:00:00.000Z');
     await expect(handler(event({ taskToken: 'TOKEN-2', enteredTime: 'yesterday' }), ctx)).rejects.toMatchObject({ name: 'ValidationError', field: 'enteredTime' });
+  });
+
+  it('a request retried through a rescue puts the lead back in the stage it was in before it needed attention', async () => {
+    seedLead({ stage: 'needs-attention', previousStage: 'qualifying', eventSeq: 3 });
+    await handler(event(), ctx);
+    const stageChanges = ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.ExpressionAttributeValues ?? {}).filter((v) => v[':to'] !== undefined);
+    expect(stageChanges).toEqual([expect.objectContaining({ ':to': 'qualifying', ':reason': 'resumed' })]);
+    expect(sentEmails()[0]?.Destination?.ToAddresses).toEqual(['isr2@example.com']);
   });
 
   it('escalated: goes to the team lead, cc the owner', async () => {

@@ -200,6 +200,19 @@ describe('share-feedback', () => {
     expect(toCustomer()).toHaveLength(0);
     expect(profileReads()).toHaveLength(1);
   });
+
+  it('a share retried through a rescue puts the lead back in the stage it was in before it needed attention; otherwise no stage write', async () => {
+    const stageWrites = () => ddbMock.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[':to'] !== undefined);
+    const qualification = { ...event, step: 'qualification-call' as const, from: 'inside-sales' as const, to: ['marketing' as const], feedback: recorded({ ...review, step: 'qualification-call', answer: 'book-meeting', comment: '', details: {} }) };
+    ddbMock.on(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).resolves({ Item: { ...LEAD, stage: 'needs-attention', previousStage: 'qualifying' } });
+    await share(qualification, ctx);
+    expect(stageWrites().map((c) => c.args[0].input.ExpressionAttributeValues?.[':to'])).toEqual(['qualifying']);
+
+    ddbMock.resetHistory();
+    ddbMock.on(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).resolves({ Item: { ...LEAD, stage: 'qualifying', previousStage: 'captured' } });
+    await share(qualification, ctx);
+    expect(stageWrites()).toHaveLength(0);
+  });
 });
 
 describe('record-outcome', () => {

@@ -16,7 +16,7 @@ import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type Rendere
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
 import { codedAnswer } from './answers';
 import { type FeedbackStepDefinition, type FormBody, FEEDBACK_STEP_DEFINITIONS, parseFeedbackForm, stepDefinition } from './steps';
-import { RESCUE_OFFERS, executionUrl, reassignOptions, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam } from './rescue';
+import { RESCUE_OFFERS, executionUrl, reassignOptions, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam, stageBeforeRescue } from './rescue';
 import { changeStage, getLead, requireLead } from '#lib/leads/profile';
 import { recordOverdue } from '#lib/funnel/activity';
 import type { LeadProfile } from '#lib/leads/records';
@@ -152,10 +152,11 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   const pendingStage = STAGE_WHILE_PENDING[event.step];
   const askedTeam = def.askedTeam === 'ops' ? undefined : def.askedTeam;
   const reassigned = reassignedOwner(event, askedTeam, lead, deps.teams);
-  const resumeStage = reassigned ? (pendingStage ?? lead.previousStage ?? lead.stage) : pendingStage;
-  const current = resumeStage
-    ? (await changeStage(event.leadId, resumeStage, { reason: reassigned ? 'reassigned' : `awaiting-${event.step}`, current: lead, ...(reassigned ? { patch: { owners: reassigned } } : {}) })).lead
-    : lead;
+  // A rescued lead (a retried or reassigned request) is back in the stage it was in before it needed rescue.
+  const resumed = stageBeforeRescue(lead);
+  const resumeStage = pendingStage ?? resumed ?? (reassigned ? lead.stage : undefined);
+  const reason = reassigned ? 'reassigned' : pendingStage === undefined && resumed !== undefined ? 'resumed' : `awaiting-${event.step}`;
+  const current = resumeStage ? (await changeStage(event.leadId, resumeStage, { reason, current: lead, ...(reassigned ? { patch: { owners: reassigned } } : {}) })).lead : lead;
   if (askedTeam === undefined) throw new Error(`step ${event.step} asks no team`);
   const who = addresseeFor(current, askedTeam, event.escalated, deps.teams);
   const brief = await requestBrief(event, current);

@@ -8,13 +8,22 @@
  * The email says which lead, which step, the error in plain words (no stack),
  * what was already tried, and links to the execution's page.
  */
-import type { RescueAnswer, RescueContext, Team } from '#lib/core/contracts';
+import type { RescueAnswer, RescueContext, Stage, Team } from '#lib/core/contracts';
 import { formatDeadline } from '#lib/core/format';
 import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import type { TeamDirectory } from '#lib/teams/directory';
 import type { LeadProfile } from '#lib/leads/records';
 import { NO_DETAILS, WAIT_STATE_TEAM } from '#lib/leads/outcomes';
 import { type FeedbackStepDefinition, type Option, TEAM_NAMES, stepDefinition } from './steps';
+
+/**
+ * The stage a rescued lead goes back to once its workflow goes on (a retried
+ * step that succeeds, a reassigned request): the stage it was in before it
+ * needed attention or stalled. Undefined for a lead in any other stage.
+ */
+export function stageBeforeRescue(lead: Pick<LeadProfile, 'stage' | 'previousStage'>): Stage | undefined {
+  return lead.stage === 'needs-attention' || lead.stage === 'stalled' ? lead.previousStage : undefined;
+}
 
 /** The answers offered for each kind of rescue. */
 export const RESCUE_OFFERS: Readonly<Record<RescueContext['kind'], readonly RescueAnswer[]>> = {
