@@ -15,6 +15,12 @@
  * The baseline (bench/baseline/, reminders as a Wait loop inside each wait)
  * runs the same paths, on a second server of the same run.
  *
+ * A rescued lead (RESCUED) is measured apart, on a third server whose
+ * qualify-lead fails once (PIPELINE_FAULTS): the disqualified path with
+ * "Qualify lead" failed, ops asked in "Await rescue decision" and the step
+ * retried through their link. Its cost over the disqualified path's is what
+ * a rescue costs; no path of the mix meets a rescue wait.
+ *
  * Two costs fall outside one lead's run and are amortized per lead, with the
  * assumptions in ASSUMPTIONS (docs/performance.md section 1):
  *   - reminders: the sweep sends one email per person per sweep listing all
@@ -67,8 +73,8 @@ export const ASSUMPTIONS = {
 
 interface Step {
   subject: string;
-  /** The team asked (and reminded). */
-  team: Team;
+  /** The team asked (and reminded); undefined for ops (a rescue: answered before any reminder). */
+  team: Team | undefined;
   answer: string;
   fields: Record<string, string>;
   /** When the person answers, seconds of execution time after the request. */
@@ -89,7 +95,10 @@ const MEETING = (fields: Record<string, string>): Step => ({ subject: 'Meeting o
  * once (share-feedback's default policy 'flagged'). The lost path reports
  * what was missing from the hand-off (emailed at once).
  */
-const steps: Record<PathName, Step[]> = {
+/** A path of the mix, or the rescued lead (measured apart). */
+type DrivenPath = PathName | 'rescued';
+
+const steps: Record<DrivenPath, Step[]> = {
   won: [
     QC('book-meeting', { 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar' }),
     MEETING({ 'rating.budget-accuracy': '4' }),
@@ -106,7 +115,12 @@ const steps: Record<PathName, Step[]> = {
   disqualified: [QC('disqualify', { reasonCode: 'no-need' })],
   // Stalled after the request and its escalation time out; the Inside Sales team lead then closes it from the rescue request.
   stalled: [{ subject: 'Lead stalled at', team: 'inside-sales', answer: 'close', fields: {}, delaySeconds: 1 * DAY, slaSeconds: S.rescueSlaSeconds }],
+  // "Qualify lead" failed once (the third server's fault): ops retry it from the rescue request, then the disqualified path.
+  rescued: [{ subject: 'Needs attention', team: undefined, answer: 'retry', fields: {}, delaySeconds: 1 * HOUR, slaSeconds: S.rescueSlaSeconds }, QC('disqualify', { reasonCode: 'no-need' })],
 };
+
+/** The fault of the rescued lead's server: its second qualify-lead call (the first is the warm-up lead's) fails, as a plain function error (not retried). */
+const RESCUED_FAULTS = JSON.stringify([{ target: 'lambda:qualify-lead', calls: [2], error: 'Error' }]);
 
 export interface PathMeasure {
   usage: Usage;
@@ -121,9 +135,14 @@ export interface PathMeasure {
   emailSubjects: string[];
 }
 
-async function startCounting(timeScale: number, extraSettings: Record<string, string | number> = {}): Promise<{ server: LocalStackProcess; log: string }> {
+/**
+ * A server whose app-table requests are counted. Its reminder sweep is off
+ * (once a day): the sweep's time runs on the scaled clock, so it would remind
+ * during the run, and reminders are priced per request and per email below.
+ */
+async function startCounting(timeScale: number, env: Record<string, string> = {}): Promise<{ server: LocalStackProcess; log: string }> {
   const log = join(tmpdir(), `bench-ddb-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.jsonl`);
-  const server = await startPreloaded({ timeScale, settings: { ...SETTINGS, ...extraSettings } }, COUNTER, { BENCH_DDB_LOG: log });
+  const server = await startPreloaded({ timeScale, reminderInterval: DAY, settings: SETTINGS }, COUNTER, { BENCH_DDB_LOG: log, ...env });
   return { server, log };
 }
 
@@ -174,7 +193,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 /** Drives one lead along a path; returns what it used. */
-async function drive(server: LocalStackProcess, log: string, path: PathName, tag: string, timeScale: number): Promise<PathMeasure> {
+async function drive(server: LocalStackProcess, log: string, path: DrivenPath, tag: string, timeScale: number): Promise<PathMeasure> {
   const id = `${tag}-${path}-${Date.now().toString(36)}`;
   const company = `Bench ${tag} ${path} ${Date.now().toString(36)}`;
   const mine = (m: OutboxMail) => m.subject.includes(company);
@@ -199,7 +218,7 @@ async function drive(server: LocalStackProcess, log: string, path: PathName, tag
   for (const step of steps[path]) {
     const first = await waitForMail(server, (m) => mine(m) && m.subject.startsWith(step.subject), step.subject);
     const firstAt = Date.now();
-    if (step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) remind(step.team);
+    if (step.team !== undefined && step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) remind(step.team);
     await sleep(Math.max(0, (step.delaySeconds * 1000) / timeScale - (Date.now() - firstAt)));
     // The newest request for this step (a re-request would carry a new link).
     const mails = await server.mails((m) => mine(m) && m.subject.startsWith(step.subject));
@@ -259,7 +278,7 @@ async function drive(server: LocalStackProcess, log: string, path: PathName, tag
  * SLA (HTTP 410: the machine was too busy to answer within the scaled
  * deadline): that run followed another path, so it is not counted.
  */
-async function driveRetrying(server: LocalStackProcess, log: string, path: PathName, tag: string, timeScale: number, attempts = 3): Promise<PathMeasure> {
+async function driveRetrying(server: LocalStackProcess, log: string, path: DrivenPath, tag: string, timeScale: number, attempts = 3): Promise<PathMeasure> {
   for (let i = 1; ; i += 1) {
     try {
       return await drive(server, log, path, tag, timeScale);
@@ -284,8 +303,8 @@ export const REMINDER_PER_REQUEST: Partial<Usage> = { ddbRequests: 5, rru: 1.5, 
  * The sweep's work per reminder email, whatever the number of requests in it:
  * the email, the mail marker (conditional put, then marked sent), and (so as
  * to be conservative) one Lambda invocation each, though the sweep runs every
- * 15 minutes anyway. Reminders fall on real-clock dates, so a time-scaled run
- * cannot trigger them: both designs' reminders are priced with these.
+ * 15 minutes anyway. The measured servers run no sweep (startCounting): both
+ * designs' reminders are priced with these.
  */
 export const REMINDER_PER_EMAIL: Partial<Usage> = { lambdaInvocations: 1, lambdaBilledMs: 50, emails: 1, ddbRequests: 2, wru: 2 };
 
@@ -340,6 +359,8 @@ export interface CostResult {
   baselineCostPer1000Leads: Record<PathName | 'mix', number>;
   reminderLoopCostRatio: number;
   reminderLoopCostRatioByPath: Record<PathName, number>;
+  /** A rescued lead, unless runCost was asked not to measure it. */
+  rescued?: RescuedMeasure;
 }
 
 /**
@@ -347,17 +368,11 @@ export interface CostResult {
  * person by the sweep: requestsPerEmail; the baseline's loop sends one email
  * per request from its own measured Lambda), plus the digests' share.
  */
-function per1000(measures: Record<PathName, PathMeasure>, reminders: { perEmail: Partial<Usage>; requestsPerEmail: Partial<Record<Team, number>> }): Record<PathName | 'mix', number> {
+function per1000(measures: Record<PathName, PathMeasure>, reminders: Reminders): Record<PathName | 'mix', number> {
   const out = {} as Record<PathName | 'mix', number>;
   let mix = 0;
   for (const p of PATHS) {
-    const m = measures[p];
-    let usage = addUsage(m.usage, DIGEST_PER_LEAD);
-    for (const [team, n] of Object.entries(m.remindersByTeam) as [Team, number][]) {
-      usage = addUsage(usage, scale(REMINDER_PER_REQUEST, n));
-      usage = addUsage(usage, scale(reminders.perEmail, n / (reminders.requestsPerEmail[team] ?? 1)));
-    }
-    const total = price(usage).total;
+    const total = perLead(measures[p], reminders);
     out[p] = round(total * 1000, 4);
     mix += MIX[p] * total * 1000;
   }
@@ -365,7 +380,44 @@ function per1000(measures: Record<PathName, PathMeasure>, reminders: { perEmail:
   return out;
 }
 
-export async function runCost(options: { timeScale?: number; paths?: readonly PathName[] } = {}): Promise<CostResult> {
+interface Reminders {
+  perEmail: Partial<Usage>;
+  requestsPerEmail: Partial<Record<Team, number>>;
+}
+
+/** Dollars for one lead of a measured path: the run, its reminders, the digests' share. */
+function perLead(m: PathMeasure, reminders: Reminders): number {
+  let usage = addUsage(m.usage, DIGEST_PER_LEAD);
+  for (const [team, n] of Object.entries(m.remindersByTeam) as [Team, number][]) {
+    usage = addUsage(usage, scale(REMINDER_PER_REQUEST, n));
+    usage = addUsage(usage, scale(reminders.perEmail, n / (reminders.requestsPerEmail[team] ?? 1)));
+  }
+  return price(usage).total;
+}
+
+/** The rescued lead (RESCUED_FAULTS), on its own server: what it used, and what the rescue adds to the disqualified path. */
+export interface RescuedMeasure {
+  measure: PathMeasure;
+  costPer1000Leads: number;
+  /** Dollars per 1,000 rescued leads over the same leads not rescued (the disqualified path). */
+  rescueCostPer1000Leads: number;
+}
+
+async function measureRescued(timeScale: number, disqualified: PathMeasure, reminders: Reminders): Promise<RescuedMeasure> {
+  const c = await startCounting(timeScale, { PIPELINE_FAULTS: RESCUED_FAULTS });
+  try {
+    await drive(c.server, c.log, 'nurture', 'warm', timeScale).catch(() => undefined); // qualify-lead call 1
+    const measure = await drive(c.server, c.log, 'rescued', 'cost', timeScale);
+    const costPer1000Leads = round(perLead(measure, reminders) * 1000, 4);
+    return { measure, costPer1000Leads, rescueCostPer1000Leads: round(costPer1000Leads - perLead(disqualified, reminders) * 1000, 4) };
+  } finally {
+    await c.server.stop();
+    c.server.removeData();
+    rmSync(c.log, { force: true });
+  }
+}
+
+export async function runCost(options: { timeScale?: number; paths?: readonly PathName[]; rescued?: boolean } = {}): Promise<CostResult> {
   const timeScale = options.timeScale ?? 6 * HOUR;
   const paths = options.paths ?? PATHS;
   // Two servers of the same run: the pipeline as deployed, and the baseline definition.
@@ -395,6 +447,8 @@ export async function runCost(options: { timeScale?: number; paths?: readonly Pa
     // The baseline's reminder Lambda ran in the measured run ("Send reminder: X"): only its email and marker work are added, one email per request.
     const baselineCostPer1000Leads = per1000(baseline, { perEmail: { ...REMINDER_PER_EMAIL, lambdaInvocations: 0, lambdaBilledMs: 0 }, requestsPerEmail: {} });
     const byPath = Object.fromEntries(PATHS.map((p) => [p, round(baselineCostPer1000Leads[p] / costPer1000Leads[p], 2)])) as Record<PathName, number>;
+    // The rescue's cost is counted over the disqualified path, measured in this run.
+    const rescued = options.rescued === false || !paths.includes('disqualified') ? undefined : await measureRescued(timeScale, pipeline.disqualified, { perEmail: REMINDER_PER_EMAIL, requestsPerEmail: batching });
     return {
       pricesDate: PRICES_DATE,
       prices: PRICES,
@@ -408,6 +462,7 @@ export async function runCost(options: { timeScale?: number; paths?: readonly Pa
       baselineCostPer1000Leads,
       reminderLoopCostRatio: round(baselineCostPer1000Leads.mix / costPer1000Leads.mix, 2),
       reminderLoopCostRatioByPath: byPath,
+      ...(rescued ? { rescued } : {}),
     };
   } finally {
     for (const s of [a, b]) {

@@ -60,6 +60,10 @@ if (only.has('cost')) {
   out(`  mix ${JSON.stringify(r.mix)}: $${r.costPer1000Leads.mix.toFixed(3)} per 1,000 leads, baseline $${r.baselineCostPer1000Leads.mix.toFixed(3)}, ratio ${r.reminderLoopCostRatio}`);
   out(`  baseline transitions: ${PATHS.map((p) => `${p} ${r.baseline[p].usage.transitions}`).join(', ')}`);
   out(`  won path: $${r.costPer1000Leads.won.toFixed(3)} (${verdict(r.costPer1000Leads.won < 1.5)} < $1.50); reminder loop ${r.reminderLoopCostRatioByPath.won}x on won, ${r.reminderLoopCostRatio}x on the mix (${verdict(r.reminderLoopCostRatio >= 5)} >= 5x)`);
+  if (r.rescued) {
+    const u = r.rescued.measure.usage;
+    out(`  rescued lead ("Qualify lead" failed once, retried from ops' rescue link, then disqualified): ${u.transitions} transitions, ${u.lambdaInvocations} lambdas, ${u.ddbRequests} ddb requests, ${u.emails} emails, ${u.httpRequests} http; $${r.rescued.costPer1000Leads.toFixed(3)} per 1,000 rescued leads, $${r.rescued.rescueCostPer1000Leads.toFixed(3)} more than disqualified`);
+  }
   out(`  emails of the won path: ${r.pipeline.won.emailSubjects.map((s) => s.split(/ for |[:(]/)[0]?.trim()).join(' | ')}`);
   out(`  amortized (docs/performance.md): ${r.assumptions.weeklyLeads} leads a week; reminders batched per person per sweep, requests per email ${JSON.stringify(r.requestsPerReminderEmail)} (team sizes ${JSON.stringify(r.assumptions.teamSizes)}, ${r.assumptions.sweepsPerWeek} sweeps a week); ${r.assumptions.digestEmailsPerWeek} digest emails a week`);
   writeResults({ costPer1000Leads: r.costPer1000Leads, baselineCostPer1000Leads: r.baselineCostPer1000Leads, reminderLoopCostRatio: r.reminderLoopCostRatio, reminderLoopCostRatioByPath: r.reminderLoopCostRatioByPath, cost: r });

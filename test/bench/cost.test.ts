@@ -28,5 +28,20 @@ describe('cost benchmark', () => {
     expect(r.assumptions.weeklyLeads).toBeGreaterThan(0);
     expect(Object.keys(r.costPer1000Leads).sort()).toEqual(['disqualified', 'lost', 'mix', 'nurture', 'stalled', 'won']);
     for (const v of [...Object.values(r.costPer1000Leads), ...Object.values(r.baselineCostPer1000Leads), r.reminderLoopCostRatio]) expect(v).toBeGreaterThan(0);
-  }, 180_000);
+    // A rescued lead: "Qualify lead" failed, ops retried it from the rescue request, then the lead went the disqualified way.
+    const rescued = r.rescued;
+    if (rescued === undefined) throw new Error('no rescued lead measured');
+    expect(rescued.measure.status).toBe('SUCCEEDED/disqualified');
+    expect(rescued.measure.states.filter((s) => s === 'Qualify lead')).toHaveLength(2);
+    expect(rescued.measure.states).toEqual(expect.arrayContaining(['Needs attention', 'Await rescue decision', 'Rescue decision']));
+    expect(rescued.measure.emailSubjects.some((s) => s.startsWith('Needs attention'))).toBe(true);
+    // It uses more of everything counted than the same lead not rescued (its dollars also weigh billed ms, which a busy machine inflates).
+    const [more, less] = [rescued.measure.usage, r.pipeline.disqualified.usage];
+    const usage = JSON.stringify({ rescued: more, disqualified: less });
+    expect(more.transitions, usage).toBe(less.transitions + 4); // Needs attention, Await rescue decision, Rescue decision, Qualify lead again
+    for (const k of ['lambdaInvocations', 'ddbRequests', 'emails', 'httpRequests'] as const) expect(more[k], `${k}: ${usage}`).toBeGreaterThan(less[k]);
+    expect(rescued.costPer1000Leads).toBeGreaterThan(0);
+    // Off the happy path: no path of the mix enters a rescue state.
+    for (const p of ['disqualified', 'stalled'] as const) expect(r.pipeline[p].states, p).not.toContain('Needs attention');
+  }, 300_000);
 });
