@@ -9,23 +9,13 @@
  * shows "closed" before anyone types.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, TEAM, lead, type OutboxMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import { TEAM, lead, stackForFile, type OutboxMail } from './harness';
 
 const SLA_SECONDS = 12 * 3600;
 const SCALED_MINUTE_MS = 60_000;
-let server: LocalStackProcess;
+const stack = stackForFile({ timeScale: 3600, settings: { qualificationCallSlaSeconds: SLA_SECONDS, reminderAfterFraction: 0.5 } });
 const run = Date.now().toString(36);
-
-beforeAll(async () => {
-  server = await LocalStackProcess.start({ timeScale: 3600, settings: { qualificationCallSlaSeconds: SLA_SECONDS, reminderAfterFraction: 0.5 } });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -56,6 +46,7 @@ function taskTimeouts(history: readonly HistoryEvent[]): number[] {
 
 describe('one clock under --time-scale 3600', () => {
   it('reminds before the escalation; every email states its task timeout; the owner\'s link is closed once its wait is over', async () => {
+    const server = stack();
     const id = `clock-${run}`;
     const company = `Clockwork ${run}`;
     const about = (m: OutboxMail): boolean => m.subject.includes(`(${company})`);

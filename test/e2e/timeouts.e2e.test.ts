@@ -12,23 +12,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelReport } from '#lib/funnel/report';
-import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit } from './harness';
+import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, stackForFile, statesEntered, submit } from './harness';
 
-let server: LocalStackProcess;
+const stack = stackForFile({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
 const run = Date.now().toString(36);
-
-beforeAll(async () => {
-  server = await LocalStackProcess.start({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
 
 describe('no answer', () => {
   it('escalates the qualification call to the team lead, then parks the lead as stalled', async () => {
+    const server = stack();
     const id = `stall-${run}`;
     const company = `Silent ${run}`;
     const is = (m: { subject: string }): boolean => m.subject.includes(`(${company})`);
@@ -80,6 +71,7 @@ describe('no answer', () => {
   }, 60_000);
 
   it('lets the team lead answer after an escalation, then stalls at the next silent step', async () => {
+    const server = stack();
     const id = `esc-${run}`;
     const company = `Escalated ${run}`;
     const is = (m: { subject: string }): boolean => m.subject.includes(`(${company})`);

@@ -67,6 +67,12 @@ async function seedLink(overrides: { timeoutSeconds?: number; step?: 'qualificat
   return id;
 }
 
+/** What Step Functions answers for a task that no longer waits (timed out, or its execution moved on or stopped). */
+const TASK_GONE = [
+  ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', $metadata: {} })],
+  ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', $metadata: {} })],
+] as const;
+
 function post(id: string, form: Record<string, string>) {
   const ev = httpEvent({
     method: 'POST',
@@ -239,10 +245,7 @@ describe('GET /feedback/{id}', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
-  it.each([
-    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', $metadata: {} })],
-    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', $metadata: {} })],
-  ])('410 before anyone types when the wait is over on the execution\'s clock (%s), though its stored deadline is still ahead of this clock', async (_name, error) => {
+  it.each(TASK_GONE)('410 before anyone types when the wait is over on the execution\'s clock (%s), though its stored deadline is still ahead of this clock', async (_name, error) => {
     sfnMock.on(SendTaskHeartbeatCommand).rejects(error);
     const id = await seedLink({ timeoutSeconds: 3 * 86400 });
     const res = await handler(withId(httpEvent({ method: 'GET', path: `/feedback/${id}` }), id), ctx);
@@ -404,10 +407,7 @@ describe('POST /feedback/{id}', () => {
     expect(sfnMock.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });
 
-  it.each([
-    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', $metadata: {} })],
-    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', $metadata: {} })],
-  ])('410 when SendTaskSuccess says %s, and the request is marked expired', async (_name, error) => {
+  it.each(TASK_GONE)('410 when SendTaskSuccess says %s, and the request is marked expired', async (_name, error) => {
     sfnMock.on(SendTaskSuccessCommand).rejects(error);
     const id = await seedLink();
     const res = await post(id, { answer: 'book-meeting' });
