@@ -32,7 +32,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, StopExecutionCommand, UpdateStateMachineCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { LocalStackProcess, lead, statesEntered, type OutboxMail } from '../local/stack-process';
 import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../infra/asl-substitutions';
 import { FUNCTIONS, FUNCTION_NAMES, type FunctionName } from '../infra/function-table';
@@ -285,7 +285,31 @@ async function driveRetrying(server: LocalStackProcess, log: string, path: Drive
     } catch (err) {
       if (i >= attempts || !(err instanceof Error) || !err.message.includes('HTTP 410')) throw err;
       process.stderr.write(`cost: ${path} (${tag}) answered after its scaled deadline; again with a new lead\n`);
+      await stopRunning(server);
     }
+  }
+}
+
+/**
+ * Warms a server up with a nurture lead (not counted: the first request of
+ * each handler loads modules and opens connections), then stops it if it is
+ * still running: a warm-up that missed its scaled SLA would escalate, stall and
+ * keep asking for a rescue (emails, table requests) during the measured runs.
+ */
+async function warmUp(server: LocalStackProcess, log: string, timeScale: number): Promise<void> {
+  await drive(server, log, 'nurture', 'warm', timeScale).catch(() => undefined);
+  await stopRunning(server);
+}
+
+/** Stops the server's running executions: between two measured leads, none but an abandoned one (it would escalate, stall and keep asking). */
+async function stopRunning(server: LocalStackProcess): Promise<void> {
+  const sfn = server.sfn();
+  try {
+    const { stateMachineArn } = await server.getJson<{ stateMachineArn: string }>('/local/info');
+    const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING' }));
+    for (const e of running.executions ?? []) if (e.executionArn !== undefined) await sfn.send(new StopExecutionCommand({ executionArn: e.executionArn }));
+  } finally {
+    sfn.destroy();
   }
 }
 
@@ -406,7 +430,7 @@ export interface RescuedMeasure {
 async function measureRescued(timeScale: number, disqualified: PathMeasure, reminders: Reminders): Promise<RescuedMeasure> {
   const c = await startCounting(timeScale, { PIPELINE_FAULTS: RESCUED_FAULTS });
   try {
-    await drive(c.server, c.log, 'nurture', 'warm', timeScale).catch(() => undefined); // qualify-lead call 1
+    await warmUp(c.server, c.log, timeScale); // qualify-lead call 1
     const measure = await drive(c.server, c.log, 'rescued', 'cost', timeScale);
     const costPer1000Leads = round(perLead(measure, reminders) * 1000, 4);
     return { measure, costPer1000Leads, rescueCostPer1000Leads: round(costPer1000Leads - perLead(disqualified, reminders) * 1000, 4) };
@@ -429,8 +453,7 @@ export async function runCost(options: { timeScale?: number; paths?: readonly Pa
     const info = await b.server.getJson<{ stateMachineArn: string }>('/local/info');
     await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: info.stateMachineArn, definition: baselineDefinition() }));
     sfn.destroy();
-    // Warm-up (not counted): the first request of each handler loads modules and opens connections.
-    await Promise.all([drive(a.server, a.log, 'nurture', 'warm', timeScale).catch(() => undefined), drive(b.server, b.log, 'nurture', 'warm', timeScale).catch(() => undefined)]);
+    await Promise.all([warmUp(a.server, a.log, timeScale), warmUp(b.server, b.log, timeScale)]);
     const pipeline = {} as Record<PathName, PathMeasure>;
     const baseline = {} as Record<PathName, PathMeasure>;
     for (const p of paths) {
