@@ -32,6 +32,7 @@ import type { Engine, LambdaContext, LambdaHandler, LambdaRegistry } from './eng
 import { createEngine, DynamoDBStore } from './engine/index';
 import { startSfnServer, type SfnServer } from './engine/http-server';
 import { lambdaContext, type InvokableHandler, type Route } from './apigw';
+import { API_ROUTES } from './api-routes';
 import { startAppServer } from './app-http-server';
 import { Outbox, type SesStoreModule } from './outbox';
 import { guardServer } from './loopback-guard.mjs';
@@ -252,27 +253,13 @@ function forEngine(name: FunctionName, handler: InvokableHandler): LambdaHandler
     });
 }
 
-/** Routes of the HTTP API (the stack's infra/constructs define the same). */
+/** Routes of the HTTP API (local/api-routes.ts), each to its function's handler. */
 function apiRoutes(h: Partial<Record<FunctionName, InvokableHandler>>): Route[] {
-  const need = (name: FunctionName): InvokableHandler => {
-    const fn = h[name];
-    if (fn === undefined) throw new Error(`missing handler ${name}`);
-    return fn;
-  };
-  return [
-    { method: 'POST', path: '/leads', functionName: `${FUNCTION_PREFIX}capture-lead`, handler: need('capture-lead') },
-    { method: 'DELETE', path: '/leads/{id}', functionName: `${FUNCTION_PREFIX}delete-lead`, handler: need('delete-lead') },
-    { method: 'GET', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
-    { method: 'HEAD', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
-    { method: 'POST', path: '/feedback/{id}', functionName: `${FUNCTION_PREFIX}feedback-page`, handler: need('feedback-page') },
-    { method: 'GET', path: '/funnel', functionName: `${FUNCTION_PREFIX}funnel`, handler: need('funnel') },
-    { method: 'GET', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
-    { method: 'PUT', path: '/goal', functionName: `${FUNCTION_PREFIX}goal`, handler: need('goal') },
-    { method: 'GET', path: '/teams', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
-    { method: 'PUT', path: '/teams/{team}/members/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
-    { method: 'DELETE', path: '/teams/{team}/members/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
-    { method: 'PUT', path: '/teams/{team}/lead/{email}', functionName: `${FUNCTION_PREFIX}teams`, handler: need('teams') },
-  ];
+  return API_ROUTES.map(([method, path, name]) => {
+    const handler = h[name];
+    if (handler === undefined) throw new Error(`missing handler ${name}`);
+    return { method, path, functionName: `${FUNCTION_PREFIX}${name}`, handler };
+  });
 }
 
 async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
@@ -540,7 +527,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       funnel === undefined ? undefined : (event, context) => funnel({ ...(event as { headers?: Record<string, string> }), headers: { ...(event as { headers?: Record<string, string> }).headers, authorization: `Bearer ${apiKey}` } } as never, context);
     // The outbox and the console offer only the app's own links (a mail's text holds lead input).
     const appBaseUrls = [app.url, ...(settings.publicBaseUrl !== undefined ? [settings.publicBaseUrl] : [])];
-    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition, timeScale });
+    const data = new ConsoleData({ engine, doc, tableName: TABLE_NAME, stateMachineArn, outbox, appBaseUrls, funnel: withKey, definition, timeScale, timeOrigin });
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
     // The Teams page reads GET /teams like any client, with the key.
     const roster = async (): Promise<RosterBody> => (await fetch(`${app.url}/teams`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<RosterBody>;

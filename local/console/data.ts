@@ -148,6 +148,8 @@ interface ConsoleDataOptions {
   definition: string;
   /** The engine's time scale: execution time runs this many times faster than the clock (history times are execution times). */
   timeScale?: number;
+  /** The clock time (ms) every execution's time counts from (the engine's timeOrigin); undefined: each execution's own start. */
+  timeOrigin?: number;
 }
 
 export class ConsoleData {
@@ -222,7 +224,7 @@ export class ConsoleData {
     }
     if (w.due !== undefined) {
       view.due = w.due;
-      view.dueText = dueText(w.due, executionNow(startDate, this.o.timeScale ?? 1));
+      view.dueText = dueText(w.due, executionNow(this.o.timeOrigin !== undefined ? new Date(this.o.timeOrigin) : startDate, this.o.timeScale ?? 1));
     }
     return view;
   }

@@ -108,9 +108,9 @@ export function waitingOf(history: readonly HistoryEvent[], current: string | un
   };
 }
 
-/** The execution's own "now": execution time runs `timeScale` times faster than the clock from its start. */
-export function executionNow(startDate: Date, timeScale: number, now: Date = new Date()): Date {
-  const start = startDate.getTime();
+/** The execution's "now": execution time runs `timeScale` times faster than the clock from `from` (the engine's shared time origin, or else the execution's start). */
+export function executionNow(from: Date, timeScale: number, now: Date = new Date()): Date {
+  const start = from.getTime();
   return timeScale === 1 ? now : new Date(start + (now.getTime() - start) * timeScale);
 }
 
