@@ -12,9 +12,7 @@ import { createEngine, ManualClock, MemoryStore } from '../../local/engine/index
 import type { EngineImpl } from '../../local/engine/engine';
 import { compileExpression, evaluateExpression } from '../../local/engine/jsonata-eval';
 import { Scheduler } from '../../local/engine/scheduler';
-
-const machine = (states: Record<string, unknown>, startAt = Object.keys(states)[0]!, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ QueryLanguage: 'JSONata', StartAt: startAt, States: states, ...extra });
+import { flush, machine, setup, until } from './fixtures/runtime';
 
 function invalidMessage(definition: string): string {
   try {
@@ -25,23 +23,6 @@ function invalidMessage(definition: string): string {
     return (err as Error).message;
   }
   throw new Error('definition was accepted');
-}
-
-async function flush(times = 20): Promise<void> {
-  for (let i = 0; i < times; i++) await new Promise((r) => setImmediate(r));
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-async function setup(engine: Engine, definition: string, name = 'm'): Promise<string> {
-  await engine.start();
-  return (await engine.createStateMachine({ name, definition })).stateMachineArn;
 }
 
 describe('definition validation', () => {
@@ -167,29 +148,6 @@ describe('timers: injected clock and timeScale', () => {
     const exited = events.find((e) => e.type === 'WaitStateExited')!;
     expect(exited.timestamp.getTime() - entered.timestamp.getTime()).toBeGreaterThanOrEqual(3_600_000);
     expect(exited.timestamp.getTime() - entered.timestamp.getTime()).toBeLessThan(3_600_000 + 36_000 * 500);
-    await engine.stop();
-  });
-
-  it('with a timeOrigin, every execution runs on one scaled clock: start dates, $now() and waits agree', async () => {
-    const origin = Date.UTC(2026, 0, 1);
-    const clock = new ManualClock(origin);
-    const engine = createEngine({ clock, timeScale: 60, timeOrigin: origin });
-    const arn = await setup(engine, machine({ W: { Type: 'Wait', Seconds: 600, Next: 'N' }, N: { Type: 'Pass', Output: { now: '{% $now() %}' }, End: true } }));
-    const first = await engine.startExecution({ stateMachineArn: arn, name: 'first' });
-    await flush();
-    clock.advance(10_000); // 10 s of clock: 600 s of execution time, the first's wait is over
-    const done = await engine.waitForExecution(first.executionArn, { timeoutMs: 2000 });
-    expect(JSON.parse(done.output ?? '{}')).toEqual({ now: new Date(origin + 600_000).toISOString() });
-    const second = await engine.startExecution({ stateMachineArn: arn, name: 'second' });
-    expect(first.startDate.getTime()).toBe(origin);
-    expect(second.startDate.getTime()).toBe(origin + 600_000); // on the shared clock, not counted again from its own start
-    await flush();
-    clock.advance(5_000);
-    await flush();
-    expect((await engine.describeExecution(second.executionArn)).status).toBe('RUNNING');
-    clock.advance(5_000);
-    const later = await engine.waitForExecution(second.executionArn, { timeoutMs: 2000 });
-    expect(JSON.parse(later.output ?? '{}')).toEqual({ now: new Date(origin + 1_200_000).toISOString() });
     await engine.stop();
   });
 });
