@@ -29,6 +29,7 @@ const post = (body: unknown) => handler(httpEvent({ method: 'POST', path: '/lead
 const execArn = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution:LeadLifecycle:${name}`;
 
 beforeEach(() => {
+  ddbMock.on(GetCommand).resolves({}); // nothing, unless a test says (a duplicate submit reads its first EVENT: none)
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
 });

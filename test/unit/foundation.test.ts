@@ -204,16 +204,20 @@ describe('leads', () => {
       expect(ddbMock.calls()).toHaveLength(1);
     });
 
-    it('already in the stage with the same reason (a retry of this change): completes its event once', async () => {
+    it('already in the stage with the same reason (a retry of this change): reads its EVENT, completes it once', async () => {
+      const eventKey = { pk: 'LEAD#l1', sk: 'EVENT#2026-02-01T10:00:00.000Z#000003' };
       ddbMock.on(UpdateCommand).resolves({});
-      ddbMock.on(PutCommand).resolvesOnce({}).rejects(ccf());
+      ddbMock.on(GetCommand, { Key: eventKey }).resolvesOnce({}).resolves({ Item: { type: 'STAGE_EVENT' } });
+      ddbMock.on(PutCommand).resolves({});
       const first = await changeStage('l1', 'meeting', { reason: 'meeting-booked', current: inMeeting });
       expect(first.counted).toBe(true);
       expect(ddbMock.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ sk: 'EVENT#2026-02-01T10:00:00.000Z#000003', from: 'qualifying', to: 'meeting' });
       expect(ddbMock.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key?.sk)).toEqual(['STAGE#meeting']);
-      expect(ddbMock.commandCalls(GetCommand)).toHaveLength(0);
+      // One strongly consistent read of the EVENT, in place of a conditional put bound to fail when it is there.
+      expect(ddbMock.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([expect.objectContaining({ Key: eventKey, ConsistentRead: true })]);
       const again = await changeStage('l1', 'meeting', { reason: 'meeting-booked', current: inMeeting });
       expect(again.counted).toBe(false);
+      expect(ddbMock.commandCalls(PutCommand)).toHaveLength(1);
       expect(ddbMock.commandCalls(UpdateCommand)).toHaveLength(1);
     });
 

@@ -41,6 +41,7 @@ const profilePuts = () => ddbMock.commandCalls(PutCommand).filter((c) => c.args[
 beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(new Date('2026-06-01T09:01:00.000Z'));
+  ddbMock.on(GetCommand).resolves({}); // nothing, unless stated (a retried lead reads its first EVENT: none)
   ddbMock.on(GetCommand, { Key: { pk: 'LEAD#acme', sk: 'PROFILE' } }).resolves({ Item: parent });
   ddbMock.on(GetCommand, { Key: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK' } }).resolves({ Item: { pk: `LINK#${ANSWER_ID}`, sk: 'LINK', type: 'LINK', leadId: 'acme', step: 'check-in', status: 'answered', answer } });
   ddbMock.on(PutCommand).resolves({});

@@ -5,6 +5,7 @@
  * aws-sdk-client-mock (mockClient(DynamoDBDocumentClient), etc.).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -22,6 +23,7 @@ export const ddb: DynamoDBDocumentClient = /* @__PURE__ */ DynamoDBDocumentClien
 });
 export const sfn: SFNClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));
 export const ses: SESClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESClient({}));
+export const eventBridge: EventBridgeClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new EventBridgeClient({}));
 export const secrets: SecretsManagerClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SecretsManagerClient({}));
 
 let cachedTable: string | undefined;

@@ -33,6 +33,12 @@ export const ENV = {
   digestTimezone: 'DIGEST_TIMEZONE',
   /** Which feedback share-feedback emails at once: all | flagged | none (see INSTANT_FEEDBACK_EMAILS). */
   instantFeedbackEmails: 'INSTANT_FEEDBACK_EMAILS',
+  /** The custom EventBridge bus the domain events go to (functions/lib/events/publish.ts). */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** JSON array: the contact fields LeadCaptured events may carry (the eventContactFields setting; none by default). */
+  eventContactFields: 'EVENT_CONTACT_FIELDS',
+  /** Secrets Manager secret id/ARN holding the shared secret that signs POST /webhooks/leads. */
+  webhookSecretId: 'WEBHOOK_SECRET_ID',
   /** ISO 4217 code preselected in the deal-decision form's currency list (the defaultCurrency setting). */
   defaultCurrency: 'DEFAULT_CURRENCY',
   /** JSON: the shared revenue goal's deployed default (the revenueGoal setting; PUT /goal stores a newer one in the table). */

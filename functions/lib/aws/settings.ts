@@ -16,6 +16,7 @@ import { isTimeZone, parseSchedule } from '#lib/digest/schedule';
 import { goalSchema } from '#lib/funnel/goal-setting';
 import { scoringWeightsOverrideSchema } from '#lib/leads/scoring';
 import { TEAMS_SETTING } from '#lib/teams/directory';
+import { CONTACT_FIELDS, type ContactField } from '#lib/events/catalogue';
 import * as z from '#lib/core/zod';
 
 const HOUR = 3600;
@@ -53,6 +54,9 @@ const scheduleExpression = z.string().check((ctx) => {
     ctx.issues.push({ code: 'custom', message: error instanceof Error ? error.message : String(error), input: ctx.value });
   }
 });
+
+/** No contact field in events: the default of eventContactFields. */
+const NO_CONTACT_FIELDS: ContactField[] = [];
 
 export const SETTINGS = {
   /** The roster's seed (no function reads it: the roster is in the table, functions/lib/teams/roster.ts): declared with the directory, functions/lib/teams/directory.ts. */
@@ -142,6 +146,17 @@ export const SETTINGS = {
    * @default none (no goal shown until one is set)
    */
   revenueGoal: defineSetting(z.optional(goalSchema), { json: true, env: ENV.revenueGoal }),
+  /**
+   * The lead's contact fields LeadCaptured events carry in `contact`
+   * (EVENT_CONTACT_FIELDS, JSON array of name, email, company, title, phone,
+   * country), for a CRM that creates the contact from the event. None by
+   * default: every event holds the lead id and codes only (docs/events.md).
+   */
+  eventContactFields: defineSetting(z.array(z.enum(CONTACT_FIELDS, `must be a list of ${CONTACT_FIELDS.join(', ')}`)), {
+    json: true,
+    default: NO_CONTACT_FIELDS,
+    env: ENV.eventContactFields,
+  }),
   /** Partial override of the scoring weights (SCORING_WEIGHTS JSON). @default none: the defaults of functions/lib/leads/scoring.ts */
   scoringWeights: defineSetting(z.optional(scoringWeightsOverrideSchema), { json: true, env: ENV.scoringWeights }),
   /** Address subscribed to the ops alarm topic. @default none (no subscription) */

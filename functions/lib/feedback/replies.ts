@@ -20,6 +20,8 @@ import { feedbackKey, leadPk } from '#lib/core/keys';
 import { getLead } from '#lib/leads/profile';
 import type { LeadProfile } from '#lib/leads/records';
 import { type ReplyLink, createReplyLink } from './links';
+import { feedbackRepliedEvent } from '#lib/events/lead-events';
+import { publishEvents } from '#lib/events/publish';
 
 /** The fields of the reply page (pages.ts renderReplyPage). */
 const REPLY_FORM_FIELDS: readonly string[] = ['status', 'note'];
@@ -93,7 +95,12 @@ export async function openReply(link: ReplyLink): Promise<{ item: FeedbackItem; 
   return { item, lead };
 }
 
-/** POST /feedback/{id} of a reply link: validates, then sets `reply` once (conditional write); a second reply gets Conflict with the recorded one. */
+/**
+ * POST /feedback/{id} of a reply link: validates, then sets `reply` once
+ * (conditional write) and publishes FeedbackReplied; a second reply gets
+ * Conflict with the recorded one, after publishing the recorded one's event
+ * again (the same event id), in case the first request died before it did.
+ */
 export async function submitReply(link: ReplyLink, form: FormBody, now: Date = new Date()): Promise<{ item: FeedbackItem; reply: FeedbackReply }> {
   const { item } = await openReply(link);
   const reply = parseReplyForm(form, now.toISOString());
@@ -111,8 +118,14 @@ export async function submitReply(link: ReplyLink, form: FormBody, now: Date = n
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'submitReply');
     const current = await readFeedback(link);
-    if (current?.reply !== undefined) throw alreadyReplied(current.reply);
-    throw new NotFound('feedback not found');
+    if (current?.reply === undefined) throw new NotFound('feedback not found');
+    await publishReplied(link, current, current.reply);
+    throw alreadyReplied(current.reply);
   }
+  await publishReplied(link, item, reply);
   return { item, reply };
+}
+
+async function publishReplied(link: ReplyLink, item: FeedbackItem, reply: FeedbackReply): Promise<void> {
+  await publishEvents([feedbackRepliedEvent(link.leadId, { sk: link.feedbackSk, step: item.step, from: item.from, to: item.to }, reply)]);
 }

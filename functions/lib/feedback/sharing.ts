@@ -19,6 +19,8 @@ import { feedbackKey, teamFeedbackIndex } from '#lib/core/keys';
 import type { LeadProfile } from '#lib/leads/records';
 import { createReplyLink, deleteLink } from './links';
 import { sendEmail } from '#lib/mail/mailer';
+import { feedbackSharedEvent } from '#lib/events/lead-events';
+import { publishEvents } from '#lib/events/publish';
 
 export function feedbackItem(lead: LeadProfile, step: FeedbackStep, from: Team, to: Team, feedback: FeedbackAnswer): FeedbackItem {
   const part = feedbackFor(to, feedback);
@@ -111,18 +113,25 @@ interface ShareDeps {
   instantEmails: InstantFeedbackEmails;
 }
 
-/** Stores the feedback for every receiving team; emails it at once (with a reply link) where the policy says so. */
+/**
+ * Stores the feedback for every receiving team, publishes FeedbackShared
+ * (once for the review, before any email: a retried step stores and
+ * publishes again, under the same event id), then emails it at once (with a
+ * reply link) where the policy says so.
+ */
 export async function shareFeedback(
   lead: LeadProfile,
   input: { step: FeedbackStep; from: Team; to: readonly Team[]; feedback: FeedbackAnswer },
   deps: ShareDeps,
 ): Promise<{ shared: number; emailed: number }> {
-  let shared = 0;
+  const items = [...new Set(input.to)].map((to) => feedbackItem(lead, input.step, input.from, to, input.feedback));
+  for (const item of items) await storeFeedback(item);
+  const { answer, ratings, details, answeredAt } = input.feedback;
+  await publishEvents([feedbackSharedEvent(lead.leadId, { step: input.step, from: input.from, to: input.to, answer, ratings, reasonCode: details.reasonCode, answeredAt })]);
+  const shared = items.length;
   let emailed = 0;
-  for (const to of new Set(input.to)) {
-    const item = feedbackItem(lead, input.step, input.from, to, input.feedback);
-    await storeFeedback(item);
-    shared += 1;
+  for (const item of items) {
+    const to = item.to;
     if (!emailsAtOnce(deps.instantEmails, item)) continue;
     const { id, link } = await createReplyLink({ leadId: item.leadId, feedbackSk: feedbackSkOf(item) });
     let sent: boolean;

@@ -10,7 +10,9 @@
  * tombstone, so it answers 404 and cannot be written again), keep what is
  * anonymous (stage, score, tier, deal amount, timestamps, ratings and answers
  * on the FEEDBACK items; the FUNNEL counters are never touched). Idempotent:
- * erasing twice is fine.
+ * erasing twice is fine. When it is done, LeadErased is published (every
+ * time, under the same event id: a request that died before publishing is
+ * retried by its client).
  *
  * Order: links, profile, execution, links again. The first pass takes the
  * pages down before anything else (a request link shows its lead snapshot).
@@ -27,6 +29,8 @@
  * generation (leads/capture.ts).
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { leadErasedEvent } from '#lib/events/lead-events';
+import { publishEvents } from '#lib/events/publish';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, sfn, tableName } from '#lib/aws/clients';
 import { NotFound, asTransient, errorName, isConditionalCheckFailed } from '#lib/core/errors';
@@ -149,9 +153,12 @@ export async function eraseLead(leadId: string, now: Date = new Date(), catalogu
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw asTransient(error, 'eraseLead');
   }
+  let erasedAt = now.toISOString();
   if (!erased) {
     const exists = await ddb.send(new QueryCommand({ TableName: tableName(), KeyConditionExpression: 'pk = :pk AND sk = :sk', ExpressionAttributeValues: { ':pk': leadPk(leadId), ':sk': 'PROFILE' } }));
-    if ((exists.Items ?? []).length === 0) throw new NotFound('lead not found', { leadId });
+    const profile = exists.Items?.[0];
+    if (profile === undefined) throw new NotFound('lead not found', { leadId });
+    if (typeof profile.erasedAt === 'string') erasedAt = profile.erasedAt;
   }
   const executionStopped = await stopExecution(leadId);
   // Links again: one whose request-feedback read the profile before it was erased (see the order above).
@@ -173,5 +180,6 @@ export async function eraseLead(leadId: string, now: Date = new Date(), catalogu
     );
     feedbackItemsCleaned += 1;
   }
+  await publishEvents([leadErasedEvent(leadId, erasedAt)]);
   return { leadId, erased, executionStopped, feedbackItemsCleaned, linksDeleted };
 }

@@ -12,6 +12,8 @@ import type { Stage, Team } from '#lib/core/contracts';
 import { NotFound, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { type CountedStageChange, countStageChange } from '#lib/funnel/counters';
 import { activityIndex, eventKey, leadKey, stageIndex } from '#lib/core/keys';
+import { leadCapturedEvent, stageChangeEvents } from '#lib/events/lead-events';
+import { publishEvents } from '#lib/events/publish';
 import type { LeadInput, LeadProfile, StageEvent } from './records';
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
@@ -84,7 +86,7 @@ export async function putNewLead(
   // The first event has n = 1 and the creation time: deterministic, so a retry cannot double count.
   // An erased lead's id is spent (leads/capture.ts moves on to the next generation): nothing to complete.
   if (stored.erasedAt === undefined) {
-    await recordEvent({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1, stored);
+    await publishAndRecord({ leadId, from: null, to: 'captured', reason: 'captured', at: stored.createdAt, timeInPreviousStageMs: 0 }, 1, stored, { recorded: created ? 'no' : 'maybe' });
   }
   return { created, lead: stored };
 }
@@ -183,7 +185,7 @@ export async function changeStage(leadId: string, to: Stage, options: ChangeStag
     return { changed: false, counted: false, from: current.stage, lead };
   }
   const timeInPreviousStageMs = Math.max(0, Date.parse(at) - Date.parse(old.stageChangedAt));
-  const counted = await recordEvent({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, { ...old, ...patch }, options.revenue);
+  const counted = await publishAndRecord({ leadId, from: old.stage, to, reason: options.reason, at, timeInPreviousStageMs }, seq, { ...old, ...patch }, { recorded: 'no', revenue: options.revenue });
   const lead: LeadProfile = {
     ...old,
     ...patch,
@@ -218,11 +220,11 @@ async function completeEvent(lead: LeadProfile, revenue?: ChangeStageOptions['re
   if (lead.eventSeq === undefined || lead.previousStage === undefined) return false;
   const from = lead.previousStage;
   const timeInPreviousStageMs = lead.previousStageChangedAt ? Math.max(0, Date.parse(lead.stageChangedAt) - Date.parse(lead.previousStageChangedAt)) : 0;
-  return recordEvent(
+  return publishAndRecord(
     { leadId: lead.leadId, from, to: lead.stage, reason: lead.reason ?? '', at: lead.stageChangedAt, timeInPreviousStageMs },
     lead.eventSeq,
     lead,
-    revenue,
+    { recorded: 'maybe', revenue },
   );
 }
 
@@ -272,6 +274,40 @@ async function patchLead(leadId: string, patch: LeadPatch, at: string = new Date
   } catch (error) {
     if (isConditionalCheckFailed(error)) throw new NotFound(`lead ${leadId} not found`, { leadId });
     throw asTransient(error, 'patchLead');
+  }
+}
+
+/**
+ * A stage change's domain events (LeadCaptured for the first; StageChanged
+ * and what it means, events/lead-events.ts) are published before its EVENT
+ * item is written: a step that dies in between finds the EVENT missing when
+ * it is retried (completeEvent) and publishes again, under the same event
+ * ids; once the EVENT is there, its events went out. `recorded: 'maybe'`
+ * (a retry, a duplicate submit) reads the EVENT first (one strongly
+ * consistent GetItem, in place of the conditional put that would fail) and
+ * publishes nothing when it is there. Returns whether the change counted.
+ */
+async function publishAndRecord(
+  event: StageEvent,
+  seq: number,
+  lead: LeadProfile | (Pick<LeadProfile, 'campaign' | 'owners' | 'expansionOf'> & Partial<LeadProfile>),
+  options: { recorded: 'no' | 'maybe'; revenue?: ChangeStageOptions['revenue'] },
+): Promise<boolean> {
+  if (options.recorded === 'maybe' && (await eventRecorded(event.leadId, event.at, seq))) return false;
+  const from = event.from;
+  await publishEvents(from === null ? [leadCapturedEvent({ ...(lead as LeadProfile), leadId: event.leadId, createdAt: event.at })] : stageChangeEvents({ ...event, from }, seq, options.revenue));
+  return recordEvent(event, seq, lead, options.revenue);
+}
+
+/** Whether the lead's `seq`-th EVENT item is written. */
+async function eventRecorded(leadId: string, at: string, seq: number): Promise<boolean> {
+  try {
+    const out = await ddb.send(
+      new GetCommand({ TableName: tableName(), Key: eventKey(leadId, at, seq), ConsistentRead: true, ProjectionExpression: '#type', ExpressionAttributeNames: { '#type': 'type' } }),
+    );
+    return out.Item?.type === 'STAGE_EVENT';
+  } catch (error) {
+    throw asTransient(error, 'eventRecorded');
   }
 }
 
