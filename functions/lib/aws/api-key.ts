@@ -17,33 +17,44 @@ import { logger, metrics, MetricUnit } from './observability';
 /** How long a fetched key is reused. */
 export const CACHE_MS = 5 * 60 * 1000;
 
-let cached: { key: string; fetchedAt: number; secretId: string } | undefined;
+const cache = new Map<string, { value: string; fetchedAt: number }>();
 
-/** Forget the cached key (tests, rotation). */
+/** Forget the cached key and secrets (tests, rotation). */
 export function resetApiKeyCache(): void {
-  cached = undefined;
+  cache.clear();
 }
 
 /**
- * The key: the secret string itself, or its `apiKey` field when the secret
- * is a JSON object (as CDK's generated secrets are, with generateStringKey).
+ * A shared secret from Secrets Manager, cached for CACHE_MS: the secret
+ * string itself, or its `field` when the secret is a JSON object (as CDK's
+ * generated secrets are, with generateStringKey). The bearer key and the
+ * webhook secret (aws/webhook-signature.ts) are read this way.
  */
-async function getApiKey(secretId: string, nowMs: number = Date.now()): Promise<string> {
-  if (cached && cached.secretId === secretId && nowMs - cached.fetchedAt < CACHE_MS) return cached.key;
+export async function sharedSecret(secretId: string, field: string, nowMs: number = Date.now()): Promise<string> {
+  const hit = cache.get(secretId);
+  if (hit && nowMs - hit.fetchedAt < CACHE_MS) return hit.value;
   const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   const raw = out.SecretString ?? '';
-  let key = raw.trim();
-  if (key.startsWith('{')) {
+  let value = raw.trim();
+  if (value.startsWith('{')) {
     try {
-      const parsed: unknown = JSON.parse(key);
-      if (parsed && typeof parsed === 'object' && 'apiKey' in parsed && typeof parsed.apiKey === 'string') key = parsed.apiKey;
+      const parsed: unknown = JSON.parse(value);
+      if (parsed && typeof parsed === 'object' && field in parsed) {
+        const inner: unknown = (parsed as Record<string, unknown>)[field];
+        if (typeof inner === 'string') value = inner;
+      }
     } catch {
       // not JSON: use as is
     }
   }
-  if (key.length < 16) throw new Error('API key secret is empty or too short');
-  cached = { key, fetchedAt: nowMs, secretId };
-  return key;
+  if (value.length < 16) throw new Error(`secret ${field} is empty or too short`);
+  cache.set(secretId, { value, fetchedAt: nowMs });
+  return value;
+}
+
+/** The bearer key: the secret's string, or its `apiKey` field. */
+async function getApiKey(secretId: string): Promise<string> {
+  return sharedSecret(secretId, 'apiKey');
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,1024})$/i; // scheme is case-insensitive (RFC 7235)

@@ -103,6 +103,9 @@ export const assigneeLinkKey = (email: string, hash: string): TableKey => ({ pk:
 /** `MAIL#<idempotency key>` / `MAIL`. */
 export const mailKey = (idempotencyKey: string): TableKey => ({ pk: `MAIL#${idempotencyKey}`, sk: 'MAIL' });
 
+/** `WEBHOOK#<sha256 of a signature>` / `SIGNATURE`: a webhook signature already used (refused if seen again before `expiresAt`). */
+export const webhookSignatureKey = (signatureHash: string): TableKey => ({ pk: `WEBHOOK#${signatureHash}`, sk: 'SIGNATURE' });
+
 /** `FUNNEL` / `STAGE#<stage>`: counters `entered`, `exited`, `timeInStageMs`, `revenue`. */
 export const funnelKey = (stage: Stage): TableKey => ({ pk: 'FUNNEL', sk: `STAGE#${stage}` });
 export const FUNNEL_PK = 'FUNNEL';
