@@ -139,7 +139,7 @@ export async function runColdStart(options: { runs?: number; only?: string[] } =
       await bundle(name, ['@aws-sdk/*'], referenceFile);
       let env: Record<string, string> = {};
       try {
-        env = functionEnvironment(name as Parameters<typeof functionEnvironment>[0], settings, { tableName: 'bench', stateMachineArn: INIT_ENV.STATE_MACHINE_ARN as string, publicBaseUrl: 'https://example.com', apiKeySecretId: 'bench' });
+        env = functionEnvironment(name as Parameters<typeof functionEnvironment>[0], settings, { tableName: 'bench', stateMachineArn: INIT_ENV.STATE_MACHINE_ARN as string, publicBaseUrl: 'https://example.com', apiKeySecretId: 'bench', webhookSecretId: 'bench', eventBusName: 'bench' });
       } catch {
         env = {};
       }

@@ -27,6 +27,7 @@ export const FUNCTION_NAMES = [
   'send-digest',
   'goal',
   'teams',
+  'lead-webhook',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -55,6 +56,10 @@ interface FunctionSpec {
   readonly stopsExecutions?: boolean;
   /** Reads the API key secret. */
   readonly readsApiKey: boolean;
+  /** Reads the shared secret that signs POST /webhooks/leads. */
+  readonly readsWebhookSecret: boolean;
+  /** Publishes domain events to the bus (events:PutEvents on it; EVENT_BUS_NAME). */
+  readonly publishesEvents: boolean;
   /** Environment variables it reads (names in functions/lib/aws/config.ts ENV; a setting's are declared in functions/lib/aws/settings.ts). */
   readonly env: readonly EnvKey[];
   /** Lambda timeout. */
@@ -68,13 +73,14 @@ const READ_WRITE = ['GetItem', 'PutItem', 'UpdateItem'] as const satisfies reado
 const READ_WRITE_DELETE = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableOperation[];
 
 /** The needs an entry states only when it has them. */
-type Need = 'sendsMail' | 'startsExecutions' | 'answersTasks' | 'readsApiKey';
+type Need = 'sendsMail' | 'startsExecutions' | 'answersTasks' | 'readsApiKey' | 'readsWebhookSecret' | 'publishesEvents';
 /** What an entry of the table states: what differs from its trigger's defaults. */
 type Entry = Omit<FunctionSpec, 'trigger' | 'aslPlaceholder' | Need | 'timeoutSeconds'> & Partial<Pick<FunctionSpec, Need | 'timeoutSeconds'>>;
 
 /** A function's spec: none of the needs, the trigger's timeout, then what its entry states. */
 function spec(trigger: FunctionSpec['trigger'], timeoutSeconds: number, entry: Entry & Pick<FunctionSpec, 'aslPlaceholder'>): FunctionSpec {
-  return { trigger, sendsMail: false, startsExecutions: false, answersTasks: false, readsApiKey: false, timeoutSeconds, ...entry };
+  const needs = { sendsMail: false, startsExecutions: false, answersTasks: false, readsApiKey: false, readsWebhookSecret: false, publishesEvents: false };
+  return { trigger, ...needs, timeoutSeconds, ...entry };
 }
 /** Behind the HTTP API: 10 s unless stated. */
 const httpRoute = (entry: Entry): FunctionSpec => spec('http', 10, entry);
@@ -89,65 +95,75 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: READ_WRITE,
     startsExecutions: true,
     readsApiKey: true,
-    env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
+    publishesEvents: true,
+    env: ['tableName', 'stateMachineArn', 'apiKeySecretId', 'eventBusName', 'eventContactFields'],
   }),
   'qualify-lead': stateMachineStep({
     description: 'Qualify lead: fit + engagement score, tier, Inside Sales owner by round-robin',
     aslPlaceholder: 'QualifyLeadFunctionArn',
     table: READ_WRITE,
-    env: ['tableName', 'scoringWeights'],
+    publishesEvents: true,
+    env: ['tableName', 'scoringWeights', 'eventBusName'],
   }),
   'request-feedback': stateMachineStep({
     description: 'Wait-for-feedback tasks: stores the task token under a hashed link id and emails the links',
     aslPlaceholder: 'RequestFeedbackFunctionArn',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
-    env: [...MAIL_ENV, 'publicBaseUrl', 'reminderAfterFraction'],
+    publishesEvents: true,
+    env: [...MAIL_ENV, 'publicBaseUrl', 'reminderAfterFraction', 'eventBusName'],
   }),
   'feedback-page': httpRoute({
     description: 'GET|POST /feedback/{id}: shows the feedback form; a POST records the answer and completes the task',
     table: ['GetItem', 'UpdateItem'],
     answersTasks: true,
-    env: ['tableName', 'defaultCurrency'],
+    publishesEvents: true,
+    env: ['tableName', 'defaultCurrency', 'eventBusName'],
   }),
   'share-feedback': stateMachineStep({
     description: 'Share feedback: stores it per receiving team (weekly digest) and emails it upstream at once when flagged',
     aslPlaceholder: 'ShareFeedbackFunctionArn',
     table: READ_WRITE_DELETE,
     sendsMail: true,
-    env: [...MAIL_ENV, 'publicBaseUrl', 'instantFeedbackEmails'],
+    publishesEvents: true,
+    env: [...MAIL_ENV, 'publicBaseUrl', 'instantFeedbackEmails', 'eventBusName'],
   }),
   'schedule-meeting': stateMachineStep({
     description: 'Schedule meeting: assigns a Field Sales rep (the hand-off brief goes with the meeting-outcome request)',
     aslPlaceholder: 'ScheduleMeetingFunctionArn',
     table: READ_WRITE,
-    env: ['tableName'],
+    publishesEvents: true,
+    env: ['tableName', 'eventBusName'],
   }),
   'close-deal': stateMachineStep({
     description: 'Close deal: records revenue or the loss',
     aslPlaceholder: 'CloseDealFunctionArn',
     table: READ_WRITE,
-    env: ['tableName'],
+    publishesEvents: true,
+    env: ['tableName', 'eventBusName'],
   }),
   'onboard-customer': stateMachineStep({
     description: 'Onboard customer: assigns a CSM (the brief goes with the onboarding-review request)',
     aslPlaceholder: 'OnboardCustomerFunctionArn',
     table: READ_WRITE,
-    env: ['tableName'],
+    publishesEvents: true,
+    env: ['tableName', 'eventBusName'],
   }),
   'open-expansion': stateMachineStep({
     description: 'Open expansion opportunity: a new lead for the customer and its own execution',
     aslPlaceholder: 'OpenExpansionFunctionArn',
     table: READ_WRITE,
     startsExecutions: true,
-    env: ['tableName', 'stateMachineArn'],
+    publishesEvents: true,
+    env: ['tableName', 'stateMachineArn', 'eventBusName', 'eventContactFields'],
   }),
   'record-outcome': stateMachineStep({
     description: 'Records an end state (nurture, disqualified, lost, stalled, renewed, churned, needs-attention) and notifies',
     aslPlaceholder: 'RecordOutcomeFunctionArn',
     table: READ_WRITE_DELETE,
     sendsMail: true,
-    env: MAIL_ENV,
+    publishesEvents: true,
+    env: [...MAIL_ENV, 'eventBusName'],
   }),
   'remind-pending': scheduledJob({
     description: 'Every 15 minutes: reminds addressees of feedback requests that are due',
@@ -166,7 +182,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: ['Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
     stopsExecutions: true,
     readsApiKey: true,
-    env: ['tableName', 'stateMachineArn', 'apiKeySecretId'],
+    publishesEvents: true,
+    env: ['tableName', 'stateMachineArn', 'apiKeySecretId', 'eventBusName'],
     timeoutSeconds: 15,
   }),
   'send-digest': scheduledJob({
@@ -190,6 +207,14 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Reissuing a leaver's open requests, or seeding 1,000 members per team: under API Gateway's 30 s.
     timeoutSeconds: 29,
   }),
+  'lead-webhook': httpRoute({
+    description: 'POST /webhooks/leads: a lead from a form tool, signed with HMAC-SHA256 under the webhook secret; then as POST /leads',
+    table: READ_WRITE_DELETE,
+    startsExecutions: true,
+    readsWebhookSecret: true,
+    publishesEvents: true,
+    env: ['tableName', 'stateMachineArn', 'webhookSecretId', 'eventBusName', 'eventContactFields'],
+  }),
 };
 
 /** Values of the deployed (or local) resources the functions are told about. */
@@ -198,6 +223,8 @@ export interface PipelineResources {
   readonly stateMachineArn: string;
   readonly publicBaseUrl: string;
   readonly apiKeySecretId: string;
+  readonly webhookSecretId: string;
+  readonly eventBusName: string;
 }
 
 /** Powertools settings shared by every function: one service, one metrics namespace. */
@@ -230,6 +257,8 @@ const RESOURCE_VALUE_MAX_BYTES: Readonly<Record<keyof PipelineResources, number>
   stateMachineArn: 160,
   publicBaseUrl: 100,
   apiKeySecretId: 256,
+  webhookSecretId: 256,
+  eventBusName: 256,
 };
 
 /** What Lambda counts against its limit: every key and value, in UTF-8 bytes. */
@@ -288,6 +317,10 @@ function envValue(key: EnvKey, s: PipelineSettings, r: PipelineResources): strin
       return r.stateMachineArn;
     case 'apiKeySecretId':
       return r.apiKeySecretId;
+    case 'webhookSecretId':
+      return r.webhookSecretId;
+    case 'eventBusName':
+      return r.eventBusName;
     case 'publicBaseUrl':
       return s.publicBaseUrl ?? r.publicBaseUrl;
     default: {

@@ -36,7 +36,7 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
- * The Model pipeline: one table, fifteen functions, the lead lifecycle
+ * The Model pipeline: one table, seventeen functions, the domain events' bus, the lead lifecycle
  * state machine, the HTTP API, SES sending, the reminder and digest
  * schedules, alarms and a dashboard.
  */
@@ -50,6 +50,8 @@ export class PipelineStack extends Stack {
   public readonly monitoring: Monitoring;
   public readonly reminderSchedule: events.Rule;
   public readonly digestSchedule: DigestSchedule;
+  /** The custom bus of the domain events (functions/lib/events/, docs/events.md): a CRM follows the pipeline with a rule on it. */
+  public readonly eventBus: events.EventBus;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
     super(scope, id, props);
@@ -62,6 +64,9 @@ export class PipelineStack extends Stack {
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
 
     this.table = new LeadTable(this, 'Leads', { removalPolicy: props.tableRemovalPolicy });
+    this.eventBus = new events.EventBus(this, 'DomainEvents', {
+      description: 'Domain events of The Model pipeline (LeadCaptured, StageChanged, DealWon, ...): ids and codes, no personal data by default',
+    });
     this.mail = new Mail(this, 'Mail', {
       identity: settings.mailIdentity,
       fromAddress: senderAddress(settings.mailFrom),
@@ -119,6 +124,7 @@ export class PipelineStack extends Stack {
       goal: functions.goal.function,
       teams: functions.teams.function,
       deleteLead: functions['delete-lead'].function,
+      leadWebhook: functions['lead-webhook'].function,
       feedbackPage: functions['feedback-page'].function,
       rateLimit: settings.apiRateLimit,
       burstLimit: settings.apiBurstLimit,
@@ -140,6 +146,8 @@ export class PipelineStack extends Stack {
       stateMachineArn: this.workflow.stateMachineArn,
       publicBaseUrl: settings.publicBaseUrl ?? this.http.endpoint,
       apiKeySecretId: this.http.apiKey.secretArn,
+      webhookSecretId: this.http.webhookSecret.secretArn,
+      eventBusName: this.eventBus.eventBusName,
     };
 
     // Least privilege, from each function's spec (infra/function-table.ts).
@@ -161,6 +169,9 @@ export class PipelineStack extends Stack {
         });
       }
       if (spec.readsApiKey) this.http.grantReadApiKey(fn.role);
+      if (spec.readsWebhookSecret) this.http.grantReadWebhookSecret(fn.role);
+      // events:PutEvents on this bus only (its ARN, no wildcard).
+      if (spec.publishesEvents) this.eventBus.grantPutEventsTo(fn.role);
     }
 
     // The roster's seed: the teams setting, handed to the teams function once
@@ -231,6 +242,8 @@ export class PipelineStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: resources.publicBaseUrl, description: 'Base URL of the HTTP API (POST /leads, GET /funnel, feedback links)' });
     new CfnOutput(this, 'ApiKeySecretArn', { value: this.http.apiKey.secretArn, description: 'Secret holding the bearer key of POST /leads and GET /funnel' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.http.webhookSecret.secretArn, description: 'Secret holding the shared secret that signs POST /webhooks/leads (HMAC-SHA256)' });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName, description: 'The bus of the domain events (docs/events.md)' });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });

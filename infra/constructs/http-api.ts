@@ -19,6 +19,8 @@ export interface PipelineHttpApiProps {
   readonly deleteLead: lambda.IFunction;
   /** GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email} (checks the bearer key itself: 401). */
   readonly teams: lambda.IFunction;
+  /** POST /webhooks/leads (checks the HMAC signature itself: 401). */
+  readonly leadWebhook: lambda.IFunction;
   /** GET|POST /feedback/{id} (public: the link id is the capability). */
   readonly feedbackPage: lambda.IFunction;
   /** Default stage steady-state rate limit (requests per second). @default 20 */
@@ -62,17 +64,22 @@ function teamRoutes(api: apigw.HttpApi, fn: lambda.IFunction): apigw.HttpRoute[]
  * functions check the bearer key first (functions/lib/aws/api-key.ts: 401 with
  * `WWW-Authenticate: Bearer` for a missing, malformed or wrong key; an HTTP
  * API Lambda authorizer could only answer 403 to a wrong key, and would cost
- * an invocation per request); public `GET|HEAD|POST /feedback/{id}`; one
+ * an invocation per request); `POST /webhooks/leads`, whose function checks
+ * an HMAC-SHA256 signature under the webhook secret instead (form tools that
+ * cannot send a bearer key); public `GET|HEAD|POST /feedback/{id}`; one
  * `$default` stage with throttling and JSON access logs.
  *
- * The bearer key is a generated secret; only those functions may read
- * it (the stack grants that). Read it with
- * `aws secretsmanager get-secret-value --secret-id <ApiKeySecretArn output>`.
+ * The bearer key and the webhook secret are generated secrets; only the keyed
+ * routes' functions may read the key, only the webhook's function the webhook
+ * secret (the stack grants that). Read them with `aws secretsmanager
+ * get-secret-value --secret-id <ApiKeySecretArn or WebhookSecretArn output>`.
  */
 export class PipelineHttpApi extends Construct {
   public readonly api: apigw.HttpApi;
   public readonly stage: apigw.HttpStage;
   public readonly apiKey: secretsmanager.Secret;
+  /** The shared secret form tools sign POST /webhooks/leads with (HMAC-SHA256). */
+  public readonly webhookSecret: secretsmanager.Secret;
   public readonly accessLogs: logs.LogGroup;
   /** `https://<api id>.execute-api.<region>.<suffix>` (no trailing slash; the `$default` stage has no path). */
   public readonly endpoint: string;
@@ -82,6 +89,12 @@ export class PipelineHttpApi extends Construct {
 
     this.apiKey = new secretsmanager.Secret(this, 'ApiKey', {
       description: 'Bearer key of POST /leads, DELETE /leads/{id}, GET /funnel and PUT|GET /goal (Authorization: Bearer <key>)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.webhookSecret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      description: 'Shared secret of POST /webhooks/leads: X-Signature is sha256=HMAC-SHA256(secret, "<X-Signature-Timestamp>.<body>") in hex',
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -118,6 +131,11 @@ export class PipelineHttpApi extends Construct {
         integration: new HttpLambdaIntegration('DeleteLead', props.deleteLead),
       }),
       ...this.api.addRoutes({
+        path: '/webhooks/leads',
+        methods: [apigw.HttpMethod.POST],
+        integration: new HttpLambdaIntegration('LeadWebhook', props.leadWebhook),
+      }),
+      ...this.api.addRoutes({
         path: '/funnel',
         methods: [apigw.HttpMethod.GET],
         integration: new HttpLambdaIntegration('Funnel', props.funnel),
@@ -139,7 +157,7 @@ export class PipelineHttpApi extends Construct {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          "The function behind this route authorizes every request first (functions/lib/aws/api-key.ts, middleware requireApiKey): a bearer key from Secrets Manager, compared in constant time, 401 with WWW-Authenticate: Bearer before any other work. An HTTP API Lambda authorizer cannot answer 401 to a wrong key (only 403) and costs an extra invocation per request; the stage is throttled.",
+          "The function behind this route authorizes every request first: a bearer key from Secrets Manager (functions/lib/aws/api-key.ts, requireApiKey), or for POST /webhooks/leads an HMAC-SHA256 signature under a shared secret from Secrets Manager, fresh and not replayed (functions/lib/aws/webhook-signature.ts); compared in constant time, 401 before any other work. An HTTP API Lambda authorizer cannot answer 401 (only 403) and costs an extra invocation per request; the stage is throttled.",
       });
     }
     for (const route of feedbackRoutes) {
@@ -154,6 +172,11 @@ export class PipelineHttpApi extends Construct {
       reason:
         'The bearer key is shared with the systems that post leads; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). The functions cache it for at most 5 minutes.',
     });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The webhook secret is configured in the form tools that sign their posts; rotating it needs their coordination, so ops rotate it by hand (put-secret-value). The function caches it for at most 5 minutes.',
+    });
   }
 
   /**
@@ -163,5 +186,10 @@ export class PipelineHttpApi extends Construct {
    */
   grantReadApiKey(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.apiKey.secretArn] });
+  }
+
+  /** secretsmanager:GetSecretValue on the webhook secret (the lead-webhook function's only secret). */
+  grantReadWebhookSecret(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.webhookSecret.secretArn] });
   }
 }

@@ -21,6 +21,8 @@ const RESOURCES: PipelineResources = {
   stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:lead-lifecycle',
   publicBaseUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
   apiKeySecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-key',
+  webhookSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhook',
+  eventBusName: 'the-model-pipeline-events',
 };
 
 /** A context reader over a plain object, as `-c key=value` gives strings. */

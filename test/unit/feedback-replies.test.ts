@@ -125,7 +125,7 @@ describe('which feedback is emailed at once', () => {
   });
 
   it('is the instantFeedbackEmails setting, passed to share-feedback (with PUBLIC_BASE_URL for the reply links)', () => {
-    const resources = { tableName: 't', stateMachineArn: 'arn:sm', publicBaseUrl: 'https://api.example.com', apiKeySecretId: 's' };
+    const resources = { tableName: 't', stateMachineArn: 'arn:sm', publicBaseUrl: 'https://api.example.com', apiKeySecretId: 's', webhookSecretId: 'w', eventBusName: 'b' };
     const byDefault = functionEnvironment('share-feedback', resolveSettings(), resources);
     expect(byDefault).toMatchObject({ INSTANT_FEEDBACK_EMAILS: 'flagged', PUBLIC_BASE_URL: 'https://api.example.com' });
     expect(functionEnvironment('share-feedback', resolveSettings({}, (k) => (k === 'instantFeedbackEmails' ? 'all' : undefined)), resources).INSTANT_FEEDBACK_EMAILS).toBe('all');
