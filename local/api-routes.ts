@@ -11,6 +11,7 @@ export const API_ROUTES: readonly (readonly [HttpMethod, string, FunctionName])[
   ['GET', '/feedback/{id}', 'feedback-page'],
   ['HEAD', '/feedback/{id}', 'feedback-page'],
   ['POST', '/feedback/{id}', 'feedback-page'],
+  ['POST', '/webhooks/leads', 'lead-webhook'],
   ['GET', '/funnel', 'funnel'],
   ['GET', '/goal', 'goal'],
   ['PUT', '/goal', 'goal'],

@@ -10,18 +10,21 @@
  *   GET /team-feedback             feedback each team received
  *   GET /outbox                    sent mail with its links
  *   GET /roster                    the team roster and its history (console/roster-page.ts)
+ *   GET /events                    the domain events the local bus received
  *   GET /local/outbox              JSON: to, subject, text, html, links, sentAt
  *   GET /local/executions          JSON: name, status, currentState, stage, dates (?status=&stage=)
  *   GET /local/leads               JSON: leads (?stage=)
  *   GET /local/pending             JSON: feedback requests waiting for an answer (?leadId=)
+ *   GET /local/events              JSON: the domain events, oldest first (local/event-bus.ts)
  *   GET /local/info                JSON: endpoints of this runtime
  */
 import type { LocalReply, LocalRoute } from './app-http-server';
 import type { ConsoleData } from './console/data';
+import type { BusEvent } from './event-bus';
 import { STAGE_ORDER } from './console/data';
 import { executionAction } from './console/actions';
 import { matchesFilter } from './console/lead-rows';
-import { EXECUTION_FILTERS, EXECUTION_STATUSES, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type ExecutionFilter, type Links } from './console/pages';
+import { EXECUTION_FILTERS, EXECUTION_STATUSES, eventsPage, executionPage, executionsPage, feedbackPage, funnelPage, leadsPage, notFoundPage, outboxPage, type ExecutionFilter, type Links } from './console/pages';
 import { type RosterBody, rosterPage } from './console/roster-page';
 
 interface RuntimeInfo {
@@ -32,6 +35,8 @@ interface RuntimeInfo {
   secrets: string;
   /** CloudFormation endpoint answering DescribeStacks CDKToolkit (local/bootstrap.ts), for `npm run preflight`. */
   cloudformation: string;
+  /** EventBridge endpoint (PutEvents) of the domain events' bus. */
+  eventBridge: string;
   stateMachineArn: string;
   tableName: string;
   timeScale: number;
@@ -63,7 +68,7 @@ function executionName(match: RegExpExecArray | null): string | undefined {
 const isFilter = (v: string | undefined): v is ExecutionFilter => EXECUTION_FILTERS.some(([f]) => f === v);
 
 /** `roster`: GET /teams's JSON, read through the API with the key (the Teams page). */
-export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo, roster?: () => Promise<RosterBody>): LocalRoute {
+export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeInfo, roster?: () => Promise<RosterBody>, busEvents: () => BusEvent[] = () => []): LocalRoute {
   return async ({ method, path, query, body }) => {
     if (method === 'POST') {
       const name = executionName(/^\/executions\/([^/]+)\/actions$/.exec(path));
@@ -118,6 +123,10 @@ export function localRoutes(data: ConsoleData, baseLinks: Links, info: RuntimeIn
         return roster === undefined ? undefined : page(200, rosterPage(await roster(), links));
       case '/local/outbox':
         return json(data.outbox());
+      case '/events':
+        return page(200, eventsPage(busEvents(), links));
+      case '/local/events':
+        return json(busEvents());
       case '/local/executions':
         return json(
           (await data.executions(filters)).map((r) => ({

@@ -3,9 +3,13 @@
  * (and DescribeSecret) over the AWS JSON 1.1 protocol, on loopback, so the
  * keyed functions' plain `new SecretsManagerClient({})` reads their key through
  * AWS_ENDPOINT_URL_SECRETS_MANAGER. Secrets are given at start; it never logs
- * bodies or values.
+ * bodies or values. The shared secrets it serves (the bearer key, the
+ * webhook secret) come from the environment or are kept in the data folder
+ * (`resolveApiKey`, `resolveWebhookSecret`).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { guardServer } from './loopback-guard.mjs';
 import { listenOnLoopback } from './loopback-server';
@@ -92,4 +96,31 @@ export async function startSecretsServer(options: { secrets: LocalSecret[]; regi
   const host = options.host ?? '127.0.0.1';
   const { url, port, close } = await listenOnLoopback(server, host, options.port);
   return { url, port, arnOf: (name) => secretArn(options.region, options.accountId, name), close };
+}
+
+/** The bearer key: PIPELINE_API_KEY, else the one kept in the data folder, else a new one (kept). */
+export function resolveApiKey(dataDir: string, fromEnv: string | undefined): { key: string; source: 'env' | 'data' | 'generated' } {
+  return resolveSharedSecret(dataDir, fromEnv, { file: 'api-key', variable: 'PIPELINE_API_KEY', prefix: 'pk_' });
+}
+
+/** The webhook secret: PIPELINE_WEBHOOK_SECRET, else the one kept in the data folder, else a new one (kept). */
+export function resolveWebhookSecret(dataDir: string, fromEnv: string | undefined): { key: string; source: 'env' | 'data' | 'generated' } {
+  return resolveSharedSecret(dataDir, fromEnv, { file: 'webhook-secret', variable: 'PIPELINE_WEBHOOK_SECRET', prefix: 'whsec_' });
+}
+
+/** A shared secret: given (checked), else kept in the data folder's `file` (0600), else a new one (kept). */
+function resolveSharedSecret(dataDir: string, fromEnv: string | undefined, kept: { file: string; variable: string; prefix: string }): { key: string; source: 'env' | 'data' | 'generated' } {
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!/^[A-Za-z0-9._~+/=-]{16,1024}$/.test(fromEnv)) throw new Error(`${kept.variable} must be 16 to 1024 characters of A-Z a-z 0-9 . _ ~ + / = -`);
+    return { key: fromEnv, source: 'env' };
+  }
+  const file = join(dataDir, kept.file);
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key !== '') return { key, source: 'data' };
+  }
+  const key = `${kept.prefix}${randomBytes(24).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { key, source: 'generated' };
 }

@@ -15,6 +15,8 @@ import { hotLead } from './demo';
 
 export const REPO = resolve(import.meta.dirname, '..');
 export const API_KEY = 'e2e-test-key-0123456789abcdef';
+/** The secret that signs POST /webhooks/leads in the tests' runtime. */
+export const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789abcdef';
 
 /** A mail as GET /local/outbox gives it (the outbox file's record). */
 export type { OutboxMail };
@@ -71,13 +73,13 @@ export class LocalStackProcess {
   static async start(options: ServerOptions = {}): Promise<LocalStackProcess> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'model-e2e-'));
     const port = options.port ?? (await freePort());
-    const args = ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', String(port), '--sfn-port', '0', '--dynamodb-port', '0', '--ses-port', '0', '--secrets-port', '0'];
+    const args = ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', String(port), '--sfn-port', '0', '--dynamodb-port', '0', '--ses-port', '0', '--secrets-port', '0', '--events-port', '0'];
     if (options.demo !== true) args.push('--no-demo');
     if (options.digest !== true) args.push('--no-digest');
     if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
     if (options.reminderInterval !== undefined) args.push('--reminder-interval', String(options.reminderInterval));
     for (const [k, v] of Object.entries(options.settings ?? {})) args.push('--set', `${k}=${v}`);
-    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, PIPELINE_API_KEY: API_KEY, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, PIPELINE_API_KEY: API_KEY, PIPELINE_WEBHOOK_SECRET: WEBHOOK_SECRET, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new LocalStackProcess(child, dataDir, port);
     const deadline = Date.now() + 120_000;
     for (;;) {

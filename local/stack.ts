@@ -8,6 +8,8 @@
  *                                              sesSandbox, verifiedIdentities), GetAccount, identities
  *   local CloudFormation (DescribeStacks)      a bootstrapped account (CDKToolkit) for `npm run preflight`
  *   local Secrets Manager (GetSecretValue)     the bearer key (POST /leads, DELETE /leads/{id}, GET /funnel)
+ *                                              and the webhook secret (POST /webhooks/leads)
+ *   local EventBridge (PutEvents)              the domain events, kept in <data>/events.jsonl (local/event-bus.ts)
  *   local/engine + its HTTP server             the Step Functions API
  *   the app server                             HTTP API routes, console, /local/*
  *
@@ -38,7 +40,10 @@ import { Outbox, type SesStoreModule } from './outbox';
 import { guardServer } from './loopback-guard.mjs';
 import { startSesSandbox } from './ses-sandbox';
 import { startCloudFormationServer } from './bootstrap';
-import { startSecretsServer, type SecretsServer } from './secrets';
+import { resolveApiKey, resolveWebhookSecret, startSecretsServer, type SecretsServer } from './secrets';
+
+export { resolveApiKey } from './secrets';
+import { readBusEvents, startEventBus } from './event-bus';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
 import { localRoutes } from './local-routes';
@@ -47,7 +52,7 @@ import { digestRoute, localPeriodSoFar, startDigestTimer, type SendDigestEvent }
 import { parseSchedule } from '#lib/digest/schedule';
 import type { SettingKey } from '#lib/aws/settings';
 import { ASL_FUNCTION_PLACEHOLDERS, aslSubstitutions, substitute, type AslFunctionPlaceholder } from '../infra/asl-substitutions';
-import { FUNCTIONS, FUNCTION_NAMES, functionEnvironment, type FunctionName } from '../infra/function-table';
+import { FUNCTIONS, FUNCTION_NAMES, functionEnvironment, type FunctionName, type PipelineResources } from '../infra/function-table';
 import { resolveSettings, type PipelineSettings } from '../infra/settings';
 import { TABLE_SCHEMA, createTableInput } from '../infra/table-schema';
 import { ASL_FILE, REPO_ROOT } from '../infra/paths';
@@ -58,6 +63,8 @@ export const TABLE_NAME = 'the-model-pipeline';
 export const ENGINE_TABLE_NAME = 'sfn-local-engine';
 export const STATE_MACHINE_NAME = 'lead-lifecycle';
 export const API_KEY_SECRET_NAME = 'the-model-pipeline/api-key';
+export const WEBHOOK_SECRET_NAME = 'the-model-pipeline/webhook-secret';
+export const EVENT_BUS_NAME = 'the-model-pipeline-events';
 export const FUNCTION_PREFIX = 'the-model-pipeline-';
 
 export interface LocalStackOptions {
@@ -69,6 +76,8 @@ export interface LocalStackOptions {
   dynamodbPort?: number;
   sesPort?: number;
   secretsPort?: number;
+  /** EventBridge (PutEvents; local/event-bus.ts). Default: any free port. */
+  eventBridgePort?: number;
   /** CloudFormation (DescribeStacks of the bootstrap stack only; local/bootstrap.ts). Default: any free port. */
   cloudformationPort?: number;
   host?: string;
@@ -77,6 +86,8 @@ export interface LocalStackOptions {
   timeScale?: number;
   /** Bearer key; default: PIPELINE_API_KEY, else the one kept in the data folder, else a new one. */
   apiKey?: string;
+  /** Webhook secret (POST /webhooks/leads); default: PIPELINE_WEBHOOK_SECRET, else the one kept in the data folder, else a new one. */
+  webhookSecret?: string;
   /** Settings overrides, as `cdk deploy -c key=value` would give them. */
   settings?: Partial<Record<SettingKey, unknown>>;
   /** Interval of the reminder sweep in real milliseconds. Default: 15 minutes / time scale, between 1 s and 60 s. */
@@ -89,8 +100,9 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string; cloudformation: string };
+  urls: { app: string; console: string; sfn: string; dynamodb: string; ses: string; mailViewer: string; secrets: string; cloudformation: string; eventBridge: string };
   apiKey: string;
+  webhookSecret: string;
   apiKeySource: 'env' | 'data' | 'generated';
   engine: Engine;
   stateMachineArn: string;
@@ -153,29 +165,12 @@ function hostUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** The bearer key: PIPELINE_API_KEY, else the one kept in the data folder, else a new one (kept). */
-export function resolveApiKey(dataDir: string, fromEnv: string | undefined): { key: string; source: 'env' | 'data' | 'generated' } {
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (!/^[A-Za-z0-9._~+/=-]{16,1024}$/.test(fromEnv)) throw new Error('PIPELINE_API_KEY must be 16 to 1024 characters of A-Z a-z 0-9 . _ ~ + / = -');
-    return { key: fromEnv, source: 'env' };
-  }
-  const file = join(dataDir, 'api-key');
-  if (existsSync(file)) {
-    const key = readFileSync(file, 'utf8').trim();
-    if (key !== '') return { key, source: 'data' };
-  }
-  const key = `pk_${randomBytes(24).toString('base64url')}`;
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { key, source: 'generated' };
-}
-
 export function functionArn(name: FunctionName): string {
   return `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${FUNCTION_PREFIX}${name}`;
 }
 
 /** The environment of every function at once (they share a process), plus the SDK endpoints. */
-export function processEnvironment(settings: PipelineSettings, resources: { tableName: string; stateMachineArn: string; publicBaseUrl: string; apiKeySecretId: string }, endpoints: { dynamodb: string; sfn: string; ses: string; secrets: string }, logLevel: string): Record<string, string> {
+export function processEnvironment(settings: PipelineSettings, resources: PipelineResources, endpoints: { dynamodb: string; sfn: string; ses: string; secrets: string; eventBridge: string }, logLevel: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of FUNCTION_NAMES) {
     for (const [k, v] of Object.entries(functionEnvironment(name, settings, resources))) {
@@ -194,6 +189,7 @@ export function processEnvironment(settings: PipelineSettings, resources: { tabl
     AWS_ENDPOINT_URL_SES: endpoints.ses,
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     AWS_EC2_METADATA_DISABLED: 'true',
     [LOCAL_ENV.consoleBaseUrl]: resources.publicBaseUrl,
     POWERTOOLS_LOG_LEVEL: logLevel,
@@ -375,6 +371,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   try {
     const { key: apiKey, source: apiKeySource } = resolveApiKey(dataDir, options.apiKey ?? process.env.PIPELINE_API_KEY);
+    const { key: webhookSecret } = resolveWebhookSecret(dataDir, options.webhookSecret ?? process.env.PIPELINE_WEBHOOK_SECRET);
 
     // DynamoDB
     const dynamo = await startDynalite(join(dataDir, 'dynamodb'), options.dynamodbPort ?? 0, host);
@@ -414,8 +411,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     // Secrets Manager
-    const secrets: SecretsServer = await startSecretsServer({ secrets: [{ name: API_KEY_SECRET_NAME, value: JSON.stringify({ apiKey }) }], region: REGION, accountId: ACCOUNT_ID, port: options.secretsPort ?? 0, host });
+    const secrets: SecretsServer = await startSecretsServer({
+      secrets: [
+        { name: API_KEY_SECRET_NAME, value: JSON.stringify({ apiKey }) },
+        { name: WEBHOOK_SECRET_NAME, value: JSON.stringify({ secret: webhookSecret }) },
+      ],
+      region: REGION, accountId: ACCOUNT_ID, port: options.secretsPort ?? 0, host });
     cleanups.push(() => secrets.close());
+
+    // EventBridge: the domain events' bus, appended to <data>/events.jsonl.
+    const eventsFile = join(dataDir, 'events.jsonl');
+    const eventBus = await startEventBus({ buses: [EVENT_BUS_NAME], region: REGION, accountId: ACCOUNT_ID, file: eventsFile, host, port: options.eventBridgePort ?? 0 });
+    cleanups.push(() => eventBus.close());
 
     // A bootstrapped account, as far as `npm run preflight` asks (local/bootstrap.ts).
     const cloudformation = await startCloudFormationServer({ region: REGION, accountId: ACCOUNT_ID, host, port: options.cloudformationPort ?? 0 });
@@ -479,8 +486,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const env = processEnvironment(
       { ...settings, publicBaseUrl: settings.publicBaseUrl ?? app.url },
-      { tableName: TABLE_NAME, stateMachineArn, publicBaseUrl: app.url, apiKeySecretId: API_KEY_SECRET_NAME },
-      { dynamodb: functionDynamoUrl, sfn: sfn.url, ses: functionSesUrl, secrets: secrets.url },
+      { tableName: TABLE_NAME, stateMachineArn, publicBaseUrl: app.url, apiKeySecretId: API_KEY_SECRET_NAME, webhookSecretId: WEBHOOK_SECRET_NAME, eventBusName: EVENT_BUS_NAME },
+      { dynamodb: functionDynamoUrl, sfn: sfn.url, ses: functionSesUrl, secrets: secrets.url, eventBridge: eventBus.url },
       options.logLevel ?? 'WARN',
     );
     for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete process.env[k];
@@ -531,7 +538,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const links = { sfnEndpoint: sfn.url, mailViewer: `${sesUrl}/`, dynamodb: dynamoUrl };
     // The Teams page reads GET /teams like any client, with the key.
     const roster = async (): Promise<RosterBody> => (await fetch(`${app.url}/teams`, { headers: { authorization: `Bearer ${apiKey}` } })).json() as Promise<RosterBody>;
-    localHandler = localRoutes(data, links, { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, stateMachineArn, tableName: TABLE_NAME, timeScale }, roster);
+    localHandler = localRoutes(
+      data,
+      links,
+      { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, eventBridge: eventBus.url, stateMachineArn, tableName: TABLE_NAME, timeScale },
+      roster,
+      () => readBusEvents(eventsFile),
+    );
 
     // Reminder sweep (EventBridge every 15 minutes on AWS). Its "now" is its event's `time`
     // (functions/remind-pending.ts): the executions' one scaled clock (see executionTimeOrigin).
@@ -575,8 +588,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let closed = false;
     return {
-      urls: { app: app.url, console: `${app.url}/`, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, mailViewer: `${sesUrl}/`, secrets: secrets.url, cloudformation: cloudformation.url },
+      urls: { app: app.url, console: `${app.url}/`, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, mailViewer: `${sesUrl}/`, secrets: secrets.url, cloudformation: cloudformation.url, eventBridge: eventBus.url },
       apiKey,
+      webhookSecret,
       apiKeySource,
       engine,
       stateMachineArn,

@@ -3,7 +3,7 @@
  *
  *   npm start -- [--port 3000] [--data .data] [--reset] [--no-demo] [--time-scale 3600]
  *                [--set key=value ...] [--sfn-port 8083] [--dynamodb-port 8000]
- *                [--ses-port 8005] [--secrets-port 8007] [--verbose]
+ *                [--ses-port 8005] [--secrets-port 8007] [--events-port 8009] [--verbose]
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ const HELP = `npm start -- [options]   The Model pipeline on this machine (no AW
   --dynamodb-port <n>   DynamoDB API (default 8000)
   --ses-port <n>        SES API and mail viewer (default 8005)
   --secrets-port <n>    Secrets Manager API (default 8007)
+  --events-port <n>     EventBridge API: the domain events' bus (default 8009)
   --reminder-interval <s>  Seconds between reminder sweeps (EventBridge runs it every 15 minutes
                         on AWS; default 15 min / time scale, between 1 and 60 s)
   --no-digest           Do not send the team digests on digestSchedule (scaled by --time-scale);
@@ -44,7 +45,8 @@ const HELP = `npm start -- [options]   The Model pipeline on this machine (no AW
   --verbose             Handler logs at INFO (default WARN)
 
 The bearer key for POST /leads and GET /funnel is PIPELINE_API_KEY when set,
-otherwise generated once and kept in <data>/api-key.
+otherwise generated once and kept in <data>/api-key; the secret that signs
+POST /webhooks/leads likewise PIPELINE_WEBHOOK_SECRET or <data>/webhook-secret.
 `;
 
 function port(flag: string, value: string | undefined, fallback: number): number {
@@ -69,6 +71,7 @@ function parseCli(argv: string[]): Parameters<typeof startLocalStack>[0] & { hel
       'dynamodb-port': { type: 'string' },
       'ses-port': { type: 'string' },
       'secrets-port': { type: 'string' },
+      'events-port': { type: 'string' },
       'reminder-interval': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -94,6 +97,7 @@ function parseCli(argv: string[]): Parameters<typeof startLocalStack>[0] & { hel
     dynamodbPort: port('--dynamodb-port', values['dynamodb-port'], 8000),
     sesPort: port('--ses-port', values['ses-port'], 8005),
     secretsPort: port('--secrets-port', values['secrets-port'], 8007),
+    eventBridgePort: port('--events-port', values['events-port'], 8009),
     reset: values.reset === true,
     demo: values['no-demo'] !== true,
     digestTimer: values['no-digest'] !== true,
@@ -113,14 +117,16 @@ function banner(s: LocalStack, timeScale: number): string {
     'The Model pipeline is running on this machine (no AWS account).',
     '',
     `  App + ops console    ${s.urls.console}`,
-    `  HTTP API             POST ${s.urls.app}/leads · GET|POST ${s.urls.app}/feedback/{id} · GET ${s.urls.app}/funnel`,
+    `  HTTP API             POST ${s.urls.app}/leads · POST ${s.urls.app}/webhooks/leads · GET|POST ${s.urls.app}/feedback/{id} · GET ${s.urls.app}/funnel`,
     `  Step Functions API   ${s.urls.sfn}   (AWS_ENDPOINT_URL_SFN; aws stepfunctions --endpoint-url ${s.urls.sfn} list-executions --state-machine-arn ${s.stateMachineArn})`,
     `  DynamoDB             ${s.urls.dynamodb}   (table ${TABLE_NAME})`,
     `  Mail viewer (SES)    ${s.urls.mailViewer}${s.settings.sesSandbox ? '   (SES sandbox: only verified identities send and receive; --set sesSandbox=false)' : ''}`,
     `  Secrets Manager      ${s.urls.secrets}`,
+    `  EventBridge          ${s.urls.eventBridge}   (the domain events: ${s.urls.app}/events, ${dataShown}/events.jsonl)`,
     `  CloudFormation       ${s.urls.cloudformation}   (DescribeStacks CDKToolkit only: a bootstrapped account for npm run preflight)`,
     `  Data folder          ${s.dataDir}   (--reset wipes it)`,
     `  API key (Bearer)     ${key}`,
+    `  Webhook secret       kept in ${dataShown}/webhook-secret (or PIPELINE_WEBHOOK_SECRET)`,
     timeScale !== 1 ? `  Time scale           x${timeScale} (an hour of SLA passes in ${(3600 / timeScale).toFixed(timeScale >= 3600 ? 1 : 0)} s)` : '',
     '',
     `  Add a lead:  npx tsx local/cli.ts add --name "Ada Lovelace" --email ada@example.com --company "Analytical Engines"${cliFlags}`,
@@ -169,7 +175,7 @@ async function main(): Promise<number> {
     server = await startLocalStack({ ...options, log });
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    if (e.code === 'EADDRINUSE') process.stderr.write(`error: a port is in use (${e.message ?? ''}). Pick others with --port, --sfn-port, --dynamodb-port, --ses-port, --secrets-port (0: any free port).\n`);
+    if (e.code === 'EADDRINUSE') process.stderr.write(`error: a port is in use (${e.message ?? ''}). Pick others with --port, --sfn-port, --dynamodb-port, --ses-port, --secrets-port, --events-port (0: any free port).\n`);
     else process.stderr.write(`error: ${err instanceof Error ? (options.logLevel === 'INFO' ? (err.stack ?? err.message) : err.message) : String(err)}\n`);
     return 1;
   }

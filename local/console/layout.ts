@@ -61,6 +61,7 @@ const NAV: [string, string][] = [
   ['/team-feedback', 'Feedback'],
   ['/outbox', 'Outbox'],
   ['/roster', 'Teams'],
+  ['/events', 'Events'],
 ];
 
 export function layout(title: string, active: string, body: Html, links: Links = {}): string {

@@ -116,3 +116,25 @@ ${m.links.length > 0 ? html`<ul class="links">${m.links.map((l) => html`<li><a h
 export function notFoundPage(what: string, links?: Links): string {
   return layout('Not found', '', html`<h1>Not found</h1><p>${what}</p><p><a href="/">Executions</a></p>`, links);
 }
+
+/** An event of the local bus, as the Events page shows it (local/event-bus.ts BusEvent). */
+interface EventItem {
+  'detail-type': string;
+  time: string;
+  detail: Record<string, unknown>;
+}
+
+/** The domain events the local bus received, newest first: what a CRM's rule would get. */
+export function eventsPage(events: readonly EventItem[], links?: Links): string {
+  const newest = [...events].reverse();
+  const body = html`<h1>Events (${events.length})</h1>
+<p class="muted">The domain events the functions published to the local EventBridge bus (kept in events.jsonl; JSON at <a href="/local/events">/local/events</a>). See docs/events.md.</p>
+<table class="events"><thead><tr><th>Time</th><th>Event</th><th>Lead</th><th>Detail</th></tr></thead><tbody>
+${newest.length === 0 ? html`<tr><td colspan="4" class="muted">No event yet.</td></tr>` : ''}
+${newest.map((e) => {
+  const leadId = typeof e.detail.leadId === 'string' ? e.detail.leadId : '';
+  return html`<tr><td>${time(e.time)}</td><td><b>${e['detail-type']}</b></td><td>${leadId !== '' ? html`<a href="${execHref(leadId)}">${leadId}</a>` : ''}</td><td><pre class="mail">${JSON.stringify(e.detail, null, 1)}</pre></td></tr>`;
+})}
+</tbody></table>`;
+  return layout('Events', '/events', body, links);
+}

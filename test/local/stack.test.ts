@@ -41,8 +41,8 @@ describe('dev runtime setup', () => {
   it('gives the functions the environment the stack gives them, plus the local endpoints', () => {
     const env = processEnvironment(
       resolveSettings(),
-      { tableName: 't', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lead-lifecycle', publicBaseUrl: 'http://127.0.0.1:3000', apiKeySecretId: 's' },
-      { dynamodb: 'http://127.0.0.1:1', sfn: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3', secrets: 'http://127.0.0.1:4' },
+      { tableName: 't', stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:lead-lifecycle', publicBaseUrl: 'http://127.0.0.1:3000', apiKeySecretId: 's', webhookSecretId: 'w', eventBusName: 'b' },
+      { dynamodb: 'http://127.0.0.1:1', sfn: 'http://127.0.0.1:2', ses: 'http://127.0.0.1:3', secrets: 'http://127.0.0.1:4', eventBridge: 'http://127.0.0.1:5' },
       'WARN',
     );
     expect(env).toMatchObject({
@@ -54,6 +54,8 @@ describe('dev runtime setup', () => {
       AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:2',
       AWS_ENDPOINT_URL_SES: 'http://127.0.0.1:3',
       AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:5',
+      EVENT_BUS_NAME: 'b',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_METRICS_NAMESPACE: 'TheModelPipeline',
     });
