@@ -104,6 +104,7 @@ const CHECKED_OPERATIONS = {
   SendTaskFailure: 'states:SendTaskFailure',
   SendTaskHeartbeat: 'states:SendTaskHeartbeat',
   GetSecretValue: 'secretsmanager:GetSecretValue',
+  PutEvents: 'events:PutEvents',
 } as const;
 type CheckedOperation = keyof typeof CHECKED_OPERATIONS;
 
@@ -313,10 +314,10 @@ describe('least privilege', () => {
     expect(new Set(taskActions.map((a) => a.role))).toEqual(new Set([roleId['feedback-page']]));
   });
 
-  it('only capture-lead and open-expansion may start executions, on this state machine only', () => {
+  it('only capture-lead, lead-webhook and open-expansion may start executions, on this state machine only', () => {
     const starts = allPolicyActions().filter((a) => a.action === 'states:StartExecution');
-    expect(new Set(starts.map((a) => a.role))).toEqual(new Set([roleId['capture-lead'], roleId['open-expansion']]));
-    for (const name of ['capture-lead', 'open-expansion'] as const) {
+    expect(new Set(starts.map((a) => a.role))).toEqual(new Set([roleId['capture-lead'], roleId['lead-webhook'], roleId['open-expansion']]));
+    for (const name of ['capture-lead', 'lead-webhook', 'open-expansion'] as const) {
       const st = statementsOfRole(roleId[name]).find((x) => asArray(x.Action).includes('states:StartExecution'));
       expect(JSON.stringify(st?.Resource)).toContain(`:stateMachine:${s.stack.workflow.stateMachineName}`);
     }
@@ -324,14 +325,48 @@ describe('least privilege', () => {
 
   it('only the functions behind the keyed routes may read the API key secret', () => {
     const keyed = ['capture-lead', 'delete-lead', 'funnel', 'goal', 'teams'] as const;
+    const apiKey = { Ref: s.stack.getLogicalId(s.stack.http.apiKey.node.defaultChild as CfnElement) };
     const reads = allPolicyActions().filter((a) => a.action.startsWith('secretsmanager:'));
     expect(reads.length).toBeGreaterThan(0);
     expect(new Set(reads.map((a) => a.action))).toEqual(new Set(['secretsmanager:GetSecretValue']));
-    expect(new Set(reads.map((a) => a.role))).toEqual(new Set(keyed.map((n) => roleId[n])));
+    const readers = FUNCTION_NAMES.filter((n) => statementsOfRole(roleId[n]).some((x) => asArray(x.Action).includes('secretsmanager:GetSecretValue') && JSON.stringify(x.Resource) === JSON.stringify(apiKey)));
+    expect(readers.sort()).toEqual([...keyed].sort());
     for (const name of keyed) {
       const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
       expect(env[ENV.apiKeySecretId], name).toEqual({ Ref: s.stack.getLogicalId(s.stack.http.apiKey.node.defaultChild as CfnElement) });
     }
+  });
+
+  it('only lead-webhook may read the webhook secret, and it reads no other secret', () => {
+    const webhookSecret = { Ref: s.stack.getLogicalId(s.stack.http.webhookSecret.node.defaultChild as CfnElement) };
+    const readers = FUNCTION_NAMES.filter((n) => statementsOfRole(roleId[n]).some((x) => JSON.stringify(x.Resource) === JSON.stringify(webhookSecret)));
+    expect(readers).toEqual(['lead-webhook']);
+    const reads = statementsOfRole(roleId['lead-webhook']).filter((x) => asArray(x.Action).some((a) => String(a).startsWith('secretsmanager:')));
+    expect(reads.map((x) => [x.Action, x.Resource])).toEqual([['secretsmanager:GetSecretValue', webhookSecret]]);
+    const env = (functionResource('lead-webhook').Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env[ENV.webhookSecretId]).toEqual(webhookSecret);
+    expect(env).not.toHaveProperty(ENV.apiKeySecretId);
+  });
+
+  it('the functions that publish domain events may PutEvents on the pipeline bus only (its ARN, no wildcard), the others not at all', () => {
+    s.template.resourceCountIs('AWS::Events::EventBus', 1);
+    const busId = s.stack.getLogicalId(s.stack.eventBus.node.defaultChild as CfnElement);
+    const publishers = FUNCTION_NAMES.filter((n) => FUNCTIONS[n].publishesEvents);
+    expect(publishers).toEqual(expect.arrayContaining(['capture-lead', 'lead-webhook', 'close-deal', 'record-outcome', 'share-feedback', 'feedback-page', 'delete-lead']));
+    for (const name of FUNCTION_NAMES) {
+      const puts = statementsOfRole(roleId[name]).filter((x) => asArray(x.Action).some((a) => String(a).startsWith('events:')));
+      const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      if (!FUNCTIONS[name].publishesEvents) {
+        expect(puts, name).toEqual([]);
+        expect(env, name).not.toHaveProperty(ENV.eventBusName);
+        continue;
+      }
+      expect(puts.map((x) => [x.Action, x.Resource]), name).toEqual([['events:PutEvents', { 'Fn::GetAtt': [busId, 'Arn'] }]]);
+      expect(env[ENV.eventBusName], name).toEqual({ Ref: busId });
+    }
+    // Every function whose bundle sends PutEvents is a publisher (and so has the bus and the grant).
+    for (const name of FUNCTION_NAMES) if (operationsInBundle(name).has('PutEvents')) expect(FUNCTIONS[name].publishesEvents, name).toBe(true);
+    expect(operationsInBundle('close-deal')).toContain('PutEvents');
   });
 
   it('mail senders may send only from the configured address: the sender identity, and in the SES sandbox (the default) the recipients\' identities', () => {
@@ -429,22 +464,22 @@ describe('state machine', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes POST /leads, DELETE /leads/{id}, GET /funnel, GET|PUT /goal, the /teams routes and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
+  it('routes POST /leads, POST /webhooks/leads, DELETE /leads/{id}, GET /funnel, GET|PUT /goal, the /teams routes and the feedback routes without an API Gateway authorizer (the functions check the key)', () => {
     s.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 12);
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 13);
     s.template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     const routes = resourcesOf(s.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties ?? {});
     const byKey = new Map(routes.map((r) => [r['RouteKey'], r]));
-    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'DELETE /teams/{team}/members/{email}', 'GET /feedback/{id}', 'GET /funnel', 'GET /goal', 'GET /teams', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads', 'PUT /goal', 'PUT /teams/{team}/lead/{email}', 'PUT /teams/{team}/members/{email}']);
+    expect([...byKey.keys()].sort()).toEqual(['DELETE /leads/{id}', 'DELETE /teams/{team}/members/{email}', 'GET /feedback/{id}', 'GET /funnel', 'GET /goal', 'GET /teams', 'HEAD /feedback/{id}', 'POST /feedback/{id}', 'POST /leads', 'POST /webhooks/leads', 'PUT /goal', 'PUT /teams/{team}/lead/{email}', 'PUT /teams/{team}/members/{email}']);
     for (const [key, route] of byKey) expect(route['AuthorizationType'] ?? 'NONE', String(key)).toBe('NONE');
     expect(resourcesOf(s.json, 'AWS::Lambda::Function').filter(([id]) => /authoriz/i.test(id))).toEqual([]);
   });
 
   it('integrates the right functions', () => {
     const integrations = resourcesOf(s.json, 'AWS::ApiGatewayV2::Integration').map(([, r]) => JSON.stringify(r.Properties));
-    expect(integrations).toHaveLength(6);
-    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead', 'goal', 'teams'] as const) {
+    expect(integrations).toHaveLength(7);
+    for (const name of ['capture-lead', 'funnel', 'feedback-page', 'delete-lead', 'goal', 'teams', 'lead-webhook'] as const) {
       expect(integrations.some((i) => i.includes(`"${fnId[name]}"`)), name).toBe(true);
     }
   });
@@ -463,11 +498,13 @@ describe('HTTP API', () => {
     expect(format).not.toMatch(/header/i);
   });
 
-  it('keeps the bearer key in a generated secret', () => {
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
-    });
+  it('keeps the bearer key and the webhook secret in generated secrets, kept on delete', () => {
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    for (const secret of [s.stack.http.apiKey, s.stack.http.webhookSecret]) {
+      const resource = s.json.Resources[s.stack.getLogicalId(secret.node.defaultChild as CfnElement)];
+      expect(resource?.Properties?.['GenerateSecretString']).toMatchObject({ PasswordLength: 48, ExcludePunctuation: true });
+      expect((resource as { DeletionPolicy?: string } | undefined)?.DeletionPolicy).toBe('Retain');
+    }
   });
 });
 
