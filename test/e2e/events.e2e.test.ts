@@ -5,8 +5,8 @@
  * JSON Schema (ajv), in the expected sequence per lead, with no personal data
  * or free text. Then POST /webhooks/leads: valid, wrong, stale, replayed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, LocalStackProcess, WEBHOOK_SECRET, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, WEBHOOK_SECRET, answerLink, lead, stackForFile, sleep, submit, type OutboxMail } from './harness';
 import { webhookSignature } from '#lib/aws/webhook-signature';
 import { schemaErrors } from '../unit/support/event-schemas';
 
@@ -17,21 +17,10 @@ interface LocalEvent {
   detail: { leadId: string; eventId: string; [key: string]: unknown };
 }
 
-let server: LocalStackProcess;
+const stack = stackForFile({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } });
 const run = Date.now().toString(36);
 
-beforeAll(async () => {
-  server = await LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
-
-const events = (): Promise<LocalEvent[]> => server.getJson<LocalEvent[]>('/local/events');
+const events = (): Promise<LocalEvent[]> => stack().getJson<LocalEvent[]>('/local/events');
 
 /** The lead's events once its last one has arrived (bounded wait), oldest first. */
 async function eventsOf(leadId: string, last: string, timeoutMs = 20_000): Promise<LocalEvent[]> {
@@ -47,6 +36,16 @@ async function eventsOf(leadId: string, last: string, timeoutMs = 20_000): Promi
 /** `StageChanged.v1 qualifying` for a stage change, the detail-type otherwise: a readable sequence. */
 const step = (e: LocalEvent): string => (e['detail-type'] === 'StageChanged.v1' ? `StageChanged.v1 ${String(e.detail.to)}` : e['detail-type']);
 
+/** A lead's events up to the deal decision: captured, qualified, the call's feedback, the meeting and its feedback, negotiating. */
+const TO_DEAL_DECISION = [
+  'LeadCaptured.v1',
+  'StageChanged.v1 qualifying',
+  'FeedbackShared.v1',
+  'StageChanged.v1 meeting',
+  'FeedbackShared.v1',
+  'StageChanged.v1 negotiating',
+];
+
 const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
 
 /** Personal data and free text of the leads driven here: none of it may reach an event. */
@@ -61,19 +60,19 @@ describe('domain events of a lead lifecycle', () => {
     const note = `Reworking the campaign ${run}`;
     secrets.push(`Pat ${id}`, `${id}@example.org`, company, comment, promises, note);
     const is = about(company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    const call = await stack().mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting', 'rating.campaign-reaction': '1', comment })).status).toBe(200);
-    const flagged = await server.mail('flagged feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
-    const meeting = await server.mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    const flagged = await stack().mail('flagged feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    const meeting = await stack().mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
     expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(200);
-    const deal = await server.mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    const deal = await stack().mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
     expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '48000', currency: 'EUR', promises })).status).toBe(200);
-    const review = await server.mail('onboarding review', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    const review = await stack().mail('onboarding review', (m) => is(m) && m.subject.startsWith('Onboarding review'));
     expect((await submit(answerLink(review, 'on-track'), { answer: 'on-track', 'rating.expectations-set-right': '4', 'rating.message-match': '4' })).status).toBe(200);
-    const checkIn = await server.mail('check-in', (m) => is(m) && m.subject.startsWith('Customer check-in'));
+    const checkIn = await stack().mail('check-in', (m) => is(m) && m.subject.startsWith('Customer check-in'));
     expect((await submit(answerLink(checkIn, 'healthy'), { answer: 'healthy', 'rating.health': '5' })).status).toBe(200);
-    expect(await server.until(id, 'renewed', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'renewed' });
+    expect(await stack().until(id, 'renewed', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'renewed' });
     // Marketing replies to the flagged feedback (after the renewal, so the reply's event comes last).
     const reply = flagged.links.find((l) => new URL(l).searchParams.get('status') === 'acting-on-it');
     expect(reply).toBeDefined();
@@ -81,12 +80,7 @@ describe('domain events of a lead lifecycle', () => {
 
     const mine = await eventsOf(id, 'FeedbackReplied.v1');
     expect(mine.map(step)).toEqual([
-      'LeadCaptured.v1',
-      'StageChanged.v1 qualifying',
-      'FeedbackShared.v1',
-      'StageChanged.v1 meeting',
-      'FeedbackShared.v1',
-      'StageChanged.v1 negotiating',
+      ...TO_DEAL_DECISION,
       'StageChanged.v1 onboarding',
       'DealWon.v1',
       'StageChanged.v1 customer',
@@ -111,25 +105,16 @@ describe('domain events of a lead lifecycle', () => {
     const comment = `Went with a cheaper tool ${run}`;
     secrets.push(`Pat ${id}`, `${id}@example.org`, company, comment);
     const is = about(company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    const call = await stack().mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
-    const meeting = await server.mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    const meeting = await stack().mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
     expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(200);
-    const deal = await server.mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    const deal = await stack().mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
     expect((await submit(answerLink(deal, 'lost'), { answer: 'lost', reasonCode: 'price', comment })).status).toBe(200);
 
     const mine = await eventsOf(id, 'DealLost.v1');
-    expect(mine.map(step)).toEqual([
-      'LeadCaptured.v1',
-      'StageChanged.v1 qualifying',
-      'FeedbackShared.v1',
-      'StageChanged.v1 meeting',
-      'FeedbackShared.v1',
-      'StageChanged.v1 negotiating',
-      'StageChanged.v1 lost',
-      'DealLost.v1',
-    ]);
+    expect(mine.map(step)).toEqual([...TO_DEAL_DECISION, 'StageChanged.v1 lost', 'DealLost.v1']);
     expect(mine.at(-1)?.detail).toMatchObject({ reasonCode: 'price' });
   }, 60_000);
 
@@ -137,9 +122,9 @@ describe('domain events of a lead lifecycle', () => {
     const id = `ev-erased-${run}`;
     const company = `Events Erased ${run}`;
     secrets.push(`Pat ${id}`, `${id}@example.org`, company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    await server.until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call');
-    const erased = await fetch(`${server.appUrl}/leads/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    await stack().until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call');
+    const erased = await fetch(`${stack().appUrl}/leads/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
     expect(erased.status).toBe(200);
     const mine = await eventsOf(id, 'LeadErased.v1');
     expect(mine.map(step)).toEqual(['LeadCaptured.v1', 'StageChanged.v1 qualifying', 'LeadErased.v1']);
@@ -157,18 +142,18 @@ describe('domain events of a lead lifecycle', () => {
   });
 
   it('the console shows them on its Events page', async () => {
-    const page = await fetch(`${server.appUrl}/events`);
+    const page = await fetch(`${stack().appUrl}/events`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<title>Events · The Model pipeline (local)</title>');
     expect(html).toContain(`ev-won-${run}`);
     expect(html).toContain('DealWon.v1');
-    expect(await (await fetch(`${server.appUrl}/`)).text()).toContain('<a href="/events"');
+    expect(await (await fetch(`${stack().appUrl}/`)).text()).toContain('<a href="/events"');
   });
 });
 
 describe('POST /webhooks/leads', () => {
-  const url = () => `${server.appUrl}/webhooks/leads`;
+  const url = () => `${stack().appUrl}/webhooks/leads`;
   const now = () => String(Math.floor(Date.now() / 1000));
   const post = (body: string, headers: Record<string, string>) => fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const signed = (body: string, timestamp = now(), secret = WEBHOOK_SECRET) => ({ 'x-signature-timestamp': timestamp, 'x-signature': webhookSignature(secret, timestamp, body) });
@@ -179,7 +164,7 @@ describe('POST /webhooks/leads', () => {
     const res = await post(body, signed(body));
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ leadId: id, created: true });
-    await server.until(id, 'qualifying', (e) => e.stage === 'qualifying');
+    await stack().until(id, 'qualifying', (e) => e.stage === 'qualifying');
     expect((await eventsOf(id, 'LeadCaptured.v1')).map(step)[0]).toBe('LeadCaptured.v1');
   }, 60_000);
 
@@ -197,7 +182,7 @@ describe('POST /webhooks/leads', () => {
     expect((await post(body.replace('Wrong', 'Changed'), signed(body))).status).toBe(401);
     expect((await post(body, {})).status).toBe(401);
     expect((await post(body, { authorization: `Bearer ${API_KEY}` })).status).toBe(401);
-    expect(await server.execution(id)).toBeUndefined();
+    expect(await stack().execution(id)).toBeUndefined();
   });
 
   it('stale: signed more than 5 minutes ago: 401 and no lead', async () => {
@@ -205,7 +190,7 @@ describe('POST /webhooks/leads', () => {
     const body = JSON.stringify(lead(id, `Stale ${run}`));
     const res = await post(body, signed(body, String(Math.floor(Date.now() / 1000) - 6 * 60)));
     expect(res.status).toBe(401);
-    expect(await server.execution(id)).toBeUndefined();
+    expect(await stack().execution(id)).toBeUndefined();
   });
 
   it('replayed: the same signed post again is 401', async () => {

@@ -8,15 +8,16 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { LocalStackProcess, type OutboxMail, type ServerOptions } from '../../local/stack-process';
 
 /** A local stack for a test file: started before its tests, stopped after them (exit code 0) leaving no data. Call it at the top level. */
-export function stackForFile(options: ServerOptions): () => LocalStackProcess {
+export function stackForFile(options: ServerOptions = {}): () => LocalStackProcess {
   let server: LocalStackProcess | undefined;
   beforeAll(async () => {
     server = await LocalStackProcess.start(options);
   }, 150_000);
   afterAll(async () => {
     if (server === undefined) return;
-    expect(await server.stop()).toBe(0);
+    const code = await server.stop();
     server.removeData();
+    expect(code).toBe(0);
   }, 60_000);
   return () => {
     if (server === undefined) throw new Error('the local stack has not started');
