@@ -26,7 +26,7 @@ import { STATE_MACHINE_ARN, Stack, TABLE, recordFigures } from './support';
 const run = Date.now().toString(36);
 const company = `Security Co ${run}`;
 let stack: Stack;
-let info: { app: string; sfn: string; dynamodb: string; ses: string; secrets: string; cloudformation: string };
+let info: { app: string; sfn: string; dynamodb: string; ses: string; secrets: string; cloudformation: string; eventBridge: string };
 let call: OutboxMail;
 let otherPort: number;
 let parentDir: string;
@@ -73,11 +73,13 @@ function probes(): Probe[] {
     { name: 'DynamoDB Scan', url: info.dynamodb, method: 'POST', ...json('DynamoDB_20120810.Scan', 'application/x-amz-json-1.0', { TableName: TABLE }), control: true },
     { name: 'Step Functions ListExecutions', url: info.sfn, method: 'POST', ...json('AWSStepFunctions.ListExecutions', 'application/x-amz-json-1.0', { stateMachineArn: STATE_MACHINE_ARN }), control: true },
     { name: 'Secrets Manager GetSecretValue', url: info.secrets, method: 'POST', ...json('secretsmanager.GetSecretValue', 'application/x-amz-json-1.1', { SecretId: 'the-model-pipeline/api-key' }), control: true },
+    { name: 'EventBridge PutEvents', url: info.eventBridge, method: 'POST', ...json('AWSEvents.PutEvents', 'application/x-amz-json-1.1', { Entries: [{ Source: 'x', DetailType: 'x', Detail: '{}' }] }), control: false },
     { name: 'CloudFormation DescribeStacks', url: info.cloudformation, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeStacks&Version=2010-05-15', control: true },
     { name: 'SES GetAccount', url: `${info.ses}/v2/email/account`, method: 'GET', headers: {}, control: true },
     { name: 'mail viewer /store', url: `${info.ses}/store`, method: 'GET', headers: {}, control: true },
     { name: 'mail viewer clear', url: `${info.ses}/clear-store`, method: 'POST', headers: {}, control: false },
     { name: 'app GET /local/outbox', url: `${info.app}/local/outbox`, method: 'GET', headers: {}, control: true },
+    { name: 'app GET /local/events', url: `${info.app}/local/events`, method: 'GET', headers: {}, control: true },
     { name: 'app console', url: `${info.app}/`, method: 'GET', headers: {}, control: true },
     { name: 'app POST /local/digest', url: `${info.app}/local/digest`, method: 'POST', headers: {}, control: true },
     { name: 'app POST /leads', url: `${info.app}/leads`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(lead(`sec-x-${run}`, 'Never Co')), control: false },
@@ -221,7 +223,7 @@ describe('every local service refuses web pages of other origins', () => {
     expect(feedbackPage.status).toBe(200);
     const htmlSet = pick(feedbackPage.headers);
     expect(Object.keys(htmlSet).sort()).toEqual([...security].sort());
-    for (const path of ['/', '/stages', '/funnel-view', '/team-feedback', '/outbox', '/executions/nope']) {
+    for (const path of ['/', '/stages', '/funnel-view', '/team-feedback', '/outbox', '/events', '/executions/nope']) {
       const r = await send(`${info.app}${path}`, 'GET', {});
       expect(r.headers['content-type'], path).toContain('text/html');
       expect(pick(r.headers), path).toEqual(htmlSet);
@@ -230,7 +232,7 @@ describe('every local service refuses web pages of other origins', () => {
     expect(apiJson.headers['content-type']).toContain('application/json');
     const jsonSet = pick(apiJson.headers);
     expect(jsonSet['content-security-policy']).toBeDefined();
-    for (const path of ['/local/outbox', '/local/executions', '/local/leads', '/local/pending', '/local/info']) {
+    for (const path of ['/local/outbox', '/local/events', '/local/executions', '/local/leads', '/local/pending', '/local/info']) {
       const r = await send(`${info.app}${path}`, 'GET', {});
       expect(r.headers['content-type'], path).toContain('application/json');
       expect(pick(r.headers), path).toEqual(jsonSet);
