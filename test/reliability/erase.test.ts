@@ -143,6 +143,11 @@ describe('DELETE /leads/{id}', () => {
     recordFigures({ personalValuesLeft: [...after.values()].reduce((n, places) => n + places.length, 0) + inMailAfter.length });
     expect(Object.fromEntries(after), 'items still holding personal values').toEqual({});
     expect(inMailAfter, 'mail sent after the erasure').toEqual([]);
+    // The domain events (delivered elsewhere, beyond erasure) never held any of it; the erasure is one of them.
+    const published = await stack.server.getJson<{ 'detail-type': string; detail: { leadId: string } }[]>('/local/events');
+    expect(published.filter((e) => e.detail.leadId === gone.id).map((e) => e['detail-type'])).toContain('LeadErased.v1');
+    const eventText = JSON.stringify(published);
+    expect(personal.filter((v) => eventText.includes(v)), 'personal values in events').toEqual([]);
     const profile = await stack.profile(gone.id);
     expect(profile).toMatchObject({ name: '(erased)', company: '(erased)', stage: 'customer', deal: { amount: 48000, currency: 'EUR' } });
     expect(typeof profile?.erasedAt).toBe('string');
