@@ -290,12 +290,12 @@ async function patchLead(leadId: string, patch: LeadPatch, at: string = new Date
 async function publishAndRecord(
   event: StageEvent,
   seq: number,
-  lead: LeadProfile | (Pick<LeadProfile, 'campaign' | 'owners' | 'expansionOf'> & Partial<LeadProfile>),
+  lead: LeadProfile,
   options: { recorded: 'no' | 'maybe'; revenue?: ChangeStageOptions['revenue'] },
 ): Promise<boolean> {
   if (options.recorded === 'maybe' && (await eventRecorded(event.leadId, event.at, seq))) return false;
   const from = event.from;
-  await publishEvents(from === null ? [leadCapturedEvent({ ...(lead as LeadProfile), leadId: event.leadId, createdAt: event.at })] : stageChangeEvents({ ...event, from }, seq, options.revenue));
+  await publishEvents(from === null ? [leadCapturedEvent(lead)] : stageChangeEvents({ ...event, from }, seq, options.revenue));
   return recordEvent(event, seq, lead, options.revenue);
 }
 
