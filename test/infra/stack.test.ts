@@ -18,7 +18,7 @@ import { resolveSettings } from '../../infra/settings';
 import { TABLE_SCHEMA } from '../../infra/table-schema';
 import { ENV, type SettingDeclaration } from '#lib/aws/config';
 import { SETTINGS, type SettingKey } from '#lib/aws/settings';
-import { SYNTH_TIMEOUT_MS, resourcesOf, synthesize, type CfnResource, type Synthesized } from './synth';
+import { SYNTH_TIMEOUT_MS, asArray, resourcesOf, statementsOf, synthesize, type CfnResource, type Statement, type Synthesized } from './synth';
 
 let s: Synthesized;
 const fnId = {} as Record<FunctionName, string>;
@@ -37,21 +37,8 @@ afterAll(() => {
   if (s !== undefined) rmSync(s.outdir, { recursive: true, force: true });
 });
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
 /** Statements of every policy attached to a role (by logical id). */
-function statementsOfRole(role: string): Statement[] {
-  return resourcesOf(s.json, 'AWS::IAM::Policy')
-    .filter(([, p]) => asArray(p.Properties?.['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
-    .flatMap(([, p]) => (p.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement);
-}
+const statementsOfRole = (role: string): Statement[] => statementsOf(s.json, role);
 
 function actionsOfRole(role: string): Set<string> {
   return new Set(statementsOfRole(role).flatMap((st) => asArray(st.Action)));
@@ -337,34 +324,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('only lead-webhook may read the webhook secret, and it reads no other secret', () => {
-    const webhookSecret = { Ref: s.stack.getLogicalId(s.stack.http.webhookSecret.node.defaultChild as CfnElement) };
-    const readers = FUNCTION_NAMES.filter((n) => statementsOfRole(roleId[n]).some((x) => JSON.stringify(x.Resource) === JSON.stringify(webhookSecret)));
-    expect(readers).toEqual(['lead-webhook']);
-    const reads = statementsOfRole(roleId['lead-webhook']).filter((x) => asArray(x.Action).some((a) => String(a).startsWith('secretsmanager:')));
-    expect(reads.map((x) => [x.Action, x.Resource])).toEqual([['secretsmanager:GetSecretValue', webhookSecret]]);
-    const env = (functionResource('lead-webhook').Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-    expect(env[ENV.webhookSecretId]).toEqual(webhookSecret);
-    expect(env).not.toHaveProperty(ENV.apiKeySecretId);
-  });
-
-  it('the functions that publish domain events may PutEvents on the pipeline bus only (its ARN, no wildcard), the others not at all', () => {
-    s.template.resourceCountIs('AWS::Events::EventBus', 1);
-    const busId = s.stack.getLogicalId(s.stack.eventBus.node.defaultChild as CfnElement);
-    const publishers = FUNCTION_NAMES.filter((n) => FUNCTIONS[n].publishesEvents);
-    expect(publishers).toEqual(expect.arrayContaining(['capture-lead', 'lead-webhook', 'close-deal', 'record-outcome', 'share-feedback', 'feedback-page', 'delete-lead']));
-    for (const name of FUNCTION_NAMES) {
-      const puts = statementsOfRole(roleId[name]).filter((x) => asArray(x.Action).some((a) => String(a).startsWith('events:')));
-      const env = (functionResource(name).Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables;
-      if (!FUNCTIONS[name].publishesEvents) {
-        expect(puts, name).toEqual([]);
-        expect(env, name).not.toHaveProperty(ENV.eventBusName);
-        continue;
-      }
-      expect(puts.map((x) => [x.Action, x.Resource]), name).toEqual([['events:PutEvents', { 'Fn::GetAtt': [busId, 'Arn'] }]]);
-      expect(env[ENV.eventBusName], name).toEqual({ Ref: busId });
-    }
-    // Every function whose bundle sends PutEvents is a publisher (and so has the bus and the grant).
+  it('every function whose bundle sends PutEvents publishes domain events (the bus and the grant: events-webhooks.test.ts)', () => {
     for (const name of FUNCTION_NAMES) if (operationsInBundle(name).has('PutEvents')) expect(FUNCTIONS[name].publishesEvents, name).toBe(true);
     expect(operationsInBundle('close-deal')).toContain('PutEvents');
   });

@@ -55,3 +55,20 @@ export function resourcesOf(json: CfnTemplate, type: string): [string, CfnResour
 }
 
 export const SYNTH_TIMEOUT_MS = 240_000;
+
+/** One statement of an IAM policy document. */
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Statements of every policy of the template attached to a role (by logical id). */
+export function statementsOf(json: CfnTemplate, role: string): Statement[] {
+  return resourcesOf(json, 'AWS::IAM::Policy')
+    .filter(([, p]) => asArray(p.Properties?.['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .flatMap(([, p]) => (p.Properties?.['PolicyDocument'] as { Statement: Statement[] }).Statement);
+}
