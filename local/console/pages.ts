@@ -133,7 +133,8 @@ export function eventsPage(events: readonly EventItem[], links?: Links): string 
 ${newest.length === 0 ? html`<tr><td colspan="4" class="muted">No event yet.</td></tr>` : ''}
 ${newest.map((e) => {
   const leadId = typeof e.detail.leadId === 'string' ? e.detail.leadId : '';
-  return html`<tr><td>${time(e.time)}</td><td><b>${e['detail-type']}</b></td><td>${leadId !== '' ? html`<a href="${execHref(leadId)}">${leadId}</a>` : ''}</td><td><pre class="mail">${JSON.stringify(e.detail, null, 1)}</pre></td></tr>`;
+  const fields = Object.entries(e.detail).filter(([k]) => k !== 'leadId' && k !== 'occurredAt');
+  return html`<tr><td>${time(e.time)}</td><td><b>${e['detail-type']}</b></td><td>${leadId !== '' ? html`<a href="${execHref(leadId)}">${leadId}</a>` : ''}</td><td class="small">${fields.map(([k, v]) => html`<div><span class="muted">${k}:</span> ${typeof v === 'string' ? v : JSON.stringify(v)}</div>`)}</td></tr>`;
 })}
 </tbody></table>`;
   return layout('Events', '/events', body, links);

@@ -177,7 +177,7 @@ describe('forms and emails in the browser, at 390x844 and 1280x800', () => {
   it('the console pages have no serious or critical axe violation', async () => {
     const page = await contexts.desktop.newPage();
     try {
-      for (const path of ['/', '/stages', '/funnel-view', '/team-feedback', '/outbox', `/executions/${encodeURIComponent(id)}`]) {
+      for (const path of ['/', '/stages', '/funnel-view', '/team-feedback', '/outbox', '/events', `/executions/${encodeURIComponent(id)}`]) {
         const res = await page.goto(`${server.appUrl}${path}`);
         expect(res?.status(), path).toBe(200);
         await expectAccessible(page, `console ${path}`);
