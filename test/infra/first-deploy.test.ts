@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS } from '#lib/aws/settings';
 import type { TeamDirectory } from '#lib/teams/directory';
 import { FUNCTION_BASE_ENVIRONMENT } from '../../infra/constructs/pipeline-function';
-import { FUNCTIONS, FUNCTION_NAMES, LAMBDA_ENVIRONMENT_LIMIT_BYTES, checkEnvironmentSizes, environmentBytes, longestEnvironment, type FunctionName } from '../../infra/function-table';
+import { FUNCTION_NAMES, LAMBDA_ENVIRONMENT_LIMIT_BYTES, checkEnvironmentSizes, environmentBytes, longestEnvironment, type FunctionName } from '../../infra/function-table';
 import { ASL_FILE, REPO_ROOT } from '../../infra/paths';
 import { isPlaceholderAddress, placeholderAddressSettings, resolveSettings, teamAddresses } from '../../infra/settings';
 import { SYNTH_TIMEOUT_MS, resourcesOf, synthesize, type CfnTemplate, type Synthesized } from './synth';
