@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockDataDir, processEnvironment, resolveApiKey } from '../../local/stack';
+import { lockDataDir } from '../../local/data-dir';
+import { processEnvironment, resolveApiKey } from '../../local/stack';
 import { resolveSettings } from '../../infra/settings';
 
 const dirs: string[] = [];
