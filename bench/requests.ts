@@ -41,11 +41,15 @@ export interface RequestBreakdown {
   byHandler: Record<string, Record<string, number>>;
   /** `handler  operation  key kind  helper` -> requests per lead. */
   detail: Record<string, number>;
-  /** App-table item requests with no function on their stack (none expected: the runtime only creates the table). */
+  /** App-table item writes with no function on their stack (none expected: the runtime only creates the table and seeds the roster, as the deploy's RosterSeed does; the console and /local/* read the table to show it). */
   unattributed: number;
 }
 
 const TABLE_OPS = new Set(['CreateTable', 'DescribeTable', 'UpdateTimeToLive', 'DescribeTimeToLive']);
+/** Reads: the console's pages and /local/* read the table (no function). */
+const READ_OPS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem']);
+/** The runtime's seeding of the team roster on its first start (local/stack.ts, as the deploy's RosterSeed custom resource). */
+const isRosterSeed = (r: { pk?: string | null }): boolean => typeof r.pk === 'string' && r.pk.startsWith('ROSTER');
 
 /** The helper that made the call: the innermost frame outside the SDK wrappers of functions/lib. */
 function helperOf(r: CallerRecord): string {
@@ -63,7 +67,7 @@ export function breakdown(records: readonly CallerRecord[], leads: number): Requ
     const key = `${handler}  ${r.op}  ${r.pk ?? r.index ?? '-'}/${r.sk ?? '-'}  ${helperOf(r)}`;
     detail[key] = (detail[key] ?? 0) + 1 / leads;
   }
-  const unattributed = records.filter((r) => r.table === APP_TABLE && r.handler === null && !TABLE_OPS.has(r.op)).length;
+  const unattributed = records.filter((r) => r.table === APP_TABLE && r.handler === null && !TABLE_OPS.has(r.op) && !READ_OPS.has(r.op) && !isRosterSeed(r)).length;
   return { leads, perLead: mine.length / leads, byHandler, detail, unattributed };
 }
 

@@ -12,8 +12,8 @@ describe('cold start benchmark', () => {
     expect(f?.initMs).toBeGreaterThan(0);
     expect(f?.top.length).toBeGreaterThan(0);
     expect(f?.top.every((t) => t.module !== '' && t.kb > 0)).toBe(true);
-    // The SDK is carried: qualify-lead reads and writes the table, and sends no email, starts no execution, reads no secret.
-    expect(f?.sdkClients).toEqual(['@aws-sdk/client-dynamodb']);
+    // The SDK is carried: qualify-lead reads and writes the table and publishes its stage change (EventBridge), and sends no email, starts no execution, reads no secret.
+    expect(f?.sdkClients).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge']);
     // Only the lazily loaded credential providers stay external.
     expect(f?.external.length).toBeGreaterThan(0);
     expect(f?.external.every((e) => (LAZY_CREDENTIAL_PROVIDERS as readonly string[]).includes(e))).toBe(true);

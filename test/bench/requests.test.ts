@@ -19,7 +19,9 @@ describe('DynamoDB requests per function', () => {
     expect(b.perLead).toBeGreaterThan(0);
     // A stage change is three writes (profile, event, funnel counter); the profile read only where the function needs it first.
     expect(total('capture-lead')).toBe(3);
-    expect(total('qualify-lead')).toBe(5); // + profile read, round-robin turn
+    // + profile read, round-robin turn, and the team roster (one Query, then cached 30 s: the first reader of the run pays it).
+    expect(total('qualify-lead')).toBe(6);
+    expect(detail('qualify-lead  Query  ROSTER')).toBe(1);
     expect(total('schedule-meeting')).toBe(5);
     // + what was promised (free text), read back from the recorded answer by its id: text never travels through the execution.
     expect(total('close-deal')).toBe(4);
