@@ -180,7 +180,7 @@ export function operationOf(service: 'dynamodb' | 'ses', req: { method?: string;
   return 'Unknown';
 }
 
-function errorReply(service: 'dynamodb' | 'ses', error: string, res: ServerResponse): void {
+function errorReply(service: 'dynamodb' | 'ses', error: string, res: ServerResponse, url = ''): void {
   if (service === 'dynamodb') {
     const status = error === 'InternalServerError' || error === 'ServiceUnavailable' ? 500 : 400;
     const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${error}`, message: `injected fault: ${error}` });
@@ -189,6 +189,13 @@ function errorReply(service: 'dynamodb' | 'ses', error: string, res: ServerRespo
     return;
   }
   const status = error === 'ServiceUnavailable' || error === 'InternalFailure' ? 503 : 400;
+  if (url.startsWith('/v2/')) {
+    // SES API v2 (REST JSON): the error code in x-amzn-errortype, as SES sends it.
+    const body = JSON.stringify({ message: `injected fault: ${error}` });
+    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': error, 'x-amzn-requestid': 'fault', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return;
+  }
   const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${error}</Code><Message>injected fault: ${error}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`;
   res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fault', 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -205,7 +212,7 @@ export async function startFaultProxy(service: 'dynamodb' | 'ses', upstream: str
       const body = await readAll(req);
       const error = faults.check(`${service}:${operationOf(service, req, body)}`);
       if (error !== undefined) {
-        errorReply(service, error, res);
+        errorReply(service, error, res, req.url);
         return;
       }
       // Host names the upstream (its guard accepts its own port only; nothing checks the signature).

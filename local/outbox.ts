@@ -13,6 +13,17 @@ import { appendFileSync, chmodSync, closeSync, existsSync, fstatSync, openSync, 
 /** The outbox file's mode: its links answer feedback requests, so no other user of the machine reads them. */
 const FILE_MODE = 0o600;
 
+/** A file sent with a mail: a text type's content as text (an .ics reads as itself), any other type's as base64. */
+export interface OutboxAttachment {
+  fileName: string;
+  /** As sent, parameters included (`text/calendar; method=REQUEST; charset=UTF-8`). */
+  contentType: string;
+  content: string;
+  encoding: 'utf8' | 'base64';
+  /** Bytes. */
+  size: number;
+}
+
 export interface OutboxMail {
   id: string;
   from: string;
@@ -23,6 +34,8 @@ export interface OutboxMail {
   html: string;
   /** http(s) links found in the text and HTML parts, in order, without duplicates. */
   links: string[];
+  /** Its attachments (absent in mails an older version saved). */
+  attachments?: OutboxAttachment[];
   /** ISO time the local SES accepted it. */
   sentAt: string;
 }
@@ -76,6 +89,15 @@ export function appLinks(links: readonly string[], bases: readonly string[]): st
   return links.filter((l) => bases.some((b) => isUnder(l, b)));
 }
 
+const isText = (contentType: string): boolean => /^text\//i.test(contentType.trim());
+
+/** An attachment as the SES store keeps it (base64 content) in the outbox's form. */
+export function outboxAttachment(a: SesStoredEmail['attachments'][number]): OutboxAttachment {
+  const bytes = Buffer.from(a.content, 'base64');
+  const text = isText(a.contentType);
+  return { fileName: a.filename ?? 'attachment', contentType: a.contentType, content: text ? bytes.toString('utf8') : a.content, encoding: text ? 'utf8' : 'base64', size: bytes.length };
+}
+
 export function fromSes(email: SesStoredEmail): OutboxMail {
   const text = email.body.text ?? '';
   const html = email.body.html ?? '';
@@ -88,6 +110,7 @@ export function fromSes(email: SesStoredEmail): OutboxMail {
     text,
     html,
     links: extractLinks(text, html),
+    attachments: (email.attachments ?? []).map(outboxAttachment),
     sentAt: new Date(email.at * 1000).toISOString(),
   };
 }
@@ -100,7 +123,10 @@ export function toSes(mail: OutboxMail): SesStoredEmail {
     destination: { to: mail.to, cc: mail.cc, bcc: [] },
     subject: mail.subject,
     body: { text: mail.text, html: mail.html === '' ? undefined : mail.html },
-    attachments: [],
+    attachments: (mail.attachments ?? []).map((a) => {
+      const content = a.encoding === 'utf8' ? Buffer.from(a.content, 'utf8').toString('base64') : a.content;
+      return { filename: a.fileName, contentType: a.contentType, content, size: a.size };
+    }),
     at: Math.floor(Date.parse(mail.sentAt) / 1000),
   };
 }

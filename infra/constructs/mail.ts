@@ -94,7 +94,9 @@ export class Mail extends Construct {
   /**
    * ses:SendEmail and ses:SendRawEmail from this identity and From address
    * only; in the sandbox also on the recipients' identities (`identity/*`),
-   * which SES checks there too.
+   * which SES checks there too. The mailer sends with SES API v2 SendEmail
+   * (Simple content, attachments included), which IAM authorizes as
+   * ses:SendEmail; SendRawEmail is the pair CDK's own grant gives.
    */
   grantSend(grantee: iam.IGrantable): iam.Grant {
     const grant = iam.Grant.addToPrincipal({

@@ -417,7 +417,7 @@ export class ConsoleData {
   }
 
   outbox(): OutboxItem[] {
-    return this.o.outbox.all().map((m) => ({ id: m.id, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, links: appLinks(m.links, this.o.appBaseUrls), sentAt: m.sentAt }));
+    return this.o.outbox.all().map((m) => ({ id: m.id, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, links: appLinks(m.links, this.o.appBaseUrls), attachments: m.attachments ?? [], sentAt: m.sentAt }));
   }
 
   /** Feedback requests still waiting for an answer: the links in the outbox whose LINK item is pending. */

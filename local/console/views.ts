@@ -2,6 +2,7 @@
  * The console pages' view models: plain data that local/console/data.ts
  * reads from the engine and the table, and the pages render.
  */
+import type { OutboxAttachment } from '../outbox';
 import type { GoalProgress } from '#lib/funnel/goal';
 import type { Inspection } from './history';
 
@@ -218,8 +219,10 @@ export interface OutboxItem {
   cc?: string[];
   subject: string;
   text: string;
-  /** The HTML part, as sent (GET /local/outbox gives it; the console page shows the text part). */
+  /** The HTML part, as sent (the console page shows it in a sandboxed frame). */
   html?: string;
+  /** File name, content type and content of each attachment (a meeting's .ics). */
+  attachments?: OutboxAttachment[];
   links: string[];
   sentAt: string;
 }

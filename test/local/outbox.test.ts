@@ -117,4 +117,31 @@ describe('outbox', () => {
     expect(all).toHaveLength(300);
     for (const n of [1, 7, 250, 400]) expect(readOutboxTail(file, n).map((m) => m.id)).toEqual(all.slice(-n).map((m) => m.id));
   });
+
+  it('keeps each attachment: a text one (an .ics) as its text, another as base64; both survive a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    dirs.push(dir);
+    const file = join(dir, 'outbox.jsonl');
+    const ses = fakeSes();
+    const box = new Outbox(file, ses);
+    box.load();
+    const ics = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n';
+    ses.emails.push({
+      ...mail('m1', 'invite'),
+      attachments: [
+        { filename: 'meeting.ics', contentType: 'text/calendar; method=REQUEST', content: Buffer.from(ics).toString('base64'), size: ics.length },
+        { filename: 'logo.png', contentType: 'image/png', content: 'iVBORw0=', size: 5 },
+      ],
+    });
+    expect(box.all()[0]?.attachments).toEqual([
+      { fileName: 'meeting.ics', contentType: 'text/calendar; method=REQUEST', content: ics, encoding: 'utf8', size: ics.length },
+      { fileName: 'logo.png', contentType: 'image/png', content: 'iVBORw0=', encoding: 'base64', size: 5 },
+    ]);
+    const ses2 = fakeSes();
+    new Outbox(file, ses2).load();
+    expect(ses2.emails[0]?.attachments.map((a) => [a.filename, a.contentType, a.content])).toEqual([
+      ['meeting.ics', 'text/calendar; method=REQUEST', Buffer.from(ics).toString('base64')],
+      ['logo.png', 'image/png', 'iVBORw0='],
+    ]);
+  });
 });

@@ -118,6 +118,17 @@ describe('the local SES in the sandbox', () => {
     expect(ok2.MessageId).toBeTruthy();
   });
 
+  it('passes a v2 SendEmail with an attachment (an .ics) on to the emulator, which keeps its file name, type and content; refuses it to an unverified recipient', async () => {
+    const ics = 'BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n';
+    const attachment = { FileName: 'meeting.ics', ContentType: 'text/calendar; method=REQUEST; charset=UTF-8', ContentDisposition: 'ATTACHMENT' as const, ContentTransferEncoding: 'BASE64' as const, RawContent: Buffer.from(ics) };
+    const ok = await v2.send(new SendEmailV2Command({ FromEmailAddress: 'pipeline@corp.test', Destination: { ToAddresses: ['ops@corp.test'] }, Content: { Simple: { ...message, Attachments: [attachment] } } }));
+    const store = require('aws-ses-v2-local/dist/store.js') as { getStoreReadonly(): { emails: { messageId: string; attachments: { filename?: string; contentType: string; content: string }[] }[] } };
+    const stored = store.getStoreReadonly().emails.find((e) => e.messageId === ok.MessageId);
+    expect(stored?.attachments).toEqual([expect.objectContaining({ filename: 'meeting.ics', contentType: 'text/calendar; method=REQUEST; charset=UTF-8', content: Buffer.from(ics).toString('base64') })]);
+    const error = await refusal(v2.send(new SendEmailV2Command({ FromEmailAddress: 'pipeline@corp.test', Destination: { ToAddresses: ['rep@elsewhere.test'] }, Content: { Simple: { ...message, Attachments: [attachment] } } })));
+    expect(error.name).toBe('MessageRejected');
+  });
+
   it('answers GetAccount (sandbox, its quota), ListEmailIdentities and GetEmailIdentity', async () => {
     const account = await v2.send(new GetAccountCommand({}));
     expect(account.ProductionAccessEnabled).toBe(false);
@@ -160,5 +171,12 @@ describe('the mailer reads other refusals in plain words', () => {
     expect(mailRefusal(Object.assign(new Error('x'), { name: 'MailFromDomainNotVerifiedException' }), mail)?.message).toMatch(/MAIL FROM domain/);
     expect(mailRefusal(Object.assign(new Error('x'), { name: 'AccountSendingPausedException' }), mail)?.message).toBe('SES refused the email to a@team.test: sending is paused for this SES account');
     expect(mailRefusal(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'Throttling' }), mail)).toBeUndefined();
+    expect(mailRefusal(Object.assign(new Error('Too many requests'), { name: 'TooManyRequestsException' }), mail)).toBeUndefined();
+  });
+
+  it('SES v2 BadRequestException (a malformed address or attachment) is permanent, with what SES said', () => {
+    const bad = mailRefusal(Object.assign(new Error('Unsupported attachment type'), { name: 'BadRequestException' }), mail);
+    expect(bad).toBeInstanceOf(PermanentMailError);
+    expect(bad?.message).toBe('SES refused the email to a@team.test: SES found an address or a parameter invalid: Unsupported attachment type');
   });
 });

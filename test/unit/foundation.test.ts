@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -10,7 +10,7 @@ process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 
 const { escapeHtml, stripCrLf, truncate } = await import('#lib/core/html');
 const { changeStage, putNewLead } = await import('#lib/leads/profile');
@@ -249,10 +249,10 @@ describe('mailer', () => {
     const out = await sendEmail(email);
     expect(out.sent).toBe(true);
     const input = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input;
-    expect(input?.Message?.Subject?.Data).toBe('Hello Bcc: x@evil.com');
-    expect(input?.Message?.Body?.Html?.Data).toBe('<p>x</p>');
-    expect(input?.Message?.Body?.Text?.Data).toBe('x');
-    expect(input?.Source).toBe('pipeline@example.com');
+    expect(input?.Content?.Simple?.Subject?.Data).toBe('Hello Bcc: x@evil.com');
+    expect(input?.Content?.Simple?.Body?.Html?.Data).toBe('<p>x</p>');
+    expect(input?.Content?.Simple?.Body?.Text?.Data).toBe('x');
+    expect(input?.FromEmailAddress).toBe('pipeline@example.com');
     const marker = ddbMock.commandCalls(PutCommand)[0]?.args[0].input;
     expect(marker?.Item?.pk).toBe('MAIL#k1');
     expect(marker?.ConditionExpression).toBe('attribute_not_exists(pk)');

@@ -4,7 +4,7 @@
  * links, the CSM ONE email with the onboarding brief and the review links,
  * and the last check-in says the renewal is due.
  */
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -18,7 +18,7 @@ process.env.PUBLIC_BASE_URL = 'https://api.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { handler } = await import('../../functions/request-feedback');
 const { leadKey } = await import('#lib/core/keys');
 
@@ -85,8 +85,8 @@ describe('meeting-outcome request with the hand-off brief', () => {
     const [mail] = sent();
     expect(mail?.Destination?.ToAddresses).toEqual(['ae2@example.com']);
     expect(mail?.Destination?.CcAddresses).toBeUndefined(); // the links are the rep's alone
-    expect(mail?.Message?.Subject?.Data).toBe('Meeting outcome for Ada Lovelace (Analytical Engines): new meeting, hand-off brief inside');
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(mail?.Content?.Simple?.Subject?.Data).toBe('Meeting outcome for Ada Lovelace (Analytical Engines): new meeting, hand-off brief inside');
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toContain('Meeting hand-off from Inside Sales');
     expect(text).toContain('Budget approved for Q3; the CFO signs. Wants SSO.');
     expect(text).toContain('Book a meeting with Field Sales');
@@ -99,8 +99,8 @@ describe('meeting-outcome request with the hand-off brief', () => {
     seedLead();
     await handler(event({ reschedules: 1 }), ctx);
     const [mail] = sent();
-    expect(mail?.Message?.Subject?.Data).toMatch(/: rescheduled meeting 1, brief inside$/);
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(mail?.Content?.Simple?.Subject?.Data).toMatch(/: rescheduled meeting 1, brief inside$/);
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toContain('reschedule number 1');
     expect(text).toContain('No notes were recorded.');
   });
@@ -117,9 +117,9 @@ describe('meeting-outcome request with the hand-off brief', () => {
     seedCallNotes(`${HOSTILE.script}\r\n${HOSTILE.quotes}`);
     await handler(event({}), ctx);
     const [mail] = sent();
-    const subject = mail?.Message?.Subject?.Data ?? '';
+    const subject = mail?.Content?.Simple?.Subject?.Data ?? '';
     expect(subject).not.toMatch(/[\r\n]/);
-    const html = mail?.Message?.Body?.Html?.Data ?? '';
+    const html = mail?.Content?.Simple?.Body?.Html?.Data ?? '';
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).not.toContain('<img');
@@ -135,8 +135,8 @@ describe('onboarding-review request with the CSM brief', () => {
     expect(sent()).toHaveLength(1);
     const [mail] = sent();
     expect(mail?.Destination?.ToAddresses).toEqual(['csm2@example.com']);
-    expect(mail?.Message?.Subject?.Data).toBe('Onboarding review for Ada Lovelace (Analytical Engines): new customer, onboarding brief inside');
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    expect(mail?.Content?.Simple?.Subject?.Data).toBe('Onboarding review for Ada Lovelace (Analytical Engines): new customer, onboarding brief inside');
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toContain('SSO by June');
     expect(text).toContain('48,000 EUR');
     expect(text).toContain('ae1@example.com closed the deal');
@@ -150,10 +150,10 @@ describe('check-in request', () => {
     await handler(event({ step: 'check-in', timeoutSeconds: 259200, renewalDue: false }), ctx);
     await handler(event({ step: 'check-in', timeoutSeconds: 259200, taskToken: 'TOKEN-2', renewalDue: true }), ctx);
     const [first, last] = sent();
-    expect(first?.Message?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines)');
-    expect(first?.Message?.Body?.Text?.Data).not.toContain('renewal');
-    expect(last?.Message?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): last check-in, renewal due');
-    expect(last?.Message?.Body?.Text?.Data).toContain('start the renewal conversation');
+    expect(first?.Content?.Simple?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines)');
+    expect(first?.Content?.Simple?.Body?.Text?.Data).not.toContain('renewal');
+    expect(last?.Content?.Simple?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): last check-in, renewal due');
+    expect(last?.Content?.Simple?.Body?.Text?.Data).toContain('start the renewal conversation');
   });
 
   it('leaves a customer as it is: no profile write, no stage event (share-feedback made it a customer)', async () => {

@@ -6,7 +6,7 @@
 // of the table holds the lead's personal data and no page shows it.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -31,7 +31,7 @@ Object.assign(process.env, {
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:lead-lifecycle',
 });
 
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const sfnMock = mockClient(SFNClient);
 
 const { ddb } = await import('#lib/aws/clients');
@@ -129,7 +129,7 @@ const event = (): RequestFeedbackEvent => ({ leadId, step: 'qualification-call',
 
 /** The link ids in the request emails sent so far. */
 function emailedIds(): string[] {
-  return sesMock.commandCalls(SendEmailCommand).flatMap((c) => [...String(c.args[0].input.Message?.Body?.Text?.Data).matchAll(/\/feedback\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1] ?? ''));
+  return sesMock.commandCalls(SendEmailCommand).flatMap((c) => [...String(c.args[0].input.Content?.Simple?.Body?.Text?.Data).matchAll(/\/feedback\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1] ?? ''));
 }
 
 async function getPage(id: string): Promise<{ statusCode: number; body: string }> {

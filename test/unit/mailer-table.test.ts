@@ -1,7 +1,7 @@
 // The mail marker against a real table (dynalite in-process): claiming,
 // taking over a stale marker, releasing only our own, marking sent only our
 // own, all judged by DynamoDB's condition semantics (SES is mocked).
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { faults, startLocalTable } from './support/local-table';
 
 const TABLE = 'mailer-test';
 const table = await startLocalTable(TABLE, { MAIL_FROM: 'pipeline@example.com' });
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { ddb } = await import('#lib/aws/clients');
 const { IN_FLIGHT_WAIT_MS, STALE_AFTER_MS, sendEmail, wasSent } = await import('#lib/mail/mailer');
 const { mailKey } = await import('#lib/core/keys');
@@ -164,7 +164,7 @@ describe('mailer on a real table', () => {
     expect(first).toEqual({ ToAddresses: ['a@example.com', 'b@example.com'], CcAddresses: ['c@example.com'] });
     expect(second).toEqual({ ToAddresses: ['a@example.com'] });
     expect(third).toEqual({ ToAddresses: ['a@example.com'] });
-    const message = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Message;
+    const message = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple;
     expect([message?.Subject?.Charset, message?.Body?.Html?.Charset, message?.Body?.Text?.Charset]).toEqual(['UTF-8', 'UTF-8', 'UTF-8']);
   });
 

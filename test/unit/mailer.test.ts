@@ -5,7 +5,7 @@
  * (The SES-side retry, through the real local stack: test/reliability/faults.test.ts.)
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'pipeline@example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { MARK_SENT_ATTEMPTS, sendEmail } = await import('#lib/mail/mailer');
 const { PermanentMailError, TransientError } = await import('#lib/core/errors');
 

@@ -10,7 +10,7 @@
  * The other steps are stubs; the engine runs at time scale 1000.
  */
 import { readFileSync } from 'node:fs';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ process.env.PUBLIC_BASE_URL = 'https://feedback.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 
 const { handler: recordOutcome } = await import('../../functions/record-outcome');
 
@@ -79,7 +79,7 @@ const opsMails = () =>
   sesMock
     .commandCalls(SendEmailCommand)
     .map((c) => c.args[0].input)
-    .filter((m) => m.Message?.Subject?.Data?.startsWith('Needs attention'));
+    .filter((m) => m.Content?.Simple?.Subject?.Data?.startsWith('Needs attention'));
 
 const lastError = (): Record<string, unknown> | undefined => {
   const update = ddbMock.commandCalls(UpdateCommand, { Key: { pk: 'LEAD#lead-7', sk: 'PROFILE' } })[0]?.args[0].input;

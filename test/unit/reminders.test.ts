@@ -3,7 +3,7 @@
  * person's due requests, each with its own working links; each request is
  * reminded exactly once, also when a sweep stops half-way and is retried.
  */
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -18,7 +18,7 @@ process.env.PUBLIC_BASE_URL = 'https://api.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { handler: request } = await import('../../functions/request-feedback');
 const { handler: sweep } = await import('../../functions/remind-pending');
 const { lookupLink } = await import('#lib/feedback/links');
@@ -49,7 +49,7 @@ async function pending(leadId: string, owner: string): Promise<void> {
 }
 
 const sent = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
-const reminders = () => sent().filter((m) => String(m.Message?.Subject?.Data).startsWith('Reminder: '));
+const reminders = () => sent().filter((m) => String(m.Content?.Simple?.Subject?.Data).startsWith('Reminder: '));
 const requests = () => [...table.items.values()].filter((i) => i.type === 'LINK');
 const due = () => requests().filter((i) => i.gsi3pk !== undefined);
 const linkIds = (text: string) => [...new Set([...text.matchAll(/https:\/\/api\.example\.com\/feedback\/([A-Za-z0-9_-]+)\?answer=/g)].map((m) => m[1] ?? ''))];
@@ -78,8 +78,8 @@ describe('reminder sweep, batched per person', () => {
 
     const [batch, single] = [reminders().find((m) => m.Destination?.ToAddresses?.[0] === 'isr1@example.com'), reminders().find((m) => m.Destination?.ToAddresses?.[0] === 'isr2@example.com')];
     expect(reminders()).toHaveLength(2);
-    expect(batch?.Message?.Subject?.Data).toBe('Reminder: 3 requests waiting for your answer');
-    const text = batch?.Message?.Body?.Text?.Data ?? '';
+    expect(batch?.Content?.Simple?.Subject?.Data).toBe('Reminder: 3 requests waiting for your answer');
+    const text = batch?.Content?.Simple?.Body?.Text?.Data ?? '';
     for (const id of ['a', 'b', 'c']) expect(text).toContain(`Company ${id}`);
     // One alias link per request, each resolving to its own pending request.
     const ids = linkIds(text);
@@ -87,7 +87,7 @@ describe('reminder sweep, batched per person', () => {
     const resolved = await Promise.all(ids.map((id) => lookupLink(id)));
     expect(resolved.map((r) => (r.state === 'pending' ? r.request.leadId : r.state)).sort()).toEqual(['a', 'b', 'c']);
     // A single due request keeps the full request layout.
-    expect(single?.Message?.Subject?.Data).toBe('Reminder: Qualification call for Name d (Company d)');
+    expect(single?.Content?.Simple?.Subject?.Data).toBe('Reminder: Qualification call for Name d (Company d)');
     // Every request left the index once reminded: the next sweep sends nothing.
     expect(due()).toHaveLength(0);
     expect(requests().every((r) => typeof r.remindedAt === 'string')).toBe(true);
@@ -115,7 +115,7 @@ describe('reminder sweep, batched per person', () => {
     const retried = await sweep({ ...scheduled }, ctx);
     expect(reminders()).toHaveLength(2);
     const second = reminders()[1];
-    expect(second?.Message?.Subject?.Data).toBe('Reminder: Qualification call for Name c (Company c)');
+    expect(second?.Content?.Simple?.Subject?.Data).toBe('Reminder: Qualification call for Name c (Company c)');
     expect(retried.reminded).toBe(1);
     expect(due()).toHaveLength(0);
   });
@@ -130,9 +130,9 @@ describe('reminder sweep, batched per person', () => {
     expect(due()).toHaveLength(2);
     expect(await sweep(scheduled, ctx)).toEqual({ reminded: 2, emails: 1, skipped: 0, failed: 0 });
     expect(await sweep(scheduled, ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
-    const delivered = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input).filter((m) => String(m.Message?.Subject?.Data).startsWith('Reminder: '));
+    const delivered = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input).filter((m) => String(m.Content?.Simple?.Subject?.Data).startsWith('Reminder: '));
     // The failed attempt and the one that went out: no third.
-    expect(delivered.map((m) => m.Message?.Subject?.Data)).toEqual(['Reminder: 2 requests waiting for your answer', 'Reminder: 2 requests waiting for your answer']);
+    expect(delivered.map((m) => m.Content?.Simple?.Subject?.Data)).toEqual(['Reminder: 2 requests waiting for your answer', 'Reminder: 2 requests waiting for your answer']);
     // Only the alias links of the email that went out are stored.
     expect([...table.items.values()].filter((i) => i.type === 'LINK_ALIAS')).toHaveLength(2);
   });

@@ -1,4 +1,4 @@
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
@@ -14,7 +14,7 @@ process.env.PUBLIC_BASE_URL = 'https://api.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const sfnMock = mockClient(SFNClient);
 
 const { handler } = await import('../../functions/request-feedback');
@@ -83,7 +83,7 @@ describe('request-feedback', () => {
     await expect(handler(event(), ctx)).resolves.toEqual({ requested: true });
     const [mail] = sentEmails();
     expect(mail?.Destination?.ToAddresses).toEqual(['isr2@example.com']);
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     const links = linkIdsIn(text);
     expect(links.map((l) => l.answer)).toEqual(['book-meeting', 'nurture', 'disqualify']);
     const ids = new Set(links.map((l) => l.id));
@@ -102,7 +102,7 @@ describe('request-feedback', () => {
     });
     expect(JSON.stringify([...table.items.values()])).not.toContain(id);
     // HTML buttons carry the same links
-    expect(mail?.Message?.Body?.Html?.Data).toContain(`https://api.example.com/feedback/${id}?answer=book-meeting`);
+    expect(mail?.Content?.Simple?.Body?.Html?.Data).toContain(`https://api.example.com/feedback/${id}?answer=book-meeting`);
   });
 
   it("dates the deadline and the reminder from the state's entered time passed in, not the function's clock", async () => {
@@ -112,7 +112,7 @@ describe('request-feedback', () => {
     await handler(event({ enteredTime: '2026-03-02T09:00:00.000Z', timeoutSeconds: 7200 }), ctx);
     expect(linkItems()[0]).toMatchObject({ deadline: '2026-03-02T11:00:00.000Z', deadlineMs: Date.parse('2026-03-02T11:00:00.000Z'), remindAt: '2026-03-02T10:00:00.000Z', createdAt: '2026-03-02T09:00:00.000Z' });
     // "in 1 hour" counts from the entered time too (an email is read as sent when the wait began).
-    expect(sentEmails()[0]?.Message?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 11:00 UTC (in 2 hours).');
+    expect(sentEmails()[0]?.Content?.Simple?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 11:00 UTC (in 2 hours).');
   });
 
   it('an event without enteredTime (an execution of an older definition) counts from the call; a malformed one is refused naming the field', async () => {
@@ -136,10 +136,10 @@ describe('request-feedback', () => {
     const [mail] = sentEmails();
     expect(mail?.Destination?.ToAddresses).toEqual(['isr-lead@example.com']);
     expect(mail?.Destination?.CcAddresses).toEqual(['isr2@example.com']);
-    expect(mail?.Message?.Subject?.Data).toMatch(/^Escalated: /);
+    expect(mail?.Content?.Simple?.Subject?.Data).toMatch(/^Escalated: /);
     expect(linkItems()[0]?.answeredBy).toBe('team-lead');
     // It names the owner who missed the deadline and when it was due (their wait just timed out), not "You called this lead".
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toMatch(/isr2@example\.com did not answer by \w{3}, \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC, so this request now comes to you as team lead/);
     expect(text).not.toContain('You called this lead');
     expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
@@ -177,17 +177,17 @@ describe('request-feedback', () => {
     });
     await handler(event(), ctx);
     const [mail] = sentEmails();
-    const subject = mail?.Message?.Subject?.Data ?? '';
+    const subject = mail?.Content?.Simple?.Subject?.Data ?? '';
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject).toContain('Eve Bcc: victim@example.com');
-    const html = mail?.Message?.Body?.Html?.Data ?? '';
+    const html = mail?.Content?.Simple?.Body?.Html?.Data ?? '';
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&quot;Quote&quot; &amp; &#39;Co&#39;');
     expect(html).toContain('שלום עולם');
     expect(html).toContain('中文活动');
     expect(html).not.toContain('x'.repeat(600));
-    const text = mail?.Message?.Body?.Text?.Data ?? '';
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).not.toContain('\r\nBcc');
   });
 
@@ -224,7 +224,7 @@ describe('remind-pending', () => {
     expect(await sweep(at('2026-03-02T10:55:00.000Z'), ctx)).toEqual({ reminded: 0, emails: 0, skipped: 0, failed: 0 });
     expect(await sweep(at('2026-03-02T11:05:00.000Z'), ctx)).toEqual({ reminded: 1, emails: 1, skipped: 0, failed: 0 });
     // The reminder says how long is left from the event's time.
-    expect(sentEmails()[1]?.Message?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 12:00 UTC (in 55 minutes).');
+    expect(sentEmails()[1]?.Content?.Simple?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 12:00 UTC (in 55 minutes).');
   });
 
   it('refuses an event without a time, naming the field', async () => {
@@ -254,9 +254,9 @@ describe('remind-pending', () => {
     const mails = sentEmails();
     expect(mails).toHaveLength(2);
     const reminder = mails[1];
-    expect(reminder?.Message?.Subject?.Data).toMatch(/^Reminder: /);
+    expect(reminder?.Content?.Simple?.Subject?.Data).toMatch(/^Reminder: /);
     expect(reminder?.Destination?.ToAddresses).toEqual(['isr2@example.com']);
-    const [alias] = linkIdsIn(reminder?.Message?.Body?.Text?.Data ?? '');
+    const [alias] = linkIdsIn(reminder?.Content?.Simple?.Body?.Text?.Data ?? '');
     const found = await lookupLink(alias?.id);
     expect(found.state).toBe('pending');
     expect(found.state === 'pending' && found.request.hash).toBe(original?.hash);

@@ -1,4 +1,4 @@
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +9,7 @@ process.env.MAIL_FROM = 'pipeline@example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { handler } = await import('../../functions/schedule-meeting');
 
 const callFeedback = {

@@ -4,7 +4,7 @@
  * digest already sent is not built again. The content itself: digest.test.ts;
  * against the real local stack: test/e2e/digest.e2e.test.ts.
  */
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ process.env.DIGEST_TIMEZONE = 'UTC';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 const { handler } = await import('../../functions/send-digest');
 const ctx = lambdaContext('send-digest');
 
@@ -80,12 +80,12 @@ describe('send-digest', () => {
 
     const [mail] = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
     expect(mail?.Destination).toEqual({ ToAddresses: ['mkt-lead@example.com'], CcAddresses: ['mkt1@example.com', 'mkt2@example.com'] });
-    expect(mail?.Message?.Subject?.Data).toBe('Marketing digest: 1 new feedback, 1 waiting for a reply (16 Nov to 23 Nov)');
-    expect(mail?.Message?.Body?.Text?.Data).toContain('Ada (Engines)');
+    expect(mail?.Content?.Simple?.Subject?.Data).toBe('Marketing digest: 1 new feedback, 1 waiting for a reply (16 Nov to 23 Nov)');
+    expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('Ada (Engines)');
     // The open item's reply link was minted (a LINK item) and is in the email.
     const link = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {}).find((i) => String(i.pk).startsWith('LINK#'));
     expect(link).toMatchObject({ leadId: 'lead-1' });
-    expect(mail?.Message?.Body?.Text?.Data).toMatch(/Reply: Acting on it: https:\/\/pipeline\.example\.com\/feedback\/\S+\?status=acting-on-it/);
+    expect(mail?.Content?.Simple?.Body?.Text?.Data).toMatch(/Reply: Acting on it: https:\/\/pipeline\.example\.com\/feedback\/\S+\?status=acting-on-it/);
     // One email per team and period: the mailer's key is the team and the period.
     expect(ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item?.pk)).toContain('MAIL#digest#marketing#2026-11-16T08:00:00.000Z#2026-11-23T08:00:00.000Z');
   });

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,7 +12,7 @@ process.env.PUBLIC_BASE_URL = 'https://feedback.example.com';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
 await useTestRoster();
-const sesMock = mockClient(SESClient);
+const sesMock = mockClient(SESv2Client);
 
 const { handler: share } = await import('../../functions/share-feedback');
 const { codedAnswer } = await import('#lib/feedback/answers');
@@ -143,14 +143,14 @@ describe('share-feedback', () => {
     expect(toMkt?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
     expect(toMkt?.Destination?.CcAddresses).toEqual(['mkt1@example.com', 'mkt2@example.com']);
     expect(toFs?.Destination?.ToAddresses).toEqual(['ae-lead@example.com']);
-    const html = toMkt?.Message?.Body?.Html?.Data ?? '';
+    const html = toMkt?.Content?.Simple?.Body?.Html?.Data ?? '';
     expect(html).toContain('Setting up SSO');
     expect(html).not.toContain('Offline mode by Q2');
     expect(html).toContain('Did the marketing message match the product?');
     expect(html).not.toContain('<script>');
     expect(html).not.toContain('<img');
     expect(html).toContain('Spring &lt;webinar&gt;');
-    expect(toMkt?.Message?.Subject?.Data).not.toMatch(/[\r\n]/);
+    expect(toMkt?.Content?.Simple?.Subject?.Data).not.toMatch(/[\r\n]/);
   });
 
   it('emails at once only what needs attention (default policy "flagged"), with reply links; stores everything', async () => {
@@ -160,7 +160,7 @@ describe('share-feedback', () => {
     const [toMkt, ...rest] = mails();
     expect(rest).toHaveLength(0); // Field Sales: expectations rated 4, no unkept promises -> weekly digest only
     expect(toMkt?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
-    const text = toMkt?.Message?.Body?.Text?.Data ?? '';
+    const text = toMkt?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toMatch(/Reply: Acting on it: https:\/\/feedback\.example\.com\/feedback\/[A-Za-z0-9_-]{43}\?status=acting-on-it/);
     const links = ddbMock.commandCalls(PutCommand).map((c) => c.args[0].input.Item ?? {}).filter((i) => i.type === 'REPLY_LINK');
     expect(links).toEqual([expect.objectContaining({ leadId: 'lead-9', feedbackSk: 'FEEDBACK#2026-04-01T08:59:00.000Z#onboarding-review#marketing' })]);
@@ -225,12 +225,12 @@ describe('record-outcome', () => {
     expect(stageUpdate()?.ExpressionAttributeValues?.[':reason']).toBe('price');
     const [mail] = mails();
     expect(mail?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
-    expect(mail?.Message?.Body?.Text?.Data).toContain('Reason: Price.');
+    expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('Reason: Price.');
   });
 
   it('nurture with a scoring reason keeps the raw code', async () => {
     await run({ leadId: 'lead-9', outcome: 'nurture', reason: 'score-below-threshold' });
-    expect(mails()[0]?.Message?.Body?.Text?.Data).toContain('score-below-threshold');
+    expect(mails()[0]?.Content?.Simple?.Body?.Text?.Data).toContain('score-below-threshold');
   });
 
   it('stalled: moves the lead to stalled and sends nothing (the rescue request asks the team lead)', async () => {
@@ -270,7 +270,7 @@ describe('record-outcome', () => {
     await run({ leadId: 'lead-9', outcome: 'lost', reason: 'price' });
     expect(ddbMock.commandCalls(GetCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } })).toHaveLength(0);
     expect(stageUpdate()?.ReturnValues).toBe('ALL_OLD');
-    expect(mails()[0]?.Message?.Subject?.Data).toContain('Lead lost');
+    expect(mails()[0]?.Content?.Simple?.Subject?.Data).toContain('Lead lost');
   });
 
   it('renewed: moves the lead to renewed and sends nothing (the last check-in request said the renewal is due)', async () => {

@@ -7,7 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV, requireEnv } from './config';
@@ -22,7 +22,8 @@ export const ddb: DynamoDBDocumentClient = /* @__PURE__ */ DynamoDBDocumentClien
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
 export const sfn: SFNClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));
-export const ses: SESClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESClient({}));
+/** SES API v2 (SendEmail with attachments); locally AWS_ENDPOINT_URL_SESV2. */
+export const ses: SESv2Client = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESv2Client({}));
 export const eventBridge: EventBridgeClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new EventBridgeClient({}));
 export const secrets: SecretsManagerClient = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SecretsManagerClient({}));
 

@@ -1,5 +1,6 @@
 /**
- * Idempotent email via SES (SendEmail, HTML + text parts).
+ * Idempotent email via SES API v2 (SendEmail with Simple content: subject,
+ * HTML + text parts, and attachments such as a meeting's .ics).
  *
  * Before sending, the attempt claims a `MAIL#<idempotencyKey>` marker with a
  * conditional put (status `sending`, its attempt id and start time: a lease
@@ -22,7 +23,7 @@
  * and a lost feedback request is worse than a duplicate.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { SendEmailCommand } from '@aws-sdk/client-ses';
+import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
 import { ddb, ses, tableName } from '#lib/aws/clients';
 import { setting } from '#lib/aws/settings';
@@ -33,12 +34,23 @@ import { mailKey } from '#lib/core/keys';
 import { toWellFormed } from '#lib/core/text';
 import { mailRefusal } from '#lib/mail/refusals';
 
+/** A file sent with an email (SES v2 Simple content attachments: SES builds the MIME parts). */
+export interface MailAttachment {
+  /** Shown to the recipient, with its extension (e.g. `invite.ics`). */
+  fileName: string;
+  /** Its media type, parameters included (e.g. `text/calendar; method=REQUEST; charset=UTF-8`). */
+  contentType: string;
+  /** Its text (UTF-8). */
+  content: string;
+}
+
 export interface Email {
   to: string | readonly string[];
   cc?: string | readonly string[];
   subject: string;
   html: string;
   text: string;
+  attachments?: readonly MailAttachment[];
   /** Same key = same email: sent at most once. Use e.g. `${leadId}#${step}#...`. */
   idempotencyKey: string;
 }
@@ -147,21 +159,7 @@ export async function sendEmail(email: Email, now: Date = new Date(), options: {
   if (!(await claim(email.idempotencyKey, attempt, options.inFlightWaitMs ?? IN_FLIGHT_WAIT_MS))) return { sent: false };
   let messageId: string | undefined;
   try {
-    const out = await ses.send(
-      new SendEmailCommand({
-        Source: from(),
-        Destination: { ToAddresses: to, ...(cc.length > 0 ? { CcAddresses: cc } : {}) },
-        Message: {
-          // Well-formed text only (lone surrogates become U+FFFD): the SDK throws half way through encoding
-          // a lone surrogate, and the half-built request went out with this client's next one (core/text.ts).
-          Subject: { Data: toWellFormed(truncate(stripCrLf(email.subject), 200)), Charset: 'UTF-8' },
-          Body: {
-            Html: { Data: toWellFormed(email.html), Charset: 'UTF-8' },
-            Text: { Data: toWellFormed(email.text), Charset: 'UTF-8' },
-          },
-        },
-      }),
-    );
+    const out = await ses.send(new SendEmailCommand(sendEmailInput(email, to, cc)));
     messageId = out.MessageId;
   } catch (error) {
     await release(email.idempotencyKey, attempt);
@@ -174,6 +172,34 @@ export async function sendEmail(email: Email, now: Date = new Date(), options: {
   }
   await markSent(email.idempotencyKey, attempt, messageId ?? '', now);
   return { sent: true, ...(messageId ? { messageId } : {}) };
+}
+
+/** The SES v2 SendEmail request of an email (recipients already cleaned). */
+function sendEmailInput(email: Email, to: string[], cc: string[]): SendEmailCommandInput {
+  const attachments = (email.attachments ?? []).map((a) => ({
+    FileName: stripCrLf(a.fileName),
+    ContentType: stripCrLf(a.contentType),
+    ContentDisposition: 'ATTACHMENT' as const,
+    // SES sends it base64-encoded: an .ics's long lines and CRLFs arrive intact.
+    ContentTransferEncoding: 'BASE64' as const,
+    RawContent: Buffer.from(toWellFormed(a.content), 'utf8'),
+  }));
+  return {
+    FromEmailAddress: from(),
+    Destination: { ToAddresses: to, ...(cc.length > 0 ? { CcAddresses: cc } : {}) },
+    Content: {
+      Simple: {
+        // Well-formed text only (lone surrogates become U+FFFD): the SDK throws half way through encoding
+        // a lone surrogate, and the half-built request went out with this client's next one (core/text.ts).
+        Subject: { Data: toWellFormed(truncate(stripCrLf(email.subject), 200)), Charset: 'UTF-8' },
+        Body: {
+          Html: { Data: toWellFormed(email.html), Charset: 'UTF-8' },
+          Text: { Data: toWellFormed(email.text), Charset: 'UTF-8' },
+        },
+        ...(attachments.length > 0 ? { Attachments: attachments } : {}),
+      },
+    },
+  };
 }
 
 /** Tries to record a send this many times (on top of the SDK's own retries) before leaving the marker in `sending`. */

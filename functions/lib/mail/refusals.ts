@@ -30,6 +30,7 @@ const PERMANENT: Readonly<Record<string, string>> = {
   ConfigurationSetSendingPausedException: 'sending is paused for the SES configuration set',
   ConfigurationSetDoesNotExistException: 'the SES configuration set does not exist',
   InvalidParameterValue: 'SES found an address or a parameter invalid',
+  BadRequestException: 'SES found an address or a parameter invalid',
 };
 
 const EMAIL = /[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[^\s@<>"'(),;:]+/g;
@@ -77,7 +78,7 @@ export function mailRefusal(error: unknown, mail: { from: string; to: readonly s
     return new PermanentMailError(`SES refused the email to ${listOf(recipients)}: an address is not verified (${sesMessage})`, code, recipients, options);
   }
   const senderSide = ['MailFromDomainNotVerified', 'MailFromDomainNotVerifiedException', 'FromEmailAddressNotVerifiedException', 'AccessDenied', 'AccessDeniedException'].includes(code);
-  const detail = code === 'MessageRejected' || code === 'InvalidParameterValue' ? `${meaning}: ${sesMessage}` : meaning;
+  const detail = code === 'MessageRejected' || code === 'InvalidParameterValue' || code === 'BadRequestException' ? `${meaning}: ${sesMessage}` : meaning;
   return senderSide
     ? new PermanentMailError(`SES refused the email from ${sender}: ${detail}`, code, [sender], options)
     : new PermanentMailError(`SES refused the email to ${listOf(recipients)}: ${detail}`, code, recipients, options);
