@@ -73,5 +73,9 @@ describe('booking a meeting: date, time and time zone (issue 15)', async () => {
     expect(field({ meetingDate: '2026-12-10', meetingTime: '25:00' })).toBe('details.meetingTime');
     expect(field({ meetingDate: '2026-12-10', meetingTime: '14:00', meetingTimeZone: 'Mars/Olympus' })).toBe('details.meetingTimeZone');
     expect(field({})).toBeUndefined(); // the time may be agreed later
+    // At most 90 days ahead of the answer (its outcome is awaited until after the meeting).
+    const ahead = (days: number) => new Date(Date.parse(meta.answeredAt) + days * 86_400_000).toISOString().slice(0, 10);
+    expect(field({ meetingDate: ahead(89), meetingTime: '09:00', meetingTimeZone: 'UTC' })).toBeUndefined();
+    expect(field({ meetingDate: ahead(91), meetingTime: '09:00', meetingTimeZone: 'UTC' })).toBe('details.meetingDate');
   });
 });

@@ -95,6 +95,43 @@ describe('meeting-outcome request with the hand-off brief', () => {
     expect(answersIn(text)).toEqual(['held-proceed', 'no-fit', 'no-show']);
   });
 
+  it('with a booked meeting: the rep\'s request carries the invitation (METHOD:REQUEST, linking to this request); the Inside Sales owner gets it in an email of their own; an escalation carries none', async () => {
+    const meeting = { start: '2026-03-10T13:00:00.000Z', end: '2026-03-10T14:00:00.000Z', timeZone: 'Europe/Berlin', sequence: 0 };
+    seedLead({ meeting });
+    seedCallNotes('Budget approved.');
+    await handler(event({ reschedules: 0 }), ctx);
+    const mails = sent();
+    expect(mails.map((m) => m.Destination?.ToAddresses)).toEqual([['isr1@example.com'], ['ae2@example.com']]);
+    const [owner, rep] = mails;
+    expect(owner?.Content?.Simple?.Subject?.Data).toBe('Meeting booked: Ada Lovelace (Analytical Engines), Tue, 10 Mar 2026, 14:00 CET (Europe/Berlin)');
+    expect(rep?.Content?.Simple?.Body?.Text?.Data).toContain('The meeting is on Tue, 10 Mar 2026, 14:00 CET (Europe/Berlin).');
+    const ics = (m: typeof rep) => {
+      const [a] = m?.Content?.Simple?.Attachments ?? [];
+      expect(a?.ContentType).toBe('text/calendar; method=REQUEST; charset=UTF-8');
+      expect(a?.FileName).toBe('meeting.ics');
+      return Buffer.from(a?.RawContent ?? new Uint8Array()).toString('utf8').replace(/\r\n /g, '');
+    };
+    const repIcs = ics(rep);
+    const ownerIcs = ics(owner);
+    for (const text of [repIcs, ownerIcs]) {
+      expect(text).toContain('METHOD:REQUEST');
+      expect(text).toContain('UID:meeting-l1@the-model-pipeline');
+      expect(text).toContain('DTSTART;TZID=Europe/Berlin:20260310T140000');
+      expect(text).toContain('ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:ae2@example.com');
+      expect(text).toContain('ORGANIZER:mailto:pipeline@example.com');
+    }
+    // Each links to this request: the rep's own link (the one in the buttons), the owner's an alias of it.
+    const repLink = /URL:(\S+)/.exec(repIcs)?.[1] ?? '';
+    expect(rep?.Content?.Simple?.Body?.Text?.Data).toContain(`${repLink}?answer=held-proceed`);
+    expect(/URL:(\S+)/.exec(ownerIcs)?.[1]).toMatch(/^https:\/\/api\.example\.com\/feedback\/[A-Za-z0-9_-]{43}$/);
+    expect(/URL:(\S+)/.exec(ownerIcs)?.[1]).not.toBe(repLink);
+
+    sesMock.resetHistory();
+    await handler(event({ reschedules: 0, escalated: true, taskToken: 'TOKEN-2' }), ctx);
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0]?.Content?.Simple?.Attachments).toBeUndefined();
+  });
+
   it('says which reschedule it is, and that no notes were left', async () => {
     seedLead();
     await handler(event({ reschedules: 1 }), ctx);

@@ -191,6 +191,8 @@ export interface ScheduleMeetingEvent {
 }
 export interface ScheduleMeetingResult {
   rep: string;
+  /** When the booked meeting ends (epoch ms), 0 when no time was booked: the meeting-outcome deadline counts from it. */
+  meetingEndsMs: number;
 }
 
 // ---- close-deal ---------------------------------------------------------

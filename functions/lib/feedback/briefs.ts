@@ -14,8 +14,8 @@ import type { EmailSection, SummaryRow } from '#lib/mail/layout';
 import { answerLabel, reasonLabel, stepDefinition } from './steps';
 import { latestFeedback, type Learned } from '#lib/leads/handoff';
 import { isExpansion } from '#lib/leads/schema';
-import { formatDateTime, isTimeZone, zonedTime } from '#lib/core/format';
 import type { LeadProfile } from '#lib/leads/records';
+import { bookingIn, isBooked, meetingWhen } from '#lib/meetings/booking';
 
 function scoringRows(lead: LeadProfile): SummaryRow[] {
   const a = lead.attributes ?? {};
@@ -45,14 +45,10 @@ function learnedRows(step: FeedbackStep, learned: Learned | undefined): SummaryR
   ];
 }
 
-/** "Thu, 10 Dec 2026, 14:00 CET (Europe/Berlin)": the meeting Inside Sales booked, if they gave its date and time. */
-export function meetingTime(call: Learned | undefined): string | undefined {
-  const d = call?.details ?? {};
-  const date = d['meetingDate'];
-  const time = d['meetingTime'];
-  const zone = typeof d['meetingTimeZone'] === 'string' && isTimeZone(d['meetingTimeZone']) ? d['meetingTimeZone'] : 'UTC';
-  if (typeof date !== 'string' || typeof time !== 'string') return undefined;
-  return `${formatDateTime(zonedTime(date, time, zone), zone)}${zone === 'UTC' ? '' : ` (${zone})`}`;
+/** "Thu, 10 Dec 2026, 14:00 CET (Europe/Berlin)": the meeting an answer booked, if it gave its date and time. */
+export function meetingTime(answer: Learned | undefined): string | undefined {
+  const booking = bookingIn(answer);
+  return booking ? meetingWhen({ start: booking.start.toISOString(), timeZone: booking.timeZone }) : undefined;
 }
 
 /** What a request email adds when it hands a lead over (or announces the renewal). */
@@ -82,7 +78,8 @@ function meetingBrief(input: MeetingBriefInput): RequestBrief {
       ? `${lead.company} is an existing customer and Customer Success sees an expansion opportunity. Please set up a meeting; the account's Customer Success Manager knows the customer best.`
       : `Inside Sales qualified ${lead.name} at ${lead.company} and booked a meeting with you. Here is what they learned${isOwner ? `; questions go to ${isOwner}` : ''}.`,
   ];
-  const when = meetingTime(call);
+  // The meeting as scheduled (a reschedule's new time included); a lead scheduled before that was kept: the call's booking.
+  const when = isBooked(lead.meeting) ? meetingWhen(lead.meeting) : lead.meeting === undefined ? meetingTime(call) : undefined;
   paragraphs.push(when ? `The meeting is on ${when}.` : 'No time was booked yet: agree one with the lead.');
   if (reschedules > 0) paragraphs.push(`The previous meeting was a no-show: this is reschedule number ${reschedules}.`);
   paragraphs.push('After the meeting, report how it went with the buttons below.');

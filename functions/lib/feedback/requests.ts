@@ -23,6 +23,7 @@ import type { LeadProfile } from '#lib/leads/records';
 import {
   type FeedbackRequest,
   answerLink,
+  createAlias,
   createLink,
   deleteLink,
   forgetTaskToken,
@@ -32,7 +33,8 @@ import {
   reserveLink,
   revertAnswer,
 } from './links';
-import { sendEmail, wasSent } from '#lib/mail/mailer';
+import { type MailAttachment, sendEmail, wasSent } from '#lib/mail/mailer';
+import { invitationAttachment, inviteInsideSales, isBooked } from '#lib/meetings/booking';
 import { errorSummary, logger } from '#lib/aws/observability';
 
 export interface FeedbackDeps {
@@ -200,7 +202,8 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   });
   let sent: boolean;
   try {
-    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, idempotencyKey: requestKey })).sent;
+    const invitation = await meetingInvitation(event, current, { id, request, publicBaseUrl: deps.publicBaseUrl, requestKey }, now);
+    sent = (await sendEmail({ to: who.addressee, ...(who.cc ? { cc: who.cc } : {}), ...email, ...(invitation ? { attachments: [invitation] } : {}), idempotencyKey: requestKey })).sent;
   } catch (error) {
     await deleteLink(request.hash).catch(() => undefined);
     throw error;
@@ -208,6 +211,27 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
   if (!sent) await deleteLink(request.hash); // a concurrent attempt sent its own link
   logger.info('feedback requested', { leadId: event.leadId, step: event.step, escalated: event.escalated });
   return { requested: true };
+}
+
+/**
+ * The calendar invitation (METHOD:REQUEST) of a booked meeting, for the
+ * meeting-outcome request to the rep (not an escalation: the team lead is no
+ * attendee), linking to that request. The Inside Sales owner gets it first,
+ * in an email of its own with an alias of the link (meetings/booking.ts): a
+ * retry after the rep's email went out returns before reaching here, and one
+ * after a failed send re-sends the owner's (same UID and SEQUENCE: the same
+ * calendar entry) with the new link.
+ */
+async function meetingInvitation(
+  event: RequestFeedbackEvent,
+  lead: LeadProfile,
+  link: { id: string; request: FeedbackRequest; publicBaseUrl: string; requestKey: string },
+  now: Date,
+): Promise<MailAttachment | undefined> {
+  if (event.step !== 'meeting-outcome' || event.escalated || !isBooked(lead.meeting)) return undefined;
+  const alias = await createAlias(link.request, now);
+  await inviteInsideSales(lead, lead.meeting, { outcomeUrl: feedbackUrl(link.publicBaseUrl, alias), key: `meeting#${lead.leadId}#${lead.meeting.sequence}#request#inside-sales#${link.request.hash.slice(0, 16)}`, now });
+  return invitationAttachment(lead, lead.meeting, { method: 'REQUEST', outcomeUrl: feedbackUrl(link.publicBaseUrl, link.id), now });
 }
 
 /**

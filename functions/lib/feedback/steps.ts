@@ -16,7 +16,7 @@ import type { SummaryRow } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
 import { feedbackStepSchema } from '#lib/core/parse';
 import { isCurrency, parseAmount } from '#lib/core/currency';
-import { formatMoney, isTimeZone } from '#lib/core/format';
+import { formatMoney, isTimeZone, zonedTime } from '#lib/core/format';
 import { textProblem, toWellFormed } from '#lib/core/text';
 import * as z from '#lib/core/zod';
 
@@ -178,7 +178,7 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
     answers: [
       { value: 'held-proceed', label: 'Held: proceed to a proposal', next: 'You will be asked for the deal decision (won or lost); your ratings go to Inside Sales.' },
       { value: 'no-fit', label: 'Held: no fit', next: 'The lead goes back to Marketing with your reason; your ratings go to Inside Sales.' },
-      { value: 'no-show', label: 'No-show: reschedule', next: 'The meeting is booked again and you will be asked how it went (after a few no-shows the lead goes back to Marketing).' },
+      { value: 'no-show', label: 'No-show: reschedule', next: 'The meeting is booked again (with a new time, everyone\'s calendar invitation moves; without one, it is cancelled) and you will be asked how it went; after a few no-shows the lead goes back to Marketing.' },
     ],
     ratings: [
       rating('budget-accuracy', 'Accuracy of the budget information', 'inside-sales', 'wrong', 'exact'),
@@ -188,6 +188,9 @@ export const FEEDBACK_STEP_DEFINITIONS: FeedbackCatalogue = {
     ],
     details: [
       { field: 'reasonCode', label: 'Why no fit?', kind: 'choice', options: NO_FIT_REASONS, shownFor: ['no-fit'], requiredFor: ['no-fit'] },
+      { field: 'meetingDate', label: 'New meeting date', kind: 'date', shownFor: ['no-show'] },
+      { field: 'meetingTime', label: 'New start time', kind: 'time', shownFor: ['no-show'] },
+      { field: 'meetingTimeZone', label: 'Time zone', kind: 'timezone', shownFor: ['no-show'] },
       { field: 'missing', label: 'What was missing from the hand-off?', kind: 'text', about: 'inside-sales', personal: true, flags: true, digest: { heading: 'What was missing', order: 1 } },
     ],
   },
@@ -421,6 +424,9 @@ export function checkFormFields(form: FormBody, fields: readonly string[]): void
   if (values > fields.length) throw new ValidationError('body', `has ${values} fields; the form has ${fields.length}`);
 }
 
+/** How far ahead a meeting may be booked (its outcome is awaited until after it). */
+export const MAX_MEETING_AHEAD_DAYS = 90;
+
 /**
  * Validates a submitted form for `step`. Field names: `answer`, `comment`,
  * `rating.<id>` (1-5, optional), and the detail fields by name (`reasonCode`,
@@ -503,6 +509,15 @@ export function parseFeedbackForm(
   if (date && time && (details[date.field] === undefined) !== (details[time.field] === undefined)) {
     const missing = details[date.field] === undefined ? date : time;
     throw new ValidationError(`details.${missing.field}`, `is required with the ${missing === date ? 'time' : 'date'}`);
+  }
+  if (date && time && typeof details[date.field] === 'string' && typeof details[time.field] === 'string') {
+    // The meeting-outcome wait counts from the meeting: a date far ahead would hold the execution for months.
+    const zone = def.details.find((d) => d.kind === 'timezone');
+    const zoneValue = zone ? details[zone.field] : undefined;
+    const start = zonedTime(String(details[date.field]), String(details[time.field]), typeof zoneValue === 'string' ? zoneValue : 'UTC');
+    if (start.getTime() > Date.parse(meta.answeredAt) + MAX_MEETING_AHEAD_DAYS * 86_400_000) {
+      throw new ValidationError(`details.${date.field}`, `must be within the next ${MAX_MEETING_AHEAD_DAYS} days`);
+    }
   }
 
   const comment = text(single(form, 'comment'), 'comment') ?? '';

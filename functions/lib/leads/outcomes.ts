@@ -7,6 +7,8 @@
  *   stalled -> nobody here: the rescue request that follows asks the team lead (feedback/rescue.ts)
  *   needs-attention -> error + the reason in plain words (failureReason) recorded on the lead; the rescue request that follows asks ops
  *   renewed -> nobody: the last check-in's request said the renewal is due
+ * A lead that leaves with a meeting still booked (a no-show, or a meeting to
+ * come) has it cancelled in the rep's and Inside Sales' calendars (meetings/booking.ts).
  */
 import type { TeamDirectory } from '#lib/teams/directory';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from '#lib/core/contracts';
@@ -18,6 +20,7 @@ import { changeStage } from './profile';
 import type { LeadProfile } from './records';
 import { isNurtureWorthy } from '#lib/funnel/reasons';
 import { sendEmail } from '#lib/mail/mailer';
+import { meetingToCancel, sendCancellation } from '#lib/meetings/booking';
 
 export const OUTCOME_STAGE: Readonly<Record<Outcome, Stage>> = {
   nurture: 'nurture',
@@ -139,6 +142,8 @@ export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirect
   } catch (error) {
     if (!(error instanceof NotFound)) throw error;
   }
+  const cancel = lead && ['nurture', 'disqualified', 'lost'].includes(event.outcome) ? meetingToCancel(lead.meeting, event.reason, now) : undefined;
+  if (lead && cancel) await sendCancellation(lead, cancel, event.reason === 'no-show' ? 'the lead did not show up and goes back to Marketing' : 'the lead went back to Marketing', now);
   const mail = outcomeMail(event, lead, teams);
   if (mail) {
     const marker = lead ? lead.stageChangedAt : 'no-lead';

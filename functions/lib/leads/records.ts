@@ -14,6 +14,19 @@ export interface Deal {
   closedAt?: string;
 }
 
+/** The meeting with Field Sales, as "Schedule meeting" booked it (meetings/booking.ts). */
+export interface BookedMeeting {
+  /** ISO instants. */
+  start: string;
+  end: string;
+  /** IANA zone it was booked in. */
+  timeZone: string;
+  /** The calendar invitation's SEQUENCE: the scheduling's number (0, then one per reschedule). */
+  sequence: number;
+  /** A no-show rescheduled without a new time: the invitation was cancelled. */
+  cancelled?: boolean;
+}
+
 /** The last unexpected failure, recorded by record-outcome (needs-attention). */
 export interface LeadFailure {
   step: string;
@@ -61,6 +74,8 @@ export interface LeadProfile extends LeadInput {
   score?: number;
   tier?: 'A' | 'B' | 'C' | 'D';
   deal?: Deal;
+  /** The meeting with Field Sales (when one was booked with a time). */
+  meeting?: BookedMeeting;
   /** Latest machine-readable reason (nurture, lost, churned...). */
   reason?: string;
   lastError?: LeadFailure;
