@@ -31,6 +31,7 @@ const eventSchema = z.object({
   escalated: z.boolean(),
   reschedules: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
   renewalDue: z.optional(z.boolean()),
+  checkIn: z.optional(z.object({ number: z.number().check(z.int(), z.gte(1)), of: z.number().check(z.int(), z.gte(1)), renewalAt: z.string().check(z.maxLength(40)) })),
   owner: z.optional(z.string().check(z.maxLength(254))),
   rescue: z.optional(
     z.object({

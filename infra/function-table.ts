@@ -129,11 +129,12 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: [...MAIL_ENV, 'publicBaseUrl', 'instantFeedbackEmails', 'eventBusName'],
   }),
   'schedule-meeting': stateMachineStep({
-    description: 'Schedule meeting: assigns a Field Sales rep (the hand-off brief goes with the meeting-outcome request)',
+    description: 'Schedule meeting: assigns a Field Sales rep, keeps the booked time (reads the booking back), cancels the invitation of a no-show rescheduled without a time',
     aslPlaceholder: 'ScheduleMeetingFunctionArn',
-    table: READ_WRITE,
+    table: [...READ_WRITE_DELETE, 'Query'],
+    sendsMail: true,
     publishesEvents: true,
-    env: ['tableName', 'eventBusName'],
+    env: [...MAIL_ENV, 'eventBusName'],
   }),
   'close-deal': stateMachineStep({
     description: 'Close deal: records revenue or the loss',
@@ -160,7 +161,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'record-outcome': stateMachineStep({
     description: 'Records an end state (nurture, disqualified, lost, stalled, renewed, churned, needs-attention) and notifies',
     aslPlaceholder: 'RecordOutcomeFunctionArn',
-    table: READ_WRITE_DELETE,
+    table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
     publishesEvents: true,
     env: [...MAIL_ENV, 'eventBusName'],

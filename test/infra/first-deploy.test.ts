@@ -71,7 +71,7 @@ function sendStatement(s: Synthesized, name: FunctionName): Statement | undefine
 const sesArn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]] });
 
 const REGION_NAME = /\b(us|eu|ap|sa|ca|me|af|il|mx|cn)-(gov-|iso-|isob-)?(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d\b/;
-const mailers = FUNCTION_NAMES.filter((n) => ['request-feedback', 'share-feedback', 'record-outcome', 'remind-pending', 'send-digest', 'teams'].includes(n));
+const mailers = FUNCTION_NAMES.filter((n) => ['request-feedback', 'share-feedback', 'schedule-meeting', 'record-outcome', 'remind-pending', 'send-digest', 'teams'].includes(n));
 
 /** As infra/app.ts: no env, cdk.json's context, every setting at its default. */
 let app: Synthesized;
@@ -319,7 +319,7 @@ describe('cdk-nag', () => {
           .flatMap((e) => Object.entries(e.data as Record<string, unknown>).map(([id, reason]) => ({ path: c.node.path, id, reason: String(reason) }))),
       );
     const sandbox = acknowledged(app).filter((a) => a.id.includes(':identity/*'));
-    expect(sandbox.map((a) => a.path.split('/')[1]).sort()).toEqual(['RecordOutcome', 'RemindPending', 'RequestFeedback', 'SendDigest', 'ShareFeedback', 'Teams']);
+    expect(sandbox.map((a) => a.path.split('/')[1]).sort()).toEqual(['RecordOutcome', 'RemindPending', 'RequestFeedback', 'ScheduleMeeting', 'SendDigest', 'ShareFeedback', 'Teams']);
     for (const a of sandbox) expect(a.reason).toMatch(/sandbox/);
     expect(acknowledged(existing).filter((a) => a.id.includes(':identity/*'))).toEqual([]);
   });

@@ -28,7 +28,7 @@ const asl = JSON.parse(readFileSync(new URL('../../statemachines/lead-lifecycle.
 
 const keys = {
   QualifyLead: { leadId: true } satisfies Record<keyof QualifyLeadEvent, true>,
-  RequestFeedback: { leadId: true, step: true, taskToken: true, timeoutSeconds: true, enteredTime: true, escalated: true, reschedules: true, renewalDue: true, owner: true, rescue: true } satisfies Record<keyof RequestFeedbackEvent, true>,
+  RequestFeedback: { leadId: true, step: true, taskToken: true, timeoutSeconds: true, enteredTime: true, escalated: true, reschedules: true, renewalDue: true, owner: true, rescue: true, checkIn: true } satisfies Record<keyof RequestFeedbackEvent, true>,
   ShareFeedback: { leadId: true, step: true, from: true, to: true, feedback: true } satisfies Record<keyof ShareFeedbackEvent, true>,
   ScheduleMeeting: { leadId: true, reschedules: true } satisfies Record<keyof ScheduleMeetingEvent, true>,
   CloseDeal: { leadId: true, decision: true } satisfies Record<keyof CloseDealEvent, true>,
@@ -36,7 +36,7 @@ const keys = {
   OpenExpansion: { leadId: true, checkIn: true } satisfies Record<keyof OpenExpansionEvent, true>,
   RecordOutcome: { leadId: true, outcome: true, reason: true, error: true, cause: true } satisfies Record<keyof RecordOutcomeEvent, true>,
 };
-const optional: Record<string, string[]> = { RecordOutcome: ['error', 'cause'], RequestFeedback: ['reschedules', 'renewalDue', 'owner', 'rescue'] };
+const optional: Record<string, string[]> = { RecordOutcome: ['error', 'cause'], RequestFeedback: ['reschedules', 'renewalDue', 'owner', 'rescue', 'checkIn'] };
 
 const lambdaTasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task' && /^arn:\$\{Partition\}:states:::lambda:invoke/.test(s.Resource ?? ''));
 

@@ -60,6 +60,13 @@ function seedCallNotes(comment: string): void {
   });
 }
 
+/** An answered request of the lead: its link item and the pointer in the lead's partition (as feedback-page leaves them). */
+function seedAnswered(hash: string, step: string, addressee: string, comment: string, answeredAt: string, ratings: Record<string, number> = {}, answer = 'done'): void {
+  const key = hash.padEnd(64, '0');
+  table.put({ pk: 'LEAD#l1', sk: `LINK#${key}`, type: 'LINK_POINTER' });
+  table.put({ pk: `LINK#${key}`, sk: 'LINK', type: 'LINK', status: 'answered', leadId: 'l1', step, addressee, answer: { step, answer, comment, ratings, details: {}, answeredAt, answeredBy: 'owner' } });
+}
+
 const sent = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
 const answersIn = (text: string) => [...text.matchAll(/https:\/\/api\.example\.com\/feedback\/[A-Za-z0-9_-]+\?answer=([a-z-]+)/g)].map((m) => m[1]);
 
@@ -175,9 +182,23 @@ describe('onboarding-review request with the CSM brief', () => {
     expect(mail?.Content?.Simple?.Subject?.Data).toBe('Onboarding review for Ada Lovelace (Analytical Engines): new customer, onboarding brief inside');
     const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toContain('SSO by June');
-    expect(text).toContain('48,000 EUR');
+    expect(text).toContain('€48,000.00');
+    expect(text).toContain('Closed: Wed, 1 Apr 2026, 12:00 UTC');
     expect(text).toContain('ae1@example.com closed the deal');
     expect(answersIn(text)).toEqual(['on-track', 'needs-help', 'churned']);
+  });
+
+  it("carries Inside Sales' notes and Field Sales' comments, read back from the answered requests", async () => {
+    seedLead({ stage: 'onboarding', deal: { amount: 48000, currency: 'EUR', closedAt: '2026-04-01T12:00:00.000Z' }, owners: { 'inside-sales': 'isr1@example.com', 'field-sales': 'ae1@example.com', 'customer-success': 'csm2@example.com' } });
+    seedAnswered('a', 'qualification-call', 'isr1@example.com', 'CFO signs; wants SSO.', '2026-03-02T10:00:00.000Z');
+    seedAnswered('b', 'meeting-outcome', 'ae1@example.com', 'Demo went well, IT joins next time.', '2026-03-10T10:00:00.000Z');
+    seedAnswered('c', 'deal-decision', 'ae1@example.com', 'Signed for 40 seats; pilot team first.', '2026-04-01T12:00:00.000Z');
+    await handler(event({ step: 'onboarding-review', timeoutSeconds: 604800 }), ctx);
+    const text = sent()[0]?.Content?.Simple?.Body?.Text?.Data ?? '';
+    expect(text).toContain('What Inside Sales learned on the call');
+    expect(text).toContain('Notes: CFO signs; wants SSO.');
+    expect(text).toContain('After the meeting: Demo went well, IT joins next time.');
+    expect(text).toContain('With the deal: Signed for 40 seats; pilot team first.');
   });
 });
 
@@ -191,6 +212,21 @@ describe('check-in request', () => {
     expect(first?.Content?.Simple?.Body?.Text?.Data).not.toContain('renewal');
     expect(last?.Content?.Simple?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): last check-in, renewal due');
     expect(last?.Content?.Simple?.Body?.Text?.Data).toContain('start the renewal conversation');
+  });
+
+  it('carries the deal, its number, the previous health and the renewal date', async () => {
+    seedLead({ stage: 'customer', deal: { amount: 12000, currency: 'USD', promises: 'Weekly office hours', closedAt: '2026-04-01T12:00:00.000Z' }, owners: { 'customer-success': 'csm1@example.com' } });
+    seedAnswered('d', 'onboarding-review', 'csm1@example.com', '', '2026-04-20T09:00:00.000Z', {}, 'on-track');
+    seedAnswered('e', 'check-in', 'csm1@example.com', '', '2026-06-20T09:00:00.000Z', { health: 4 }, 'at-risk');
+    await handler(event({ step: 'check-in', timeoutSeconds: 259200, checkIn: { number: 2, of: 4, renewalAt: '2026-10-18T09:00:00.000Z' } }), ctx);
+    const mail = sent()[0];
+    expect(mail?.Content?.Simple?.Subject?.Data).toBe('Customer check-in for Ada Lovelace (Analytical Engines): check-in 2 of 4');
+    const text = mail?.Content?.Simple?.Body?.Text?.Data ?? '';
+    expect(text).toContain('Check-in: 2 of 4');
+    expect(text).toContain('Previous health: At risk (health 4 / 5), Sat, 20 Jun 2026, 09:00 UTC');
+    expect(text).toContain('Renewal: Sun, 18 Oct 2026, 09:00 UTC');
+    expect(text).toContain('Amount: US$12,000.00');
+    expect(text).toContain('What was promised: Weekly office hours');
   });
 
   it('leaves a customer as it is: no profile write, no stage event (share-feedback made it a customer)', async () => {

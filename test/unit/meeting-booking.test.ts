@@ -4,7 +4,7 @@
  * cancels, and record-outcome's cancellation email (SES mocked).
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -65,6 +65,7 @@ describe('record-outcome cancels the meeting of a lead that leaves before it', (
     const item = profileItem('l1', { stage: 'meeting', owners: OWNERS, ...fields });
     ddbMock.on(GetCommand).resolves({ Item: item });
     ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
     ddbMock.on(UpdateCommand).resolves({});
     ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#l1', sk: 'PROFILE' } }).resolves({ Attributes: { ...item, stage: 'lost' } });
     sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine, HistoryEvent, LambdaHandler } from '../../local/engine/api';
@@ -91,6 +91,7 @@ beforeEach(() => {
   sesMock.reset();
   ddbMock.on(GetCommand).resolves({ Item: LEAD });
   ddbMock.on(PutCommand).resolves({});
+  ddbMock.on(QueryCommand).resolves({ Items: [] });
   ddbMock.on(UpdateCommand).resolves({});
   ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#lead-7', sk: 'PROFILE' } }).resolves({ Attributes: LEAD });
   sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });

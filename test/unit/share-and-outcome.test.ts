@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CodedAnswer, FeedbackAnswer, RecordOutcomeEvent, ShareFeedbackEvent } from '#lib/core/contracts';
@@ -65,6 +65,7 @@ beforeEach(() => {
   ddbMock.on(PutCommand).resolves({});
   ddbMock.on(UpdateCommand).resolves({});
   ddbMock.on(UpdateCommand, { Key: { pk: 'LEAD#lead-9', sk: 'PROFILE' } }).resolves({ Attributes: LEAD });
+  ddbMock.on(QueryCommand).resolves({ Items: [] });
   sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
 });
 
@@ -226,6 +227,19 @@ describe('record-outcome', () => {
     const [mail] = mails();
     expect(mail?.Destination?.ToAddresses).toEqual(['mkt-lead@example.com']);
     expect(mail?.Content?.Simple?.Body?.Text?.Data).toContain('Reason: Price.');
+  });
+
+  it('lost after a deal decision: Marketing reads the rep\'s comment, who gave it and when (read back from the answered request, not the execution)', async () => {
+    const hash = 'd'.repeat(64);
+    ddbMock.on(QueryCommand).resolves({ Items: [{ pk: 'LEAD#lead-9', sk: `LINK#${hash}`, type: 'LINK_POINTER' }] });
+    const decision: FeedbackAnswer = { step: 'deal-decision', answer: 'lost', comment: 'They chose the cheaper tool; revisit in Q3.', ratings: {}, details: { reasonCode: 'price' }, answeredAt: '2026-03-31T16:00:00.000Z', answeredBy: 'owner' };
+    ddbMock.on(GetCommand, { Key: { pk: `LINK#${hash}`, sk: 'LINK' } }).resolves({ Item: { pk: `LINK#${hash}`, sk: 'LINK', type: 'LINK', status: 'answered', step: 'deal-decision', addressee: 'ae1@example.com', answer: decision } });
+    await run({ leadId: 'lead-9', outcome: 'lost', reason: 'price' });
+    const text = mails()[0]?.Content?.Simple?.Body?.Text?.Data ?? '';
+    expect(text).toContain('Why it comes back');
+    expect(text).toContain('Their comment: They chose the cheaper tool; revisit in Q3.');
+    expect(text).toContain('By: ae1@example.com (Field Sales)');
+    expect(text).toContain('Decided at: Deal decision, Tue, 31 Mar 2026, 16:00 UTC');
   });
 
   it('nurture with a scoring reason keeps the raw code', async () => {

@@ -98,6 +98,8 @@ export interface RequestFeedbackEvent {
   reschedules?: number;
   /** check-in: this is the last check-in of the cycle, the renewal is due after it. */
   renewalDue?: boolean;
+  /** check-in: its number, how many the cycle has, and when the renewal comes (ISO, the execution's clock: after the last check-in's interval). */
+  checkIn?: { number: number; of: number; renewalAt: string };
   /** A reassignment by the team lead (rescue of a stalled lead): the member who owns the lead for this step from now on; '' for none. */
   owner?: string;
   /** rescue only: what failed or stalled, and where. */

@@ -5,9 +5,11 @@
  * links to report on them: Field Sales gets who, company, score and what
  * Inside Sales learned on the call with the meeting-outcome links; Customer
  * Success gets the deal and what was promised with the onboarding-review
- * links; the last check-in says the renewal is due. The builders are pure
+ * links, with what Inside Sales and Field Sales said; each check-in the deal,
+ * its number, the previous health and the renewal date, and the last one says
+ * the renewal is due. The builders are pure
  * over the email layout, which escapes every value (callers pass raw lead
- * data); requestBrief reads the call notes.
+ * data); requestBrief reads the call notes and the answered requests.
  */
 import type { FeedbackStep, RequestFeedbackEvent } from '#lib/core/contracts';
 import type { EmailSection, SummaryRow } from '#lib/mail/layout';
@@ -16,6 +18,8 @@ import { latestFeedback, type Learned } from '#lib/leads/handoff';
 import { isExpansion } from '#lib/leads/schema';
 import type { LeadProfile } from '#lib/leads/records';
 import { bookingIn, isBooked, meetingWhen } from '#lib/meetings/booking';
+import { formatDateTime, formatMoney } from '#lib/core/format';
+import { type AnsweredRequest, answeredRequests, latestAnswer } from './history';
 
 function scoringRows(lead: LeadProfile): SummaryRow[] {
   const a = lead.attributes ?? {};
@@ -53,7 +57,7 @@ export function meetingTime(answer: Learned | undefined): string | undefined {
 
 /** What a request email adds when it hands a lead over (or announces the renewal). */
 export interface RequestBrief {
-  /** Appended to the request's subject, e.g. "new meeting, hand-off brief inside". */
+  /** Appended to the request's subject, e.g. "new meeting, hand-off brief inside" ('' for nothing). */
   subjectNote: string;
   heading: string;
   /** Shown before the request's own prompt. */
@@ -96,10 +100,29 @@ function meetingBrief(input: MeetingBriefInput): RequestBrief {
   };
 }
 
-/** The onboarding-review request: the brief to the CSM, with what was promised in the sale. */
-function onboardingBrief(lead: LeadProfile): RequestBrief {
+/** The deal as the next team reads it: amount with its currency, when it closed, who closed it. */
+function dealRows(lead: LeadProfile): SummaryRow[] {
   const deal = lead.deal;
+  return [
+    { label: 'Amount', value: deal ? formatMoney(deal.amount, deal.currency) : 'Not recorded' },
+    { label: 'Closed', value: deal?.closedAt ? formatDateTime(deal.closedAt) : undefined },
+    { label: 'Field Sales rep', value: lead.owners?.['field-sales'] },
+  ];
+}
+
+/** A team's notes from an answer: its comment, or that none was left. */
+const notes = (answer: AnsweredRequest | undefined): string => (answer && answer.answer.comment !== '' ? answer.answer.comment : 'No notes were recorded.');
+
+/**
+ * The onboarding-review request: the brief to the CSM, with the deal, what was
+ * promised, what Inside Sales learned on the call and what Field Sales said
+ * (the answers' comments, read back from DynamoDB: feedback/history.ts).
+ */
+function onboardingBrief(lead: LeadProfile, answered: readonly AnsweredRequest[]): RequestBrief {
   const rep = lead.owners?.['field-sales'];
+  const call = latestAnswer(answered, ['qualification-call']);
+  const meeting = latestAnswer(answered, ['meeting-outcome']);
+  const decision = latestAnswer(answered, ['deal-decision']);
   return {
     subjectNote: 'new customer, onboarding brief inside',
     heading: 'New customer: onboarding brief',
@@ -108,29 +131,58 @@ function onboardingBrief(lead: LeadProfile): RequestBrief {
       'Please read what was promised in the sale: onboarding should deliver exactly that. Once onboarding is under way, send your review with the buttons below.',
     ],
     sections: [
+      { title: 'The deal', rows: dealRows(lead) },
+      { title: 'What was promised', rows: [{ label: 'Promises', value: lead.deal?.promises ?? 'Nothing specific was recorded: ask the rep.' }] },
+      { title: 'What Inside Sales learned on the call', rows: [{ label: 'Inside Sales owner', value: lead.owners?.['inside-sales'] }, { label: 'Notes', value: notes(call) }] },
       {
-        title: 'The deal',
+        title: 'What Field Sales said',
         rows: [
-          { label: 'Amount', value: deal ? `${formatAmount(deal.amount)} ${deal.currency}` : undefined },
-          { label: 'Closed', value: deal?.closedAt },
-          { label: 'Field Sales rep', value: rep },
+          { label: 'After the meeting', value: notes(meeting) },
+          { label: 'With the deal', value: notes(decision) },
         ],
       },
-      { title: 'What was promised', rows: [{ label: 'Promises', value: deal?.promises ?? 'Nothing specific was recorded: ask the rep.' }] },
     ],
   };
 }
 
-/** The last check-in of the cycle: it also says the renewal is due (no separate "Renewal due" email). */
-const RENEWAL_BRIEF: RequestBrief = {
-  subjectNote: 'last check-in, renewal due',
-  heading: 'Last check-in: renewal due',
-  paragraphs: ['This is the last check-in of the cycle: unless the customer churned, their renewal is due after your answer. Please start the renewal conversation.'],
-  sections: [],
-};
+/** "Healthy (health 4 / 5), 2 Feb 2027" from the previous check-in, or the onboarding review's answer before the first. */
+function previousHealth(answered: readonly AnsweredRequest[]): string {
+  const last = latestAnswer(answered, ['check-in', 'onboarding-review']);
+  if (!last) return 'Not reported yet';
+  const health = last.answer.ratings['health'];
+  const what = last.step === 'check-in' ? answerLabel('check-in', last.answer.answer) : `Onboarding: ${answerLabel('onboarding-review', last.answer.answer)}`;
+  return `${what}${health === undefined ? '' : ` (health ${health} / 5)`}, ${formatDateTime(last.answer.answeredAt)}`;
+}
+
+/**
+ * A check-in request: the deal, which check-in this is, the previous health
+ * and the renewal date; the last one also says the renewal is due (no
+ * separate "Renewal due" email).
+ */
+function checkInBrief(lead: LeadProfile, event: Pick<RequestFeedbackEvent, 'renewalDue' | 'checkIn'>, answered: readonly AnsweredRequest[]): RequestBrief {
+  const last = event.renewalDue === true;
+  const checkIn = event.checkIn;
+  return {
+    subjectNote: last ? 'last check-in, renewal due' : checkIn ? `check-in ${checkIn.number} of ${checkIn.of}` : '',
+    heading: last ? 'Last check-in: renewal due' : 'Customer check-in',
+    paragraphs: last ? ['This is the last check-in of the cycle: unless the customer churned, their renewal is due after your answer. Please start the renewal conversation.'] : [],
+    sections: [
+      {
+        title: 'This check-in',
+        rows: [
+          { label: 'Check-in', value: checkIn ? `${checkIn.number} of ${checkIn.of}` : undefined },
+          { label: 'Previous health', value: previousHealth(answered) },
+          { label: 'Renewal', value: checkIn ? formatDateTime(checkIn.renewalAt) : undefined },
+          { label: 'Customer Success Manager', value: lead.owners?.['customer-success'] },
+        ],
+      },
+      { title: 'The deal', rows: [...dealRows(lead), { label: 'What was promised', value: lead.deal?.promises }] },
+    ],
+  };
+}
 
 /** The brief a request email carries, by step (none for the other steps). */
-export async function requestBrief(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'reschedules' | 'renewalDue'>, lead: LeadProfile): Promise<RequestBrief | undefined> {
+export async function requestBrief(event: Pick<RequestFeedbackEvent, 'leadId' | 'step' | 'reschedules' | 'renewalDue' | 'checkIn'>, lead: LeadProfile): Promise<RequestBrief | undefined> {
   switch (event.step) {
     case 'meeting-outcome': {
       const expansion = isExpansion(lead);
@@ -138,14 +190,10 @@ export async function requestBrief(event: Pick<RequestFeedbackEvent, 'leadId' | 
       return meetingBrief({ lead, call, reschedules: event.reschedules ?? 0, expansion });
     }
     case 'onboarding-review':
-      return onboardingBrief(lead);
+      return onboardingBrief(lead, await answeredRequests(event.leadId));
     case 'check-in':
-      return event.renewalDue === true ? RENEWAL_BRIEF : undefined;
+      return checkInBrief(lead, event, await answeredRequests(event.leadId));
     default:
       return undefined;
   }
-}
-
-function formatAmount(amount: number): string {
-  return amount.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

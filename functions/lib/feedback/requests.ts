@@ -104,7 +104,7 @@ export function feedbackRequestEmail(args: {
   const prefix = args.reminder ? 'Reminder: ' : args.escalated ? 'Escalated: ' : '';
   const brief = args.brief;
   return renderEmail({
-    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief ? `: ${brief.subjectNote}` : ''}`,
+    subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief?.subjectNote ? `: ${brief.subjectNote}` : ''}`,
     heading: `${prefix}${brief?.heading ?? def.title}`,
     paragraphs: [
       ...(args.reassigned ? [`This request was ${args.reassigned.from}'s; ${args.reassigned.why}, so it is yours now. The links sent to them no longer work.`] : []),

@@ -1,6 +1,7 @@
 /**
  * record-outcome domain: the stage of each terminal outcome, and who is told.
- *   nurture / disqualified / lost / churned -> Marketing, with the reason;
+ *   nurture / disqualified / lost / churned -> Marketing, with the reason, and the
+ *     comment of the answer that ended the lead and who gave it (feedback/history.ts);
  *     for a nurture-worthy reason (funnel/reasons.ts: timing, budget, not ready)
  *     the email asks Marketing to nurture the lead again (a win-back for a
  *     churned customer); the reason stays on the profile and in the funnel
@@ -14,7 +15,9 @@ import type { TeamDirectory } from '#lib/teams/directory';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from '#lib/core/contracts';
 import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import { NotFound } from '#lib/core/errors';
-import { reasonLabel } from '#lib/feedback/steps';
+import { TEAM_NAMES, reasonLabel, stepDefinition } from '#lib/feedback/steps';
+import { type AnsweredRequest, answeredRequests } from '#lib/feedback/history';
+import { formatDateTime } from '#lib/core/format';
 import { truncate } from '#lib/core/html';
 import { changeStage } from './profile';
 import type { LeadProfile } from './records';
@@ -85,8 +88,35 @@ interface Mail {
   email: RenderedEmail;
 }
 
-/** Who gets which email for an outcome (none for unknown combinations). */
-export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory): Mail | undefined {
+/** Who answered the request that ended the lead: "sdr1@example.com (Inside Sales)", "... (Field Sales team lead)". */
+function answeredByLine(ending: AnsweredRequest): string {
+  const def = stepDefinition(ending.step);
+  const team = def.askedTeam === 'ops' ? 'ops' : TEAM_NAMES[def.askedTeam];
+  return `${ending.addressee} (${team}${ending.answer.answeredBy === 'team-lead' && def.askedTeam !== 'ops' ? ' team lead' : ''})`;
+}
+
+/** The section of Marketing's email on why the lead came back: the reason, the answer's comment, who gave it and when. */
+function whySection(event: RecordOutcomeEvent, ending: AnsweredRequest | undefined): { title: string; rows: { label: string; value: string | undefined }[] } {
+  return {
+    title: 'Why it comes back',
+    rows: [
+      { label: 'Reason', value: describeReason(event.reason) },
+      ...(ending
+        ? [
+            { label: 'Decided at', value: `${stepDefinition(ending.step).title}, ${formatDateTime(ending.answer.answeredAt)}` },
+            { label: 'By', value: answeredByLine(ending) },
+            { label: 'Their comment', value: ending.answer.comment === '' ? 'No comment was left.' : ending.answer.comment },
+          ]
+        : [{ label: 'Decided by', value: 'The pipeline (the lead\'s score), no one answered a request' }]),
+    ],
+  };
+}
+
+/**
+ * Who gets which email for an outcome (none for unknown combinations).
+ * `ending` is the answered request that ended the lead (its reason, comment and who), when there was one.
+ */
+export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undefined, teams: TeamDirectory, ending?: AnsweredRequest): Mail | undefined {
   const summary = lead ? leadSummary(lead) : [{ label: 'Lead id', value: event.leadId }];
   const who = lead ? `${lead.name} (${lead.company})` : event.leadId;
   switch (event.outcome) {
@@ -110,6 +140,7 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
               : 'No further nurture is suggested for this reason.',
           ],
           summary,
+          sections: [whySection(event, ending)],
         }),
       };
     }
@@ -144,7 +175,10 @@ export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirect
   }
   const cancel = lead && ['nurture', 'disqualified', 'lost'].includes(event.outcome) ? meetingToCancel(lead.meeting, event.reason, now) : undefined;
   if (lead && cancel) await sendCancellation(lead, cancel, event.reason === 'no-show' ? 'the lead did not show up and goes back to Marketing' : 'the lead went back to Marketing', now);
-  const mail = outcomeMail(event, lead, teams);
+  // The answer that ended the lead (its comment and who gave it): read back here, it does not travel through the execution.
+  const returns = ['nurture', 'disqualified', 'lost', 'churned'].includes(event.outcome);
+  const ending = lead && returns ? (await answeredRequests(event.leadId)).at(-1) : undefined;
+  const mail = outcomeMail(event, lead, teams, ending);
   if (mail) {
     const marker = lead ? lead.stageChangedAt : 'no-lead';
     await sendEmail({ to: mail.to, ...(mail.cc ? { cc: mail.cc } : {}), ...mail.email, idempotencyKey: `outcome#${event.leadId}#${event.outcome}#${marker}` }, now);
