@@ -79,6 +79,7 @@ export const handler = middy<FeedbackEvent, HttpResult>()
           renderFormPage({
             step: request.step,
             summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
+            ...(request.context ? { context: request.context } : {}),
             deadline: request.deadline,
             answeredBy: request.answeredBy,
             values: form,
@@ -92,6 +93,7 @@ export const handler = middy<FeedbackEvent, HttpResult>()
       step: request.step,
       definition: requestDefinition(request),
       summary: lead ? leadSummary(lead) : [{ label: 'Lead id', value: request.leadId }],
+      ...(request.context ? { context: request.context } : {}),
       ...(query.answer ? { preselect: query.answer } : {}),
       deadline: request.deadline,
       answeredBy: request.answeredBy,

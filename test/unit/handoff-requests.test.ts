@@ -21,6 +21,7 @@ await useTestRoster();
 const sesMock = mockClient(SESv2Client);
 const { handler } = await import('../../functions/request-feedback');
 const { leadKey } = await import('#lib/core/keys');
+const { renderFormPage } = await import('#lib/feedback/pages');
 
 const NOW = new Date('2026-03-03T10:00:00.000Z');
 const ctx = lambdaContext('request-feedback');
@@ -137,6 +138,21 @@ describe('meeting-outcome request with the hand-off brief', () => {
     await handler(event({ reschedules: 0, escalated: true, taskToken: 'TOKEN-2' }), ctx);
     expect(sent()).toHaveLength(1);
     expect(sent()[0]?.Content?.Simple?.Attachments).toBeUndefined();
+  });
+
+  it('keeps the hand-off facts on the request: its form shows them above the ratings that ask about them', async () => {
+    seedLead({ budget: 'approved', timeline: '1-3-months', title: 'CTO' });
+    seedCallNotes('Budget approved for Q3; the CFO signs.');
+    await handler(event({ reschedules: 0 }), ctx);
+    const link = [...table.items.values()].find((i) => i['type'] === 'LINK');
+    const context = link?.['context'] as { title: string; rows: { label: string; value: unknown }[] }[] | undefined;
+    expect(context?.map((c) => c.title)).toEqual(['Qualification', 'What Inside Sales learned on the call']);
+    const page = renderFormPage({ step: 'meeting-outcome', summary: [], context, deadline: '2026-03-08T10:00:00.000Z', answeredBy: 'owner', now: NOW });
+    const facts = page.indexOf('<h2>What Inside Sales learned on the call</h2>');
+    expect(facts).toBeGreaterThan(page.indexOf('<h1>How did the meeting go?</h1>'));
+    expect(facts).toBeLessThan(page.indexOf('Rate the hand-off'));
+    expect(page).toContain('Budget approved for Q3; the CFO signs.');
+    expect(page).toContain('82 / 100, tier A');
   });
 
   it('says which reschedule it is, and that no notes were left', async () => {

@@ -38,7 +38,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
-import type { LeadSnapshot } from '#lib/mail/layout';
+import type { EmailSection, LeadSnapshot } from '#lib/mail/layout';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { assigneeLinkKey, leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
 
@@ -94,6 +94,8 @@ export interface FeedbackRequest {
   choices?: { value: string; label: string }[];
   /** Reassigned (status 'reassigned'): the name of the member who got a new link for it (teams/reassign.ts). */
   reassignedTo?: string;
+  /** What the request's brief handed over (the facts a meeting-outcome form asks to rate, a check-in's deal and health): its form shows them. */
+  context?: EmailSection[];
 }
 
 interface CreateLinkInput {
@@ -117,6 +119,8 @@ interface CreateLinkInput {
   choices?: { value: string; label: string }[];
   /** The request's deadline when it is issued again (reassignment): the task's, unchanged. @default now + timeoutSeconds */
   deadlineMs?: number;
+  /** The brief's sections, shown on the form. */
+  context?: EmailSection[];
 }
 
 const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
@@ -186,6 +190,7 @@ export async function createLink(input: CreateLinkInput, enteredAt: Date): Promi
     ...(remindAt ? { remindAt } : {}),
     lead: input.lead,
     ...(input.choices && input.choices.length > 0 ? { choices: input.choices } : {}),
+    ...(input.context && input.context.length > 0 ? { context: input.context } : {}),
   };
   await putAssigneePointer(input.addressee, hash, input.leadId, keepUntil(deadlineMs));
   await putLinkItem(hash, { type: 'LINK', ...request, ...(remindAt ? reminderIndex(remindAt, hash) : {}), expiresAt: keepUntil(deadlineMs) }, 'createLink');

@@ -7,7 +7,7 @@
  * Every lead-supplied or submitted value is escaped.
  */
 import type { FeedbackAnswer } from '#lib/core/contracts';
-import type { SummaryRow } from '#lib/mail/layout';
+import type { EmailSection, SummaryRow } from '#lib/mail/layout';
 import { valueHtml } from '#lib/mail/layout';
 import { Conflict, Gone, ValidationError } from '#lib/core/errors';
 import { type DetailQuestion, type FeedbackStepDefinition, type FormBody, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
@@ -83,6 +83,8 @@ interface FormPageInput {
   definition?: FeedbackStepDefinition;
   /** Lead facts to show (raw values; escaped here). */
   summary: readonly SummaryRow[];
+  /** What the hand-off brief said (the facts the ratings ask about, the deal, the previous health), shown before the ratings. */
+  context?: readonly EmailSection[];
   /** Answer preselected from ?answer= (ignored unless allowed). */
   preselect?: string;
   deadline: string;
@@ -195,6 +197,14 @@ function factsLine(summary: readonly SummaryRow[], keyFacts: readonly string[]):
     return [`<span><span class="hint">${escapeHtml(row.label)}:</span> <span dir="auto">${value}</span></span>`];
   });
   return shown.length > 0 ? `<p class="facts">${shown.join(' · ')}</p>` : '';
+}
+
+/** The brief's sections (what was handed over), each a heading and its rows; empty sections are left out. */
+function contextHtml(sections: readonly EmailSection[]): string {
+  return sections.map((section) => {
+    const table = rows(section.rows);
+    return table === '' ? '' : `<section class="context"><h2>${escapeHtml(section.title)}</h2>${table}</section>`;
+  }).join('');
 }
 
 /** "Ada Lovelace, Acme Ltd" (either alone when the other is missing). */
@@ -311,6 +321,7 @@ export function renderFormPage(input: FormPageInput): string {
     answers,
     '</fieldset>',
     condBlocks,
+    contextHtml(input.context ?? []),
     ratings ? `<h2>Rate the hand-off <span class="hint">(optional)</span></h2>${ratings}` : '',
     always.map(detailHtml).join(''),
     `<div class="field${commentErr ? ' has-error' : ''}"><label for="f-comment">Comment <span class="hint">(optional)</span></label>${commentErr}<textarea id="f-comment" name="comment" maxlength="${MAX_TEXT}"${describedBy('comment')}>${escapeHtml(comment ?? '')}</textarea></div>`,

@@ -176,6 +176,7 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
       requestKey,
       timeoutSeconds: event.timeoutSeconds,
       remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
+      ...(brief ? { context: brief.sections } : {}),
     },
     now,
   ).catch((error: unknown) => {

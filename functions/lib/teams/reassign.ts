@@ -127,6 +127,7 @@ async function reissue(old: FeedbackRequest, to: RosterMember, input: ReassignIn
       ...(remindAt !== undefined && remindAt > now.getTime() ? { remindAfterFraction: (remindAt - now.getTime()) / (old.deadlineMs - now.getTime()) } : {}),
       lead: old.lead ?? leadSnapshot(lead),
       ...(old.choices ? { choices: old.choices } : {}),
+      ...(old.context ? { context: old.context } : {}),
     },
     now,
   );
