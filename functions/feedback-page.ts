@@ -11,7 +11,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { tableName } from '#lib/aws/clients';
 import { leadSummary } from '#lib/mail/layout';
 import { ValidationError } from '#lib/core/errors';
-import { feedbackErrorResponse, formProblem, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage } from '#lib/feedback/pages';
+import { feedbackErrorResponse, formProblem, renderConfirmationPage, renderFormPage, renderReplyConfirmationPage, renderReplyPage, replyProblem } from '#lib/feedback/pages';
 import { openReply, submitReply } from '#lib/feedback/replies';
 import { openFeedback, requestDefinition, submitFeedback } from '#lib/feedback/requests';
 import type { FormBody } from '#lib/feedback/steps';
@@ -49,9 +49,19 @@ export const handler = middy<FeedbackEvent, HttpResult>()
     const query = event.queryStringParameters ?? {};
     if (link.state === 'reply') {
       if (method === 'POST') {
-        const { item, reply } = await submitReply(link.link, formBody(event.body));
-        metrics.addMetric('FeedbackReplied', MetricUnit.Count, 1);
-        return html(200, renderReplyConfirmationPage(item, reply));
+        let form: FormBody = {};
+        try {
+          form = formBody(event.body);
+          const { item, reply } = await submitReply(link.link, form);
+          metrics.addMetric('FeedbackReplied', MetricUnit.Count, 1);
+          return html(200, renderReplyConfirmationPage(item, reply));
+        } catch (error) {
+          // A reply with a mistake comes back as the form (400): the message beside its field, every value kept.
+          if (!(error instanceof ValidationError)) throw error;
+          const { item, lead } = await openReply(link.link);
+          const summary = lead ? leadSummary(lead) : [{ label: 'Lead id', value: item.leadId }];
+          return html(400, renderReplyPage({ item, summary, deadline: link.link.deadline, values: form, problem: replyProblem(error) }));
+        }
       }
       const { item, lead } = await openReply(link.link);
       const page = renderReplyPage({

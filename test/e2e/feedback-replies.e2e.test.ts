@@ -73,10 +73,10 @@ describe('replies to flagged feedback', () => {
     // Bad input is refused naming the field, and records nothing.
     const badStatus = await submit(link, { status: 'maybe-later', note: 'x' });
     expect(badStatus.status).toBe(400);
-    expect(badStatus.body).toContain('<strong>status</strong>');
+    expect(badStatus.body).toContain('data-field="status"');
     const noNote = await submit(link, { status: 'acting-on-it' });
     expect(noNote.status).toBe(400);
-    expect(noNote.body).toContain('<strong>note</strong>');
+    expect(noNote.body).toContain('data-field="note"');
     expect(rowWith(await teamFeedbackPage(), comment)).toBe(consoleBefore);
 
     // The reply, once.

@@ -110,6 +110,55 @@ async function answerInBrowser(mail: OutboxMail, answer: string, fill: Record<st
   }
 }
 
+/**
+ * The reply form of a feedback email at both sizes: the question first with
+ * the reply preselected, 44 px targets, axe clean; sending "Acting on it"
+ * without saying what brings the form back (400) with the message beside the
+ * note and the choice kept; then the reply is recorded.
+ */
+async function checkReply(mail: OutboxMail): Promise<void> {
+  const link = mail.links.find((l) => new URL(l).searchParams.get('status') === 'acting-on-it');
+  expect(link, `reply link in "${mail.subject}"`).toBeDefined();
+  for (const name of Object.keys(VIEWPORTS) as ViewportName[]) {
+    const page = await contexts[name].newPage();
+    try {
+      await page.setContent(mail.html);
+      await expectAccessible(page, `feedback email at ${name}`);
+      await shot(page, `email-feedback-${name}.png`);
+      expect((await page.goto(link ?? ''))?.status()).toBe(200);
+      expect(await page.locator('h1').innerText()).toMatch(/^How do you answer Customer Success's feedback\?$/);
+      const first = await page.locator('input[name=status]').first().boundingBox();
+      expect(first).not.toBeNull();
+      expect(first!.y + first!.height, `reply at ${name}: first input inside the first screen`).toBeLessThanOrEqual(VIEWPORTS[name].height);
+      expect(await page.locator('input[name=status][value=acting-on-it]').isChecked()).toBe(true);
+      const box = await page.locator('label.choice').first().boundingBox();
+      expect(box?.height ?? 0).toBeGreaterThanOrEqual(44);
+      await expectAccessible(page, `reply form at ${name}`);
+      await shot(page, `form-reply-${name}.png`);
+
+      const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send reply' }).click()]);
+      expect(res?.status()).toBe(400);
+      expect(await page.title()).toMatch(/^Error: /);
+      expect(await page.locator('#err-note').innerText()).toContain('Say what you will do about it');
+      expect(await page.locator('input[name=status][value=acting-on-it]').isChecked()).toBe(true);
+      await expectAccessible(page, `reply error page at ${name}`);
+    } finally {
+      await page.close();
+    }
+  }
+  const page = await contexts.phone.newPage();
+  try {
+    await page.goto(link ?? '');
+    await page.locator('[name=note]').fill('A data-import guide goes into the onboarding emails');
+    const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Send reply' }).click()]);
+    expect(res?.status()).toBe(200);
+    expect(await page.locator('main').innerText()).toContain('A data-import guide goes into the onboarding emails');
+    await expectAccessible(page, 'reply confirmation');
+  } finally {
+    await page.close();
+  }
+}
+
 describe('forms and emails in the browser, at 390x844 and 1280x800', () => {
   const id = `browser-${run}`;
   const company = `Browser Co ${run}`;
@@ -167,6 +216,10 @@ describe('forms and emails in the browser, at 390x844 and 1280x800', () => {
     const review = await server.mail('onboarding review', (m) => is(m) && m.subject.startsWith('Onboarding review'));
     await checkRequest('onboarding-review', review);
     await answerInBrowser(review, 'on-track', { 'rating.message-match': '4', difficulties: 'Importing legacy data' }, company);
+
+    // The difficulty flags the feedback: Marketing gets it at once, with reply links; the reply form is built like the others.
+    const flagged = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success'));
+    await checkReply(flagged);
 
     const checkIn = await server.mail('check-in', (m) => is(m) && m.subject.startsWith('Customer check-in'), 30_000);
     await checkRequest('check-in', checkIn);

@@ -214,12 +214,18 @@ describe('reply links', () => {
 
   it('POST records the reply once: 400 naming the field first, then 200, then 409 showing it; no workflow call', async () => {
     const id = idOf(await replyLinkUrl(item, 'https://x.example', NOW));
-    const bad = await request('POST', id, { status: 'later' });
+    // A mistake brings the form back (400): the message in plain words beside its field, every value kept.
+    const bad = await request('POST', id, { status: 'later', note: 'Kept <note>' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.body).toContain('<strong>status</strong>');
+    expect(bad.body).toContain('<title>Error: Reply to Field Sales</title>');
+    expect(bad.body).toContain('data-field="status"');
+    expect(bad.body).toContain('Select a reply: Acknowledged or Acting on it');
+    expect(bad.body).toContain('>Kept &lt;note&gt;</textarea>');
     const noNote = await request('POST', id, { status: 'acting-on-it' });
     expect(noNote.statusCode).toBe(400);
-    expect(noNote.body).toContain('<strong>note</strong>');
+    expect(noNote.body).toContain('data-field="note"');
+    expect(noNote.body).toMatch(/<span class="error-message" id="err-note">.*Say what you will do about it<\/span><textarea id="f-note"/);
+    expect(noNote.body).toContain('value="acting-on-it" required checked');
     expect(storedReply()).toBeUndefined();
 
     const ok = await request('POST', id, { status: 'acting-on-it', note: 'We ask <who> signs' });
@@ -254,7 +260,8 @@ describe('reply links', () => {
     // The request form's fields on a reply link: refused naming the field the reply form does not have, nothing sent to Step Functions.
     const res = await request('POST', id, { answer: 'book-meeting' });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<strong>answer</strong>: answer: is not a field of this form');
+    expect(res.body).toContain('data-field="answer"');
+    expect(res.body).toContain('We could not read what you sent');
     expect(sfnMock.calls()).toHaveLength(0);
 
     const { id: requestId } = await createLink(

@@ -9,6 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestFeedbackEvent } from '#lib/core/contracts';
+import type { EmailSection } from '#lib/mail/layout';
 import { FakeTable } from './support/fake-link-table';
 import { HOSTILE, lambdaContext, useTestRoster } from './support/lambda-fixtures';
 
@@ -145,7 +146,7 @@ describe('meeting-outcome request with the hand-off brief', () => {
     seedCallNotes('Budget approved for Q3; the CFO signs.');
     await handler(event({ reschedules: 0 }), ctx);
     const link = [...table.items.values()].find((i) => i['type'] === 'LINK');
-    const context = link?.['context'] as { title: string; rows: { label: string; value: unknown }[] }[] | undefined;
+    const context = link?.['context'] as EmailSection[] | undefined;
     expect(context?.map((c) => c.title)).toEqual(['Qualification', 'What Inside Sales learned on the call']);
     const page = renderFormPage({ step: 'meeting-outcome', summary: [], context, deadline: '2026-03-08T10:00:00.000Z', answeredBy: 'owner', now: NOW });
     const facts = page.indexOf('<h2>What Inside Sales learned on the call</h2>');

@@ -10,7 +10,7 @@ import type { FeedbackAnswer } from '#lib/core/contracts';
 import type { EmailSection, SummaryRow } from '#lib/mail/layout';
 import { valueHtml } from '#lib/mail/layout';
 import { Conflict, Gone, ValidationError } from '#lib/core/errors';
-import { type DetailQuestion, type FeedbackStepDefinition, type FormBody, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
+import { type DetailQuestion, type FeedbackStepDefinition, type FormBody, MAX_MEETING_AHEAD_DAYS, TEAM_NAMES, answerLabel, answerSummaryRows, stepDefinition, MAX_TEXT } from './steps';
 import { type FeedbackItem, type FeedbackReply, REPLY_STATUSES, REPLY_STATUS_LABELS } from './records';
 import { escapeHtml, truncate } from '#lib/core/html';
 import { COMMON_TIME_ZONES, formatDateTime, formatDeadline, isTimeZone } from '#lib/core/format';
@@ -174,6 +174,7 @@ export function formProblem(step: FeedbackStepDefinition['step'], error: Validat
         case 'text':
           return { field: d.field, name, message: once ? 'Write this once' : textProblem() };
         case 'date':
+          if (raw.includes('within')) return { field: d.field, name, message: `Choose a date within the next ${MAX_MEETING_AHEAD_DAYS} days` };
           return { field: d.field, name, message: required || raw.includes('is required') ? 'Enter the meeting date' : 'Enter a real date, like 24 December 2026' };
         case 'time':
           return { field: d.field, name, message: raw.includes('is required') ? 'Enter the start time, like 14:30' : 'Enter the time as hours and minutes, like 14:30' };
@@ -364,6 +365,11 @@ interface ReplyPageInput {
   /** Status preselected from ?status= (ignored unless allowed). */
   preselect?: string;
   deadline: string;
+  /** What was submitted (an error brings the form back with every value). */
+  values?: FormBody;
+  /** What was wrong with it. */
+  problem?: FormProblem;
+  now?: Date;
 }
 
 /** The rows of a recorded reply (confirmation and 409 pages, and the console). */
@@ -375,31 +381,63 @@ function replyRows(reply: FeedbackReply): SummaryRow[] {
   ];
 }
 
-/** The reply form of a reply link: the feedback received, the lead, a status and a note. Posts to itself. */
-export function renderReplyPage(input: ReplyPageInput): string {
-  const { item } = input;
-  const def = stepDefinition(item.step);
-  const from = TEAM_NAMES[item.from];
-  const pre = REPLY_STATUSES.find((s) => s === input.preselect);
-  const statuses = REPLY_STATUSES.map(
-    (s) => `<label><input type="radio" name="status" value="${escapeHtml(s)}" required${s === pre ? ' checked' : ''}> ${escapeHtml(REPLY_STATUS_LABELS[s])}</label>`,
-  ).join('');
-  const body = [
-    `<h1>Reply to ${escapeHtml(from)}</h1>`,
-    `<p>${escapeHtml(from)} gave ${escapeHtml(TEAM_NAMES[item.to])} this feedback after the ${escapeHtml(def.title.toLowerCase())}. Tell them you read it, or what you will do about it.</p>`,
-    `<p class="hint">This link works until ${escapeHtml(formatDeadline(input.deadline))}. Nothing is recorded until you submit; the first reply counts.</p>`,
-    `<h2>Feedback</h2>${rows([...answerSummaryRows(item.step, item, 'Outcome'), { label: 'Given at', value: formatDateTime(item.answeredAt) }])}`,
-    `<h2>Lead</h2>${rows(input.summary)}`,
-    '<form method="post">',
-    `<fieldset><legend>Your reply</legend>${statuses}</fieldset>`,
-    `<label>Note <span class="hint">(required for "Acting on it": what will you do?)</span><textarea name="note" maxlength="${MAX_TEXT}"></textarea></label>`,
-    '<button type="submit">Send reply</button>',
-    '</form>',
-  ].join('');
-  return page(`Reply to ${from}`, body);
+/** A reply form's problem in plain words, beside its field (`status` or `note`). */
+export function replyProblem(error: ValidationError): FormProblem {
+  const name = error.field;
+  const raw = error.message.replace(/^[^:]*:\s*/, '');
+  if (name === 'status') return { field: 'status', name, message: `Select a reply: ${REPLY_STATUSES.map((s) => REPLY_STATUS_LABELS[s]).join(' or ')}` };
+  if (name === 'note') {
+    if (raw.startsWith('is required')) return { field: 'note', name, message: 'Say what you will do about it' };
+    return { field: 'note', name, message: raw.includes('at most') ? `Keep this to ${MAX_TEXT.toLocaleString('en-GB')} characters or fewer` : 'Remove the special or invisible characters from this text' };
+  }
+  return { field: '', name, message: 'We could not read what you sent. Please check your reply below and send it again.' };
 }
 
-/** 200: the reply was recorded. */
+/**
+ * The reply form of a reply link, built like the feedback forms (GOV.UK
+ * question page): the question as the heading under one line naming the
+ * feedback and the lead, the replies as large radio buttons, the note, then
+ * the feedback itself and the lead folded away. An error brings it back with
+ * the message beside its field and every value kept. Posts to itself.
+ */
+export function renderReplyPage(input: ReplyPageInput): string {
+  const { item, values, problem } = input;
+  const def = stepDefinition(item.step);
+  const from = TEAM_NAMES[item.from];
+  const submitted = valueOf(values, 'status');
+  const chosen = REPLY_STATUSES.find((s) => s === submitted) ?? REPLY_STATUSES.find((s) => s === input.preselect);
+  const describedBy = (field: string): string => (problem && problem.field === field ? ` aria-describedby="err-${escapeHtml(safeCode(field))}"` : '');
+  const statuses = REPLY_STATUSES.map((s) => {
+    const id = `status-${safeCode(s)}`;
+    return `<label class="choice" for="${id}"><input type="radio" id="${id}" name="status" value="${escapeHtml(s)}" required${s === chosen ? ' checked' : ''}${describedBy('status')}> ${escapeHtml(REPLY_STATUS_LABELS[s])}</label>`;
+  }).join('');
+  const name = leadName(input.summary);
+  const statusErr = errorMessage(problem, 'status');
+  const noteErr = errorMessage(problem, 'note');
+  const target = problem?.field === 'note' ? 'f-note' : `status-${safeCode(REPLY_STATUSES[0])}`;
+  const summary = problem
+    ? `<div class="error-summary" role="alert" tabindex="-1"><h2>There is a problem</h2><ul><li data-field="${escapeHtml(problem.name)}"><a href="#${target}">${escapeHtml(problem.message)}</a></li></ul></div>`
+    : '';
+  const body = [
+    summary,
+    '<form method="post">',
+    `<fieldset class="${statusErr ? 'has-error' : ''}"><legend>`,
+    `<span class="caption">Feedback from ${escapeHtml(from)} · <span dir="auto">${escapeHtml(name)}</span></span>`,
+    `<h1>How do you answer ${escapeHtml(from)}'s feedback?</h1></legend>`,
+    `<p class="due">After the ${escapeHtml(def.title.toLowerCase())}. Reply by ${escapeHtml(formatDeadline(input.deadline, undefined, input.now))}.</p>`,
+    statusErr,
+    statuses,
+    '</fieldset>',
+    `<div class="field${noteErr ? ' has-error' : ''}"><label for="f-note">What will you do? <span class="hint">(needed for "${escapeHtml(REPLY_STATUS_LABELS['acting-on-it'])}")</span></label>${noteErr}<textarea id="f-note" name="note" maxlength="${MAX_TEXT}"${describedBy('note')}>${escapeHtml(valueOf(values, 'note') ?? '')}</textarea></div>`,
+    '<button type="submit">Send reply</button>',
+    '<p class="hint">Nothing is recorded until you send it; the first reply counts.</p>',
+    '</form>',
+    `<h2>Their feedback</h2>${rows([...answerSummaryRows(item.step, item, 'Outcome'), { label: 'Given at', value: formatDateTime(item.answeredAt) }])}`,
+    `<details><summary>Everything about ${escapeHtml(name)}</summary>${rows(input.summary)}</details>`,
+  ].join('');
+  return page(`${problem ? 'Error: ' : ''}Reply to ${from}`, body, '.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}');
+}
+
 export function renderReplyConfirmationPage(item: FeedbackItem, reply: FeedbackReply): string {
   return page(
     'Reply recorded',
