@@ -9,23 +9,12 @@
  * cancels it (METHOD:CANCEL).
  */
 import ICAL from 'ical.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, TEAM, answerLink, lead, submit, type OutboxMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import { TEAM, answerLink, lead, submit, stackForFile, type OutboxMail } from './harness';
 
-let server: LocalStackProcess;
+const stack = stackForFile({ timeScale: 60 });
 const run = Date.now().toString(36);
 const WAIT_MS = 60_000;
-
-beforeAll(async () => {
-  server = await LocalStackProcess.start({ timeScale: 60 });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
 
 /** YYYY-MM-DD `days` from today (UTC). */
 const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -72,6 +61,7 @@ describe('a booked meeting: invited, moved on a no-show, cancelled on the next',
   const outcomeRequests = (m: OutboxMail) => is(m) && m.subject.startsWith('Meeting outcome for');
 
   it('sends the rep and the Inside Sales owner the invitation, updates it on a reschedule and cancels it', async () => {
+    const server = stack();
     expect((await server.postLead(lead(id, company))).status).toBe(201);
     const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'), WAIT_MS);
     const insideSales = call.to[0] ?? '';

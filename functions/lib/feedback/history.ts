@@ -7,12 +7,12 @@
  * travels through an execution. One Query and one GetItem per link (a lead
  * has a handful); no scans. Erased links (tombstones) hold nothing and are skipped.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import { items } from '#lib/aws/paginate';
 import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
-import { LEAD_LINK_SK_PREFIX, leadPk, linkKey } from '#lib/core/keys';
+import { LEAD_LINK_SK_PREFIX, linkKey } from '#lib/core/keys';
+import { leadPartitionItems } from '#lib/leads/handoff';
 
 /** An answered request: the step, who was asked, and the whole answer. */
 export interface AnsweredRequest {
@@ -24,22 +24,8 @@ export interface AnsweredRequest {
 
 /** The lead's answered requests, oldest answer first. */
 export async function answeredRequests(leadId: string): Promise<AnsweredRequest[]> {
-  const send = async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
-    try {
-      return await ddb.send(
-        new QueryCommand({
-          TableName: tableName(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': LEAD_LINK_SK_PREFIX },
-          ExclusiveStartKey,
-        }),
-      );
-    } catch (error) {
-      throw asTransient(error, 'answeredRequests');
-    }
-  };
   const found: AnsweredRequest[] = [];
-  for await (const pointer of items(send)) {
+  for await (const pointer of leadPartitionItems(leadId, LEAD_LINK_SK_PREFIX, { what: 'answeredRequests' })) {
     const hash = String(pointer['sk']).slice(LEAD_LINK_SK_PREFIX.length);
     let item: Record<string, unknown> | undefined;
     try {

@@ -38,25 +38,33 @@ function learnedFrom(item: Record<string, unknown>): Learned | undefined {
   return undefined;
 }
 
-/** The newest feedback stored for `step` on the lead, or undefined. */
-export async function latestFeedback(leadId: string, step: FeedbackStep): Promise<Learned | undefined> {
-  const send = async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
+/**
+ * The items of the lead's partition whose sort key starts with `prefix`, page
+ * by page (a Query on its own partition, no scan); newest first when asked
+ * (sort keys that start with a time).
+ */
+export function leadPartitionItems(leadId: string, prefix: string, options: { newestFirst?: boolean; what: string }): AsyncGenerator<Record<string, unknown>> {
+  return items(async (ExclusiveStartKey: Record<string, unknown> | undefined) => {
     try {
       return await ddb.send(
         new QueryCommand({
           TableName: tableName(),
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': FEEDBACK_SK_PREFIX },
-          ScanIndexForward: false,
+          ExpressionAttributeValues: { ':pk': leadPk(leadId), ':prefix': prefix },
+          ...(options.newestFirst === true ? { ScanIndexForward: false } : {}),
           ExclusiveStartKey,
         }),
       );
     } catch (error) {
-      throw asTransient(error, 'latestFeedback');
+      throw asTransient(error, options.what);
     }
-  };
+  });
+}
+
+/** The newest feedback stored for `step` on the lead, or undefined. */
+export async function latestFeedback(leadId: string, step: FeedbackStep): Promise<Learned | undefined> {
   // Newest first, one page at a time: stops reading at the first match.
-  for await (const item of items(send)) {
+  for await (const item of leadPartitionItems(leadId, FEEDBACK_SK_PREFIX, { newestFirst: true, what: 'latestFeedback' })) {
     if (stepOfFeedbackSk(item['sk']) !== step) continue;
     const learned = learnedFrom(item);
     if (learned) return learned;
