@@ -10,7 +10,8 @@
  *   - DynamoDB requests and request units: every request the dynalite
  *     endpoint receives for the app table (bench/lib/ddb-counter.mjs, preloaded
  *     into the server), priced by requestUnits();
- *   - emails: the outbox's recipients (To and Cc: SES bills each one);
+ *   - emails: the outbox's recipients (To and Cc: SES bills each one), and
+ *     the bytes of their attachments (the meeting invitations) per recipient;
  *     HTTP requests: the ones this driver sends.
  * The baseline (bench/baseline/, reminders as a Wait loop inside each wait)
  * runs the same paths, on a second server of the same run.
@@ -89,6 +90,9 @@ const S = resolveSettings(SETTINGS);
 
 const QC = (answer: string, fields: Record<string, string> = {}): Step => ({ subject: 'Qualification call', team: 'inside-sales', answer, fields, delaySeconds: 1 * HOUR, slaSeconds: S.qualificationCallSlaSeconds });
 const MEETING = (fields: Record<string, string>): Step => ({ subject: 'Meeting outcome', team: 'field-sales', answer: 'held-proceed', fields, delaySeconds: 3 * DAY, slaSeconds: S.meetingOutcomeSlaSeconds });
+/** The won path's meeting: two days from the run (the form takes meetings up to 90 days ahead). */
+const MEETING_DATE = new Date(Date.now() + 2 * DAY * 1000).toISOString().slice(0, 10);
+
 /**
  * The won path is a smooth one: good ratings and no problem reported at any
  * hand-off, so its feedback goes to the weekly digests, not into emails at
@@ -100,7 +104,8 @@ type DrivenPath = PathName | 'rescued';
 
 const steps: Record<DrivenPath, Step[]> = {
   won: [
-    QC('book-meeting', { 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar' }),
+    // A meeting booked with its time: the rep and the Inside Sales owner get the calendar invitation.
+    QC('book-meeting', { 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar', meetingDate: MEETING_DATE, meetingTime: '10:00', meetingTimeZone: 'Europe/Berlin' }),
     MEETING({ 'rating.budget-accuracy': '4' }),
     { subject: 'Deal decision', team: 'field-sales', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
     { subject: 'Onboarding review', team: 'customer-success', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4' }, delaySeconds: 5 * DAY, slaSeconds: S.onboardingReviewSlaSeconds },
@@ -249,6 +254,8 @@ async function drive(server: LocalStackProcess, log: string, path: DrivenPath, t
   const sent = (await server.outbox()).slice(mailsBefore);
   // SES bills (and counts against the sending quota) every recipient, To and Cc.
   const emails = sent.reduce((n, m) => n + m.to.length + m.cc.length, 0);
+  // And the attachments' data (the meeting invitations), once per recipient.
+  const attachmentBytes = sent.reduce((n, m) => n + (m.to.length + m.cc.length) * (m.attachments ?? []).reduce((b, a) => b + a.size, 0), 0);
   const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>').replaceAll(String(lead(id, company).name), '<name>'));
   const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === INDEX.byReminderDue));
   let wru = 0;
@@ -268,6 +275,7 @@ async function drive(server: LocalStackProcess, log: string, path: DrivenPath, t
     wru,
     rru,
     emails,
+    attachmentBytes,
     httpRequests: http,
   };
   return { usage, cost: price(usage), states, status: `${done.status}/${done.stage ?? ''}`, reminders, remindersByTeam, ddbByOp, emailSubjects };

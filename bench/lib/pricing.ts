@@ -19,6 +19,8 @@ export const PRICES = {
   ddbRru: 0.125 / 1_000_000,
   /** SES outbound: $0.10 per 1,000 emails. */
   sesEmail: 0.1 / 1000,
+  /** SES outbound attachments (a meeting's .ics): $0.12 per GB of attachments sent. */
+  sesAttachmentGb: 0.12,
   /** API Gateway HTTP API: $1.00 per million requests (first 300 million a month). */
   httpRequest: 1.0 / 1_000_000,
 } as const;
@@ -35,6 +37,8 @@ export interface Usage {
   wru: number;
   rru: number;
   emails: number;
+  /** Bytes of attachments sent, counted once per recipient (SES bills the data it sends). */
+  attachmentBytes: number;
   httpRequests: number;
 }
 
@@ -52,7 +56,7 @@ export function price(u: Usage): Cost {
   const sfn = u.transitions * PRICES.sfnTransition;
   const lambda = u.lambdaInvocations * PRICES.lambdaRequest + (u.lambdaBilledMs / 1000) * LAMBDA_MEMORY_GB * PRICES.lambdaGbSecond;
   const dynamodb = u.wru * PRICES.ddbWru + u.rru * PRICES.ddbRru;
-  const ses = u.emails * PRICES.sesEmail;
+  const ses = u.emails * PRICES.sesEmail + (u.attachmentBytes / 1e9) * PRICES.sesAttachmentGb;
   const httpApi = u.httpRequests * PRICES.httpRequest;
   return { sfn, lambda, dynamodb, ses, httpApi, total: sfn + lambda + dynamodb + ses + httpApi };
 }
@@ -63,7 +67,7 @@ export function addUsage(a: Usage, b: Partial<Usage>): Usage {
   return out;
 }
 
-export const ZERO_USAGE: Usage = { transitions: 0, lambdaInvocations: 0, lambdaBilledMs: 0, ddbRequests: 0, wru: 0, rru: 0, emails: 0, httpRequests: 0 };
+export const ZERO_USAGE: Usage = { transitions: 0, lambdaInvocations: 0, lambdaBilledMs: 0, ddbRequests: 0, wru: 0, rru: 0, emails: 0, attachmentBytes: 0, httpRequests: 0 };
 
 /** One recorded DynamoDB request (bench/lib/ddb-counter.mjs). */
 export interface DdbRecord {

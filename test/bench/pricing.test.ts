@@ -26,6 +26,8 @@ describe('request units', () => {
     expect(c.dynamodb).toBeCloseTo(0.75, 6);
     expect(c.lambda).toBeCloseTo(0.2 + 1000 * PRICES.lambdaGbSecond, 6);
     expect(c.total).toBeCloseTo(c.sfn + c.ses + c.httpApi + c.dynamodb + c.lambda, 9);
+    // Attachments (the meeting invitations): $0.12 per GB on top of the emails.
+    expect(price({ ...ZERO_USAGE, emails: 1000, attachmentBytes: 1e9 }).ses).toBeCloseTo(0.1 + 0.12, 6);
   });
 });
 
