@@ -8,12 +8,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TEAMS_JSON, lambdaContext, profileItem } from './support/lambda-fixtures';
+import { lambdaContext, profileItem, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'The pipeline <pipeline@example.com>';
-process.env.TEAMS = TEAMS_JSON;
 
+await useTestRoster();
 const ddbMock = mockClient(DynamoDBDocumentClient);
 const sesMock = mockClient(SESv2Client);
 const { bookingIn, meetingToCancel, nextMeeting } = await import('#lib/meetings/booking');
