@@ -32,7 +32,6 @@ svg.graph .node.failed rect{fill:#fde8e8;stroke:#b0280c;stroke-width:2.6}
 svg.graph .edge{fill:none;stroke:#c2c8cc;stroke-width:1.2}svg.graph .edge-catch{stroke-dasharray:4 3}
 svg.graph .edge.taken{stroke:#2e7d32;stroke-width:2.4}svg.graph text.edge-label{font-size:10px;fill:#5a6470}
 pre.mail{white-space:pre-wrap;background:#fafafa;padding:8px;margin:6px 0 0;max-height:260px;overflow:auto}
-iframe.mail{width:100%;height:420px;border:1px solid #ddd;background:#fff;margin:6px 0 0}
 ul.links{margin:4px 0 0;padding-left:18px}.legend span{margin-right:14px}
 form.search{display:flex;gap:12px;align-items:end;flex-wrap:wrap;margin-bottom:12px}form.search label{display:flex;flex-direction:column;font-size:13px;font-weight:600;gap:2px}
 input[type=search],form select,.action select{font:inherit;min-height:44px;padding:6px 10px;border:1px solid #7d8998;border-radius:4px;background:#fff}input[type=search]{width:min(340px,86vw)}

@@ -107,7 +107,7 @@ ${newest.length === 0 ? html`<tr><td colspan="3" class="muted">No mail yet.</td>
 ${newest.map(
   (m) => html`<tr data-mail="${m.id}"><td>${time(m.sentAt)}</td><td>${m.to.join(', ')}${m.cc !== undefined && m.cc.length > 0 ? html`<div class="small muted">cc ${m.cc.join(', ')}</div>` : ''}</td><td><b>${m.subject}</b>
 ${m.links.length > 0 ? html`<ul class="links">${m.links.map((l) => html`<li><a href="${l}">${l}</a></li>`)}</ul>` : ''}
-${m.html !== undefined && m.html !== '' ? html`<details><summary class="small">HTML</summary><iframe class="mail" sandbox="" title="HTML part of ${m.subject}" srcdoc="${m.html}"></iframe></details>` : ''}
+${m.html !== undefined && m.html !== '' ? html`<details><summary class="small">HTML part</summary><pre class="mail">${m.html}</pre></details>` : ''}
 <details><summary class="small">Text</summary><pre class="mail">${m.text}</pre></details>
 ${(m.attachments ?? []).map(
   (a) => html`<details class="attachment"><summary class="small">Attachment: ${a.fileName} (${a.contentType})</summary><pre class="mail">${a.content}</pre></details>`,

@@ -219,7 +219,7 @@ export interface OutboxItem {
   cc?: string[];
   subject: string;
   text: string;
-  /** The HTML part, as sent (the console page shows it in a sandboxed frame). */
+  /** The HTML part, as sent (the console page shows its source, escaped; GET /local/outbox gives it). */
   html?: string;
   /** File name, content type and content of each attachment (a meeting's .ics). */
   attachments?: OutboxAttachment[];
