@@ -191,6 +191,9 @@ async function main(): Promise<number> {
       }
       stopping = true;
       log('Stopping...');
+      // Work cut off by the stop (a function call in flight when its services close) is resumed by the
+      // engine at the next start (its state is durable): it is not a failure of the stop.
+      process.on('unhandledRejection', (reason) => log(`while stopping, cut off: ${reason instanceof Error ? reason.name : 'error'}`));
       resolveStop();
     };
     process.on('SIGINT', stop);
