@@ -7,23 +7,13 @@
  * POST, the new one moves the same execution on); answers racing the
  * reassignment: exactly one is accepted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main as cli } from '../../local/cli';
-import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { API_KEY, TEAM, answerLink, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
 
 const run = Date.now().toString(36);
-let server: LocalStackProcess;
-
-beforeAll(async () => {
-  // Outside the SES sandbox: members added here have no verified address (in the sandbox each must be verified, docs/configuration.md).
-  server = await LocalStackProcess.start({ settings: { sesSandbox: 'false' } });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
+// Outside the SES sandbox: members added here have no verified address (in the sandbox each must be verified, docs/configuration.md).
+const stack = stackForFile({ settings: { sesSandbox: 'false' } });
 
 interface Member {
   email: string;
@@ -42,7 +32,7 @@ interface Change {
 }
 
 async function api(method: string, path: string, body?: unknown, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.appUrl}${path}`, {
+  const res = await fetch(`${stack().appUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'x-changed-by': 'e2e test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -61,15 +51,15 @@ async function insideSales(): Promise<Member[]> {
 
 /** Meetings per Inside Sales owner in GET /funnel's by-owner figures. */
 async function meetingsOf(): Promise<Record<string, number>> {
-  const res = await fetch(`${server.appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const res = await fetch(`${stack().appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } });
   const byOwner = ((await res.json()) as { byOwner: { team: string; owner: string; meetings: number }[] }).byOwner;
   return Object.fromEntries(byOwner.filter((o) => o.team === 'inside-sales').map((o) => [o.owner, o.meetings]));
 }
 
 /** Posts a lead and returns its qualification call email. */
 async function newLead(id: string, company: string): Promise<OutboxMail> {
-  expect((await server.postLead(lead(id, company))).status).toBe(201);
-  return server.mail(`qualification call of ${company}`, qualificationCall(company));
+  expect((await stack().postLead(lead(id, company))).status).toBe(201);
+  return stack().mail(`qualification call of ${company}`, qualificationCall(company));
 }
 
 describe('the roster API', () => {
@@ -94,7 +84,7 @@ describe('the roster API', () => {
 describe('the CLI', () => {
   it('has the same verbs: put, lead, remove, and the roster with its history', async () => {
     const lines: string[] = [];
-    const run = (...args: string[]) => cli(['teams', ...args, '--url', server.appUrl, '--key', API_KEY], (s) => lines.push(s), (s) => lines.push(s));
+    const run = (...args: string[]) => cli(['teams', ...args, '--url', stack().appUrl, '--key', API_KEY], (s) => lines.push(s), (s) => lines.push(s));
     expect(await run('put', 'field-sales', 'ae9@example.com', '--name', 'Alex Nine', '--weight', '3', '--time-zone', 'America/New_York')).toBe(0);
     expect(await run('put', 'field-sales', 'ae9@example.com', '--name', 'Alex Nine', '--weight', '300')).toBe(1);
     expect(lines.at(-1)).toContain('weight: must be 1 to 100');
@@ -108,7 +98,7 @@ describe('the CLI', () => {
     expect(listing).toMatch(/field-sales {2}removed Alex Nine; 0 open requests reassigned \(round-robin\) {2}\(by cli \(/);
     expect(listing).toMatch(/field-sales {2}added Alex Nine, weight 3, America\/New_York, available/);
     // The console's Teams page shows the same roster and history.
-    const page = await fetch(`${server.appUrl}/roster`);
+    const page = await fetch(`${stack().appUrl}/roster`);
     expect(page.status).toBe(200);
     const text = await page.text();
     expect(text).toContain('Lead: <b>ae1@example.com</b>');
@@ -135,7 +125,7 @@ describe('routing follows the roster', () => {
     for (let i = 0; i < 3; i += 1) whileAway.push((await newLead(`away-${i}-${run}`, `Away ${i} ${run}`)).to[0] ?? '');
     expect(whileAway).toEqual(['sdr3@example.com', 'sdr3@example.com', 'sdr3@example.com']);
     // Sam's time zone (Europe/Paris) dates their emails; the others' (UTC) theirs.
-    const sams = await server.mail("Sam's request", (m) => m.to[0] === 'sdr3@example.com' && qualificationCall(`Away 0 ${run}`)(m));
+    const sams = await stack().mail("Sam's request", (m) => m.to[0] === 'sdr3@example.com' && qualificationCall(`Away 0 ${run}`)(m));
     expect(sams.text).toMatch(/Please answer by [^\n]* CET/);
     for (const email of TEAM.insideSales) expect((await api('PUT', member(email), { name: email.split('@')[0] })).status).toBe(200);
   }, 120_000);
@@ -156,10 +146,10 @@ describe('removing a member with open requests', () => {
     const removed = await api('DELETE', `${member('sdr3@example.com')}?reassignTo=sdr2%40example.com`);
     expect(removed.status).toBe(200);
     expect(removed.body.reassigned).toEqual(expect.arrayContaining([{ leadId: id, step: 'qualification-call', to: 'sdr2@example.com' }]));
-    const again = await server.nthMail('the reissued request', qualificationCall(company), 2);
+    const again = await stack().nthMail('the reissued request', qualificationCall(company), 2);
     expect(again.to).toEqual(['sdr2@example.com']);
     expect(again.text).toContain("This request was Sam Third's");
-    const notice = await server.mail('the team lead is told', (m) => m.subject.includes('of Sam Third reassigned'));
+    const notice = await stack().mail('the team lead is told', (m) => m.subject.includes('of Sam Third reassigned'));
     expect(notice.to).toEqual([TEAM.insideSalesLead]);
     expect(notice.text).toContain(company);
 
@@ -171,9 +161,9 @@ describe('removing a member with open requests', () => {
 
     const meetingsBefore = await meetingsOf();
     expect((await submit(answerLink(again, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
-    const on = await server.until(id, 'meeting', (e) => e.currentState === 'Await meeting outcome' || e.status !== 'RUNNING', 30_000);
+    const on = await stack().until(id, 'meeting', (e) => e.currentState === 'Await meeting outcome' || e.status !== 'RUNNING', 30_000);
     expect(on).toMatchObject({ status: 'RUNNING', currentState: 'Await meeting outcome' });
-    const history = await server.history(on.executionArn);
+    const history = await stack().history(on.executionArn);
     expect(history.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
     expect(statesEntered(history).filter((s) => s === 'Await qualification call')).toHaveLength(1);
 
@@ -214,14 +204,14 @@ describe('removing a member with open requests', () => {
     const reissued = (body.reassigned as { leadId: string }[]).filter((r) => r.leadId === id);
     // The new link exists only when the reassignment won; then 25 answers go to it, with 25 more old ones.
     // The new link exists only when the reassignment won: then the next 25 answers go to it, else to the old one.
-    const later = reissued.length === 0 ? oldLink : answerLink(await server.nthMail('the reissued request', qualificationCall(company), 2), 'book-meeting');
+    const later = reissued.length === 0 ? oldLink : answerLink(await stack().nthMail('the reissued request', qualificationCall(company), 2), 'book-meeting');
     for (let i = 0; i < 25; i += 1) statuses.push(submit(later, { answer: 'book-meeting' }).then((r) => r.status));
     const all = await Promise.all(statuses);
     expect(all.filter((s) => s === 200)).toHaveLength(1);
     expect(all.every((s) => s === 200 || s === 404 || s === 409 || s === 410 || s === 503)).toBe(true);
-    const on = await server.until(id, 'meeting', (e) => e.currentState === 'Await meeting outcome' || e.status !== 'RUNNING', 30_000);
+    const on = await stack().until(id, 'meeting', (e) => e.currentState === 'Await meeting outcome' || e.status !== 'RUNNING', 30_000);
     expect(on).toMatchObject({ status: 'RUNNING', currentState: 'Await meeting outcome' });
-    const history = await server.history(on.executionArn);
+    const history = await stack().history(on.executionArn);
     expect(all).toHaveLength(50);
     expect(statesEntered(history).filter((s) => s === 'Schedule meeting')).toHaveLength(1);
   }, 120_000);
