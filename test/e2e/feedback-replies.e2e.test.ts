@@ -4,23 +4,13 @@
  * the giving team sees the reply in the ops console. Driven over HTTP
  * against `npm start`'s runtime with the default policy (flagged).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, TEAM, answerLink, lead, submit } from './harness';
+import { describe, expect, it } from 'vitest';
+import { TEAM, answerLink, lead, stackForFile, submit } from './harness';
 
-let server: LocalStackProcess;
+const stack = stackForFile();
 const run = Date.now().toString(36);
 
-beforeAll(async () => {
-  server = await LocalStackProcess.start({});
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
-
-const teamFeedbackPage = async (): Promise<string> => (await fetch(`${server.appUrl}/team-feedback`)).text();
+const teamFeedbackPage = async (): Promise<string> => (await fetch(`${stack().appUrl}/team-feedback`)).text();
 /** The row of the console's feedback table that mentions `text`. */
 const rowWith = (page: string, text: string): string => page.split('<tr>').find((r) => r.includes(text)) ?? '';
 
@@ -29,14 +19,14 @@ describe('replies to flagged feedback', () => {
     const id = `reply-${run}`;
     const company = `Reply Co ${run}`;
     const is = (m: { subject: string }): boolean => m.subject.includes(`(${company})`);
-    const captured = await server.postLead(lead(id, company));
+    const captured = await stack().postLead(lead(id, company));
     expect(captured.status).toBe(201);
-    const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    const call = await stack().mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     const comment = `Wrong industry for us ${run}`;
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting', 'rating.lead-fit': '1', comment })).status).toBe(200);
 
     // Rated 1: Marketing gets it at once, with one reply button per status on one reply link.
-    const mail = await server.mail('flagged feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    const mail = await stack().mail('flagged feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
     expect(mail.to).toEqual([TEAM.marketingLead]);
     expect(mail.text).toContain(comment);
     expect(mail.links.map((l) => new URL(l).searchParams.get('status'))).toEqual(['acknowledged', 'acting-on-it']);
@@ -45,12 +35,12 @@ describe('replies to flagged feedback', () => {
     expect(acting?.pathname).toMatch(/^\/feedback\/[A-Za-z0-9_-]{43}$/);
     const link = String(acting);
     // The execution moved on to the meeting; replies never touch it.
-    await server.until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
+    await stack().until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
     // Entering the state is not yet parked: wait until its request is out (TaskSubmitted is the last event).
-    const history = (await server.parked(String(captured.body.executionArn))).length;
+    const history = (await stack().parked(String(captured.body.executionArn))).length;
 
     // A reply link is not a pending feedback request.
-    const pending = await server.getJson<{ url: string }[]>(`/local/pending?leadId=${id}`);
+    const pending = await stack().getJson<{ url: string }[]>(`/local/pending?leadId=${id}`);
     // (Not vacuous: the meeting's own request is pending, and the reply link has a path.)
     expect(pending).not.toHaveLength(0);
     expect(acting?.pathname).toBeDefined();
@@ -94,6 +84,6 @@ describe('replies to flagged feedback', () => {
     expect(row).toContain('<b>acting-on-it</b>');
     expect(row).toContain(note);
     expect(row).not.toContain('none yet');
-    expect(await server.history(String(captured.body.executionArn))).toHaveLength(history);
+    expect(await stack().history(String(captured.body.executionArn))).toHaveLength(history);
   }, 90_000);
 });
