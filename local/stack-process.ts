@@ -70,9 +70,24 @@ export class LocalStackProcess {
     this.exited = new Promise((done) => child.once('exit', (code) => done(code)));
   }
 
+  /**
+   * Starts the stack on `options.port`, or on a free port. A free port can be
+   * taken by another process between the probe and the child's listen (tests
+   * run in parallel): then the start is tried again on another free port.
+   */
   static async start(options: ServerOptions = {}): Promise<LocalStackProcess> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'model-e2e-'));
-    const port = options.port ?? (await freePort());
+    if (options.port !== undefined) return LocalStackProcess.startOn(options, dataDir, options.port);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await LocalStackProcess.startOn(options, dataDir, await freePort());
+      } catch (err) {
+        if (attempt >= 5 || !(err instanceof Error) || !err.message.includes('EADDRINUSE')) throw err;
+      }
+    }
+  }
+
+  private static async startOn(options: ServerOptions, dataDir: string, port: number): Promise<LocalStackProcess> {
     const args = ['--import', 'tsx', 'local/start.ts', '--data', dataDir, '--port', String(port), '--sfn-port', '0', '--dynamodb-port', '0', '--ses-port', '0', '--secrets-port', '0', '--events-port', '0'];
     if (options.demo !== true) args.push('--no-demo');
     if (options.digest !== true) args.push('--no-digest');
