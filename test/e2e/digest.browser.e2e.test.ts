@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDigest } from '#lib/digest/content';
 import { funnelView } from '../../local/console/data';
 import { funnelPage } from '../../local/console/pages';
-import { SAMPLE_DIGEST_INPUT } from '../unit/support/digest-sample';
+import { sampleDigestInput } from '../unit/support/digest-sample';
 import { REPO } from './harness';
 
 const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO, 'docs', 'images') : mkdtempSync(join(tmpdir(), 'screenshots-'));
@@ -54,7 +54,7 @@ async function open(viewport: keyof typeof VIEWPORTS, html: string): Promise<Pag
 }
 
 describe('the digest in the browser', () => {
-  const email = buildDigest(SAMPLE_DIGEST_INPUT);
+  const email = buildDigest(sampleDigestInput());
 
   it('at 390 px: accessible, each label above its value with the full width, marks in words', async () => {
     expect(email).toBeDefined();
@@ -93,7 +93,7 @@ describe('the digest in the browser', () => {
   }, 60_000);
 
   it("the console's funnel page shows the goal first, accessible at 390 px", async () => {
-    const funnel = SAMPLE_DIGEST_INPUT.funnel;
+    const funnel = sampleDigestInput().funnel;
     expect(funnel?.goal).not.toBeNull();
     const page = await open('phone', funnelPage(funnelView(JSON.parse(JSON.stringify(funnel)))));
     try {

@@ -14,18 +14,24 @@ type FunnelReport = import('#lib/funnel/report').FunnelReport;
 
 const H = 3_600_000;
 const item = (sk: string, inc: Map<string, number>) => ({ pk: 'FUNNEL', sk, ...Object.fromEntries(inc) });
-/** The FUNNEL partition after: one lead captured then qualifying (2 h), one rating in week 17 and one in week 14. */
-const items = [
-  item('STAGE#captured', stageChangeIncrements({ from: null, to: 'captured', reason: 'captured', at: '2026-04-20T08:00:00Z', timeInPreviousStageMs: 0, campaign: 'spring', expansion: false })),
-  item('STAGE#qualifying', stageChangeIncrements({ from: 'captured', to: 'qualifying', reason: 'x', at: '2026-04-20T10:00:00Z', timeInPreviousStageMs: 2 * H, campaign: 'spring', owners: { 'inside-sales': 'sdr1' }, expansion: false })),
-  {
-    ...item(pairKey('qualification-call', 'inside-sales', 'marketing').sk, feedbackIncrements({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', ratings: { 'lead-fit': 4 }, answeredAt: '2026-04-21T10:00:00Z' })),
-  },
-];
-// A second feedback item, weeks earlier: summed into the same pair item as DynamoDB's ADD would.
-for (const [k, v] of feedbackIncrements({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', ratings: { 'lead-fit': 2 }, answeredAt: '2026-04-01T10:00:00Z' })) {
-  const pair = items[2] as Record<string, unknown>;
-  pair[k] = ((pair[k] as number | undefined) ?? 0) + v;
+/**
+ * The FUNNEL partition after: one lead captured then qualifying (2 h), one rating in week 17 and one in week 14.
+ * Built inside each test, not when the file loads, so that mutation testing sees which tests reach the counters' code.
+ */
+function funnelItems(): Record<string, unknown>[] {
+  const items = [
+    item('STAGE#captured', stageChangeIncrements({ from: null, to: 'captured', reason: 'captured', at: '2026-04-20T08:00:00Z', timeInPreviousStageMs: 0, campaign: 'spring', expansion: false })),
+    item('STAGE#qualifying', stageChangeIncrements({ from: 'captured', to: 'qualifying', reason: 'x', at: '2026-04-20T10:00:00Z', timeInPreviousStageMs: 2 * H, campaign: 'spring', owners: { 'inside-sales': 'sdr1' }, expansion: false })),
+    {
+      ...item(pairKey('qualification-call', 'inside-sales', 'marketing').sk, feedbackIncrements({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', ratings: { 'lead-fit': 4 }, answeredAt: '2026-04-21T10:00:00Z' })),
+    },
+  ];
+  // A second feedback item, weeks earlier: summed into the same pair item as DynamoDB's ADD would.
+  for (const [k, v] of feedbackIncrements({ step: 'qualification-call', from: 'inside-sales', to: 'marketing', ratings: { 'lead-fit': 2 }, answeredAt: '2026-04-01T10:00:00Z' })) {
+    const pair = items[2] as Record<string, unknown>;
+    pair[k] = ((pair[k] as number | undefined) ?? 0) + v;
+  }
+  return items;
 }
 
 beforeEach(() => {
@@ -41,6 +47,7 @@ afterEach(() => {
 
 describe('GET /funnel', () => {
   it('reports the funnel from the FUNNEL partition with one Query: no scan, no index, no per-lead read', async () => {
+    const items = funnelItems();
     ddbMock.on(QueryCommand).resolves({ Items: items, Count: items.length });
     const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED }), lambdaContext());
     expect(res.statusCode).toBe(200);
@@ -59,6 +66,7 @@ describe('GET /funnel', () => {
   });
 
   it('pages through the partition if it outgrows one page', async () => {
+    const items = funnelItems();
     ddbMock.on(QueryCommand).resolvesOnce({ Items: items.slice(0, 1), LastEvaluatedKey: { pk: 'FUNNEL', sk: 'STAGE#captured' } }).resolves({ Items: items.slice(1) });
     const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED }), lambdaContext());
     expect((JSON.parse(res.body) as FunnelReport).headline).toMatchObject({ leads: 1, qualified: 1 });
@@ -66,7 +74,7 @@ describe('GET /funnel', () => {
   });
 
   it('counts only the feedback of recent ISO weeks with ?feedbackDays', async () => {
-    ddbMock.on(QueryCommand).resolves({ Items: items });
+    ddbMock.on(QueryCommand).resolves({ Items: funnelItems() });
     const res = await handler(httpEvent({ method: 'GET', path: '/funnel', headers: KEYED, query: { feedbackDays: '14' } }), lambdaContext());
     const body = JSON.parse(res.body) as FunnelReport;
     expect(body.feedback.since).toBe('2026-04-17T00:00:00.000Z');

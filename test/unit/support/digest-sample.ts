@@ -28,32 +28,35 @@ const funnelOf = (activity: Record<string, unknown>[], period: { from: string; t
   buildFunnel(parseFunnelItems(periodFunnelItems(activity, [])), { now: new Date(period.to), period });
 
 const PERIOD = { from: '2026-11-16T08:00:00.000Z', to: '2026-11-23T08:00:00.000Z' };
-const FUNNEL = funnelOf(
-  [
-    change('lead-ada', 'captured', 'qualifying', '2026-11-16T09:00:00.000Z', 0.1, SDR1),
-    change('lead-ada', 'qualifying', 'meeting', '2026-11-16T11:30:00.000Z', 2.5, { ...SDR1, 'field-sales': 'ae1@example.com' }),
-    change('lead-grace', 'captured', 'qualifying', '2026-11-17T09:00:00.000Z', 0.1, SDR1),
-    change('lead-grace', 'qualifying', 'meeting', '2026-11-17T15:00:00.000Z', 6, { ...SDR1, 'field-sales': 'ae1@example.com' }),
-    change('lead-linus', 'captured', 'qualifying', '2026-11-18T09:00:00.000Z', 0.1, SDR1),
-    change('lead-linus', 'qualifying', 'nurture', '2026-11-19T09:00:00.000Z', 24, SDR1, { reason: 'bad-timing' }),
-    change('lead-alan', 'captured', 'qualifying', '2026-11-16T10:00:00.000Z', 0.1, SDR2),
-    change('lead-alan', 'qualifying', 'meeting', '2026-11-16T11:00:00.000Z', 1, { ...SDR2, 'field-sales': 'ae1@example.com' }),
-    change('lead-alan', 'negotiating', 'onboarding', '2026-11-20T11:00:00.000Z', 72, { ...SDR2, 'field-sales': 'ae1@example.com' }, { reason: 'won', revenue: { amount: 48_000, currency: 'EUR' } }),
-    change('lead-ken', 'captured', 'qualifying', '2026-11-21T10:00:00.000Z', 0.1, SDR2),
-    { type: 'OVERDUE', overdue: { team: 'inside-sales', owner: 'sdr2@example.com' } },
-  ],
-  PERIOD,
-);
+// The funnels are built when the sample is asked for, not when this file loads, so that mutation testing sees which tests reach the counters' code.
+const thisWeek = (): FunnelReport =>
+  funnelOf(
+    [
+      change('lead-ada', 'captured', 'qualifying', '2026-11-16T09:00:00.000Z', 0.1, SDR1),
+      change('lead-ada', 'qualifying', 'meeting', '2026-11-16T11:30:00.000Z', 2.5, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+      change('lead-grace', 'captured', 'qualifying', '2026-11-17T09:00:00.000Z', 0.1, SDR1),
+      change('lead-grace', 'qualifying', 'meeting', '2026-11-17T15:00:00.000Z', 6, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+      change('lead-linus', 'captured', 'qualifying', '2026-11-18T09:00:00.000Z', 0.1, SDR1),
+      change('lead-linus', 'qualifying', 'nurture', '2026-11-19T09:00:00.000Z', 24, SDR1, { reason: 'bad-timing' }),
+      change('lead-alan', 'captured', 'qualifying', '2026-11-16T10:00:00.000Z', 0.1, SDR2),
+      change('lead-alan', 'qualifying', 'meeting', '2026-11-16T11:00:00.000Z', 1, { ...SDR2, 'field-sales': 'ae1@example.com' }),
+      change('lead-alan', 'negotiating', 'onboarding', '2026-11-20T11:00:00.000Z', 72, { ...SDR2, 'field-sales': 'ae1@example.com' }, { reason: 'won', revenue: { amount: 48_000, currency: 'EUR' } }),
+      change('lead-ken', 'captured', 'qualifying', '2026-11-21T10:00:00.000Z', 0.1, SDR2),
+      { type: 'OVERDUE', overdue: { team: 'inside-sales', owner: 'sdr2@example.com' } },
+    ],
+    PERIOD,
+  );
 /** The week before: sdr1 booked a meeting for each lead. */
-const PREVIOUS_FUNNEL = funnelOf(
-  [
-    change('lead-barbara', 'captured', 'qualifying', '2026-11-10T09:00:00.000Z', 0.1, SDR1),
-    change('lead-barbara', 'qualifying', 'meeting', '2026-11-10T12:00:00.000Z', 3, { ...SDR1, 'field-sales': 'ae1@example.com' }),
-  ],
-  { from: '2026-11-09T08:00:00.000Z', to: PERIOD.from },
-);
+const weekBefore = (): FunnelReport =>
+  funnelOf(
+    [
+      change('lead-barbara', 'captured', 'qualifying', '2026-11-10T09:00:00.000Z', 0.1, SDR1),
+      change('lead-barbara', 'qualifying', 'meeting', '2026-11-10T12:00:00.000Z', 3, { ...SDR1, 'field-sales': 'ae1@example.com' }),
+    ],
+    { from: '2026-11-09T08:00:00.000Z', to: PERIOD.from },
+  );
 /** The shared goal: 250,000 EUR this quarter (the sample's quarter has only this week's won deal). */
-const GOAL = progressOf({ amount: 250_000, currency: 'EUR', period: 'quarter', source: 'api' }, FUNNEL, new Date(PERIOD.to));
+const goalOf = (funnel: FunnelReport) => progressOf({ amount: 250_000, currency: 'EUR', period: 'quarter', source: 'api' }, funnel, new Date(PERIOD.to));
 
 const meeting = (leadId: string, answeredAt: string, toOwner: string, ratings: Record<string, number>, extra: { answer?: string; comment?: string; details?: FeedbackAnswer['details'] } = {}): DigestFeedback => ({
   leadId,
@@ -80,50 +83,54 @@ const LEADS: Record<string, string> = {
   'lead-barbara': 'Barbara Liskov (Substitution Inc)',
 };
 
-export const SAMPLE_DIGEST_INPUT: DigestInput = {
-  team: 'inside-sales',
-  period: { start: '2026-11-16T08:00:00.000Z', end: '2026-11-23T08:00:00.000Z' },
-  previousPeriod: { start: '2026-11-09T08:00:00.000Z', end: '2026-11-16T08:00:00.000Z' },
-  openSince: '2026-10-26T08:00:00.000Z',
-  timezone: 'UTC',
-  received: [
-    // The week before: the trends compare with these.
-    meeting('lead-barbara', '2026-11-10T15:00:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 3, 'authority-accuracy': 4, 'need-accuracy': 4, 'timeline-accuracy': 3 }),
-    // This week.
-    meeting('lead-ada', '2026-11-17T10:30:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 4, 'authority-accuracy': 5, 'need-accuracy': 4, 'timeline-accuracy': 3 }, { comment: 'Great call notes, the customer felt understood.' }),
-    meeting('lead-grace', '2026-11-18T14:00:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 2, 'authority-accuracy': 3, 'need-accuracy': 4, 'timeline-accuracy': 2 }, {
-      answer: 'no-fit',
-      details: { reasonCode: 'no-authority', missing: 'The CFO signs, not our contact; procurement needs a security review first.' },
-    }),
-    meeting('lead-alan', '2026-11-19T09:15:00.000Z', 'sdr2@example.com', { 'budget-accuracy': 5, 'authority-accuracy': 5, 'need-accuracy': 5, 'timeline-accuracy': 4 }),
-  ],
-  given: [
-    {
-      leadId: 'lead-edsger',
-      step: 'qualification-call',
-      from: 'inside-sales',
-      to: 'marketing',
-      pair: 'inside-sales->marketing',
-      campaign: 'spring-ebook',
-      owner: 'sdr2@example.com',
-      answer: 'disqualify',
-      ratings: { 'lead-fit': 1 },
-      details: { reasonCode: 'no-need' },
-      comment: 'A student writing a thesis, not a buyer.',
-      answeredAt: '2026-11-12T11:00:00.000Z',
-      answeredBy: 'owner',
-      reply: { status: 'acting-on-it', note: 'We now ask for the company size before the ebook download.', repliedAt: '2026-11-20T16:45:00.000Z' },
-    },
-  ],
-  leadLabel: (id) => LEADS[id],
-  replyUrl: (item) => `https://pipeline.example.com/feedback/reply-${item.leadId}`,
-  funnel: { ...FUNNEL, goal: GOAL },
-  previousFunnel: PREVIOUS_FUNNEL,
-};
+/** The sample's input to buildDigest. */
+export function sampleDigestInput(): DigestInput {
+  const funnel = thisWeek();
+  return {
+    team: 'inside-sales',
+    period: { start: '2026-11-16T08:00:00.000Z', end: '2026-11-23T08:00:00.000Z' },
+    previousPeriod: { start: '2026-11-09T08:00:00.000Z', end: '2026-11-16T08:00:00.000Z' },
+    openSince: '2026-10-26T08:00:00.000Z',
+    timezone: 'UTC',
+    received: [
+      // The week before: the trends compare with these.
+      meeting('lead-barbara', '2026-11-10T15:00:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 3, 'authority-accuracy': 4, 'need-accuracy': 4, 'timeline-accuracy': 3 }),
+      // This week.
+      meeting('lead-ada', '2026-11-17T10:30:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 4, 'authority-accuracy': 5, 'need-accuracy': 4, 'timeline-accuracy': 3 }, { comment: 'Great call notes, the customer felt understood.' }),
+      meeting('lead-grace', '2026-11-18T14:00:00.000Z', 'sdr1@example.com', { 'budget-accuracy': 2, 'authority-accuracy': 3, 'need-accuracy': 4, 'timeline-accuracy': 2 }, {
+        answer: 'no-fit',
+        details: { reasonCode: 'no-authority', missing: 'The CFO signs, not our contact; procurement needs a security review first.' },
+      }),
+      meeting('lead-alan', '2026-11-19T09:15:00.000Z', 'sdr2@example.com', { 'budget-accuracy': 5, 'authority-accuracy': 5, 'need-accuracy': 5, 'timeline-accuracy': 4 }),
+    ],
+    given: [
+      {
+        leadId: 'lead-edsger',
+        step: 'qualification-call',
+        from: 'inside-sales',
+        to: 'marketing',
+        pair: 'inside-sales->marketing',
+        campaign: 'spring-ebook',
+        owner: 'sdr2@example.com',
+        answer: 'disqualify',
+        ratings: { 'lead-fit': 1 },
+        details: { reasonCode: 'no-need' },
+        comment: 'A student writing a thesis, not a buyer.',
+        answeredAt: '2026-11-12T11:00:00.000Z',
+        answeredBy: 'owner',
+        reply: { status: 'acting-on-it', note: 'We now ask for the company size before the ebook download.', repliedAt: '2026-11-20T16:45:00.000Z' },
+      },
+    ],
+    leadLabel: (id) => LEADS[id],
+    replyUrl: (item) => `https://pipeline.example.com/feedback/reply-${item.leadId}`,
+    funnel: { ...funnel, goal: goalOf(funnel) },
+    previousFunnel: weekBefore(),
+  };
+}
 
 /** The sample's plain-text version, as README.md shows it. */
 export function sampleDigestText(): string {
-  const email = buildDigest(SAMPLE_DIGEST_INPUT);
+  const email = buildDigest(sampleDigestInput());
   if (email === undefined) throw new Error('the sample digest has nothing new');
   return `Subject: ${email.subject}\n\n${email.text}`;
 }
