@@ -12,6 +12,8 @@ const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:lead-lifecycle:lead
 const NOW = new Date('2026-12-07T09:00:00.000Z');
 const DEADLINE = '2026-12-10T09:00:00.000Z';
 const EXEC = 'https://console.example.com/exec';
+/** How every rescue email ends: the execution's row and button, and the footer. */
+const ENDING = [`  Execution: ${EXEC}`, `  Open the execution: ${EXEC}`, '', '', 'This link is personal to this request: please do not forward it.'];
 const failed = (attempts: number) => ({ kind: 'failed', step: 'Close deal', attempts, executionArn: ARN }) as const;
 const stalled = (step: string, attempts = 0) => ({ kind: 'stalled', step, attempts, executionArn: ARN }) as const;
 const ada = (more: Record<string, unknown> = {}) => ({ leadId: 'lead-9', name: 'Ada', company: 'Engines', stage: 'needs-attention', ...more }) as never;
@@ -80,11 +82,7 @@ describe('the rescue request email, word for word', () => {
         '  Step: Close deal',
         '  Error: unknown',
         '  Reason: no details given',
-        `  Execution: ${EXEC}`,
-        `  Open the execution: ${EXEC}`,
-        '',
-        '',
-        'This link is personal to this request: please do not forward it.',
+        ...ENDING,
       ].join('\n'),
     );
   });
@@ -127,11 +125,7 @@ describe('the rescue request email, word for word', () => {
         'Stalled:',
         '  Step: Await meeting outcome',
         '  Reason: no answer at "Await meeting outcome", even from the team lead',
-        `  Execution: ${EXEC}`,
-        `  Open the execution: ${EXEC}`,
-        '',
-        '',
-        'This link is personal to this request: please do not forward it.',
+        ...ENDING,
       ].join('\n'),
     );
     const reminder = rescueRequestEmail({ lead: ada(), leadId: 'lead-9', rescue: stalled('Some new state'), buttons: [], deadline: DEADLINE, now: NOW, executionUrl: EXEC, reminder: true });
