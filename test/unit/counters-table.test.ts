@@ -8,9 +8,9 @@ import { faults, startLocalTable } from './support/local-table';
 const TABLE = 'counters-test';
 const table = await startLocalTable(TABLE);
 const { ddb } = await import('#lib/aws/clients');
-const { countFeedback, countStageChange, bucketOf, pairKey } = await import('#lib/funnel/counters');
+const { countFeedback, countOverdue, countStageChange, bucketOf, pairKey } = await import('#lib/funnel/counters');
 const { nextOwner, ownerFor } = await import('#lib/teams/routing');
-const { funnelKey, routingKey } = await import('#lib/core/keys');
+const { funnelKey, funnelOverdueKey, routingKey } = await import('#lib/core/keys');
 const { TransientError } = await import('#lib/core/errors');
 const fault = faults(ddb);
 
@@ -95,6 +95,21 @@ describe('countStageChange on a real table', () => {
     });
   });
 
+  it('a deal won that is no expansion: revenue and deals overall, by campaign and by owner, and no expansion segment', async () => {
+    await countStageChange({ from: 'negotiating', to: 'onboarding', reason: 'won', at, timeInPreviousStageMs: 10, campaign: 'autumn', owners: { 'field-sales': 'ae2@example.com' }, expansion: false, revenue: { amount: 300, currency: 'USD' } });
+    const item = await get(funnelKey('onboarding'));
+    expect(Object.keys(item ?? {}).filter((k) => k.startsWith('rev#USD') || k.startsWith('deals#USD')).sort()).toEqual(
+      ['deals#USD', 'deals#USD#c#autumn', 'deals#USD#o#field-sales#ae2@example.com', 'rev#USD', 'rev#USD#c#autumn', 'rev#USD#o#field-sales#ae2@example.com'].sort(),
+    );
+    expect(item?.['rev#USD#o#field-sales#ae2@example.com']).toBe(300);
+  });
+
+  it("leaving onboarding counts the Customer Success owner's answer (the onboarding review) and its time", async () => {
+    await countStageChange({ from: 'onboarding', to: 'customer', reason: 'on-track', at, timeInPreviousStageMs: 7000, owners: { 'field-sales': 'ae@example.com', 'customer-success': 'csm@example.com' }, expansion: false });
+    expect(await get(funnelKey('customer'))).toMatchObject({ 'an#customer-success#csm@example.com': 1, 'am#customer-success#csm@example.com': 7000 });
+    expect(Object.keys((await get(funnelKey('customer'))) ?? {}).filter((k) => k.startsWith('an#') || k.startsWith('am#'))).toHaveLength(2);
+  });
+
   it('an outage is TransientError', async () => {
     fault.fail((c) => c === 'UpdateItemCommand');
     await expect(countStageChange({ from: null, to: 'captured', reason: '', at, timeInPreviousStageMs: 0, expansion: false })).rejects.toThrow(new TransientError('funnelCounters: ServiceUnavailable'));
@@ -122,6 +137,20 @@ describe('countFeedback on a real table', () => {
   it('an outage is TransientError', async () => {
     fault.fail((c) => c === 'UpdateItemCommand');
     await expect(countFeedback({ step: 'qualification-call', from: 'marketing', to: 'inside-sales', answeredAt: at, ratings: {} })).rejects.toThrow(new TransientError('feedbackCounters: ServiceUnavailable'));
+  });
+});
+
+describe('countOverdue on a real table', () => {
+  it("adds one to the owner's overdue requests on FUNNEL / OVERDUE; twice sums", async () => {
+    await countOverdue({ team: 'inside-sales', owner: 'isr@example.com' });
+    await countOverdue({ team: 'inside-sales', owner: 'isr@example.com' });
+    await countOverdue({ team: 'field-sales', owner: 'ae@example.com' });
+    expect(await get(funnelOverdueKey())).toEqual({ ...funnelOverdueKey(), 'o#inside-sales#isr@example.com': 2, 'o#field-sales#ae@example.com': 1 });
+  });
+
+  it('an outage is TransientError', async () => {
+    fault.fail((c) => c === 'UpdateItemCommand');
+    await expect(countOverdue({ team: 'inside-sales', owner: 'isr@example.com' })).rejects.toThrow(new TransientError('overdueCounters: ServiceUnavailable'));
   });
 });
 

@@ -70,10 +70,15 @@ function walk(
 
 describe('time-in-stage histogram', () => {
   it('puts every duration in the bucket whose bounds hold it, four buckets per doubling', () => {
-    for (const ms of [0, 1, 9.99, 10, 11, 11.9, 11.8920712, 20, 1000, 3_599_999, 3_600_000, 86_400_000 * 400]) {
+    // Edges where Math.log2 misrounds: bucket 2's lower edge (log2 one bucket short) and just under 320, bucket 21's lower edge (one bucket over).
+    const misrounded = [bucketLower(2), 319.99999999999994];
+    for (const ms of [0, 1, 9.99, 10, 11, 11.9, 11.8920712, 20, 1000, 3_599_999, 3_600_000, 86_400_000 * 400, ...misrounded]) {
       const b = bucketOf(ms);
       expect(bucketLower(b) <= ms && ms < bucketUpper(b), `${ms} in bucket ${b}`).toBe(true);
     }
+    expect(misrounded.map(bucketOf)).toEqual([2, 20]);
+    // Under 10 ms (and a time that is not a number) is bucket 0, not a negative one (bucketLower and bucketUpper would hide it).
+    expect([0, 5, 9.99, Number.NaN].map(bucketOf)).toEqual([0, 0, 0, 0]);
     expect(bucketOf(20)).toBe(1 + BUCKETS_PER_DOUBLING);
     expect(bucketUpper(5) / bucketLower(5)).toBeCloseTo(2 ** 0.25, 10);
     expect(bucketOf(2 * 365 * 86_400_000)).toBeLessThan(140); // bounded: two years fit in ~136 buckets
@@ -96,6 +101,8 @@ describe('time-in-stage histogram', () => {
     expect(medianOfHistogram(new Map())).toBeNull();
     // Three in [10, 11.89) and one far above: the median sits in the first bucket, two thirds of the way.
     expect(medianOfHistogram(new Map([[1, 3], [40, 1]]))).toBeCloseTo(10 + (2 / 3) * (bucketUpper(1) - 10), 6);
+    // Two leads far apart: the median is where the first one's bucket ends (the half is reached exactly there), not where the second one's begins.
+    expect(medianOfHistogram(new Map([[40, 1], [1, 1]]))).toBe(bucketUpper(1));
   });
 });
 
