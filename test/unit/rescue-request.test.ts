@@ -96,6 +96,14 @@ describe('the rescue request email, word for word', () => {
     expect(email.text).toContain('Lead summary:\n  Lead: Ada\n  Company: Engines\n  Stage: Needs attention\n  Lead id: lead-9\n');
   });
 
+  it('a failed step of a lead that has no error recorded, or an error without a cause: the error unknown or named, no details', () => {
+    const bare = rescueRequestEmail({ lead: ada(), leadId: 'lead-9', rescue: failed(0), buttons: [], deadline: DEADLINE, now: NOW, executionUrl: EXEC });
+    expect(bare.text).toContain('  Error: unknown\n  Reason: no details given\n');
+    expect(bare.text).toContain('The step was retried automatically');
+    const noCause = rescueRequestEmail({ lead: ada({ lastError: { step: 'Close deal', error: 'States.Timeout', at: NOW.toISOString() } }), leadId: 'lead-9', rescue: failed(0), buttons: [], deadline: DEADLINE, now: NOW, executionUrl: EXEC });
+    expect(noCause.text).toContain('  Error: States.Timeout\n  Reason: no details given\n');
+  });
+
   it('a failure with an empty cause says there are no details', () => {
     const lead = ada({ lastError: { step: 'Close deal', error: 'Lambda.Unknown', cause: '', at: NOW.toISOString() } });
     const email = rescueRequestEmail({ lead, leadId: 'lead-9', rescue: failed(1), buttons: [], deadline: DEADLINE, now: NOW, executionUrl: EXEC });
