@@ -29,6 +29,13 @@ describe('who is asked, and what they are offered', () => {
     expect(reassignOptions(stalled('Await qualification call'), teams)).toEqual(teams['inside-sales'].members.map((m) => ({ value: m, label: m })));
   });
 
+  it("a step that failed while waiting on a team (its request could not be sent) is still ops' to rescue, not the team lead's", () => {
+    const rescue = { ...failed(0), step: 'Await qualification call' };
+    expect(rescueTeam(rescue)).toBeUndefined();
+    expect(rescueAddressee(rescue, teams)).toEqual({ addressee: 'ops@example.com' });
+    expect(reassignOptions(rescue, teams)).toEqual([]);
+  });
+
   it('a stalled step of no known team asks ops alone and offers nobody to reassign to', () => {
     expect(rescueTeam(stalled('Some new state'))).toBeUndefined();
     expect(rescueAddressee(stalled('Some new state'), teams)).toEqual({ addressee: 'ops@example.com' });
