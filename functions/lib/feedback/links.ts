@@ -111,6 +111,8 @@ interface CreateLinkInput {
   timeoutSeconds: number;
   /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
   remindAfterFraction?: number;
+  /** When the work can start, if later than the entered time (a booked meeting's end): the reminder counts from it. */
+  workFrom?: Date;
   /** What the page shows of the lead (leadSnapshot of the profile the email shows). */
   lead: LeadSnapshot;
   /** The id reserved for it (reserveLink), when the caller had to reserve it before reading the lead. */
@@ -130,10 +132,13 @@ const requestDeadlineMs = (timeoutSeconds: number, enteredAt: Date): number => e
 /**
  * When to remind: `fraction` of the way from the state's entered time to its
  * deadline, or undefined for no reminder (a fraction outside 0 < f < 1).
+ * `workFrom`, when later than the entered time, is when the work can start
+ * (a meeting's end: nobody reports a meeting before it is over); the
+ * reminder then counts from it.
  */
-export function remindAtOf(enteredAt: Date, deadlineMs: number, fraction: number | undefined): string | undefined {
+export function remindAtOf(enteredAt: Date, deadlineMs: number, fraction: number | undefined, workFrom?: Date): string | undefined {
   if (fraction === undefined || !(fraction > 0 && fraction < 1)) return undefined;
-  const from = enteredAt.getTime();
+  const from = Math.min(deadlineMs, Math.max(enteredAt.getTime(), workFrom?.getTime() ?? 0));
   return new Date(from + Math.floor((deadlineMs - from) * fraction)).toISOString();
 }
 /** The expiry (epoch seconds, the table's TTL) of a link item whose deadline is `deadlineMs`. */
@@ -172,7 +177,7 @@ export async function createLink(input: CreateLinkInput, enteredAt: Date): Promi
   if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
   const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, enteredAt));
   const deadlineMs = input.deadlineMs ?? requestDeadlineMs(input.timeoutSeconds, enteredAt);
-  const remindAt = remindAtOf(enteredAt, deadlineMs, input.remindAfterFraction);
+  const remindAt = remindAtOf(enteredAt, deadlineMs, input.remindAfterFraction, input.workFrom);
   const request: FeedbackRequest = {
     hash,
     leadId: input.leadId,

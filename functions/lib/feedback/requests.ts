@@ -176,6 +176,8 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
       requestKey,
       timeoutSeconds: event.timeoutSeconds,
       remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
+      // The meeting's outcome can be reported once it is over: its deadline (the state's timeout) and its reminder count from the end.
+      ...(event.step === 'meeting-outcome' && isBooked(current.meeting) ? { workFrom: new Date(current.meeting.end) } : {}),
       ...(brief ? { context: brief.sections } : {}),
     },
     now,
