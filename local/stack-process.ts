@@ -51,6 +51,8 @@ export interface ServerOptions {
   reminderInterval?: number;
   /** Send the team digests on their schedule (`npm start` does; tests opt in, as for the demo). POST /local/digest works either way. */
   digest?: boolean;
+  /** More environment for the stack's process (PIPELINE_FAULTS, AWS_LAMBDA_LOG_LEVEL, NODE_OPTIONS), over this process's. */
+  env?: Record<string, string>;
 }
 
 export class LocalStackProcess {
@@ -94,7 +96,7 @@ export class LocalStackProcess {
     if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
     if (options.reminderInterval !== undefined) args.push('--reminder-interval', String(options.reminderInterval));
     for (const [k, v] of Object.entries(options.settings ?? {})) args.push('--set', `${k}=${v}`);
-    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, PIPELINE_API_KEY: API_KEY, PIPELINE_WEBHOOK_SECRET: WEBHOOK_SECRET, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...options.env, PIPELINE_API_KEY: API_KEY, PIPELINE_WEBHOOK_SECRET: WEBHOOK_SECRET, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new LocalStackProcess(child, dataDir, port);
     const deadline = Date.now() + 120_000;
     for (;;) {
