@@ -9,6 +9,7 @@
  * cancels it (METHOD:CANCEL).
  */
 import ICAL from 'ical.js';
+import { formatDateTime } from '#lib/core/format';
 import { describe, expect, it } from 'vitest';
 import { TEAM, answerLink, lead, submit, stackForFile, type OutboxMail } from './harness';
 
@@ -86,6 +87,9 @@ describe('a booked meeting: invited, moved on a no-show, cancelled on the next',
     expect(invite.url).toBeDefined();
     expect(request.links).toContain(`${invite.url ?? ''}?answer=no-show`);
     expect(request.text).toContain('The meeting is on');
+    // Due five days (meetingOutcomeSlaSeconds) after the meeting's end: 15:00 in Berlin is 14:00 UTC in December.
+    const due = new Date(Date.parse(`${firstDate}T14:00:00.000Z`) + 5 * 86_400_000);
+    expect(request.text).toContain(`Please answer by ${formatDateTime(due, 'UTC')}`);
     // The link in the invitation opens this request's form.
     expect((await fetch(invite.url ?? '')).status).toBe(200);
 
