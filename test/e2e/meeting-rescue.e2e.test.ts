@@ -13,48 +13,18 @@
  * invitation, 3 the rep's request (refused), 4 ops' rescue request, 5 the
  * CANCEL; return lead 6, 7, 8 (refused), 9, then the CANCEL and Marketing's email.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import { TEAM, answerLink, lead, stackForFile, statesEntered, storedProfile, submit, type OutboxMail } from './harness';
 import { type Invitation, inDays, invitation } from './invitations';
 
 const run = Date.now().toString(36);
 const WAIT_MS = 60_000;
 const RULES = [{ target: 'ses:SendEmail', calls: [3, 8], error: 'MessageRejected' }];
-let server: LocalStackProcess;
-
-beforeAll(async () => {
-  const previous = process.env.PIPELINE_FAULTS;
-  process.env.PIPELINE_FAULTS = JSON.stringify(RULES);
-  try {
-    server = await LocalStackProcess.start({ settings: { instantFeedbackEmails: 'none' } });
-  } finally {
-    if (previous === undefined) delete process.env.PIPELINE_FAULTS;
-    else process.env.PIPELINE_FAULTS = previous;
-  }
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
+const stack = stackForFile({ settings: { instantFeedbackEmails: 'none' }, env: { PIPELINE_FAULTS: JSON.stringify(RULES) } });
 
 const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
 const REQUEST = 'text/calendar; method=REQUEST; charset=UTF-8';
 const CANCEL = 'text/calendar; method=CANCEL; charset=UTF-8';
-
-/** The lead's profile as stored (the local DynamoDB, read with the SDK). */
-async function profile(leadId: string): Promise<Record<string, unknown> | undefined> {
-  const info = await server.getJson<{ dynamodb: string; tableName: string }>('/local/info');
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: info.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } }));
-  try {
-    return (await client.send(new GetCommand({ TableName: info.tableName, Key: { pk: `LEAD#${leadId}`, sk: 'PROFILE' } }))).Item;
-  } finally {
-    client.destroy();
-  }
-}
 
 /**
  * Posts a lead, books its meeting on the call, and waits until SES's refusal
@@ -62,6 +32,7 @@ async function profile(leadId: string): Promise<Record<string, unknown> | undefi
  * (parsed) and ops' rescue request.
  */
 async function bookThenFail(id: string, company: string): Promise<{ invite: Invitation; insideSales: string; rescue: OutboxMail; date: string }> {
+  const server = stack();
   expect((await server.postLead(lead(id, company))).status).toBe(201);
   const call = await server.mail('qualification call', (m) => about(company)(m) && m.subject.startsWith('Qualification call'), WAIT_MS);
   const insideSales = call.to[0] ?? '';
@@ -81,6 +52,7 @@ async function bookThenFail(id: string, company: string): Promise<{ invite: Invi
 
 /** The one cancellation of the company's meeting, to the rep and the owner (the invitation's attendees), parsed. */
 async function theCancellation(company: string, invite: Invitation): Promise<{ mail: OutboxMail; cancel: Invitation }> {
+  const server = stack();
   const mail = await server.mail('cancellation', (m) => about(company)(m) && m.subject.startsWith('Meeting cancelled:'), WAIT_MS);
   expect(mail.to.map((a) => `mailto:${a}`)).toEqual(invite.attendees);
   const cancel = invitation(mail, CANCEL);
@@ -92,6 +64,7 @@ async function theCancellation(company: string, invite: Invitation): Promise<{ m
 
 describe('a lead with a booked meeting that needs attention', () => {
   it('closed by ops: the rep and the Inside Sales owner get the CANCEL once, the meeting is recorded cancelled, the execution ends FAILED', async () => {
+    const server = stack();
     const id = `close-meet-${run}`;
     const company = `Closed Meeting ${run}`;
     const { invite, insideSales, rescue, date } = await bookThenFail(id, company);
@@ -110,10 +83,11 @@ describe('a lead with a booked meeting that needs attention', () => {
     // Once: the execution is over, and one CANCEL went out; no email tells Marketing.
     expect(await server.mails((m) => about(company)(m) && m.subject.startsWith('Meeting cancelled:'))).toHaveLength(1);
     expect(await server.mails((m) => about(company)(m) && m.to.includes(TEAM.marketingLead))).toEqual([]);
-    expect((await profile(id))?.meeting).toMatchObject({ sequence: 1, cancelled: true, timeZone: 'Europe/Paris' });
+    expect((await storedProfile(server, id))?.meeting).toMatchObject({ sequence: 1, cancelled: true, timeZone: 'Europe/Paris' });
   }, 240_000);
 
   it('returned to Marketing by ops: the CANCEL once, the meeting recorded cancelled, then Marketing its email', async () => {
+    const server = stack();
     const id = `return-meet-${run}`;
     const company = `Returned Meeting ${run}`;
     const { invite, rescue } = await bookThenFail(id, company);
@@ -125,6 +99,6 @@ describe('a lead with a booked meeting that needs attention', () => {
     expect(mail.text).toContain('is cancelled: the lead went back to Marketing.');
     await server.mail('lead returned, to Marketing', (m) => about(company)(m) && m.subject.startsWith('Lead returned to nurture'), WAIT_MS);
     expect(await server.mails((m) => about(company)(m) && m.subject.startsWith('Meeting cancelled:'))).toHaveLength(1);
-    expect((await profile(id))?.meeting).toMatchObject({ sequence: 1, cancelled: true });
+    expect((await storedProfile(server, id))?.meeting).toMatchObject({ sequence: 1, cancelled: true });
   }, 240_000);
 });

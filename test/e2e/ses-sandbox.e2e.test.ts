@@ -8,10 +8,8 @@
  * says it in plain words. A lead routed to a verified member flows on.
  * Handler logs are at DEBUG: the refused address appears in none of them.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lead, stackForFile, statesEntered, type OutboxMail } from './harness';
+import { lead, stackForFile, statesEntered, storedProfile, type OutboxMail } from './harness';
 
 const VERIFIED_MEMBER = 'sdr1@acme-sales.com';
 const UNVERIFIED_MEMBER = 'sdr9@partner-agency.com';
@@ -46,16 +44,6 @@ beforeAll(() => {
 
 const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
 
-async function profile(leadId: string): Promise<Record<string, unknown> | undefined> {
-  const info = await stack().getJson<{ dynamodb: string; tableName: string }>('/local/info');
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: info.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } }));
-  try {
-    return (await client.send(new GetCommand({ TableName: info.tableName, Key: { pk: `LEAD#${leadId}`, sk: 'PROFILE' } }))).Item;
-  } finally {
-    client.destroy();
-  }
-}
-
 describe('the SES sandbox with an unverified team member', () => {
   it('sends the lead of the unverified owner to Needs attention, tells ops why, and lets the other lead flow on', async () => {
     // Round-robin: the first lead goes to the verified member, the second to the unverified one.
@@ -80,7 +68,7 @@ describe('the SES sandbox with an unverified team member', () => {
     for (const raw of ['errorMessage', 'trace', '"errorType"', '    at ']) expect(ops.text).not.toContain(raw);
 
     // The lead records the same reason.
-    const lastError = (await profile(bad.id))?.lastError as { step?: string; error?: string; cause?: string } | undefined;
+    const lastError = (await storedProfile(stack(), bad.id))?.lastError as { step?: string; error?: string; cause?: string } | undefined;
     expect(lastError).toMatchObject({ step: 'Await qualification call', error: 'Pipeline.MailRejected' });
     expect(lastError?.cause).toContain(UNVERIFIED_MEMBER);
 
