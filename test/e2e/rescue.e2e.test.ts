@@ -69,7 +69,7 @@ describe('a failed step', () => {
     const done = await stack().until(id, 'closed', (e) => e.status !== 'RUNNING', 30_000);
     expect(done.status).toBe('FAILED');
     const history = await stack().history(done.executionArn);
-    expect(statesEntered(history).slice(-3)).toEqual(['Await rescue decision', 'Rescue decision', 'Lead failed']);
+    expect(statesEntered(history).slice(-4)).toEqual(['Await rescue decision', 'Rescue decision', 'Close lead', 'Lead failed']);
     const failed = history.at(-1);
     expect(failed?.type).toBe('ExecutionFailed');
     expect(failed?.executionFailedEventDetails?.error).toBe('Error');

@@ -60,6 +60,7 @@ describe('no answer', () => {
       'Park stalled lead',
       'Await rescue decision',
       'Rescue decision',
+      'Close lead',
       'Lead failed',
     ]);
     const failed = history[history.length - 1];
