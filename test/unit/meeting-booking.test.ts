@@ -133,6 +133,14 @@ describe('a rescue that returns or closes the lead cancels a meeting still to co
     expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
   });
 
+  it('closed by the team lead (a stalled lead): the CANCEL says so', async () => {
+    parked('stalled', MEETING);
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });
+    expect(subjects()).toEqual([expect.stringMatching(/^Meeting cancelled: /)]);
+    expect(sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('is cancelled: the team lead closed the lead.');
+    expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
+  });
+
   it('closed by the team lead after the meeting was recorded cancelled (a retry): nothing is sent or written', async () => {
     parked('stalled', CANCELLED);
     expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });
