@@ -159,6 +159,13 @@ describe('a rescue that returns or closes the lead cancels a meeting still to co
     expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
   });
 
+  it('a lead erased between the CANCEL and its record: the CANCEL stands, nothing fails', async () => {
+    parked('needs-attention', MEETING);
+    ddbMock.on(UpdateCommand, { Key: PROFILE_KEY }).rejects(Object.assign(new Error('gone'), { name: 'ConditionalCheckFailedException' }));
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-ops' }, lambdaContext())).toEqual({ stage: 'needs-attention' });
+    expect(subjects()).toEqual([expect.stringMatching(/^Meeting cancelled: /)]);
+  });
+
   it('closed with the meeting held already, or for an unknown lead: nothing to cancel', async () => {
     parked('stalled', { ...MEETING, start: '2026-03-01T13:00:00.000Z', end: '2026-03-01T14:00:00.000Z' });
     expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });

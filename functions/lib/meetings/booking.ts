@@ -23,6 +23,7 @@
  */
 import { senderAddress, setting } from '#lib/aws/settings';
 import type { FeedbackStep } from '#lib/core/contracts';
+import { NotFound } from '#lib/core/errors';
 import { formatDateTime, isTimeZone, zonedTime } from '#lib/core/format';
 import { latestFeedback, type Learned } from '#lib/leads/handoff';
 import { recordMeeting } from '#lib/leads/profile';
@@ -214,6 +215,8 @@ export async function cancelMeeting(lead: LeadProfile, reason: string, why: stri
   if (cancel === undefined) return undefined;
   await sendCancellation(lead, cancel, why, now);
   const cancelled: BookedMeeting = { ...cancel, cancelled: true };
-  await recordMeeting(lead.leadId, cancelled, now);
+  await recordMeeting(lead.leadId, cancelled, now).catch((error: unknown) => {
+    if (!(error instanceof NotFound)) throw error; // erased meanwhile: no profile to keep it on
+  });
   return cancelled;
 }
