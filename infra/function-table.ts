@@ -167,7 +167,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: [...MAIL_ENV, 'eventBusName'],
   }),
   'remind-pending': scheduledJob({
-    description: 'Every 15 minutes: reminds addressees of feedback requests that are due',
+    description: 'Every 15 minutes: moves the open requests of members whose out-of-office period began, then reminds addressees of feedback requests that are due',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
     env: [...MAIL_ENV, 'publicBaseUrl'],

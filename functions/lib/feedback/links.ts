@@ -37,7 +37,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
+import type { FeedbackAnswer, FeedbackStep, RescueContext } from '#lib/core/contracts';
 import type { EmailSection, LeadSnapshot } from '#lib/mail/layout';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { assigneeLinkKey, leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
@@ -92,6 +92,8 @@ export interface FeedbackRequest {
   lead?: LeadSnapshot;
   /** rescue of a stalled lead: the members it can be reassigned to (feedback/rescue.ts). */
   choices?: { value: string; label: string }[];
+  /** rescue: what it is about (kind, step, execution): a new team lead is asked again with it (teams/reassign.ts). */
+  rescue?: RescueContext;
   /** Reassigned (status 'reassigned'): the name of the member who got a new link for it (teams/reassign.ts). */
   reassignedTo?: string;
   /** What the request's brief handed over (the facts a meeting-outcome form asks to rate, a check-in's deal and health): its form shows them. */
@@ -119,6 +121,8 @@ interface CreateLinkInput {
   reservation?: LinkReservation;
   /** rescue: the members a stalled lead can be reassigned to. */
   choices?: { value: string; label: string }[];
+  /** rescue: its context, kept on the link. */
+  rescue?: RescueContext;
   /** The request's deadline when it is issued again (reassignment): the task's, unchanged. @default now + timeoutSeconds */
   deadlineMs?: number;
   /** The brief's sections, shown on the form. */
@@ -195,6 +199,7 @@ export async function createLink(input: CreateLinkInput, enteredAt: Date): Promi
     ...(remindAt ? { remindAt } : {}),
     lead: input.lead,
     ...(input.choices && input.choices.length > 0 ? { choices: input.choices } : {}),
+    ...(input.rescue ? { rescue: input.rescue } : {}),
     ...(input.context && input.context.length > 0 ? { context: input.context } : {}),
   };
   await putAssigneePointer(input.addressee, hash, input.leadId, keepUntil(deadlineMs));

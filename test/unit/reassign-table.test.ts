@@ -1,0 +1,135 @@
+// Reassignment against a real table (dynalite in-process; SES mocked): an
+// absence set ahead moves nothing until it begins, judged at the sweep's
+// time, then moves each open request once; a new team lead gets the
+// requests the team asked of the previous one (escalations, rescues), and a
+// member's request stays with its member.
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TEAMS_JSON } from './support/lambda-fixtures';
+import { startLocalTable } from './support/local-table';
+
+const table = await startLocalTable('reassign-test', { MAIL_FROM: 'pipeline@example.com' });
+const sesMock = mockClient(SESv2Client);
+const roster = await import('#lib/teams/roster');
+const { reassignBegunAbsences, SWEEP_CHANGED_BY } = await import('#lib/teams/absences');
+const { askedOf, reassignToNewLead } = await import('#lib/teams/reassign');
+const { parseTeams } = await import('#lib/teams/directory');
+const { createLink, lookupLink } = await import('#lib/feedback/links');
+const { putNewLead, requireLead } = await import('#lib/leads/profile');
+
+afterAll(() => table.close());
+beforeEach(() => {
+  sesMock.reset();
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+});
+
+const NOW = new Date('2026-12-07T09:00:00Z');
+const hours = (n: number) => new Date(NOW.getTime() + n * 3_600_000);
+const deps = { publicBaseUrl: 'https://pipeline.example.com' };
+const RESCUE = { kind: 'stalled' as const, step: 'Await qualification call', attempts: 0, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lifecycle:lead-x' };
+
+let n = 0;
+/** A lead owned by `owner` in Inside Sales, and a pending request about it addressed to `addressee`. */
+async function openRequest(addressee: string, over: { owner?: string; answeredBy?: 'owner' | 'team-lead'; escalated?: boolean; rescue?: typeof RESCUE } = {}) {
+  n += 1;
+  const leadId = `lead-${n}`;
+  await putNewLead(leadId, { name: `Ada ${n}`, email: `ada${n}@example.org`, company: `Engines ${n}`, owners: { 'inside-sales': over.owner ?? addressee } }, NOW);
+  return createLink(
+    {
+      leadId,
+      step: over.rescue ? 'rescue' : 'qualification-call',
+      taskToken: `token-${n}`,
+      answers: over.rescue ? ['reassign', 'return', 'close'] : ['book-meeting', 'nurture'],
+      addressee,
+      answeredBy: over.answeredBy ?? 'owner',
+      escalated: over.escalated ?? false,
+      requestKey: `feedback#${leadId}#${n}`,
+      timeoutSeconds: 3 * 86400,
+      lead: { name: `Ada ${n}`, company: `Engines ${n}` } as never,
+      ...(over.rescue ? { rescue: over.rescue, choices: [{ value: 'isr1@example.com', label: 'isr1@example.com' }] } : {}),
+    },
+    NOW,
+  );
+}
+
+const sentTo = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Destination?.ToAddresses?.[0]);
+const subjects = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Content?.Simple?.Subject?.Data ?? '');
+
+beforeAll(async () => {
+  await roster.seedRoster(parseTeams(TEAMS_JSON), 'test seed', NOW);
+});
+
+describe('an out-of-office period set ahead', () => {
+  it('moves nothing before it begins, then each open request once, at the first sweep after it began (the sweep time, not the clock)', async () => {
+    const { id } = await openRequest('isr1@example.com');
+    const elsewhere = await openRequest('isr1@example.com', { owner: 'isr1@example.com' });
+    await roster.putMember('inside-sales', 'isr1@example.com', { name: 'Isa One', weight: 1, timeZone: 'UTC', outOfOffice: { from: hours(2).toISOString(), until: hours(48).toISOString() } }, 'tester', NOW);
+
+    expect(await reassignBegunAbsences(deps, hours(1))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+    expect(await lookupLink(id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(sentTo()).toEqual([]);
+
+    expect(await reassignBegunAbsences(deps, hours(2))).toEqual({ members: 1, reassigned: 2, failed: 0 });
+    const old = await lookupLink(id, hours(2));
+    expect(old).toMatchObject({ state: 'reassigned' });
+    expect(await lookupLink(elsewhere.id, hours(2))).toMatchObject({ state: 'reassigned' });
+    // Two new links to the other members (round-robin), then the notice to the team lead.
+    expect(sentTo().slice(0, 2).every((to) => to === 'isr2@example.com' || to === 'isr3@example.com')).toBe(true);
+    expect(sentTo()[2]).toBe('isr-lead@example.com');
+    const lead = await requireLead(old.state === 'reassigned' ? old.request.leadId : '');
+    expect(['isr2@example.com', 'isr3@example.com']).toContain(lead.owners['inside-sales']);
+
+    const member = (await roster.readRoster())['inside-sales'].members.find((m) => m.email === 'isr1@example.com');
+    expect(member?.outOfOffice?.reassignedAt).toBe(hours(2).toISOString());
+    const change = (await roster.listChanges()).find((c) => c.by === SWEEP_CHANGED_BY);
+    expect(change).toMatchObject({ team: 'inside-sales', email: 'isr1@example.com', summary: 'out of office: 2 open requests reassigned', reassigned: 2 });
+
+    // Handled once: the next sweeps look no more.
+    sesMock.resetHistory();
+    expect(await reassignBegunAbsences(deps, hours(3))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+    expect(sentTo()).toEqual([]);
+    await roster.putMember('inside-sales', 'isr1@example.com', { name: 'Isa One', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
+  });
+
+  it('of the only member moves nothing (nobody to take it) and is not looked at again', async () => {
+    const { id } = await openRequest('mkt1@example.com');
+    await roster.removeMember('marketing', 'mkt2@example.com', 'tester', NOW);
+    await roster.putMember('marketing', 'mkt1@example.com', { name: 'Mo', weight: 1, timeZone: 'UTC', outOfOffice: { from: '2026-12-08', until: '2026-12-09' } }, 'tester', NOW);
+    expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:00:00Z'))).toEqual({ members: 1, reassigned: 0, failed: 0 });
+    expect(await lookupLink(id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:15:00Z'))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+  });
+});
+
+describe('a new team lead', () => {
+  it("gets the requests the team asked of the previous one (escalations, rescues); members' requests stay", async () => {
+    const escalation = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', escalated: true });
+    const rescue = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', rescue: RESCUE });
+    // A request the same address holds as a member (not as the team lead) stays with them.
+    const asMember = await openRequest('isr-lead@example.com', { owner: 'isr-lead@example.com' });
+    const { before } = await roster.setTeamLead('inside-sales', 'new-lead@example.com', 'tester', NOW);
+    const moved = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
+
+    expect(moved.map((m) => m.to)).toEqual(['new-lead@example.com', 'new-lead@example.com']);
+    expect(await lookupLink(escalation.id, hours(1))).toMatchObject({ state: 'reassigned', request: { reassignedTo: 'new-lead@example.com' } });
+    expect(await lookupLink(rescue.id, hours(1))).toMatchObject({ state: 'reassigned' });
+    expect(await lookupLink(asMember.id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(sentTo()).toEqual(['new-lead@example.com', 'new-lead@example.com']);
+    expect(subjects().some((s) => s.startsWith('Escalated: Qualification call'))).toBe(true);
+    expect(subjects().some((s) => s.startsWith('Lead stalled at "Await qualification call"'))).toBe(true);
+    // The lead's owner is a member's, not the team lead's: it does not change.
+    expect((await requireLead(escalation.request.leadId)).owners['inside-sales']).toBe('isr2@example.com');
+    // The new links keep the task and what it is about.
+    const again = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
+    expect(again).toEqual([]);
+  });
+
+  it('tells whose answer a request asks for', () => {
+    expect(askedOf({ step: 'qualification-call', answeredBy: 'owner' })).toEqual({ team: 'inside-sales', lead: false });
+    expect(askedOf({ step: 'meeting-outcome', answeredBy: 'team-lead' })).toEqual({ team: 'field-sales', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'owner', rescue: { ...RESCUE, kind: 'failed' } })).toEqual({ team: 'ops', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'team-lead', rescue: RESCUE })).toEqual({ team: 'inside-sales', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'team-lead' })).toBeUndefined();
+  });
+});
