@@ -1,9 +1,11 @@
 // Reassignment against a real table (dynalite in-process; SES mocked): an
 // absence set ahead moves nothing until it begins, judged at the sweep's
-// time, then moves each open request once; a new team lead gets the
+// time, then moves each open request once (only those whose task Step
+// Functions says still waits; SFN mocked too); a new team lead gets the
 // requests the team asked of the previous one (escalations, rescues), and a
 // member's request stays with its member.
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SFNClient, SendTaskHeartbeatCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEAMS_JSON } from './support/lambda-fixtures';
@@ -11,6 +13,7 @@ import { startLocalTable } from './support/local-table';
 
 const table = await startLocalTable('reassign-test', { MAIL_FROM: 'pipeline@example.com' });
 const sesMock = mockClient(SESv2Client);
+const sfnMock = mockClient(SFNClient);
 const roster = await import('#lib/teams/roster');
 const { reassignBegunAbsences, SWEEP_CHANGED_BY } = await import('#lib/teams/absences');
 const { askedOf, reassignToNewLead } = await import('#lib/teams/reassign');
@@ -22,6 +25,8 @@ afterAll(() => table.close());
 beforeEach(() => {
   sesMock.reset();
   sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  sfnMock.reset();
+  sfnMock.on(SendTaskHeartbeatCommand).resolves({}); // every task still waits, unless a test says otherwise
 });
 
 const NOW = new Date('2026-12-07T09:00:00Z');
@@ -108,6 +113,9 @@ describe('a new team lead', () => {
     const rescue = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', rescue: RESCUE });
     // A request the same address holds as a member (not as the team lead) stays with them.
     const asMember = await openRequest('isr-lead@example.com', { owner: 'isr-lead@example.com' });
+    // Its wait is over on the execution's clock (ahead of this one): marked expired, not issued again.
+    const timedOut = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', escalated: true });
+    sfnMock.on(SendTaskHeartbeatCommand, { taskToken: `token-${n}` }).rejects(Object.assign(new Error('timed out'), { name: 'TaskTimedOut' }));
     const { before } = await roster.setTeamLead('inside-sales', 'new-lead@example.com', 'tester', NOW);
     const moved = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
 
@@ -115,12 +123,13 @@ describe('a new team lead', () => {
     expect(await lookupLink(escalation.id, hours(1))).toMatchObject({ state: 'reassigned', request: { reassignedTo: 'new-lead@example.com' } });
     expect(await lookupLink(rescue.id, hours(1))).toMatchObject({ state: 'reassigned' });
     expect(await lookupLink(asMember.id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(await lookupLink(timedOut.id, hours(1))).toMatchObject({ state: 'expired' });
     expect(sentTo()).toEqual(['new-lead@example.com', 'new-lead@example.com']);
     expect(subjects().some((s) => s.startsWith('Escalated: Qualification call'))).toBe(true);
     expect(subjects().some((s) => s.startsWith('Lead stalled at "Await qualification call"'))).toBe(true);
     // The lead's owner is a member's, not the team lead's: it does not change.
     expect((await requireLead(escalation.request.leadId)).owners['inside-sales']).toBe('isr2@example.com');
-    // The new links keep the task and what it is about.
+    // Moved once: a second pass finds nothing to move.
     const again = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
     expect(again).toEqual([]);
   });

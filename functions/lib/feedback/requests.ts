@@ -379,6 +379,17 @@ async function assertStillWaiting(request: FeedbackRequest): Promise<void> {
   }
 }
 
+/** Whether the task of a pending request still waits (assertStillWaiting, as yes or no): reassignment issues only those again. */
+export async function stillWaiting(request: FeedbackRequest): Promise<boolean> {
+  return assertStillWaiting(request).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof Gone) return false;
+      throw error;
+    },
+  );
+}
+
 /**
  * POST /feedback/{id} of a request link (`lookupLink`): validate (ValidationError naming the field), record
  * the answer with a conditional write (exactly one wins), then

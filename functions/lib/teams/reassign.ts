@@ -27,7 +27,7 @@ import { asTransient } from '#lib/core/errors';
 import { ASSIGNEE_LINK_SK_PREFIX, assigneePk } from '#lib/core/keys';
 import { logger } from '#lib/aws/observability';
 import { createLink, deleteLink, lookupLinkHash, returnFromReassignment, takeForReassignment, type FeedbackRequest } from '#lib/feedback/links';
-import { feedbackRequestEmail, feedbackUrl, requestDefinition } from '#lib/feedback/requests';
+import { feedbackRequestEmail, feedbackUrl, requestDefinition, stillWaiting } from '#lib/feedback/requests';
 import { executionUrl, rescueRequestEmail, rescueTeam } from '#lib/feedback/rescue';
 import { stepDefinition } from '#lib/feedback/steps';
 import { leadSnapshot, renderEmail } from '#lib/mail/layout';
@@ -169,6 +169,8 @@ async function moveRequests(from: string, context: MoveContext, targetOf: (reque
     if (found.state !== 'pending' || found.request.taskToken === undefined) continue; // answered, expired, moved, or being answered
     const target = await targetOf(found.request);
     if (target === undefined) continue;
+    // Step Functions judges whether its wait is over (this function's clock need not be the execution's): then it is marked expired, not issued again.
+    if (!(await stillWaiting(found.request))) continue;
     const old = await takeForReassignment(hash, target.name, context.now);
     if (old === undefined) continue; // answered or moved since it was read
     const result = await reissue(old, target, context).catch(async (error: unknown) => {
