@@ -150,6 +150,12 @@ export class LocalStackProcess {
     return (await res.json()) as T;
   }
 
+  /** Now on the executions' clock (the reminder sweep's too): the wall clock run at --time-scale from the data folder's first start. */
+  async clock(): Promise<Date> {
+    const { timeOrigin, timeScale } = await this.getJson<{ timeOrigin: number; timeScale: number }>('/local/info');
+    return new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
+  }
+
   async postLead(lead: Record<string, unknown>, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${this.appUrl}/leads`, {
       method: 'POST',
