@@ -15,6 +15,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { formatDateTime } from '#lib/core/format';
 import { IMAGES, VIEWPORTS, expectAccessible, openBrowser, type ViewportName } from './browser';
 import { TEAM, answerLink, callApi, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
 
@@ -58,7 +59,7 @@ describe('an out-of-office period set ahead', () => {
 
     const again = await stack().nthMail('the request issued again', about(company, 'Qualification call'), 2, 30_000);
     expect(again.to).toEqual([other]);
-    expect(again.text).toContain(`This request was Away Later's; they are out of office until ${outOfOffice.until}`);
+    expect(again.text).toContain(`This request was Away Later's; they are out of office until ${formatDateTime(outOfOffice.until, 'UTC')}`);
     const page = await fetch(oldLink);
     expect(page.status).toBe(410);
     expect(await page.text()).toContain(`Reassigned to ${other?.split('@')[0] ?? ''}`);

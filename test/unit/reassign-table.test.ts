@@ -15,7 +15,7 @@ const table = await startLocalTable('reassign-test', { MAIL_FROM: 'pipeline@exam
 const sesMock = mockClient(SESv2Client);
 const sfnMock = mockClient(SFNClient);
 const roster = await import('#lib/teams/roster');
-const { reassignBegunAbsences, SWEEP_CHANGED_BY } = await import('#lib/teams/absences');
+const { reassignBegunAbsences, SWEEP_CHANGED_BY, untilWords } = await import('#lib/teams/absences');
 const { askedOf, reassignToNewLead } = await import('#lib/teams/reassign');
 const { parseTeams } = await import('#lib/teams/directory');
 const { createLink, lookupLink } = await import('#lib/feedback/links');
@@ -97,6 +97,21 @@ describe('an out-of-office period set ahead', () => {
     await roster.putMember('inside-sales', 'isr1@example.com', { name: 'Isa One', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
   });
 
+  it('that fails to move (an email refused for now) leaves the old link answering and is tried again at the next sweep', async () => {
+    const { id } = await openRequest('isr2@example.com');
+    await roster.putMember('inside-sales', 'isr2@example.com', { name: 'Isa Two', weight: 1, timeZone: 'UTC', outOfOffice: { from: hours(4).toISOString(), until: hours(48).toISOString() } }, 'tester', NOW);
+    sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
+    expect(await reassignBegunAbsences(deps, hours(4))).toEqual({ members: 0, reassigned: 0, failed: 1 });
+    expect(await lookupLink(id, hours(4))).toMatchObject({ state: 'pending' });
+    expect((await roster.readRoster())['inside-sales'].members.find((m) => m.email === 'isr2@example.com')?.outOfOffice?.reassignedAt).toBeUndefined();
+
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+    // (with any request the first test moved to them)
+    expect(await reassignBegunAbsences(deps, hours(4.25))).toMatchObject({ members: 1, failed: 0 });
+    expect(await lookupLink(id, hours(4.25))).toMatchObject({ state: 'reassigned' });
+    await roster.putMember('inside-sales', 'isr2@example.com', { name: 'Isa Two', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
+  });
+
   it('of the only member moves nothing (nobody to take it) and is not looked at again', async () => {
     const { id } = await openRequest('mkt1@example.com');
     await roster.removeMember('marketing', 'mkt2@example.com', 'tester', NOW);
@@ -104,6 +119,11 @@ describe('an out-of-office period set ahead', () => {
     expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:00:00Z'))).toEqual({ members: 1, reassigned: 0, failed: 0 });
     expect(await lookupLink(id, hours(1))).toMatchObject({ state: 'pending' });
     expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:15:00Z'))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+  });
+
+  it('says when an absence ends in words, in the member\'s time zone', () => {
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2027-01-02' } })).toBe('Sat, 2 Jan 2027');
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2026-12-24T17:00:00+01:00' } })).toMatch(/^Thu, 24 Dec 2026, 17:00 (CET|GMT\+1)$/);
   });
 });
 

@@ -12,6 +12,7 @@
  * requests (one Query each) only of members whose absence began since.
  */
 import { TEAMS, type Team } from '#lib/core/contracts';
+import { formatDateTime } from '#lib/core/format';
 import { errorSummary, logger } from '#lib/aws/observability';
 import { type Reassignment, reassignOpenRequests, requestsReassigned } from './reassign';
 import { type Roster, type RosterMember, isOutOfOffice, loadRoster, markOutOfOfficeReassigned, recordChange } from './roster';
@@ -41,7 +42,7 @@ export async function reassignForAbsence(args: { team: Team; member: RosterMembe
     from: member,
     to: 'round-robin',
     roster: args.roster,
-    why: `they are out of office until ${member.outOfOffice?.until ?? ''}`,
+    why: `they are out of office until ${untilWords(member)}`,
     publicBaseUrl: args.publicBaseUrl,
     ...(args.consoleBaseUrl ? { consoleBaseUrl: args.consoleBaseUrl } : {}),
     now,
@@ -53,6 +54,14 @@ export async function reassignForAbsence(args: { team: Team; member: RosterMembe
   await markOutOfOfficeReassigned(team, member, now);
   return moved;
 }
+
+/** The end of an absence in words: "Sat, 2 Jan 2027" for a date (that day included), "Thu, 24 Dec 2026, 09:00 CET" for a date-time (in their time zone). */
+export function untilWords(member: Pick<RosterMember, 'outOfOffice' | 'timeZone'>): string {
+  const until = member.outOfOffice?.until ?? '';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(until)) return DAY.format(new Date(`${until}T12:00:00Z`));
+  return formatDateTime(until, member.timeZone);
+}
+const DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 export interface AbsenceSweep {
   /** Members whose absence began and was handled now. */
