@@ -156,6 +156,16 @@ export class LocalStackProcess {
     return new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
   }
 
+  /** A keyed request to the API (changes are made "by e2e test"): its status and JSON body. */
+  async api(method: string, path: string, body?: unknown, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.appUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'x-changed-by': 'e2e test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
   async postLead(lead: Record<string, unknown>, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${this.appUrl}/leads`, {
       method: 'POST',

@@ -7,7 +7,7 @@ export * from '../../local/stack-process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { API_KEY, LocalStackProcess, type OutboxMail, type ServerOptions } from '../../local/stack-process';
+import { LocalStackProcess, type OutboxMail, type ServerOptions } from '../../local/stack-process';
 
 /** A local stack for a test file: started before its tests, stopped after them (exit code 0) leaving no data. Call it at the top level. */
 export function stackForFile(options: ServerOptions = {}): () => LocalStackProcess {
@@ -36,16 +36,6 @@ export async function storedProfile(server: LocalStackProcess, leadId: string): 
   } finally {
     client.destroy();
   }
-}
-
-/** A keyed request to the stack's API (changes are made "by e2e test"): its status and JSON body. */
-export async function callApi(server: LocalStackProcess, method: string, path: string, body?: unknown, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${server.appUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'x-changed-by': 'e2e test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 export function answerLink(mail: OutboxMail, answer: string): string {

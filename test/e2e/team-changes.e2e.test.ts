@@ -17,13 +17,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatDateTime } from '#lib/core/format';
 import { IMAGES, VIEWPORTS, expectAccessible, openBrowser, type ViewportName } from './browser';
-import { TEAM, answerLink, callApi, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
+import { TEAM, answerLink, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
 
 const SLA_SECONDS = 1800;
 // Outside the SES sandbox: the new leads named here have no verified address.
 const stack = stackForFile({ timeScale: 60, reminderInterval: 0.5, settings: { sesSandbox: 'false', qualificationCallSlaSeconds: SLA_SECONDS } });
 const run = Date.now().toString(36);
-const api = (method: string, path: string, body?: unknown) => callApi(stack(), method, path, body);
+const api = (method: string, path: string, body?: unknown) => stack().api(method, path, body);
 const member = (email: string) => `/teams/inside-sales/members/${encodeURIComponent(email)}`;
 const about = (company: string, prefix: string) => (m: OutboxMail) => m.subject.startsWith(prefix) && m.subject.includes(`(${company})`);
 

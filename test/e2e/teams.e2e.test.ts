@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { main as cli } from '../../local/cli';
-import { API_KEY, TEAM, answerLink, callApi, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
+import { API_KEY, TEAM, answerLink, lead, stackForFile, statesEntered, submit, type OutboxMail } from './harness';
 
 const run = Date.now().toString(36);
 // Outside the SES sandbox: members added here have no verified address (in the sandbox each must be verified, docs/configuration.md).
@@ -31,7 +31,7 @@ interface Change {
   reassigned?: number;
 }
 
-const api = (method: string, path: string, body?: unknown, key?: string) => callApi(stack(), method, path, body, key);
+const api = (method: string, path: string, body?: unknown, key?: string) => stack().api(method, path, body, key);
 
 const member = (email: string) => `/teams/inside-sales/members/${encodeURIComponent(email)}`;
 const qualificationCall = (company: string) => (m: OutboxMail) => m.subject.startsWith('Qualification call') && m.subject.includes(`(${company})`);
