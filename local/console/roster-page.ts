@@ -4,9 +4,13 @@
  * moved) and every roster change (who, when, what), as `GET /teams`
  * returns them (functions/teams.ts). On a phone each row is a card.
  */
+import { TEAM_NAMES } from '#lib/feedback/steps';
 import { html } from './html';
 import { layout, time } from './layout';
 import type { Links } from './views';
+
+/** "Inside Sales" for inside-sales; ops and any other team by its key. */
+const teamName = (team: string): string => (TEAM_NAMES as Readonly<Record<string, string>>)[team] ?? (team === 'ops' ? 'Ops' : team);
 
 interface Member {
   email: string;
@@ -37,7 +41,7 @@ export function rosterPage(roster: RosterBody, links?: Links): string {
   const body = html`<h1>Teams</h1>
 <p class="small muted">Change the roster with the keyed API (GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email}) or <code>npx tsx local/cli.ts teams</code>.</p>
 ${Object.entries(roster.teams).map(
-  ([team, t]) => html`<h2 id="${team}">${team}</h2>
+  ([team, t]) => html`<h2 id="${team}">${teamName(team)}</h2>
 <p>Lead: <b>${t.lead}</b></p>
 ${t.members === undefined
   ? ''
@@ -51,7 +55,7 @@ ${t.members.map(
 <h2 id="history">History</h2>
 <table class="roster-history"><thead><tr><th>When</th><th>Team</th><th>What</th><th>Who</th></tr></thead><tbody>
 ${roster.changes.length === 0 ? html`<tr><td colspan="4" class="muted">No change yet.</td></tr>` : ''}
-${roster.changes.map((c) => html`<tr><td data-label="When">${time(c.at)}</td><td data-label="Team">${c.team}</td><td data-label="What">${c.summary}</td><td data-label="Who">${c.by}</td></tr>`)}
+${roster.changes.map((c) => html`<tr><td data-label="When">${time(c.at)}</td><td data-label="Team">${teamName(c.team)}</td><td data-label="What">${c.summary}</td><td data-label="Who">${c.by}</td></tr>`)}
 </tbody></table>`;
   return layout('Teams', '/roster', body, links);
 }

@@ -95,6 +95,8 @@ describe('the CLI', () => {
     expect(page.status).toBe(200);
     const text = await page.text();
     expect(text).toContain('Lead: <b>ae1@example.com</b>');
+    expect(text).toContain('<h2 id="field-sales">Field Sales</h2>');
+    expect(text).toContain('<td data-label="Team">Field Sales</td>');
     expect(text).toContain('removed Alex Nine; 0 open requests reassigned (round-robin)');
     expect(text).toContain('<td data-label="Member">ae2@example.com</td><td data-label="Name">ae2</td><td data-label="Weight">1</td><td data-label="Time zone">UTC</td><td data-label="Availability">available</td>');
   });
