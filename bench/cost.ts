@@ -43,7 +43,10 @@ import { buildBaseline } from './baseline/make-baseline';
 import { round, sleep, startPreloaded } from './lib/common';
 import { PRICES, PRICES_DATE, addUsage, price, requestUnits, type Cost, type DdbRecord, type Usage } from './lib/pricing';
 import type { Team } from '#lib/core/contracts';
-import { INDEX } from '#lib/core/keys';
+import { INDEX, linkKey } from '#lib/core/keys';
+import { hashLinkId } from '#lib/feedback/links';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -77,21 +80,27 @@ interface Step {
   /** The team asked (and reminded); undefined for ops (a rescue: answered before any reminder). */
   team: Team | undefined;
   answer: string;
-  fields: Record<string, string>;
-  /** When the person answers, seconds of execution time after the request. */
+  /** The form's fields, or a function of when the request was made (the execution's clock). */
+  fields: Record<string, string> | ((askedAt: Date) => Record<string, string>);
+  /** When the person answers, seconds of execution time after the request (reminded if later than the request's remindAt). */
   delaySeconds: number;
-  /** The step's SLA setting (seconds), for the reminder the sweep sends at reminderAfterFraction of it. */
-  slaSeconds: number;
 }
 
 /** Settings of both servers: one check-in a day after onboarding (a Wait's cost does not depend on its length). */
 export const SETTINGS = { checkInIntervalSeconds: DAY, maxCheckIns: 1 };
 const S = resolveSettings(SETTINGS);
 
-const QC = (answer: string, fields: Record<string, string> = {}): Step => ({ subject: 'Qualification call', team: 'inside-sales', answer, fields, delaySeconds: 1 * HOUR, slaSeconds: S.qualificationCallSlaSeconds });
-const MEETING = (fields: Record<string, string>): Step => ({ subject: 'Meeting outcome', team: 'field-sales', answer: 'held-proceed', fields, delaySeconds: 3 * DAY, slaSeconds: S.meetingOutcomeSlaSeconds });
-/** The won path's meeting: two days from the run (the form takes meetings up to 90 days ahead). */
-const MEETING_DATE = new Date(Date.now() + 2 * DAY * 1000).toISOString().slice(0, 10);
+const QC = (answer: string, fields: Step['fields'] = {}): Step => ({ subject: 'Qualification call', team: 'inside-sales', answer, fields, delaySeconds: 1 * HOUR });
+const MEETING = (fields: Record<string, string>): Step => ({ subject: 'Meeting outcome', team: 'field-sales', answer: 'held-proceed', fields, delaySeconds: 3 * DAY });
+/**
+ * The won path's meeting: two days after the qualification call was asked
+ * (on the execution's clock, which runs ahead under the time scale), on the
+ * hour, in UTC; its outcome is reported a day after it (MEETING's delay).
+ */
+function meetingInTwoDays(askedAt: Date): Record<string, string> {
+  const at = new Date(Math.ceil((askedAt.getTime() + 2 * DAY * 1000) / (HOUR * 1000)) * HOUR * 1000).toISOString();
+  return { meetingDate: at.slice(0, 10), meetingTime: at.slice(11, 16), meetingTimeZone: 'UTC' };
+}
 
 /**
  * The won path is a smooth one: good ratings and no problem reported at any
@@ -105,23 +114,23 @@ type DrivenPath = PathName | 'rescued';
 const steps: Record<DrivenPath, Step[]> = {
   won: [
     // A meeting booked with its time: the rep and the Inside Sales owner get the calendar invitation.
-    QC('book-meeting', { 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar', meetingDate: MEETING_DATE, meetingTime: '10:00', meetingTimeZone: 'Europe/Berlin' }),
+    QC('book-meeting', (askedAt) => ({ 'rating.campaign-reaction': '4', 'rating.lead-fit': '4', comment: 'Liked the webinar', ...meetingInTwoDays(askedAt) })),
     MEETING({ 'rating.budget-accuracy': '4' }),
-    { subject: 'Deal decision', team: 'field-sales', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
-    { subject: 'Onboarding review', team: 'customer-success', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4' }, delaySeconds: 5 * DAY, slaSeconds: S.onboardingReviewSlaSeconds },
-    { subject: 'Customer check-in', team: 'customer-success', answer: 'healthy', fields: { 'rating.health': '5' }, delaySeconds: 1 * DAY, slaSeconds: S.checkInSlaSeconds },
+    { subject: 'Deal decision', team: 'field-sales', answer: 'won', fields: { amount: '48000', currency: 'EUR', promises: 'SSO by Q3' }, delaySeconds: 10 * DAY },
+    { subject: 'Onboarding review', team: 'customer-success', answer: 'on-track', fields: { 'rating.expectations-set-right': '4', 'rating.message-match': '4' }, delaySeconds: 5 * DAY },
+    { subject: 'Customer check-in', team: 'customer-success', answer: 'healthy', fields: { 'rating.health': '5' }, delaySeconds: 1 * DAY },
   ],
   lost: [
     QC('book-meeting'),
     MEETING({ 'rating.budget-accuracy': '3', missing: 'Timeline owner' }),
-    { subject: 'Deal decision', team: 'field-sales', answer: 'lost', fields: { reasonCode: 'price', comment: 'Cheaper tool' }, delaySeconds: 10 * DAY, slaSeconds: S.dealDecisionSlaSeconds },
+    { subject: 'Deal decision', team: 'field-sales', answer: 'lost', fields: { reasonCode: 'price', comment: 'Cheaper tool' }, delaySeconds: 10 * DAY },
   ],
   nurture: [QC('nurture', { reasonCode: 'bad-timing' })],
   disqualified: [QC('disqualify', { reasonCode: 'no-need' })],
   // Stalled after the request and its escalation time out; the Inside Sales team lead then closes it from the rescue request.
-  stalled: [{ subject: 'Lead stalled at', team: 'inside-sales', answer: 'close', fields: {}, delaySeconds: 1 * DAY, slaSeconds: S.rescueSlaSeconds }],
+  stalled: [{ subject: 'Lead stalled at', team: 'inside-sales', answer: 'close', fields: {}, delaySeconds: 1 * DAY }],
   // "Qualify lead" failed once (the third server's fault): ops retry it from the rescue request, then the disqualified path.
-  rescued: [{ subject: 'Needs attention', team: undefined, answer: 'retry', fields: {}, delaySeconds: 1 * HOUR, slaSeconds: S.rescueSlaSeconds }, QC('disqualify', { reasonCode: 'no-need' })],
+  rescued: [{ subject: 'Needs attention', team: undefined, answer: 'retry', fields: {}, delaySeconds: 1 * HOUR }, QC('disqualify', { reasonCode: 'no-need' })],
 };
 
 /** The fault of the rescued lead's server: its second qualify-lead call (the first is the warm-up lead's) fails, as a plain function error (not retried). */
@@ -149,6 +158,34 @@ async function startCounting(timeScale: number, env: Record<string, string> = {}
   const log = join(tmpdir(), `bench-ddb-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.jsonl`);
   const server = await startPreloaded({ timeScale, reminderInterval: DAY, settings: SETTINGS }, COUNTER, { BENCH_DDB_LOG: log, ...env });
   return { server, log };
+}
+
+/**
+ * When a request was made and when its reminder is due (the execution's
+ * clock), read from its link item in the server's table, with a header that
+ * keeps this read out of the counted requests (ddb-counter.mjs).
+ */
+async function requestTimes(server: LocalStackProcess, mail: OutboxMail): Promise<{ createdAt: Date; remindAt: Date | undefined }> {
+  const link = mail.links[0];
+  if (link === undefined) throw new Error(`no link in "${mail.subject}"`);
+  const id = new URL(link).pathname.split('/').pop() ?? '';
+  const { dynamodb, tableName } = await server.getJson<{ dynamodb: string; tableName: string }>('/local/info');
+  const client = new DynamoDBClient({ endpoint: dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-bench-probe'] = '1';
+      return next(args);
+    },
+    { step: 'build' },
+  );
+  try {
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall(linkKey(hashLinkId(id))) }));
+    const item = Item === undefined ? undefined : unmarshall(Item);
+    if (item === undefined) throw new Error(`no request behind the link in "${mail.subject}"`);
+    return { createdAt: new Date(String(item.createdAt)), remindAt: item.remindAt === undefined ? undefined : new Date(String(item.remindAt)) };
+  } finally {
+    client.destroy();
+  }
 }
 
 function readDdb(log: string): DdbRecord[] {
@@ -223,7 +260,9 @@ async function drive(server: LocalStackProcess, log: string, path: DrivenPath, t
   for (const step of steps[path]) {
     const first = await waitForMail(server, (m) => mine(m) && m.subject.startsWith(step.subject), step.subject);
     const firstAt = Date.now();
-    if (step.team !== undefined && step.delaySeconds > S.reminderAfterFraction * step.slaSeconds) remind(step.team);
+    // Reminded when the answer comes after the request's reminder time (as the product set it: a meeting's outcome counts from the meeting's end).
+    const asked = await requestTimes(server, first);
+    if (step.team !== undefined && asked.remindAt !== undefined && asked.createdAt.getTime() + step.delaySeconds * 1000 > asked.remindAt.getTime()) remind(step.team);
     await sleep(Math.max(0, (step.delaySeconds * 1000) / timeScale - (Date.now() - firstAt)));
     // The newest request for this step (a re-request would carry a new link).
     const mails = await server.mails((m) => mine(m) && m.subject.startsWith(step.subject));
@@ -233,7 +272,7 @@ async function drive(server: LocalStackProcess, log: string, path: DrivenPath, t
     const u = new URL(link);
     const opened = await timed(() => fetch(link).then((r) => r.text()));
     const posted = await timed(() =>
-      fetch(`${u.origin}${u.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ answer: step.answer, ...step.fields }).toString() }).then(async (r) => ({ status: r.status, body: await r.text() })),
+      fetch(`${u.origin}${u.pathname}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ answer: step.answer, ...(typeof step.fields === 'function' ? step.fields(asked.createdAt) : step.fields) }).toString() }).then(async (r) => ({ status: r.status, body: await r.text() })),
     );
     if (posted.value.status !== 200 && process.env.BENCH_DEBUG === '1') {
       const h = await server.history(executionArn);
@@ -257,7 +296,7 @@ async function drive(server: LocalStackProcess, log: string, path: DrivenPath, t
   // And the attachments' data (the meeting invitations), once per recipient.
   const attachmentBytes = sent.reduce((n, m) => n + (m.to.length + m.cc.length) * (m.attachments ?? []).reduce((b, a) => b + a.size, 0), 0);
   const emailSubjects = sent.map((m) => m.subject.replaceAll(company, '<company>').replaceAll(String(lead(id, company).name), '<name>'));
-  const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && !(r.op === 'Query' && r.index === INDEX.byReminderDue));
+  const ddb = readDdb(log).slice(ddbBefore).filter((r) => r.table === APP_TABLE && r.probe !== true && !(r.op === 'Query' && r.index === INDEX.byReminderDue));
   let wru = 0;
   let rru = 0;
   const ddbByOp: Record<string, number> = {};

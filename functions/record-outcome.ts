@@ -1,4 +1,4 @@
-/** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention). */
+/** State machine task: terminal outcomes (nurture, disqualified, lost, stalled, renewed, churned, needs-attention), and a lead closed from a rescue request (closed). */
 import middy from '@middy/core';
 import { tableName } from '#lib/aws/clients';
 import { setting } from '#lib/aws/settings';
@@ -14,7 +14,7 @@ setting('mailFrom');
 
 const eventSchema = z.object({
   leadId: z.string().check(z.minLength(1), z.maxLength(80)),
-  outcome: z.enum(['nurture', 'disqualified', 'lost', 'stalled', 'renewed', 'churned', 'needs-attention']),
+  outcome: z.enum(['nurture', 'disqualified', 'lost', 'stalled', 'renewed', 'churned', 'needs-attention', 'closed']),
   reason: z._default(z.string().check(z.maxLength(500)), 'unspecified'),
   error: z.optional(z.string().check(z.maxLength(10_000))),
   cause: z.optional(z.string().check(z.maxLength(100_000))),
@@ -29,5 +29,5 @@ export const handler = middy<RecordOutcomeEvent, RecordOutcomeResult>()
     metrics.addDimension('outcome', input.outcome);
     metrics.addMetric('LeadOutcome', MetricUnit.Count, 1);
     logger.info('outcome recorded', { leadId: input.leadId, outcome: input.outcome, reason: input.reason });
-    return { stage };
+    return stage === undefined ? {} : { stage };
   });

@@ -10,7 +10,10 @@
  *
  * 400 names the bad field; 404 an unknown member; 409 refuses removing a
  * team's last member. A member put out of office (now) or removed has their
- * open requests issued again to another member (teams/reassign.ts). Every
+ * open requests issued again to another member (teams/reassign.ts; an
+ * absence set ahead: at the first reminder sweep after it begins,
+ * teams/absences.ts); a new team lead gets the requests the team asked of
+ * the previous one (escalations, rescues). Every
  * change is kept with who made it (the `X-Changed-By` header, else "API
  * key") and when.
  *
@@ -22,7 +25,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { requireApiKey } from '#lib/aws/api-key';
-import { ENV, requireEnv } from '#lib/aws/config';
+import { ENV, LOCAL_ENV, optionalEnv, requireEnv } from '#lib/aws/config';
 import { httpMiddlewares, json, type HttpResult } from '#lib/aws/http';
 import { errorSummary, logger, observe } from '#lib/aws/observability';
 import { setting } from '#lib/aws/settings';
@@ -31,7 +34,8 @@ import { Conflict, NotFound, ValidationError } from '#lib/core/errors';
 import { parseInput } from '#lib/core/parse';
 import * as z from '#lib/core/zod';
 import { parseTeams } from '#lib/teams/directory';
-import { reassignOpenRequests } from '#lib/teams/reassign';
+import { reassignForAbsence } from '#lib/teams/absences';
+import { reassignOpenRequests, reassignToNewLead, requestsReassigned } from '#lib/teams/reassign';
 import {
   type RosterTeam,
   emailSchema,
@@ -48,6 +52,9 @@ import {
 } from '#lib/teams/roster';
 
 const publicBaseUrl = requireEnv(ENV.publicBaseUrl);
+const consoleBaseUrl = optionalEnv(LOCAL_ENV.consoleBaseUrl);
+/** Where a rescue email issued again links the execution's page. */
+const consoleLink = consoleBaseUrl ? { consoleBaseUrl } : {};
 setting('mailFrom');
 
 /** Who made a change: the X-Changed-By header (a name or address, one line), else the key's holder. */
@@ -101,15 +108,8 @@ async function putTeamMember(event: APIGatewayProxyEventV2, now: Date): Promise<
   const input = parseInput(memberInputSchema, jsonBody(event));
   const by = changedBy(event);
   const { before, member, change } = await putMember(team, email, input, by, now);
-  let reassigned: Awaited<ReturnType<typeof reassignOpenRequests>> = [];
-  if (isOutOfOffice(member, now)) {
-    const roster = await readRoster();
-    const why = `they are out of office until ${member.outOfOffice?.until ?? ''}`;
-    reassigned = await reassignOpenRequests({ team, from: member, to: 'round-robin', roster, why, publicBaseUrl, now });
-    if (reassigned.length > 0) {
-      await recordChange({ at: new Date(now.getTime() + 1).toISOString(), by, team, action: 'member-updated', email, summary: `out of office: ${reassigned.length} open request${reassigned.length === 1 ? '' : 's'} reassigned`, reassigned: reassigned.length });
-    }
-  }
+  // Begun already: their open requests move now (one set ahead moves at the first reminder sweep after it begins).
+  const reassigned = isOutOfOffice(member, now) ? await reassignForAbsence({ team, member, roster: await readRoster(), by, now, publicBaseUrl, ...consoleLink }) : [];
   logger.info('roster member put', { team, added: before === undefined, reassigned: reassigned.length });
   return json(before === undefined ? 201 : 200, { team, member, change, reassigned });
 }
@@ -130,9 +130,9 @@ async function deleteTeamMember(event: APIGatewayProxyEventV2, now: Date): Promi
   const why = 'they left the team';
   const remaining = { ...roster, [team]: { ...roster[team], members: roster[team].members.filter((m) => m.email !== email) } };
   // Before the removal (a failure leaves the member in place, to retry), and once more after it, for a request that came in between.
-  const first = await reassignOpenRequests({ team, from: member, to, roster: remaining, why, publicBaseUrl, now });
+  const first = await reassignOpenRequests({ team, from: member, to, roster: remaining, why, publicBaseUrl, now, ...consoleLink });
   await removeMember(team, email, by, now);
-  const second = await reassignOpenRequests({ team, from: member, to, roster: await readRoster(), why, publicBaseUrl, now });
+  const second = await reassignOpenRequests({ team, from: member, to, roster: await readRoster(), why, publicBaseUrl, now, ...consoleLink });
   const reassigned = [...first, ...second];
   const change = await recordChange({
     at: now.toISOString(),
@@ -140,7 +140,7 @@ async function deleteTeamMember(event: APIGatewayProxyEventV2, now: Date): Promi
     team,
     action: 'member-removed',
     email,
-    summary: `removed ${member.name}; ${reassigned.length} open request${reassigned.length === 1 ? '' : 's'} reassigned (${to})`,
+    summary: `removed ${member.name}; ${requestsReassigned(reassigned.length)} (${to})`,
     reassigned: reassigned.length,
   });
   logger.info('roster member removed', { team, reassigned: reassigned.length });
@@ -149,9 +149,14 @@ async function deleteTeamMember(event: APIGatewayProxyEventV2, now: Date): Promi
 
 async function putTeamLead(event: APIGatewayProxyEventV2, now: Date): Promise<HttpResult> {
   const { team, email } = pathOf(event);
-  const { change } = await setTeamLead(team, email, changedBy(event), now);
-  logger.info('roster lead changed', { team });
-  return json(200, { team, lead: email, change });
+  const by = changedBy(event);
+  const { before, change } = await setTeamLead(team, email, by, now);
+  const reassigned = await reassignToNewLead({ team, before, roster: await readRoster(), publicBaseUrl, now, ...consoleLink });
+  if (reassigned.length > 0) {
+    await recordChange({ at: new Date(now.getTime() + 1).toISOString(), by, team, action: 'lead-changed', email, summary: `${requestsReassigned(reassigned.length)} from ${before} to ${email}`, reassigned: reassigned.length });
+  }
+  logger.info('roster lead changed', { team, reassigned: reassigned.length });
+  return json(200, { team, lead: email, change, reassigned });
 }
 
 const api = middy<APIGatewayProxyEventV2, HttpResult>()

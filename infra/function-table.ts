@@ -52,6 +52,8 @@ interface FunctionSpec {
   readonly startsExecutions: boolean;
   /** Answers wait-for-feedback tasks (SendTaskSuccess, the only task answer any function sends). */
   readonly answersTasks: boolean;
+  /** Asks whether a task still waits (states:SendTaskHeartbeat only): reassignment issues again only requests whose task waits. */
+  readonly checksTasks: boolean;
   /** Stops executions of the state machine (lead erasure). */
   readonly stopsExecutions?: boolean;
   /** Reads the API key secret. */
@@ -73,13 +75,13 @@ const READ_WRITE = ['GetItem', 'PutItem', 'UpdateItem'] as const satisfies reado
 const READ_WRITE_DELETE = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableOperation[];
 
 /** The needs an entry states only when it has them. */
-type Need = 'sendsMail' | 'startsExecutions' | 'answersTasks' | 'readsApiKey' | 'readsWebhookSecret' | 'publishesEvents';
+type Need = 'sendsMail' | 'startsExecutions' | 'answersTasks' | 'checksTasks' | 'readsApiKey' | 'readsWebhookSecret' | 'publishesEvents';
 /** What an entry of the table states: what differs from its trigger's defaults. */
 type Entry = Omit<FunctionSpec, 'trigger' | 'aslPlaceholder' | Need | 'timeoutSeconds'> & Partial<Pick<FunctionSpec, Need | 'timeoutSeconds'>>;
 
 /** A function's spec: none of the needs, the trigger's timeout, then what its entry states. */
 function spec(trigger: FunctionSpec['trigger'], timeoutSeconds: number, entry: Entry & Pick<FunctionSpec, 'aslPlaceholder'>): FunctionSpec {
-  const needs = { sendsMail: false, startsExecutions: false, answersTasks: false, readsApiKey: false, readsWebhookSecret: false, publishesEvents: false };
+  const needs = { sendsMail: false, startsExecutions: false, answersTasks: false, checksTasks: false, readsApiKey: false, readsWebhookSecret: false, publishesEvents: false };
   return { trigger, ...needs, timeoutSeconds, ...entry };
 }
 /** Behind the HTTP API: 10 s unless stated. */
@@ -167,9 +169,10 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: [...MAIL_ENV, 'eventBusName'],
   }),
   'remind-pending': scheduledJob({
-    description: 'Every 15 minutes: reminds addressees of feedback requests that are due',
+    description: 'Every 15 minutes: moves the open requests of members whose out-of-office period began, then reminds addressees of feedback requests that are due',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
+    checksTasks: true,
     env: [...MAIL_ENV, 'publicBaseUrl'],
   }),
   funnel: httpRoute({
@@ -200,9 +203,10 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     env: ['tableName', 'apiKeySecretId', 'revenueGoal'],
   }),
   teams: httpRoute({
-    description: 'GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email}: the roster; reissues open requests of a member who leaves or is away; seeds the roster on deploy',
+    description: 'GET /teams, PUT|DELETE /teams/{team}/members/{email}, PUT /teams/{team}/lead/{email}: the roster; reissues open requests of a member who leaves or is away, and of a replaced team lead; seeds the roster on deploy',
     table: [...READ_WRITE_DELETE, 'Query'],
     sendsMail: true,
+    checksTasks: true,
     readsApiKey: true,
     env: [...MAIL_ENV, 'apiKeySecretId', 'publicBaseUrl'],
     // Reissuing a leaver's open requests, or seeding 1,000 members per team: under API Gateway's 30 s.

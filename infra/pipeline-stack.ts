@@ -161,6 +161,7 @@ export class PipelineStack extends Stack {
       if (spec.sendsMail) this.mail.grantSend(fn.role);
       if (spec.startsExecutions) this.workflow.grantStartExecution(fn.role);
       if (spec.answersTasks) this.workflow.grantTaskSuccess(fn.role);
+      if (spec.checksTasks) this.workflow.grantTaskHeartbeat(fn.role);
       if (spec.stopsExecutions === true) {
         this.workflow.grantStopExecution(fn.role);
         Validations.of(fn.role).acknowledge({

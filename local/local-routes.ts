@@ -40,6 +40,8 @@ interface RuntimeInfo {
   stateMachineArn: string;
   tableName: string;
   timeScale: number;
+  /** The executions' clock: now on it is timeOrigin + (wall clock - timeOrigin) × timeScale (local/data-dir.ts executionTimeOrigin). */
+  timeOrigin: number;
 }
 
 function page(status: number, body: string): LocalReply {

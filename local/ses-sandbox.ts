@@ -16,6 +16,11 @@
  *   the sandbox's send quota: 200 a day, 1 a second), ListEmailIdentities and
  *   GetEmailIdentity (the verified identities, each VerifiedForSendingStatus true).
  *
+ * - What SES refuses in a message's content (local/ses-limits.ts): an
+ *   attachment of an unsupported type (.exe, .bat, .js, ...) and a message
+ *   over the size limit (10 MB with SES v1, 40 MB with SESv2), with SES's
+ *   error codes.
+ *
  * Everything else (the mail viewer, /store, other actions) goes to the
  * emulator unchanged. The quota is reported, not enforced: the local stack
  * sends as fast as its tests need.
@@ -23,6 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { forwardTo, listenOnLoopback, readAll } from './loopback-server';
+import { contentRefusal, v1Content, v2Content } from './ses-limits';
 
 export interface SesSandboxOptions {
   /** aws-ses-v2-local's URL. */
@@ -162,9 +168,9 @@ export function v2Send(body: unknown): Send {
   };
 }
 
-function replyV1Error(res: ServerResponse, code: string, message: string): void {
+function replyV1Error(res: ServerResponse, code: string, message: string, status = 400): void {
   const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
-  res.writeHead(400, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -210,7 +216,11 @@ export async function startSesSandbox(options: SesSandboxOptions): Promise<SesSa
 
     // SES v1 (query protocol): POST / with Action.
     if (req.method === 'POST' && path === '/') {
-      const send = v1Send(new URLSearchParams(body.toString('utf8')));
+      const form = new URLSearchParams(body.toString('utf8'));
+      const content = v1Content(form);
+      const refused = content === undefined ? undefined : contentRefusal('v1', content);
+      if (refused !== undefined) return replyV1Error(res, refused.code, refused.message, refused.status);
+      const send = v1Send(form);
       if (send !== undefined) {
         const failing = failingIdentities(send, { sandbox: options.sandbox, verifiedIdentities: identities });
         if (failing.length > 0) return replyV1Error(res, 'MessageRejected', notVerifiedMessage(options.region, failing));
@@ -226,6 +236,9 @@ export async function startSesSandbox(options: SesSandboxOptions): Promise<SesSa
       } catch {
         return replyJson(res, 400, { message: 'Request body is not valid JSON' }, 'BadRequestException');
       }
+      const content = v2Content(parsed);
+      const refused = content === undefined ? undefined : contentRefusal('v2', content);
+      if (refused !== undefined) return replyJson(res, refused.status, { message: refused.message }, refused.code);
       const failing = failingIdentities(v2Send(parsed), { sandbox: options.sandbox, verifiedIdentities: identities });
       if (failing.length > 0) return replyJson(res, 400, { message: notVerifiedMessage(options.region, failing) }, 'MessageRejected');
       return forward(req, res, body, true);

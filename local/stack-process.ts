@@ -51,6 +51,8 @@ export interface ServerOptions {
   reminderInterval?: number;
   /** Send the team digests on their schedule (`npm start` does; tests opt in, as for the demo). POST /local/digest works either way. */
   digest?: boolean;
+  /** More environment for the stack's process (PIPELINE_FAULTS, AWS_LAMBDA_LOG_LEVEL, NODE_OPTIONS), over this process's. */
+  env?: Record<string, string>;
 }
 
 export class LocalStackProcess {
@@ -94,7 +96,7 @@ export class LocalStackProcess {
     if (options.timeScale !== undefined) args.push('--time-scale', String(options.timeScale));
     if (options.reminderInterval !== undefined) args.push('--reminder-interval', String(options.reminderInterval));
     for (const [k, v] of Object.entries(options.settings ?? {})) args.push('--set', `${k}=${v}`);
-    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, PIPELINE_API_KEY: API_KEY, PIPELINE_WEBHOOK_SECRET: WEBHOOK_SECRET, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...options.env, PIPELINE_API_KEY: API_KEY, PIPELINE_WEBHOOK_SECRET: WEBHOOK_SECRET, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new LocalStackProcess(child, dataDir, port);
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -146,6 +148,22 @@ export class LocalStackProcess {
     const res = await fetch(`${this.appUrl}${path}`);
     if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}`);
     return (await res.json()) as T;
+  }
+
+  /** Now on the executions' clock (the reminder sweep's too): the wall clock run at --time-scale from the data folder's first start. */
+  async clock(): Promise<Date> {
+    const { timeOrigin, timeScale } = await this.getJson<{ timeOrigin: number; timeScale: number }>('/local/info');
+    return new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
+  }
+
+  /** A keyed request to the API (changes are made "by e2e test"): its status and JSON body. */
+  async api(method: string, path: string, body?: unknown, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.appUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'x-changed-by': 'e2e test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
   async postLead(lead: Record<string, unknown>, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -489,7 +489,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     localHandler = localRoutes(
       data,
       links,
-      { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, eventBridge: eventBus.url, stateMachineArn, tableName: TABLE_NAME, timeScale },
+      { app: app.url, sfn: sfn.url, dynamodb: dynamoUrl, ses: sesUrl, secrets: secrets.url, cloudformation: cloudformation.url, eventBridge: eventBus.url, stateMachineArn, tableName: TABLE_NAME, timeScale, timeOrigin },
       roster,
       () => readBusEvents(eventsFile),
     );

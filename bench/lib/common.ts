@@ -58,20 +58,9 @@ export function cpuMs(pid: number, mainThreadOnly = false): number {
 /**
  * Starts a dev server with `module` preloaded into it (NODE_OPTIONS=--import:
  * a probe, a counter, a profiler; nothing in the product changes) and `env`
- * set for it. The server inherits this process's environment when it is
- * spawned; the environment is restored right after.
+ * set for it.
  */
 export async function startPreloaded(options: ServerOptions | undefined, module: string, env: Record<string, string>): Promise<LocalStackProcess> {
-  const saved: Record<string, string | undefined> = { NODE_OPTIONS: process.env.NODE_OPTIONS };
-  for (const k of Object.keys(env)) saved[k] = process.env[k];
-  process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${module}`.trim();
-  Object.assign(process.env, env);
-  try {
-    return await LocalStackProcess.start(options);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --import ${module}`.trim();
+  return LocalStackProcess.start({ ...options, env: { ...options?.env, ...env, NODE_OPTIONS: nodeOptions } });
 }

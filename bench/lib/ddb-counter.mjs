@@ -45,6 +45,8 @@ if (file) {
           readBytes: res.Item ? JSON.stringify(res.Item).length : Array.isArray(res.Items) ? JSON.stringify(res.Items).length : 0,
           count: typeof res.Count === 'number' ? res.Count : res.Item ? 1 : 0,
           select: req.Select ?? null,
+          // The benchmark's own reads (a request's reminder time), not the product's: left out of the counts.
+          probe: request.headers['x-bench-probe'] === '1',
         };
         appendFileSync(file, `${JSON.stringify(line)}\n`);
       } catch {

@@ -84,6 +84,8 @@ export interface DdbRecord {
   readBytes: number;
   count: number;
   select: string | null;
+  /** A read of the benchmark's own (header x-bench-probe), not the product's. */
+  probe?: boolean;
 }
 
 /**

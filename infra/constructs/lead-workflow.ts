@@ -119,4 +119,9 @@ export class LeadWorkflow extends Construct {
   grantTaskSuccess(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskSuccess', 'states:SendTaskHeartbeat'], resourceArns: [this.stateMachine.stateMachineArn] });
   }
+
+  /** Asking whether a task still waits, without answering it (reassignment). */
+  grantTaskHeartbeat(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['states:SendTaskHeartbeat'], resourceArns: [this.stateMachine.stateMachineArn] });
+  }
 }

@@ -8,7 +8,7 @@ import type { Links } from './views';
 export const STYLE = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#16191f;background:#f2f3f3}
 header{background:#232f3e;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center;flex-wrap:wrap}
-header a{color:#d5dbdb;text-decoration:none}header a:hover,header a.on{color:#fff;text-decoration:underline}
+header a{color:#d5dbdb;text-decoration:none;display:inline-flex;align-items:center;justify-content:center;min-height:44px;min-width:44px}header a:hover,header a.on{color:#fff;text-decoration:underline}
 header .brand{font-weight:700;color:#ff9900}header .muted{color:#c6cdd4}main{padding:20px;max-width:1400px}
 h1{font-size:22px;margin:0 0 14px}h2{font-size:17px;margin:22px 0 10px}
 table{border-collapse:collapse;background:#fff;width:100%;box-shadow:0 1px 1px rgba(0,28,36,.3)}
@@ -49,9 +49,13 @@ svg.graph a:focus rect,svg.graph a:hover rect{stroke:#16191f;stroke-width:2.6}
 table.history td{padding:4px 8px}table.history td a{display:inline-flex;align-items:center;min-width:44px;min-height:44px}table.history tr.fail td{color:#b0280c;font-weight:600}table.history tr.selected td{background:#fff1c2}
 .inspect{border-left:4px solid #ff9900}.inspect h3{font-size:13px;margin:10px 0 4px}pre.data{white-space:pre-wrap;word-break:break-word;background:#fafafa;padding:8px;margin:0;max-height:300px;overflow:auto;font-size:12px}
 i.key{display:inline-block;width:12px;height:12px;border:2px solid;margin-right:4px;vertical-align:middle}i.key.current{background:#e1f0fa;border-color:#005a94}i.key.visited{background:#e9f5e9;border-color:#1a6d02}i.key.failed{background:#fde8e8;border-color:#b0280c}
-@media (max-width:800px){main{padding:12px}header{gap:12px;padding:8px 12px}header .api{display:none}.split{grid-template-columns:minmax(0,1fr)}.graphbox,.historybox{max-height:70vh}
-table.executions thead{position:absolute;left:-9999px}table.executions,table.executions tbody,table.executions tr{display:block}table.executions tr{border-bottom:8px solid #f2f3f3}
-table.executions td{display:block;position:relative;border:0;padding:4px 10px 4px 104px;min-height:28px}table.executions td::before{content:attr(data-label);position:absolute;left:10px;width:88px;font-weight:600;color:#5a6470}}
+@media (max-width:800px){main{padding:12px}header{gap:0 16px;padding:4px 12px}header .api{display:none}.split{grid-template-columns:minmax(0,1fr)}.graphbox,.historybox{max-height:70vh}
+table.executions thead,table.roster thead,table.roster-history thead{position:absolute;left:-9999px}
+table.executions,table.executions tbody,table.executions tr,table.roster,table.roster tbody,table.roster tr,table.roster-history,table.roster-history tbody,table.roster-history tr{display:block}
+table.executions tr,table.roster tr,table.roster-history tr{border-bottom:8px solid #f2f3f3}
+table.executions td,table.roster td,table.roster-history td{display:block;position:relative;border:0;padding:4px 10px 4px 104px;min-height:28px;overflow-wrap:anywhere}
+table.executions td::before,table.roster td::before,table.roster-history td::before{content:attr(data-label);position:absolute;left:10px;width:88px;font-weight:600;color:#5a6470}
+table.roster td{padding-left:120px}table.roster td::before{width:104px}}
 `;
 
 const NAV: [string, string][] = [

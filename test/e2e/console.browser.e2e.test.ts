@@ -35,17 +35,11 @@ let contexts: Record<ViewportName, BrowserContext>;
 let opsMail: OutboxMail;
 
 beforeAll(async () => {
-  const previous = process.env.PIPELINE_FAULTS;
   // Schedule meeting calls: 1 fails (FAILING), 2 passes (WAITING), 3 passes (FAILING's retry), 4 fails (RACING, posted by its test).
-  process.env.PIPELINE_FAULTS = JSON.stringify([{ target: 'lambda:schedule-meeting', calls: [1, 4], error: 'Error' }]);
-  try {
-    let opened: Awaited<ReturnType<typeof openBrowser>>;
-    [server, opened] = await Promise.all([LocalStackProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 900 } }), openBrowser()]);
-    ({ browser, contexts } = opened);
-  } finally {
-    if (previous === undefined) delete process.env.PIPELINE_FAULTS;
-    else process.env.PIPELINE_FAULTS = previous;
-  }
+  const faults = JSON.stringify([{ target: 'lambda:schedule-meeting', calls: [1, 4], error: 'Error' }]);
+  let opened: Awaited<ReturnType<typeof openBrowser>>;
+  [server, opened] = await Promise.all([LocalStackProcess.start({ timeScale: 60, settings: { qualificationCallSlaSeconds: 900 }, env: { PIPELINE_FAULTS: faults } }), openBrowser()]);
+  ({ browser, contexts } = opened);
   for (const l of [FAILING, SILENT, WAITING]) expect((await server.postLead(lead(l.id, l.company))).status).toBe(201);
   // The failing lead books its meeting; "Schedule meeting" fails and the lead waits for ops.
   const call = await server.mail('qualification call', (m) => m.subject.startsWith('Qualification call') && m.subject.includes(`(${FAILING.company})`));

@@ -8,28 +8,18 @@
  * with PUT /goal shows the same progress in every team's digest, GET /funnel
  * and the console.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { campaignLines, campaignRows, goalHeadline, goalRows, ownerLines, ownerRows } from '#lib/digest/figures';
 import type { FunnelWithGoal } from '#lib/funnel/goal';
 import type { SummaryRow } from '#lib/mail/layout';
 import { main as cli } from '../../local/cli';
-import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, sleep, submit, type OutboxMail } from './harness';
+import { API_KEY, TEAM, answerLink, lead, sleep, submit, type OutboxMail, stackForFile } from './harness';
 
-let server: LocalStackProcess;
 const run = Date.now().toString(36);
 const WEBINAR = `dg-webinar-${run}`;
 const EBOOK = `dg-ebook-${run}`;
 
-beforeAll(async () => {
-  server = await LocalStackProcess.start();
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
+const stack = stackForFile();
 
 interface Rating {
   team: 'marketing' | 'inside-sales';
@@ -46,8 +36,8 @@ const mine = (company: string) => (m: OutboxMail) => m.subject.includes(`(${comp
 /** Captures a lead of `campaign` and answers its qualification call; returns its Inside Sales owner. */
 async function qualify(id: string, campaign: string, period: Rating['period'], answer: Record<string, string>, ratings: Record<string, number>): Promise<void> {
   const company = `Digest ${id}`;
-  expect((await server.postLead(lead(id, company, { campaign }))).status).toBe(201);
-  const call = await server.mail(`qualification call of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Qualification call'));
+  expect((await stack().postLead(lead(id, company, { campaign }))).status).toBe(201);
+  const call = await stack().mail(`qualification call of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Qualification call'));
   owners.set(id, call.to[0] ?? '');
   const fields: Record<string, string> = { ...answer };
   for (const [q, v] of Object.entries(ratings)) {
@@ -56,21 +46,21 @@ async function qualify(id: string, campaign: string, period: Rating['period'], a
   }
   expect((await submit(answerLink(call, answer.answer ?? ''), fields)).status).toBe(200);
   // Wait for the step after "Share feedback with Marketing": the feedback is stored.
-  if (answer.answer === 'book-meeting') await server.mail(`meeting request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Meeting outcome'));
-  else await server.until(id, 'returned to Marketing', (e) => e.status === 'SUCCEEDED');
+  if (answer.answer === 'book-meeting') await stack().mail(`meeting request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Meeting outcome'));
+  else await stack().until(id, 'returned to Marketing', (e) => e.status === 'SUCCEEDED');
 }
 
 /** Answers the meeting outcome of a booked lead (feedback to its Inside Sales owner). */
 async function meet(id: string, period: Rating['period'], ratings: Record<string, number>, extra: Record<string, string> = {}): Promise<void> {
   const company = `Digest ${id}`;
-  const meeting = await server.mail(`meeting request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Meeting outcome'));
+  const meeting = await stack().mail(`meeting request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Meeting outcome'));
   const fields: Record<string, string> = { answer: 'held-proceed', ...extra };
   for (const [q, v] of Object.entries(ratings)) {
     fields[`rating.${q}`] = String(v);
     given.push({ team: 'inside-sales', group: owners.get(id) ?? '?', question: q, value: v, period });
   }
   expect((await submit(answerLink(meeting, 'held-proceed'), fields)).status).toBe(200);
-  await server.mail(`deal decision request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Deal decision'));
+  await stack().mail(`deal decision request of ${id}`, (m) => mine(company)(m) && m.subject.startsWith('Deal decision'));
 }
 
 const mean = (values: number[]): number => Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
@@ -89,7 +79,7 @@ function expectedLine(team: Rating['team'], label: string, question: string, gro
 /** GET /funnel with the bearer key, all time or for a period. */
 async function funnel(period?: { start: string; end: string }): Promise<FunnelWithGoal> {
   const query = period === undefined ? '' : `?from=${encodeURIComponent(period.start)}&to=${encodeURIComponent(period.end)}`;
-  const res = await fetch(`${server.appUrl}/funnel${query}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+  const res = await fetch(`${stack().appUrl}/funnel${query}`, { headers: { authorization: `Bearer ${API_KEY}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as FunnelWithGoal;
 }
@@ -117,7 +107,7 @@ interface DigestRun {
 /** POST /local/digest: for the period given, else the period so far. */
 async function sendDigest(period?: { start: string; end: string }): Promise<DigestRun> {
   const query = period === undefined ? '' : `?start=${encodeURIComponent(period.start)}&end=${encodeURIComponent(period.end)}`;
-  const res = await fetch(`${server.appUrl}/local/digest${query}`, { method: 'POST' });
+  const res = await fetch(`${stack().appUrl}/local/digest${query}`, { method: 'POST' });
   expect(res.status).toBe(200);
   return (await res.json()) as DigestRun;
 }
@@ -148,12 +138,12 @@ describe('the team digest', () => {
     current = { start: new Date(t1).toISOString(), end: new Date(t1 + length).toISOString() };
     await until(t1 + length);
 
-    const before = (await server.outbox()).length;
+    const before = (await stack().outbox()).length;
     const result = await sendDigest(current);
     // Field Sales had meetings booked with its reps in the period: its figures are news too.
     expect(result.sent.sort()).toEqual(['field-sales', 'inside-sales', 'marketing']);
     expect(result.nothingNew).toEqual(['customer-success']);
-    const digests = (await server.outbox()).slice(before).filter(isDigest);
+    const digests = (await stack().outbox()).slice(before).filter(isDigest);
     expect(digests.map((m) => m.to)).toHaveLength(3);
     expect(digests.filter((m) => m.to.includes(TEAM.customerSuccessLead))).toEqual([]);
 
@@ -213,19 +203,19 @@ describe('the team digest', () => {
   }, 240_000);
 
   it('sends nothing more when the same period runs again (here from the command line)', async () => {
-    const before = (await server.outbox()).length;
+    const before = (await stack().outbox()).length;
     let out = '';
-    const code = await cli(['digest', '--url', server.appUrl, '--start', current.start, '--end', current.end], (s) => (out += s), (s) => (out += s));
+    const code = await cli(['digest', '--url', stack().appUrl, '--start', current.start, '--end', current.end], (s) => (out += s), (s) => (out += s));
     expect(code).toBe(0);
     expect(out).toContain(`Digest for ${current.start} to ${current.end}`);
     expect(out).toContain('sent to: none');
     const already = /already sent: (.*)\n/.exec(out)?.[1]?.split(', ').sort();
     expect(already).toEqual(['field-sales', 'inside-sales', 'marketing']);
-    expect((await server.outbox()).length).toBe(before);
+    expect((await stack().outbox()).length).toBe(before);
   }, 60_000);
 
   it("a reply from the digest's link reaches the sender in the next period's digest; nobody else hears of it", async () => {
-    const marketing = (await server.mails(isDigest)).find((m) => m.to.includes(TEAM.marketingLead)) as OutboxMail;
+    const marketing = (await stack().mails(isDigest)).find((m) => m.to.includes(TEAM.marketingLead)) as OutboxMail;
     const b1 = marketing.text.split('\n\n').find((b) => (b.split('\n')[0] ?? '').includes(`Pat b1-${run}`)) ?? '';
     const link = /Reply: Acting on it: (\S+)/.exec(b1)?.[1] ?? '';
     expect((await fetch(link)).status).toBe(200);
@@ -237,10 +227,10 @@ describe('the team digest', () => {
     // so the reply is found by the query of older feedback replied to in the period.
     const next = { start: new Date(r0).toISOString(), end: new Date(r1 + 1).toISOString() };
     await until(r1 + 1);
-    const before = (await server.outbox()).length;
+    const before = (await stack().outbox()).length;
     const result = await sendDigest(next);
     expect(result.sent).toEqual(['inside-sales']);
-    const [digest, ...others] = (await server.outbox()).slice(before).filter(isDigest);
+    const [digest, ...others] = (await stack().outbox()).slice(before).filter(isDigest);
     expect(others).toEqual([]);
     expect(digest?.to).toEqual([TEAM.insideSalesLead]);
     expect(digest?.subject).toMatch(/^Inside Sales digest: 0 new feedback, /);
@@ -249,8 +239,8 @@ describe('the team digest', () => {
 
   it('PUT /goal sets the shared goal (a bad field: 400 naming it, nothing changed); its progress is the same in every digest, GET /funnel and the console', async () => {
     const put = (body: unknown) =>
-      fetch(`${server.appUrl}/goal`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
-    expect((await fetch(`${server.appUrl}/goal`, { method: 'PUT', body: '{}' })).status).toBe(401);
+      fetch(`${stack().appUrl}/goal`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: JSON.stringify(body) });
+    expect((await fetch(`${stack().appUrl}/goal`, { method: 'PUT', body: '{}' })).status).toBe(401);
     const bad = await put({ amount: -5, currency: 'EUR', period: 'quarter' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ field: 'amount' });
@@ -261,12 +251,12 @@ describe('the team digest', () => {
 
     // A deal won: b2's deal decision.
     const company = `Digest b2-${run}`;
-    const deal = await server.mail(`deal decision of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Deal decision'));
+    const deal = await stack().mail(`deal decision of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Deal decision'));
     expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '120000', currency: 'EUR', promises: 'SSO' })).status).toBe(200);
-    await server.mail(`onboarding review of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Onboarding review'));
+    await stack().mail(`onboarding review of b2-${run}`, (x) => mine(company)(x) && x.subject.startsWith('Onboarding review'));
 
     // "Send the digest now": the period so far.
-    const before = (await server.outbox()).length;
+    const before = (await stack().outbox()).length;
     const result = await sendDigest();
     expect(Date.parse(result.period.end)).toBeLessThanOrEqual(Date.now());
     expect(result.sent.length).toBeGreaterThanOrEqual(3);
@@ -275,7 +265,7 @@ describe('the team digest', () => {
     expect(goal).toMatchObject({ amount: 500_000, currency: 'EUR', won: 120_000, deals: 1, share: 0.24 });
     const progress = asLines(goalRows(goal!)).find((l) => l.startsWith('  Progress: '));
     expect(progress).toBe('  Progress: €120,000.00 of €500,000.00 won this quarter (24%); €380,000.00 to go');
-    const digests = (await server.outbox()).slice(before).filter(isDigest);
+    const digests = (await stack().outbox()).slice(before).filter(isDigest);
     expect(digests.map((d) => d.to[0]).sort()).toEqual(result.sent.map((t) => ({ marketing: TEAM.marketingLead, 'inside-sales': TEAM.insideSalesLead, 'field-sales': TEAM.fieldSalesLead, 'customer-success': TEAM.customerSuccessLead })[t as 'marketing']).sort());
     // Progress and what each team's work added, in the same words in every team's digest as from GET /funnel
     // (all but the day it was counted to, which a run across midnight could change).
@@ -286,7 +276,7 @@ describe('the team digest', () => {
       expect(section(d, 'Our shared goal:\n').filter((l) => !l.startsWith('  Goal period:')), d.subject).toEqual(expected);
       expect(d.text, d.subject).toContain(`Our shared goal: ${goalHeadline(goal!)}.`);
     }
-    const page = await (await fetch(`${server.appUrl}/funnel-view`)).text();
+    const page = await (await fetch(`${stack().appUrl}/funnel-view`)).text();
     expect(page).toContain(`Our shared goal: ${goalHeadline(goal!).replace(/&/g, '&amp;')}`);
     expect(page).toContain('€120,000.00 of €500,000.00 won this quarter (24%); €380,000.00 to go');
   }, 120_000);

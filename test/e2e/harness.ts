@@ -4,6 +4,8 @@
  * submitting its form as a browser would, and the demo team's addresses.
  */
 export * from '../../local/stack-process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { LocalStackProcess, type OutboxMail, type ServerOptions } from '../../local/stack-process';
 
@@ -23,6 +25,17 @@ export function stackForFile(options: ServerOptions = {}): () => LocalStackProce
     if (server === undefined) throw new Error('the local stack has not started');
     return server;
   };
+}
+
+/** A lead's profile as the stack stored it (its local DynamoDB, read with the SDK). */
+export async function storedProfile(server: LocalStackProcess, leadId: string): Promise<Record<string, unknown> | undefined> {
+  const info = await server.getJson<{ dynamodb: string; tableName: string }>('/local/info');
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: info.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } }));
+  try {
+    return (await client.send(new GetCommand({ TableName: info.tableName, Key: { pk: `LEAD#${leadId}`, sk: 'PROFILE' } }))).Item;
+  } finally {
+    client.destroy();
+  }
 }
 
 export function answerLink(mail: OutboxMail, answer: string): string {

@@ -8,51 +8,14 @@
  * with a new time updates it (same UID, SEQUENCE up); one without a time
  * cancels it (METHOD:CANCEL).
  */
-import ICAL from 'ical.js';
+import { formatDateTime } from '#lib/core/format';
 import { describe, expect, it } from 'vitest';
 import { TEAM, answerLink, lead, submit, stackForFile, type OutboxMail } from './harness';
+import { inDays, invitation } from './invitations';
 
 const stack = stackForFile({ timeScale: 60 });
 const run = Date.now().toString(36);
 const WAIT_MS = 60_000;
-
-/** YYYY-MM-DD `days` from today (UTC). */
-const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-
-interface Invitation {
-  method: string;
-  uid: string;
-  sequence: number;
-  start: ICAL.Time;
-  end: ICAL.Time;
-  organizer: string;
-  attendees: string[];
-  url: string | undefined;
-  status: string;
-}
-
-/** The mail's one .ics attachment, parsed by ical.js (its VTIMEZONE registered, so times read in their zone). */
-function invitation(mail: OutboxMail, contentType: string): Invitation {
-  const attachments = mail.attachments ?? [];
-  expect(attachments.map((a) => [a.fileName.endsWith('.ics'), a.contentType])).toEqual([[true, contentType]]);
-  const calendar = new ICAL.Component(ICAL.parse(attachments[0]?.content ?? ''));
-  const zone = calendar.getFirstSubcomponent('vtimezone');
-  if (zone !== null) ICAL.TimezoneService.register(new ICAL.Timezone(zone));
-  const vevent = calendar.getFirstSubcomponent('vevent');
-  if (vevent === null) throw new Error(`no VEVENT in ${mail.subject}`);
-  const event = new ICAL.Event(vevent);
-  return {
-    method: String(calendar.getFirstPropertyValue('method')),
-    uid: event.uid,
-    sequence: event.sequence,
-    start: event.startDate,
-    end: event.endDate,
-    organizer: event.organizer,
-    attendees: event.attendees.map((a) => String(a.getFirstValue())),
-    url: vevent.getFirstPropertyValue('url')?.toString(),
-    status: String(vevent.getFirstPropertyValue('status')),
-  };
-}
 
 describe('a booked meeting: invited, moved on a no-show, cancelled on the next', () => {
   const id = `meet-${run}`;
@@ -86,6 +49,9 @@ describe('a booked meeting: invited, moved on a no-show, cancelled on the next',
     expect(invite.url).toBeDefined();
     expect(request.links).toContain(`${invite.url ?? ''}?answer=no-show`);
     expect(request.text).toContain('The meeting is on');
+    // Due five days (meetingOutcomeSlaSeconds) after the meeting's end: 15:00 in Berlin is 14:00 UTC in December.
+    const due = new Date(Date.parse(`${firstDate}T14:00:00.000Z`) + 5 * 86_400_000);
+    expect(request.text).toContain(`Please answer by ${formatDateTime(due, 'UTC')}`);
     // The link in the invitation opens this request's form.
     expect((await fetch(invite.url ?? '')).status).toBe(200);
 

@@ -9,41 +9,31 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, LocalStackProcess, REPO, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import { API_KEY, REPO, TEAM, answerLink, lead, statesEntered, submit, type OutboxMail, stackForFile } from './harness';
 
-let server: LocalStackProcess;
 const run = Date.now().toString(36);
 
-beforeAll(async () => {
-  server = await LocalStackProcess.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 2 } });
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  const code = await server.stop();
-  server.removeData();
-  expect(code).toBe(0);
-}, 60_000);
+const stack = stackForFile({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 2 } });
 
 const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`) || m.subject.includes(`, ${company} `) || m.subject.includes(`: ${company} `);
 
 describe('HTTP API', () => {
   it('rejects a missing or wrong key, names bad fields, and is idempotent for a duplicate submit', async () => {
-    const noKey = await fetch(`${server.appUrl}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const noKey = await fetch(`${stack().appUrl}/leads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(noKey.status).toBe(401);
-    expect((await server.postLead(lead(`k-${run}`, 'Keyless'), 'wrong-key-0123456789abcdef')).status).toBe(401);
-    const bad = await server.postLead({ name: 'X', email: 'not-an-email', company: 'Y', consent: true, pagesViewed: -1 });
+    expect((await stack().postLead(lead(`k-${run}`, 'Keyless'), 'wrong-key-0123456789abcdef')).status).toBe(401);
+    const bad = await stack().postLead({ name: 'X', email: 'not-an-email', company: 'Y', consent: true, pagesViewed: -1 });
     expect(bad.status).toBe(400);
     expect((bad.body.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['email', 'pagesViewed']);
-    const first = await server.postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
-    const again = await server.postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
+    const first = await stack().postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
+    const again = await stack().postLead(lead(`dup-${run}`, `Dup ${run}`, { budget: 'none' }));
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ created: false, executionArn: first.body.executionArn });
-    const funnel = await fetch(`${server.appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const funnel = await fetch(`${stack().appUrl}/funnel`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(funnel.status).toBe(200);
-    expect((await fetch(`${server.appUrl}/funnel`)).status).toBe(401);
+    expect((await fetch(`${stack().appUrl}/funnel`)).status).toBe(401);
   }, 60_000);
 });
 
@@ -53,25 +43,25 @@ describe('a lead through every stage to a renewed customer', () => {
   const is = about(company);
 
   it('captures, qualifies, meets, closes, onboards, checks in and renews, with feedback upstream at each hand-off', async () => {
-    const captured = await server.postLead(lead(id, company));
+    const captured = await stack().postLead(lead(id, company));
     expect(captured.status).toBe(201);
     const executionArn = String(captured.body.executionArn);
 
     // Inside Sales: the qualification call request, one link per answer.
-    const call = await server.mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    const call = await stack().mail('qualification call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect(TEAM.insideSales).toContain(call.to[0]);
     expect(call.links).toHaveLength(3);
-    await server.until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call' && e.stage === 'qualifying');
+    await stack().until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call' && e.stage === 'qualifying');
 
     // Opening a link (as a mail scanner or a person would) shows the form and changes nothing.
-    const before = await server.history(executionArn);
+    const before = await stack().history(executionArn);
     const page = await fetch(answerLink(call, 'book-meeting'));
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<form method="post">');
     expect(html).toContain(company);
-    expect(await server.history(executionArn)).toHaveLength(before.length);
-    expect((await server.execution(id))?.currentState).toBe('Await qualification call');
+    expect(await stack().history(executionArn)).toHaveLength(before.length);
+    expect((await stack().execution(id))?.currentState).toBe('Await qualification call');
 
     // A bad answer is refused and changes nothing; the real one is recorded once.
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'maybe' })).status).toBe(400);
@@ -88,56 +78,56 @@ describe('a lead through every stage to a renewed customer', () => {
 
     // Marketing hears how the lead responded; Field Sales gets ONE email: the hand-off brief with the meeting-outcome links.
     // (Rated 5 and 4, nothing flagged: it goes to Marketing's digest and the console, not in an email at once.)
-    const meeting = await server.mail('meeting outcome request with the hand-off brief', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    const meeting = await stack().mail('meeting outcome request with the hand-off brief', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
     expect(TEAM.fieldSales).toContain(meeting.to[0]);
     expect(meeting.subject).toContain('new meeting, hand-off brief inside');
     expect(meeting.text).toContain('Loved the launch webinar');
     expect(meeting.links.map((l) => new URL(l).searchParams.get('answer'))).toEqual(['held-proceed', 'no-fit', 'no-show']);
-    await server.until(id, 'in meeting', (e) => e.stage === 'meeting' && e.currentState === 'Await meeting outcome');
-    expect(await server.mails((m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'))).toEqual([]);
-    expect(await (await fetch(`${server.appUrl}/team-feedback`)).text()).toContain('Loved the launch webinar');
+    await stack().until(id, 'in meeting', (e) => e.stage === 'meeting' && e.currentState === 'Await meeting outcome');
+    expect(await stack().mails((m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'))).toEqual([]);
+    expect(await (await fetch(`${stack().appUrl}/team-feedback`)).text()).toContain('Loved the launch webinar');
 
     expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed', 'rating.budget-accuracy': '2', missing: 'The real budget owner' })).status).toBe(200);
-    const toInsideSales = await server.mail('feedback to Inside Sales', (m) => is(m) && m.subject.startsWith('Feedback from Field Sales'));
+    const toInsideSales = await stack().mail('feedback to Inside Sales', (m) => is(m) && m.subject.startsWith('Feedback from Field Sales'));
     expect(toInsideSales.to).toEqual([TEAM.insideSalesLead]);
     expect(toInsideSales.text).toContain('The real budget owner');
 
-    const deal = await server.mail('deal decision request', (m) => is(m) && m.subject.startsWith('Deal decision'));
-    await server.until(id, 'negotiating', (e) => e.stage === 'negotiating');
+    const deal = await stack().mail('deal decision request', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    await stack().until(id, 'negotiating', (e) => e.stage === 'negotiating');
     expect((await submit(answerLink(deal, 'won'), { answer: 'won', amount: '120000', currency: 'EUR', promises: 'SSO by Q3' })).status).toBe(200);
 
     // Customer Success gets ONE email: the onboarding brief with what was promised, and the review links.
-    const review = await server.mail('onboarding review request with the brief', (m) => is(m) && m.subject.startsWith('Onboarding review'));
+    const review = await stack().mail('onboarding review request with the brief', (m) => is(m) && m.subject.startsWith('Onboarding review'));
     expect(TEAM.customerSuccess).toContain(review.to[0]);
     expect(review.text).toContain('SSO by Q3');
-    await server.until(id, 'onboarding', (e) => e.stage === 'onboarding');
+    await stack().until(id, 'onboarding', (e) => e.stage === 'onboarding');
     expect(
       (await submit(answerLink(review, 'on-track'), { answer: 'on-track', 'rating.expectations-set-right': '3', 'rating.message-match': '4', difficulties: 'Importing legacy data', unkeptPromises: 'None yet' })).status,
     ).toBe(200);
-    const fromCs = await server.mail('feedback from Customer Success to Field Sales', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.fieldSalesLead));
+    const fromCs = await stack().mail('feedback from Customer Success to Field Sales', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.fieldSalesLead));
     expect(fromCs.text).toContain('None yet');
-    const fromCsToMarketing = await server.mail('feedback from Customer Success to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.marketingLead));
+    const fromCsToMarketing = await stack().mail('feedback from Customer Success to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Customer Success') && m.to.includes(TEAM.marketingLead));
     expect(fromCsToMarketing.text).toContain('Importing legacy data');
 
     // Check-ins (60 s apart at x60): two healthy ones, the last one saying the renewal is due.
     for (let n = 1; n <= 2; n += 1) {
-      const checkIn = await server.nthMail(`check-in ${n}`, (m) => is(m) && m.subject.startsWith('Customer check-in'), n);
+      const checkIn = await stack().nthMail(`check-in ${n}`, (m) => is(m) && m.subject.startsWith('Customer check-in'), n);
       expect(checkIn.subject.endsWith('last check-in, renewal due'), checkIn.subject).toBe(n === 2);
-      await server.until(id, 'customer', (e) => e.stage === 'customer' && e.currentState === 'Check in with customer');
+      await stack().until(id, 'customer', (e) => e.stage === 'customer' && e.currentState === 'Check in with customer');
       expect((await submit(answerLink(checkIn, 'healthy'), { answer: 'healthy', 'rating.health': '5' })).status).toBe(200);
     }
-    const done = await server.until(id, 'renewed', (e) => e.status !== 'RUNNING', 20_000);
+    const done = await stack().until(id, 'renewed', (e) => e.status !== 'RUNNING', 20_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'renewed' });
     // No separate brief or renewal emails: the hand-offs travel in the requests.
-    const subjects = (await server.mails(is)).map((m) => m.subject);
+    const subjects = (await stack().mails(is)).map((m) => m.subject);
     expect(subjects.filter((s) => /^(New meeting|New customer to onboard|Renewal due)/.test(s))).toEqual([]);
 
     // The execution, read through the Step Functions API.
-    const sfn = server.sfn();
+    const sfn = stack().sfn();
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     sfn.destroy();
     expect(described).toMatchObject({ name: id, status: 'SUCCEEDED' });
-    const history = await server.history(executionArn);
+    const history = await stack().history(executionArn);
     expect(history[0]?.type).toBe('ExecutionStarted');
     expect(history[history.length - 1]?.type).toBe('ExecutionSucceeded');
     const path = statesEntered(history);
@@ -158,7 +148,7 @@ describe('a lead through every stage to a renewed customer', () => {
     expect(path.filter((s) => s === 'Await qualification call')).toHaveLength(1);
     expect(history.some((e) => e.type === 'TaskTimedOut')).toBe(false);
     // The console's execution page: the graph with the path, the lead's stage changes.
-    const pageHtml = await (await fetch(`${server.appUrl}/executions/${id}`)).text();
+    const pageHtml = await (await fetch(`${stack().appUrl}/executions/${id}`)).text();
     expect(pageHtml).toContain('<g class="node node-terminal visited" data-state="Customer renewed">');
     const stageTable = pageHtml.slice(pageHtml.indexOf('<table class="stage-events">'), pageHtml.indexOf('</table>', pageHtml.indexOf('<table class="stage-events">')));
     const stagesSeen = [...stageTable.matchAll(/<tr data-to="([a-z-]+)">/g)].map((m) => m[1]);
@@ -174,60 +164,60 @@ describe('paths back to Marketing', () => {
     const id = `lost-${run}`;
     const company = `Lost Deal ${run}`;
     const is = about(company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    const call = await stack().mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'book-meeting'), { answer: 'book-meeting' })).status).toBe(200);
-    const meeting = await server.mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
+    const meeting = await stack().mail('meeting', (m) => is(m) && m.subject.startsWith('Meeting outcome'));
     expect((await submit(answerLink(meeting, 'held-proceed'), { answer: 'held-proceed' })).status).toBe(200);
-    const deal = await server.mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
+    const deal = await stack().mail('deal', (m) => is(m) && m.subject.startsWith('Deal decision'));
     expect((await submit(answerLink(deal, 'lost'), { answer: 'lost' })).status).toBe(400); // the reason is required
     expect((await submit(answerLink(deal, 'lost'), { answer: 'lost', reasonCode: 'price', comment: 'Chose a cheaper tool' })).status).toBe(200);
-    const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING');
+    const done = await stack().until(id, 'ended', (e) => e.status !== 'RUNNING');
     expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'lost' });
-    const notice = await server.mail('lost notice', (m) => is(m) && m.subject.startsWith('Lead lost'));
+    const notice = await stack().mail('lost notice', (m) => is(m) && m.subject.startsWith('Lead lost'));
     expect(notice.to).toContain(TEAM.marketingLead);
-    expect(statesEntered(await server.history(done.executionArn)).slice(-2)).toEqual(['Return lead to Marketing', 'Lead returned to Marketing']);
+    expect(statesEntered(await stack().history(done.executionArn)).slice(-2)).toEqual(['Return lead to Marketing', 'Lead returned to Marketing']);
   }, 60_000);
 
   it('Inside Sales returns a lead to nurture, and scoring nurtures a lead without budget', async () => {
     const id = `nurture-${run}`;
     const company = `Nurture Call ${run}`;
     const is = about(company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    const call = await stack().mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'nurture'), { answer: 'nurture', reasonCode: 'bad-timing', 'rating.content-relevance': '2', comment: 'Content too technical' })).status).toBe(200);
-    const done = await server.until(id, 'ended', (e) => e.status !== 'RUNNING');
+    const done = await stack().until(id, 'ended', (e) => e.status !== 'RUNNING');
     expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
-    const feedback = await server.mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
+    const feedback = await stack().mail('feedback to Marketing', (m) => is(m) && m.subject.startsWith('Feedback from Inside Sales'));
     expect(feedback.text).toContain('Content too technical');
-    await server.mail('nurture notice', (m) => is(m) && m.subject.startsWith('Lead returned to nurture'));
+    await stack().mail('nurture notice', (m) => is(m) && m.subject.startsWith('Lead returned to nurture'));
 
     const cold = `cold-${run}`;
-    expect((await server.postLead(lead(cold, `Cold ${run}`, { budget: 'none' }))).status).toBe(201);
-    const coldDone = await server.until(cold, 'ended', (e) => e.status !== 'RUNNING');
+    expect((await stack().postLead(lead(cold, `Cold ${run}`, { budget: 'none' }))).status).toBe(201);
+    const coldDone = await stack().until(cold, 'ended', (e) => e.status !== 'RUNNING');
     expect(coldDone).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
-    expect(statesEntered(await server.history(coldDone.executionArn))).not.toContain('Await qualification call');
+    expect(statesEntered(await stack().history(coldDone.executionArn))).not.toContain('Await qualification call');
   }, 60_000);
 
   it('Inside Sales disqualifies a lead, and scoring disqualifies one without consent', async () => {
     const id = `disq-${run}`;
     const company = `Disqualified ${run}`;
     const is = about(company);
-    expect((await server.postLead(lead(id, company))).status).toBe(201);
-    const call = await server.mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(id, company))).status).toBe(201);
+    const call = await stack().mail('call', (m) => is(m) && m.subject.startsWith('Qualification call'));
     expect((await submit(answerLink(call, 'disqualify'), { answer: 'disqualify', reasonCode: 'no-need' })).status).toBe(200);
-    expect(await server.until(id, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
-    await server.mail('disqualified notice', (m) => is(m) && m.subject.startsWith('Lead disqualified'));
+    expect(await stack().until(id, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
+    await stack().mail('disqualified notice', (m) => is(m) && m.subject.startsWith('Lead disqualified'));
 
     const noConsent = `nocon-${run}`;
-    expect((await server.postLead(lead(noConsent, `No Consent ${run}`, { consent: false }))).status).toBe(201);
-    expect(await server.until(noConsent, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
+    expect((await stack().postLead(lead(noConsent, `No Consent ${run}`, { consent: false }))).status).toBe(201);
+    expect(await stack().until(noConsent, 'ended', (e) => e.status !== 'RUNNING')).toMatchObject({ status: 'SUCCEEDED', stage: 'disqualified' });
   }, 60_000);
 });
 
 describe('console and local JSON', () => {
   it('lists executions with filters and renders the pages', async () => {
-    const running = await server.getJson<{ status: string }[]>('/local/executions?status=SUCCEEDED');
+    const running = await stack().getJson<{ status: string }[]>('/local/executions?status=SUCCEEDED');
     expect(running.length).toBeGreaterThan(0);
     expect(running.every((e) => e.status === 'SUCCEEDED')).toBe(true);
     // Each page by its own title, not just a 200 (an error page rendered with 200 would pass that).
@@ -240,15 +230,15 @@ describe('console and local JSON', () => {
       ['/outbox', 'Outbox'],
     ];
     for (const [path, title] of pages) {
-      const res = await fetch(`${server.appUrl}${path}`);
+      const res = await fetch(`${stack().appUrl}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
       expect(await res.text(), path).toContain(`<title>${title} · The Model pipeline (local)</title>`);
     }
-    const feedback = await (await fetch(`${server.appUrl}/team-feedback`)).text();
+    const feedback = await (await fetch(`${stack().appUrl}/team-feedback`)).text();
     expect(feedback).toContain('Content too technical');
-    expect((await fetch(`${server.appUrl}/executions/nope-${run}`)).status).toBe(404);
-    const badFilter = await fetch(`${server.appUrl}/local/executions?status=SOMETIMES`);
+    expect((await fetch(`${stack().appUrl}/executions/nope-${run}`)).status).toBe(404);
+    const badFilter = await fetch(`${stack().appUrl}/local/executions?status=SOMETIMES`);
     expect(badFilter.status).toBe(400);
     expect(await badFilter.json()).toMatchObject({ field: 'status' });
   }, 60_000);
@@ -256,7 +246,7 @@ describe('console and local JSON', () => {
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args, '--url', server.appUrl, '--key', API_KEY], { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args, '--url', stack().appUrl, '--key', API_KEY], { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
       done({ code, stdout, stderr });
     });
@@ -270,7 +260,7 @@ describe('CLI', () => {
     expect(added.stdout).toContain(`Added: lead ${id}`);
     expect(added.code).toBe(0);
 
-    const csv = join(server.dataDir, 'leads.csv');
+    const csv = join(stack().dataDir, 'leads.csv');
     writeFileSync(
       csv,
       [
@@ -287,10 +277,10 @@ describe('CLI', () => {
     expect(imported.stdout).toContain('line 3: email: must be an email address');
     expect(imported.stdout).toContain('line 4: pagesViewed: must be a whole number');
     expect(imported.stderr).toContain('4/4 rows, 2 bad');
-    await server.until(`csv1-${run}`, 'qualified', (e) => e.currentState === 'Await qualification call');
-    await server.until(`csv4-${run}`, 'disqualified', (e) => e.stage === 'disqualified');
+    await stack().until(`csv1-${run}`, 'qualified', (e) => e.currentState === 'Await qualification call');
+    await stack().until(`csv4-${run}`, 'disqualified', (e) => e.stage === 'disqualified');
 
-    await server.until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call');
+    await stack().until(id, 'waiting for the call', (e) => e.currentState === 'Await qualification call');
     const listed = await cli(['list', '--stage', 'qualifying']);
     expect(listed.stdout).toContain(id);
     expect(listed.stdout).toContain(`csv1-${run}`);
@@ -303,8 +293,8 @@ describe('CLI', () => {
     expect(wrong.stderr).toContain('Not recorded (HTTP 400)');
     const answered = await cli(['answer', id, 'book-meeting', '--rating', 'campaign-reaction=2', '--comment', 'Answered from the terminal']);
     expect(answered.stdout).toContain(`Recorded qualification-call = book-meeting for lead ${id}.`);
-    await server.until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
-    const feedback = await server.mail('feedback to Marketing', (m) => m.subject.startsWith('Feedback from Inside Sales') && m.subject.includes(`Cli Co ${run}`));
+    await stack().until(id, 'in meeting', (e) => e.currentState === 'Await meeting outcome');
+    const feedback = await stack().mail('feedback to Marketing', (m) => m.subject.startsWith('Feedback from Inside Sales') && m.subject.includes(`Cli Co ${run}`));
     expect(feedback.text).toContain('Answered from the terminal');
   }, 120_000);
 });

@@ -8,10 +8,8 @@
  * says it in plain words. A lead routed to a verified member flows on.
  * Handler logs are at DEBUG: the refused address appears in none of them.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, lead, statesEntered, type OutboxMail } from './harness';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lead, stackForFile, statesEntered, storedProfile, type OutboxMail } from './harness';
 
 const VERIFIED_MEMBER = 'sdr1@acme-sales.com';
 const UNVERIFIED_MEMBER = 'sdr9@partner-agency.com';
@@ -24,85 +22,64 @@ const TEAMS = {
   ops: { lead: OPS },
 };
 
-let server: LocalStackProcess;
 let captured = '';
 const run = Date.now().toString(36);
 
-beforeAll(async () => {
-  const previous = process.env.AWS_LAMBDA_LOG_LEVEL;
-  process.env.AWS_LAMBDA_LOG_LEVEL = 'DEBUG';
-  try {
-    server = await LocalStackProcess.start({
-      timeScale: 60,
-      settings: {
-        teams: JSON.stringify(TEAMS),
-        mailFrom: 'The Model pipeline <pipeline@acme-corp.com>',
-        sesSandbox: 'true',
-        verifiedIdentities: JSON.stringify(['pipeline@acme-corp.com', OPS, 'acme-sales.com']),
-      },
-    });
-  } finally {
-    if (previous === undefined) delete process.env.AWS_LAMBDA_LOG_LEVEL;
-    else process.env.AWS_LAMBDA_LOG_LEVEL = previous;
-  }
-  server.child.stdout?.on('data', (b: Buffer) => (captured += b.toString()));
-  server.child.stderr?.on('data', (b: Buffer) => (captured += b.toString()));
-}, 150_000);
+// Handler logs at DEBUG: the refused address must appear in none of them.
+const stack = stackForFile({
+  timeScale: 60,
+  settings: {
+    teams: JSON.stringify(TEAMS),
+    mailFrom: 'The Model pipeline <pipeline@acme-corp.com>',
+    sesSandbox: 'true',
+    verifiedIdentities: JSON.stringify(['pipeline@acme-corp.com', OPS, 'acme-sales.com']),
+  },
+  env: { AWS_LAMBDA_LOG_LEVEL: 'DEBUG' },
+});
 
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
+beforeAll(() => {
+  stack().child.stdout?.on('data', (b: Buffer) => (captured += b.toString()));
+  stack().child.stderr?.on('data', (b: Buffer) => (captured += b.toString()));
+});
 
 const about = (company: string) => (m: OutboxMail) => m.subject.includes(`(${company})`);
-
-async function profile(leadId: string): Promise<Record<string, unknown> | undefined> {
-  const info = await server.getJson<{ dynamodb: string; tableName: string }>('/local/info');
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: info.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } }));
-  try {
-    return (await client.send(new GetCommand({ TableName: info.tableName, Key: { pk: `LEAD#${leadId}`, sk: 'PROFILE' } }))).Item;
-  } finally {
-    client.destroy();
-  }
-}
 
 describe('the SES sandbox with an unverified team member', () => {
   it('sends the lead of the unverified owner to Needs attention, tells ops why, and lets the other lead flow on', async () => {
     // Round-robin: the first lead goes to the verified member, the second to the unverified one.
     const good = { id: `ok-${run}`, company: `Verified Owner ${run}` };
     const bad = { id: `refused-${run}`, company: `Unverified Owner ${run}` };
-    expect((await server.postLead(lead(good.id, good.company))).status).toBe(201);
-    const call = await server.mail('qualification call to the verified member', (m) => about(good.company)(m) && m.subject.startsWith('Qualification call'));
+    expect((await stack().postLead(lead(good.id, good.company))).status).toBe(201);
+    const call = await stack().mail('qualification call to the verified member', (m) => about(good.company)(m) && m.subject.startsWith('Qualification call'));
     expect(call.to).toEqual([VERIFIED_MEMBER]);
-    await server.until(good.id, 'waiting for the call', (e) => e.currentState === 'Await qualification call' && e.stage === 'qualifying');
+    await stack().until(good.id, 'waiting for the call', (e) => e.currentState === 'Await qualification call' && e.stage === 'qualifying');
 
-    const captured201 = await server.postLead(lead(bad.id, bad.company));
+    const captured201 = await stack().postLead(lead(bad.id, bad.company));
     expect(captured201.status).toBe(201);
     // The lead waits for ops' decision (rescue), its execution still running.
-    const failed = await server.until(bad.id, 'in Needs attention', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 30_000);
+    const failed = await stack().until(bad.id, 'in Needs attention', (e) => e.currentState === 'Await rescue decision' || e.status !== 'RUNNING', 30_000);
     expect(failed).toMatchObject({ status: 'RUNNING', currentState: 'Await rescue decision', stage: 'needs-attention' });
 
     // Ops are told, in plain words, naming the address; no raw JSON, no stack.
-    const ops = await server.mail('needs attention to ops', (m) => about(bad.company)(m) && m.subject.startsWith('Needs attention'));
+    const ops = await stack().mail('needs attention to ops', (m) => about(bad.company)(m) && m.subject.startsWith('Needs attention'));
     expect(ops.to).toEqual([OPS]);
     expect(ops.subject).toContain('"Await qualification call"');
     expect(ops.text).toContain(`SES refused the email to ${UNVERIFIED_MEMBER}: the address is not verified (the account is in the SES sandbox`);
     for (const raw of ['errorMessage', 'trace', '"errorType"', '    at ']) expect(ops.text).not.toContain(raw);
 
     // The lead records the same reason.
-    const lastError = (await profile(bad.id))?.lastError as { step?: string; error?: string; cause?: string } | undefined;
+    const lastError = (await storedProfile(stack(), bad.id))?.lastError as { step?: string; error?: string; cause?: string } | undefined;
     expect(lastError).toMatchObject({ step: 'Await qualification call', error: 'Pipeline.MailRejected' });
     expect(lastError?.cause).toContain(UNVERIFIED_MEMBER);
 
     // A permanent refusal is not retried: the request step ran once, and nothing reached the unverified member.
-    const history = await server.history(failed.executionArn);
+    const history = await stack().history(failed.executionArn);
     expect(statesEntered(history).filter((s) => s === 'Await qualification call')).toHaveLength(1);
     expect(history.filter((e) => e.type === 'TaskScheduled' && e.taskScheduledEventDetails?.parameters?.includes('"step":"qualification-call"'))).toHaveLength(1);
-    expect(await server.mails((m) => m.to.includes(UNVERIFIED_MEMBER) || m.cc.includes(UNVERIFIED_MEMBER))).toEqual([]);
+    expect(await stack().mails((m) => m.to.includes(UNVERIFIED_MEMBER) || m.cc.includes(UNVERIFIED_MEMBER))).toEqual([]);
 
     // The other lead still waits for its call; the logs name neither the address nor any other.
-    expect((await server.execution(good.id))?.currentState).toBe('Await qualification call');
+    expect((await stack().execution(good.id))?.currentState).toBe('Await qualification call');
     expect(captured).toContain('"message":"email refused by SES"');
     expect(captured).toContain('"reasonCode":"MessageRejected"');
     expect(captured).not.toContain(UNVERIFIED_MEMBER);

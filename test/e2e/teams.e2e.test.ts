@@ -31,14 +31,7 @@ interface Change {
   reassigned?: number;
 }
 
-async function api(method: string, path: string, body?: unknown, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${stack().appUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'x-changed-by': 'e2e test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const api = (method: string, path: string, body?: unknown, key?: string) => stack().api(method, path, body, key);
 
 const member = (email: string) => `/teams/inside-sales/members/${encodeURIComponent(email)}`;
 const qualificationCall = (company: string) => (m: OutboxMail) => m.subject.startsWith('Qualification call') && m.subject.includes(`(${company})`);
@@ -102,8 +95,10 @@ describe('the CLI', () => {
     expect(page.status).toBe(200);
     const text = await page.text();
     expect(text).toContain('Lead: <b>ae1@example.com</b>');
+    expect(text).toContain('<h2 id="field-sales">Field Sales</h2>');
+    expect(text).toContain('<td data-label="Team">Field Sales</td>');
     expect(text).toContain('removed Alex Nine; 0 open requests reassigned (round-robin)');
-    expect(text).toContain('<td>ae2@example.com</td><td>ae2</td><td>1</td><td>UTC</td><td>available</td>');
+    expect(text).toContain('<td data-label="Member">ae2@example.com</td><td data-label="Name">ae2</td><td data-label="Weight">1</td><td data-label="Time zone">UTC</td><td data-label="Availability">available</td>');
   });
 });
 

@@ -10,9 +10,9 @@
  * reminder listing all of them. (test/e2e/one-clock.e2e.test.ts: the same at
  * --time-scale 3600, with the deadline every email states.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FunnelReport } from '#lib/funnel/report';
-import { API_KEY, LocalStackProcess, TEAM, answerLink, lead, stackForFile, statesEntered, submit } from './harness';
+import { API_KEY, TEAM, answerLink, lead, stackForFile, statesEntered, submit } from './harness';
 
 const stack = stackForFile({ timeScale: 30, reminderInterval: 0.5, settings: { qualificationCallSlaSeconds: 180, meetingOutcomeSlaSeconds: 180, reminderAfterFraction: 0.01, instantFeedbackEmails: 'all' } });
 const run = Date.now().toString(36);
@@ -60,6 +60,7 @@ describe('no answer', () => {
       'Park stalled lead',
       'Await rescue decision',
       'Rescue decision',
+      'Close lead',
       'Lead failed',
     ]);
     const failed = history[history.length - 1];
@@ -97,29 +98,21 @@ describe('no answer', () => {
 });
 
 describe('reminders, batched per person', () => {
-  let quiet: LocalStackProcess;
-  beforeAll(async () => {
-    // A sweep every 8 s; reminders 3 s after each request (0.25% of 1,200 s); escalation after 40 s.
-    // Three requests per rep made within 8 s of each other: at most one sweep falls between them, so at least two go out together.
-    quiet = await LocalStackProcess.start({ timeScale: 30, reminderInterval: 8, settings: { qualificationCallSlaSeconds: 1200, reminderAfterFraction: 0.0025 } });
-  }, 150_000);
-  afterAll(async () => {
-    if (quiet === undefined) return;
-    expect(await quiet.stop()).toBe(0);
-    quiet.removeData();
-  }, 60_000);
+  // A sweep every 8 s; reminders 3 s after each request (0.25% of 1,200 s); escalation after 40 s.
+  // Three requests per rep made within 8 s of each other: at most one sweep falls between them, so at least two go out together.
+  const quiet = stackForFile({ timeScale: 30, reminderInterval: 8, settings: { qualificationCallSlaSeconds: 1200, reminderAfterFraction: 0.0025 } });
 
   it('sends each Inside Sales rep one email listing their due requests, each request reminded once, with working links', async () => {
     const companies = [1, 2, 3, 4, 5, 6].map((n) => `Batch ${n} ${run}`);
-    const statuses = await Promise.all(companies.map((c, i) => quiet.postLead(lead(`batch-${i}-${run}`, c)).then((r) => r.status)));
+    const statuses = await Promise.all(companies.map((c, i) => quiet().postLead(lead(`batch-${i}-${run}`, c)).then((r) => r.status)));
     expect(statuses).toEqual(companies.map(() => 201));
     const about = (m: { subject: string; text: string }, c: string): boolean => m.subject.includes(c) || m.text.includes(c);
-    const requests = await Promise.all(companies.map((c) => quiet.mail(`request ${c}`, (m) => m.subject.startsWith('Qualification call') && m.subject.includes(c))));
+    const requests = await Promise.all(companies.map((c) => quiet().mail(`request ${c}`, (m) => m.subject.startsWith('Qualification call') && m.subject.includes(c))));
     const owners = new Set(requests.map((m) => m.to[0] ?? ''));
     expect([...owners].sort()).toEqual([...TEAM.insideSales].sort()); // round-robin: three leads per rep
 
     // The owners' reminders (escalations, later, go to the team lead), once every lead is in one.
-    const ownerReminders = async () => quiet.mails((m) => m.subject.startsWith('Reminder: ') && owners.has(m.to[0] ?? '') && companies.some((c) => about(m, c)));
+    const ownerReminders = async () => quiet().mails((m) => m.subject.startsWith('Reminder: ') && owners.has(m.to[0] ?? '') && companies.some((c) => about(m, c)));
     const deadline = Date.now() + 30_000;
     let reminders = await ownerReminders();
     while (!companies.every((c) => reminders.some((m) => about(m, c))) && Date.now() < deadline) {
@@ -145,7 +138,7 @@ describe('reminders, batched per person', () => {
     const company = listed.find((c) => page.includes(c));
     expect(company).toBeDefined();
     expect((await submit(nurture[0] ?? '', { answer: 'nurture', reasonCode: 'bad-timing' })).status).toBe(200);
-    const done = await quiet.until(`batch-${companies.indexOf(company ?? '')}-${run}`, 'nurture', (e) => e.status !== 'RUNNING', 20_000);
+    const done = await quiet().until(`batch-${companies.indexOf(company ?? '')}-${run}`, 'nurture', (e) => e.status !== 'RUNNING', 20_000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', stage: 'nurture' });
   }, 120_000);
 });

@@ -120,7 +120,7 @@ describe('lead-lifecycle.asl.json', () => {
       ['Await deal decision', 'Await meeting outcome', 'Await onboarding review', 'Await qualification call', 'Check in with customer', 'Await rescue decision'].sort(),
     );
     // The meeting-outcome deadline counts from the booked meeting's end (Schedule meeting's $meetingEndsMs), at least the SLA.
-    const meetingTimeout = "{% $max([$number('${MeetingOutcomeSlaSeconds}'), $round(($meetingEndsMs - $toMillis($states.context.State.EnteredTime)) / 1000) + $number('${MeetingOutcomeSlaSeconds}')]) %}";
+    const meetingTimeout = "{% $max([$number('${MeetingOutcomeSlaSeconds}'), $ceil(($meetingEndsMs - $toMillis($states.context.State.EnteredTime)) / 1000) + $number('${MeetingOutcomeSlaSeconds}')]) %}";
     expect(States['Await meeting outcome']?.TimeoutSeconds).toBe(meetingTimeout);
     for (const [name, state] of waits.filter(([n]) => n !== 'Await meeting outcome')) expect(state.TimeoutSeconds, name).toMatch(/^\{% \$number\('\$\{\w+SlaSeconds\}'\) %\}$/);
     for (const [name, state] of waits) {

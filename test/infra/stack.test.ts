@@ -295,10 +295,15 @@ describe('least privilege', () => {
     expect([...operationsInBundle('feedback-page')]).toEqual(expect.arrayContaining(['SendTaskSuccess', 'SendTaskHeartbeat']));
   });
 
-  it('only feedback-page may answer tasks, with SendTaskSuccess, and ask whether one still waits, with SendTaskHeartbeat (grantTaskSuccess)', () => {
+  it('only feedback-page may answer tasks (SendTaskSuccess); it, teams and remind-pending may ask whether one still waits (SendTaskHeartbeat: reassignment), on this state machine only', () => {
     const taskActions = allPolicyActions().filter((a) => /^states:SendTask/.test(a.action));
     expect(new Set(taskActions.map((a) => a.action))).toEqual(new Set(['states:SendTaskSuccess', 'states:SendTaskHeartbeat']));
-    expect(new Set(taskActions.map((a) => a.role))).toEqual(new Set([roleId['feedback-page']]));
+    expect(new Set(taskActions.filter((a) => a.action === 'states:SendTaskSuccess').map((a) => a.role))).toEqual(new Set([roleId['feedback-page']]));
+    expect(new Set(taskActions.filter((a) => a.action === 'states:SendTaskHeartbeat').map((a) => a.role))).toEqual(new Set([roleId['feedback-page'], roleId.teams, roleId['remind-pending']]));
+    for (const name of ['teams', 'remind-pending'] as const) {
+      const st = statementsOfRole(roleId[name]).find((x) => asArray(x.Action).includes('states:SendTaskHeartbeat'));
+      expect(JSON.stringify(st?.Resource)).toContain(s.stack.getLogicalId(s.stack.workflow.stateMachine.node.defaultChild as CfnElement));
+    }
   });
 
   it('only capture-lead, lead-webhook and open-expansion may start executions, on this state machine only', () => {

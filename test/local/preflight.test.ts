@@ -6,8 +6,9 @@
  * there. Each run passes its settings as `cdk deploy` would take them (-c).
  */
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStackProcess, REPO } from '../../local/stack-process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../../local/stack-process';
+import { stackForFile } from '../e2e/harness';
 
 const TEAMS = {
   marketing: { lead: 'mkt-lead@acme-sales.com', members: ['mkt@acme-sales.com'] },
@@ -19,19 +20,12 @@ const TEAMS = {
 const MAIL_FROM = 'The Model pipeline <pipeline@acme-corp.com>';
 const VERIFIED = ['pipeline@acme-corp.com', 'ops@acme-corp.com', 'acme-sales.com'];
 
-let server: LocalStackProcess;
+const stack = stackForFile({ settings: { teams: JSON.stringify(TEAMS), mailFrom: MAIL_FROM, sesSandbox: 'true', verifiedIdentities: JSON.stringify(VERIFIED) } });
 let endpoints: { ses: string; cloudformation: string };
 
 beforeAll(async () => {
-  server = await LocalStackProcess.start({ settings: { teams: JSON.stringify(TEAMS), mailFrom: MAIL_FROM, sesSandbox: 'true', verifiedIdentities: JSON.stringify(VERIFIED) } });
-  endpoints = await server.getJson<{ ses: string; cloudformation: string }>('/local/info');
-}, 150_000);
-
-afterAll(async () => {
-  if (server === undefined) return;
-  expect(await server.stop()).toBe(0);
-  server.removeData();
-}, 60_000);
+  endpoints = await stack().getJson<{ ses: string; cloudformation: string }>('/local/info');
+});
 
 function preflight(context: Record<string, string>): Promise<{ code: number; out: string }> {
   const args = ['--import', 'tsx', 'scripts/preflight.ts', ...Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])];

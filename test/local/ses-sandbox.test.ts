@@ -4,7 +4,9 @@
  * preflight drive it: refusals shaped as SES's (MessageRejected, the failing
  * identities in its message) for SES v1 SendEmail / SendRawEmail and SESv2
  * SendEmail, the mailer's reading of them (functions/lib/mail/refusals.ts),
- * and GetAccount / ListEmailIdentities / GetEmailIdentity.
+ * and GetAccount / ListEmailIdentities / GetEmailIdentity; what SES refuses in
+ * a message's content (local/ses-limits.ts): an attachment of an unsupported
+ * type, a message over the size limit (10 MB with v1, 40 MB with v2).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,7 @@ import { SESClient, SendEmailCommand, SendRawEmailCommand } from '@aws-sdk/clien
 import { GetAccountCommand, GetEmailIdentityCommand, ListEmailIdentitiesCommand, SESv2Client, SendEmailCommand as SendEmailV2Command } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failingIdentities, isVerified, startSesSandbox, type SesSandbox } from '../../local/ses-sandbox';
+import { MAX_MESSAGE_BYTES, mimeAttachmentNames, unsupportedExtension } from '../../local/ses-limits';
 import { mailRefusal } from '#lib/mail/refusals';
 import { PermanentMailError } from '#lib/core/errors';
 
@@ -179,4 +182,88 @@ describe('the mailer reads other refusals in plain words', () => {
     expect(bad).toBeInstanceOf(PermanentMailError);
     expect(bad?.message).toBe('SES refused the email to a@team.test: SES found an address or a parameter invalid: Unsupported attachment type');
   });
+});
+
+describe('what SES refuses in a message, refused locally as SES refuses it', () => {
+  const from = 'pipeline@corp.test';
+  const to = ['ops@corp.test'];
+  const store = require('aws-ses-v2-local/dist/store.js') as { getStoreReadonly(): { emails: { subject?: string }[] } };
+  const stored = (subject: string) => store.getStoreReadonly().emails.filter((e) => e.subject === subject);
+  /** A raw MIME message with one attachment part named `fileName` and a body of `bodyBytes` bytes. */
+  const rawMessage = (subject: string, fileName: string, bodyBytes = 2): string =>
+    [
+      `From: ${from}`,
+      `To: ${to.join(', ')}`,
+      `Subject: ${subject}`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=UTF-8',
+      '',
+      'x'.repeat(bodyBytes),
+      '--b1',
+      `Content-Type: application/octet-stream;\r\n name="${fileName}"`,
+      `Content-Disposition: attachment; filename="${fileName}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from('MZ').toString('base64'),
+      '--b1--',
+      '',
+    ].join('\r\n');
+
+  it("knows SES's unsupported extensions (any case) and finds a raw message's file names, folded and RFC 2231 ones too", () => {
+    expect(['setup.EXE', 'run.bat', 'app.js', 'macro.vbs', 'x.ps1'].map(unsupportedExtension)).toEqual(['.exe', '.bat', '.js', '.vbs', '.ps1']);
+    expect(['meeting.ics', 'report.pdf', 'archive.tar.gz', 'js', 'notes.'].map(unsupportedExtension)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const raw = 'Content-Type: text/calendar;\r\n method=REQUEST; name="meeting.ics"\r\nContent-Disposition: attachment;\r\n\tfilename*=UTF-8\'\'my%20tool.vbs\r\n\r\nfilename="in-the-body.exe"';
+    expect(mimeAttachmentNames(raw)).toEqual(['meeting.ics', 'my tool.vbs']);
+  });
+
+  it('refuses an SESv2 Simple attachment of an unsupported type (MessageRejected, 400) and sends nothing; the mailer reads it as a permanent refusal', async () => {
+    const subject = 'Tool for you';
+    const attachment = { FileName: 'Setup.exe', ContentType: 'application/octet-stream', RawContent: Buffer.from('MZ') };
+    const error = await refusal(v2.send(new SendEmailV2Command({ FromEmailAddress: from, Destination: { ToAddresses: to }, Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: 'Hi' } }, Attachments: [attachment] } } })));
+    expect(error.name).toBe('MessageRejected');
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+    expect(error.message).toBe('Unsupported attachment type: \'Setup.exe\'. Amazon SES does not accept attachments with the file extension .exe (see "Amazon SES unsupported attachment types").');
+    expect(stored(subject)).toEqual([]);
+    const permanent = mailRefusal(error, { from, to });
+    expect(permanent).toBeInstanceOf(PermanentMailError);
+    expect(permanent?.message).toBe(`SES refused the email to ops@corp.test: SES rejected the message: ${error.message}`);
+  });
+
+  it('refuses an unsupported attachment in a raw message: SES v1 SendRawEmail and SESv2 Content.Raw', async () => {
+    const v1Error = await refusal(v1.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(rawMessage('Raw v1', 'install.bat')) } })));
+    expect([v1Error.name, v1Error.$metadata?.httpStatusCode]).toEqual(['MessageRejected', 400]);
+    expect(v1Error.message).toMatch(/^Unsupported attachment type: 'install\.bat'\. .* extension \.bat /);
+    const v2Error = await refusal(v2.send(new SendEmailV2Command({ Content: { Raw: { Data: Buffer.from(rawMessage('Raw v2', 'script.js')) } } })));
+    expect([v2Error.name, v2Error.$metadata?.httpStatusCode]).toEqual(['MessageRejected', 400]);
+    expect(v2Error.message).toMatch(/'script\.js'/);
+    expect([...stored('Raw v1'), ...stored('Raw v2')]).toEqual([]);
+    // The same message with an accepted type goes through.
+    const ok = await v1.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(rawMessage('Raw v1 ok', 'report.pdf')) } }));
+    expect(ok.MessageId).toBeTruthy();
+  });
+
+  it('refuses an SES v1 message over 10 MB as SES does (InvalidParameterValue, 400), and takes one of exactly 10 MB', async () => {
+    const head = rawMessage('Big v1', 'report.pdf', 0);
+    const over = rawMessage('Big v1', 'report.pdf', MAX_MESSAGE_BYTES.v1 - Buffer.byteLength(head) + 1);
+    expect(Buffer.byteLength(over)).toBe(10_485_761);
+    const error = await refusal(v1.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(over) } })));
+    expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['InvalidParameterValue', 400]);
+    expect(error.message).toBe("Message length is more than 10485760 bytes long: '10485761'.");
+    expect(mailRefusal(error, { from, to })?.message).toBe(`SES refused the email to ops@corp.test: SES found an address or a parameter invalid: ${error.message}`);
+    const atLimit = rawMessage('Big v1', 'report.pdf', MAX_MESSAGE_BYTES.v1 - Buffer.byteLength(head));
+    expect(Buffer.byteLength(atLimit)).toBe(10_485_760);
+    expect((await v1.send(new SendRawEmailCommand({ RawMessage: { Data: Buffer.from(atLimit) } }))).MessageId).toBeTruthy();
+  }, 60_000);
+
+  it('refuses an SESv2 message over 40 MB, its attachments counted base64-encoded (BadRequestException, 400)', async () => {
+    // 30 MiB of attachment is 40 MiB base64-encoded: with the subject and the body, over the limit.
+    const attachment = { FileName: 'scan.pdf', ContentType: 'application/pdf', RawContent: new Uint8Array(30 * 1024 * 1024) };
+    const error = await refusal(v2.send(new SendEmailV2Command({ FromEmailAddress: from, Destination: { ToAddresses: to }, Content: { Simple: { ...message, Attachments: [attachment] } } })));
+    expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['BadRequestException', 400]);
+    expect(error.message).toBe(`Message length is more than ${MAX_MESSAGE_BYTES.v2} bytes long: '${MAX_MESSAGE_BYTES.v2 + 'Hello'.length + 'Hi'.length}'.`);
+    expect(mailRefusal(error, { from, to })).toBeInstanceOf(PermanentMailError);
+  }, 60_000);
 });

@@ -31,14 +31,7 @@ const RULES = [
 ];
 
 beforeAll(async () => {
-  const previous = process.env.PIPELINE_FAULTS;
-  process.env.PIPELINE_FAULTS = JSON.stringify(RULES);
-  try {
-    stack = await Stack.start({ timeScale: 60 });
-  } finally {
-    if (previous === undefined) delete process.env.PIPELINE_FAULTS;
-    else process.env.PIPELINE_FAULTS = previous;
-  }
+  stack = await Stack.start({ timeScale: 60, env: { PIPELINE_FAULTS: JSON.stringify(RULES) } });
 }, 150_000);
 
 afterAll(async () => {

@@ -16,14 +16,7 @@ let stack: Stack;
 let captured = '';
 
 beforeAll(async () => {
-  const previous = process.env.AWS_LAMBDA_LOG_LEVEL;
-  process.env.AWS_LAMBDA_LOG_LEVEL = 'DEBUG';
-  try {
-    stack = await Stack.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 } });
-  } finally {
-    if (previous === undefined) delete process.env.AWS_LAMBDA_LOG_LEVEL;
-    else process.env.AWS_LAMBDA_LOG_LEVEL = previous;
-  }
+  stack = await Stack.start({ timeScale: 60, settings: { checkInIntervalSeconds: 60, maxCheckIns: 1 }, env: { AWS_LAMBDA_LOG_LEVEL: 'DEBUG' } });
   stack.server.child.stdout?.on('data', (b: Buffer) => (captured += b.toString()));
   stack.server.child.stderr?.on('data', (b: Buffer) => (captured += b.toString()));
 }, 150_000);

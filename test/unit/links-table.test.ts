@@ -56,6 +56,10 @@ describe('createLink: what it stores, and when it expires', () => {
     expect(links.remindAtOf(entered, deadlineMs, 0.75)).toBe('2026-01-01T03:00:00.000Z');
     expect(links.remindAtOf(entered, deadlineMs, 0.5)).toBe('2026-01-01T02:00:00.000Z');
     for (const f of [0, 1, 1.5, -0.2, Number.NaN, undefined]) expect(links.remindAtOf(entered, deadlineMs, f)).toBeUndefined();
+    // Work that can start only later (a meeting's end): the fraction of the way from then; an earlier start changes nothing; never past the deadline.
+    expect(links.remindAtOf(entered, deadlineMs, 0.5, new Date('2026-01-01T02:00:00.000Z'))).toBe('2026-01-01T03:00:00.000Z');
+    expect(links.remindAtOf(entered, deadlineMs, 0.5, new Date('2025-12-31T00:00:00.000Z'))).toBe('2026-01-01T02:00:00.000Z');
+    expect(links.remindAtOf(entered, deadlineMs, 0.5, new Date('2026-01-02T00:00:00.000Z'))).toBe('2026-01-01T04:00:00.000Z');
   });
 
   it('no reminder at fraction 0, 1 or none; a timeout below one second counts as one second', async () => {

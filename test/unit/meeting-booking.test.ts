@@ -1,14 +1,16 @@
 /**
  * The booked meeting (functions/lib/meetings/booking.ts): its time from an
  * answer, the next meeting after a reschedule, which meeting a leaving lead
- * cancels, and record-outcome's cancellation email (SES mocked).
+ * cancels, and record-outcome's cancellation email (SES mocked): for a lost
+ * lead, a lead returned to Marketing and a lead closed from its rescue
+ * request, sent once across retries and recorded on the profile.
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { lambdaContext, profileItem, useTestRoster } from './support/lambda-fixtures';
+import { lambdaContext, patchValues, profileItem, useTestRoster } from './support/lambda-fixtures';
 
 process.env.TABLE_NAME = 'test-table';
 process.env.MAIL_FROM = 'The pipeline <pipeline@example.com>';
@@ -95,5 +97,93 @@ describe('record-outcome cancels the meeting of a lead that leaves before it', (
     given({ meeting: { ...MEETING, start: '2026-03-01T13:00:00.000Z', end: '2026-03-01T14:00:00.000Z' } });
     await recordOutcome({ leadId: 'l1', outcome: 'lost', reason: 'no-budget' }, lambdaContext());
     expect(sent().map((m) => m.Content?.Simple?.Subject?.Data)).toEqual([expect.stringMatching(/^Lead lost: /)]);
+  });
+});
+
+describe('a rescue that returns or closes the lead cancels a meeting still to come, once, and records it', () => {
+  const PROFILE_KEY = { pk: 'LEAD#l1', sk: 'PROFILE' };
+  /** The lead parked in `stage` with `meeting`; the profile writes answer with it (a stage change) or as patched. */
+  function parked(stage: string, meeting: Record<string, unknown> | undefined): void {
+    const item = profileItem('l1', { stage, owners: OWNERS, ...(meeting ? { meeting } : {}) });
+    ddbMock.on(GetCommand).resolves({ Item: item });
+    ddbMock.on(PutCommand).resolves({});
+    ddbMock.on(QueryCommand).resolves({ Items: [] });
+    ddbMock.on(UpdateCommand).resolves({});
+    ddbMock.on(UpdateCommand, { Key: PROFILE_KEY }).resolves({ Attributes: item });
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  }
+  const subjects = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Content?.Simple?.Subject?.Data);
+  /** The profile updates: what each set (its patch fields) and whether it changed the stage. */
+  const profileWrites = () =>
+    ddbMock.commandCalls(UpdateCommand, { Key: PROFILE_KEY }).map((c) => ({ patch: patchValues(c.args[0].input), stageChange: String(c.args[0].input.UpdateExpression).includes('#stage = :to') }));
+  const CANCELLED = { ...MEETING, sequence: 2, cancelled: true };
+
+  it('closed by ops: the rep and the Inside Sales owner get the CANCEL; the meeting is recorded cancelled; no stage change, no email to Marketing', async () => {
+    parked('needs-attention', MEETING);
+    const result = await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-ops' }, lambdaContext());
+    expect(result).toEqual({ stage: 'needs-attention' });
+    const [cancel, ...others] = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    expect(others).toEqual([]);
+    expect(cancel?.Destination?.ToAddresses).toEqual(['ae1@example.com', 'isr1@example.com']);
+    expect(cancel?.Content?.Simple?.Subject?.Data).toMatch(/^Meeting cancelled: Ada Lovelace \(Analytical Engines\)/);
+    expect(cancel?.Content?.Simple?.Body?.Text?.Data).toContain('is cancelled: ops closed the lead.');
+    const calendar = new ICAL.Component(ICAL.parse(Buffer.from(cancel?.Content?.Simple?.Attachments?.[0]?.RawContent ?? new Uint8Array()).toString('utf8')));
+    expect(calendar.getFirstPropertyValue('method')).toBe('CANCEL');
+    expect(new ICAL.Event(calendar.getFirstSubcomponent('vevent') ?? undefined)).toMatchObject({ uid: 'meeting-l1@the-model-pipeline', sequence: 2 });
+    expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
+  });
+
+  it('closed by the team lead (a stalled lead): the CANCEL says so', async () => {
+    parked('stalled', MEETING);
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });
+    expect(subjects()).toEqual([expect.stringMatching(/^Meeting cancelled: /)]);
+    expect(sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('is cancelled: the team lead closed the lead.');
+    expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
+  });
+
+  it('closed by the team lead after the meeting was recorded cancelled (a retry): nothing is sent or written', async () => {
+    parked('stalled', CANCELLED);
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });
+    expect(subjects()).toEqual([]);
+    expect(profileWrites()).toEqual([]);
+  });
+
+  it('a retry after the CANCEL went out but before it was recorded: SES is not called again, the record is written', async () => {
+    parked('needs-attention', MEETING);
+    const marker = { pk: 'MAIL#meeting#l1#2#cancel', sk: 'MAIL' };
+    ddbMock.on(PutCommand, { Item: marker }).rejects(Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' }));
+    ddbMock.on(UpdateCommand, { Key: marker }).rejects(Object.assign(new Error('not stale'), { name: 'ConditionalCheckFailedException' }));
+    ddbMock.on(GetCommand, { Key: marker }).resolves({ Item: { ...marker, status: 'sent' } });
+    await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-ops' }, lambdaContext());
+    expect(subjects()).toEqual([]);
+    expect(profileWrites()).toEqual([{ patch: { meeting: CANCELLED }, stageChange: false }]);
+  });
+
+  it('a lead erased between the CANCEL and its record: the CANCEL stands, nothing fails', async () => {
+    parked('needs-attention', MEETING);
+    ddbMock.on(UpdateCommand, { Key: PROFILE_KEY }).rejects(Object.assign(new Error('gone'), { name: 'ConditionalCheckFailedException' }));
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-ops' }, lambdaContext())).toEqual({ stage: 'needs-attention' });
+    expect(subjects()).toEqual([expect.stringMatching(/^Meeting cancelled: /)]);
+  });
+
+  it('closed with the meeting held already, or for an unknown lead: nothing to cancel', async () => {
+    parked('stalled', { ...MEETING, start: '2026-03-01T13:00:00.000Z', end: '2026-03-01T14:00:00.000Z' });
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-team-lead' }, lambdaContext())).toEqual({ stage: 'stalled' });
+    ddbMock.on(GetCommand).resolves({});
+    expect(await recordOutcome({ leadId: 'l1', outcome: 'closed', reason: 'closed-by-ops' }, lambdaContext())).toEqual({});
+    expect(subjects()).toEqual([]);
+    expect(profileWrites()).toEqual([]);
+  });
+
+  it('returned to Marketing by ops: the CANCEL, the meeting recorded cancelled, then Marketing its email', async () => {
+    parked('needs-attention', MEETING);
+    ddbMock.on(UpdateCommand, { Key: PROFILE_KEY }).resolves({ Attributes: profileItem('l1', { stage: 'needs-attention', owners: OWNERS, meeting: MEETING }) });
+    await recordOutcome({ leadId: 'l1', outcome: 'nurture', reason: 'returned-by-ops' }, lambdaContext());
+    expect(subjects()).toEqual([expect.stringMatching(/^Meeting cancelled: /), expect.stringMatching(/^Lead returned to nurture: /)]);
+    expect(sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data).toContain('is cancelled: the lead went back to Marketing.');
+    expect(profileWrites()).toEqual([
+      { patch: {}, stageChange: true },
+      { patch: { meeting: CANCELLED }, stageChange: false },
+    ]);
   });
 });

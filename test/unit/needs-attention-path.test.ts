@@ -3,7 +3,8 @@
  * substituted as deployed) on the embedded engine, for errors that come
  * without a cause: a step's Catch -> "Needs attention" (the real
  * record-outcome handler, DynamoDB and SES mocked) -> "Await rescue decision"
- * (request-feedback stubbed; the test answers as ops would) -> retry, return or close.
+ * (request-feedback stubbed; the test answers as ops would) -> retry, return or
+ * close ("Close lead": record-outcome again, outcome closed, then "Lead failed").
  * Issue 13, item 6: ops must be told ("no details given", not "undefined"),
  * the error is recorded on the lead, and the execution fails with the step's
  * error and a cause that says where, not with States.QueryEvaluationError.
@@ -145,7 +146,7 @@ describe('failure path: the lead waits for a rescue decision', () => {
     await engine.sendTaskSuccess({ taskToken: asked.taskToken, output: coded('close') });
     const done = await engine.waitForExecution(executionArn, { timeoutMs: 10_000 });
     const events = await history(executionArn);
-    expect(statesEntered(events)).toEqual(['Qualify lead', 'Needs attention', 'Await rescue decision', 'Rescue decision', 'Lead failed']);
+    expect(statesEntered(events)).toEqual(['Qualify lead', 'Needs attention', 'Await rescue decision', 'Rescue decision', 'Close lead', 'Lead failed']);
     expect(events.filter((e) => e.type === 'EvaluationFailed')).toEqual([]);
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('Error');

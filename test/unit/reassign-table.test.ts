@@ -1,218 +1,164 @@
-// Reassignment (teams/reassign.ts) against a real table (dynalite in-process;
-// SES is mocked): each open request of a member who leaves is issued again
-// to another member with the same task token and deadline, the lead changes
-// hands, the team lead hears what moved where, and a request that cannot be
-// issued again is given back to its old link: nobody's open work is lost.
+// Reassignment against a real table (dynalite in-process; SES mocked): an
+// absence set ahead moves nothing until it begins, judged at the sweep's
+// time, then moves each open request once (only those whose task Step
+// Functions says still waits; SFN mocked too); a new team lead gets the
+// requests the team asked of the previous one (escalations, rescues), and a
+// member's request stays with its member.
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SFNClient, SendTaskHeartbeatCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEAMS_JSON } from './support/lambda-fixtures';
-import { faults, startLocalTable } from './support/local-table';
+import { startLocalTable } from './support/local-table';
 
-const TABLE = 'reassign-test';
-const table = await startLocalTable(TABLE, { MAIL_FROM: 'pipeline@example.com' });
+const table = await startLocalTable('reassign-test', { MAIL_FROM: 'pipeline@example.com' });
 const sesMock = mockClient(SESv2Client);
-const { ddb } = await import('#lib/aws/clients');
-const { reassignOpenRequests } = await import('#lib/teams/reassign');
-const { answerLink, createLink, forgetTaskToken, keepUntil, lookupLink, lookupLinkHash } = await import('#lib/feedback/links');
-const { getLead, putNewLead } = await import('#lib/leads/profile');
-const { rosterOf } = await import('#lib/teams/roster');
-const { assigneePk, leadLinkKey, linkKey, mailKey } = await import('#lib/core/keys');
-const { TransientError } = await import('#lib/core/errors');
-const fault = faults(ddb);
+const sfnMock = mockClient(SFNClient);
+const roster = await import('#lib/teams/roster');
+const { reassignBegunAbsences, SWEEP_CHANGED_BY, untilWords } = await import('#lib/teams/absences');
+const { askedOf, reassignToNewLead } = await import('#lib/teams/reassign');
+const { parseTeams } = await import('#lib/teams/directory');
+const { createLink, lookupLink } = await import('#lib/feedback/links');
+const { putNewLead, requireLead } = await import('#lib/leads/profile');
 
 afterAll(() => table.close());
-afterEach(() => {
+beforeEach(() => {
   sesMock.reset();
-  fault.clear();
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  sfnMock.reset();
+  sfnMock.on(SendTaskHeartbeatCommand).resolves({}); // every task still waits, unless a test says otherwise
 });
 
-type Roster = ReturnType<typeof rosterOf>;
-const H = 3_600_000;
-const NOW = new Date('2026-12-07T09:00:00.000Z');
-const BASE = 'https://pipeline.example.com';
-const ann = { email: 'ann@example.com', name: 'Ann', weight: 1, timeZone: 'UTC' };
-const bob = { email: 'bob@example.com', name: 'Bob', weight: 1, timeZone: 'Europe/Paris' };
-const cy = { email: 'cy@example.com', name: 'Cy', weight: 1, timeZone: 'UTC' };
-/** A member who leaves (one per test, so that each test moves only its own requests). */
-const leaver = (name: string) => ({ email: `${name.toLowerCase()}@example.com`, name, weight: 1, timeZone: 'UTC' });
-/** The roster with Inside Sales as the members given (Ann, Bob and Cy by default). */
-const rosterWith = (members = [ann, bob, cy]): Roster => {
-  const roster = rosterOf(JSON.parse(TEAMS_JSON) as Parameters<typeof rosterOf>[0]);
-  return { ...roster, 'inside-sales': { lead: 'isr-lead@example.com', members } };
-};
+const NOW = new Date('2026-12-07T09:00:00Z');
+const hours = (n: number) => new Date(NOW.getTime() + n * 3_600_000);
+const deps = { publicBaseUrl: 'https://pipeline.example.com' };
+const RESCUE = { kind: 'stalled' as const, step: 'Await qualification call', attempts: 0, executionArn: 'arn:aws:states:us-east-1:123456789012:execution:lifecycle:lead-x' };
 
 let n = 0;
-/** A lead owned by `owner` in Inside Sales, and a pending qualification-call request to them (entered at NOW - 1 h, due NOW + 2 h, reminder at NOW + 1 h). */
-async function openRequest(owner = ann.email, over: Partial<Parameters<typeof createLink>[0]> = {}) {
+/** A lead owned by `owner` in Inside Sales, and a pending request about it addressed to `addressee`. */
+async function openRequest(addressee: string, over: { owner?: string; answeredBy?: 'owner' | 'team-lead'; escalated?: boolean; rescue?: typeof RESCUE } = {}) {
   n += 1;
   const leadId = `lead-${n}`;
-  await putNewLead(leadId, { name: `Ada ${n}`, email: `ada${n}@example.org`, company: 'Engines', owners: { 'inside-sales': owner } }, new Date(NOW.getTime() - 2 * H));
-  const entered = new Date(NOW.getTime() - H);
-  const created = await createLink(
+  await putNewLead(leadId, { name: `Ada ${n}`, email: `ada${n}@example.org`, company: `Engines ${n}`, owners: { 'inside-sales': over.owner ?? addressee } }, NOW);
+  return createLink(
     {
       leadId,
-      step: 'qualification-call',
+      step: over.rescue ? 'rescue' : 'qualification-call',
       taskToken: `token-${n}`,
-      answers: ['book-meeting', 'nurture'],
-      addressee: owner,
-      answeredBy: 'owner',
-      escalated: false,
-      requestKey: `${leadId}#qualification-call`,
-      timeoutSeconds: 3 * 3600,
-      remindAfterFraction: 2 / 3,
-      lead: { name: `Ada ${n}`, company: 'Engines' } as never,
-      ...over,
+      answers: over.rescue ? ['reassign', 'return', 'close'] : ['book-meeting', 'nurture'],
+      addressee,
+      answeredBy: over.answeredBy ?? 'owner',
+      escalated: over.escalated ?? false,
+      requestKey: `feedback#${leadId}#${n}`,
+      timeoutSeconds: 3 * 86400,
+      lead: { name: `Ada ${n}`, company: `Engines ${n}` } as never,
+      ...(over.rescue ? { rescue: over.rescue, choices: [{ value: 'isr1@example.com', label: 'isr1@example.com' }] } : {}),
     },
-    entered,
+    NOW,
   );
-  return { leadId, ...created };
 }
 
-/** The link items addressed to `email` (through their ASSIGNEE# pointers). */
-async function linksOf(email: string): Promise<Record<string, unknown>[]> {
-  const pointers = (await ddb.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': assigneePk(email) } }))).Items ?? [];
-  const items = await Promise.all(pointers.map(async (p) => (await ddb.send(new GetCommand({ TableName: TABLE, Key: linkKey(String(p.hash)), ConsistentRead: true }))).Item));
-  return items.filter((i): i is Record<string, unknown> => i !== undefined);
-}
-const itemAt = async (key: { pk: string; sk: string }) => (await ddb.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }))).Item;
-const sent = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
-const recipient = (e: ReturnType<typeof sent>[number]) => e.Destination?.ToAddresses?.[0];
-const textOf = (e: ReturnType<typeof sent>[number]) => e.Content?.Simple?.Body?.Text?.Data ?? '';
-const linkIdIn = (text: string): string => {
-  const id = new RegExp(`${BASE}/feedback/([A-Za-z0-9_-]{43})`).exec(text)?.[1];
-  if (id === undefined) throw new Error(`no link in ${text}`);
-  return id;
-};
+const sentTo = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Destination?.ToAddresses?.[0]);
+const subjects = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input.Content?.Simple?.Subject?.Data ?? '');
 
-describe('reassignOpenRequests on a real table', () => {
-  it('moves an open request to the member named: same token and deadline, a new link and email, the old link says who has it, the lead changes hands, the team lead is told', async () => {
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
-    const context = [{ title: 'What the hand-off said', rows: [{ label: 'Budget', value: '50,000 EUR' }] }];
-    const { leadId, id: oldId, request: old } = await openRequest(ann.email, { context });
-    const moved = await reassignOpenRequests({ team: 'inside-sales', from: ann, to: bob.email, roster: rosterWith(), why: 'they left the team', publicBaseUrl: BASE, now: NOW });
-    expect(moved).toEqual([{ leadId, step: 'qualification-call', to: bob.email }]);
+beforeAll(async () => {
+  await roster.seedRoster(parseTeams(TEAMS_JSON), 'test seed', NOW);
+});
 
-    expect(await lookupLink(oldId, NOW)).toMatchObject({ state: 'reassigned', request: { reassignedTo: 'Bob', status: 'reassigned' } });
-    const [link, ...more] = await linksOf(bob.email);
-    expect(more).toEqual([]);
-    expect(link).toMatchObject({
-      leadId,
-      step: 'qualification-call',
-      taskToken: old.taskToken,
-      answers: ['book-meeting', 'nurture'],
-      addressee: bob.email,
-      answeredBy: 'owner',
-      escalated: false,
-      requestKey: `${old.requestKey}#reassigned#${old.hash.slice(0, 16)}`,
-      createdAt: NOW.toISOString(),
-      deadline: old.deadline,
-      deadlineMs: old.deadlineMs,
-      // The reminder stays where it was: 2/3 of the way from the old link's start.
-      remindAt: old.remindAt,
-      status: 'pending',
-      expiresAt: keepUntil(old.deadlineMs),
-    });
-    // What the old link's page showed, exactly (not a new snapshot of the lead), and the brief's sections.
-    expect(link?.lead).toEqual({ name: `Ada ${n}`, company: 'Engines' });
-    expect(link?.context).toEqual(context);
-    expect(old.remindAt).toBe(new Date(NOW.getTime() + H).toISOString());
-    // The new link's pointer in the lead's partition (erasure finds it) expires with it.
-    expect(await itemAt(leadLinkKey(leadId, String(link?.hash)))).toMatchObject({ type: 'LINK_POINTER', expiresAt: keepUntil(old.deadlineMs) });
+describe('an out-of-office period set ahead', () => {
+  it('moves nothing before it begins, then each open request once, at the first sweep after it began (the sweep time, not the clock)', async () => {
+    const { id } = await openRequest('isr1@example.com');
+    const elsewhere = await openRequest('isr1@example.com', { owner: 'isr1@example.com' });
+    await roster.putMember('inside-sales', 'isr1@example.com', { name: 'Isa One', weight: 1, timeZone: 'UTC', outOfOffice: { from: hours(2).toISOString(), until: hours(48).toISOString() } }, 'tester', NOW);
 
-    expect((await getLead(leadId))?.owners).toEqual({ 'inside-sales': bob.email });
+    expect(await reassignBegunAbsences(deps, hours(1))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+    expect(await lookupLink(id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(sentTo()).toEqual([]);
 
-    const [toBob, toLead, ...others] = sent();
-    expect(others).toEqual([]);
-    expect(recipient(toBob!)).toBe(bob.email);
-    expect(textOf(toBob!)).toContain("This request was Ann's; they left the team, so it is yours now.");
-    // Bob's deadline is in his time zone (Europe/Paris: 11:00 UTC is 12:00).
-    expect(textOf(toBob!)).toMatch(/12:00/);
-    expect(await lookupLink(linkIdIn(textOf(toBob!)), NOW)).toMatchObject({ state: 'pending', request: { hash: link?.hash } });
-    expect(await itemAt(mailKey(`reassigned#${old.hash}`))).toMatchObject({ status: 'sent' });
+    expect(await reassignBegunAbsences(deps, hours(2))).toEqual({ members: 1, reassigned: 2, failed: 0 });
+    const old = await lookupLink(id, hours(2));
+    expect(old).toMatchObject({ state: 'reassigned' });
+    expect(await lookupLink(elsewhere.id, hours(2))).toMatchObject({ state: 'reassigned' });
+    // Two new links to the other members (round-robin), then the notice to the team lead.
+    expect(sentTo().slice(0, 2).every((to) => to === 'isr2@example.com' || to === 'isr3@example.com')).toBe(true);
+    expect(sentTo()[2]).toBe('isr-lead@example.com');
+    const lead = await requireLead(old.state === 'reassigned' ? old.request.leadId : '');
+    expect(['isr2@example.com', 'isr3@example.com']).toContain(lead.owners['inside-sales']);
 
-    expect(recipient(toLead!)).toBe('isr-lead@example.com');
-    expect(toLead!.Content?.Simple?.Subject?.Data).toBe('1 open request of Ann reassigned');
-    expect(textOf(toLead!)).toBe(
-      [
-        "Ann's open requests were reassigned",
-        '',
-        'Ann (ann@example.com): they left the team. Each open request went to another member with a new link; the old links no longer work.',
-        '',
-        'Reassigned (lead: step, now with):',
-        `  Ada ${n} (Engines): Qualification call: Bob`,
-        '',
-      ].join('\n'),
-    );
-    expect(await itemAt(mailKey(`reassigned-notice#inside-sales#${ann.email}#${NOW.toISOString()}`))).toMatchObject({ status: 'sent' });
+    const member = (await roster.readRoster())['inside-sales'].members.find((m) => m.email === 'isr1@example.com');
+    expect(member?.outOfOffice?.reassignedAt).toBe(hours(2).toISOString());
+    const change = (await roster.listChanges()).find((c) => c.by === SWEEP_CHANGED_BY);
+    expect(change).toMatchObject({ team: 'inside-sales', email: 'isr1@example.com', summary: 'out of office: 2 open requests reassigned', reassigned: 2 });
+
+    // Handled once: the next sweeps look no more.
+    sesMock.resetHistory();
+    expect(await reassignBegunAbsences(deps, hours(3))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+    expect(sentTo()).toEqual([]);
+    await roster.putMember('inside-sales', 'isr1@example.com', { name: 'Isa One', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
   });
 
-  it('round-robin spreads the requests over the other available members (not the one leaving, not one out of office); one notice lists them all', async () => {
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-2' });
-    const dee = { email: 'dee@example.com', name: 'Dee', weight: 1, timeZone: 'UTC' };
-    const away = { ...bob, email: 'away@example.com', name: 'Away', outOfOffice: { from: '2026-12-01', until: '2026-12-31' } };
-    const eve = leaver('Eve');
-    const a = await openRequest(eve.email);
-    const b = await openRequest(eve.email);
-    const moved = await reassignOpenRequests({ team: 'inside-sales', from: eve, to: 'round-robin', roster: rosterWith([eve, away, cy, dee]), why: 'they are out of office', publicBaseUrl: BASE, now: NOW });
-    expect(moved.map((m) => m.leadId).sort()).toEqual([a.leadId, b.leadId].sort());
-    // Two turns in a row over Cy and Dee (equal weights): one each.
-    expect(moved.map((m) => m.to).sort()).toEqual([cy.email, dee.email]);
-    expect(await linksOf('away@example.com')).toEqual([]);
-    expect((await linksOf(eve.email)).map((l) => `${String(l.status)} to ${String(l.reassignedTo)}`).sort()).toEqual(['reassigned to Cy', 'reassigned to Dee']);
-    const notices = sent().filter((e) => recipient(e) === 'isr-lead@example.com');
-    expect(notices.map((e) => e.Content?.Simple?.Subject?.Data)).toEqual(['2 open requests of Eve reassigned']);
-  });
-
-  it('leaves alone what is no longer open (answered, expired) and gives a rescue, or a request being answered (no token), back to its old link: nothing moved, no notice', async () => {
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-3' });
-    const [fay, gil] = [leaver('Fay'), leaver('Gil')];
-    const answered = await openRequest(fay.email);
-    await answerLink(answered.request.hash, { answer: 'nurture', answeredAt: NOW.toISOString(), answeredBy: 'owner' } as never, NOW);
-    const expired = await openRequest(fay.email, { timeoutSeconds: 60 }); // due 59 minutes ago
-    const rescue = await openRequest(fay.email, { step: 'rescue', answers: ['reassign', 'return', 'close'] });
-    const beingAnswered = await openRequest(fay.email);
-    await forgetTaskToken(beingAnswered.request.hash);
-    const moved = await reassignOpenRequests({ team: 'inside-sales', from: fay, to: gil.email, roster: rosterWith([fay, gil]), why: 'they left the team', publicBaseUrl: BASE, now: NOW });
-    expect(moved).toEqual([]);
-    expect(sent()).toEqual([]);
-    expect(await linksOf(gil.email)).toEqual([]);
-    expect(await lookupLinkHash(answered.request.hash, NOW)).toMatchObject({ request: { status: 'answered' } });
-    expect(await lookupLinkHash(expired.request.hash, NOW)).toMatchObject({ request: { status: 'pending' } });
-    expect(await lookupLinkHash(rescue.request.hash, NOW)).toMatchObject({ state: 'pending', request: { status: 'pending', taskToken: rescue.request.taskToken } });
-    expect((await itemAt(linkKey(rescue.request.hash)))?.reassignedTo).toBeUndefined();
-    expect(await lookupLinkHash(beingAnswered.request.hash, NOW)).toMatchObject({ state: 'pending', request: { status: 'pending' } });
-    expect((await getLead(rescue.leadId))?.owners).toEqual({ 'inside-sales': fay.email });
-  });
-
-  it('a target that is not another member of the team is refused before any link is taken', async () => {
-    const hal = leaver('Hal');
-    const { request } = await openRequest(hal.email);
-    for (const to of ['stranger@example.com', hal.email]) {
-      await expect(reassignOpenRequests({ team: 'inside-sales', from: hal, to, roster: rosterWith([hal, bob]), why: 'x', publicBaseUrl: BASE, now: NOW })).rejects.toThrow('reassignment target is not another member of the team');
-    }
-    expect(await lookupLinkHash(request.hash, NOW)).toMatchObject({ state: 'pending', request: { status: 'pending' } });
-  });
-
-  it("an email that cannot go out gives the request back: the old link answers again, the new one is gone, the lead keeps its owner", async () => {
+  it('that fails to move (an email refused for now) leaves the old link answering and is tried again at the next sweep', async () => {
+    const { id } = await openRequest('isr2@example.com');
+    await roster.putMember('inside-sales', 'isr2@example.com', { name: 'Isa Two', weight: 1, timeZone: 'UTC', outOfOffice: { from: hours(4).toISOString(), until: hours(48).toISOString() } }, 'tester', NOW);
     sesMock.on(SendEmailCommand).rejects(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException' }));
-    const [ida, jo] = [leaver('Ida'), leaver('Jo')];
-    const { leadId, id } = await openRequest(ida.email);
-    const input = { team: 'inside-sales' as const, from: ida, to: jo.email, roster: rosterWith([ida, jo]), why: 'they left the team', publicBaseUrl: BASE, now: NOW };
-    await expect(reassignOpenRequests(input)).rejects.toThrow(new TransientError('ses: TooManyRequestsException'));
-    expect(await lookupLink(id, NOW)).toMatchObject({ state: 'pending', request: { status: 'pending' } });
-    expect(await linksOf(jo.email)).toEqual([]);
-    expect((await getLead(leadId))?.owners).toEqual({ 'inside-sales': ida.email });
-    // The caller retries and it goes through.
-    sesMock.reset();
-    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-4' });
-    expect(await reassignOpenRequests(input)).toEqual([{ leadId, step: 'qualification-call', to: jo.email }]);
-    expect((await getLead(leadId))?.owners).toEqual({ 'inside-sales': jo.email });
+    expect(await reassignBegunAbsences(deps, hours(4))).toEqual({ members: 0, reassigned: 0, failed: 1 });
+    expect(await lookupLink(id, hours(4))).toMatchObject({ state: 'pending' });
+    expect((await roster.readRoster())['inside-sales'].members.find((m) => m.email === 'isr2@example.com')?.outOfOffice?.reassignedAt).toBeUndefined();
+
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+    // (with any request the first test moved to them)
+    expect(await reassignBegunAbsences(deps, hours(4.25))).toMatchObject({ members: 1, failed: 0 });
+    expect(await lookupLink(id, hours(4.25))).toMatchObject({ state: 'reassigned' });
+    await roster.putMember('inside-sales', 'isr2@example.com', { name: 'Isa Two', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
   });
 
-  it('an outage while finding the open requests is TransientError', async () => {
-    fault.fail((c, input) => c === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)[':pk'] === assigneePk('gone@example.com'));
-    await expect(reassignOpenRequests({ team: 'inside-sales', from: { ...ann, email: 'gone@example.com' }, to: bob.email, roster: rosterWith(), why: 'x', publicBaseUrl: BASE, now: NOW })).rejects.toThrow(new TransientError('linksAddressedTo: ServiceUnavailable'));
+  it('of the only member moves nothing (nobody to take it) and is not looked at again', async () => {
+    const { id } = await openRequest('mkt1@example.com');
+    await roster.removeMember('marketing', 'mkt2@example.com', 'tester', NOW);
+    await roster.putMember('marketing', 'mkt1@example.com', { name: 'Mo', weight: 1, timeZone: 'UTC', outOfOffice: { from: '2026-12-08', until: '2026-12-09' } }, 'tester', NOW);
+    expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:00:00Z'))).toEqual({ members: 1, reassigned: 0, failed: 0 });
+    expect(await lookupLink(id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(await reassignBegunAbsences(deps, new Date('2026-12-08T00:15:00Z'))).toEqual({ members: 0, reassigned: 0, failed: 0 });
+  });
+
+  it('says when an absence ends in words, in the member\'s time zone', () => {
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2027-01-02' } })).toBe('Sat, 2 Jan 2027');
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2026-12-24T17:00:00+01:00' } })).toMatch(/^Thu, 24 Dec 2026, 17:00 (CET|GMT\+1)$/);
+  });
+});
+
+describe('a new team lead', () => {
+  it("gets the requests the team asked of the previous one (escalations, rescues); members' requests stay", async () => {
+    const escalation = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', escalated: true });
+    const rescue = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', rescue: RESCUE });
+    // A request the same address holds as a member (not as the team lead) stays with them.
+    const asMember = await openRequest('isr-lead@example.com', { owner: 'isr-lead@example.com' });
+    // Its wait is over on the execution's clock (ahead of this one): marked expired, not issued again.
+    const timedOut = await openRequest('isr-lead@example.com', { owner: 'isr2@example.com', answeredBy: 'team-lead', escalated: true });
+    sfnMock.on(SendTaskHeartbeatCommand, { taskToken: `token-${n}` }).rejects(Object.assign(new Error('timed out'), { name: 'TaskTimedOut' }));
+    const { before } = await roster.setTeamLead('inside-sales', 'new-lead@example.com', 'tester', NOW);
+    const moved = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
+
+    expect(moved.map((m) => m.to)).toEqual(['new-lead@example.com', 'new-lead@example.com']);
+    expect(await lookupLink(escalation.id, hours(1))).toMatchObject({ state: 'reassigned', request: { reassignedTo: 'new-lead@example.com' } });
+    expect(await lookupLink(rescue.id, hours(1))).toMatchObject({ state: 'reassigned' });
+    expect(await lookupLink(asMember.id, hours(1))).toMatchObject({ state: 'pending' });
+    expect(await lookupLink(timedOut.id, hours(1))).toMatchObject({ state: 'expired' });
+    expect(sentTo()).toEqual(['new-lead@example.com', 'new-lead@example.com']);
+    expect(subjects().some((s) => s.startsWith('Escalated: Qualification call'))).toBe(true);
+    expect(subjects().some((s) => s.startsWith('Lead stalled at "Await qualification call"'))).toBe(true);
+    // The lead's owner is a member's, not the team lead's: it does not change.
+    expect((await requireLead(escalation.request.leadId)).owners['inside-sales']).toBe('isr2@example.com');
+    // Moved once: a second pass finds nothing to move.
+    const again = await reassignToNewLead({ team: 'inside-sales', before, roster: await roster.readRoster(), ...deps, now: hours(1) });
+    expect(again).toEqual([]);
+  });
+
+  it('tells whose answer a request asks for', () => {
+    expect(askedOf({ step: 'qualification-call', answeredBy: 'owner' })).toEqual({ team: 'inside-sales', lead: false });
+    expect(askedOf({ step: 'meeting-outcome', answeredBy: 'team-lead' })).toEqual({ team: 'field-sales', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'owner', rescue: { ...RESCUE, kind: 'failed' } })).toEqual({ team: 'ops', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'team-lead', rescue: RESCUE })).toEqual({ team: 'inside-sales', lead: true });
+    expect(askedOf({ step: 'rescue', answeredBy: 'team-lead' })).toBeUndefined();
   });
 });

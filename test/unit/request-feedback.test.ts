@@ -115,6 +115,21 @@ describe('request-feedback', () => {
     expect(sentEmails()[0]?.Content?.Simple?.Body?.Text?.Data).toContain('Please answer by Mon, 2 Mar 2026, 11:00 UTC (in 2 hours).');
   });
 
+  it("a booked meeting's outcome: the reminder counts from the meeting's end, never before the meeting is over", async () => {
+    // The meeting ends two days after the request; the task waits to its end plus a 5-day SLA (the state machine's timeout).
+    seedLead({ stage: 'meeting', owners: { 'inside-sales': 'isr2@example.com', 'field-sales': 'ae1@example.com' }, meeting: { start: '2026-03-04T09:00:00.000Z', end: '2026-03-04T10:00:00.000Z', timeZone: 'UTC', sequence: 0 } });
+    await handler(event({ step: 'meeting-outcome', enteredTime: '2026-03-02T10:00:00.000Z', timeoutSeconds: 2 * 86_400 + 5 * 86_400 }), ctx);
+    const request = linkItems().find((i) => i.addressee === 'ae1@example.com');
+    // Half of the 5 days after the end (the reminder fraction 0.5), not half of the 7 days from the request (which falls before the meeting).
+    expect(request).toMatchObject({ deadline: '2026-03-09T10:00:00.000Z', remindAt: '2026-03-06T22:00:00.000Z' });
+    // Escalated (the rep missed it): the team lead's request counts from its own entered time, after the meeting.
+    table = new FakeTable();
+    table.install(ddbMock);
+    seedLead({ stage: 'meeting', owners: { 'field-sales': 'ae1@example.com' }, meeting: { start: '2026-03-04T09:00:00.000Z', end: '2026-03-04T10:00:00.000Z', timeZone: 'UTC', sequence: 0 } });
+    await handler(event({ step: 'meeting-outcome', escalated: true, enteredTime: '2026-03-09T10:00:00.000Z', timeoutSeconds: 5 * 86_400 }), ctx);
+    expect(linkItems()[0]).toMatchObject({ deadline: '2026-03-14T10:00:00.000Z', remindAt: '2026-03-11T22:00:00.000Z' });
+  });
+
   it('an event without enteredTime (an execution of an older definition) counts from the call; a malformed one is refused naming the field', async () => {
     seedLead();
     await handler(event(), ctx);

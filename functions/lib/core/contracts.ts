@@ -225,16 +225,23 @@ export interface OpenExpansionResult {
 }
 
 // ---- record-outcome -----------------------------------------------------
-export type Outcome = 'nurture' | 'disqualified' | 'lost' | 'stalled' | 'renewed' | 'churned' | 'needs-attention';
+/**
+ * What record-outcome records. `closed`: ops or the team lead closed the lead
+ * from a rescue request ("Close lead", before the execution ends FAILED); it
+ * changes no stage (the lead stays where it was parked: needs-attention or
+ * stalled) and cancels a meeting still to come.
+ */
+export type Outcome = 'nurture' | 'disqualified' | 'lost' | 'stalled' | 'renewed' | 'churned' | 'needs-attention' | 'closed';
 export interface RecordOutcomeEvent {
   leadId: string;
   outcome: Outcome;
-  /** Reason code, or for stalled/needs-attention the state name where it happened. */
+  /** Reason code (closed: closed-by-ops or closed-by-team-lead), or for stalled/needs-attention the state name where it happened. */
   reason: string;
   /** needs-attention only: the error name and cause from the failed state. */
   error?: string;
   cause?: string;
 }
 export interface RecordOutcomeResult {
-  stage: Stage;
+  /** The lead's stage after it (absent when a closed lead is unknown). */
+  stage?: Stage;
 }

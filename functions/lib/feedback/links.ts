@@ -37,7 +37,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
-import type { FeedbackAnswer, FeedbackStep } from '#lib/core/contracts';
+import type { FeedbackAnswer, FeedbackStep, RescueContext } from '#lib/core/contracts';
 import type { EmailSection, LeadSnapshot } from '#lib/mail/layout';
 import { Conflict, Gone, asTransient, isConditionalCheckFailed } from '#lib/core/errors';
 import { assigneeLinkKey, leadLinkKey, linkKey, reminderIndex } from '#lib/core/keys';
@@ -92,6 +92,8 @@ export interface FeedbackRequest {
   lead?: LeadSnapshot;
   /** rescue of a stalled lead: the members it can be reassigned to (feedback/rescue.ts). */
   choices?: { value: string; label: string }[];
+  /** rescue: what it is about (kind, step, execution): a new team lead is asked again with it (teams/reassign.ts). */
+  rescue?: RescueContext;
   /** Reassigned (status 'reassigned'): the name of the member who got a new link for it (teams/reassign.ts). */
   reassignedTo?: string;
   /** What the request's brief handed over (the facts a meeting-outcome form asks to rate, a check-in's deal and health): its form shows them. */
@@ -111,12 +113,16 @@ interface CreateLinkInput {
   timeoutSeconds: number;
   /** Remind when this fraction of the time has passed (0 < f < 1), or undefined for no reminder. */
   remindAfterFraction?: number;
+  /** When the work can start, if later than the entered time (a booked meeting's end): the reminder counts from it. */
+  workFrom?: Date;
   /** What the page shows of the lead (leadSnapshot of the profile the email shows). */
   lead: LeadSnapshot;
   /** The id reserved for it (reserveLink), when the caller had to reserve it before reading the lead. */
   reservation?: LinkReservation;
   /** rescue: the members a stalled lead can be reassigned to. */
   choices?: { value: string; label: string }[];
+  /** rescue: its context, kept on the link. */
+  rescue?: RescueContext;
   /** The request's deadline when it is issued again (reassignment): the task's, unchanged. @default now + timeoutSeconds */
   deadlineMs?: number;
   /** The brief's sections, shown on the form. */
@@ -130,10 +136,13 @@ const requestDeadlineMs = (timeoutSeconds: number, enteredAt: Date): number => e
 /**
  * When to remind: `fraction` of the way from the state's entered time to its
  * deadline, or undefined for no reminder (a fraction outside 0 < f < 1).
+ * `workFrom`, when later than the entered time, is when the work can start
+ * (a meeting's end: nobody reports a meeting before it is over); the
+ * reminder then counts from it.
  */
-export function remindAtOf(enteredAt: Date, deadlineMs: number, fraction: number | undefined): string | undefined {
+export function remindAtOf(enteredAt: Date, deadlineMs: number, fraction: number | undefined, workFrom?: Date): string | undefined {
   if (fraction === undefined || !(fraction > 0 && fraction < 1)) return undefined;
-  const from = enteredAt.getTime();
+  const from = Math.min(deadlineMs, Math.max(enteredAt.getTime(), workFrom?.getTime() ?? 0));
   return new Date(from + Math.floor((deadlineMs - from) * fraction)).toISOString();
 }
 /** The expiry (epoch seconds, the table's TTL) of a link item whose deadline is `deadlineMs`. */
@@ -172,7 +181,7 @@ export async function createLink(input: CreateLinkInput, enteredAt: Date): Promi
   if (reservation !== undefined && reservation.leadId !== input.leadId) throw new Error('createLink: the reservation is for another lead');
   const { id, hash } = reservation ?? (await reserveLink(input.leadId, input.timeoutSeconds, enteredAt));
   const deadlineMs = input.deadlineMs ?? requestDeadlineMs(input.timeoutSeconds, enteredAt);
-  const remindAt = remindAtOf(enteredAt, deadlineMs, input.remindAfterFraction);
+  const remindAt = remindAtOf(enteredAt, deadlineMs, input.remindAfterFraction, input.workFrom);
   const request: FeedbackRequest = {
     hash,
     leadId: input.leadId,
@@ -190,6 +199,7 @@ export async function createLink(input: CreateLinkInput, enteredAt: Date): Promi
     ...(remindAt ? { remindAt } : {}),
     lead: input.lead,
     ...(input.choices && input.choices.length > 0 ? { choices: input.choices } : {}),
+    ...(input.rescue ? { rescue: input.rescue } : {}),
     ...(input.context && input.context.length > 0 ? { context: input.context } : {}),
   };
   await putAssigneePointer(input.addressee, hash, input.leadId, keepUntil(deadlineMs));

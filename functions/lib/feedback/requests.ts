@@ -16,7 +16,7 @@ import { type LeadSnapshot, leadSnapshot, leadSummary, renderEmail, type Rendere
 import { Conflict, Gone, NotFound, TransientError, errorName } from '#lib/core/errors';
 import { codedAnswer } from './answers';
 import { type FeedbackStepDefinition, type FormBody, FEEDBACK_STEP_DEFINITIONS, parseFeedbackForm, stepDefinition } from './steps';
-import { RESCUE_OFFERS, executionUrl, reassignOptions, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam, stageBeforeRescue } from './rescue';
+import { RESCUE_OFFERS, executionUrl, reassignOptions, reassignedNote, rescueAddressee, rescueDefinition, rescueRequestEmail, rescueTeam, stageBeforeRescue } from './rescue';
 import { changeStage, getLead, requireLead } from '#lib/leads/profile';
 import { recordOverdue } from '#lib/funnel/activity';
 import type { LeadProfile } from '#lib/leads/records';
@@ -107,7 +107,7 @@ export function feedbackRequestEmail(args: {
     subject: `${prefix}${def.title} for ${args.lead.name} (${args.lead.company})${brief?.subjectNote ? `: ${brief.subjectNote}` : ''}`,
     heading: `${prefix}${brief?.heading ?? def.title}`,
     paragraphs: [
-      ...(args.reassigned ? [`This request was ${args.reassigned.from}'s; ${args.reassigned.why}, so it is yours now. The links sent to them no longer work.`] : []),
+      ...(args.reassigned ? [reassignedNote(args.reassigned)] : []),
       ...(args.escalated
         ? [`${args.missedBy ?? 'The owner'} did not answer ${args.missedDue ? `by ${formatDateTime(args.missedDue)}` : 'in time'}, so this request now comes to you as team lead: ${def.question}`]
         : [...(brief?.paragraphs ?? []), def.prompt]),
@@ -176,6 +176,8 @@ export async function requestFeedback(event: RequestFeedbackEvent, deps: Feedbac
       requestKey,
       timeoutSeconds: event.timeoutSeconds,
       remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
+      // The meeting's outcome can be reported once it is over: its deadline (the state's timeout) and its reminder count from the end.
+      ...(event.step === 'meeting-outcome' && isBooked(current.meeting) ? { workFrom: new Date(current.meeting.end) } : {}),
       ...(brief ? { context: brief.sections } : {}),
     },
     now,
@@ -282,6 +284,7 @@ async function requestRescue(
       timeoutSeconds: event.timeoutSeconds,
       remindAfterFraction: deps.remindAfterFraction ?? SETTINGS.reminderAfterFraction.default,
       choices,
+      rescue,
     },
     now,
   ).catch((error: unknown) => {
@@ -374,6 +377,17 @@ async function assertStillWaiting(request: FeedbackRequest): Promise<void> {
     await markExpired(request.hash);
     throw new Gone('the task is no longer waiting');
   }
+}
+
+/** Whether the task of a pending request still waits (assertStillWaiting, as yes or no): reassignment issues only those again. */
+export async function stillWaiting(request: FeedbackRequest): Promise<boolean> {
+  return assertStillWaiting(request).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof Gone) return false;
+      throw error;
+    },
+  );
 }
 
 /**

@@ -82,6 +82,11 @@ function triedSoFar(rescue: RescueContext, lead: LeadProfile | undefined): strin
   return retried + before;
 }
 
+/** The first paragraph of a request issued again to someone else (teams/reassign.ts): whose it was, and why it moved. */
+export function reassignedNote(reassigned: { from: string; why: string }): string {
+  return `This request was ${reassigned.from}'s; ${reassigned.why}, so it is yours now. The links sent to them no longer work.`;
+}
+
 /** The rescue request email: one button per answer offered, and the execution's page. */
 export function rescueRequestEmail(args: {
   lead: LeadProfile | undefined;
@@ -93,6 +98,8 @@ export function rescueRequestEmail(args: {
   now?: Date;
   executionUrl: string;
   reminder?: boolean;
+  /** Issued again to a new team lead (teams/reassign.ts): whose it was, and why it moved. */
+  reassigned?: { from: string; why: string };
 }): RenderedEmail {
   const { rescue, lead } = args;
   const who = lead ? `${lead.name} (${lead.company})` : args.leadId;
@@ -103,6 +110,7 @@ export function rescueRequestEmail(args: {
     subject: rescue.kind === 'failed' ? `${prefix}Needs attention: ${who} failed at "${rescue.step}"` : `${prefix}Lead stalled at "${rescue.step}": ${who}`,
     heading: rescue.kind === 'failed' ? `${prefix}A lead needs attention` : `${prefix}A lead stalled`,
     paragraphs: [
+      ...(args.reassigned ? [reassignedNote(args.reassigned)] : []),
       rescue.kind === 'failed'
         ? `The workflow stopped at "${rescue.step}" and waits for your decision. Reason: ${reason}`
         : `Nobody answered "${rescue.step}", even after escalation. The lead waits for your decision: reassign it to a member of your team (who is asked again), return it to Marketing, or close it.`,

@@ -8,8 +8,11 @@
  *   stalled -> nobody here: the rescue request that follows asks the team lead (feedback/rescue.ts)
  *   needs-attention -> error + the reason in plain words (failureReason) recorded on the lead; the rescue request that follows asks ops
  *   renewed -> nobody: the last check-in's request said the renewal is due
+ *   closed -> no stage change and no email to Marketing: ops or the team lead closed the lead
+ *     from its rescue request ("Close lead"), and the execution ends FAILED
  * A lead that leaves with a meeting still booked (a no-show, or a meeting to
- * come) has it cancelled in the rep's and Inside Sales' calendars (meetings/booking.ts).
+ * come; nurture, disqualified, lost or closed) has it cancelled in the rep's
+ * and Inside Sales' calendars, and recorded as cancelled (meetings/booking.ts).
  */
 import type { TeamDirectory } from '#lib/teams/directory';
 import { FEEDBACK_STEPS, type Outcome, type RecordOutcomeEvent, type Stage, type Team } from '#lib/core/contracts';
@@ -19,13 +22,14 @@ import { TEAM_NAMES, reasonLabel, stepDefinition } from '#lib/feedback/steps';
 import { type AnsweredRequest, answeredRequests } from '#lib/feedback/history';
 import { formatDateTime } from '#lib/core/format';
 import { truncate } from '#lib/core/html';
-import { changeStage } from './profile';
+import { changeStage, getLead } from './profile';
 import type { LeadProfile } from './records';
 import { isNurtureWorthy } from '#lib/funnel/reasons';
 import { sendEmail } from '#lib/mail/mailer';
-import { meetingToCancel, sendCancellation } from '#lib/meetings/booking';
+import { cancelMeeting } from '#lib/meetings/booking';
 
-export const OUTCOME_STAGE: Readonly<Record<Outcome, Stage>> = {
+/** The stage each outcome moves the lead to (closed moves it nowhere). */
+export const OUTCOME_STAGE: Readonly<Record<Exclude<Outcome, 'closed'>, Stage>> = {
   nurture: 'nurture',
   disqualified: 'disqualified',
   lost: 'lost',
@@ -152,6 +156,9 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
     case 'renewed':
       // No email: the last check-in's request already told the CSM the renewal is due (feedback/briefs.ts, RENEWAL_BRIEF).
       return undefined;
+    case 'closed':
+      // No email to Marketing: the lead was closed, not handed back (that is the rescue's "return").
+      return undefined;
   }
 }
 
@@ -161,7 +168,8 @@ export function outcomeMail(event: RecordOutcomeEvent, lead: LeadProfile | undef
  * An unknown lead (NotFound) still gets its email, naming the lead id;
  * `lead` is then undefined.
  */
-export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirectory, now: Date = new Date()): Promise<{ stage: Stage; lead: LeadProfile | undefined }> {
+export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirectory, now: Date = new Date()): Promise<{ stage: Stage | undefined; lead: LeadProfile | undefined }> {
+  if (event.outcome === 'closed') return closeLead(event, now);
   const stage = OUTCOME_STAGE[event.outcome];
   const patch =
     event.outcome === 'needs-attention'
@@ -173,8 +181,9 @@ export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirect
   } catch (error) {
     if (!(error instanceof NotFound)) throw error;
   }
-  const cancel = lead && ['nurture', 'disqualified', 'lost'].includes(event.outcome) ? meetingToCancel(lead.meeting, event.reason, now) : undefined;
-  if (lead && cancel) await sendCancellation(lead, cancel, event.reason === 'no-show' ? 'the lead did not show up and goes back to Marketing' : 'the lead went back to Marketing', now);
+  if (lead && ['nurture', 'disqualified', 'lost'].includes(event.outcome)) {
+    await cancelMeeting(lead, event.reason, event.reason === 'no-show' ? 'the lead did not show up and goes back to Marketing' : 'the lead went back to Marketing', now);
+  }
   // The answer that ended the lead (its comment and who gave it): read back here, it does not travel through the execution.
   const returns = ['nurture', 'disqualified', 'lost', 'churned'].includes(event.outcome);
   const ending = lead && returns ? (await answeredRequests(event.leadId)).at(-1) : undefined;
@@ -184,4 +193,20 @@ export async function recordOutcome(event: RecordOutcomeEvent, teams: TeamDirect
     await sendEmail({ to: mail.to, ...(mail.cc ? { cc: mail.cc } : {}), ...mail.email, idempotencyKey: `outcome#${event.leadId}#${event.outcome}#${marker}` }, now);
   }
   return { stage, lead };
+}
+
+/** Who closed the lead, from the closed outcome's reason (the rescue decision's kind). */
+const CLOSED_BY: Readonly<Record<string, string>> = { 'closed-by-ops': 'ops closed the lead', 'closed-by-team-lead': 'the team lead closed the lead' };
+
+/**
+ * A lead closed from its rescue request (outcome closed, "Close lead"): its
+ * stage stays (needs-attention or stalled, where the funnel counts it) and a
+ * meeting still to come is cancelled (meetings/booking.ts cancelMeeting,
+ * once across retries). An unknown lead has nothing to cancel.
+ */
+async function closeLead(event: RecordOutcomeEvent, now: Date): Promise<{ stage: Stage | undefined; lead: LeadProfile | undefined }> {
+  const lead = await getLead(event.leadId);
+  if (lead === undefined) return { stage: undefined, lead: undefined };
+  await cancelMeeting(lead, event.reason, CLOSED_BY[event.reason] ?? 'the lead was closed', now);
+  return { stage: lead.stage, lead };
 }

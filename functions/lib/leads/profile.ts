@@ -14,7 +14,7 @@ import { type CountedStageChange, countStageChange } from '#lib/funnel/counters'
 import { activityIndex, eventKey, leadKey, stageIndex } from '#lib/core/keys';
 import { leadCapturedEvent, stageChangeEvents } from '#lib/events/lead-events';
 import { publishEvents } from '#lib/events/publish';
-import type { LeadInput, LeadProfile, StageEvent } from './records';
+import type { BookedMeeting, LeadInput, LeadProfile, StageEvent } from './records';
 
 /** Fields changeStage may patch (everything but identity, stage and bookkeeping). */
 type LeadPatch = Partial<
@@ -251,6 +251,11 @@ export async function reassignOwner(leadId: string, team: Team, from: string, to
     if (isConditionalCheckFailed(error)) return false;
     throw asTransient(error, 'reassignOwner');
   }
+}
+
+/** Records the lead's meeting as it now stands (a cancellation, meetings/booking.ts) without a stage change. NotFound if absent. */
+export async function recordMeeting(leadId: string, meeting: BookedMeeting, now: Date): Promise<LeadProfile> {
+  return patchLead(leadId, { meeting }, now.toISOString());
 }
 
 /** Sets profile fields without a stage change. Returns the new profile; NotFound if absent. */

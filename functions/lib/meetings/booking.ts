@@ -18,12 +18,15 @@
  * pipeline's sender address. A CANCEL (SEQUENCE one above the last REQUEST, or
  * the reschedule's number) goes to both when a no-show is rescheduled without
  * a new time, and when the lead leaves the pipeline (nurture, lost,
- * disqualified) after a no-show or before its meeting started.
+ * disqualified, or closed from a rescue request) after a no-show or before
+ * its meeting started; the profile then keeps the meeting as cancelled.
  */
 import { senderAddress, setting } from '#lib/aws/settings';
 import type { FeedbackStep } from '#lib/core/contracts';
+import { NotFound } from '#lib/core/errors';
 import { formatDateTime, isTimeZone, zonedTime } from '#lib/core/format';
 import { latestFeedback, type Learned } from '#lib/leads/handoff';
+import { recordMeeting } from '#lib/leads/profile';
 import type { BookedMeeting, LeadProfile } from '#lib/leads/records';
 import { type RenderedEmail, leadSummary, renderEmail } from '#lib/mail/layout';
 import { type MailAttachment, sendEmail } from '#lib/mail/mailer';
@@ -196,4 +199,24 @@ export async function sendCancellation(lead: LeadProfile, meeting: BookedMeeting
     },
     now,
   );
+}
+
+/**
+ * A lead leaving the pipeline (record-outcome: nurture, disqualified, lost,
+ * or closed from a rescue request) cancels its booked meeting when
+ * `meetingToCancel` says so: the CANCEL to the rep and the Inside Sales
+ * owner, then the meeting recorded as cancelled on the profile. Exactly once
+ * across retries: a retry before the record sends under the same key (no
+ * second email); after it, the meeting is no longer booked. Returns the
+ * cancelled meeting, or undefined when there was nothing to cancel.
+ */
+export async function cancelMeeting(lead: LeadProfile, reason: string, why: string, now: Date): Promise<BookedMeeting | undefined> {
+  const cancel = meetingToCancel(lead.meeting, reason, now);
+  if (cancel === undefined) return undefined;
+  await sendCancellation(lead, cancel, why, now);
+  const cancelled: BookedMeeting = { ...cancel, cancelled: true };
+  await recordMeeting(lead.leadId, cancelled, now).catch((error: unknown) => {
+    if (!(error instanceof NotFound)) throw error; // erased meanwhile: no profile to keep it on
+  });
+  return cancelled;
 }

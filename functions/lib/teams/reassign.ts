@@ -1,6 +1,9 @@
 /**
- * Reassignment: when a member leaves a team or goes out of office, each of
- * their open requests is issued again to another member, and nobody's open
+ * Reassignment: when a member leaves a team or goes out of office (when
+ * the PUT says so, or when an absence set ahead begins: teams/absences.ts),
+ * each of their open requests is issued again to another member; when a
+ * team gets a new lead, the requests it asked of the previous one
+ * (escalations, rescues) are issued again to the new lead. Nobody's open
  * work is lost.
  *
  * For each pending request addressed to them (found through the
@@ -12,24 +15,25 @@
  *      the execution;
  *   2. a new link holds the same task token (the execution stays where it
  *      waits) with the same deadline, and the new owner is emailed it;
- *   3. the lead's owner in the team changes (the funnel's by-owner figures
- *      follow the new owner from then on).
- * Then the team lead gets one email listing what moved where.
+ *   3. for a member's request, the lead's owner in the team changes (the
+ *      funnel's by-owner figures follow the new owner from then on).
+ * Then, for a member's, the team lead gets one email listing what moved where.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '#lib/aws/clients';
 import { allItems } from '#lib/aws/paginate';
-import type { Team } from '#lib/core/contracts';
+import { TEAMS, type Team } from '#lib/core/contracts';
 import { asTransient } from '#lib/core/errors';
 import { ASSIGNEE_LINK_SK_PREFIX, assigneePk } from '#lib/core/keys';
 import { logger } from '#lib/aws/observability';
-import { createLink, deleteLink, returnFromReassignment, takeForReassignment, type FeedbackRequest } from '#lib/feedback/links';
-import { feedbackRequestEmail } from '#lib/feedback/requests';
+import { createLink, deleteLink, lookupLinkHash, returnFromReassignment, takeForReassignment, type FeedbackRequest } from '#lib/feedback/links';
+import { feedbackRequestEmail, feedbackUrl, requestDefinition, stillWaiting } from '#lib/feedback/requests';
+import { executionUrl, rescueRequestEmail, rescueTeam } from '#lib/feedback/rescue';
 import { stepDefinition } from '#lib/feedback/steps';
 import { leadSnapshot, renderEmail } from '#lib/mail/layout';
 import { sendEmail } from '#lib/mail/mailer';
 import { reassignOwner, requireLead } from '#lib/leads/profile';
-import { type Roster, type RosterMember } from './roster';
+import { type Roster, type RosterMember, type RosterTeam } from './roster';
 import { nextOwner } from './routing';
 
 export interface Reassignment {
@@ -50,6 +54,8 @@ interface ReassignInput {
   /** Why, in the new owner's email: "they left the team", "they are out of office until ...". */
   why: string;
   publicBaseUrl: string;
+  /** The console whose execution pages a rescue email links to (locally). */
+  consoleBaseUrl?: string;
   now?: Date;
 }
 
@@ -72,26 +78,111 @@ async function linksAddressedTo(email: string): Promise<string[]> {
   }
 }
 
-/** Issues each open request of `from` again to another member; returns what moved. */
+/** Who a moved request goes to: a member, or a team lead (who may be nobody's member: then their address is their name). */
+interface Target {
+  email: string;
+  name: string;
+  timeZone: string;
+  /** A member's request: the lead's owner in this team becomes them. */
+  ownerIn?: Team;
+}
+
+/** What the new owner's email says, and how it links. */
+interface MoveContext {
+  from: { email: string; name: string };
+  why: string;
+  publicBaseUrl: string;
+  /** The console whose execution pages a rescue email links to (locally). */
+  consoleBaseUrl?: string;
+  now: Date;
+}
+
+/**
+ * Whose answer a request asks for: a member of `team`, or its lead (an
+ * escalation, a request of a lead nobody owned, a rescue: ops for a failed
+ * step). Undefined for a rescue link stored before its context was kept
+ * (it cannot be told apart: it stays).
+ */
+export function askedOf(request: Pick<FeedbackRequest, 'step' | 'answeredBy' | 'rescue'>): { team: RosterTeam; lead: boolean } | undefined {
+  if (request.step === 'rescue') return request.rescue === undefined ? undefined : { team: rescueTeam(request.rescue) ?? 'ops', lead: true };
+  return { team: stepDefinition(request.step).askedTeam, lead: request.answeredBy === 'team-lead' };
+}
+
+/** A person as the roster knows them: a member's name and time zone (of any team), else their address and UTC. */
+export function personOf(roster: Roster, email: string): Target {
+  for (const team of TEAMS) {
+    const member = roster[team].members.find((m) => m.email === email);
+    if (member !== undefined) return { email, name: member.name, timeZone: member.timeZone };
+  }
+  return { email, name: email, timeZone: 'UTC' };
+}
+
+/** "3 open requests reassigned": what a roster change did, in its history. */
+export const requestsReassigned = (n: number): string => `${n} open request${n === 1 ? '' : 's'} reassigned`;
+
+/**
+ * Issues each open request of `from` again: a member's to another member
+ * (`to`), one they hold as the team's lead to the team's current lead when
+ * that is someone else (else it stays with them until a new lead is named).
+ * Returns what moved.
+ */
 export async function reassignOpenRequests(input: ReassignInput): Promise<Reassignment[]> {
   const now = input.now ?? new Date();
   const others = input.roster[input.team].members.filter((m) => m.email !== input.from.email);
+  const teamLead = input.roster[input.team].lead;
+  const context = { from: input.from, why: input.why, publicBaseUrl: input.publicBaseUrl, ...(input.consoleBaseUrl ? { consoleBaseUrl: input.consoleBaseUrl } : {}), now };
+  const moved = await moveRequests(input.from.email, context, async (request) => {
+    const asked = askedOf(request);
+    if (asked?.team !== input.team) return undefined;
+    if (asked.lead) return teamLead === input.from.email ? undefined : personOf(input.roster, teamLead);
+    return { ...(await newOwner(input, others, now)), ownerIn: input.team };
+  });
+  if (moved.length > 0) await tellTeamLead(input, moved, now);
+  return moved;
+}
+
+/**
+ * A new team lead (`PUT /teams/{team}/lead/{email}`): the open requests the
+ * team asked of its previous lead (escalations, unowned requests, rescues;
+ * for ops the rescues of failed steps) are issued again to the new one.
+ */
+export async function reassignToNewLead(input: { team: RosterTeam; before: string; roster: Roster; publicBaseUrl: string; consoleBaseUrl?: string; now: Date }): Promise<Reassignment[]> {
+  const lead = input.team === 'ops' ? input.roster.ops.lead : input.roster[input.team].lead;
+  if (lead === input.before) return [];
+  const from = personOf(input.roster, input.before);
+  const to = personOf(input.roster, lead);
+  const context = { from, why: `${to.name} is the team lead now`, publicBaseUrl: input.publicBaseUrl, ...(input.consoleBaseUrl ? { consoleBaseUrl: input.consoleBaseUrl } : {}), now: input.now };
+  return moveRequests(input.before, context, async (request) => {
+    const asked = askedOf(request);
+    return asked?.team === input.team && asked.lead ? to : undefined;
+  });
+}
+
+/**
+ * For each open request addressed to `from` (`targetOf` says where it goes,
+ * undefined to leave it): the old link taken, a new one issued and emailed.
+ */
+async function moveRequests(from: string, context: MoveContext, targetOf: (request: FeedbackRequest) => Promise<Target | undefined>): Promise<Reassignment[]> {
   const moved: Reassignment[] = [];
-  for (const hash of await linksAddressedTo(input.from.email)) {
-    const target = await newOwner(input, others, now);
-    const old = await takeForReassignment(hash, target.name, now);
-    if (old === undefined) continue; // answered, expired or already moved: nothing to reissue
-    const result = await reissue(old, target, input, now).catch(async (error: unknown) => {
+  for (const hash of await linksAddressedTo(from)) {
+    const found = await lookupLinkHash(hash, context.now);
+    if (found.state !== 'pending' || found.request.taskToken === undefined) continue; // answered, expired, moved, or being answered
+    const target = await targetOf(found.request);
+    if (target === undefined) continue;
+    // Step Functions judges whether its wait is over (this function's clock need not be the execution's): then it is marked expired, not issued again.
+    if (!(await stillWaiting(found.request))) continue;
+    const old = await takeForReassignment(hash, target.name, context.now);
+    if (old === undefined) continue; // answered or moved since it was read
+    const result = await reissue(old, target, context).catch(async (error: unknown) => {
       await returnFromReassignment(hash); // the old link answers again; the caller may retry
       throw error;
     });
     if (result !== undefined) moved.push(result);
   }
-  if (moved.length > 0) await tellTeamLead(input, moved, now);
   return moved;
 }
 
-async function newOwner(input: ReassignInput, others: RosterMember[], now: Date): Promise<RosterMember> {
+async function newOwner(input: ReassignInput, others: RosterMember[], now: Date): Promise<Target> {
   if (input.to !== 'round-robin') {
     const chosen = others.find((m) => m.email === input.to);
     if (chosen === undefined) throw new Error('reassignment target is not another member of the team');
@@ -103,11 +194,11 @@ async function newOwner(input: ReassignInput, others: RosterMember[], now: Date)
   return chosen;
 }
 
-/** The same task, a new link to `to`, the lead's owner changed, the email sent. Undefined for a request it leaves with its old owner. */
-async function reissue(old: FeedbackRequest, to: RosterMember, input: ReassignInput, now: Date): Promise<Reassignment | undefined> {
-  if (old.taskToken === undefined || old.step === 'rescue') {
-    // A rescue is the team lead's decision, not a member's; a request without a token is being answered.
-    await returnFromReassignment(old.hash);
+/** The same task, a new link to `to`, the email sent, and for a member's request the lead's owner changed. Undefined for a request it leaves where it was. */
+async function reissue(old: FeedbackRequest, to: Target, context: MoveContext): Promise<Reassignment | undefined> {
+  const { now } = context;
+  if (old.taskToken === undefined) {
+    await returnFromReassignment(old.hash); // being answered
     return undefined;
   }
   const remindAt = old.remindAt === undefined ? undefined : Date.parse(old.remindAt);
@@ -127,29 +218,43 @@ async function reissue(old: FeedbackRequest, to: RosterMember, input: ReassignIn
       ...(remindAt !== undefined && remindAt > now.getTime() ? { remindAfterFraction: (remindAt - now.getTime()) / (old.deadlineMs - now.getTime()) } : {}),
       lead: old.lead ?? leadSnapshot(lead),
       ...(old.choices ? { choices: old.choices } : {}),
+      ...(old.rescue ? { rescue: old.rescue } : {}),
       ...(old.context ? { context: old.context } : {}),
     },
     now,
   );
-  const email = feedbackRequestEmail({
-    lead,
-    step: old.step,
-    linkId: created.id,
-    publicBaseUrl: input.publicBaseUrl,
-    deadline: created.request.deadline,
-    escalated: old.escalated,
-    reassigned: { from: input.from.name, why: input.why },
-    timeZone: to.timeZone,
-    now,
-  });
+  const reassigned = { from: context.from.name, why: context.why };
+  const email =
+    old.rescue !== undefined
+      ? rescueRequestEmail({
+          lead,
+          leadId: old.leadId,
+          rescue: old.rescue,
+          buttons: requestDefinition(old).answers.map((a) => ({ label: a.label, url: feedbackUrl(context.publicBaseUrl, created.id, a.value) })),
+          deadline: created.request.deadline,
+          now,
+          executionUrl: executionUrl(old.rescue.executionArn, context.consoleBaseUrl),
+          reassigned,
+        })
+      : feedbackRequestEmail({
+          lead,
+          step: old.step,
+          linkId: created.id,
+          publicBaseUrl: context.publicBaseUrl,
+          deadline: created.request.deadline,
+          escalated: old.escalated,
+          reassigned,
+          timeZone: to.timeZone,
+          now,
+        });
   try {
     await sendEmail({ to: to.email, ...email, idempotencyKey: `reassigned#${old.hash}` }, now);
   } catch (error) {
     await deleteLink(created.request.hash).catch(() => undefined);
     throw error;
   }
-  await reassignOwner(old.leadId, input.team, input.from.email, to.email, now);
-  logger.info('request reassigned', { leadId: old.leadId, step: old.step, team: input.team });
+  if (to.ownerIn !== undefined) await reassignOwner(old.leadId, to.ownerIn, context.from.email, to.email, now);
+  logger.info('request reassigned', { leadId: old.leadId, step: old.step, team: to.ownerIn ?? 'lead' });
   return { leadId: old.leadId, step: old.step, to: to.email };
 }
 

@@ -36,6 +36,8 @@ export interface OutOfOffice {
   from: string;
   /** A date (to the end of that day in the member's time zone) or an ISO date-time with offset. */
   until: string;
+  /** When their open requests went to others for this absence (the PUT that began it, or the first reminder sweep after it began: teams/absences.ts). */
+  reassignedAt?: string;
 }
 
 export interface RosterMember {
@@ -170,7 +172,7 @@ function toMember(row: Record<string, unknown>): RosterMember {
     name: String(row.name),
     weight: typeof row.weight === 'number' ? row.weight : 1,
     timeZone: typeof row.timeZone === 'string' ? row.timeZone : 'UTC',
-    ...(ooo !== undefined ? { outOfOffice: { from: ooo.from, until: ooo.until } } : {}),
+    ...(ooo !== undefined ? { outOfOffice: { from: ooo.from, until: ooo.until, ...(ooo.reassignedAt !== undefined ? { reassignedAt: ooo.reassignedAt } : {}) } } : {}),
   };
 }
 
@@ -310,6 +312,30 @@ export async function removeMember(team: Team, email: string, by: string, now: D
   }
   forgetRoster();
   return { member };
+}
+
+/**
+ * Marks the member's absence as handled (their open requests went to
+ * others at `at`), unless it changed meanwhile (a PUT with another
+ * absence: that one is handled on its own).
+ */
+export async function markOutOfOfficeReassigned(team: Team, member: RosterMember, at: Date): Promise<void> {
+  if (member.outOfOffice === undefined) return;
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: rosterMemberKey(team, member.email),
+        UpdateExpression: 'SET outOfOffice.reassignedAt = :at',
+        ConditionExpression: 'outOfOffice.#from = :from AND outOfOffice.#until = :until',
+        ExpressionAttributeNames: { '#from': 'from', '#until': 'until' },
+        ExpressionAttributeValues: { ':at': at.toISOString(), ':from': member.outOfOffice.from, ':until': member.outOfOffice.until },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw asTransient(error, 'markOutOfOfficeReassigned');
+  }
+  forgetRoster();
 }
 
 /** Makes `email` the team's lead (escalations, stalled-lead rescues, reassignment notices). */
