@@ -16,6 +16,7 @@ export default {
     'functions/lib/teams/routing.ts',
     // Later promises: reassignment (nobody's open work lost), rescue (a stuck lead asks a person), event publishing (at least once, ids and codes only).
     'functions/lib/teams/reassign.ts',
+    'functions/lib/teams/absences.ts',
     'functions/lib/feedback/rescue.ts',
     'functions/lib/events/catalogue.ts',
     'functions/lib/events/lead-events.ts',

@@ -4,17 +4,20 @@
 // hands, the team lead hears what moved where, and a request that cannot be
 // issued again is given back to its old link: nobody's open work is lost.
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SFNClient, SendTaskHeartbeatCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEAMS_JSON } from './support/lambda-fixtures';
 import { faults, startLocalTable } from './support/local-table';
 
 const TABLE = 'reassign-test';
 const table = await startLocalTable(TABLE, { MAIL_FROM: 'pipeline@example.com' });
 const sesMock = mockClient(SESv2Client);
+// Step Functions says every task still waits, unless a test says otherwise.
+const sfnMock = mockClient(SFNClient);
 const { ddb } = await import('#lib/aws/clients');
-const { reassignOpenRequests } = await import('#lib/teams/reassign');
+const { personOf, reassignOpenRequests, reassignToNewLead, requestsReassigned } = await import('#lib/teams/reassign');
 const { answerLink, createLink, forgetTaskToken, keepUntil, lookupLink, lookupLinkHash } = await import('#lib/feedback/links');
 const { getLead, putNewLead } = await import('#lib/leads/profile');
 const { rosterOf } = await import('#lib/teams/roster');
@@ -23,6 +26,10 @@ const { TransientError } = await import('#lib/core/errors');
 const fault = faults(ddb);
 
 afterAll(() => table.close());
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(SendTaskHeartbeatCommand).resolves({});
+});
 afterEach(() => {
   sesMock.reset();
   fault.clear();
@@ -177,6 +184,8 @@ describe('reassignOpenRequests on a real table', () => {
     const moved = await reassignOpenRequests({ team: 'inside-sales', from: fay, to: gil.email, roster: rosterWith([fay, gil]), why: 'they left the team', publicBaseUrl: BASE, now: NOW });
     expect(moved).toEqual([]);
     expect(sent()).toEqual([]);
+    // Step Functions is not even asked about a request that is not pending or has no token.
+    expect(sfnMock.commandCalls(SendTaskHeartbeatCommand)).toEqual([]);
     expect(await linksOf(gil.email)).toEqual([]);
     expect(await lookupLinkHash(answered.request.hash, NOW)).toMatchObject({ request: { status: 'answered' } });
     expect(await lookupLinkHash(expired.request.hash, NOW)).toMatchObject({ request: { status: 'pending' } });
@@ -214,5 +223,115 @@ describe('reassignOpenRequests on a real table', () => {
   it('an outage while finding the open requests is TransientError', async () => {
     fault.fail((c, input) => c === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)[':pk'] === assigneePk('gone@example.com'));
     await expect(reassignOpenRequests({ team: 'inside-sales', from: { ...ann, email: 'gone@example.com' }, to: bob.email, roster: rosterWith(), why: 'x', publicBaseUrl: BASE, now: NOW })).rejects.toThrow(new TransientError('linksAddressedTo: ServiceUnavailable'));
+  });
+});
+
+const RESCUE = { kind: 'stalled' as const, step: 'Await qualification call', attempts: 1, executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:lifecycle:lead-x' };
+/** A stalled lead's rescue request to `addressee`, with its choice of members. */
+const openRescue = (addressee: string) =>
+  openRequest(addressee, { step: 'rescue', answers: ['reassign', 'return', 'close'], answeredBy: 'team-lead', rescue: RESCUE, choices: [{ value: cy.email, label: 'Cy' }] });
+
+describe('who a request goes to', () => {
+  it('names a person as the roster knows them, in any team; else by their address, in UTC', () => {
+    const roster = rosterWith();
+    expect(personOf(roster, bob.email)).toEqual({ email: bob.email, name: 'Bob', timeZone: 'Europe/Paris' });
+    const fieldRep = roster['field-sales'].members[0]!;
+    expect(personOf(roster, fieldRep.email)).toEqual({ email: fieldRep.email, name: fieldRep.name, timeZone: fieldRep.timeZone });
+    expect(personOf(roster, 'nobody@example.com')).toEqual({ email: 'nobody@example.com', name: 'nobody@example.com', timeZone: 'UTC' });
+  });
+
+  it('counts what a roster change moved in words', () => {
+    expect([0, 1, 2].map(requestsReassigned)).toEqual(['0 open requests reassigned', '1 open request reassigned', '2 open requests reassigned']);
+  });
+
+  it("a member who leaves holding a request as the team's lead hands it to the team lead; the team lead leaving keeps theirs until a new lead is named", async () => {
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-5' });
+    const kim = leaver('Kim');
+    const lead = { email: 'isr-lead@example.com', name: 'Lee', weight: 1, timeZone: 'Europe/Paris' };
+    const escalation = await openRequest(kim.email, { answeredBy: 'team-lead', escalated: true });
+    const moved = await reassignOpenRequests({ team: 'inside-sales', from: kim, to: 'round-robin', roster: rosterWith([kim, lead, bob]), why: 'they left the team', publicBaseUrl: BASE, now: NOW });
+    expect(moved).toEqual([{ leadId: escalation.leadId, step: 'qualification-call', to: lead.email }]);
+    expect(await lookupLink(escalation.id, NOW)).toMatchObject({ state: 'reassigned', request: { reassignedTo: 'Lee' } });
+    expect((await linksOf(lead.email)).filter((l) => l.leadId === escalation.leadId).map((l) => [l.escalated, l.answeredBy, l.status])).toEqual([[true, 'team-lead', 'pending']]);
+    // The lead's owner is a member's: an escalation moving does not change it.
+    expect((await getLead(escalation.leadId))?.owners).toEqual({ 'inside-sales': kim.email });
+
+    sesMock.resetHistory();
+    const kept = await openRequest(lead.email, { answeredBy: 'team-lead', escalated: true });
+    expect(await reassignOpenRequests({ team: 'inside-sales', from: lead, to: bob.email, roster: rosterWith([kim, lead, bob]), why: 'they left the team', publicBaseUrl: BASE, now: NOW })).toEqual([]);
+    expect(await lookupLink(kept.id, NOW)).toMatchObject({ state: 'pending' });
+    expect(sent()).toEqual([]);
+  });
+
+  it('a rescue moves with its choices, its context and a link to the execution in the local console', async () => {
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-6' });
+    const lou = leaver('Lou');
+    const rescue = await openRescue(lou.email);
+    const moved = await reassignOpenRequests({ team: 'inside-sales', from: lou, to: bob.email, roster: rosterWith([lou, bob]), why: 'they left the team', publicBaseUrl: BASE, consoleBaseUrl: 'http://127.0.0.1:3000/console/', now: NOW });
+    expect(moved).toEqual([{ leadId: rescue.leadId, step: 'rescue', to: 'isr-lead@example.com' }]);
+    const [link, ...more] = (await linksOf('isr-lead@example.com')).filter((l) => l.leadId === rescue.leadId);
+    expect(more).toEqual([]);
+    expect(link).toMatchObject({ step: 'rescue', taskToken: rescue.request.taskToken, rescue: RESCUE, choices: [{ value: cy.email, label: 'Cy' }] });
+    // The team lead gets the rescue, then the notice of what moved.
+    const [email, notice, ...others] = sent();
+    expect(others).toEqual([]);
+    expect([email, notice].map((e) => recipient(e!))).toEqual(['isr-lead@example.com', 'isr-lead@example.com']);
+    expect(notice!.Content?.Simple?.Subject?.Data).toBe('1 open request of Lou reassigned');
+    const text = textOf(email!);
+    expect(text).toContain('http://127.0.0.1:3000/console/executions/lead-x');
+    expect(text).toContain("This request was Lou's; they left the team, so it is yours now.");
+    // Every answer's button is the new link's.
+    const newId = linkIdIn(text);
+    expect(await lookupLink(newId, NOW)).toMatchObject({ state: 'pending', request: { hash: link?.hash } });
+    for (const answer of ['reassign', 'return', 'close']) expect(text).toContain(`${BASE}/feedback/${newId}?answer=${answer}`);
+  });
+
+  it('a request answered between being read and being taken stays answered: nothing issued again, no email', async () => {
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-7' });
+    const [max, ned] = [leaver('Max'), leaver('Ned')];
+    const { request } = await openRequest(max.email);
+    // Step Functions is asked whether the task waits after the request was read: the rep answers meanwhile.
+    sfnMock.on(SendTaskHeartbeatCommand).callsFake(async () => {
+      await answerLink(request.hash, { answer: 'nurture', answeredAt: NOW.toISOString(), answeredBy: 'owner' } as never, NOW);
+      return {};
+    });
+    expect(await reassignOpenRequests({ team: 'inside-sales', from: max, to: ned.email, roster: rosterWith([max, ned]), why: 'they left the team', publicBaseUrl: BASE, now: NOW })).toEqual([]);
+    expect(await lookupLinkHash(request.hash, NOW)).toMatchObject({ state: 'answered', request: { status: 'answered' } });
+    expect(await linksOf(ned.email)).toEqual([]);
+    expect(sent()).toEqual([]);
+  });
+});
+
+describe('reassignToNewLead on a real table', () => {
+  it("moves what the team asked of its previous lead, named in the new lead's email; not what another team asked of them, nor a rescue stored without its context", async () => {
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm-8' });
+    const old = 'old-lead@example.com';
+    const roster = { ...rosterWith([ann, bob]), 'inside-sales': { lead: bob.email, members: [ann, bob] } };
+    const escalation = await openRequest(old, { answeredBy: 'team-lead', escalated: true });
+    const otherTeam = await openRequest(old, { step: 'meeting-outcome', answers: ['won', 'lost'], answeredBy: 'team-lead', escalated: true });
+    const legacyRescue = await openRequest(old, { step: 'rescue', answers: ['reassign', 'return', 'close'], answeredBy: 'team-lead' });
+    const rescue = await openRescue(old);
+    const moved = await reassignToNewLead({ team: 'inside-sales', before: old, roster, publicBaseUrl: BASE, consoleBaseUrl: 'http://127.0.0.1:3000/console', now: NOW });
+    // (in the order of the links' hashes)
+    expect([...moved].sort((a, b) => a.step.localeCompare(b.step))).toEqual([
+      { leadId: escalation.leadId, step: 'qualification-call', to: bob.email },
+      { leadId: rescue.leadId, step: 'rescue', to: bob.email },
+    ]);
+    expect(await lookupLink(otherTeam.id, NOW)).toMatchObject({ state: 'pending' });
+    expect(await lookupLink(legacyRescue.id, NOW)).toMatchObject({ state: 'pending' });
+    expect(sent().map(recipient)).toEqual([bob.email, bob.email]);
+    const stalled = (e: ReturnType<typeof sent>[number]) => (e.Content?.Simple?.Subject?.Data ?? '').startsWith('Lead stalled');
+    const [rescueEmail, ...moreRescues] = sent().filter(stalled);
+    const [email, ...moreOthers] = sent().filter((e) => !stalled(e));
+    expect([moreRescues, moreOthers]).toEqual([[], []]);
+    expect(textOf(email!)).toContain(`This request was ${old}'s; Bob is the team lead now, so it is yours now.`);
+    expect(textOf(rescueEmail!)).toContain('http://127.0.0.1:3000/console/executions/lead-x');
+  });
+
+  it('moves nothing when the lead named is the one before', async () => {
+    const { id } = await openRequest('isr-lead@example.com', { answeredBy: 'team-lead', escalated: true });
+    expect(await reassignToNewLead({ team: 'inside-sales', before: 'isr-lead@example.com', roster: rosterWith(), publicBaseUrl: BASE, now: NOW })).toEqual([]);
+    expect(await lookupLink(id, NOW)).toMatchObject({ state: 'pending' });
+    expect(sent()).toEqual([]);
   });
 });

@@ -147,7 +147,7 @@ export async function reassignOpenRequests(input: ReassignInput): Promise<Reassi
  * for ops the rescues of failed steps) are issued again to the new one.
  */
 export async function reassignToNewLead(input: { team: RosterTeam; before: string; roster: Roster; publicBaseUrl: string; consoleBaseUrl?: string; now: Date }): Promise<Reassignment[]> {
-  const lead = input.team === 'ops' ? input.roster.ops.lead : input.roster[input.team].lead;
+  const lead = input.roster[input.team].lead;
   if (lead === input.before) return [];
   const from = personOf(input.roster, input.before);
   const to = personOf(input.roster, lead);
@@ -166,18 +166,21 @@ async function moveRequests(from: string, context: MoveContext, targetOf: (reque
   const moved: Reassignment[] = [];
   for (const hash of await linksAddressedTo(from)) {
     const found = await lookupLinkHash(hash, context.now);
-    if (found.state !== 'pending' || found.request.taskToken === undefined) continue; // answered, expired, moved, or being answered
+    if (found.state !== 'pending') continue; // answered, expired or moved
+    const { taskToken } = found.request;
+    if (taskToken === undefined) continue; // being answered
     const target = await targetOf(found.request);
     if (target === undefined) continue;
     // Step Functions judges whether its wait is over (this function's clock need not be the execution's): then it is marked expired, not issued again.
     if (!(await stillWaiting(found.request))) continue;
     const old = await takeForReassignment(hash, target.name, context.now);
     if (old === undefined) continue; // answered or moved since it was read
-    const result = await reissue(old, target, context).catch(async (error: unknown) => {
+    // The token read above is the one taken: a link's token never changes, and one taken while pending was not answered.
+    const result = await reissue(old, taskToken, target, context).catch(async (error: unknown) => {
       await returnFromReassignment(hash); // the old link answers again; the caller may retry
       throw error;
     });
-    if (result !== undefined) moved.push(result);
+    moved.push(result);
   }
   return moved;
 }
@@ -194,20 +197,15 @@ async function newOwner(input: ReassignInput, others: RosterMember[], now: Date)
   return chosen;
 }
 
-/** The same task, a new link to `to`, the email sent, and for a member's request the lead's owner changed. Undefined for a request it leaves where it was. */
-async function reissue(old: FeedbackRequest, to: Target, context: MoveContext): Promise<Reassignment | undefined> {
+/** The same task, a new link to `to`, the email sent, and for a member's request the lead's owner changed. */
+async function reissue(old: FeedbackRequest, taskToken: string, to: Target, context: MoveContext): Promise<Reassignment> {
   const { now } = context;
-  if (old.taskToken === undefined) {
-    await returnFromReassignment(old.hash); // being answered
-    return undefined;
-  }
-  const remindAt = old.remindAt === undefined ? undefined : Date.parse(old.remindAt);
   const lead = await requireLead(old.leadId);
   const created = await createLink(
     {
       leadId: old.leadId,
       step: old.step,
-      taskToken: old.taskToken,
+      taskToken,
       answers: old.answers,
       addressee: to.email,
       answeredBy: old.answeredBy,
@@ -215,7 +213,8 @@ async function reissue(old: FeedbackRequest, to: Target, context: MoveContext): 
       requestKey: `${old.requestKey}#reassigned#${old.hash.slice(0, 16)}`,
       timeoutSeconds: Math.max(1, Math.ceil((old.deadlineMs - now.getTime()) / 1000)),
       deadlineMs: old.deadlineMs,
-      ...(remindAt !== undefined && remindAt > now.getTime() ? { remindAfterFraction: (remindAt - now.getTime()) / (old.deadlineMs - now.getTime()) } : {}),
+      // The reminder stays at its time (createLink sets none for a fraction outside (0, 1): one that is past).
+      ...(old.remindAt !== undefined ? { remindAfterFraction: (Date.parse(old.remindAt) - now.getTime()) / (old.deadlineMs - now.getTime()) } : {}),
       lead: old.lead ?? leadSnapshot(lead),
       ...(old.choices ? { choices: old.choices } : {}),
       ...(old.rescue ? { rescue: old.rescue } : {}),
