@@ -15,7 +15,7 @@ const table = await startLocalTable('reassign-test', { MAIL_FROM: 'pipeline@exam
 const sesMock = mockClient(SESv2Client);
 const sfnMock = mockClient(SFNClient);
 const roster = await import('#lib/teams/roster');
-const { reassignBegunAbsences, SWEEP_CHANGED_BY, untilWords } = await import('#lib/teams/absences');
+const { reassignBegunAbsences, reassignForAbsence, SWEEP_CHANGED_BY, untilWords } = await import('#lib/teams/absences');
 const { askedOf, reassignToNewLead } = await import('#lib/teams/reassign');
 const { parseTeams } = await import('#lib/teams/directory');
 const { createLink, lookupLink } = await import('#lib/feedback/links');
@@ -87,6 +87,7 @@ describe('an out-of-office period set ahead', () => {
 
     const member = (await roster.readRoster())['inside-sales'].members.find((m) => m.email === 'isr1@example.com');
     expect(member?.outOfOffice?.reassignedAt).toBe(hours(2).toISOString());
+    expect(SWEEP_CHANGED_BY).toBe('reminder sweep (out of office began)');
     const change = (await roster.listChanges()).find((c) => c.by === SWEEP_CHANGED_BY);
     expect(change).toMatchObject({ team: 'inside-sales', email: 'isr1@example.com', summary: 'out of office: 2 open requests reassigned', reassigned: 2 });
 
@@ -122,8 +123,8 @@ describe('an out-of-office period set ahead', () => {
   });
 
   it('says when an absence ends in words, in the member\'s time zone', () => {
-    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2027-01-02' } })).toBe('Sat, 2 Jan 2027');
-    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { from: '2026-12-24', until: '2026-12-24T17:00:00+01:00' } })).toMatch(/^Thu, 24 Dec 2026, 17:00 (CET|GMT\+1)$/);
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { until: '2027-01-02' } })).toBe('Sat, 2 Jan 2027');
+    expect(untilWords({ timeZone: 'Europe/Paris', outOfOffice: { until: '2026-12-24T17:00:00+01:00' } })).toMatch(/^Thu, 24 Dec 2026, 17:00 (CET|GMT\+1)$/);
   });
 });
 
@@ -160,5 +161,56 @@ describe('a new team lead', () => {
     expect(askedOf({ step: 'rescue', answeredBy: 'owner', rescue: { ...RESCUE, kind: 'failed' } })).toEqual({ team: 'ops', lead: true });
     expect(askedOf({ step: 'rescue', answeredBy: 'team-lead', rescue: RESCUE })).toEqual({ team: 'inside-sales', lead: true });
     expect(askedOf({ step: 'rescue', answeredBy: 'team-lead' })).toBeUndefined();
+  });
+});
+
+describe('reassignForAbsence (an absence that has begun, from the API or the sweep)', () => {
+  it("of a member with open requests: each goes on with why in its email, a rescue to the team lead with its console link, the change kept just after the absence's own", async () => {
+    // A member of their own here, so that only this test's requests are theirs.
+    await roster.putMember('inside-sales', 'isr4@example.com', { name: 'Isa Four', weight: 1, timeZone: 'UTC' }, 'tester', NOW);
+    const before = await roster.readRoster();
+    const isr4 = before['inside-sales'].members.find((m) => m.email === 'isr4@example.com')!;
+    const member = { ...isr4, outOfOffice: { from: '2026-12-07', until: '2027-01-02' } };
+    const request = await openRequest(isr4.email);
+    const rescue = await openRequest(isr4.email, { owner: 'isr1@example.com', answeredBy: 'team-lead', rescue: RESCUE });
+    const teamLead = before['inside-sales'].lead;
+    const moved = await reassignForAbsence({ team: 'inside-sales', member, roster: before, by: 'tester', now: hours(5), ...deps, consoleBaseUrl: 'http://127.0.0.1:3000/console' });
+
+    expect(moved.map((m) => m.leadId).sort()).toEqual([request.request.leadId, rescue.request.leadId].sort());
+    expect(moved.find((m) => m.leadId === rescue.request.leadId)?.to).toBe(teamLead);
+    const emails = sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+    const textTo = (leadName: string) => emails.map((e) => e.Content?.Simple?.Body?.Text?.Data ?? '').filter((t) => t.includes(leadName) && t.includes('so it is yours now'));
+    const [memberEmail, ...moreMember] = textTo(`Ada ${n - 1}`);
+    const [rescueEmail, ...moreRescue] = textTo(`Ada ${n}`);
+    expect([moreMember, moreRescue]).toEqual([[], []]);
+    expect(memberEmail).toContain('they are out of office until Sat, 2 Jan 2027, so it is yours now.');
+    expect(rescueEmail).toContain('http://127.0.0.1:3000/console/executions/lead-x');
+
+    const changes = (await roster.listChanges()).filter((c) => c.email === isr4.email && c.by === 'tester');
+    expect(changes.map(({ at, by, team, action, summary, reassigned }) => ({ at, by, team, action, summary, reassigned }))).toContainEqual({
+      at: new Date(hours(5).getTime() + 1).toISOString(),
+      by: 'tester',
+      team: 'inside-sales',
+      action: 'member-updated',
+      summary: 'out of office: 2 open requests reassigned',
+      reassigned: 2,
+    });
+  });
+
+  it('of a member with nothing open, or the only member of a team, moves nothing and keeps no change', async () => {
+    const before = await roster.readRoster();
+    const changes = (await roster.listChanges()).length;
+    const ae2 = before['field-sales'].members.find((m) => m.email === 'ae2@example.com')!;
+    expect(await reassignForAbsence({ team: 'field-sales', member: { ...ae2, outOfOffice: { from: '2026-12-07', until: '2026-12-09' } }, roster: before, by: 'tester', now: hours(6), ...deps })).toEqual([]);
+
+    const csm1 = before['customer-success'].members.find((m) => m.email === 'csm1@example.com')!;
+    const alone = { ...before, 'customer-success': { ...before['customer-success'], members: [csm1] } };
+    // A request of Inside Sales' step, addressed to them: it would move if anyone could take it.
+    const { id } = await openRequest(csm1.email, { owner: csm1.email });
+    const onlyMember = { ...alone, 'inside-sales': { ...alone['inside-sales'], members: [{ ...csm1, outOfOffice: { from: '2026-12-07', until: '2026-12-09' } }] } };
+    expect(await reassignForAbsence({ team: 'inside-sales', member: onlyMember['inside-sales'].members[0]!, roster: onlyMember, by: 'tester', now: hours(6), ...deps })).toEqual([]);
+    expect(await lookupLink(id, hours(6))).toMatchObject({ state: 'pending' });
+    expect(sentTo()).toEqual([]);
+    expect((await roster.listChanges()).length).toBe(changes);
   });
 });

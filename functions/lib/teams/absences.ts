@@ -15,7 +15,7 @@ import { TEAMS, type Team } from '#lib/core/contracts';
 import { formatDateTime } from '#lib/core/format';
 import { errorSummary, logger } from '#lib/aws/observability';
 import { type Reassignment, reassignOpenRequests, requestsReassigned } from './reassign';
-import { type Roster, type RosterMember, isOutOfOffice, loadRoster, markOutOfOfficeReassigned, recordChange } from './roster';
+import { type OutOfOffice, type Roster, type RosterMember, isOutOfOffice, loadRoster, markOutOfOfficeReassigned, recordChange } from './roster';
 
 interface AbsenceDeps {
   publicBaseUrl: string;
@@ -31,7 +31,7 @@ export const SWEEP_CHANGED_BY = 'reminder sweep (out of office began)';
  * other available members (round-robin), the change is kept (by `by`) when
  * anything moved, and the absence is marked handled.
  */
-export async function reassignForAbsence(args: { team: Team; member: RosterMember; roster: Roster; by: string; now: Date } & AbsenceDeps): Promise<Reassignment[]> {
+export async function reassignForAbsence(args: { team: Team; member: RosterMember & { outOfOffice: OutOfOffice }; roster: Roster; by: string; now: Date } & AbsenceDeps): Promise<Reassignment[]> {
   const { team, member, now } = args;
   if (args.roster[team].members.every((m) => m.email === member.email)) {
     await markOutOfOfficeReassigned(team, member, now); // nobody to take them: they wait for reminders and escalation as usual
@@ -56,12 +56,12 @@ export async function reassignForAbsence(args: { team: Team; member: RosterMembe
 }
 
 /** The end of an absence in words: "Sat, 2 Jan 2027" for a date (that day included), "Thu, 24 Dec 2026, 09:00 CET" for a date-time (in their time zone). */
-export function untilWords(member: Pick<RosterMember, 'outOfOffice' | 'timeZone'>): string {
-  const until = member.outOfOffice?.until ?? '';
-  if (/^\d{4}-\d{2}-\d{2}$/.test(until)) return DAY.format(new Date(`${until}T12:00:00Z`));
-  return formatDateTime(until, member.timeZone);
+export function untilWords(member: Pick<RosterMember, 'timeZone'> & { outOfOffice: Pick<OutOfOffice, 'until'> }): string {
+  const { until } = member.outOfOffice;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(until)) return formatDateTime(until, member.timeZone);
+  // A date is a whole day wherever they are: its noon in UTC names it.
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${until}T12:00:00Z`));
 }
-const DAY = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 export interface AbsenceSweep {
   /** Members whose absence began and was handled now. */
@@ -78,7 +78,7 @@ export async function reassignBegunAbsences(deps: AbsenceDeps, now: Date): Promi
   const roster = await loadRoster(); // cached like the reminders' (ROSTER_CACHE_MS): a sweep 15 minutes later reads it again
   for (const team of TEAMS) {
     for (const member of roster[team].members) {
-      if (!isOutOfOffice(member, now) || member.outOfOffice?.reassignedAt !== undefined) continue;
+      if (!isOutOfOffice(member, now) || member.outOfOffice.reassignedAt !== undefined) continue;
       try {
         const moved = await reassignForAbsence({ team, member, roster, by: SWEEP_CHANGED_BY, now, ...deps });
         result.members += 1;

@@ -106,7 +106,7 @@ function nextDay(date: string): string {
 }
 
 /** Is the member out of office at `now`? */
-export function isOutOfOffice(member: Pick<RosterMember, 'outOfOffice' | 'timeZone'>, now: Date): boolean {
+export function isOutOfOffice<M extends Pick<RosterMember, 'outOfOffice' | 'timeZone'>>(member: M, now: Date): member is M & { outOfOffice: OutOfOffice } {
   if (member.outOfOffice === undefined) return false;
   const span = outOfOfficeSpan(member.outOfOffice, member.timeZone);
   return span.from <= now.getTime() && now.getTime() < span.until;
