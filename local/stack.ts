@@ -142,11 +142,19 @@ async function startDynalite(path: string, port: number, host: string): Promise<
     port: listening,
     async close() {
       // The thread closes dynalite (and LevelDB) and exits by itself; terminate() only if it hangs.
+      // A request cut off by the stop can still reach LevelDB after it closed: dynalite then throws
+      // "Database is closed" on its thread. That work is resumed at the next start (the engine's state
+      // is durable), so it is not a failure of the stop; any other error is.
+      let failure: Error | undefined;
+      worker.on('error', (err) => {
+        if (err.message !== 'Database is closed') failure ??= err;
+      });
       const exited = new Promise<void>((done) => worker.once('exit', () => done()));
       const hung = setTimeout(() => void worker.terminate(), 10_000);
       worker.postMessage('close');
       await exited;
       clearTimeout(hung);
+      if (failure !== undefined) throw failure;
     },
   };
 }

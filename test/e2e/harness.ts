@@ -19,7 +19,7 @@ export function stackForFile(options: ServerOptions = {}): () => LocalStackProce
     if (server === undefined) return;
     const code = await server.stop();
     server.removeData();
-    expect(code).toBe(0);
+    expect(code, `the stack's exit code; the end of its output:\n${server.output()}`).toBe(0);
   }, 60_000);
   return () => {
     if (server === undefined) throw new Error('the local stack has not started');
