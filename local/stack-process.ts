@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { executionNow } from './console/history';
 import type { OutboxMail } from './outbox';
 import { hotLead } from './demo';
 
@@ -153,7 +154,7 @@ export class LocalStackProcess {
   /** Now on the executions' clock (the reminder sweep's too): the wall clock run at --time-scale from the data folder's first start. */
   async clock(): Promise<Date> {
     const { timeOrigin, timeScale } = await this.getJson<{ timeOrigin: number; timeScale: number }>('/local/info');
-    return new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
+    return executionNow(new Date(timeOrigin), timeScale);
   }
 
   /** A keyed request to the API (changes are made "by e2e test"): its status and JSON body. */
@@ -166,13 +167,8 @@ export class LocalStackProcess {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  async postLead(lead: Record<string, unknown>, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await fetch(`${this.appUrl}/leads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify(lead),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  postLead(lead: Record<string, unknown>, key = API_KEY): Promise<{ status: number; body: Record<string, unknown> }> {
+    return this.api('POST', '/leads', lead, key);
   }
 
   outbox(): Promise<OutboxMail[]> {

@@ -47,6 +47,7 @@ export { resolveApiKey } from './secrets';
 import { readBusEvents, startEventBus } from './event-bus';
 import { FaultInjector, parseFaultRules, startFaultProxy, withLambdaFaults } from './faults';
 import { ConsoleData } from './console/data';
+import { executionNow } from './console/history';
 import { localRoutes } from './local-routes';
 import type { RosterBody } from './console/roster-page';
 import { digestRoute, localPeriodSoFar, startDigestTimer, type SendDigestEvent } from './digest-timer';
@@ -510,7 +511,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sweepTimer = setInterval(() => {
       if (remind === undefined || sweeping) return;
       sweeping = true;
-      const now = new Date(timeOrigin + (Date.now() - timeOrigin) * timeScale);
+      const now = executionNow(new Date(timeOrigin), timeScale);
       const event = { version: '0', id: randomBytes(8).toString('hex'), 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT_ID, time: now.toISOString(), region: REGION, resources: [`arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/remind-pending`], detail: {} };
       remind(event as never, lambdaContext(`${FUNCTION_PREFIX}remind-pending`, REGION, ACCOUNT_ID, 120_000))
         .catch((err: unknown) => log(`[remind-pending] ${err instanceof Error ? err.name : 'Error'}: sweep failed`))
